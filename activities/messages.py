@@ -1,0 +1,88 @@
+"""Typed inputs and results of every activity (one message in, one out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from pathway.core.events import Event
+
+
+class CaseSummary(BaseModel):
+    """The case row as the workflow sees it after the events of a batch (``seq``).
+
+    The projection keeps the row with the highest ``seq``, so batches applied late or twice
+    never roll a case back."""
+
+    case_id: str
+    definition_id: str
+    definition_version: int
+    unit_id: str
+    coordinator_id: str
+    stage: str
+    status: Literal["active", "paused", "closed"]
+    outcome: str | None = None
+    opened_at: datetime
+    stage_entered_at: datetime
+    stage_due_at: datetime | None = None
+    duration_ends_at: datetime | None = None
+    next_visit_due_at: datetime | None = None
+    last_activity_at: datetime
+    paused_at: datetime | None = None
+    closed_at: datetime | None = None
+    seq: int
+
+
+class ProjectEventsInput(BaseModel):
+    summary: CaseSummary
+    events: list[Event] = Field(default_factory=list)
+
+
+class ProjectEventsResult(BaseModel):
+    stored: int
+    duplicates: int
+    up_to_seq: int
+
+
+class RemindInput(BaseModel):
+    """A reminder to the coordinator or an escalation to the supervisors of the unit,
+    for one ``reminder_due`` or ``duration_elapsed`` event."""
+
+    case_id: str
+    unit_id: str
+    coordinator_id: str
+    seq: int
+    stage: str
+    kind: Literal["reminder", "escalation", "duration_elapsed"]
+    watch: str | None = None
+    n: int = 1
+    due_at: datetime | None = None
+    at: datetime
+
+
+class RemindResult(BaseModel):
+    recorded: bool
+    recipient: str
+
+
+class NotifyPartnerInput(BaseModel):
+    """Tell one partner that a case entered / left a stage. Key: (case_id, seq, partner_id)."""
+
+    case_id: str
+    unit_id: str
+    coordinator_id: str
+    seq: int
+    stage: str
+    moment: Literal["enter", "exit"]
+    partner_id: str
+    partner_kind: str
+    at: datetime
+
+
+class NotifyPartnerResult(BaseModel):
+    key: str
+    channel: str
+    status: Literal["delivered", "duplicate", "skipped"]
+    detail: str | None = None

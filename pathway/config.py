@@ -1,0 +1,72 @@
+"""Settings: the only place that reads the environment (prefix ``PATHWAY_``).
+
+Build once with ``Settings()`` at a process's entry point and pass it down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".pathway"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATHWAY_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    definitions_dir: Path | None = None
+
+    # Temporal. An unset address means: start and use the embedded dev server.
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    task_queue: str = "pathway"
+    # The worker's workflow cache must cover the open caseload (see DESIGN.md).
+    max_cached_workflows: int = 10_000
+
+    # Embedded stack ports, all bound to 127.0.0.1.
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    temporal_http_port: int | None = None
+    temporal_metrics_port: int | None = None
+
+    # Payload encryption (AES-GCM). Off only when explicitly disabled for development.
+    codec_key: SecretStr | None = None
+    codec_disabled: bool = False
+
+    tz: str = "Europe/Warsaw"
+    admin_password: SecretStr | None = None
+    api_url: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'pathway.db'}"
+
+    @property
+    def resolved_definitions_dir(self) -> Path:
+        if self.definitions_dir is not None:
+            return self.definitions_dir
+        return Path(__file__).resolve().parent.parent / "definitions"
+
+    @property
+    def resolved_api_url(self) -> str:
+        return self.api_url or f"http://{self.host}:{self.api_port}"
+
+    @property
+    def embedded_temporal(self) -> bool:
+        return self.temporal_address is None
+
+    @property
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"{self.host}:{self.temporal_port}"

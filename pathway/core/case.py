@@ -1,0 +1,544 @@
+"""The rules of one case: commands in, events out, clocks kept.
+
+``Case`` wraps a PathwayState with its definition and state machine. The workflow calls
+``validate`` in an update's validator (refusing before anything reaches history), ``apply``
+in the handler, ``fire_due`` when a timer wakes it, and ``view`` for the query. Everything
+is pure: ``now`` is always given.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from pathway.core import calendar as cal
+from pathway.core.commands import (
+    Advance,
+    AssignCoordinator,
+    Close,
+    Command,
+    Pause,
+    RecordVisit,
+    Resume,
+    SetFact,
+)
+from pathway.core.definition import Definition, DefinitionSnapshot, FactSpec, Stage, from_snapshot
+from pathway.core.errors import IllegalMove, InvalidCommand
+from pathway.core.events import (
+    CaseClosed,
+    CaseOpened,
+    CasePaused,
+    CaseResumed,
+    CoordinatorAssigned,
+    DurationElapsed,
+    Event,
+    FactSet,
+    NotificationRequested,
+    ReminderDue,
+    StageEntered,
+    VisitRecorded,
+)
+from pathway.core.guards import GuardContext
+from pathway.core.machine import PathwayMachine
+from pathway.core.state import MAX_REMEMBERED_COMMANDS, AppliedCommand, PathwayState, StageRecord, Watch
+
+CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# A visit logged a little "in the future" is clock skew between a phone and the server.
+VISIT_CLOCK_SKEW = timedelta(minutes=15)
+
+
+class GuardView(BaseModel):
+    trigger: str
+    dest: str
+    guard: str
+    fact: str | None
+    reason: str
+    reason_pl: str
+
+
+class OverdueView(BaseModel):
+    watch: str
+    due_at: datetime
+    days_overdue: int
+    reminders: int
+    escalated: bool
+
+
+class CaseView(BaseModel):
+    """What a coordinator needs to see of a case: the `state` query and every update's answer."""
+
+    id: str
+    definition: str
+    definition_version: int
+    stage: str
+    status: str
+    outcome: str | None
+    coordinator: str
+    unit: str
+    opened_at: datetime
+    stage_entered_at: datetime
+    allowed: list[str]
+    blocked: list[GuardView]
+    outcomes: list[str]
+    stage_due_at: datetime | None
+    duration_ends_at: datetime | None
+    next_visit_due_at: datetime | None
+    overdue: list[OverdueView]
+    history: list[StageRecord]
+    facts: dict[str, Any]
+    visits_total: int
+    visits_in_stage: int
+    last_visit_at: datetime | None
+    last_activity_at: datetime
+    paused_at: datetime | None
+    pause_reason: str | None
+    seq: int
+    as_of: datetime
+
+
+class Case:
+    def __init__(self, state: PathwayState) -> None:
+        self.state = state
+        self.definition: Definition = from_snapshot(state.definition)
+        self.machine = PathwayMachine(self.definition, state.stage)
+        self.tz = self.definition.timezone
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls,
+        *,
+        case_id: str,
+        definition: DefinitionSnapshot,
+        coordinator_id: str,
+        unit_id: str,
+        now: datetime,
+        actor: str,
+        command_id: str | None = None,
+    ) -> "Case":
+        d = from_snapshot(definition)
+        state = PathwayState(
+            case_id=case_id,
+            definition=definition,
+            coordinator_id=coordinator_id,
+            unit_id=unit_id,
+            opened_at=now,
+            stage=d.initial,
+            stage_entered_at=now,
+            last_activity_at=now,
+        )
+        case = cls(state)
+        case._emit(
+            CaseOpened,
+            now,
+            actor,
+            command_id=command_id,
+            definition_id=definition.id,
+            definition_version=definition.version,
+            definition_hash=definition.content_hash,
+            coordinator_id=coordinator_id,
+            unit_id=unit_id,
+        )
+        case._enter(d.initial, None, None, now, actor, command_id, None)
+        return case
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def stage(self) -> Stage:
+        return self.definition.stages[self.state.stage]
+
+    def guard_context(self, now: datetime) -> GuardContext:
+        return GuardContext(
+            definition=self.definition,
+            stage=self.state.stage,
+            facts=self.state.facts,
+            now=now,
+            duration_ends_at=self.state.duration_ends_at,
+            visits_in_stage=self.state.visits_in_stage,
+        )
+
+    def applied(self, command_id: str) -> AppliedCommand | None:
+        for item in reversed(self.state.applied):
+            if item.command_id == command_id:
+                return item
+        return None
+
+    def next_alarm_at(self) -> datetime | None:
+        if self.state.status != "active":
+            return None
+        times = [w.next_alarm_at for w in self.state.watches.values() if w.next_alarm_at is not None]
+        return min(times) if times else None
+
+    def overdue(self, now: datetime) -> list[OverdueView]:
+        out = []
+        for w in self.state.watches.values():
+            if w.key == "duration" or now < w.due_at:
+                continue
+            days = (cal.local_date(now, self.tz) - cal.due_date(w.due_at, self.tz)).days
+            out.append(OverdueView(watch=w.key, due_at=w.due_at, days_overdue=max(days, 1), reminders=w.reminders, escalated=w.escalated))
+        return out
+
+    def view(self, now: datetime) -> CaseView:
+        s = self.state
+        ctx = self.guard_context(now)
+        active = s.status == "active"
+        blocked = []
+        if active:
+            for move in self.machine.blocked(ctx):
+                for f in move.failures:
+                    blocked.append(GuardView(trigger=move.trigger, dest=move.dest, guard=f.guard, fact=f.fact, reason=f.reason, reason_pl=f.reason_pl))
+        deadline = s.watches.get("stage_deadline")
+        visit = s.watches.get("visit")
+        return CaseView(
+            id=s.case_id,
+            definition=s.definition.id,
+            definition_version=s.definition.version,
+            stage=s.stage,
+            status=s.status,
+            outcome=s.outcome,
+            coordinator=s.coordinator_id,
+            unit=s.unit_id,
+            opened_at=s.opened_at,
+            stage_entered_at=s.stage_entered_at,
+            allowed=self.machine.allowed(ctx) if active else [],
+            blocked=blocked,
+            outcomes=list(self.definition.outcomes) if s.status != "closed" else [],
+            stage_due_at=deadline.due_at if deadline else None,
+            duration_ends_at=s.duration_ends_at,
+            next_visit_due_at=visit.due_at if visit else None,
+            overdue=self.overdue(now) if active else [],
+            history=list(s.stages),
+            facts=dict(s.facts),
+            visits_total=s.visits_total,
+            visits_in_stage=s.visits_in_stage,
+            last_visit_at=s.last_visit_at,
+            last_activity_at=s.last_activity_at,
+            paused_at=s.paused_at,
+            pause_reason=s.pause_reason,
+            seq=s.seq,
+            as_of=now,
+        )
+
+    # ------------------------------------------------------------------ commands
+    def validate(self, command: Command, now: datetime) -> None:
+        """Raise IllegalMove / GuardUnmet / InvalidCommand if ``command`` cannot apply now."""
+        s = self.state
+        if s.status == "closed":
+            raise IllegalMove(f"the case is closed ({s.outcome}); nothing more can be done on it", stage=s.stage, status=s.status)
+        if isinstance(command, Advance):
+            self._require_active(command)
+            self.machine.check(command.trigger, self.guard_context(now))
+        elif isinstance(command, RecordVisit):
+            self._require_active(command)
+            self._visit_checks(command, now)
+        elif isinstance(command, SetFact):
+            self._fact_value(command.name, command.value)
+        elif isinstance(command, AssignCoordinator):
+            if command.coordinator_id == s.coordinator_id:
+                raise InvalidCommand(f"the case is already assigned to {s.coordinator_id}", coordinator=s.coordinator_id)
+        elif isinstance(command, Pause):
+            self._require_active(command)
+        elif isinstance(command, Resume):
+            if s.status != "paused":
+                raise IllegalMove("the case is not paused", stage=s.stage, status=s.status)
+        elif isinstance(command, Close):
+            if command.outcome not in self.definition.outcomes:
+                raise InvalidCommand(
+                    f"unknown outcome '{command.outcome}'; outcomes of this pathway: {', '.join(self.definition.outcomes)}",
+                    outcome=command.outcome,
+                    outcomes=list(self.definition.outcomes),
+                )
+        else:  # pragma: no cover - every command type is handled above
+            raise InvalidCommand(f"unknown command {type(command).__name__}")
+
+    def apply(self, command: Command, now: datetime) -> list[Event]:
+        self.validate(command, now)
+        start = len(self.state.outbox)
+        s = self.state
+        if isinstance(command, Advance):
+            transition = self.machine.check(command.trigger, self.guard_context(now))
+            self.machine.fire(command.trigger, self.guard_context(now))
+            self._enter(transition.dest, s.stage, command.trigger, now, command.actor, command.command_id, command.note_id)
+        elif isinstance(command, RecordVisit):
+            self._record_visit(command, now)
+        elif isinstance(command, SetFact):
+            value = self._fact_value(command.name, command.value)
+            if value is None:
+                s.facts.pop(command.name, None)
+            else:
+                s.facts[command.name] = value
+            self._emit(FactSet, now, command.actor, command_id=command.command_id, name=command.name, value=value)
+        elif isinstance(command, AssignCoordinator):
+            previous = s.coordinator_id
+            s.coordinator_id = command.coordinator_id
+            self._emit(CoordinatorAssigned, now, command.actor, command_id=command.command_id, previous=previous, coordinator_id=command.coordinator_id)
+        elif isinstance(command, Pause):
+            s.status, s.paused_at, s.pause_reason = "paused", now, command.reason
+            self._emit(CasePaused, now, command.actor, command_id=command.command_id, stage=s.stage, reason=command.reason)
+        elif isinstance(command, Resume):
+            paused_for = now - (s.paused_at or now)
+            self._shift_clocks(paused_for)
+            s.status, s.paused_at, s.pause_reason = "active", None, None
+            self._emit(CaseResumed, now, command.actor, command_id=command.command_id, stage=s.stage, paused_seconds=paused_for.total_seconds())
+        elif isinstance(command, Close):
+            dest = self.definition.outcomes[command.outcome]
+            self.machine.set_stage(dest)
+            self._enter(dest, s.stage, None, now, command.actor, command.command_id, command.note_id, outcome=command.outcome)
+        s.last_activity_at = now
+        self._remember(command.command_id)
+        return list(s.outbox[start:])
+
+    # ------------------------------------------------------------------ clocks
+    def fire_due(self, now: datetime) -> list[Event]:
+        """Emit the reminders, escalations and elapsed durations that are due at ``now``."""
+        s = self.state
+        if s.status != "active":
+            return []
+        start = len(s.outbox)
+        esc = self.definition.escalation
+        for key in list(s.watches):
+            w = s.watches.get(key)
+            while w is not None and w.next_alarm_at is not None and now >= w.next_alarm_at:
+                at = w.next_alarm_at
+                if w.key == "duration":
+                    del s.watches["duration"]
+                    s.duration_elapsed = True
+                    self._emit(DurationElapsed, at, "system", stage=s.stage)
+                    if self.stage.deadline is not None:
+                        self._arm("stage_deadline", cal.deadline_at(w.due_at, self.stage.deadline, self.tz))
+                    break
+                if w.escalate_at is not None and at >= w.escalate_at:
+                    w.escalated, w.next_alarm_at = True, None
+                    self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="escalation", n=w.reminders + 1, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                    break
+                w.reminders += 1
+                self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                following = cal.after(at, esc.repeat_every, self.tz)
+                w.next_alarm_at = min(following, w.escalate_at) if w.escalate_at else following
+        return list(s.outbox[start:])
+
+    # ------------------------------------------------------------------ projection bookkeeping
+    def acknowledge(self, up_to_seq: int) -> None:
+        """Drop the events that the projection has stored."""
+        self.state.outbox = [e for e in self.state.outbox if e.seq > up_to_seq]
+
+    # ------------------------------------------------------------------ internals
+    def _require_active(self, command: Command) -> None:
+        if self.state.status == "paused":
+            raise IllegalMove(
+                f"the case is paused ({self.state.pause_reason}); resume it before '{type(command).__name__.lower()}'",
+                stage=self.state.stage,
+                status="paused",
+            )
+
+    def _emit(self, event_type: type, at: datetime, actor: str, **fields: Any) -> Event:
+        self.state.seq += 1
+        event = event_type(seq=self.state.seq, at=at, actor=actor, **fields)
+        self.state.outbox.append(event)
+        return event
+
+    def _remember(self, command_id: str) -> None:
+        s = self.state
+        s.applied.append(AppliedCommand(command_id=command_id, seq=s.seq, stage=s.stage, status=s.status))
+        if len(s.applied) > MAX_REMEMBERED_COMMANDS:
+            del s.applied[: len(s.applied) - MAX_REMEMBERED_COMMANDS]
+
+    def _arm(self, key: str, due_at: datetime) -> None:
+        esc = self.definition.escalation
+        self.state.watches[key] = Watch(
+            key=key,  # type: ignore[arg-type]
+            due_at=due_at,
+            next_alarm_at=due_at,
+            escalate_at=None if key == "duration" else cal.after(due_at, esc.escalate_after, self.tz),
+        )
+
+    def _shift_clocks(self, delta: timedelta) -> None:
+        """A pause stops the clocks: everything still to come moves by the paused time."""
+        s = self.state
+        for w in s.watches.values():
+            w.due_at += delta
+            if w.next_alarm_at is not None:
+                w.next_alarm_at += delta
+            if w.escalate_at is not None:
+                w.escalate_at += delta
+        if s.duration_ends_at is not None and not s.duration_elapsed:
+            s.duration_ends_at += delta
+
+    def _notify(self, stage_name: str, moment: str, at: datetime, actor: str) -> None:
+        stage = self.definition.stages[stage_name]
+        for fact in stage.notify.on_enter if moment == "enter" else stage.notify.on_exit:
+            value = self.state.facts.get(fact)
+            if isinstance(value, dict) and value.get("partner_id"):
+                self._emit(
+                    NotificationRequested, at, actor, stage=stage_name, moment=moment, partner_fact=fact,
+                    partner_id=value["partner_id"], partner_kind=value.get("partner_kind", ""),
+                )
+
+    def _enter(
+        self,
+        dest: str,
+        from_stage: str | None,
+        trigger: str | None,
+        now: datetime,
+        actor: str,
+        command_id: str | None,
+        note_id: str | None,
+        outcome: str | None = None,
+    ) -> None:
+        s = self.state
+        if from_stage is not None:
+            self._notify(from_stage, "exit", now, actor)
+            if s.stages:
+                s.stages[-1].left_at = now
+        stage = self.definition.stages[dest]
+        s.stage, s.stage_entered_at, s.visits_in_stage = dest, now, 0
+        s.duration_ends_at, s.duration_elapsed = None, False
+        s.watches.pop("stage_deadline", None)
+        s.watches.pop("duration", None)
+        if stage.duration is not None:
+            s.duration_ends_at = cal.ends_at(now, stage.duration, self.tz)
+            self._arm("duration", s.duration_ends_at)
+        elif stage.deadline is not None:
+            self._arm("stage_deadline", cal.deadline_at(now, stage.deadline, self.tz))
+        if stage.visits is not None:
+            # The cadence runs on across stages: the next visit is due from the last one.
+            continuing = s.last_counted_visit_at is not None and "visit" in s.watches
+            base = s.last_counted_visit_at if continuing and s.last_counted_visit_at else now
+            self._arm("visit", cal.deadline_at(base, stage.visits.every, self.tz))
+        else:
+            s.watches.pop("visit", None)
+        deadline = s.watches.get("stage_deadline")
+        event = self._emit(
+            StageEntered, now, actor, command_id=command_id, note_id=note_id, from_stage=from_stage, stage=dest,
+            trigger=trigger, due_at=deadline.due_at if deadline else None, ends_at=s.duration_ends_at,
+        )
+        s.stages.append(StageRecord(stage=dest, entered_at=now, trigger=trigger, actor=actor, seq=event.seq))
+        self._notify(dest, "enter", now, actor)
+        if stage.terminal:
+            s.status, s.closed_at, s.watches = "closed", now, {}
+            s.outcome = outcome or stage.outcome or dest
+            s.paused_at = s.pause_reason = None
+            s.stages[-1].left_at = None
+            self._emit(CaseClosed, now, actor, command_id=command_id, stage=dest, outcome=s.outcome)
+
+    def _visit_checks(self, command: RecordVisit, now: datetime) -> None:
+        if command.occurred_at > now + VISIT_CLOCK_SKEW:
+            raise InvalidCommand("a visit cannot be recorded in the future", occurred_at=command.occurred_at.isoformat())
+        if command.occurred_at < self.state.opened_at - timedelta(days=1):
+            raise InvalidCommand("the visit is dated before the case was opened", occurred_at=command.occurred_at.isoformat())
+        kinds = self.stage.visits.kinds if self.stage.visits else None
+        if kinds is not None and command.kind not in kinds:
+            raise InvalidCommand(f"unknown visit kind '{command.kind}'; use one of: {', '.join(kinds)}", kind=command.kind)
+        if not CODE.match(command.kind):
+            raise InvalidCommand("a visit kind is a short code", kind=command.kind)
+
+    def _record_visit(self, command: RecordVisit, now: datetime) -> None:
+        s = self.state
+        cadence = self.stage.visits
+        counted, reason = True, None
+        if cadence is not None and command.duration_minutes < cadence.min_minutes:
+            counted = False
+            reason = f"shorter than the {cadence.min_minutes} minutes a visit needs in this stage; it does not count toward the visit cadence"
+        s.visits_total += 1
+        s.visits_in_stage += 1
+        if s.last_visit_at is None or command.occurred_at > s.last_visit_at:
+            s.last_visit_at = command.occurred_at
+        if counted and (s.last_counted_visit_at is None or command.occurred_at > s.last_counted_visit_at):
+            s.last_counted_visit_at = command.occurred_at
+            if cadence is not None:
+                self._arm("visit", cal.deadline_at(command.occurred_at, cadence.every, self.tz))
+        visit = s.watches.get("visit")
+        self._emit(
+            VisitRecorded, now, command.actor, command_id=command.command_id, stage=s.stage, visit_id=command.visit_id,
+            occurred_at=command.occurred_at, duration_minutes=command.duration_minutes, visit_kind=command.kind,
+            counted=counted, not_counted_reason=reason, next_visit_due_at=visit.due_at if visit else None,
+        )
+
+    # ------------------------------------------------------------------ fact values
+    def _fact_value(self, name: str, value: Any) -> Any:
+        spec = self.definition.facts.get(name)
+        if spec is None:
+            raise InvalidCommand(
+                f"unknown fact '{name}'; facts of this pathway: {', '.join(self.definition.facts) or 'none'}", fact=name
+            )
+        if value is None:
+            return None
+        return _coerce_fact(name, spec, value, self.state.facts.get(name))
+
+
+def _code(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not CODE.match(value):
+        raise InvalidCommand(f"{what} must be an id or short code (letters, digits, _ . : -), not free text")
+    return value
+
+
+def _date(value: Any, what: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidCommand(f"{what} must be a date (YYYY-MM-DD)") from None
+
+
+def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    where = f"fact '{name}'"
+    if spec.kind == "flag":
+        if not isinstance(value, bool):
+            raise InvalidCommand(f"{where} is a flag: true or false", fact=name)
+        return value
+    if not isinstance(value, dict):
+        raise InvalidCommand(f"{where} of kind {spec.kind} takes an object", fact=name)
+    if spec.kind == "checklist":
+        unknown = [k for k in value if k not in spec.items]
+        if unknown:
+            raise InvalidCommand(f"{where} has no item(s) {', '.join(unknown)}; items: {', '.join(spec.items)}", fact=name)
+        if not all(isinstance(v, bool) for v in value.values()):
+            raise InvalidCommand(f"{where}: each checklist item is true or false", fact=name)
+        merged = dict(current or {})
+        merged.update(value)
+        return merged
+    if spec.kind == "partner":
+        extra = set(value) - {"partner_id", "partner_kind"}
+        if extra:
+            raise InvalidCommand(f"{where} takes partner_id and partner_kind only", fact=name)
+        kind = value.get("partner_kind")
+        if kind != spec.partner_kind:
+            raise InvalidCommand(f"{where} needs a partner of kind '{spec.partner_kind}', got '{kind}'", fact=name)
+        return {"partner_id": _code(value.get("partner_id"), f"{where}: partner_id"), "partner_kind": kind}
+    if spec.kind == "certificate":
+        extra = set(value) - {"valid_until", "valid_from", "degree"}
+        if extra or "valid_until" not in value:
+            raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
+        out = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
+        if value.get("valid_from") is not None:
+            out["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
+        if value.get("degree") is not None:
+            out["degree"] = _code(value["degree"], f"{where}: degree")
+        return out
+    # record
+    extra = set(value) - set(spec.fields)
+    if extra:
+        raise InvalidCommand(f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name)
+    out: dict[str, Any] = {}
+    for field, ftype in spec.fields.items():
+        if field not in value or value[field] is None:
+            continue
+        v = value[field]
+        label = f"{where}: {field}"
+        if ftype == "date":
+            out[field] = _date(v, label)
+        elif ftype == "bool":
+            if not isinstance(v, bool):
+                raise InvalidCommand(f"{label} is true or false", fact=name)
+            out[field] = v
+        elif ftype == "int":
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise InvalidCommand(f"{label} is a whole number", fact=name)
+            out[field] = v
+        else:  # code, partner
+            out[field] = _code(v, label)
+    if not out:
+        raise InvalidCommand(f"{where} needs at least one of: {', '.join(spec.fields)}", fact=name)
+    return out

@@ -1,0 +1,78 @@
+"""Commands people give a case. Each carries the acting user's id (``actor``) and an
+idempotency key (``command_id``, also the Temporal update id). Values are ids, codes, dates
+and numbers only: a note's text goes to the SQL store and only its id comes here."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TOKEN = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+
+def _token(value: str, what: str) -> str:
+    if not TOKEN.match(value):
+        raise ValueError(f"{what} must be an id or code (letters, digits, _ . : @ -), at most 128 characters")
+    return value
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    command_id: str = Field(min_length=1, max_length=128)
+    actor: str = Field(min_length=1, max_length=128)
+
+    @field_validator("command_id", "actor")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return _token(value, "an id")
+
+
+class Advance(Command):
+    trigger: str = Field(min_length=1, max_length=64)
+    note_id: str | None = None
+
+
+class RecordVisit(Command):
+    occurred_at: datetime
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    kind: str = Field(default="home", min_length=1, max_length=32)
+    visit_id: str | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
+        return value
+
+
+class SetFact(Command):
+    name: str = Field(min_length=1, max_length=64)
+    value: Any
+
+
+class AssignCoordinator(Command):
+    coordinator_id: str = Field(min_length=1, max_length=128)
+    override_reason: str | None = Field(default=None, max_length=64)
+
+
+class Pause(Command):
+    reason: str = Field(default="other", min_length=1, max_length=64)
+
+    @field_validator("reason")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return _token(value, "a pause reason")
+
+
+class Resume(Command):
+    pass
+
+
+class Close(Command):
+    outcome: str = Field(min_length=1, max_length=64)
+    note_id: str | None = None

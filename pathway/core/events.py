@@ -1,0 +1,127 @@
+"""The events a case emits. Each has a per-case sequence number (``seq``): the projection to
+SQL is idempotent on (case id, seq), and a notification's key is (case, seq, partner).
+
+Events carry ids, stage names, dates, numbers and short codes; never a name, an address or a
+free-text note (a note is stored in SQL and referenced here by ``note_id``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    command_id: str | None = None
+    note_id: str | None = None
+
+
+class CaseOpened(_Event):
+    kind: Literal["case_opened"] = "case_opened"
+    definition_id: str
+    definition_version: int
+    definition_hash: str
+    coordinator_id: str
+    unit_id: str
+
+
+class StageEntered(_Event):
+    kind: Literal["stage_entered"] = "stage_entered"
+    from_stage: str | None
+    stage: str
+    trigger: str | None
+    due_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class VisitRecorded(_Event):
+    kind: Literal["visit_recorded"] = "visit_recorded"
+    stage: str
+    visit_id: str | None = None
+    occurred_at: datetime
+    duration_minutes: int
+    visit_kind: str
+    counted: bool
+    not_counted_reason: str | None = None
+    next_visit_due_at: datetime | None = None
+
+
+class FactSet(_Event):
+    kind: Literal["fact_set"] = "fact_set"
+    name: str
+    value: Any
+
+
+class CoordinatorAssigned(_Event):
+    kind: Literal["coordinator_assigned"] = "coordinator_assigned"
+    previous: str
+    coordinator_id: str
+
+
+class CasePaused(_Event):
+    kind: Literal["case_paused"] = "case_paused"
+    stage: str
+    reason: str
+
+
+class CaseResumed(_Event):
+    kind: Literal["case_resumed"] = "case_resumed"
+    stage: str
+    paused_seconds: float
+
+
+class CaseClosed(_Event):
+    kind: Literal["case_closed"] = "case_closed"
+    stage: str
+    outcome: str
+
+
+class DurationElapsed(_Event):
+    kind: Literal["duration_elapsed"] = "duration_elapsed"
+    stage: str
+
+
+class ReminderDue(_Event):
+    """A deadline or a visit fell due: ``level`` is ``reminder`` (to the coordinator, the
+    ``n``-th time) or ``escalation`` (to the supervisor, after the grace period)."""
+
+    kind: Literal["reminder_due"] = "reminder_due"
+    stage: str
+    watch: str
+    level: Literal["reminder", "escalation"]
+    n: int
+    due_at: datetime
+    coordinator_id: str
+
+
+class NotificationRequested(_Event):
+    kind: Literal["notification_requested"] = "notification_requested"
+    stage: str
+    moment: Literal["enter", "exit"]
+    partner_fact: str
+    partner_id: str
+    partner_kind: str
+
+
+Event = Annotated[
+    Union[
+        CaseOpened,
+        StageEntered,
+        VisitRecorded,
+        FactSet,
+        CoordinatorAssigned,
+        CasePaused,
+        CaseResumed,
+        CaseClosed,
+        DurationElapsed,
+        ReminderDue,
+        NotificationRequested,
+    ],
+    Field(discriminator="kind"),
+]
