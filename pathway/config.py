@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_tls_cert: Path | None = None
     temporal_tls_key: Path | None = None
+    # CA that signed the server's certificate (self-hosted mTLS); unset: the system roots.
+    temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
     task_queue: str = "pathway"
     # The worker's workflow cache must cover the open caseload (see DESIGN.md).

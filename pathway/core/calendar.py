@@ -33,14 +33,18 @@ Unit = Literal["hours", "days", "weeks", "months", "working_days"]
 POLISH_HOLIDAYS: frozenset[date] = frozenset(_holidays.Poland(years=range(2000, 2101)).keys())
 
 _UNIT_ALIASES: dict[str, Unit] = {
-    "hour": "hours", "hours": "hours", "h": "hours",
-    "day": "days", "days": "days", "d": "days", "dni": "days", "dzien": "days", "dzień": "days",
-    "week": "weeks", "weeks": "weeks", "w": "weeks", "tygodnie": "weeks", "tygodni": "weeks",
-    "month": "months", "months": "months", "miesiac": "months", "miesiące": "months",
-    "miesiecy": "months", "miesięcy": "months",
-    "working_day": "working_days", "working_days": "working_days", "workday": "working_days",
-    "workdays": "working_days", "dni_robocze": "working_days", "dni_roboczych": "working_days",
+    **dict.fromkeys(("hour", "hours", "h", "godzina", "godziny", "godzin"), "hours"),
+    **dict.fromkeys(("day", "days", "d", "dzień", "dzien", "dni"), "days"),
+    **dict.fromkeys(("week", "weeks", "w", "tydzień", "tydzien", "tygodnie", "tygodni"), "weeks"),
+    **dict.fromkeys(("month", "months", "miesiąc", "miesiac", "miesiące", "miesiace", "miesięcy", "miesiecy"), "months"),
+    **dict.fromkeys(
+        ("working_day", "working_days", "workday", "workdays", "dzień_roboczy", "dzien_roboczy",
+         "dni_robocze", "dni_roboczych"),
+        "working_days",
+    ),
 }
+# Ten years in each unit: longer is a typo, and would leave the calendar's range.
+MAX_AMOUNT: dict[str, int] = {"hours": 87_600, "days": 3_660, "weeks": 522, "months": 120, "working_days": 2_520}
 _DURATION_RE = re.compile(r"^\s*(\d{1,5})\s*([A-Za-ząćęłńóśźżĄĆĘŁŃÓŚŹŻ_ ]+?)\s*$")
 
 
@@ -68,6 +72,8 @@ class Duration(BaseModel):
     def _positive(self) -> "Duration":
         if self.amount <= 0:
             raise ValueError("a duration must be positive")
+        if self.amount > MAX_AMOUNT[self.unit]:
+            raise ValueError(f"{self.amount} {self.unit} is longer than any pathway (at most {MAX_AMOUNT[self.unit]} {self.unit})")
         return self
 
     def __str__(self) -> str:

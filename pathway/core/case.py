@@ -96,6 +96,7 @@ class CaseView(BaseModel):
     paused_at: datetime | None
     pause_reason: str | None
     seq: int
+    runs: int
     as_of: datetime
 
 
@@ -219,6 +220,7 @@ class Case:
             paused_at=s.paused_at,
             pause_reason=s.pause_reason,
             seq=s.seq,
+            runs=s.runs,
             as_of=now,
         )
 
@@ -230,6 +232,13 @@ class Case:
             raise IllegalMove(f"the case is closed ({s.outcome}); nothing more can be done on it", stage=s.stage, status=s.status)
         if isinstance(command, Advance):
             self._require_active(command)
+            if command.expected_stage is not None and command.expected_stage != s.stage:
+                raise IllegalMove(
+                    f"the case has moved on: it is now in stage '{s.stage}', not '{command.expected_stage}'",
+                    trigger=command.trigger,
+                    stage=s.stage,
+                    expected_stage=command.expected_stage,
+                )
             self.machine.check(command.trigger, self.guard_context(now))
         elif isinstance(command, RecordVisit):
             self._require_active(command)
@@ -315,9 +324,11 @@ class Case:
                     self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="escalation", n=w.reminders + 1, due_at=w.due_at, coordinator_id=s.coordinator_id)
                     break
                 w.reminders += 1
-                self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
                 following = cal.after(at, esc.repeat_every, self.tz)
                 w.next_alarm_at = min(following, w.escalate_at) if w.escalate_at else following
+                if w.next_alarm_at <= now:
+                    continue  # catching up (a worker was down, a case was imported): one reminder, not a burst
+                self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
         return list(s.outbox[start:])
 
     # ------------------------------------------------------------------ projection bookkeeping
@@ -404,10 +415,14 @@ class Case:
         elif stage.deadline is not None:
             self._arm("stage_deadline", cal.deadline_at(now, stage.deadline, self.tz))
         if stage.visits is not None:
-            # The cadence runs on across stages: the next visit is due from the last one.
-            continuing = s.last_counted_visit_at is not None and "visit" in s.watches
-            base = s.last_counted_visit_at if continuing and s.last_counted_visit_at else now
-            self._arm("visit", cal.deadline_at(base, stage.visits.every, self.tz))
+            # The cadence runs on across stages: moving a case on never clears an overdue
+            # visit; the next visit is due from the last one, with the new stage's rhythm.
+            if "visit" not in s.watches:
+                self._arm("visit", cal.deadline_at(now, stage.visits.every, self.tz))
+            elif s.last_counted_visit_at is not None:
+                due = cal.deadline_at(s.last_counted_visit_at, stage.visits.every, self.tz)
+                if due != s.watches["visit"].due_at:
+                    self._arm("visit", due)
         else:
             s.watches.pop("visit", None)
         deadline = s.watches.get("stage_deadline")

@@ -34,6 +34,9 @@ class Command(BaseModel):
 class Advance(Command):
     trigger: str = Field(min_length=1, max_length=64)
     note_id: str | None = None
+    # The stage the person saw when they chose the move: two people moving the same case at
+    # once must not both succeed (the second would silently make a move nobody chose).
+    expected_stage: str | None = Field(default=None, max_length=64)
 
 
 class RecordVisit(Command):

@@ -17,8 +17,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pathway.core.calendar import Duration
+from zoneinfo import ZoneInfoNotFoundError
+
+from pathway.core.calendar import Duration, zone
 from pathway.core.errors import DefinitionError, Problem
+from pathway.core.guards import GUARDS
 
 ANY_OPEN_STAGE = "*"
 # Names that are commands of their own or that transitions' model methods already use.
@@ -142,6 +145,15 @@ class Definition(_Strict):
     inactivity_alert: Duration = Duration(amount=30, unit="days")
     caseload_limit: int | None = Field(default=None, ge=1)
     timezone: str = "Europe/Warsaw"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Europe/Warsaw)") from None
+        return value
 
     @field_validator("id")
     @classmethod
@@ -308,8 +320,6 @@ def from_snapshot(snap: DefinitionSnapshot) -> Definition:
 
 
 def check_semantics(d: Definition) -> list[Problem]:
-    from pathway.core.guards import GUARDS  # the guard registry depends on this module
-
     problems: list[Problem] = []
     stages = d.stages
     if not stages:

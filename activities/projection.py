@@ -1,0 +1,154 @@
+"""Project a case's events into the SQL store.
+
+The workflow sends its unprojected events with a summary of the case after them. A batch can
+arrive twice (an activity retried after its commit) or late (an older batch retried after a
+newer one landed), so everything is idempotent on (case_id, seq) and the ``cases`` row is
+only overwritten by a summary at least as new as the one it shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, Table, select, update
+from temporalio import activity
+
+from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
+from pathway.core.events import Event, StageEntered, VisitRecorded
+from pathway.store.db import conflict_insert
+from pathway.store.models import Case, CaseEvent, StagePeriod, Visit
+
+log = structlog.get_logger()
+
+# Bound parameters per statement stay far below SQLite's limit (32766) with this many rows.
+CHUNK = 500
+
+_CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
+_EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
+_PERIODS: Table = StagePeriod.__table__  # type: ignore[assignment]
+_VISITS: Table = Visit.__table__  # type: ignore[assignment]
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> list[Sequence[dict[str, Any]]]:
+    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+
+
+def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[int]:
+    """Insert the rows whose (case_id, seq) is not stored yet; return the seqs inserted."""
+    inserted: set[int] = set()
+    for chunk in _chunks(rows):
+        stmt = (
+            conflict_insert(conn, table)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+            .returning(table.c.seq)
+        )
+        inserted.update(conn.execute(stmt).scalars())
+    return inserted
+
+
+def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
+    """Insert or update the case row unless it already shows a newer summary.
+
+    ``client_id`` is never touched: the API set it when it created the row."""
+    values = summary.model_dump(exclude={"case_id", "seq"})
+    values["last_seq"] = summary.seq
+    base = conflict_insert(conn, _CASE_TABLE)
+    stmt = base.values(id=summary.case_id, **values).on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: base.excluded[name] for name in values},
+        where=_CASE_TABLE.c.last_seq <= base.excluded.last_seq,
+    )
+    return conn.execute(stmt).rowcount > 0
+
+
+def _event_row(case_id: str, event: Event) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "at": event.at,
+        "actor": event.actor,
+        "payload": event.model_dump(mode="json"),
+    }
+
+
+def _visit_row(case_id: str, e: VisitRecorded) -> dict[str, Any]:
+    return {
+        "case_id": case_id, "seq": e.seq, "visit_id": e.visit_id, "stage": e.stage,
+        "occurred_at": e.occurred_at, "duration_minutes": e.duration_minutes, "kind": e.visit_kind,
+        "counted": e.counted, "not_counted_reason": e.not_counted_reason,
+    }
+
+
+def _period_row(case_id: str, e: StageEntered) -> dict[str, Any]:
+    return {"case_id": case_id, "seq": e.seq, "stage": e.stage, "entered_at": e.at, "left_at": None, "trigger": e.trigger}
+
+
+def _link_period(conn: Connection, case_id: str, seq: int, entered_at: Any) -> None:
+    """A stay ends when the next one starts: close the period before ``seq`` and, when a
+    later batch landed first, close this one at the start of the period after it."""
+    p = _PERIODS.c
+    before = conn.execute(
+        select(p.seq).where(p.case_id == case_id, p.seq < seq).order_by(p.seq.desc()).limit(1)
+    ).scalar()
+    if before is not None:
+        conn.execute(update(_PERIODS).where(p.case_id == case_id, p.seq == before).values(left_at=entered_at))
+    after = conn.execute(
+        select(p.entered_at).where(p.case_id == case_id, p.seq > seq).order_by(p.seq).limit(1)
+    ).scalar()
+    if after is not None:
+        conn.execute(update(_PERIODS).where(p.case_id == case_id, p.seq == seq).values(left_at=after))
+
+
+def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsResult, bool]:
+    """The whole projection of one batch, inside the caller's transaction."""
+    case_id = data.summary.case_id
+    # The case row first: the event tables reference it.
+    case_updated = _upsert_case(conn, data.summary)
+    events = sorted(data.events, key=lambda e: e.seq)
+    stored = _insert_new(conn, _EVENTS, [_event_row(case_id, e) for e in events])
+    # Derived rows are keyed like the events, so a retried batch adds nothing twice.
+    _insert_new(conn, _VISITS, [_visit_row(case_id, e) for e in events if isinstance(e, VisitRecorded)])
+    entered = [e for e in events if isinstance(e, StageEntered)]
+    _insert_new(conn, _PERIODS, [_period_row(case_id, e) for e in entered])
+    for e in entered:
+        _link_period(conn, case_id, e.seq, e.at)
+    result = ProjectEventsResult(
+        stored=len(stored),
+        duplicates=len(events) - len(stored),
+        up_to_seq=max((e.seq for e in events), default=0),
+    )
+    return result, case_updated
+
+
+class ProjectionActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _project_sync(self, data: ProjectEventsInput) -> tuple[ProjectEventsResult, bool]:
+        with self.engine.begin() as conn:
+            return project(conn, data)
+
+    @activity.defn(name="project_events")
+    async def project_events(self, input: ProjectEventsInput) -> ProjectEventsResult:
+        """Store a batch of a case's events and its summary, in one transaction.
+
+        ``up_to_seq`` is the highest seq of the batch (0 for an empty batch): every event of
+        the batch is stored once this returns, so the workflow may drop them from its outbox.
+        A database error propagates, so Temporal retries the batch; a retry is harmless."""
+        # A thread, so a slow commit (SQLite waiting on its lock) never blocks the worker's loop.
+        result, case_updated = await asyncio.to_thread(self._project_sync, input)
+        log.info(
+            "events_projected",
+            case_id=input.summary.case_id,
+            summary_seq=input.summary.seq,
+            case_updated=case_updated,
+            stored=result.stored,
+            duplicates=result.duplicates,
+            up_to_seq=result.up_to_seq,
+        )
+        return result

@@ -1,0 +1,82 @@
+"""Reminders to coordinators and escalations to a unit's supervisors.
+
+Each ``reminder_due`` / ``duration_elapsed`` event becomes one ``reminders`` row (idempotent
+on case and seq) and one message in the recipient's inbox (the outbox channel)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine, Table
+from temporalio import activity
+
+from activities.messages import RemindInput, RemindResult
+from activities.notify import Channel, Message, OutboxChannel, notification_key
+from pathway.store.db import conflict_insert
+from pathway.store.models import Reminder, utcnow
+
+log = structlog.get_logger()
+
+_REMINDERS: Table = Reminder.__table__  # type: ignore[assignment]
+
+
+def supervisors_of(unit_id: str) -> str:
+    """The inbox of a unit's supervisors (a role, not a person)."""
+    return f"supervisors:{unit_id}"
+
+
+def recipient_for(data: RemindInput) -> str:
+    return supervisors_of(data.unit_id) if data.kind == "escalation" else data.coordinator_id
+
+
+def reminder_message(data: RemindInput, recipient: str) -> Message:
+    body: dict[str, Any] = {
+        "case_id": data.case_id,
+        "unit_id": data.unit_id,
+        "coordinator_id": data.coordinator_id,
+        "stage": data.stage,
+        "kind": data.kind,
+        "watch": data.watch,
+        "n": data.n,
+        "due_at": data.due_at.isoformat() if data.due_at else None,
+        "at": data.at.isoformat(),
+    }
+    return Message(
+        key=notification_key(data.case_id, data.seq, recipient), recipient=recipient,
+        subject_code=data.kind, body=body, case_id=data.case_id, seq=data.seq,
+    )
+
+
+class ReminderActivities:
+    def __init__(self, engine: Engine, inbox: Channel | None = None) -> None:
+        self.engine = engine
+        self.inbox: Channel = inbox or OutboxChannel(engine)
+
+    def _record(self, data: RemindInput, recipient: str) -> bool:
+        with self.engine.begin() as conn:
+            stmt = (
+                conflict_insert(conn, _REMINDERS)
+                .values(
+                    case_id=data.case_id, seq=data.seq, unit_id=data.unit_id, kind=data.kind, watch=data.watch,
+                    n=data.n, due_at=data.due_at, at=data.at, recipient=recipient, created_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+            )
+            return conn.execute(stmt).rowcount > 0
+
+    @activity.defn(name="remind")
+    async def remind(self, input: RemindInput) -> RemindResult:
+        """Record the reminder and put it in the recipient's inbox; both are keyed on
+        (case, seq), so a retry after a partial failure completes without doubling."""
+        recipient = recipient_for(input)
+        recorded = await asyncio.to_thread(self._record, input, recipient)
+        delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
+        log.info(
+            "escalated_to_supervisor" if input.kind == "escalation" else "reminder_sent",
+            case_id=input.case_id, seq=input.seq, unit_id=input.unit_id, recipient=recipient,
+            kind=input.kind, stage=input.stage, watch=input.watch, n=input.n,
+            recorded=recorded, delivery=delivery.status,
+        )
+        return RemindResult(recorded=recorded, recipient=recipient)

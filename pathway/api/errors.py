@@ -1,0 +1,80 @@
+"""One error shape for the whole API: ``{"detail": {"code", "message", ...}}``.
+
+Bad input is always a 4xx with a message for people; a 500 means a bug, never bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": {"code": self.code, "message": self.message, **self.extra}}
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, f"{what}_not_found", f"no {what} '{ident}'")
+
+
+def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for err in errors:
+        out.append({
+            "loc": [str(p) for p in err.get("loc", ())],
+            "message": str(err.get("msg", "")).removeprefix("Value error, "),
+            "type": err.get("type"),
+        })
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                {"detail": {"code": "malformed_json", "message": "the request body is not valid JSON", "errors": _clean_errors(errors)}},
+                status_code=400,
+            )
+        first = _clean_errors(errors)[:1]
+        where = ".".join(first[0]["loc"]) if first else "body"
+        what = first[0]["message"] if first else "invalid request"
+        return JSONResponse(
+            {"detail": {"code": "invalid_request", "message": f"{where}: {what}", "errors": _clean_errors(errors)}},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict) and "code" in exc.detail:
+            detail = exc.detail
+        else:
+            codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}
+            detail = {"code": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path, error=type(exc).__name__)
+        return JSONResponse({"detail": {"code": "internal_error", "message": "an unexpected error; it has been logged"}}, status_code=500)
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

@@ -1,0 +1,48 @@
+"""The supervisors' view: which pathways have stalled, and why."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from pathway.api.deps import ActorDep, ServicesDep, SessionDep
+from pathway.api.errors import ApiError
+from pathway.api.schemas import Page, StalledItem
+from pathway.store import queries
+from pathway.store.models import utcnow
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+CSV_COLUMNS = ["case_id", "rule", "since", "coordinator", "stage", "days_overdue", "unit", "definition"]
+
+
+@router.get("/stalled", response_model=Page[StalledItem])
+def stalled(
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    coordinator: str | None = None,
+    definition: str | None = None,
+    rule: str | None = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response | Page[StalledItem]:
+    if rule is not None and rule not in queries.STALLED_RULES:
+        raise ApiError(422, "unknown_rule", f"unknown rule '{rule}'", rules=list(queries.STALLED_RULES))
+    rows = queries.stalled(session, now=utcnow(), unit_id=actor.unit_id, coordinator_id=coordinator, definition_id=definition, rule=rule)
+    items = [
+        StalledItem(case_id=r.case_id, rule=r.rule, since=r.since, coordinator=r.coordinator, stage=r.stage,
+                    days_overdue=r.days_overdue, unit=r.unit_id, definition=r.definition_id)
+        for r in rows
+    ]
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for item in items:
+            writer.writerow({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in item.model_dump().items()})
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="stalled.csv"'})
+    return Page(items=items, count=len(items))

@@ -1,0 +1,253 @@
+"""Cases: open, read, list, and every command a coordinator gives a case."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
+
+from pathway.api.deps import ActorDep, IdempotencyKeyDep, ServicesDep, SessionDep, Actor
+from pathway.api.errors import ApiError, not_found
+from pathway.api.schemas import (
+    AssignRequest,
+    CaseListItem,
+    CaseOut,
+    ClientOut,
+    CloseRequest,
+    FactRequest,
+    OpenCaseRequest,
+    Page,
+    PauseRequest,
+    TransitionRequest,
+    VisitOut,
+    VisitRequest,
+)
+from pathway.api.temporal_gateway import CaseGateway, new_command_id
+from pathway.core.case import CaseView
+from pathway.core.events import VisitRecorded
+from pathway.store import queries
+from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
+from workflows.messages import (
+    AdvanceCaseInput,
+    AssignCoordinatorInput,
+    CloseCaseInput,
+    CommandResult,
+    OpenCaseInput,
+    PauseCaseInput,
+    RecordVisitInput,
+    ResumeCaseInput,
+    SetFactInput,
+)
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def _gateway(services: ServicesDep) -> CaseGateway:
+    return CaseGateway(services.client, services.settings.task_queue)
+
+
+def _case_row(session: Session, case_id: str, actor: Actor) -> Case:
+    """The case, if it exists and the actor's unit may see it (else 404: no existence leak)."""
+    case = queries.get_case(session, case_id=case_id)
+    if case is None or case.unit_id != actor.unit_id:
+        raise not_found("case", case_id)
+    return case
+
+
+def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
+    client = queries.get_client(session, client_id=case.client_id) if case.client_id else None
+    client_out = ClientOut(id=client.id, name=client.name, address=client.address, phone=client.phone) if client else None
+    return CaseOut(**view.model_dump(), client=client_out)
+
+
+def _note(session: Session, case_id: str, actor: Actor, text: str | None) -> str | None:
+    """Free text stays in SQL; the workflow only ever sees the note's id."""
+    if not text or not text.strip():
+        return None
+    return queries.add_note(session, case_id=case_id, author=actor.id, text=text.strip()).id
+
+
+async def _command(
+    session: Session, gateway: CaseGateway, case: Case, name: str, command: object, note_id: str | None = None
+) -> CommandResult:
+    try:
+        return await gateway.update(case.id, name, command)  # type: ignore[arg-type]
+    except ApiError:
+        if note_id is not None:
+            queries.delete_note(session, note_id=note_id)  # a refused command leaves no trace
+        raise
+
+
+@router.post("", status_code=201, response_model=CaseOut)
+async def open_case(
+    body: OpenCaseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, response: Response
+) -> CaseOut:
+    entry = services.catalog.get(body.definition)
+    if entry is None:
+        raise ApiError(422, "unknown_definition", f"no pathway definition '{body.definition}'", definitions=services.catalog.ids())
+    now = utcnow()
+    if body.opened_at is not None and body.opened_at > now:
+        raise ApiError(422, "invalid_request", "opened_at cannot be in the future")
+    gateway = _gateway(services)
+    case_id = queries.case_id_for_key(actor=actor.id, key=key) if key else queries.new_id()
+    existing = queries.get_case(session, case_id=case_id)
+    if existing is None:
+        _, case = queries.create_client_and_case(
+            session,
+            client=ClientCreate(unit_id=actor.unit_id, name=body.client.name, address=body.client.address, phone=body.client.phone),
+            definition_id=entry.definition.id,
+            definition_version=entry.definition.version,
+            coordinator_id=body.coordinator,
+            initial_stage=entry.definition.initial,
+            opened_at=body.opened_at or now,
+            case_id=case_id,
+        )
+        _note(session, case.id, actor, body.note)
+    else:
+        case = _case_row(session, case_id, actor)
+        response.status_code = 200  # the same open, retried
+    started = await gateway.start(
+        OpenCaseInput(
+            case_id=case.id,
+            definition=entry.snapshot,
+            coordinator_id=body.coordinator,
+            unit_id=actor.unit_id,
+            actor=actor.id,
+            command_id=key,
+            opened_at=body.opened_at,
+        )
+    )
+    if not started and existing is None:
+        response.status_code = 200
+    return _with_client(session, case, await gateway.state(case.id))
+
+
+@router.get("", response_model=Page[CaseListItem])
+def list_cases(
+    session: SessionDep,
+    actor: ActorDep,
+    coordinator: str | None = None,
+    status: str | None = None,
+    definition: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[CaseListItem]:
+    rows, total = queries.list_cases(
+        session, unit_id=actor.unit_id, coordinator_id=coordinator, status=status, definition_id=definition, limit=limit, offset=offset
+    )
+    names = queries.client_names(session, client_ids=[r.client_id for r in rows if r.client_id])
+    items = [
+        CaseListItem(
+            id=r.id, definition=r.definition_id, definition_version=r.definition_version, stage=r.stage, status=r.status,
+            outcome=r.outcome, coordinator=r.coordinator_id, unit=r.unit_id, client_name=names.get(r.client_id or ""),
+            opened_at=r.opened_at, stage_entered_at=r.stage_entered_at, stage_due_at=r.stage_due_at,
+            next_visit_due_at=r.next_visit_due_at, last_activity_at=r.last_activity_at,
+        )
+        for r in rows
+    ]
+    return Page(items=items, count=total)
+
+
+@router.get("/{case_id}", response_model=CaseOut)
+async def get_case(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    return _with_client(session, case, await _gateway(services).state(case_id))
+
+
+@router.post("/{case_id}/transitions", response_model=CaseOut)
+async def transition(
+    case_id: str, body: TransitionRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    note_id = _note(session, case_id, actor, body.note)
+    command = AdvanceCaseInput(
+        command_id=key or new_command_id(), actor=actor.id, trigger=body.trigger, note_id=note_id, expected_stage=body.expected_stage
+    )
+    result = await _command(session, _gateway(services), case, "advance", command, note_id)
+    return _with_client(session, case, result.case)
+
+
+@router.post("/{case_id}/visits", status_code=201, response_model=VisitOut)
+async def record_visit(
+    case_id: str, body: VisitRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+) -> VisitOut:
+    case = _case_row(session, case_id, actor)
+    note_id = _note(session, case_id, actor, body.note)
+    command = RecordVisitInput(
+        command_id=key or new_command_id(), actor=actor.id, occurred_at=body.occurred_at,
+        duration_minutes=body.duration_minutes, kind=body.kind, visit_id=note_id,
+    )
+    result = await _command(session, _gateway(services), case, "record_visit", command, note_id)
+    recorded = next((e for e in result.events if isinstance(e, VisitRecorded)), None)
+    if recorded is None:  # the same visit sent again: answer from what was stored
+        stored = queries.get_visit(session, case_id=case_id, seq=result.seq)
+        counted, reason = (stored.counted, stored.not_counted_reason) if stored else (None, None)
+    else:
+        counted, reason = recorded.counted, recorded.not_counted_reason
+    view = result.case
+    return VisitOut(seq=result.seq, counted=counted, not_counted_reason=reason,
+                    next_visit_due_at=view.next_visit_due_at, case=_with_client(session, case, view))
+
+
+@router.put("/{case_id}/facts/{name}", response_model=CaseOut)
+async def set_fact(
+    case_id: str, name: str, body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    value = _resolve_partner(session, actor, body.value)
+    command = SetFactInput(command_id=key or new_command_id(), actor=actor.id, name=name, value=value)
+    result = await _command(session, _gateway(services), case, "set_fact", command)
+    return _with_client(session, case, result.case)
+
+
+def _resolve_partner(session: Session, actor: Actor, value: object) -> object:
+    """A partner fact names the partner by id; its kind comes from the resource map, so a
+    placement 'with an employer' is one with a partner the map knows as an employer."""
+    if isinstance(value, dict) and "partner_id" in value and set(value) <= {"partner_id", "partner_kind"}:
+        partner = queries.get_partner(session, partner_id=str(value["partner_id"]))
+        if partner is None or (partner.unit_id is not None and partner.unit_id != actor.unit_id):
+            raise ApiError(422, "unknown_partner", f"no partner '{value['partner_id']}' in the resource map")
+        return {"partner_id": partner.id, "partner_kind": partner.kind}
+    return value
+
+
+@router.post("/{case_id}/pause", response_model=CaseOut)
+async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    result = await _command(session, _gateway(services), case, "pause", PauseCaseInput(command_id=key or new_command_id(), actor=actor.id, reason=body.reason))
+    return _with_client(session, case, result.case)
+
+
+@router.post("/{case_id}/resume", response_model=CaseOut)
+async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    result = await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id))
+    return _with_client(session, case, result.case)
+
+
+@router.post("/{case_id}/close", response_model=CaseOut)
+async def close(case_id: str, body: CloseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    note_id = _note(session, case_id, actor, body.note)
+    command = CloseCaseInput(command_id=key or new_command_id(), actor=actor.id, outcome=body.outcome, note_id=note_id)
+    result = await _command(session, _gateway(services), case, "close", command, note_id)
+    return _with_client(session, case, result.case)
+
+
+@router.put("/{case_id}/coordinator", response_model=CaseOut)
+async def assign(case_id: str, body: AssignRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
+    case = _case_row(session, case_id, actor)
+    command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator)
+    result = await _command(session, _gateway(services), case, "assign_coordinator", command)
+    return _with_client(session, case, result.case)
+
+
+@router.get("/{case_id}/notifications", response_model=Page[NotificationPublic])
+def notifications(
+    case_id: str, session: SessionDep, actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[NotificationPublic]:
+    _case_row(session, case_id, actor)
+    rows = queries.list_notifications(session, case_id=case_id, limit=limit, offset=offset)
+    return Page(items=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows], count=len(rows))

@@ -1,0 +1,133 @@
+"""Request and response bodies of the HTTP API (beyond the store's public models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pathway.core.case import CaseView
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class _Body(BaseModel):
+    # A field the API does not know is refused, never silently dropped.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientIn(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=50)
+
+
+class OpenCaseRequest(_Body):
+    definition: str = Field(min_length=1, max_length=64)
+    coordinator: str = Field(min_length=1, max_length=128)
+    client: ClientIn
+    # For a case brought over from paper records: when it really started (not in the future).
+    opened_at: AwareDatetime | None = None
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class TransitionRequest(_Body):
+    trigger: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=10_000)
+    expected_stage: str | None = Field(default=None, max_length=64)
+
+
+class VisitRequest(_Body):
+    occurred_at: AwareDatetime
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    kind: str = Field(default="home", min_length=1, max_length=32)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class FactRequest(_Body):
+    value: Any
+
+
+class PauseRequest(_Body):
+    reason: str = Field(default="other", min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class CloseRequest(_Body):
+    outcome: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class AssignRequest(_Body):
+    coordinator: str = Field(min_length=1, max_length=128)
+
+
+class ClientOut(BaseModel):
+    id: str
+    name: str
+    address: str | None
+    phone: str | None
+
+
+class CaseOut(CaseView):
+    client: ClientOut | None = None
+
+
+class VisitOut(BaseModel):
+    seq: int
+    counted: bool | None
+    not_counted_reason: str | None
+    next_visit_due_at: datetime | None
+    case: CaseOut
+
+
+class CaseListItem(BaseModel):
+    id: str
+    definition: str
+    definition_version: int
+    stage: str
+    status: str
+    outcome: str | None
+    coordinator: str
+    unit: str
+    client_name: str | None
+    opened_at: datetime
+    stage_entered_at: datetime
+    stage_due_at: datetime | None
+    next_visit_due_at: datetime | None
+    last_activity_at: datetime
+
+
+class StalledItem(BaseModel):
+    case_id: str
+    rule: str
+    since: datetime
+    coordinator: str
+    stage: str
+    days_overdue: int
+    unit: str
+    definition: str
+
+
+class DefinitionSummary(BaseModel):
+    id: str
+    version: int
+    title: dict[str, str]
+    content_hash: str
+    stages: list[str]
+
+
+class DefinitionOut(DefinitionSummary):
+    content: dict[str, Any]
+    mermaid: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

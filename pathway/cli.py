@@ -1,0 +1,363 @@
+"""The `pathway` command.
+
+`up`, `worker` and `serve` run the processes; `definitions` works on the YAML files; `case`,
+`audit` and `partners` talk to a running API (``PATHWAY_API_URL``, by default the embedded
+stack's), so the CLI obeys the same rules as every other client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pathway.config import Settings
+
+app = typer.Typer(help="Support pathways of a social welfare centre.", no_args_is_help=True)
+definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_help=True)
+case_app = typer.Typer(help="Cases: open, advance, visit, show, list.", no_args_is_help=True)
+audit_app = typer.Typer(help="Supervisors' audits.", no_args_is_help=True)
+partners_app = typer.Typer(help="The resource map.", no_args_is_help=True)
+app.add_typer(definitions_app, name="definitions")
+app.add_typer(case_app, name="case")
+app.add_typer(audit_app, name="audit")
+app.add_typer(partners_app, name="partners")
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+# --------------------------------------------------------------------------- processes
+@app.command()
+def up(
+    demo: bool = typer.Option(False, "--demo", help="Add example partners and cases (once)."),
+    home: Optional[Path] = typer.Option(None, "--home", help="Where data lives (default ~/.pathway)."),
+    port: Optional[int] = typer.Option(None, "--port", help="API and web UI port (default 8000)."),
+) -> None:
+    """Start everything embedded: Temporal dev server, worker, API and web UI."""
+    from pathway.logging import configure_logging
+    from pathway.runtime import run_stack
+
+    settings = _settings(home=home, api_port=port)
+    configure_logging(settings)
+    try:
+        asyncio.run(run_stack(settings, demo=demo))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker against PATHWAY_TEMPORAL_ADDRESS (production)."""
+    from pathway.logging import configure_logging
+    from pathway.runtime import run_worker
+
+    settings = Settings()
+    configure_logging(settings)
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def serve() -> None:
+    """Run the API and web UI against PATHWAY_TEMPORAL_ADDRESS (production)."""
+    from pathway.logging import configure_logging
+    from pathway.runtime import run_api
+
+    settings = Settings()
+    configure_logging(settings)
+    try:
+        asyncio.run(run_api(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+# --------------------------------------------------------------------------- definitions
+@definitions_app.command("list")
+def definitions_list() -> None:
+    """The definitions a case can be opened with."""
+    from pathway.catalog import Catalog
+    from pathway.core.errors import DefinitionError
+
+    try:
+        catalog = Catalog.load(Settings().resolved_definitions_dir)
+    except DefinitionError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1)
+    table = Table("id", "version", "title", "stages")
+    for entry in catalog.entries():
+        d = entry.definition
+        table.add_row(d.id, str(d.version), d.title.pl, " → ".join(s for s in d.main_path() if not d.stages[s].terminal))
+    console.print(table)
+
+
+@definitions_app.command("validate")
+def definitions_validate(path: Path = typer.Argument(..., help="A definition file, or a directory of them.")) -> None:
+    """Check a definition; a wrong one is explained by file, path and line."""
+    from pathway.catalog import load_file
+    from pathway.core.errors import DefinitionError
+
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    if not files:
+        err.print(f"[red]{path}: no definition files[/red]")
+        raise typer.Exit(1)
+    failed = False
+    for file in files:
+        try:
+            d = load_file(file)
+            console.print(f"[green]OK[/green] {file}: {d.id} v{d.version}, {len(d.stages)} stages, {len(d.transitions)} moves")
+        except DefinitionError as exc:
+            failed = True
+            err.print(exc.message, style="red", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@definitions_app.command("show")
+def definitions_show(
+    definition_id: str,
+    format: str = typer.Option("text", "--format", help="text or mermaid"),
+    lang: str = typer.Option("pl", "--lang", help="pl or en"),
+) -> None:
+    """Show a definition's stages and moves (or a Mermaid diagram)."""
+    from pathway.catalog import Catalog
+    from pathway.core.diagram import mermaid
+
+    entry = Catalog.load(Settings().resolved_definitions_dir).get(definition_id)
+    if entry is None:
+        err.print(f"no definition '{definition_id}'", style="red")
+        raise typer.Exit(1)
+    d = entry.definition
+    if format == "mermaid":
+        sys.stdout.write(mermaid(d, lang))
+        return
+    if format != "text":
+        err.print("--format is text or mermaid", style="red")
+        raise typer.Exit(2)
+    console.print(f"[bold]{d.title.pl if lang == 'pl' else d.title.en}[/bold] ({d.id} v{d.version}, {entry.snapshot.content_hash[:12]})")
+    stages = Table("stage", "title", "deadline", "duration", "visits")
+    for name in d.main_path():
+        s = d.stages[name]
+        visits = f"every {s.visits.every}, ≥{s.visits.min_minutes} min" if s.visits else ""
+        stages.add_row(name, s.title.pl if lang == "pl" else s.title.en, str(s.deadline or ""), str(s.duration or ""), visits)
+    console.print(stages)
+    moves = Table("trigger", "from", "to", "guards")
+    for t in d.transitions:
+        moves.add_row(t.trigger, ", ".join(t.sources(d)), t.dest, ", ".join(f"{g.guard}({g.fact or g.count or ''})" for g in t.guards))
+    console.print(moves)
+
+
+# --------------------------------------------------------------------------- API client
+class ApiClient:
+    def __init__(self, settings: Settings) -> None:
+        self.base = settings.resolved_api_url.rstrip("/") + "/api/v1"
+
+    def call(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
+             idempotent: bool = False) -> httpx.Response:
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
+        try:
+            response = httpx.request(method, self.base + path, json=json_body, params=params, headers=headers, timeout=30)
+        except httpx.HTTPError as exc:
+            err.print(f"cannot reach the API at {self.base}: {exc}. Is `pathway up` running?", style="red")
+            raise typer.Exit(2)
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", {})
+            except ValueError:
+                detail = {"message": response.text}
+            err.print(f"{response.status_code} {detail.get('code', '')}: {detail.get('message', '')}", style="red", markup=False)
+            for guard in detail.get("guards", []) or []:
+                err.print(f"  - {guard.get('guard')}: {guard.get('reason')}", markup=False)
+            raise typer.Exit(1)
+        return response
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str) and "T" in value and value[:4].isdigit():
+        try:
+            return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _print_case(case: dict[str, Any]) -> None:
+    client = case.get("client") or {}
+    console.print(f"[bold]Case {case['id']}[/bold] — {client.get('name', '')} ({case['definition']} v{case['definition_version']})")
+    console.print(f"stage: [bold]{case['stage']}[/bold]  status: {case['status']}  coordinator: {case['coordinator']}")
+    console.print(f"stage due: {_fmt(case.get('stage_due_at'))}  next visit due: {_fmt(case.get('next_visit_due_at'))}"
+                  + (f"  internship/stage ends: {_fmt(case.get('duration_ends_at'))}" if case.get("duration_ends_at") else ""))
+    if case.get("allowed"):
+        console.print("moves now: " + ", ".join(case["allowed"]))
+    for b in case.get("blocked", []):
+        console.print(f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False)
+    for o in case.get("overdue", []):
+        console.print(f"  [red]OVERDUE[/red] {o['watch']}: due {_fmt(o['due_at'])}, {o['days_overdue']} day(s)"
+                      + (", escalated to supervisor" if o["escalated"] else ""))
+    history = Table("stage", "entered", "left", "by move")
+    for h in case.get("history", []):
+        history.add_row(h["stage"], _fmt(h["entered_at"]), _fmt(h.get("left_at")), h.get("trigger") or "—")
+    console.print(history)
+
+
+@case_app.command("open")
+def case_open(
+    definition: str = typer.Option(..., "--definition", "-d"),
+    coordinator: str = typer.Option(..., "--coordinator", "-c"),
+    client_name: str = typer.Option(..., "--client-name"),
+    address: Optional[str] = typer.Option(None, "--address"),
+    phone: Optional[str] = typer.Option(None, "--phone"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open a case for a client."""
+    body = {"definition": definition, "coordinator": coordinator, "client": {"name": client_name, "address": address, "phone": phone}}
+    case = ApiClient(Settings()).call("POST", "/cases", json_body=body, idempotent=True).json()
+    console.print_json(data=case) if as_json else _print_case(case)
+
+
+@case_app.command("advance")
+def case_advance(case_id: str, trigger: str = typer.Argument("advance"), note: Optional[str] = typer.Option(None, "--note"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Make a move (a trigger of the pathway) on a case."""
+    api = ApiClient(Settings())
+    current = api.call("GET", f"/cases/{case_id}").json()
+    body = {"trigger": trigger, "note": note, "expected_stage": current["stage"]}
+    case = api.call("POST", f"/cases/{case_id}/transitions", json_body=body, idempotent=True).json()
+    console.print_json(data=case) if as_json else _print_case(case)
+
+
+@case_app.command("visit")
+def case_visit(
+    case_id: str,
+    minutes: int = typer.Option(60, "--minutes"),
+    kind: str = typer.Option("home", "--kind"),
+    at: Optional[str] = typer.Option(None, "--at", help="ISO 8601 with a time zone; default now"),
+    note: Optional[str] = typer.Option(None, "--note"),
+) -> None:
+    """Log a visit."""
+    occurred = at or datetime.now(timezone.utc).isoformat()
+    body = {"occurred_at": occurred, "duration_minutes": minutes, "kind": kind, "note": note}
+    result = ApiClient(Settings()).call("POST", f"/cases/{case_id}/visits", json_body=body, idempotent=True).json()
+    if result.get("counted") is False:
+        console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")
+    else:
+        console.print(f"[green]visit recorded[/green]; next visit due {_fmt(result.get('next_visit_due_at'))}")
+
+
+@case_app.command("fact")
+def case_fact(case_id: str, name: str, value: str = typer.Argument(..., help="JSON, e.g. '{\"needs\": true}' or true")) -> None:
+    """Set a fact (checklist items, a partner, a certificate, a record)."""
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        err.print(f"the value is not JSON: {exc}", style="red")
+        raise typer.Exit(2)
+    case = ApiClient(Settings()).call("PUT", f"/cases/{case_id}/facts/{name}", json_body={"value": parsed}, idempotent=True).json()
+    _print_case(case)
+
+
+@case_app.command("show")
+def case_show(case_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show a case: stage, moves allowed and blocked, deadlines, history."""
+    case = ApiClient(Settings()).call("GET", f"/cases/{case_id}").json()
+    console.print_json(data=case) if as_json else _print_case(case)
+
+
+@case_app.command("list")
+def case_list(
+    coordinator: Optional[str] = typer.Option(None, "--coordinator"),
+    status: Optional[str] = typer.Option(None, "--status"),
+    definition: Optional[str] = typer.Option(None, "--definition"),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    """List cases."""
+    params = {k: v for k, v in {"coordinator": coordinator, "status": status, "definition": definition, "limit": limit}.items() if v is not None}
+    page = ApiClient(Settings()).call("GET", "/cases", params=params).json()
+    table = Table("id", "client", "pathway", "stage", "status", "coordinator", "stage due", "next visit")
+    for c in page["items"]:
+        table.add_row(c["id"], c.get("client_name") or "", c["definition"], c["stage"], c["status"], c["coordinator"],
+                      _fmt(c.get("stage_due_at")), _fmt(c.get("next_visit_due_at")))
+    console.print(table)
+    console.print(f"{len(page['items'])} of {page['count']}")
+
+
+# --------------------------------------------------------------------------- audit
+@audit_app.command("stalled")
+def audit_stalled(
+    format: str = typer.Option("table", "--format", help="table, json or csv"),
+    coordinator: Optional[str] = typer.Option(None, "--coordinator"),
+    definition: Optional[str] = typer.Option(None, "--definition"),
+    rule: Optional[str] = typer.Option(None, "--rule"),
+) -> None:
+    """Pathways that have stalled: which rule fired, since when, for whom."""
+    if format not in ("table", "json", "csv"):
+        err.print("--format is table, json or csv", style="red")
+        raise typer.Exit(2)
+    params: dict[str, Any] = {k: v for k, v in {"coordinator": coordinator, "definition": definition, "rule": rule}.items() if v}
+    api = ApiClient(Settings())
+    if format == "csv":
+        sys.stdout.write(api.call("GET", "/audit/stalled", params={**params, "format": "csv"}).text)
+        return
+    page = api.call("GET", "/audit/stalled", params=params).json()
+    if format == "json":
+        sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table("case", "rule", "since", "days overdue", "stage", "coordinator")
+    for r in page["items"]:
+        table.add_row(r["case_id"], r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"])
+    console.print(table)
+    console.print(f"{page['count']} stalled")
+
+
+# --------------------------------------------------------------------------- partners
+@partners_app.command("list")
+def partners_list(kind: Optional[str] = typer.Option(None, "--kind"), sector: Optional[str] = typer.Option(None, "--sector")) -> None:
+    """Partners of the resource map."""
+    params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
+    page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
+    table = Table("id", "name", "kind", "sector", "services", "internship places")
+    for p in page["items"]:
+        table.add_row(p["id"], p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), str(p.get("internship_capacity", 0)))
+    console.print(table)
+
+
+@partners_app.command("add")
+def partners_add(
+    name: str = typer.Option(..., "--name"),
+    kind: str = typer.Option(..., "--kind"),
+    sector: str = typer.Option(..., "--sector", help="public, non_public or private"),
+    email: Optional[str] = typer.Option(None, "--email"),
+    capacity: int = typer.Option(0, "--capacity", help="internship places (employers)"),
+    service: list[str] = typer.Option([], "--service"),
+) -> None:
+    """Add a partner to the resource map."""
+    body = {"name": name, "kind": kind, "sector": sector, "email": email, "internship_capacity": capacity, "services": service}
+    p = ApiClient(Settings()).call("POST", "/partners", json_body=body).json()
+    console.print(f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']})")
+
+
+@partners_app.command("show")
+def partners_show(partner_id: str) -> None:
+    """One partner."""
+    console.print_json(data=ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

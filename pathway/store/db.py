@@ -1,0 +1,91 @@
+"""Engine, schema and sessions of the SQL store.
+
+SQLite is the embedded store of `pathway up`; PostgreSQL is production. Both are reached
+through ``make_engine`` so that the SQLite pragmas the API and the worker depend on (WAL so
+readers never wait for the projection, a busy timeout so writers queue instead of failing,
+foreign keys) are set on every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _is_memory(database: str | None) -> bool:
+    return not database or database == ":memory:" or database.startswith("file::memory:")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Safe with WAL (a crash loses at most the last commits, never corrupts) and it
+        # avoids an fsync per commit, which is what made the projection slow.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, echo=echo)
+    kwargs: dict[str, Any] = {
+        # Activities run their DB work in worker threads (asyncio.to_thread).
+        "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        "echo": echo,
+    }
+    if _is_memory(parsed.database):
+        # One shared connection, otherwise every thread would see its own empty database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    # Importing the models registers their tables on SQLModel.metadata.
+    from pathway.store import models  # noqa: F401
+
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def session(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends cleanly and rolls back otherwise.
+
+    ``expire_on_commit=False`` so the objects stay readable after the block (the API
+    serialises them after the commit)."""
+    with Session(engine, expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def conflict_insert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that knows ON CONFLICT (idempotent writes keyed on a unique constraint),
+    for the dialects the store runs on."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise RuntimeError(f"idempotent writes need INSERT .. ON CONFLICT; unsupported dialect '{name}'")

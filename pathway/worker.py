@@ -1,0 +1,28 @@
+"""Build the Temporal worker: PathwayWorkflow plus every activity, bound to their clients."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import build_activities
+from pathway.config import Settings
+from workflows.pathway import PathwayWorkflow
+from workflows.runner import workflow_runner
+
+
+def build_worker(client: Client, settings: Settings, engine: Engine, *, task_queue: str | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[PathwayWorkflow],
+        activities=build_activities(engine),
+        workflow_runner=workflow_runner(),
+        # The cache must hold the whole open caseload: a case evicted from it is replayed
+        # from history on its next update, which took seconds when measured (DESIGN.md).
+        max_cached_workflows=settings.max_cached_workflows,
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+    )

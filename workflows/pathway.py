@@ -1,0 +1,302 @@
+"""PathwayWorkflow: one client's support pathway, from the first meeting to closing.
+
+The workflow owns the case's state and delegates every rule to ``pathway.core.case.Case``.
+People act through updates, validated before they are accepted so a refused command leaves
+no trace in history; timers wake it for deadlines, fixed durations and the visit cadence;
+activities project its events to SQL, remind coordinators, escalate to supervisors and tell
+partners. A long pathway continues as new, carrying its full state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.messages import (
+        CaseSummary,
+        NotifyPartnerInput,
+        NotifyPartnerResult,
+        ProjectEventsInput,
+        ProjectEventsResult,
+        RemindInput,
+        RemindResult,
+    )
+    from pathway.core.case import Case, CaseView
+    from pathway.core.commands import Command
+    from pathway.core.errors import PathwayError
+    from pathway.core.events import DurationElapsed, Event, NotificationRequested, ReminderDue
+    from workflows import search_attributes as sa
+    from workflows.messages import (
+        AdvanceCaseInput,
+        AssignCoordinatorInput,
+        CaseResult,
+        CloseCaseInput,
+        CommandResult,
+        GetStateInput,
+        OpenCaseInput,
+        PauseCaseInput,
+        RecordVisitInput,
+        ResumeCaseInput,
+        SetFactInput,
+    )
+
+# The projection must never give up: a database outage only delays it.
+PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
+EFFECT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=10), maximum_attempts=12)
+# Never let a history grow without bound, even if the server does not suggest continuing.
+HISTORY_CEILING = 20_000
+
+
+def _refusal(error: PathwayError) -> ApplicationError:
+    """A core error as the failure an update's caller receives (code + structured details)."""
+    return ApplicationError(error.message, error.to_dict(), type=error.code, non_retryable=True)
+
+
+@workflow.defn(name="PathwayWorkflow")
+class PathwayWorkflow:
+    @workflow.init
+    def __init__(self, input: OpenCaseInput) -> None:
+        if input.state is not None:
+            self.case = Case(input.state)
+        else:
+            self.case = Case.open(
+                case_id=input.case_id,
+                definition=input.definition,
+                coordinator_id=input.coordinator_id,
+                unit_id=input.unit_id,
+                now=min(input.opened_at or workflow.now(), workflow.now()),
+                actor=input.actor,
+                command_id=input.command_id,
+            )
+        self._input = input
+        self._wake = False
+        self._effects: set[asyncio.Task[Any]] = set()
+        self._search_attributes: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ main loop
+    @workflow.run
+    async def run(self, input: OpenCaseInput) -> CaseResult:
+        self._upsert_search_attributes()
+        while True:
+            self.case.fire_due(workflow.now())
+            await self._flush()
+            if self.case.state.status == "closed":
+                break
+            if self._should_continue_as_new():
+                await self._quiesce()
+                if self.case.state.status != "closed":
+                    self.case.state.runs += 1
+                    workflow.continue_as_new(self._input.model_copy(update={"state": self.case.state}))
+                break
+            await self._sleep_until_next_alarm()
+        await self._quiesce()
+        s = self.case.state
+        return CaseResult(case_id=s.case_id, stage=s.stage, outcome=s.outcome, closed_at=s.closed_at, runs=s.runs)
+
+    async def _sleep_until_next_alarm(self) -> None:
+        self._wake = False
+        next_at = self.case.next_alarm_at()
+        timeout = None
+        if next_at is not None:
+            timeout = max(next_at - workflow.now(), timedelta(seconds=1))
+        try:
+            await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox), timeout=timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        limit = self._input.continue_as_new_after
+        length = info.get_current_history_length()
+        if limit is not None and length >= limit:
+            return True
+        return info.is_continue_as_new_suggested() or length >= HISTORY_CEILING
+
+    async def _quiesce(self) -> None:
+        """Finish every handler, project every event and finish every side effect."""
+        while True:
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._flush()
+            if self._effects:
+                await asyncio.gather(*list(self._effects), return_exceptions=True)
+            if not self.case.state.outbox and workflow.all_handlers_finished():
+                return
+
+    # ------------------------------------------------------------------ side effects
+    async def _flush(self) -> None:
+        """Project the pending events (in order, idempotently), then start their effects."""
+        while self.case.state.outbox:
+            batch: list[Event] = list(self.case.state.outbox)
+            result = await workflow.execute_activity(
+                "project_events",
+                ProjectEventsInput(summary=self._summary(), events=batch),
+                result_type=ProjectEventsResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=PROJECTION_RETRY,
+            )
+            self.case.acknowledge(max(result.up_to_seq, batch[-1].seq))
+            for event in batch:
+                self._start_effect(event)
+            self._upsert_search_attributes()
+
+    def _start_effect(self, event: Event) -> None:
+        s = self.case.state
+        if isinstance(event, ReminderDue):
+            effect = workflow.execute_activity(
+                "remind",
+                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=event.coordinator_id, seq=event.seq, stage=event.stage,
+                            kind=event.level, watch=event.watch, n=event.n, due_at=event.due_at, at=event.at),
+                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+            )
+        elif isinstance(event, DurationElapsed):
+            effect = workflow.execute_activity(
+                "remind",
+                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
+                            kind="duration_elapsed", at=event.at),
+                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+            )
+        elif isinstance(event, NotificationRequested):
+            effect = workflow.execute_activity(
+                "notify_partner",
+                NotifyPartnerInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
+                                   moment=event.moment, partner_id=event.partner_id, partner_kind=event.partner_kind, at=event.at),
+                result_type=NotifyPartnerResult, start_to_close_timeout=timedelta(seconds=60), retry_policy=EFFECT_RETRY,
+            )
+        else:
+            return
+        task = asyncio.ensure_future(self._guard_effect(effect, event))
+        self._effects.add(task)
+        task.add_done_callback(self._effects.discard)
+
+    async def _guard_effect(self, effect: Any, event: Event) -> None:
+        try:
+            await effect
+        except ActivityError as err:
+            # A partner or inbox that cannot be reached must not stop the pathway.
+            workflow.logger.warning(
+                "side effect failed", extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": type(err.cause).__name__}
+            )
+
+    def _summary(self) -> CaseSummary:
+        s = self.case.state
+        deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
+        return CaseSummary(
+            case_id=s.case_id, definition_id=s.definition.id, definition_version=s.definition.version, unit_id=s.unit_id,
+            coordinator_id=s.coordinator_id, stage=s.stage, status=s.status, outcome=s.outcome, opened_at=s.opened_at,
+            stage_entered_at=s.stage_entered_at, stage_due_at=deadline.due_at if deadline else None,
+            duration_ends_at=s.duration_ends_at, next_visit_due_at=visit.due_at if visit else None,
+            last_activity_at=s.last_activity_at, paused_at=s.paused_at, closed_at=s.closed_at, seq=s.seq,
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        s = self.case.state
+        deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
+        wanted: dict[str, Any] = {
+            sa.PATHWAY_DEFINITION.name: s.definition.id,
+            sa.PATHWAY_STAGE.name: s.stage,
+            sa.COORDINATOR_ID.name: s.coordinator_id,
+            sa.UNIT_ID.name: s.unit_id,
+            sa.STAGE_DUE_AT.name: deadline.due_at if deadline and s.status == "active" else None,
+            sa.NEXT_VISIT_DUE_AT.name: visit.due_at if visit and s.status == "active" else None,
+        }
+        keys = {k.name: k for k in sa.ALL_KEYS}
+        updates = []
+        for name, value in wanted.items():
+            if self._search_attributes.get(name, "<unset>") == value:
+                continue
+            key = keys[name]
+            updates.append(key.value_unset() if value is None else key.value_set(value))
+            self._search_attributes[name] = value
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    # ------------------------------------------------------------------ commands
+    def _validate(self, command: Command) -> None:
+        if self.case.applied(command.command_id) is not None:
+            return  # a retried command: the handler answers with the recorded result
+        try:
+            self.case.validate(command, workflow.now())
+        except PathwayError as error:
+            raise _refusal(error) from None
+
+    def _handle(self, command: Command) -> CommandResult:
+        now = workflow.now()
+        prior = self.case.applied(command.command_id)
+        if prior is not None:
+            return CommandResult(seq=prior.seq, duplicate=True, case=self.case.view(now))
+        try:
+            # Validated already, but two updates delivered together are validated before
+            # either runs: check again against the state as it is now.
+            events = self.case.apply(command, now)
+        except PathwayError as error:
+            raise _refusal(error) from None
+        self._wake = True
+        self._upsert_search_attributes()
+        return CommandResult(seq=self.case.state.seq, duplicate=False, case=self.case.view(now), events=events)
+
+    @workflow.update(name="advance")
+    def advance(self, input: AdvanceCaseInput) -> CommandResult:
+        return self._handle(input)
+
+    @advance.validator
+    def _validate_advance(self, input: AdvanceCaseInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="record_visit")
+    def record_visit(self, input: RecordVisitInput) -> CommandResult:
+        return self._handle(input)
+
+    @record_visit.validator
+    def _validate_record_visit(self, input: RecordVisitInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="set_fact")
+    def set_fact(self, input: SetFactInput) -> CommandResult:
+        return self._handle(input)
+
+    @set_fact.validator
+    def _validate_set_fact(self, input: SetFactInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="assign_coordinator")
+    def assign_coordinator(self, input: AssignCoordinatorInput) -> CommandResult:
+        return self._handle(input)
+
+    @assign_coordinator.validator
+    def _validate_assign_coordinator(self, input: AssignCoordinatorInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="pause")
+    def pause(self, input: PauseCaseInput) -> CommandResult:
+        return self._handle(input)
+
+    @pause.validator
+    def _validate_pause(self, input: PauseCaseInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="resume")
+    def resume(self, input: ResumeCaseInput) -> CommandResult:
+        return self._handle(input)
+
+    @resume.validator
+    def _validate_resume(self, input: ResumeCaseInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="close")
+    def close(self, input: CloseCaseInput) -> CommandResult:
+        return self._handle(input)
+
+    @close.validator
+    def _validate_close(self, input: CloseCaseInput) -> None:
+        self._validate(input)
+
+    @workflow.query(name="state")
+    def state(self, input: GetStateInput) -> CaseView:
+        return self.case.view(workflow.now())
+
