@@ -1,0 +1,102 @@
+"""Record the histories that the replay test replays in every run.
+
+Run after a deliberate, versioned change of PathwayWorkflow (never to make a failing replay
+pass):  .venv/bin/python tests/workflows/record_histories.py
+Each scenario runs on the time-skipping server and its history is saved as JSON under
+tests/workflows/histories/. Only synthetic ids, stage names and dates are in them."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from harness import DIAGNOSIS_DONE, running_worker  # noqa: E402
+from helpers import make_settings, venv_binary  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
+from workflows.messages import CloseCaseInput, PauseCaseInput, ResumeCaseInput  # noqa: E402
+
+HISTORIES = HERE / "histories"
+
+
+async def full_pathway(harness) -> object:
+    case = await harness.open(case_id="replay-full")
+    await case.fact("diagnosis", DIAGNOSIS_DONE)
+    await case.visit(minutes=90)
+    await case.advance()
+    await case.fact("help_plan", {"agreed_on": "2026-01-15", "zi_reference": "ZI-1"})
+    await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
+    await case.advance()
+    await case.sleep(timedelta(days=20))  # overdue visit: reminders, escalation
+    await case.visit(minutes=60)
+    await case.fact("ready_for_training", True)
+    await case.advance()
+    await case.fact("training_completed", True)
+    await case.fact("placement", {"partner_id": "p-employer", "partner_kind": "employer"})
+    await case.advance()
+    await case.sleep(timedelta(days=95))  # the internship's fixed duration elapses
+    await case.fact("employment", {"employer": "p-employer", "started_on": "2026-06-01"})
+    await case.advance("employ")
+    await case.sleep(timedelta(days=100))
+    await case.advance("complete")
+    await case.handle.result()
+    return case
+
+
+async def paused_and_dropped(harness) -> object:
+    case = await harness.open(case_id="replay-paused")
+    await case.visit(minutes=30)  # too short to count
+    await case.update("pause", PauseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", reason="hospital"))
+    await case.sleep(timedelta(days=14))
+    await case.update("resume", ResumeCaseInput(command_id=uuid.uuid4().hex, actor="coord-1"))
+    await case.sleep(timedelta(days=40))
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
+async def continued_as_new(harness) -> object:
+    case = await harness.open(case_id="replay-can", continue_as_new_after=30)
+    await case.fact("diagnosis", DIAGNOSIS_DONE)
+    for _ in range(12):
+        await case.sleep(timedelta(days=2))
+        await case.visit(minutes=70)
+    return case
+
+
+SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_dropped, "continued_as_new": continued_as_new}
+
+
+async def main() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = make_settings(Path(tmp))
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(venv_binary("temporal-test-server")), data_converter=data_converter(settings)
+        )
+        async with env:
+            await ensure_search_attributes(env.client, env.client.namespace)
+            for name, scenario in SCENARIOS.items():
+                store_dir = Path(tmp) / name
+                store_dir.mkdir()
+                async with running_worker(env, f"record-{name}", store_dir) as harness:
+                    case = await scenario(harness)
+                    await case.settled_history()
+                    # the first run of the case: what a worker replays when it picks the case up
+                    handle = env.client.get_workflow_handle(case.handle.id, run_id=case.handle.first_execution_run_id or case.handle.result_run_id)
+                    history = await handle.fetch_history()
+                    (HISTORIES / f"{name}.json").write_text(history.to_json())
+                    print(f"recorded {name}: {len(history.events)} events")
+        await asyncio.sleep(0.2)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

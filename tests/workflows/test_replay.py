@@ -1,0 +1,61 @@
+"""Histories recorded from PathwayWorkflow replay cleanly against today's code.
+
+A change to the workflow that would break running cases (a different sequence of commands
+for the same history) fails here before it reaches a centre's cases. To record new
+histories after a deliberate, versioned change: tests/workflows/record_histories.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from pathway.config import Settings
+from pathway.temporal import data_converter
+from workflows.messages import CaseResult, OpenCaseInput
+from workflows.pathway import PathwayWorkflow
+from workflows.runner import workflow_runner
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def _history(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
+
+
+def _replayer(workflow_class: type) -> Replayer:
+    return Replayer(workflows=[workflow_class], workflow_runner=workflow_runner(), data_converter=data_converter(Settings(codec_disabled=True)))
+
+
+def test_there_are_histories_to_replay():
+    assert {p.stem for p in HISTORIES} >= {"full_pathway", "paused_and_dropped", "continued_as_new"}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(path: Path):
+    result = await _replayer(PathwayWorkflow).replay_workflow(_history(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+@workflow.defn(name="PathwayWorkflow")
+class ReorderedPathwayWorkflow(PathwayWorkflow):
+    """What a careless change looks like: one extra timer before the projection."""
+
+    @workflow.run
+    async def run(self, input: OpenCaseInput) -> CaseResult:
+        return await super().run(input)
+
+    async def _flush(self) -> None:
+        if self.case.state.outbox:
+            await workflow.sleep(timedelta(seconds=1))
+        await super()._flush()
+
+
+async def test_a_workflow_change_that_breaks_running_cases_is_caught():
+    result = await _replayer(ReorderedPathwayWorkflow).replay_workflow(_history(HISTORIES[0]), raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert "nondetermin" in f"{type(result.replay_failure).__name__} {result.replay_failure}".lower()
