@@ -1,0 +1,1 @@
+"""Trust: who may do what, and what Temporal may read (nothing personal, nothing in clear)."""
