@@ -1,0 +1,159 @@
+"""The tamper-evident audit trail: who did what, when, on which case, from where.
+
+Entries form one hash chain per unit: each entry's hash covers its own fields and the
+previous entry's hash, so editing, deleting or reordering a row breaks the chain at that
+row. The chain's head (last seq and hash) is kept in a separate table, so cutting the tail
+is caught too. Appends are serialised per unit: a writer that loses the race for the next
+sequence number (unique per unit) retries on the new head, so concurrent writers can never
+fork the chain.
+
+Entries hold ids, codes and addresses of staff machines; never a client's name or notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import JSON, Field, Session, SQLModel
+
+from pathway.store.models import UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entries"
+    __table_args__ = (UniqueConstraint("unit_id", "seq", name="uq_audit_entries_unit_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(index=True)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    action: str  # e.g. case.advance, case.open, client.read, reminder.sent
+    case_id: str | None = Field(default=None, index=True)
+    address: str | None = None  # the staff machine's IP address, for commands from people
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    prev_hash: str
+    hash: str
+
+
+class AuditHead(SQLModel, table=True):
+    """The last entry of each unit's chain: the anchor that makes a cut tail visible."""
+
+    __tablename__ = "audit_heads"
+
+    unit_id: str = Field(primary_key=True)
+    seq: int
+    hash: str
+
+
+def entry_hash(*, unit_id: str, seq: int, at: datetime, actor: str, action: str, case_id: str | None,
+               address: str | None, details: dict[str, Any], prev_hash: str) -> str:
+    canonical = json.dumps(
+        {
+            "unit_id": unit_id, "seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor,
+            "action": action, "case_id": case_id, "address": address, "details": details, "prev_hash": prev_hash,
+        },
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Appended:
+    unit_id: str
+    seq: int
+    hash: str
+
+
+def append(
+    engine: Engine,
+    *,
+    unit_id: str,
+    actor: str,
+    action: str,
+    case_id: str | None = None,
+    address: str | None = None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    attempts: int = 50,
+) -> Appended:
+    """Append one entry to the unit's chain, in its own transaction."""
+    details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
+    at = (at or utcnow()).astimezone(UTC)
+    for attempt in range(attempts):
+        try:
+            with Session(engine) as session:
+                head = session.get(AuditHead, unit_id)
+                seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+                digest = entry_hash(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
+                                    address=address, details=details, prev_hash=prev)
+                session.add(AuditEntry(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
+                                       address=address, details=details, prev_hash=prev, hash=digest))
+                if head is None:
+                    session.add(AuditHead(unit_id=unit_id, seq=seq, hash=digest))
+                else:
+                    head.seq, head.hash = seq, digest
+                session.commit()
+                return Appended(unit_id, seq, digest)
+        except (IntegrityError, OperationalError):
+            # Another writer took this seq (or held the database): read the new head, retry.
+            time.sleep(min(0.002 * (attempt + 1), 0.05))
+    raise RuntimeError(f"could not append to the audit trail of unit {unit_id} after {attempts} attempts")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    unit_id: str
+    entries: int
+    ok: bool
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    problem: str | None = None
+
+
+def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
+    """Walk the unit's chain from the start; name the first entry that does not hold."""
+    with Session(engine) as session:
+        entries = list(session.execute(select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)).scalars())
+        head = session.get(AuditHead, unit_id)
+    present = {e.seq for e in entries}
+    prev, expected_seq = GENESIS, 1
+    for e in entries:
+        def broken(problem: str) -> VerifyResult:
+            return VerifyResult(unit_id, len(entries), False, e.seq, e.id, problem)
+
+        if e.seq != expected_seq:
+            what = "out of order" if expected_seq in present else "missing"
+            return broken(f"entry {expected_seq} is {what}: found seq {e.seq} in its place")
+        if e.prev_hash != prev:
+            return broken("it does not follow the entry before it (prev_hash differs)")
+        digest = entry_hash(unit_id=e.unit_id, seq=e.seq, at=e.at, actor=e.actor, action=e.action, case_id=e.case_id,
+                            address=e.address, details=e.details, prev_hash=e.prev_hash)
+        if digest != e.hash:
+            return broken("its content was changed after it was written (hash differs)")
+        prev, expected_seq = e.hash, expected_seq + 1
+    last_seq = expected_seq - 1
+    if head is None:
+        if entries:
+            return VerifyResult(unit_id, len(entries), False, None, None, "the chain's head record is missing")
+        return VerifyResult(unit_id, 0, True)
+    if head.seq != last_seq or head.hash != prev:
+        return VerifyResult(unit_id, len(entries), False, last_seq + 1, None,
+                            f"the chain ends at entry {last_seq} but its head says {head.seq}: entries were cut from the end")
+    return VerifyResult(unit_id, len(entries), True)
+
+
+def units(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        heads = set(session.execute(select(AuditHead.unit_id)).scalars())
+        tails = set(session.execute(select(AuditEntry.unit_id).distinct()).scalars())
+    return sorted(heads | tails)
