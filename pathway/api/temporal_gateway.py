@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -38,11 +38,13 @@ class CaseGateway:
 
     async def start(self, input: OpenCaseInput) -> bool:
         """Start the case's workflow. False when it already exists (a retried open)."""
+        # Pairs, not ``key.value_set(...)``: those are updates (for upserts inside a
+        # workflow), which a start request cannot encode (TypeError: a 500 on every open).
         attributes = TypedSearchAttributes([
-            sa.PATHWAY_DEFINITION.value_set(input.definition.id),
-            sa.PATHWAY_STAGE.value_set(str(input.definition.content.get("initial", ""))),
-            sa.COORDINATOR_ID.value_set(input.coordinator_id),
-            sa.UNIT_ID.value_set(input.unit_id),
+            SearchAttributePair(sa.PATHWAY_DEFINITION, input.definition.id),
+            SearchAttributePair(sa.PATHWAY_STAGE, str(input.definition.content.get("initial", ""))),
+            SearchAttributePair(sa.COORDINATOR_ID, input.coordinator_id),
+            SearchAttributePair(sa.UNIT_ID, input.unit_id),
         ])
         try:
             await self.client.start_workflow(
