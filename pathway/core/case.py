@@ -307,6 +307,14 @@ class Case:
         if s.status != "active":
             return []
         start = len(s.outbox)
+        # Repeat until nothing is due: an elapsed duration arms a deadline that may be due too.
+        while self._fire_due_once(now):
+            pass
+        return list(s.outbox[start:])
+
+    def _fire_due_once(self, now: datetime) -> bool:
+        s = self.state
+        fired = False
         esc = self.definition.escalation
         for key in list(s.watches):
             w = s.watches.get(key)
@@ -318,6 +326,7 @@ class Case:
                     self._emit(DurationElapsed, at, "system", stage=s.stage)
                     if self.stage.deadline is not None:
                         self._arm("stage_deadline", cal.deadline_at(w.due_at, self.stage.deadline, self.tz))
+                        fired = True
                     break
                 if w.escalate_at is not None and at >= w.escalate_at:
                     w.escalated, w.next_alarm_at = True, None
@@ -329,7 +338,7 @@ class Case:
                 if w.next_alarm_at <= now:
                     continue  # catching up (a worker was down, a case was imported): one reminder, not a burst
                 self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
-        return list(s.outbox[start:])
+        return fired
 
     # ------------------------------------------------------------------ projection bookkeeping
     def acknowledge(self, up_to_seq: int) -> None:
@@ -458,7 +467,8 @@ class Case:
             counted = False
             reason = f"shorter than the {cadence.min_minutes} minutes a visit needs in this stage; it does not count toward the visit cadence"
         s.visits_total += 1
-        s.visits_in_stage += 1
+        if counted:  # a visit too short to count does not satisfy "N visits in this stage" either
+            s.visits_in_stage += 1
         if s.last_visit_at is None or command.occurred_at > s.last_visit_at:
             s.last_visit_at = command.occurred_at
         if counted and (s.last_counted_visit_at is None or command.occurred_at > s.last_counted_visit_at):

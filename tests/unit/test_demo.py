@@ -1,0 +1,98 @@
+"""The demo data of ``pathway up --demo`` fits Model Wsparcia: every partner kind exists,
+every key and id is one the API accepts, and the steps the demo makes take each case,
+under the pure core's rules, exactly where it is meant to be — the overdue one overdue.
+
+(The demo itself, through the real API, Temporal and a restart, is covered by
+``tests/integration/test_pathway_up.py``.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pathway.core.case import CODE, Case
+from pathway.core.commands import TOKEN, Advance, Close, RecordVisit, SetFact
+from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
+from pathway.demo import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, _facts_to_leave
+from pathway.store.models import PartnerCreate
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = parse_definition((ROOT / "definitions" / f"{DEFINITION}.yaml").read_text(encoding="utf-8"), f"{DEFINITION}.yaml")
+NOW = datetime(2026, 5, 6, 10, 0, tzinfo=UTC)  # a Wednesday
+PARTNER_KIND = {p.id: p.kind for p in DEMO_PARTNERS}
+
+
+def test_partners_are_valid_and_cover_the_resource_map() -> None:
+    ids = [p.id for p in DEMO_PARTNERS]
+    assert len(ids) == len(set(ids))
+    for p in DEMO_PARTNERS:
+        assert CODE.match(p.id), p.id  # a partner fact carries the id into the workflow
+        assert p.kind in PARTNER_KINDS
+        PartnerCreate(name=p.name, kind=p.kind, sector=p.sector, services=list(p.services), email=p.email,  # type: ignore[arg-type]
+                      internship_capacity=p.internship_capacity)
+    kinds = [p.kind for p in DEMO_PARTNERS]
+    for kind in ("police", "court", "zi", "therapy", "training", "pup"):
+        assert kind in kinds
+    employers = [p for p in DEMO_PARTNERS if p.kind == "employer"]
+    assert len(employers) == 2 and all(p.internship_capacity > 0 for p in employers)
+    assert {p.sector for p in DEMO_PARTNERS} == {"public", "non_public", "private"}
+
+
+def test_cases_have_distinct_keys_and_cover_the_stages() -> None:
+    slugs = [c.slug for c in DEMO_CASES]
+    assert len(slugs) == len(set(slugs))
+    for c in DEMO_CASES:
+        assert TOKEN.match(f"demo:{c.slug}:open") and TOKEN.match(f"demo:{c.slug}:{c.target}:advance")
+        assert TOKEN.match(c.coordinator)
+        assert c.target in MAIN_PATH
+        assert c.close is None or c.close in MODEL.outcomes
+    targets = {c.target for c in DEMO_CASES if c.close is None}
+    assert {"diagnosis", "plan", "therapy", "internship"} <= targets
+    assert any(c.close for c in DEMO_CASES)
+    assert any(c.opened_days_ago > 30 for c in DEMO_CASES)
+
+
+def _resolve(value: object) -> object:
+    """What the API does with ``{"partner_id": ...}``: the kind comes from the resource map."""
+    if isinstance(value, dict) and set(value) == {"partner_id"}:
+        return {"partner_id": value["partner_id"], "partner_kind": PARTNER_KIND[str(value["partner_id"])]}
+    return value
+
+
+@pytest.mark.parametrize("spec", DEMO_CASES, ids=lambda c: c.slug)
+def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: ignore[no-untyped-def]
+    opened = NOW - timedelta(days=spec.opened_days_ago)
+    case = Case.open(case_id=f"demo-{spec.slug}", definition=snapshot(MODEL), coordinator_id=spec.coordinator,
+                     unit_id="default", now=opened, actor="demo")
+    n = 0
+
+    def cid() -> str:
+        nonlocal n
+        n += 1
+        return f"c{n}"
+
+    case.fire_due(NOW)
+    if spec.visit:
+        case.apply(RecordVisit(command_id=cid(), actor="demo", occurred_at=NOW - timedelta(days=1), duration_minutes=90), NOW)
+    while MAIN_PATH.index(case.state.stage) < MAIN_PATH.index(spec.target):
+        stage = case.state.stage
+        for name, value in _facts_to_leave(stage, NOW.date()):
+            case.apply(SetFact(command_id=cid(), actor="demo", name=name, value=_resolve(value)), NOW)
+        case.apply(Advance(command_id=cid(), actor="demo", trigger="advance", expected_stage=stage), NOW)
+    if spec.close:
+        case.apply(Close(command_id=cid(), actor="demo", outcome=spec.close), NOW)
+
+    view = case.view(NOW)
+    if spec.close:
+        assert view.status == "closed" and view.outcome == spec.close
+        return
+    assert view.stage == spec.target and view.status == "active"
+    overdue = {o.watch for o in view.overdue}
+    if spec.opened_days_ago > 30:
+        assert overdue == {"stage_deadline", "visit"}
+    else:
+        # Nothing else is overdue now, nor in the next few days a newcomer looks at it.
+        assert not overdue
+        assert view.next_visit_due_at is not None and view.next_visit_due_at > NOW + timedelta(days=1)
