@@ -60,6 +60,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def create_schema(engine: Engine) -> None:
     # Importing the models registers their tables on SQLModel.metadata.
+    from pathway.security import accounts  # noqa: F401
     from pathway.store import audit_trail, models  # noqa: F401
 
     SQLModel.metadata.create_all(engine)

@@ -1,0 +1,202 @@
+"""Staff accounts and their sessions.
+
+Passwords are hashed with argon2id. Repeated failed logins lock the account for a while.
+A session token is random, shown once, and stored only as its SHA-256 hash; it dies on
+logout, when the account is disabled, after a period of inactivity and at an absolute
+expiry, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine, select, update
+from sqlmodel import JSON, Field, Session, SQLModel
+
+from pathway.store.models import UTCDateTime, utcnow
+
+Role = Literal["coordinator", "supervisor", "admin"]
+ROLES: tuple[str, ...] = ("coordinator", "supervisor", "admin")
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+IDLE_EXPIRY = timedelta(minutes=30)
+ABSOLUTE_EXPIRY = timedelta(hours=12)
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the answer's timing the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(primary_key=True)  # also the username: an id staff type, never a client's data
+    display_name: str
+    unit_id: str = Field(index=True)
+    roles: list[str] = Field(default_factory=list, sa_type=JSON)
+    password_hash: str
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "auth_sessions"
+
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    kind: str = "api"  # api (bearer) | web (cookie)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, as every policy decision sees it."""
+
+    id: str
+    unit_id: str
+    roles: frozenset[str]
+    display_name: str = ""
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+class AccountError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 12:
+        raise AccountError("weak_password", "a password needs at least 12 characters")
+    return _hasher.hash(password)
+
+
+def create_user(engine: Engine, *, user_id: str, display_name: str, unit_id: str, roles: list[str], password: str) -> User:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise AccountError("invalid_role", f"roles are {', '.join(ROLES)}; got {', '.join(roles) or 'none'}")
+    with Session(engine) as session:
+        if session.get(User, user_id) is not None:
+            raise AccountError("user_exists", f"user '{user_id}' already exists")
+        user = User(id=user_id, display_name=display_name, unit_id=unit_id, roles=sorted(set(roles)), password_hash=hash_password(password))
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        return user
+
+
+def get_user(engine: Engine, user_id: str) -> User | None:
+    with Session(engine) as session:
+        return session.get(User, user_id)
+
+
+def list_users(engine: Engine, *, unit_id: str | None = None) -> list[User]:
+    with Session(engine) as session:
+        stmt = select(User).order_by(User.id)
+        if unit_id is not None:
+            stmt = stmt.where(User.unit_id == unit_id)
+        return list(session.execute(stmt).scalars())
+
+
+def set_disabled(engine: Engine, user_id: str, disabled: bool = True) -> User:
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise AccountError("user_not_found", f"no user '{user_id}'")
+        user.disabled = disabled
+        if disabled:  # every session of a disabled account dies now
+            session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+        return user
+
+
+def login(engine: Engine, *, user_id: str, password: str, kind: str = "api", now: datetime | None = None) -> tuple[str, AuthSession]:
+    """Check the password; on success open a session and return its token (shown once)."""
+    now = now or utcnow()
+    refused = AccountError("invalid_credentials", "wrong username or password")
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            _verify(_DUMMY_HASH, password)
+            raise refused
+        if user.locked_until is not None and user.locked_until > now:
+            raise AccountError("account_locked", "too many failed logins; try again later")
+        if not _verify(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until, user.failed_logins = now + LOCKOUT, 0
+            session.add(user)
+            session.commit()
+            raise refused
+        if user.disabled:
+            raise AccountError("account_disabled", "this account is disabled")
+        user.failed_logins, user.locked_until = 0, None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        token = secrets.token_urlsafe(32)
+        record = AuthSession(token_hash=_token_hash(token), user_id=user.id, kind=kind, created_at=now, last_seen_at=now,
+                             expires_at=now + ABSOLUTE_EXPIRY)
+        session.add(user)
+        session.add(record)
+        session.commit()
+        session.refresh(record)
+        return token, record
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> Principal | None:
+    """The principal behind a live token, sliding its idle expiry; None if it is dead."""
+    now = now or utcnow()
+    with Session(engine) as session:
+        record = session.get(AuthSession, _token_hash(token))
+        if record is None or record.revoked_at is not None or record.expires_at <= now or record.last_seen_at + IDLE_EXPIRY <= now:
+            return None
+        user = session.get(User, record.user_id)
+        if user is None or user.disabled:
+            return None
+        if now - record.last_seen_at > timedelta(seconds=30):  # do not write on every request
+            record.last_seen_at = now
+            session.add(record)
+            session.commit()
+        return Principal(id=user.id, unit_id=user.unit_id, roles=frozenset(user.roles), display_name=user.display_name)
+
+
+def logout(engine: Engine, token: str, *, now: datetime | None = None) -> bool:
+    with Session(engine) as session:
+        record = session.get(AuthSession, _token_hash(token))
+        if record is None or record.revoked_at is not None:
+            return False
+        record.revoked_at = now or utcnow()
+        session.add(record)
+        session.commit()
+        return True
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
