@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 import httpx
 import typer
@@ -188,11 +189,12 @@ class ApiClient:
 
 
 def _fmt(value: Any) -> str:
+    """A timestamp from the API in the centre's time zone (PATHWAY_TZ), not the machine's."""
     if value is None:
         return "—"
     if isinstance(value, str) and "T" in value and value[:4].isdigit():
         try:
-            return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+            return datetime.fromisoformat(value).astimezone(ZoneInfo(Settings().tz)).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return value
     return str(value)
@@ -290,10 +292,11 @@ def case_list(
     """List cases."""
     params = {k: v for k, v in {"coordinator": coordinator, "status": status, "definition": definition, "limit": limit}.items() if v is not None}
     page = ApiClient(Settings()).call("GET", "/cases", params=params).json()
-    table = Table("id", "client", "pathway", "stage", "status", "coordinator", "stage due", "next visit")
+    table = Table("client", "pathway", "stage", "status", "coordinator", "stage due", "next visit")
+    table.add_column("id", no_wrap=True, min_width=32)
     for c in page["items"]:
-        table.add_row(c["id"], c.get("client_name") or "", c["definition"], c["stage"], c["status"], c["coordinator"],
-                      _fmt(c.get("stage_due_at")), _fmt(c.get("next_visit_due_at")))
+        table.add_row(c.get("client_name") or "", c["definition"], c["stage"], c["status"], c["coordinator"],
+                      _fmt(c.get("stage_due_at")), _fmt(c.get("next_visit_due_at")), c["id"])
     console.print(table)
     console.print(f"{len(page['items'])} of {page['count']}")
 
@@ -319,9 +322,10 @@ def audit_stalled(
     if format == "json":
         sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table("case", "rule", "since", "days overdue", "stage", "coordinator")
+    table = Table("rule", "since", "days overdue", "stage", "coordinator")
+    table.add_column("case", no_wrap=True, min_width=32)
     for r in page["items"]:
-        table.add_row(r["case_id"], r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"])
+        table.add_row(r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"], r["case_id"])
     console.print(table)
     console.print(f"{page['count']} stalled")
 
@@ -332,9 +336,10 @@ def partners_list(kind: Optional[str] = typer.Option(None, "--kind"), sector: Op
     """Partners of the resource map."""
     params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
     page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
-    table = Table("id", "name", "kind", "sector", "services", "internship places")
+    table = Table("name", "kind", "sector", "services", "internship places")
+    table.add_column("id", no_wrap=True, min_width=14)
     for p in page["items"]:
-        table.add_row(p["id"], p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), str(p.get("internship_capacity", 0)))
+        table.add_row(p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), str(p.get("internship_capacity", 0)), p["id"])
     console.print(table)
 
 

@@ -78,7 +78,7 @@ _RESERVED_KEYS: frozenset[str] = frozenset(
 _HANDLER_MARK = "_pathway_handler"
 
 # Chatty third-party loggers, kept at WARNING unless our level is DEBUG.
-_NOISY_LOGGERS = ("httpx", "httpcore", "asyncio", "aiosqlite", "sqlalchemy.engine")
+_NOISY_LOGGERS = ("httpx", "httpcore", "asyncio", "aiosqlite", "sqlalchemy.engine", "transitions")
 
 
 def is_personal_data_key(key: object) -> bool:

@@ -1,0 +1,243 @@
+"""Example data for ``pathway up --demo``: a small resource map and six cases of
+*model-wsparcia* in different stages, one of them overdue.
+
+Everything goes through the HTTP API, in process (``httpx.ASGITransport`` against
+:func:`pathway.api.app.create_app`), so the demo obeys every rule a coordinator does:
+guards, idempotency keys, notes kept out of Temporal. Only the partners are written with
+:func:`pathway.store.queries.create_partner` directly — the function behind
+``POST /partners`` — because the demo needs fixed ids and the API picks its own.
+
+Running it again adds nothing twice:
+
+- partners have fixed ids and are skipped when present;
+- cases are opened with fixed ``Idempotency-Key`` headers, so the API derives the same case
+  id (from actor and key) and answers 200 with the existing case;
+- each case is moved on from wherever it is now: a step is made only while the case is
+  still in the stage that step leaves (``expected_stage`` guards against a race), and a
+  closed case is left alone.
+
+All names are fictional (the town of "Przykładowo" does not exist). Logs carry ids only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import structlog
+
+from pathway.store import queries
+from pathway.store.models import PartnerCreate
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from temporalio.client import Client
+
+    from pathway.config import Settings
+
+__all__ = ["DEMO_ACTOR", "DEMO_CASES", "DEMO_PARTNERS", "DEMO_UNIT", "DemoCase", "DemoPartner", "seed_demo"]
+
+log = structlog.get_logger(__name__)
+
+DEFINITION = "model-wsparcia"
+DEMO_ACTOR = "demo"
+DEMO_UNIT = "default"  # the unit a request without X-Unit acts in (the CLI's, today)
+
+
+# ----------------------------------------------------------------------------- partners
+@dataclass(frozen=True)
+class DemoPartner:
+    id: str
+    name: str
+    kind: str
+    sector: str
+    services: tuple[str, ...] = ()
+    email: str | None = None
+    internship_capacity: int = 0
+
+
+DEMO_PARTNERS: tuple[DemoPartner, ...] = (
+    DemoPartner("demo-policja", "Komisariat Policji w Przykładowie", "police", "public",
+                ("interwencja", "Niebieska Karta"), "komisariat@przykladowo.invalid"),
+    DemoPartner("demo-kurator", "Zespół Kuratorskiej Służby Sądowej Sądu Rejonowego w Przykładowie", "court", "public",
+                ("nadzór kuratorski",), "kuratorzy@przykladowo.invalid"),
+    DemoPartner("demo-zi", "Zespół Interdyscyplinarny Gminy Przykładowo", "zi", "public",
+                ("plan pomocy", "grupa diagnostyczno-pomocowa"), "zi@przykladowo.invalid"),
+    DemoPartner("demo-terapia", "Fundacja „Przystań Przykładowa” — Ośrodek Terapii", "therapy", "non_public",
+                ("terapia indywidualna", "grupa wsparcia"), "terapia@przystan.invalid"),
+    DemoPartner("demo-szkolenia", "Centrum Szkoleń Zawodowych „Wzór” sp. z o.o.", "training", "private",
+                ("kurs kucharza", "kurs opiekunki", "obsługa komputera"), "biuro@wzor-szkolenia.invalid"),
+    DemoPartner("demo-pup", "Powiatowy Urząd Pracy w Przykładowie", "pup", "public",
+                ("pośrednictwo pracy", "staże"), "pup@przykladowo.invalid"),
+    DemoPartner("demo-piekarnia", "Piekarnia „Złoty Kłos” Przykładowo sp. j.", "employer", "private",
+                ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"), "kadry@zloty-klos.invalid", 2),
+    DemoPartner("demo-hotel", "Hotel „Pod Przykładem” sp. z o.o.", "employer", "private",
+                ("praktyka: pokojowa", "praktyka: pomoc kuchenna"), "hr@pod-przykladem.invalid", 3),
+)
+
+
+# ----------------------------------------------------------------------------- cases
+@dataclass(frozen=True)
+class DemoCase:
+    """One example client and how far her case goes.
+
+    ``target`` is the stage the case is moved to along the main path; ``close`` closes it
+    there with that outcome. ``opened_days_ago`` back-dates the opening (a case brought over
+    from paper records): 40 days makes the 30-day diagnosis and the weekly visit overdue."""
+
+    slug: str
+    client_name: str
+    coordinator: str
+    target: str
+    opened_days_ago: int = 0
+    close: str | None = None
+    visit: bool = True
+
+
+DEMO_CASES: tuple[DemoCase, ...] = (
+    DemoCase("diagnoza", "Janina Przykładowa", "ewa.koordynatorka", "diagnosis", visit=False),
+    DemoCase("plan", "Halina Testowa", "ewa.koordynatorka", "plan", opened_days_ago=4),
+    DemoCase("terapia", "Krystyna Fikcyjna", "marek.koordynator", "therapy", opened_days_ago=5),
+    DemoCase("praktyka", "Barbara Demonstracyjna", "marek.koordynator", "internship", opened_days_ago=6),
+    DemoCase("zamknieta", "Zofia Wzorcowa", "ewa.koordynatorka", "plan", opened_days_ago=3, close="transferred"),
+    DemoCase("zalegla", "Teresa Próbna", "marek.koordynator", "diagnosis", opened_days_ago=40, visit=False),
+)
+
+MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
+
+
+def _facts_to_leave(stage: str, today: date) -> list[tuple[str, Any]]:
+    """The facts a case needs before the ``advance`` out of ``stage`` (model-wsparcia)."""
+    if stage == "diagnosis":
+        return [("diagnosis", {"situation": True, "needs": True, "resources": True, "limits": True, "safety": True})]
+    if stage == "plan":
+        return [
+            ("zi", {"partner_id": "demo-zi"}),
+            ("help_plan", {"agreed_on": (today - timedelta(days=1)).isoformat(), "zi_reference": "ZI-DEMO-017"}),
+            ("therapist", {"partner_id": "demo-terapia"}),
+        ]
+    if stage == "therapy":
+        # The training provider is named before the case enters training: it is notified then.
+        return [("ready_for_training", True), ("training_provider", {"partner_id": "demo-szkolenia"})]
+    if stage == "training":
+        return [("training_completed", True), ("placement", {"partner_id": "demo-piekarnia"})]
+    return []
+
+
+# ----------------------------------------------------------------------------- seeding
+class DemoError(RuntimeError):
+    """The API refused a demo step (the message has the status and the error code)."""
+
+
+class _Api:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def send(self, method: str, path: str, *, key: str, json: Any = None) -> httpx.Response:
+        response = await self.http.request(method, path, json=json, headers={"Idempotency-Key": key})
+        if response.status_code not in (200, 201):
+            try:
+                detail = response.json().get("detail", {})
+            except ValueError:
+                detail = {}
+            code = detail.get("code", "") if isinstance(detail, dict) else ""
+            raise DemoError(f"{method} {path}: {response.status_code} {code}")
+        return response
+
+    async def call(self, method: str, path: str, *, key: str, json: Any = None) -> dict[str, Any]:
+        return (await self.send(method, path, key=key, json=json)).json()
+
+
+def _seed_partners(engine: Engine) -> list[str]:
+    from sqlmodel import Session
+
+    added: list[str] = []
+    with Session(engine) as session:
+        for p in DEMO_PARTNERS:
+            if queries.get_partner(session, partner_id=p.id) is not None:
+                continue
+            queries.create_partner(
+                session,
+                partner=PartnerCreate(
+                    unit_id=DEMO_UNIT, name=p.name, kind=p.kind, sector=p.sector,  # type: ignore[arg-type]
+                    services=list(p.services), email=p.email, internship_capacity=p.internship_capacity,
+                ),
+                partner_id=p.id,
+            )
+            added.append(p.id)
+    return added
+
+
+async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, bool, list[str]]:
+    """Open (or find) the case and move it on to its target. Returns (id, opened now, moves made)."""
+    body: dict[str, Any] = {
+        "definition": DEFINITION,
+        "coordinator": spec.coordinator,
+        "client": {"name": spec.client_name, "address": "ul. Przykładowa 1, 00-000 Przykładowo"},
+    }
+    if spec.opened_days_ago:
+        body["opened_at"] = (now - timedelta(days=spec.opened_days_ago)).isoformat()
+    # The same key every run: the API derives the case id from it (and the actor), so a
+    # second run finds the case (200) instead of opening another one (201).
+    response = await api.send("POST", "/cases", key=f"demo:{spec.slug}:open", json=body)
+    case = response.json()
+    case_id, opened = case["id"], response.status_code == 201
+    moves: list[str] = []
+    if case["status"] == "closed":
+        return case_id, opened, moves
+
+    today = now.astimezone(UTC).date()
+    target = MAIN_PATH.index(spec.target)
+    # A visit yesterday keeps the weekly cadence green for the next six days.
+    if spec.visit and case["visits_total"] == 0 and case["status"] == "active":
+        await api.call("POST", f"/cases/{case_id}/visits", key=f"demo:{spec.slug}:visit",
+                       json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": "home"})
+        moves.append("visit")
+    while case["stage"] in MAIN_PATH and MAIN_PATH.index(case["stage"]) < target and case["status"] == "active":
+        stage = case["stage"]
+        for name, value in _facts_to_leave(stage, today):
+            if case["facts"].get(name) != value:
+                case = await api.call("PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{stage}:{name}",
+                                      json={"value": value})
+        case = await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{stage}:advance",
+                              json={"trigger": "advance", "expected_stage": stage})
+        moves.append(f"{stage}->{case['stage']}")
+    if spec.close and case["status"] != "closed" and case["stage"] == spec.target:
+        case = await api.call("POST", f"/cases/{case_id}/close", key=f"demo:{spec.slug}:close",
+                              json={"outcome": spec.close})
+        moves.append(f"close:{spec.close}")
+    return case_id, opened, moves
+
+
+async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
+    """Add the demo partners and cases (see the module docstring); safe to run again."""
+    from pathway.api.app import create_app
+
+    app = create_app(settings, client=client, engine=engine)
+    if app.state.services.catalog.get(DEFINITION) is None:
+        log.warning("demo_skipped", reason=f"no definition '{DEFINITION}' in {settings.resolved_definitions_dir}")
+        return
+
+    partners = _seed_partners(engine)
+    log.info("demo_partners", added=partners, present=len(DEMO_PARTNERS) - len(partners))
+
+    transport = httpx.ASGITransport(app=app)
+    now = datetime.now(UTC)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://demo/api/v1", headers={"X-Actor": DEMO_ACTOR, "X-Unit": DEMO_UNIT},
+        timeout=60,
+    ) as http:
+        api = _Api(http)
+        failed: list[str] = []
+        for spec in DEMO_CASES:
+            try:
+                case_id, opened, moves = await _seed_case(api, spec, now)
+            except DemoError as exc:  # one case refused: seed the others, then say so
+                log.warning("demo_case_failed", slug=spec.slug, error=str(exc))
+                failed.append(spec.slug)
+                continue
+            log.info("demo_case", case_id=case_id, slug=spec.slug, opened=opened, moves=moves, target=spec.target)
+    if failed:
+        raise DemoError(f"demo cases not seeded: {', '.join(failed)}")

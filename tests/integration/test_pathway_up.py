@@ -1,0 +1,367 @@
+"""`pathway up`, the real thing, as a person runs it: a subprocess on a home directory and
+free ports, talked to over HTTP, the `temporal` CLI and the `pathway` CLI, stopped with
+Ctrl-C (SIGINT) and started again on the same home.
+
+- A case opened, checked, advanced and visited is still there after a restart — same stage,
+  history and due dates (its timers survived) — and can be moved on.
+- A refused move leaves no trace in the workflow's history on the real server.
+- `pathway up --demo` twice adds nothing the second time, and its overdue case shows up in
+  the stalled-pathway audit (API and CLI).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from helpers import venv_binary
+
+from pathway.runtime import free_port
+
+pytestmark = pytest.mark.integration
+
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 20.0
+CHECKLIST = {"situation": True, "needs": True, "resources": True, "limits": True, "safety": True}
+
+
+# ------------------------------------------------------------------------------ the process
+def _temporal_server_pids(home: Path) -> list[int]:
+    """Processes running a Temporal dev server on ``home``'s SQLite file."""
+    needle = str(home / "temporal.db").encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if needle in cmdline and b"start-dev" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Stack:
+    """One home and one set of ports; ``start()`` / ``stop()`` any number of times."""
+
+    home: Path
+    api_port: int = field(default_factory=free_port)
+    temporal_port: int = field(default_factory=free_port)
+    ui_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    runs: int = 0
+    timings: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}/api/v1"
+
+    @property
+    def temporal_address(self) -> str:
+        return f"127.0.0.1:{self.temporal_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home.parent / f"pathway-up-{self.runs}.log"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWAY_")}
+        env.update(
+            PATHWAY_HOME=str(self.home),
+            PATHWAY_API_PORT=str(self.api_port),
+            PATHWAY_TEMPORAL_PORT=str(self.temporal_port),
+            PATHWAY_TEMPORAL_UI_PORT=str(self.ui_port),
+            PATHWAY_API_URL=f"http://127.0.0.1:{self.api_port}",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no output)"
+
+    def start(self, *args: str) -> float:
+        """Start ``pathway up *args`` and wait until /readyz answers 200; the seconds it took."""
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.runs += 1
+        started = time.monotonic()
+        with open(self.log_path, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pathway.cli", "up", *args],
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a Ctrl-C at the test's terminal is not its Ctrl-C
+            )
+        deadline = started + READY_TIMEOUT
+        with httpx.Client(timeout=2) as http:
+            while True:
+                if self.process.poll() is not None:
+                    pytest.fail(f"`pathway up` exited with {self.process.returncode} while starting:\n{self.output()}")
+                if time.monotonic() > deadline:
+                    self.kill()
+                    pytest.fail(f"`pathway up` not ready within {READY_TIMEOUT:.0f} s:\n{self.output()}")
+                try:
+                    if http.get(f"{self.base}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        took = time.monotonic() - started
+        self.timings.setdefault("start", []).append(took)
+        return took
+
+    def stop(self) -> float:
+        """Ctrl-C: SIGINT, then it must exit by itself, leaving no Temporal server behind."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"`pathway up` did not exit within {STOP_TIMEOUT:.0f} s of SIGINT:\n{self.output()}")
+        took = time.monotonic() - started
+        self.timings.setdefault("stop", []).append(took)
+        assert code == 0, f"`pathway up` exited with {code} after SIGINT:\n{self.output()}"
+        left = _temporal_server_pids(self.home)
+        assert not left, f"a Temporal dev server is still running after Ctrl-C: pids {left}"
+        return took
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # the dev server follows (parent-death signal)
+            self.process.wait(timeout=10)
+        for pid in _temporal_server_pids(self.home):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait_for_output(self, *needles: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.output()
+            for needle in needles:
+                if needle in text:
+                    return needle
+            if self.process is not None and self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        pytest.fail(f"none of {needles} in the output of `pathway up`:\n{self.output()}")
+
+    # -- clients ---------------------------------------------------------------------------
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, timeout=30, headers={"X-Actor": "ewa.koordynatorka"})
+
+    def temporal(self, *args: str) -> Any:
+        result = subprocess.run(
+            [str(venv_binary("temporal")), *args, "--address", self.temporal_address, "-o", "json",
+             "--disable-config-file", "--disable-config-env"],
+            capture_output=True, timeout=30, env=self.env(),
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        return json.loads(result.stdout)
+
+    def pathway_cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=self.env()
+        )
+        assert result.returncode == 0, f"pathway {' '.join(args)}: {result.returncode}\n{result.stderr.decode()}"
+        return result.stdout.decode()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    s = Stack(home=tmp_path / "home")
+    try:
+        yield s
+    finally:
+        s.kill()
+        timings = {k: [round(v, 2) for v in vs] for k, vs in s.timings.items()}
+        print(f"\n`pathway up` timings (s): {timings}")
+
+
+# ------------------------------------------------------------------------------ helpers
+def _payload(value: dict[str, Any]) -> Any:
+    return json.loads(base64.b64decode(value["data"]))
+
+
+def describe(stack: Stack, case_id: str) -> dict[str, Any]:
+    info = stack.temporal("workflow", "describe", "--workflow-id", f"case-{case_id}")["workflowExecutionInfo"]
+    fields = info.get("searchAttributes", {}).get("indexedFields", {})
+    return {
+        "status": info["status"],
+        "history_length": int(info["historyLength"]),
+        "search_attributes": {k: _payload(v) for k, v in fields.items()},
+    }
+
+
+def settled_history_length(stack: Stack, case_id: str, timeout: float = 10.0) -> int:
+    """The history length once the workflow is idle (no activity pending, no task to run):
+    a successful command's projection runs after the update has answered."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        raw = stack.temporal("workflow", "describe", "--workflow-id", f"case-{case_id}")
+        length = int(raw["workflowExecutionInfo"]["historyLength"])
+        idle = not raw.get("pendingActivities") and not raw.get("pendingWorkflowTask")
+        if idle and length == last:
+            return length
+        last = length
+        time.sleep(0.2)
+    raise AssertionError(f"the history of case-{case_id} did not settle (last length {last})")
+
+
+def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
+# ------------------------------------------------------------------------------ tests
+def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
+    stack.start()
+
+    with stack.http() as api:
+        therapist = _ok(api.post("/partners", json={"name": "Ośrodek Terapii „Test”", "kind": "therapy", "sector": "non_public"}), 201)
+        opened = _ok(api.post("/cases", headers=_key(), json={
+            "definition": "model-wsparcia", "coordinator": "ewa.koordynatorka", "client": {"name": "Klientka Testowa"},
+        }), 201)
+        case_id = opened["id"]
+        assert opened["stage"] == "diagnosis"
+
+        _ok(api.put(f"/cases/{case_id}/facts/diagnosis", headers=_key(), json={"value": CHECKLIST}))
+        moved = _ok(api.post(f"/cases/{case_id}/transitions", headers=_key(),
+                             json={"trigger": "advance", "expected_stage": "diagnosis"}))
+        assert moved["stage"] == "plan"
+        visit = _ok(api.post(f"/cases/{case_id}/visits", headers=_key(), json={
+            "occurred_at": datetime.now(UTC).isoformat(), "duration_minutes": 90, "kind": "home",
+        }), 201)
+        assert visit["counted"] is True
+
+        before = _ok(api.get(f"/cases/{case_id}"))
+        assert before["stage"] == "plan" and before["status"] == "active"
+        assert before["visits_total"] == 1
+        assert [h["stage"] for h in before["history"]] == ["diagnosis", "plan"]
+        assert before["stage_due_at"] and before["next_visit_due_at"]
+
+        # The workflow, as Temporal sees it.
+        described = describe(stack, case_id)
+        assert described["status"] == "WORKFLOW_EXECUTION_STATUS_RUNNING"
+        assert described["search_attributes"]["PathwayStage"] == "plan"
+        assert described["search_attributes"]["CoordinatorId"] == "ewa.koordynatorka"
+        for attribute, key in (("StageDueAt", "stage_due_at"), ("NextVisitDueAt", "next_visit_due_at")):
+            assert datetime.fromisoformat(described["search_attributes"][attribute]) == datetime.fromisoformat(before[key])
+
+        # A refused move (a guard unmet: no help plan, no therapist) leaves no trace in history.
+        length = settled_history_length(stack, case_id)
+        refused = api.post(f"/cases/{case_id}/transitions", headers=_key(), json={"trigger": "advance"})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"]["code"] == "guard_unmet"
+        time.sleep(0.3)
+        assert settled_history_length(stack, case_id) == length
+        # So does an illegal one (409: no such move from this stage).
+        illegal = api.post(f"/cases/{case_id}/transitions", headers=_key(), json={"trigger": "employ"})
+        assert illegal.status_code == 409, illegal.text
+        assert settled_history_length(stack, case_id) == length
+
+    stack.stop()
+    stack.start()
+
+    with stack.http() as api:
+        after = _ok(api.get(f"/cases/{case_id}"))
+        for key in ("stage", "status", "history", "visits_total", "stage_due_at", "next_visit_due_at", "facts", "opened_at"):
+            assert after[key] == before[key], f"{key} changed across the restart: {before[key]!r} -> {after[key]!r}"
+        # The timers survived: nothing was re-armed or replayed into history by the restart.
+        again = describe(stack, case_id)
+        assert again["status"] == "WORKFLOW_EXECUTION_STATUS_RUNNING"
+        ours = ("PathwayDefinition", "PathwayStage", "CoordinatorId", "UnitId", "StageDueAt", "NextVisitDueAt")
+        assert {k: again["search_attributes"].get(k) for k in ours} == {k: described["search_attributes"].get(k) for k in ours}
+        assert settled_history_length(stack, case_id) == length
+        listed = _ok(api.get("/cases"))
+        assert [c["id"] for c in listed["items"]] == [case_id]
+
+        # The case moves on after the restart.
+        _ok(api.put(f"/cases/{case_id}/facts/help_plan", headers=_key(),
+                    json={"value": {"agreed_on": datetime.now(UTC).date().isoformat(), "zi_reference": "ZI-TEST-1"}}))
+        _ok(api.put(f"/cases/{case_id}/facts/therapist", headers=_key(), json={"value": {"partner_id": therapist["id"]}}))
+        moved = _ok(api.post(f"/cases/{case_id}/transitions", headers=_key(),
+                             json={"trigger": "advance", "expected_stage": "plan"}))
+        assert moved["stage"] == "therapy"
+        assert [h["stage"] for h in moved["history"]] == ["diagnosis", "plan", "therapy"]
+    deadline = time.monotonic() + 10
+    while describe(stack, case_id)["search_attributes"].get("PathwayStage") != "therapy":
+        assert time.monotonic() < deadline, "PathwayStage never became 'therapy'"
+        time.sleep(0.1)
+
+    stack.stop()
+
+
+def _counts(stack: Stack) -> tuple[int, int]:
+    with stack.http() as api:
+        cases = _ok(api.get("/cases", params={"limit": 500}))["count"]
+        partners = _ok(api.get("/partners", params={"limit": 500}))["count"]
+    return cases, partners
+
+
+def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -> None:
+    from pathway.demo import DEMO_ACTOR, DEMO_CASES, DEMO_PARTNERS
+    from pathway.store.queries import case_id_for_key
+
+    overdue = next(c for c in DEMO_CASES if c.opened_days_ago >= 30)
+    overdue_id = case_id_for_key(actor=DEMO_ACTOR, key=f"demo:{overdue.slug}:open")
+
+    stack.start("--demo")
+    assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()
+    first = _counts(stack)
+    assert first == (len(DEMO_CASES), len(DEMO_PARTNERS))
+    with stack.http() as api:
+        stages = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
+    assert sorted(s for s, _ in stages.values()) == sorted(
+        ["diagnosis", "plan", "therapy", "internship", "transferred", "diagnosis"]
+    )
+    assert sorted(st for _, st in stages.values()).count("closed") == 1
+    stack.stop()
+
+    stack.start("--demo")
+    assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()
+    assert _counts(stack) == first
+    with stack.http() as api:
+        again = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
+    assert again == stages
+
+    # The overdue case: its diagnosis deadline and weekly visit are past, the supervisor told.
+    with stack.http() as api:
+        stalled = _ok(api.get("/audit/stalled"))
+        rules = {r["rule"] for r in stalled["items"] if r["case_id"] == overdue_id}
+        assert {"stage_deadline", "visit_overdue"} <= rules, stalled
+        case = _ok(api.get(f"/cases/{overdue_id}"))
+        assert {o["watch"] for o in case["overdue"]} == {"stage_deadline", "visit"}
+        assert all(o["escalated"] for o in case["overdue"]), case["overdue"]
+    from_cli = json.loads(stack.pathway_cli("audit", "stalled", "--format", "json"))
+    assert overdue_id in {r["case_id"] for r in from_cli["items"]}
+    assert from_cli["count"] == stalled["count"]
+
+    stack.stop()
