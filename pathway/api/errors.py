@@ -17,7 +17,9 @@ log = structlog.get_logger()
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    # Positional-only, so that details named like them (a refused move says the case's
+    # "status") land in ``extra`` instead of raising a TypeError (a 500).
+    def __init__(self, status: int, code: str, message: str, /, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
 

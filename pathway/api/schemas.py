@@ -17,6 +17,11 @@ class Page(BaseModel, Generic[T]):
     count: int
 
 
+# A user id, code or reason: what may enter a workflow and its search attributes
+# (pathway.core.commands.TOKEN). Free text there would be personal data in Temporal.
+ID_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
+
+
 class _Body(BaseModel):
     # A field the API does not know is refused, never silently dropped.
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +35,7 @@ class ClientIn(_Body):
 
 class OpenCaseRequest(_Body):
     definition: str = Field(min_length=1, max_length=64)
-    coordinator: str = Field(min_length=1, max_length=128)
+    coordinator: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
     client: ClientIn
     # For a case brought over from paper records: when it really started (not in the future).
     opened_at: AwareDatetime | None = None
@@ -55,7 +60,8 @@ class FactRequest(_Body):
 
 
 class PauseRequest(_Body):
-    reason: str = Field(default="other", min_length=1, max_length=64)
+    # A code (hospital, shelter, ...); the story goes in ``note``.
+    reason: str = Field(default="other", min_length=1, max_length=64, pattern=ID_PATTERN)
     note: str | None = Field(default=None, max_length=10_000)
 
 
@@ -65,7 +71,7 @@ class CloseRequest(_Body):
 
 
 class AssignRequest(_Body):
-    coordinator: str = Field(min_length=1, max_length=128)
+    coordinator: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
 
 
 class ClientOut(BaseModel):

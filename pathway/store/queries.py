@@ -236,13 +236,24 @@ def list_notifications(
 ) -> list[Notification]:
     """A case's notifications, or a recipient's inbox (a partner id, a coordinator id or
     ``supervisors:<unit_id>``), oldest first."""
-    stmt = select(Notification)
-    if case_id is not None:
-        stmt = stmt.where(col(Notification.case_id) == case_id)
-    if recipient is not None:
-        stmt = stmt.where(col(Notification.partner_id) == recipient)
+    stmt = select(Notification).where(*_notification_filters(case_id, recipient))
     stmt = stmt.order_by(col(Notification.created_at), col(Notification.id)).limit(limit).offset(offset)
     return list(session.exec(stmt).all())
+
+
+def count_notifications(session: Session, *, case_id: str | None = None, recipient: str | None = None) -> int:
+    """How many notifications ``list_notifications`` would page through."""
+    stmt = select(func.count()).select_from(Notification).where(*_notification_filters(case_id, recipient))
+    return int(session.exec(stmt).one())
+
+
+def _notification_filters(case_id: str | None, recipient: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if case_id is not None:
+        where.append(col(Notification.case_id) == case_id)
+    if recipient is not None:
+        where.append(col(Notification.partner_id) == recipient)
+    return where
 
 
 # ---------------------------------------------------------------- partners

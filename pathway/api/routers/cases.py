@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlmodel import Session
 
 from pathway.api.deps import ActorDep, IdempotencyKeyDep, ServicesDep, SessionDep, Actor
@@ -27,7 +28,7 @@ from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.case import CaseView
 from pathway.core.events import VisitRecorded
 from pathway.store import queries
-from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
+from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, utcnow
 from workflows.messages import (
     AdvanceCaseInput,
     AssignCoordinatorInput,
@@ -61,11 +62,20 @@ def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
     return CaseOut(**view.model_dump(), client=client_out)
 
 
-def _note(session: Session, case_id: str, actor: Actor, text: str | None) -> str | None:
-    """Free text stays in SQL; the workflow only ever sees the note's id."""
+_NOTE_KEY_NAMESPACE = uuid.UUID("0b9f6f0e-52a4-4d0c-9a43-7c2d1f4e8a61")
+
+
+def _note(session: Session, case_id: str, actor: Actor, text: str | None, command: str = "", key: str | None = None) -> str | None:
+    """Free text stays in SQL; the workflow only ever sees the note's id.
+
+    A command retried with its idempotency key keeps the note of its first attempt (the
+    same id, which the workflow already knows), so a retry never stores the text twice."""
     if not text or not text.strip():
         return None
-    return queries.add_note(session, case_id=case_id, author=actor.id, text=text.strip()).id
+    note_id = uuid.uuid5(_NOTE_KEY_NAMESPACE, f"{case_id}\x00{actor.id}\x00{command}\x00{key}").hex if key else None
+    if note_id is not None and session.get(Note, note_id) is not None:
+        return note_id
+    return queries.add_note(session, case_id=case_id, author=actor.id, text=text.strip(), note_id=note_id).id
 
 
 async def _command(
@@ -160,7 +170,7 @@ async def transition(
     case_id: str, body: TransitionRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
 ) -> CaseOut:
     case = _case_row(session, case_id, actor)
-    note_id = _note(session, case_id, actor, body.note)
+    note_id = _note(session, case_id, actor, body.note, "advance", key)
     command = AdvanceCaseInput(
         command_id=key or new_command_id(), actor=actor.id, trigger=body.trigger, note_id=note_id, expected_stage=body.expected_stage
     )
@@ -173,7 +183,7 @@ async def record_visit(
     case_id: str, body: VisitRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
 ) -> VisitOut:
     case = _case_row(session, case_id, actor)
-    note_id = _note(session, case_id, actor, body.note)
+    note_id = _note(session, case_id, actor, body.note, "record_visit", key)
     command = RecordVisitInput(
         command_id=key or new_command_id(), actor=actor.id, occurred_at=body.occurred_at,
         duration_minutes=body.duration_minutes, kind=body.kind, visit_id=note_id,
@@ -192,7 +202,7 @@ async def record_visit(
 
 @router.put("/{case_id}/facts/{name}", response_model=CaseOut)
 async def set_fact(
-    case_id: str, name: str, body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
 ) -> CaseOut:
     case = _case_row(session, case_id, actor)
     value = _resolve_partner(session, actor, body.value)
@@ -215,7 +225,10 @@ def _resolve_partner(session: Session, actor: Actor, value: object) -> object:
 @router.post("/{case_id}/pause", response_model=CaseOut)
 async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
     case = _case_row(session, case_id, actor)
-    result = await _command(session, _gateway(services), case, "pause", PauseCaseInput(command_id=key or new_command_id(), actor=actor.id, reason=body.reason))
+    # The command carries the reason code only; the note (why, in words) stays in SQL.
+    note_id = _note(session, case_id, actor, body.note, "pause", key)
+    command = PauseCaseInput(command_id=key or new_command_id(), actor=actor.id, reason=body.reason)
+    result = await _command(session, _gateway(services), case, "pause", command, note_id)
     return _with_client(session, case, result.case)
 
 
@@ -229,7 +242,7 @@ async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor
 @router.post("/{case_id}/close", response_model=CaseOut)
 async def close(case_id: str, body: CloseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
     case = _case_row(session, case_id, actor)
-    note_id = _note(session, case_id, actor, body.note)
+    note_id = _note(session, case_id, actor, body.note, "close", key)
     command = CloseCaseInput(command_id=key or new_command_id(), actor=actor.id, outcome=body.outcome, note_id=note_id)
     result = await _command(session, _gateway(services), case, "close", command, note_id)
     return _with_client(session, case, result.case)
@@ -250,4 +263,5 @@ def notifications(
 ) -> Page[NotificationPublic]:
     _case_row(session, case_id, actor)
     rows = queries.list_notifications(session, case_id=case_id, limit=limit, offset=offset)
-    return Page(items=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows], count=len(rows))
+    total = queries.count_notifications(session, case_id=case_id)
+    return Page(items=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows], count=total)

@@ -1,0 +1,83 @@
+"""Short-hands of the API tests (import as ``from apistack import ...``; the ``stack``
+fixture that builds the real stack is in this directory's conftest.py).
+
+The stack: the session's Temporal dev server, one real worker on a task queue of its own,
+a temporary SQLite store with the resource map seeded, and the FastAPI app driven
+in-process through ``httpx.ASGITransport``. Tests that need a clean list (counts, filters,
+the audit) work in a unit of their own (``new_unit()`` and the ``X-Unit`` header)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from pathway.config import Settings
+
+UNIT = "unit-api"
+COORDINATOR = "coord-api"
+DIAGNOSIS_DONE = {k: True for k in ("situation", "needs", "resources", "limits", "safety")}
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    client: Client
+    engine: Engine
+    app: FastAPI
+    http: httpx.AsyncClient
+    partners: dict[str, str] = field(default_factory=dict)  # kind -> partner id (unit UNIT)
+
+    # ------------------------------------------------------------------ short-hands
+    @staticmethod
+    def headers(unit: str = UNIT, actor: str = COORDINATOR, key: str | None = None) -> dict[str, str]:
+        h = {"X-Unit": unit, "X-Actor": actor}
+        if key is not None:
+            h["Idempotency-Key"] = key
+        return h
+
+    async def open_case(self, *, unit: str = UNIT, key: str | None = None, expect: int = 201, **body: Any) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "definition": "model-wsparcia",
+            "coordinator": COORDINATOR,
+            "client": {"name": f"Klientka {uuid.uuid4().hex[:8]}"},
+        }
+        payload.update(body)
+        r = await self.http.post("/api/v1/cases", json=payload, headers=self.headers(unit, key=key))
+        assert r.status_code == expect, r.text
+        return r.json()
+
+    async def get_case(self, case_id: str, *, unit: str = UNIT) -> dict[str, Any]:
+        r = await self.http.get(f"/api/v1/cases/{case_id}", headers=self.headers(unit))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def transition(self, case_id: str, trigger: str = "advance", *, unit: str = UNIT, key: str | None = None,
+                         **body: Any) -> httpx.Response:
+        return await self.http.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": trigger, **body},
+                                    headers=self.headers(unit, key=key))
+
+    async def fact(self, case_id: str, name: str, value: Any, *, unit: str = UNIT) -> httpx.Response:
+        return await self.http.put(f"/api/v1/cases/{case_id}/facts/{name}", json={"value": value}, headers=self.headers(unit))
+
+    async def eventually(self, probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, what: str = "condition") -> Any:
+        """Poll ``probe`` (an async callable returning a truthy value when done)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            value = await probe()
+            if value:
+                return value
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{what} not reached within {timeout} s")
+            await asyncio.sleep(0.1)
+
+
+def new_unit() -> str:
+    return f"unit-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,249 @@
+"""Lists, definitions, the stalled-pathway audit, the resource map, health and OpenAPI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from apistack import COORDINATOR, UNIT, Stack, new_unit
+
+from pathway.api.routers.audit import CSV_COLUMNS
+
+pytestmark = pytest.mark.integration
+
+
+async def get(stack: Stack, path: str, *, unit: str = UNIT, expect: int = 200, **params: Any) -> Any:
+    r = await stack.http.get(f"/api/v1{path}", params=params, headers=stack.headers(unit))
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+# ---------------------------------------------------------------- cases
+async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
+    unit = new_unit()
+    names = [f"Klientka Listowa {i} {uuid.uuid4().hex[:4]}" for i in range(3)]
+    ids = []
+    for i, name in enumerate(names):
+        coordinator = "coord-other" if i == 0 else COORDINATOR
+        case = await stack.open_case(unit=unit, coordinator=coordinator, client={"name": name})
+        ids.append(case["id"])
+    closed = ids[1]
+    r = await stack.http.post(f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit))
+    assert r.status_code == 200, r.text
+
+    async def projected() -> Any:
+        page = await get(stack, "/cases", unit=unit)
+        statuses = {item["id"]: item["status"] for item in page["items"]}
+        return page if statuses.get(closed) == "closed" and list(statuses.values()).count("active") == 2 else None
+
+    everything = await stack.eventually(projected, what="the three cases projected")
+    assert everything["count"] == 3
+    assert {item["id"] for item in everything["items"]} == set(ids)
+    assert {item["client_name"] for item in everything["items"]} == set(names)
+    item = everything["items"][0]
+    for key in ("id", "definition", "definition_version", "stage", "status", "coordinator", "unit", "opened_at",
+                "stage_due_at", "next_visit_due_at", "last_activity_at"):
+        assert key in item
+    assert all(item["unit"] == unit for item in everything["items"])
+
+    first = await get(stack, "/cases", unit=unit, limit=2)
+    rest = await get(stack, "/cases", unit=unit, limit=2, offset=2)
+    assert first["count"] == rest["count"] == 3
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1
+    assert {i["id"] for i in first["items"] + rest["items"]} == set(ids)
+
+    mine = await get(stack, "/cases", unit=unit, coordinator="coord-other")
+    assert [i["id"] for i in mine["items"]] == [ids[0]] and mine["count"] == 1
+    active = await get(stack, "/cases", unit=unit, status="active")
+    assert {i["id"] for i in active["items"]} == {ids[0], ids[2]} and active["count"] == 2
+    done = await get(stack, "/cases", unit=unit, status="closed")
+    assert [i["id"] for i in done["items"]] == [closed] and done["items"][0]["outcome"] == "transferred"
+    assert (await get(stack, "/cases", unit=unit, definition="model-wsparcia"))["count"] == 3
+    assert (await get(stack, "/cases", unit=unit, definition="other"))["count"] == 0
+
+    # Another unit sees none of them.
+    assert (await get(stack, "/cases", unit=new_unit()))["count"] == 0
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "ten"}])
+async def test_list_cases_bad_paging_is_422(stack: Stack, params: dict[str, Any]) -> None:
+    body = await get(stack, "/cases", expect=422, **params)
+    assert body["detail"]["code"] == "invalid_request"
+    assert next(iter(params)) in body["detail"]["message"]
+
+
+# ---------------------------------------------------------------- definitions
+async def test_definitions(stack: Stack) -> None:
+    listed = await get(stack, "/definitions")
+    assert listed["count"] == len(listed["items"]) >= 1
+    summary = next(i for i in listed["items"] if i["id"] == "model-wsparcia")
+    assert summary["version"] == 1 and summary["title"]["pl"].startswith("Model Wsparcia")
+    assert summary["stages"][:3] == ["diagnosis", "plan", "therapy"]
+    assert len(summary["content_hash"]) >= 16
+
+    one = await get(stack, "/definitions/model-wsparcia")
+    assert one["id"] == "model-wsparcia" and one["content_hash"] == summary["content_hash"]
+    assert one["content"]["initial"] == "diagnosis"
+    assert one["mermaid"].lstrip().startswith("stateDiagram")
+    assert "diagnosis" in one["mermaid"] and "internship" in one["mermaid"]
+
+    missing = await get(stack, "/definitions/no-such-pathway", expect=404)
+    assert missing["detail"]["code"] == "definition_not_found"
+
+
+# ---------------------------------------------------------------- the audit
+async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
+    unit = new_unit()
+    opened_at = datetime.now(timezone.utc) - timedelta(days=40)
+    overdue = await stack.open_case(unit=unit, opened_at=opened_at.isoformat())
+    fresh = await stack.open_case(unit=unit)
+    assert overdue["overdue"], "the case itself already says it is overdue"
+    assert {o["watch"] for o in overdue["overdue"]} >= {"stage_deadline"}
+
+    async def listed() -> Any:
+        page = await get(stack, "/audit/stalled", unit=unit)
+        return page if any(i["rule"] == "stage_deadline" for i in page["items"]) else None
+
+    page = await stack.eventually(listed, what="the overdue case in the audit")
+    assert page["count"] == len(page["items"])
+    assert {i["case_id"] for i in page["items"]} == {overdue["id"]}, "the fresh case is not stalled"
+    [item] = [i for i in page["items"] if i["rule"] == "stage_deadline"]
+    assert item["days_overdue"] >= 9
+    assert item["coordinator"] == COORDINATOR and item["stage"] == "diagnosis"
+    assert datetime.fromisoformat(item["since"]) == datetime.fromisoformat(overdue["stage_due_at"])
+    assert {i["rule"] for i in page["items"]} >= {"stage_deadline", "visit_overdue"}
+    assert fresh["id"] not in {i["case_id"] for i in page["items"]}
+
+    only = await get(stack, "/audit/stalled", unit=unit, rule="stage_deadline")
+    assert [i["rule"] for i in only["items"]] == ["stage_deadline"]
+    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody"))["count"] == 0
+    # Another unit's supervisor does not see it.
+    assert overdue["id"] not in {i["case_id"] for i in (await get(stack, "/audit/stalled", unit=new_unit()))["items"]}
+
+    r = await stack.http.get("/api/v1/audit/stalled", params={"format": "csv"}, headers=stack.headers(unit))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    lines = r.text.splitlines()
+    assert lines[0] == ",".join(CSV_COLUMNS)
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == page["count"]
+    row = next(x for x in rows if x["rule"] == "stage_deadline")
+    assert row["case_id"] == overdue["id"] and int(row["days_overdue"]) >= 9 and row["unit"] == unit
+
+    # The escalation of the missed deadline reaches the supervisors' inbox, through the case.
+    async def escalated() -> Any:
+        notes = await get(stack, f"/cases/{overdue['id']}/notifications", unit=unit)
+        return notes if any(n["partner_id"] == f"supervisors:{unit}" for n in notes["items"]) else None
+
+    await stack.eventually(escalated, what="the supervisors' escalation")
+
+
+@pytest.mark.parametrize(("params", "code"), [({"rule": "no_such_rule"}, "unknown_rule"), ({"format": "xml"}, "invalid_request")])
+async def test_bad_audit_parameters_are_422(stack: Stack, params: dict[str, str], code: str) -> None:
+    body = await get(stack, "/audit/stalled", expect=422, **params)
+    assert body["detail"]["code"] == code
+
+
+# ---------------------------------------------------------------- the resource map
+async def test_partners(stack: Stack) -> None:
+    listed = await get(stack, "/partners")
+    assert {p["kind"] for p in listed["items"]} >= {"therapy", "employer", "training"}
+    assert listed["count"] >= 3
+    employers = await get(stack, "/partners", kind="employer")
+    assert stack.partners["employer"] in {p["id"] for p in employers["items"]}
+    assert all(p["kind"] == "employer" for p in employers["items"])
+
+    unit = new_unit()
+    r = await stack.http.post(
+        "/api/v1/partners", json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
+        headers=stack.headers(unit),
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["unit_id"] == unit and created["kind"] == "ngo" and created["id"]
+    assert created["id"] in {p["id"] for p in (await get(stack, "/partners", unit=unit))["items"]}
+    assert (await get(stack, f"/partners/{created['id']}", unit=unit))["name"] == "Fundacja Bezpieczny Dom"
+    # Not in the resource map of another unit.
+    assert created["id"] not in {p["id"] for p in (await get(stack, "/partners"))["items"]}
+    assert (await get(stack, f"/partners/{created['id']}", expect=404))["detail"]["code"] == "partner_not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"name": "Firma", "kind": "bakery", "sector": "private"}, id="bad-kind"),
+        pytest.param({"name": "Firma", "kind": "employer", "sector": "galactic"}, id="bad-sector"),
+        pytest.param({"name": "   ", "kind": "employer", "sector": "private"}, id="blank-name"),
+        pytest.param({"kind": "employer", "sector": "private"}, id="no-name"),
+        pytest.param({"name": "Firma", "kind": "employer", "sector": "private", "owner_pesel": "1"}, id="extra-field"),
+    ],
+)
+async def test_bad_partners_are_422(stack: Stack, body: dict[str, Any]) -> None:
+    r = await stack.http.post("/api/v1/partners", json=body, headers=stack.headers())
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["code"] == "invalid_request" and r.json()["detail"]["message"]
+
+
+async def test_notifications_of_a_case_page_and_count(stack: Stack) -> None:
+    unit = new_unit()
+    old = await stack.open_case(unit=unit, opened_at=(datetime.now(timezone.utc) - timedelta(days=40)).isoformat())
+
+    async def several() -> Any:
+        page = await get(stack, f"/cases/{old['id']}/notifications", unit=unit)
+        return page if page["count"] >= 2 else None
+
+    everything = await stack.eventually(several, what="two notifications")
+    assert all(n["case_id"] == old["id"] for n in everything["items"])
+    one = await get(stack, f"/cases/{old['id']}/notifications", unit=unit, limit=1)
+    assert len(one["items"]) == 1
+    assert one["count"] == everything["count"], "count is all the matching notifications, as in every list"
+    fresh = await stack.open_case(unit=unit)
+    assert await get(stack, f"/cases/{fresh['id']}/notifications", unit=unit) == {"items": [], "count": 0}
+
+
+# ---------------------------------------------------------------- health, OpenAPI, unknown routes
+async def test_health_and_readiness(stack: Stack) -> None:
+    assert await get(stack, "/healthz") == {"status": "ok", "checks": {}}
+    ready = await get(stack, "/readyz")
+    assert ready == {"status": "ok", "checks": {"database": "ok", "temporal": "ok"}}
+
+
+async def test_openapi_lists_every_route(stack: Stack) -> None:
+    r = await stack.http.get("/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    expected = {
+        "/api/v1/cases": {"get", "post"},
+        "/api/v1/cases/{case_id}": {"get"},
+        "/api/v1/cases/{case_id}/transitions": {"post"},
+        "/api/v1/cases/{case_id}/visits": {"post"},
+        "/api/v1/cases/{case_id}/facts/{name}": {"put"},
+        "/api/v1/cases/{case_id}/pause": {"post"},
+        "/api/v1/cases/{case_id}/resume": {"post"},
+        "/api/v1/cases/{case_id}/close": {"post"},
+        "/api/v1/cases/{case_id}/coordinator": {"put"},
+        "/api/v1/cases/{case_id}/notifications": {"get"},
+        "/api/v1/definitions": {"get"},
+        "/api/v1/definitions/{definition_id}": {"get"},
+        "/api/v1/audit/stalled": {"get"},
+        "/api/v1/partners": {"get", "post"},
+        "/api/v1/partners/{partner_id}": {"get"},
+        "/api/v1/healthz": {"get"},
+        "/api/v1/readyz": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in paths, f"{path} missing from OpenAPI: {sorted(paths)}"
+        assert methods <= set(paths[path]), (path, set(paths[path]))
+    params = {p["name"] for p in paths["/api/v1/cases/{case_id}/transitions"]["post"].get("parameters", [])}
+    assert {"idempotency-key", "x-unit"} <= {p.lower() for p in params}
+
+
+async def test_unknown_route_and_method_use_the_error_shape(stack: Stack) -> None:
+    r = await stack.http.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.json()["detail"]["code"] == "not_found"
+    r = await stack.http.delete("/api/v1/cases")
+    assert r.status_code == 405 and r.json()["detail"]["code"] == "method_not_allowed"
