@@ -346,10 +346,13 @@ class Case:
         self.state.outbox = [e for e in self.state.outbox if e.seq > up_to_seq]
 
     # ------------------------------------------------------------------ internals
+    _VERBS = {Advance: "making a move", RecordVisit: "recording a visit", Pause: "pausing it again"}
+
     def _require_active(self, command: Command) -> None:
         if self.state.status == "paused":
+            doing = next((v for t, v in self._VERBS.items() if isinstance(command, t)), "this")
             raise IllegalMove(
-                f"the case is paused ({self.state.pause_reason}); resume it before '{type(command).__name__.lower()}'",
+                f"the case is paused ({self.state.pause_reason}); resume it before {doing}",
                 stage=self.state.stage,
                 status="paused",
             )

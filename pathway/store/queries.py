@@ -41,10 +41,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def case_id_for_key(*, actor: str, key: str) -> str:
+def case_id_for_key(*, actor: str, key: str, unit_id: str) -> str:
     """The case id an "open case" request with this idempotency key gets, every time it is
-    retried; keys of different people never collide."""
-    return uuid.uuid5(_CASE_KEY_NAMESPACE, f"{actor}\x00{key}").hex
+    retried; keys of different people (or of one person in two units) never collide."""
+    return uuid.uuid5(_CASE_KEY_NAMESPACE, f"{unit_id}\x00{actor}\x00{key}").hex
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -327,11 +327,11 @@ def _counts(stack: Stack) -> tuple[int, int]:
 
 
 def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -> None:
-    from pathway.demo import DEMO_ACTOR, DEMO_CASES, DEMO_PARTNERS
+    from pathway.demo import DEMO_ACTOR, DEMO_CASES, DEMO_PARTNERS, DEMO_UNIT
     from pathway.store.queries import case_id_for_key
 
     overdue = next(c for c in DEMO_CASES if c.opened_days_ago >= 30)
-    overdue_id = case_id_for_key(actor=DEMO_ACTOR, key=f"demo:{overdue.slug}:open")
+    overdue_id = case_id_for_key(actor=DEMO_ACTOR, key=f"demo:{overdue.slug}:open", unit_id=DEMO_UNIT)
 
     stack.start("--demo")
     assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()

@@ -130,10 +130,11 @@ def test_unstarted_cases_are_found_and_discarded_with_their_client(engine: Engin
 
 
 def test_case_id_for_key_is_stable_per_person() -> None:
-    first = queries.case_id_for_key(actor="coord-a", key="k-1")
-    assert first == queries.case_id_for_key(actor="coord-a", key="k-1")
-    assert first != queries.case_id_for_key(actor="coord-b", key="k-1")
-    assert first != queries.case_id_for_key(actor="coord-a", key="k-2")
+    first = queries.case_id_for_key(actor="coord-a", key="k-1", unit_id="u1")
+    assert first == queries.case_id_for_key(actor="coord-a", key="k-1", unit_id="u1")
+    assert first != queries.case_id_for_key(actor="coord-b", key="k-1", unit_id="u1")
+    assert first != queries.case_id_for_key(actor="coord-a", key="k-2", unit_id="u1")
+    assert first != queries.case_id_for_key(actor="coord-a", key="k-1", unit_id="u2")
     assert len(first) == 32
 
 

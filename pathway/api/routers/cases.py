@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from pathway.api.deps import ActorDep, IdempotencyKeyDep, ServicesDep, SessionDep, Actor
@@ -100,21 +101,26 @@ async def open_case(
     if body.opened_at is not None and body.opened_at > now:
         raise ApiError(422, "invalid_request", "opened_at cannot be in the future")
     gateway = _gateway(services)
-    case_id = queries.case_id_for_key(actor=actor.id, key=key) if key else queries.new_id()
+    case_id = queries.case_id_for_key(actor=actor.id, key=key, unit_id=actor.unit_id) if key else queries.new_id()
     existing = queries.get_case(session, case_id=case_id)
     if existing is None:
-        _, case = queries.create_client_and_case(
-            session,
-            client=ClientCreate(unit_id=actor.unit_id, name=body.client.name, address=body.client.address, phone=body.client.phone),
-            definition_id=entry.definition.id,
-            definition_version=entry.definition.version,
-            coordinator_id=body.coordinator,
-            initial_stage=entry.definition.initial,
-            opened_at=body.opened_at or now,
-            case_id=case_id,
-        )
-        _note(session, case.id, actor, body.note)
-    else:
+        try:
+            _, case = queries.create_client_and_case(
+                session,
+                client=ClientCreate(unit_id=actor.unit_id, name=body.client.name, address=body.client.address, phone=body.client.phone),
+                definition_id=entry.definition.id,
+                definition_version=entry.definition.version,
+                coordinator_id=body.coordinator,
+                initial_stage=entry.definition.initial,
+                opened_at=body.opened_at or now,
+                case_id=case_id,
+            )
+            _note(session, case.id, actor, body.note)
+        except IntegrityError:
+            # The same open, retried at the same moment by another process: it created the row.
+            session.rollback()
+            existing = _case_row(session, case_id, actor)
+    if existing is not None:
         case = _case_row(session, case_id, actor)
         response.status_code = 200  # the same open, retried
     started = await gateway.start(

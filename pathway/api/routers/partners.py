@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from pathway.api.deps import ActorDep, SessionDep
-from pathway.api.errors import not_found
+from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import Page
 from pathway.store import queries
 from pathway.store.models import PartnerCreate, PartnerPublic
@@ -31,7 +31,9 @@ def list_partners(
 @router.post("", status_code=201, response_model=PartnerPublic)
 def create_partner(body: PartnerIn, session: SessionDep, actor: ActorDep) -> PartnerPublic:
     data = body.model_dump()
-    data["unit_id"] = data.get("unit_id") or actor.unit_id
+    if data.get("unit_id") not in (None, actor.unit_id):
+        raise ApiError(422, "forbidden_field", "a partner can only be added to your own unit's resource map", field="unit_id")
+    data["unit_id"] = actor.unit_id
     row = queries.create_partner(session, partner=PartnerCreate(**data))
     return PartnerPublic.model_validate(row, from_attributes=True)
 
