@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -28,10 +29,12 @@ definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_hel
 case_app = typer.Typer(help="Cases: open, advance, visit, show, list.", no_args_is_help=True)
 audit_app = typer.Typer(help="Supervisors' audits.", no_args_is_help=True)
 partners_app = typer.Typer(help="The resource map.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts (admin).", no_args_is_help=True)
 app.add_typer(definitions_app, name="definitions")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(partners_app, name="partners")
+app.add_typer(users_app, name="users")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -164,13 +167,29 @@ def definitions_show(
 
 
 # --------------------------------------------------------------------------- API client
+def _token_file(settings: Settings) -> Path:
+    return settings.home / "cli-token"
+
+
+def _saved_token(settings: Settings) -> str | None:
+    if settings.token is not None:
+        return settings.token.get_secret_value()
+    try:
+        return _token_file(settings).read_text().strip() or None
+    except OSError:
+        return None
+
+
 class ApiClient:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, token: str | None = None) -> None:
         self.base = settings.resolved_api_url.rstrip("/") + "/api/v1"
+        self.token = token or _saved_token(settings)
 
     def call(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
              idempotent: bool = False) -> httpx.Response:
         headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = httpx.request(method, self.base + path, json=json_body, params=params, headers=headers, timeout=30)
         except httpx.HTTPError as exc:
@@ -182,6 +201,8 @@ class ApiClient:
             except ValueError:
                 detail = {"message": response.text}
             err.print(f"{response.status_code} {detail.get('code', '')}: {detail.get('message', '')}", style="red", markup=False)
+            if response.status_code == 401:
+                err.print("sign in with `pathway login`", markup=False)
             for guard in detail.get("guards", []) or []:
                 err.print(f"  - {guard.get('guard')}: {guard.get('reason')}", markup=False)
             raise typer.Exit(1)
@@ -299,6 +320,65 @@ def case_list(
                       _fmt(c.get("stage_due_at")), _fmt(c.get("next_visit_due_at")), c["id"])
     console.print(table)
     console.print(f"{len(page['items'])} of {page['count']}")
+
+
+# --------------------------------------------------------------------------- accounts
+@app.command()
+def login(
+    user: str = typer.Option(..., "--user", "-u", prompt=True),
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, help="prompted if not given"),
+) -> None:
+    """Sign in; the token is kept in the home directory (readable by you only)."""
+    settings = Settings()
+    answer = ApiClient(settings, token="-").call("POST", "/auth/token", json_body={"username": user, "password": password}).json()
+    path = _token_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(answer["access_token"])
+    who = answer["user"]
+    console.print(f"[green]signed in[/green] as {who['id']} ({', '.join(who['roles'])}, unit {who['unit']}); "
+                  f"the session ends {_fmt(answer['expires_at'])} or after 30 minutes without use")
+
+
+@app.command()
+def logout() -> None:
+    """Sign out: the token stops working everywhere."""
+    settings = Settings()
+    if _saved_token(settings):
+        ApiClient(settings).call("POST", "/auth/logout")
+    _token_file(settings).unlink(missing_ok=True)
+    console.print("signed out")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Staff accounts of your unit (admin)."""
+    page = ApiClient(Settings()).call("GET", "/users").json()
+    table = Table("login", "name", "roles", "unit")
+    for u in page["items"]:
+        table.add_row(u["id"], u["display_name"], ", ".join(u["roles"]), u["unit"])
+    console.print(table)
+
+
+@users_app.command("add")
+def users_add(
+    login_name: str = typer.Argument(..., metavar="LOGIN"),
+    display_name: str = typer.Option(..., "--name"),
+    role: list[str] = typer.Option(..., "--role", help="coordinator, supervisor or admin (repeat for several)"),
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a staff account in your unit (admin)."""
+    body = {"id": login_name, "display_name": display_name, "roles": role, "password": password}
+    u = ApiClient(Settings()).call("POST", "/users", json_body=body).json()
+    console.print(f"[green]added[/green] {u['id']} ({', '.join(u['roles'])})")
+
+
+@users_app.command("disable")
+def users_disable(login_name: str = typer.Argument(..., metavar="LOGIN")) -> None:
+    """Disable an account: its sessions end at once (admin)."""
+    ApiClient(Settings()).call("POST", f"/users/{login_name}/disable")
+    console.print(f"[yellow]disabled[/yellow] {login_name}")
 
 
 # --------------------------------------------------------------------------- audit

@@ -46,8 +46,12 @@ class Settings(BaseSettings):
     codec_disabled: bool = False
 
     tz: str = "Europe/Warsaw"
+    # The unit (centre) of the first admin on a new home.
+    unit: str = "default"
     admin_password: SecretStr | None = None
     api_url: str | None = None
+    # A bearer token for the CLI (else the one `pathway login` saved under the home).
+    token: SecretStr | None = None
     log_level: str = "INFO"
     log_json: bool = False
 

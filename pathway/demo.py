@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import structlog
 
+from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
 
@@ -37,13 +38,19 @@ if TYPE_CHECKING:
 
     from pathway.config import Settings
 
-__all__ = ["DEMO_ACTOR", "DEMO_CASES", "DEMO_PARTNERS", "DEMO_UNIT", "DemoCase", "DemoPartner", "seed_demo"]
+__all__ = ["DEMO_CASES", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "seed_demo"]
 
 log = structlog.get_logger(__name__)
 
 DEFINITION = "model-wsparcia"
-DEMO_ACTOR = "demo"
-DEMO_UNIT = "default"  # the unit a request without X-Unit acts in (the CLI's, today)
+DEMO_UNIT = "default"  # the unit of the first admin on a new home
+# Demo accounts, so that a newcomer can sign in as each role. Only ever on a demo home.
+DEMO_PASSWORD = "demo-haslo-przyklad"
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ewa.koordynatorka", "Ewa (koordynatorka)", ("coordinator",)),
+    ("marek.koordynator", "Marek (koordynator)", ("coordinator",)),
+    ("anna.kierowniczka", "Anna (kierowniczka)", ("supervisor",)),
+)
 
 
 # ----------------------------------------------------------------------------- partners
@@ -132,11 +139,14 @@ class DemoError(RuntimeError):
 
 
 class _Api:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    """The API as one signed-in coordinator sees it."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
         self.http = http
+        self.auth = {"Authorization": f"Bearer {token}"}
 
     async def send(self, method: str, path: str, *, key: str, json: Any = None) -> httpx.Response:
-        response = await self.http.request(method, path, json=json, headers={"Idempotency-Key": key})
+        response = await self.http.request(method, path, json=json, headers={**self.auth, "Idempotency-Key": key})
         if response.status_code not in (200, 201):
             try:
                 detail = response.json().get("detail", {})
@@ -179,7 +189,7 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
     }
     if spec.opened_days_ago:
         body["opened_at"] = (now - timedelta(days=spec.opened_days_ago)).isoformat()
-    # The same key every run: the API derives the case id from it (and the actor), so a
+    # The same key every run: the API derives the case id from it (and the coordinator), so a
     # second run finds the case (200) instead of opening another one (201).
     response = await api.send("POST", "/cases", key=f"demo:{spec.slug}:open", json=body)
     case = response.json()
@@ -211,6 +221,16 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
     return case_id, opened, moves
 
 
+def _seed_users(engine: Engine) -> list[str]:
+    added = []
+    for user_id, display_name, roles in DEMO_USERS:
+        if accounts.get_user(engine, user_id) is None:
+            accounts.create_user(engine, user_id=user_id, display_name=display_name, unit_id=DEMO_UNIT, roles=list(roles),
+                                 password=DEMO_PASSWORD)
+            added.append(user_id)
+    return added
+
+
 async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
     """Add the demo partners and cases (see the module docstring); safe to run again."""
     from pathway.api.app import create_app
@@ -222,17 +242,17 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
 
     partners = _seed_partners(engine)
     log.info("demo_partners", added=partners, present=len(DEMO_PARTNERS) - len(partners))
+    users = _seed_users(engine)
+    log.info("demo_users", added=users, present=len(DEMO_USERS) - len(users))
 
     transport = httpx.ASGITransport(app=app)
     now = datetime.now(UTC)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://demo/api/v1", headers={"X-Actor": DEMO_ACTOR, "X-Unit": DEMO_UNIT},
-        timeout=60,
-    ) as http:
-        api = _Api(http)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo/api/v1", timeout=60) as http:
         failed: list[str] = []
         for spec in DEMO_CASES:
             try:
+                # each coordinator opens and moves their own cases, as they would
+                api = _Api(http, accounts.login(engine, user_id=spec.coordinator, password=DEMO_PASSWORD)[0])
                 case_id, opened, moves = await _seed_case(api, spec, now)
             except DemoError as exc:  # one case refused: seed the others, then say so
                 log.warning("demo_case_failed", slug=spec.slug, error=str(exc))

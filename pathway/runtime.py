@@ -30,6 +30,7 @@ import structlog
 import uvicorn
 
 from pathway.config import Settings
+from pathway.security.bootstrap import FirstAdmin, ensure_first_admin
 from pathway.logging import configure_logging
 from pathway.temporal import connect_client, ensure_search_attributes, search_attribute_cli_flags
 
@@ -477,7 +478,6 @@ def _print_urls(settings: Settings, server: DevServer | None) -> None:
 
     base = f"http://{_hostport(settings.host, settings.api_port)}"
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_row("Web UI", f"{base}/")
     table.add_row("API", f"{base}/api/v1")
     table.add_row("API docs (OpenAPI)", f"{base}/docs")
     if server is not None:
@@ -491,6 +491,19 @@ def _print_urls(settings: Settings, server: DevServer | None) -> None:
     console.print("[bold green]pathway is up[/] — Ctrl-C stops everything", highlight=False)
     console.print(table)
     console.print()
+
+
+def _print_first_admin(admin: FirstAdmin | None) -> None:
+    if admin is None:
+        return
+    from rich.console import Console
+
+    console = Console()
+    if admin.password is None:
+        console.print(f"First admin: [bold]{admin.user_id}[/bold] (password from PATHWAY_ADMIN_PASSWORD)")
+    else:
+        # Printed once, never logged: only the person starting the stack sees it.
+        console.print(f"First admin: [bold]{admin.user_id}[/bold], password [bold]{admin.password}[/bold] — shown once, note it now")
 
 
 async def _seed_demo(settings: Settings, client: Client, engine: Any) -> None:
@@ -544,6 +557,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 engine = make_engine(settings.resolved_database_url)
                 stack.callback(engine.dispose)
                 create_schema(engine)
+                first_admin = ensure_first_admin(settings, engine)
 
                 worker = build_worker(client, settings, engine)
                 api = _make_api_server(settings, create_app(settings, client=client, engine=engine))
@@ -555,6 +569,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                     await _wait_started(api, api_task)
                     stopper.serving = True
                     _print_urls(settings, server)
+                    _print_first_admin(first_admin)
                     if demo:
                         await _seed_demo(settings, client, engine)
                     await _wait_any(stopper.stop, worker_task, api_task)

@@ -8,7 +8,7 @@ from temporalio.client import Client
 
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
-from pathway.api.routers import audit, cases, definitions, health, partners
+from pathway.api.routers import audit, auth, cases, definitions, health, partners, users
 from pathway.catalog import Catalog
 from pathway.config import Settings
 
@@ -29,8 +29,17 @@ def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: C
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
     )
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def no_store(request, call_next):  # type: ignore[no-untyped-def]
+        # Answers carry personal data: no browser or proxy may keep a copy.
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
     api = APIRouter(prefix=API_PREFIX)
-    for module in (cases, definitions, audit, partners, health):
+    for module in (auth, users, cases, definitions, audit, partners, health):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -14,6 +14,10 @@ from pathway.api.errors import ApiError
 from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.core.commands import TOKEN
+from pathway.security import accounts
+from pathway.security.accounts import Principal
+from pathway.security.policy import Action, CaseScope, decide
+from pathway.store import audit_trail
 
 
 @dataclass
@@ -22,15 +26,6 @@ class Services:
     client: Client
     engine: Engine
     catalog: Catalog
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting. Every command carries one; roles and tokens decide it in the trust
-    issue, until then the ``X-Actor`` / ``X-Unit`` headers name it."""
-
-    id: str
-    unit_id: str
 
 
 def get_services(request: Request) -> Services:
@@ -47,19 +42,43 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
-
-def current_actor(
-    x_actor: Annotated[str | None, Header()] = None,
-    x_unit: Annotated[str | None, Header()] = None,
-) -> Actor:
-    actor, unit = x_actor or "system", x_unit or "default"
-    for value, what in ((actor, "X-Actor"), (unit, "X-Unit")):
-        if not TOKEN.match(value):
-            raise ApiError(400, "invalid_header", f"{what} must be an id (letters, digits, _ . : @ -)")
-    return Actor(id=actor, unit_id=unit)
+BEARER = "Bearer "
+SESSION_COOKIE = "pathway_session"
 
 
-ActorDep = Annotated[Actor, Depends(current_actor)]
+def _token_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.startswith(BEARER):
+        return header[len(BEARER):].strip() or None
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def current_principal(request: Request, services: ServicesDep) -> Principal:
+    """The signed-in staff member; 401 without a live token (bearer header or session cookie)."""
+    token = _token_from(request)
+    principal = accounts.authenticate(services.engine, token) if token else None
+    if principal is None:
+        raise ApiError(401, "unauthorized", "sign in first: POST /api/v1/auth/token gives a bearer token",
+                       headers={"WWW-Authenticate": "Bearer"})
+    request.state.principal = principal
+    return principal
+
+
+# Every handler names the person acting "actor": the principal behind the request's token.
+Actor = Principal
+ActorDep = Annotated[Principal, Depends(current_principal)]
+
+
+def authorize(principal: Principal, action: Action, case: CaseScope | None = None) -> None:
+    decision = decide(principal, action, case)
+    if not decision.allowed:
+        if decision.status == 404:
+            raise ApiError(404, "not_found", "not found")
+        raise ApiError(403, "forbidden", decision.reason)
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
@@ -69,3 +88,23 @@ def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> 
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
+
+
+@dataclass
+class Auditor:
+    """Appends to the unit's tamper-evident audit trail on behalf of the request's principal."""
+
+    engine: Engine
+    principal: Principal
+    address: str | None
+
+    def record(self, action: str, *, case_id: str | None = None, **details: object) -> None:
+        audit_trail.append(self.engine, unit_id=self.principal.unit_id, actor=self.principal.id, action=action,
+                           case_id=case_id, address=self.address, details=dict(details))
+
+
+def get_auditor(request: Request, services: ServicesDep, principal: ActorDep) -> Auditor:
+    return Auditor(services.engine, principal, client_address(request))
+
+
+AuditDep = Annotated[Auditor, Depends(get_auditor)]

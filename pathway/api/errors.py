@@ -21,6 +21,7 @@ class ApiError(Exception):
     # "status") land in ``extra`` instead of raising a TypeError (a 500).
     def __init__(self, status: int, code: str, message: str, /, **extra: Any) -> None:
         super().__init__(message)
+        self.headers: dict[str, str] | None = extra.pop("headers", None)
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
     def body(self) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

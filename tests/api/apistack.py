@@ -3,8 +3,9 @@ fixture that builds the real stack is in this directory's conftest.py).
 
 The stack: the session's Temporal dev server, one real worker on a task queue of its own,
 a temporary SQLite store with the resource map seeded, and the FastAPI app driven
-in-process through ``httpx.ASGITransport``. Tests that need a clean list (counts, filters,
-the audit) work in a unit of their own (``new_unit()`` and the ``X-Unit`` header)."""
+in-process through ``httpx.ASGITransport``. Requests are signed in: ``headers(unit, actor)``
+creates that coordinator's account on first use and sends its bearer token. Tests that need
+a clean list (counts, filters, the audit) work in a unit of their own (``new_unit()``)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from pathway.config import Settings
+from pathway.security import accounts
 
 UNIT = "unit-api"
 COORDINATOR = "coord-api"
+PASSWORD = "test-password-long-enough"
 DIAGNOSIS_DONE = {k: True for k in ("situation", "needs", "resources", "limits", "safety")}
 
 
@@ -35,22 +38,43 @@ class Stack:
     http: httpx.AsyncClient
     partners: dict[str, str] = field(default_factory=dict)  # kind -> partner id (unit UNIT)
 
+    tokens: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict)
+
     # ------------------------------------------------------------------ short-hands
-    @staticmethod
-    def headers(unit: str = UNIT, actor: str = COORDINATOR, key: str | None = None) -> dict[str, str]:
-        h = {"X-Unit": unit, "X-Actor": actor}
+    def user(self, unit: str = UNIT, actor: str = COORDINATOR, roles: tuple[str, ...] = ("coordinator",)) -> str:
+        """A real account (created on first use) signed in: its bearer token."""
+        key = (unit, actor, roles)
+        if key not in self.tokens:
+            login = actor if unit == UNIT else f"{actor}.{unit}"
+            if accounts.get_user(self.engine, login) is None:
+                accounts.create_user(self.engine, user_id=login, display_name=login, unit_id=unit, roles=list(roles), password=PASSWORD)
+            self.tokens[key], _ = accounts.login(self.engine, user_id=login, password=PASSWORD)
+        return self.tokens[key]
+
+    def login_of(self, unit: str = UNIT, actor: str = COORDINATOR) -> str:
+        return actor if unit == UNIT else f"{actor}.{unit}"
+
+    def headers(self, unit: str = UNIT, actor: str = COORDINATOR, key: str | None = None,
+                roles: tuple[str, ...] = ("coordinator",)) -> dict[str, str]:
+        h = {"Authorization": f"Bearer {self.user(unit, actor, roles)}"}
         if key is not None:
             h["Idempotency-Key"] = key
         return h
 
-    async def open_case(self, *, unit: str = UNIT, key: str | None = None, expect: int = 201, **body: Any) -> dict[str, Any]:
+    def supervisor(self, unit: str = UNIT, key: str | None = None) -> dict[str, str]:
+        return self.headers(unit, "supervisor-api", key, roles=("supervisor",))
+
+    async def open_case(self, *, unit: str = UNIT, key: str | None = None, expect: int = 201, headers: dict[str, str] | None = None,
+                        **body: Any) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "definition": "model-wsparcia",
-            "coordinator": COORDINATOR,
+            "coordinator": self.login_of(unit),
             "client": {"name": f"Klientka {uuid.uuid4().hex[:8]}"},
         }
         payload.update(body)
-        r = await self.http.post("/api/v1/cases", json=payload, headers=self.headers(unit, key=key))
+        if headers is not None and key is not None:
+            headers = {**headers, "Idempotency-Key": key}
+        r = await self.http.post("/api/v1/cases", json=payload, headers=headers or self.headers(unit, key=key))
         assert r.status_code == expect, r.text
         return r.json()
 

@@ -220,14 +220,28 @@ async def test_a_closed_case_takes_no_more_commands(stack: Stack) -> None:
     assert got["status"] == "closed" and got["outcome"] == "dropped_out"
 
 
-async def test_assign_another_coordinator(stack: Stack) -> None:
+async def test_a_supervisor_reassigns_and_the_previous_coordinator_loses_the_case(stack: Stack) -> None:
     case = await stack.open_case()
-    r = await stack.http.put(f"/api/v1/cases/{case['id']}/coordinator", json={"coordinator": "coord-2"}, headers=stack.headers())
+    url = f"/api/v1/cases/{case['id']}/coordinator"
+    r = await stack.http.put(url, json={"coordinator": "coord-2"}, headers=stack.headers())
+    assert r.status_code == 403, "a coordinator does not reassign"
+    r = await stack.http.put(url, json={"coordinator": "coord-2"}, headers=stack.supervisor())
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "unknown_coordinator", "coord-2 has no account yet"
+    stack.user(actor="coord-2")
+    r = await stack.http.put(url, json={"coordinator": "coord-2"}, headers=stack.supervisor())
     assert r.status_code == 200 and r.json()["coordinator"] == "coord-2", r.text
-    r = await stack.http.put(f"/api/v1/cases/{case['id']}/coordinator", json={"coordinator": "coord-2"}, headers=stack.headers())
+    r = await stack.http.put(url, json={"coordinator": "coord-2"}, headers=stack.supervisor())
     assert r.status_code == 422 and r.json()["detail"]["code"] == "invalid_command", r.text
-    r = await stack.http.put(f"/api/v1/cases/{case['id']}/coordinator", json={"coordinator": "Jan Kowalski"}, headers=stack.headers())
+    r = await stack.http.put(url, json={"coordinator": "Jan Kowalski"}, headers=stack.supervisor())
     assert r.status_code == 422 and r.json()["detail"]["code"] == "invalid_request", r.text
+
+    async def gone() -> bool:
+        r = await stack.http.get(f"/api/v1/cases/{case['id']}", headers=stack.headers())
+        return r.status_code == 404
+
+    await stack.eventually(gone, what="the previous coordinator no longer sees the case")
+    r = await stack.http.get(f"/api/v1/cases/{case['id']}", headers=stack.headers(actor="coord-2"))
+    assert r.status_code == 200 and r.json()["coordinator"] == "coord-2"
 
 
 async def test_the_whole_main_path_to_therapy_notifies_the_therapist(stack: Stack) -> None:

@@ -9,15 +9,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from apistack import COORDINATOR, UNIT, Stack, new_unit
+from apistack import UNIT, Stack, new_unit
 
 from pathway.api.routers.audit import CSV_COLUMNS
 
 pytestmark = pytest.mark.integration
 
 
-async def get(stack: Stack, path: str, *, unit: str = UNIT, expect: int = 200, **params: Any) -> Any:
-    r = await stack.http.get(f"/api/v1{path}", params=params, headers=stack.headers(unit))
+async def get(stack: Stack, path: str, *, unit: str = UNIT, expect: int = 200, headers: dict[str, str] | None = None,
+              **params: Any) -> Any:
+    r = await stack.http.get(f"/api/v1{path}", params=params, headers=headers or stack.headers(unit))
     assert r.status_code == expect, r.text
     return r.json()
 
@@ -27,16 +28,20 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
     unit = new_unit()
     names = [f"Klientka Listowa {i} {uuid.uuid4().hex[:4]}" for i in range(3)]
     ids = []
+    boss = stack.supervisor(unit)
+    stack.user(unit, "coord-other")  # a second coordinator of the unit
     for i, name in enumerate(names):
-        coordinator = "coord-other" if i == 0 else COORDINATOR
-        case = await stack.open_case(unit=unit, coordinator=coordinator, client={"name": name})
+        if i == 0:  # only a supervisor assigns a case to someone else
+            case = await stack.open_case(unit=unit, coordinator=stack.login_of(unit, "coord-other"), client={"name": name}, headers=boss)
+        else:
+            case = await stack.open_case(unit=unit, client={"name": name})
         ids.append(case["id"])
     closed = ids[1]
     r = await stack.http.post(f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit))
     assert r.status_code == 200, r.text
 
     async def projected() -> Any:
-        page = await get(stack, "/cases", unit=unit)
+        page = await get(stack, "/cases", unit=unit, headers=boss)
         statuses = {item["id"]: item["status"] for item in page["items"]}
         return page if statuses.get(closed) == "closed" and list(statuses.values()).count("active") == 2 else None
 
@@ -50,20 +55,25 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
         assert key in item
     assert all(item["unit"] == unit for item in everything["items"])
 
-    first = await get(stack, "/cases", unit=unit, limit=2)
-    rest = await get(stack, "/cases", unit=unit, limit=2, offset=2)
+    first = await get(stack, "/cases", unit=unit, limit=2, headers=boss)
+    rest = await get(stack, "/cases", unit=unit, limit=2, offset=2, headers=boss)
     assert first["count"] == rest["count"] == 3
     assert len(first["items"]) == 2 and len(rest["items"]) == 1
     assert {i["id"] for i in first["items"] + rest["items"]} == set(ids)
 
-    mine = await get(stack, "/cases", unit=unit, coordinator="coord-other")
-    assert [i["id"] for i in mine["items"]] == [ids[0]] and mine["count"] == 1
-    active = await get(stack, "/cases", unit=unit, status="active")
+    theirs = await get(stack, "/cases", unit=unit, coordinator=stack.login_of(unit, "coord-other"), headers=boss)
+    assert [i["id"] for i in theirs["items"]] == [ids[0]] and theirs["count"] == 1
+    active = await get(stack, "/cases", unit=unit, status="active", headers=boss)
     assert {i["id"] for i in active["items"]} == {ids[0], ids[2]} and active["count"] == 2
-    done = await get(stack, "/cases", unit=unit, status="closed")
+    done = await get(stack, "/cases", unit=unit, status="closed", headers=boss)
     assert [i["id"] for i in done["items"]] == [closed] and done["items"][0]["outcome"] == "transferred"
-    assert (await get(stack, "/cases", unit=unit, definition="model-wsparcia"))["count"] == 3
-    assert (await get(stack, "/cases", unit=unit, definition="other"))["count"] == 0
+    assert (await get(stack, "/cases", unit=unit, definition="model-wsparcia", headers=boss))["count"] == 3
+    assert (await get(stack, "/cases", unit=unit, definition="other", headers=boss))["count"] == 0
+
+    # A coordinator lists only the cases assigned to them, and may not ask for a colleague's.
+    mine = await get(stack, "/cases", unit=unit)
+    assert {i["id"] for i in mine["items"]} == {ids[1], ids[2]} and mine["count"] == 2
+    await get(stack, "/cases", unit=unit, coordinator=stack.login_of(unit, "coord-other"), expect=403)
 
     # Another unit sees none of them.
     assert (await get(stack, "/cases", unit=new_unit()))["count"] == 0
@@ -113,14 +123,15 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     assert {i["case_id"] for i in page["items"]} == {overdue["id"]}, "the fresh case is not stalled"
     [item] = [i for i in page["items"] if i["rule"] == "stage_deadline"]
     assert item["days_overdue"] >= 9
-    assert item["coordinator"] == COORDINATOR and item["stage"] == "diagnosis"
+    assert item["coordinator"] == stack.login_of(unit) and item["stage"] == "diagnosis"
     assert datetime.fromisoformat(item["since"]) == datetime.fromisoformat(overdue["stage_due_at"])
     assert {i["rule"] for i in page["items"]} >= {"stage_deadline", "visit_overdue"}
     assert fresh["id"] not in {i["case_id"] for i in page["items"]}
 
     only = await get(stack, "/audit/stalled", unit=unit, rule="stage_deadline")
     assert [i["rule"] for i in only["items"]] == ["stage_deadline"]
-    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody"))["count"] == 0
+    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit)))["count"] == 0
+    await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", expect=403)  # a coordinator audits only their own
     # Another unit's supervisor does not see it.
     assert overdue["id"] not in {i["case_id"] for i in (await get(stack, "/audit/stalled", unit=new_unit()))["items"]}
 
@@ -162,6 +173,11 @@ async def test_partners(stack: Stack) -> None:
         "/api/v1/partners", json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
         headers=stack.headers(unit),
     )
+    assert r.status_code == 403, "only an admin manages the resource map"
+    r = await stack.http.post(
+        "/api/v1/partners", json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
+        headers=stack.headers(unit, "admin-api", roles=("admin",)),
+    )
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["unit_id"] == unit and created["kind"] == "ngo" and created["id"]
@@ -183,7 +199,7 @@ async def test_partners(stack: Stack) -> None:
     ],
 )
 async def test_bad_partners_are_422(stack: Stack, body: dict[str, Any]) -> None:
-    r = await stack.http.post("/api/v1/partners", json=body, headers=stack.headers())
+    r = await stack.http.post("/api/v1/partners", json=body, headers=stack.headers(actor="admin-api", roles=("admin",)))
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["code"] == "invalid_request" and r.json()["detail"]["message"]
 
@@ -239,7 +255,7 @@ async def test_openapi_lists_every_route(stack: Stack) -> None:
         assert path in paths, f"{path} missing from OpenAPI: {sorted(paths)}"
         assert methods <= set(paths[path]), (path, set(paths[path]))
     params = {p["name"] for p in paths["/api/v1/cases/{case_id}/transitions"]["post"].get("parameters", [])}
-    assert {"idempotency-key", "x-unit"} <= {p.lower() for p in params}
+    assert "idempotency-key" in {p.lower() for p in params}
 
 
 async def test_unknown_route_and_method_use_the_error_shape(stack: Stack) -> None:

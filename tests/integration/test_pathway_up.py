@@ -87,6 +87,7 @@ class Stack:
             PATHWAY_TEMPORAL_PORT=str(self.temporal_port),
             PATHWAY_TEMPORAL_UI_PORT=str(self.ui_port),
             PATHWAY_API_URL=f"http://127.0.0.1:{self.api_port}",
+            PATHWAY_ADMIN_PASSWORD=ADMIN_PASSWORD,
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -169,8 +170,13 @@ class Stack:
         pytest.fail(f"none of {needles} in the output of `pathway up`:\n{self.output()}")
 
     # -- clients ---------------------------------------------------------------------------
-    def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=30, headers={"X-Actor": "ewa.koordynatorka"})
+    def token(self, user: str, password: str) -> str:
+        with httpx.Client(base_url=self.base, timeout=30) as http:
+            return _ok(http.post("/auth/token", json={"username": user, "password": password}))["access_token"]
+
+    def http(self, user: str = "ewa.koordynatorka", password: str = "ewa-password-123") -> httpx.Client:
+        """The API, signed in as ``user``."""
+        return httpx.Client(base_url=self.base, timeout=30, headers={"Authorization": f"Bearer {self.token(user, password)}"})
 
     def temporal(self, *args: str) -> Any:
         result = subprocess.run(
@@ -181,9 +187,10 @@ class Stack:
         assert result.returncode == 0, result.stderr.decode()
         return json.loads(result.stdout)
 
-    def pathway_cli(self, *args: str) -> str:
+    def pathway_cli(self, *args: str, token: str | None = None) -> str:
+        env = {**self.env(), **({"PATHWAY_TOKEN": token} if token else {})}
         result = subprocess.run(
-            [sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=self.env()
+            [sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=env
         )
         assert result.returncode == 0, f"pathway {' '.join(args)}: {result.returncode}\n{result.stderr.decode()}"
         return result.stdout.decode()
@@ -236,6 +243,9 @@ def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     return response.json()
 
 
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
 def _key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
 
@@ -244,8 +254,11 @@ def _key() -> dict[str, str]:
 def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
     stack.start()
 
+    with stack.http("admin", ADMIN_PASSWORD) as admin:  # the first admin, from PATHWAY_ADMIN_PASSWORD
+        therapist = _ok(admin.post("/partners", json={"name": "Ośrodek Terapii „Test”", "kind": "therapy", "sector": "non_public"}), 201)
+        _ok(admin.post("/users", json={"id": "ewa.koordynatorka", "display_name": "Ewa", "roles": ["coordinator"],
+                                       "password": "ewa-password-123"}), 201)
     with stack.http() as api:
-        therapist = _ok(api.post("/partners", json={"name": "Ośrodek Terapii „Test”", "kind": "therapy", "sector": "non_public"}), 201)
         opened = _ok(api.post("/cases", headers=_key(), json={
             "definition": "model-wsparcia", "coordinator": "ewa.koordynatorka", "client": {"name": "Klientka Testowa"},
         }), 201)
@@ -319,25 +332,31 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
     stack.stop()
 
 
+def _supervisor(stack: Stack) -> httpx.Client:
+    from pathway.demo import DEMO_PASSWORD
+
+    return stack.http("anna.kierowniczka", DEMO_PASSWORD)
+
+
 def _counts(stack: Stack) -> tuple[int, int]:
-    with stack.http() as api:
+    with _supervisor(stack) as api:
         cases = _ok(api.get("/cases", params={"limit": 500}))["count"]
         partners = _ok(api.get("/partners", params={"limit": 500}))["count"]
     return cases, partners
 
 
 def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -> None:
-    from pathway.demo import DEMO_ACTOR, DEMO_CASES, DEMO_PARTNERS, DEMO_UNIT
+    from pathway.demo import DEMO_CASES, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_UNIT
     from pathway.store.queries import case_id_for_key
 
     overdue = next(c for c in DEMO_CASES if c.opened_days_ago >= 30)
-    overdue_id = case_id_for_key(actor=DEMO_ACTOR, key=f"demo:{overdue.slug}:open", unit_id=DEMO_UNIT)
+    overdue_id = case_id_for_key(actor=overdue.coordinator, key=f"demo:{overdue.slug}:open", unit_id=DEMO_UNIT)
 
     stack.start("--demo")
     assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()
     first = _counts(stack)
     assert first == (len(DEMO_CASES), len(DEMO_PARTNERS))
-    with stack.http() as api:
+    with _supervisor(stack) as api:
         stages = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
     assert sorted(s for s, _ in stages.values()) == sorted(
         ["diagnosis", "plan", "therapy", "internship", "transferred", "diagnosis"]
@@ -348,19 +367,19 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
     stack.start("--demo")
     assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()
     assert _counts(stack) == first
-    with stack.http() as api:
+    with _supervisor(stack) as api:
         again = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
     assert again == stages
 
     # The overdue case: its diagnosis deadline and weekly visit are past, the supervisor told.
-    with stack.http() as api:
+    with _supervisor(stack) as api:
         stalled = _ok(api.get("/audit/stalled"))
         rules = {r["rule"] for r in stalled["items"] if r["case_id"] == overdue_id}
         assert {"stage_deadline", "visit_overdue"} <= rules, stalled
         case = _ok(api.get(f"/cases/{overdue_id}"))
         assert {o["watch"] for o in case["overdue"]} == {"stage_deadline", "visit"}
         assert all(o["escalated"] for o in case["overdue"]), case["overdue"]
-    from_cli = json.loads(stack.pathway_cli("audit", "stalled", "--format", "json"))
+    from_cli = json.loads(stack.pathway_cli("audit", "stalled", "--format", "json", token=stack.token("anna.kierowniczka", DEMO_PASSWORD)))
     assert overdue_id in {r["case_id"] for r in from_cli["items"]}
     assert from_cli["count"] == stalled["count"]
 

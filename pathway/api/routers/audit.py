@@ -8,7 +8,8 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 
-from pathway.api.deps import ActorDep, ServicesDep, SessionDep
+from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize
+from pathway.security.policy import Action, own_cases_only
 from pathway.api.errors import ApiError
 from pathway.api.schemas import Page, StalledItem
 from pathway.store import queries
@@ -31,6 +32,12 @@ def stalled(
 ) -> Response | Page[StalledItem]:
     if rule is not None and rule not in queries.STALLED_RULES:
         raise ApiError(422, "unknown_rule", f"unknown rule '{rule}'", rules=list(queries.STALLED_RULES))
+    authorize(actor, Action.AUDIT_READ)
+    own = own_cases_only(actor)
+    if own is not None:
+        if coordinator not in (None, own):
+            raise ApiError(403, "forbidden", "a coordinator sees only their own cases")
+        coordinator = own
     rows = queries.stalled(session, now=utcnow(), unit_id=actor.unit_id, coordinator_id=coordinator, definition_id=definition, rule=rule)
     items = [
         StalledItem(case_id=r.case_id, rule=r.rule, since=r.since, coordinator=r.coordinator, stage=r.stage,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from pathway.api.deps import ActorDep, IdempotencyKeyDep, ServicesDep, SessionDep, Actor
+from pathway.api.deps import Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize
 from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import (
     AssignRequest,
@@ -28,6 +28,8 @@ from pathway.api.schemas import (
 from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.case import CaseView
 from pathway.core.events import VisitRecorded
+from pathway.security import accounts
+from pathway.security.policy import Action, CaseScope, own_cases_only
 from pathway.store import queries
 from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, utcnow
 from workflows.messages import (
@@ -49,11 +51,18 @@ def _gateway(services: ServicesDep) -> CaseGateway:
     return CaseGateway(services.client, services.settings.task_queue)
 
 
-def _case_row(session: Session, case_id: str, actor: Actor) -> Case:
-    """The case, if it exists and the actor's unit may see it (else 404: no existence leak)."""
+def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Action.CASE_READ) -> Case:
+    """The case, if it exists and the policy lets the actor do ``action`` on it. A case the
+    actor may not see is "not found", exactly like one that does not exist."""
     case = queries.get_case(session, case_id=case_id)
-    if case is None or case.unit_id != actor.unit_id:
+    if case is None:
         raise not_found("case", case_id)
+    try:
+        authorize(actor, action, CaseScope(unit_id=case.unit_id, coordinator_id=case.coordinator_id))
+    except ApiError as refused:
+        if refused.status == 404:
+            raise not_found("case", case_id) from None
+        raise
     return case
 
 
@@ -80,20 +89,32 @@ def _note(session: Session, case_id: str, actor: Actor, text: str | None, comman
 
 
 async def _command(
-    session: Session, gateway: CaseGateway, case: Case, name: str, command: object, note_id: str | None = None
+    session: Session, gateway: CaseGateway, case: Case, name: str, command: object, audit: "Auditor", note_id: str | None = None
 ) -> CommandResult:
     try:
-        return await gateway.update(case.id, name, command)  # type: ignore[arg-type]
+        result = await gateway.update(case.id, name, command)  # type: ignore[arg-type]
     except ApiError:
         if note_id is not None:
             queries.delete_note(session, note_id=note_id)  # a refused command leaves no trace
         raise
+    audit.record(f"case.{name}", case_id=case.id, command_id=getattr(command, "command_id", None), seq=result.seq,
+                 stage=result.case.stage, duplicate=result.duplicate, **_audit_details(command))
+    return result
+
+
+def _audit_details(command: object) -> dict[str, object]:
+    """What the trail keeps of a command: its codes and ids, never free text."""
+    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "kind", "duration_minutes")
+    return {k: getattr(command, k) for k in keep if getattr(command, k, None) is not None}
 
 
 @router.post("", status_code=201, response_model=CaseOut)
 async def open_case(
-    body: OpenCaseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, response: Response
+    body: OpenCaseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, response: Response,
+    audit: AuditDep,
 ) -> CaseOut:
+    authorize(actor, Action.CASE_OPEN)
+    _check_coordinator(services, actor, body.coordinator)
     entry = services.catalog.get(body.definition)
     if entry is None:
         raise ApiError(422, "unknown_definition", f"no pathway definition '{body.definition}'", definitions=services.catalog.ids())
@@ -136,22 +157,43 @@ async def open_case(
     )
     if not started and existing is None:
         response.status_code = 200
+    audit.record("case.open", case_id=case.id, definition=entry.definition.id, version=entry.definition.version,
+                 coordinator_id=body.coordinator, retried=response.status_code == 200)
     return _with_client(session, case, await gateway.state(case.id))
+
+
+def _check_coordinator(services: ServicesDep, actor: Actor, coordinator_id: str) -> None:
+    """A case is assigned to an active coordinator of the actor's unit; a coordinator opens
+    cases for themselves (assigning to others is a supervisor's decision)."""
+    if actor.has("coordinator") and not actor.has("supervisor") and coordinator_id != actor.id:
+        raise ApiError(403, "forbidden", "a coordinator opens cases for themselves; a supervisor assigns them to others")
+    user = accounts.get_user(services.engine, coordinator_id)
+    if user is None or user.disabled or user.unit_id != actor.unit_id or "coordinator" not in user.roles:
+        raise ApiError(422, "unknown_coordinator", f"'{coordinator_id}' is not an active coordinator of your unit", field="coordinator")
 
 
 @router.get("", response_model=Page[CaseListItem])
 def list_cases(
     session: SessionDep,
     actor: ActorDep,
+    audit: AuditDep,
     coordinator: str | None = None,
     status: str | None = None,
     definition: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[CaseListItem]:
+    authorize(actor, Action.CASE_LIST)
+    own = own_cases_only(actor)
+    if own is not None:
+        if coordinator not in (None, own):
+            raise ApiError(403, "forbidden", "a coordinator lists only their own cases")
+        coordinator = own
     rows, total = queries.list_cases(
         session, unit_id=actor.unit_id, coordinator_id=coordinator, status=status, definition_id=definition, limit=limit, offset=offset
     )
+    if rows:  # the list shows clients' names: reading them is recorded
+        audit.record("client.list", cases=len(rows), offset=offset)
     names = queries.client_names(session, client_ids=[r.client_id for r in rows if r.client_id])
     items = [
         CaseListItem(
@@ -166,35 +208,39 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseOut)
-async def get_case(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep) -> CaseOut:
-    case = _case_row(session, case_id, actor)
-    return _with_client(session, case, await _gateway(services).state(case_id))
+async def get_case(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, audit: AuditDep) -> CaseOut:
+    case = _case_row(session, case_id, actor, Action.CLIENT_READ)
+    view = await _gateway(services).state(case_id)
+    audit.record("client.read", case_id=case_id)
+    return _with_client(session, case, view)
 
 
 @router.post("/{case_id}/transitions", response_model=CaseOut)
 async def transition(
-    case_id: str, body: TransitionRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+    case_id: str, body: TransitionRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    audit: AuditDep,
 ) -> CaseOut:
-    case = _case_row(session, case_id, actor)
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "advance", key)
     command = AdvanceCaseInput(
         command_id=key or new_command_id(), actor=actor.id, trigger=body.trigger, note_id=note_id, expected_stage=body.expected_stage
     )
-    result = await _command(session, _gateway(services), case, "advance", command, note_id)
+    result = await _command(session, _gateway(services), case, "advance", command, audit, note_id)
     return _with_client(session, case, result.case)
 
 
 @router.post("/{case_id}/visits", status_code=201, response_model=VisitOut)
 async def record_visit(
-    case_id: str, body: VisitRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+    case_id: str, body: VisitRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    audit: AuditDep,
 ) -> VisitOut:
-    case = _case_row(session, case_id, actor)
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "record_visit", key)
     command = RecordVisitInput(
         command_id=key or new_command_id(), actor=actor.id, occurred_at=body.occurred_at,
         duration_minutes=body.duration_minutes, kind=body.kind, visit_id=note_id,
     )
-    result = await _command(session, _gateway(services), case, "record_visit", command, note_id)
+    result = await _command(session, _gateway(services), case, "record_visit", command, audit, note_id)
     recorded = next((e for e in result.events if isinstance(e, VisitRecorded)), None)
     if recorded is None:  # the same visit sent again: answer from what was stored
         stored = queries.get_visit(session, case_id=case_id, seq=result.seq)
@@ -208,12 +254,13 @@ async def record_visit(
 
 @router.put("/{case_id}/facts/{name}", response_model=CaseOut)
 async def set_fact(
-    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep
+    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    audit: AuditDep,
 ) -> CaseOut:
-    case = _case_row(session, case_id, actor)
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
     value = _resolve_partner(session, actor, body.value)
     command = SetFactInput(command_id=key or new_command_id(), actor=actor.id, name=name, value=value)
-    result = await _command(session, _gateway(services), case, "set_fact", command)
+    result = await _command(session, _gateway(services), case, "set_fact", command, audit)
     return _with_client(session, case, result.case)
 
 
@@ -229,36 +276,37 @@ def _resolve_partner(session: Session, actor: Actor, value: object) -> object:
 
 
 @router.post("/{case_id}/pause", response_model=CaseOut)
-async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
-    case = _case_row(session, case_id, actor)
+async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
     # The command carries the reason code only; the note (why, in words) stays in SQL.
     note_id = _note(session, case_id, actor, body.note, "pause", key)
     command = PauseCaseInput(command_id=key or new_command_id(), actor=actor.id, reason=body.reason)
-    result = await _command(session, _gateway(services), case, "pause", command, note_id)
+    result = await _command(session, _gateway(services), case, "pause", command, audit, note_id)
     return _with_client(session, case, result.case)
 
 
 @router.post("/{case_id}/resume", response_model=CaseOut)
-async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
-    case = _case_row(session, case_id, actor)
-    result = await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id))
+async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
+    result = await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id), audit)
     return _with_client(session, case, result.case)
 
 
 @router.post("/{case_id}/close", response_model=CaseOut)
-async def close(case_id: str, body: CloseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
-    case = _case_row(session, case_id, actor)
+async def close(case_id: str, body: CloseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+    case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "close", key)
     command = CloseCaseInput(command_id=key or new_command_id(), actor=actor.id, outcome=body.outcome, note_id=note_id)
-    result = await _command(session, _gateway(services), case, "close", command, note_id)
+    result = await _command(session, _gateway(services), case, "close", command, audit, note_id)
     return _with_client(session, case, result.case)
 
 
 @router.put("/{case_id}/coordinator", response_model=CaseOut)
-async def assign(case_id: str, body: AssignRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep) -> CaseOut:
-    case = _case_row(session, case_id, actor)
+async def assign(case_id: str, body: AssignRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+    case = _case_row(session, case_id, actor, Action.CASE_REASSIGN)
+    _check_coordinator(services, actor, body.coordinator)
     command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator)
-    result = await _command(session, _gateway(services), case, "assign_coordinator", command)
+    result = await _command(session, _gateway(services), case, "assign_coordinator", command, audit)
     return _with_client(session, case, result.case)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pathway.api.deps import ServicesDep
+from pathway.api.deps import ActorDep, ServicesDep, authorize
+from pathway.security.policy import Action
 from pathway.api.errors import not_found
 from pathway.api.schemas import DefinitionOut, DefinitionSummary, Page
 from pathway.catalog import CatalogEntry
@@ -19,13 +20,15 @@ def _summary(entry: CatalogEntry) -> DefinitionSummary:
 
 
 @router.get("", response_model=Page[DefinitionSummary])
-def list_definitions(services: ServicesDep) -> Page[DefinitionSummary]:
+def list_definitions(services: ServicesDep, actor: ActorDep) -> Page[DefinitionSummary]:
+    authorize(actor, Action.DEFINITION_READ)
     items = [_summary(e) for e in services.catalog.entries()]
     return Page(items=items, count=len(items))
 
 
 @router.get("/{definition_id}", response_model=DefinitionOut)
-def get_definition(definition_id: str, services: ServicesDep) -> DefinitionOut:
+def get_definition(definition_id: str, services: ServicesDep, actor: ActorDep) -> DefinitionOut:
+    authorize(actor, Action.DEFINITION_READ)
     entry = services.catalog.get(definition_id)
     if entry is None:
         raise not_found("definition", definition_id)
