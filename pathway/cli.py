@@ -410,6 +410,17 @@ def audit_stalled(
     console.print(f"{page['count']} stalled")
 
 
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check your unit's tamper-evident audit trail; exit 1 and name the first broken entry."""
+    result = ApiClient(Settings()).call("GET", "/audit/verify").json()
+    if result["ok"]:
+        console.print(f"[green]OK[/green] unit {result['unit']}: {result['entries']} entries, the chain holds")
+        return
+    err.print(f"BROKEN unit {result['unit']} at entry {result['broken_seq']}: {result['problem']}", style="red", markup=False)
+    raise typer.Exit(1)
+
+
 # --------------------------------------------------------------------------- partners
 @partners_app.command("list")
 def partners_list(kind: Optional[str] = typer.Option(None, "--kind"), sector: Optional[str] = typer.Option(None, "--sector")) -> None:

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     # Payload encryption (AES-GCM). Off only when explicitly disabled for development.
     codec_key: SecretStr | None = None
+    codec_key_file: Path | None = None
     codec_disabled: bool = False
 
     tz: str = "Europe/Warsaw"
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'pathway.db'}"
+
+    @property
+    def resolved_codec_key_file(self) -> Path:
+        return self.codec_key_file or self.home / "codec.keys"
 
     @property
     def resolved_definitions_dir(self) -> Path:

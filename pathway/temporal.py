@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, Tele
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from pathway.config import Settings
+from pathway.security.codec import AesGcmCodec, CodecKeyError, KeyRing, load_or_create_key_file
 from workflows.search_attributes import (
     ALL_KEYS,
     COORDINATOR_ID,
@@ -85,6 +86,27 @@ def search_attribute_cli_flags() -> list[str]:
     for key in ALL_KEYS:
         flags += ["--search-attribute", f"{key.name}={_CLI_TYPE_NAMES[key.indexed_value_type]}"]
     return flags
+
+
+def key_ring(settings: Settings) -> KeyRing:
+    """The payload keys: ``PATHWAY_CODEC_KEY``, else ``PATHWAY_CODEC_KEY_FILE`` (default
+    ``<home>/codec.keys``). The embedded stack creates that file on a new home; against a
+    remote cluster a missing key is an error — every worker and API process must share it."""
+    if settings.codec_key is not None:
+        return KeyRing.parse(settings.codec_key.get_secret_value())
+    path = settings.resolved_codec_key_file
+    if path.exists():
+        return KeyRing.parse(path.read_text())
+    if settings.embedded_temporal:
+        return load_or_create_key_file(path, f"k{datetime.now(timezone.utc):%Y%m%d}")
+    raise CodecKeyError(
+        f"no payload key: set PATHWAY_CODEC_KEY (id:base64, shared by every worker and API process) or "
+        f"PATHWAY_CODEC_KEY_FILE (now {path}); PATHWAY_CODEC_DISABLED=true only for development"
+    )
+
+
+def payload_codec(settings: Settings) -> AesGcmCodec | None:
+    return None if settings.codec_disabled else AesGcmCodec(key_ring(settings))
 
 
 def data_converter(settings: Settings) -> DataConverter:

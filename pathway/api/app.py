@@ -8,7 +8,7 @@ from temporalio.client import Client
 
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
-from pathway.api.routers import audit, auth, cases, definitions, health, partners, users
+from pathway.api.routers import audit, auth, cases, codec, definitions, health, partners, users
 from pathway.catalog import Catalog
 from pathway.config import Settings
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: C
     app.state.services = Services(
         settings=settings, client=client, engine=engine,
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
+        codec=client.data_converter.payload_codec,
     )
     install_error_handlers(app)
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: C
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, cases, definitions, audit, partners, health):
+    for module in (auth, users, cases, definitions, audit, partners, codec, health):
         api.include_router(module.router)
     app.include_router(api)
     return app

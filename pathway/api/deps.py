@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 
 from pathway.api.errors import ApiError
 from pathway.catalog import Catalog
@@ -26,6 +27,7 @@ class Services:
     client: Client
     engine: Engine
     catalog: Catalog
+    codec: PayloadCodec | None = None
 
 
 def get_services(request: Request) -> Services:

@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from pathway.core import calendar as cal
+from pathway.core import migration
 from pathway.core.commands import (
     Advance,
     AssignCoordinator,
     Close,
     Command,
+    MigrateDefinition,
     Pause,
     RecordVisit,
     Resume,
@@ -260,6 +262,8 @@ class Case:
                     outcome=command.outcome,
                     outcomes=list(self.definition.outcomes),
                 )
+        elif isinstance(command, MigrateDefinition):
+            migration.check(self, command)
         else:  # pragma: no cover - every command type is handled above
             raise InvalidCommand(f"unknown command {type(command).__name__}")
 
@@ -296,7 +300,11 @@ class Case:
             dest = self.definition.outcomes[command.outcome]
             self.machine.set_stage(dest)
             self._enter(dest, s.stage, None, now, command.actor, command.command_id, command.note_id, outcome=command.outcome)
-        s.last_activity_at = now
+        elif isinstance(command, MigrateDefinition):
+            migration.apply(self, command, now)
+        if not isinstance(command, MigrateDefinition):
+            # Moving a case to a new version is not work on the case: an inactive case stays inactive.
+            s.last_activity_at = now
         self._remember(command.command_id)
         return list(s.outbox[start:])
 
@@ -486,6 +494,11 @@ class Case:
         )
 
     # ------------------------------------------------------------------ fact values
+    @staticmethod
+    def coerce_fact(name: str, spec: FactSpec, value: Any) -> Any:
+        """``value`` as fact ``name`` of kind ``spec`` takes it; InvalidCommand if it does not fit."""
+        return _coerce_fact(name, spec, value, None)
+
     def _fact_value(self, name: str, value: Any) -> Any:
         spec = self.definition.facts.get(name)
         if spec is None:

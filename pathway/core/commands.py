@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pathway.core.definition import DefinitionSnapshot
+
 TOKEN = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
@@ -79,3 +81,16 @@ class Resume(Command):
 class Close(Command):
     outcome: str = Field(min_length=1, max_length=64)
     note_id: str | None = None
+
+
+class MigrateDefinition(Command):
+    """Move a running case onto a newer version of its definition (DESIGN.md, boundary 4).
+
+    ``target`` is the snapshot the case will carry from now on (same definition id, higher
+    version). ``stage_mapping`` says where each stage of the case's current definition goes
+    (old stage -> new stage); a stage that is not mapped stays under its own name, which the
+    target must then have. Only the case's current stage matters to one case; every stage the
+    mapping names as a destination must exist in the target."""
+
+    target: DefinitionSnapshot
+    stage_mapping: dict[str, str] = Field(default_factory=dict)

@@ -100,6 +100,26 @@ class ReminderDue(_Event):
     coordinator_id: str
 
 
+class DefinitionMigrated(_Event):
+    """The case now runs on a newer version of its definition. The stay in the current stage
+    goes on (``stage_entered_at`` is unchanged, so deadlines run from the original entry);
+    ``from_stage`` and ``to_stage`` differ when the migration renamed or merged the stage.
+    The clocks are the ones after the migration."""
+
+    kind: Literal["definition_migrated"] = "definition_migrated"
+    definition_id: str
+    from_version: int
+    to_version: int
+    from_hash: str
+    to_hash: str
+    from_stage: str
+    to_stage: str
+    mapping: dict[str, str] = Field(default_factory=dict)
+    stage_due_at: datetime | None = None
+    duration_ends_at: datetime | None = None
+    next_visit_due_at: datetime | None = None
+
+
 class NotificationRequested(_Event):
     kind: Literal["notification_requested"] = "notification_requested"
     stage: str
@@ -122,6 +142,7 @@ Event = Annotated[
         DurationElapsed,
         ReminderDue,
         NotificationRequested,
+        DefinitionMigrated,
     ],
     Field(discriminator="kind"),
 ]

@@ -24,6 +24,7 @@ class Action(StrEnum):
     CASE_REASSIGN = "case.reassign"
     CLIENT_READ = "client.read"
     AUDIT_READ = "audit.read"
+    AUDIT_VERIFY = "audit.verify"
     REPORT_READ = "report.read"
     PARTNER_READ = "partner.read"
     PARTNER_MANAGE = "partner.manage"
@@ -40,11 +41,12 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     }),
     "supervisor": frozenset({
         Action.CASE_OPEN, Action.CASE_LIST, Action.CASE_READ, Action.CASE_REASSIGN, Action.CLIENT_READ,
-        Action.AUDIT_READ, Action.REPORT_READ, Action.PARTNER_READ, Action.DEFINITION_READ, Action.CODEC_USE,
+        Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.REPORT_READ, Action.PARTNER_READ, Action.DEFINITION_READ,
+        Action.CODEC_USE,
     }),
     "admin": frozenset({
         Action.PARTNER_READ, Action.PARTNER_MANAGE, Action.DEFINITION_READ, Action.DEFINITION_MANAGE,
-        Action.USER_MANAGE, Action.CODEC_USE,
+        Action.USER_MANAGE, Action.CODEC_USE, Action.AUDIT_VERIFY,
     }),
 }
 

@@ -7,12 +7,13 @@ import io
 from typing import Literal
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize
 from pathway.security.policy import Action, own_cases_only
 from pathway.api.errors import ApiError
 from pathway.api.schemas import Page, StalledItem
-from pathway.store import queries
+from pathway.store import audit_trail, queries
 from pathway.store.models import utcnow
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -53,3 +54,19 @@ def stalled(
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="stalled.csv"'})
     return Page(items=items, count=len(items))
+
+
+class VerifyOut(BaseModel):
+    unit: str
+    entries: int
+    ok: bool
+    broken_seq: int | None = None
+    problem: str | None = None
+
+
+@router.get("/verify", response_model=VerifyOut)
+def verify(services: ServicesDep, actor: ActorDep) -> VerifyOut:
+    """Walk the unit's tamper-evident audit trail; name the first entry that does not hold."""
+    authorize(actor, Action.AUDIT_VERIFY)
+    result = audit_trail.verify(services.engine, unit_id=actor.unit_id)
+    return VerifyOut(unit=result.unit_id, entries=result.entries, ok=result.ok, broken_seq=result.broken_seq, problem=result.problem)
