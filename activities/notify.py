@@ -25,7 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
-from pathway.store import queries
+from pathway.store import audit_trail, queries
 from pathway.store.db import conflict_insert
 from pathway.store.models import Notification, Partner, utcnow
 
@@ -156,4 +156,9 @@ class NotifyActivities:
             log.warning("partner_notification_failed", **ids, channel=channel.name, permanent=False)
             raise ApplicationError(str(err), type="TemporaryDeliveryError") from err
         log.info("partner_notified", **ids, stage=input.stage, channel=result.channel, status=result.status)
+        await asyncio.to_thread(
+            audit_trail.append, self.engine, unit_id=input.unit_id, actor="system", action="partner.notified",
+            case_id=input.case_id, details={**ids, "stage": input.stage, "channel": result.channel, "key": key},
+            dedupe_key=f"partner.notified:{key}",
+        )
         return NotifyPartnerResult(key=key, channel=result.channel, status=result.status, detail=result.detail)

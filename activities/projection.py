@@ -14,7 +14,9 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, StageEntered, VisitRecorded
@@ -30,6 +32,15 @@ _CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _PERIODS: Table = StagePeriod.__table__  # type: ignore[assignment]
 _VISITS: Table = Visit.__table__  # type: ignore[assignment]
+
+
+def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:
+    """A retryable failure that says what went wrong in one line. SQLAlchemy's own message
+    carries the whole statement and its parameters: too big for a Temporal failure, and
+    nothing that belongs in the workflow's history."""
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).strip().splitlines() or [""])[0][:200]
+    return ApplicationError(f"the store is unavailable: {type(cause).__name__}: {first_line}", type="StoreUnavailable")
 
 
 def _chunks(rows: Sequence[dict[str, Any]]) -> list[Sequence[dict[str, Any]]]:
@@ -141,7 +152,10 @@ class ProjectionActivities:
         the batch is stored once this returns, so the workflow may drop them from its outbox.
         A database error propagates, so Temporal retries the batch; a retry is harmless."""
         # A thread, so a slow commit (SQLite waiting on its lock) never blocks the worker's loop.
-        result, case_updated = await asyncio.to_thread(self._project_sync, input)
+        try:
+            result, case_updated = await asyncio.to_thread(self._project_sync, input)
+        except SQLAlchemyError as exc:
+            raise store_unavailable(exc) from None
         log.info(
             "events_projected",
             case_id=input.summary.case_id,

@@ -14,6 +14,7 @@ from temporalio import activity
 
 from activities.messages import RemindInput, RemindResult
 from activities.notify import Channel, Message, OutboxChannel, notification_key
+from pathway.store import audit_trail
 from pathway.store.db import conflict_insert
 from pathway.store.models import Reminder, utcnow
 
@@ -73,6 +74,12 @@ class ReminderActivities:
         recipient = recipient_for(input)
         recorded = await asyncio.to_thread(self._record, input, recipient)
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
+        action = {"reminder": "reminder.sent", "escalation": "escalation.sent", "duration_elapsed": "duration.elapsed"}[input.kind]
+        await asyncio.to_thread(
+            audit_trail.append, self.engine, unit_id=input.unit_id, actor="system", action=action, case_id=input.case_id,
+            details={"seq": input.seq, "stage": input.stage, "watch": input.watch, "n": input.n, "recipient": recipient},
+            dedupe_key=f"{action}:{input.case_id}:{input.seq}",
+        )
         log.info(
             "escalated_to_supervisor" if input.kind == "escalation" else "reminder_sent",
             case_id=input.case_id, seq=input.seq, unit_id=input.unit_id, recipient=recipient,

@@ -30,11 +30,13 @@ case_app = typer.Typer(help="Cases: open, advance, visit, show, list.", no_args_
 audit_app = typer.Typer(help="Supervisors' audits.", no_args_is_help=True)
 partners_app = typer.Typer(help="The resource map.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts (admin).", no_args_is_help=True)
+clients_app = typer.Typer(help="Clients' identity: GDPR erasure (supervisor).", no_args_is_help=True)
 app.add_typer(definitions_app, name="definitions")
 app.add_typer(case_app, name="case")
 app.add_typer(audit_app, name="audit")
 app.add_typer(partners_app, name="partners")
 app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -164,6 +166,36 @@ def definitions_show(
     for t in d.transitions:
         moves.add_row(t.trigger, ", ".join(t.sources(d)), t.dest, ", ".join(f"{g.guard}({g.fact or g.count or ''})" for g in t.guards))
     console.print(moves)
+
+
+@definitions_app.command("migrate")
+def definitions_migrate(
+    definition_id: str,
+    map_: list[str] = typer.Option([], "--map", help="OLD=NEW stage mapping, repeat for each renamed stage"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="say what would happen, change nothing"),
+) -> None:
+    """Move running cases to the current version of a definition (admin; audited)."""
+    mapping: dict[str, str] = {}
+    for item in map_:
+        old, sep, new = item.partition("=")
+        if not sep or not old or not new:
+            err.print(f"--map takes OLD=NEW, got '{item}'", style="red")
+            raise typer.Exit(2)
+        mapping[old] = new
+    report = ApiClient(Settings()).call("POST", f"/definitions/{definition_id}/migrations",
+                                        json_body={"mapping": mapping, "dry_run": dry_run}).json()
+    table = Table("outcome", "from", "to", "reason")
+    table.add_column("case", no_wrap=True, min_width=32)
+    for kind in ("migrated", "already_at_target", "refused", "failed"):
+        for c in report[kind]:
+            table.add_row(c["outcome"], f"v{c.get('from_version')} {c.get('from_stage') or ''}", c.get("to_stage") or "",
+                          c.get("reason") or "", c["case_id"])
+    console.print(table)
+    verb = "would migrate" if dry_run else "migrated"
+    console.print(f"{len(report['migrated'])} {verb}, {len(report['already_at_target'])} already at v{report['to_version']}, "
+                  f"{len(report['refused'])} refused, {len(report['failed'])} failed")
+    if report["refused"] or report["failed"]:
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------- API client
@@ -453,6 +485,30 @@ def partners_add(
 def partners_show(partner_id: str) -> None:
     """One partner."""
     console.print_json(data=ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json())
+
+
+# --------------------------------------------------------------------------- clients
+@clients_app.command("erase")
+def clients_erase(
+    client_id: str = typer.Argument(..., help="The client's id (`pathway case show CASE --json`: client.id)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Erase a client (GDPR): destroy their key, so their name, address, phone and notes are
+    unreadable for good, backups included. Their cases go on, pseudonymous (supervisor)."""
+    if not yes:
+        typer.confirm(
+            f"Erase client {client_id}? Their name, address, phone and every note of their cases become "
+            "unreadable for good, in backups too. This cannot be undone.",
+            abort=True,
+        )
+    result = ApiClient(Settings()).call("POST", f"/clients/{client_id}/erase").json()
+    if result["key_destroyed"]:
+        console.print(f"[green]erased[/green] client {result['client_id']}: {', '.join(result['fields'])} and "
+                      f"{result['notes']} note(s) are unreadable from now on")
+    else:
+        console.print(f"client {result['client_id']} was already erased ({_fmt(result['erased_at'])})")
+    if result["cases"]:
+        console.print("their cases go on, pseudonymous: " + ", ".join(result["cases"]))
 
 
 if __name__ == "__main__":  # pragma: no cover

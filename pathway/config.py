@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     codec_key: SecretStr | None = None
     codec_key_file: Path | None = None
     codec_disabled: bool = False
+    # The key store of client identity: one wrapped data key per client, in a database of its
+    # own so that backups of the data never hold the keys (pathway/security/identity.py).
+    keystore_url: str | None = None
 
     tz: str = "Europe/Warsaw"
     # The unit (centre) of the first admin on a new home.
@@ -59,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'pathway.db'}"
+
+    @property
+    def resolved_keystore_url(self) -> str:
+        return self.keystore_url or f"sqlite:///{self.home / 'keystore.db'}"
 
     @property
     def resolved_codec_key_file(self) -> Path:

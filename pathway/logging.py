@@ -137,7 +137,9 @@ def _renderer(json: bool, stream: IO[str]) -> Processor:
     if json:
         return structlog.processors.JSONRenderer()
     colors = bool(getattr(stream, "isatty", lambda: False)())
-    return structlog.dev.ConsoleRenderer(colors=colors)
+    # A traceback with its frames' local variables would print a function's arguments, a
+    # client's name among them: tracebacks show code, never values.
+    return structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=structlog.dev.plain_traceback)
 
 
 def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> None:
@@ -159,9 +161,9 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> N
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         context_class=dict,
-        # Safe to cache: the chain above never changes between calls; the level is checked
-        # by the stdlib logger and the renderer lives in the handler, both replaced below.
-        cache_logger_on_first_use=True,
+        # Not cached: a module-level logger must follow a later configure_logging (tests,
+        # a process that reconfigures), and the cost of not caching is a dict lookup.
+        cache_logger_on_first_use=False,
     )
 
     final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]

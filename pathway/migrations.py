@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import structlog
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -34,6 +34,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from pathway.catalog import CatalogEntry
 from pathway.core.commands import TOKEN
+from pathway.core.definition import DefinitionSnapshot
+from pathway.core.events import DefinitionMigrated
+from pathway.core.migration import mapping_problems
 from pathway.store import audit_trail
 from pathway.store.models import Case, utcnow
 from workflows.messages import (
@@ -106,8 +109,10 @@ class MigrationReport(BaseModel):
     refused: list[CaseMigration] = Field(default_factory=list)
     failed: list[CaseMigration] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """No case refused or failed (in the JSON too)."""
         return not (self.refused or self.failed)
 
     def counts(self) -> dict[str, int]:
@@ -196,8 +201,12 @@ async def migrate_cases(
     - ``concurrency``: cases asked at once.
 
     Refusals are outcomes, not exceptions: read ``report.refused``. Only a wrong argument
-    (an invalid ``migration_id``) raises (ValueError)."""
+    raises ValueError, before any case is asked: a mapping naming a stage the target lacks
+    (or a terminal one), or a malformed ``migration_id``."""
     snap = target.snapshot
+    problems = mapping_problems(mapping, target.definition)
+    if problems:
+        raise ValueError("; ".join(problems))
     migration_id = migration_id or migration_id_for(target, mapping)
     if len(migration_id) > 64 or not TOKEN.match(migration_id):
         raise ValueError("a migration id is letters, digits, _ . : @ - (at most 64 characters)")
@@ -251,7 +260,7 @@ async def migrate_cases(
     return report
 
 
-async def _check(client: Client, snap: Any, mapping: dict[str, str], base: dict[str, Any]) -> CaseMigration:
+async def _check(client: Client, snap: DefinitionSnapshot, mapping: dict[str, str], base: dict[str, Any]) -> CaseMigration:
     handle = client.get_workflow_handle(workflow_id(base["case_id"]))
     try:
         checked = await handle.query(
@@ -268,7 +277,8 @@ async def _check(client: Client, snap: Any, mapping: dict[str, str], base: dict[
 
 
 async def _migrate(
-    client: Client, engine: Engine, snap: Any, mapping: dict[str, str], actor: str, migration_id: str, base: dict[str, Any]
+    client: Client, engine: Engine, snap: DefinitionSnapshot, mapping: dict[str, str], actor: str, migration_id: str,
+    base: dict[str, Any],
 ) -> CaseMigration:
     case_id = base["case_id"]
     command = MigrateDefinitionInput(
@@ -286,10 +296,10 @@ async def _migrate(
     except RPCError as exc:
         return _failed(base, exc)
 
-    migrated = next((e for e in result.events if e.kind == "definition_migrated"), None)
+    migrated = next((e for e in result.events if isinstance(e, DefinitionMigrated)), None)
     to_stage = result.case.stage
     if migrated is not None:
-        base = {**base, "from_version": migrated.from_version, "from_stage": migrated.from_stage}  # type: ignore[union-attr]
+        base = {**base, "from_version": migrated.from_version, "from_stage": migrated.from_stage}
     # Written once per case and migration: a re-run (or Temporal answering a repeated update
     # id with its first result) finds the entry and reports the case as already migrated.
     if await asyncio.to_thread(_already_audited, engine, case_id, migration_id):

@@ -531,7 +531,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     """``pathway up``: dev server (unless ``PATHWAY_TEMPORAL_ADDRESS`` is set), worker and
     API in this loop; prints the URLs; returns after Ctrl-C / SIGTERM has stopped the API,
     the worker and the dev server, in that order."""
-    from pathway.api.app import create_app
+    from pathway.api.app import codec_endpoint, create_app
     from pathway.store.db import create_schema, make_engine
     from pathway.worker import build_worker
 
@@ -549,7 +549,9 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
             async with AsyncExitStack() as stack:
                 server: DevServer | None = None
                 if settings.embedded_temporal:
-                    server = await stack.enter_async_context(DevServer(settings))
+                    # The Temporal UI asks our API to decrypt payloads for signed-in staff.
+                    ui_codec = None if settings.codec_disabled else codec_endpoint(settings)
+                    server = await stack.enter_async_context(DevServer(settings, ui_codec_endpoint=ui_codec))
                     client = server.client
                 else:
                     client = await _connect(settings)

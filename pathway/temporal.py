@@ -12,6 +12,7 @@ pulling in this module's client machinery; they are re-exported here.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from datetime import datetime, timedelta, timezone
@@ -23,7 +24,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType, SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
@@ -110,13 +111,16 @@ def payload_codec(settings: Settings) -> AesGcmCodec | None:
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """The data converter every client, worker and test uses.
-
-    Pydantic models in and out (``pydantic_data_converter``). The payload codec (AES-GCM,
-    keyed by ``settings.codec_key`` unless ``settings.codec_disabled``) will be added here
-    with ``dataclasses.replace(converter, payload_codec=...)``."""
-    del settings  # read once the codec lands
-    return pydantic_data_converter
+    """The data converter every client, worker and test uses: pydantic models in and out,
+    every payload encrypted by the AES-GCM codec, and failure messages and stack traces
+    moved into an encoded payload too (so the codec covers them) — unless
+    ``PATHWAY_CODEC_DISABLED`` turns encryption off for development."""
+    codec = payload_codec(settings)
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter, payload_codec=codec, failure_converter_class=DefaultFailureConverterWithEncodedAttributes
+    )
 
 
 @functools.cache

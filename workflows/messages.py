@@ -6,6 +6,7 @@ callers use; they carry ids, codes, dates and numbers only."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -68,6 +69,33 @@ class ResumeCaseInput(commands.Resume):
 
 class CloseCaseInput(commands.Close):
     pass
+
+
+class MigrateDefinitionInput(commands.MigrateDefinition):
+    """Move the case onto a newer version of its definition (``target``), with a mapping of
+    old stage -> new stage. Sent by ``pathway.migrations.migrate_cases``; the update id is
+    the command id, derived from the migration id and the case id."""
+
+
+class CheckMigrationInput(BaseModel):
+    """The ``check_migration`` query: would ``migrate_definition`` with this target and
+    mapping be accepted now? (a dry run: nothing changes)."""
+
+    target: DefinitionSnapshot
+    stage_mapping: dict[str, str] = Field(default_factory=dict)
+
+
+class CheckMigrationResult(BaseModel):
+    """``ok`` and the stage the case would be in, or the refusal (``code``, ``message`` and
+    ``details``, as ``migrate_definition`` would refuse)."""
+
+    ok: bool
+    definition_version: int
+    stage: str
+    to_stage: str | None = None
+    code: str | None = None
+    message: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class CommandResult(BaseModel):

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         RemindInput,
         RemindResult,
     )
+    from pathway.core import migration
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
     from pathway.core.errors import PathwayError
@@ -36,9 +37,12 @@ with workflow.unsafe.imports_passed_through():
         AdvanceCaseInput,
         AssignCoordinatorInput,
         CaseResult,
+        CheckMigrationInput,
+        CheckMigrationResult,
         CloseCaseInput,
         CommandResult,
         GetStateInput,
+        MigrateDefinitionInput,
         OpenCaseInput,
         PauseCaseInput,
         RecordVisitInput,
@@ -92,7 +96,10 @@ class PathwayWorkflow:
                 await self._quiesce()
                 if self.case.state.status != "closed":
                     self.case.state.runs += 1
-                    workflow.continue_as_new(self._input.model_copy(update={"state": self.case.state}))
+                    # The definition too: a migrated case's next run starts from its new snapshot.
+                    workflow.continue_as_new(
+                        self._input.model_copy(update={"state": self.case.state, "definition": self.case.state.definition})
+                    )
                 break
             await self._sleep_until_next_alarm()
         await self._quiesce()
@@ -295,6 +302,27 @@ class PathwayWorkflow:
     @close.validator
     def _validate_close(self, input: CloseCaseInput) -> None:
         self._validate(input)
+
+    @workflow.update(name="migrate_definition")
+    def migrate_definition(self, input: MigrateDefinitionInput) -> CommandResult:
+        return self._handle(input)
+
+    @migrate_definition.validator
+    def _validate_migrate_definition(self, input: MigrateDefinitionInput) -> None:
+        self._validate(input)
+
+    @workflow.query(name="check_migration")
+    def check_migration(self, input: CheckMigrationInput) -> CheckMigrationResult:
+        s = self.case.state
+        command = MigrateDefinitionInput(command_id="check", actor="system", target=input.target, stage_mapping=input.stage_mapping)
+        try:
+            self.case.validate(command, workflow.now())
+            _target, to_stage = migration.check(self.case, command)
+        except PathwayError as error:
+            details = error.to_dict()
+            return CheckMigrationResult(ok=False, definition_version=s.definition.version, stage=s.stage, code=error.code,
+                                        message=error.message, details=details)
+        return CheckMigrationResult(ok=True, definition_version=s.definition.version, stage=s.stage, to_stage=to_stage)
 
     @workflow.query(name="state")
     def state(self, input: GetStateInput) -> CaseView:

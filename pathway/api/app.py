@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
-from pathway.api.routers import audit, auth, cases, codec, definitions, health, partners, users
+from pathway.api.limits import BodySizeLimit
+from pathway.api.routers import audit, auth, cases, clients, codec, definitions, health, partners, users
 from pathway.catalog import Catalog
 from pathway.config import Settings
+from pathway.security.identity import IdentityVault, keystore_engine
+from pathway.temporal import key_ring
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: Catalog | None = None) -> FastAPI:
+def temporal_ui_origins(settings: Settings) -> list[str]:
+    port = settings.temporal_ui_port
+    return [f"http://{settings.host}:{port}", f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def codec_endpoint(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.api_port}{API_PREFIX}/codec"
+
+
+def create_app(
+    settings: Settings, *, client: Client, engine: Engine, catalog: Catalog | None = None, vault: IdentityVault | None = None
+) -> FastAPI:
     app = FastAPI(
         title="Pathway — ścieżki wsparcia",
         description="Support pathways of a social welfare centre: cases, moves, visits, audits.",
@@ -28,8 +43,10 @@ def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: C
         settings=settings, client=client, engine=engine,
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
         codec=client.data_converter.payload_codec,
+        vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)  # 413 for a body over limits.MAX_BODY_BYTES, streamed or not
 
     @app.middleware("http")
     async def no_store(request, call_next):  # type: ignore[no-untyped-def]
@@ -39,8 +56,19 @@ def create_app(settings: Settings, *, client: Client, engine: Engine, catalog: C
         response.headers["Pragma"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+    # The embedded Temporal UI (another port of the same host) calls /codec from the browser
+    # with the staff member's session cookie; no other origin may.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=temporal_ui_origins(settings),
+        allow_credentials=True,
+        allow_methods=["POST"],
+        allow_headers=["Content-Type", "Authorization", "X-Namespace"],
+    )
+
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, cases, definitions, audit, partners, codec, health):
+    for module in (auth, users, cases, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
     app.include_router(api)
     return app

@@ -17,6 +17,7 @@ from pathway.config import Settings
 from pathway.core.commands import TOKEN
 from pathway.security import accounts
 from pathway.security.accounts import Principal
+from pathway.security.identity import IdentityVault
 from pathway.security.policy import Action, CaseScope, decide
 from pathway.store import audit_trail
 
@@ -28,6 +29,8 @@ class Services:
     engine: Engine
     catalog: Catalog
     codec: PayloadCodec | None = None
+    # Seals and opens client identity and notes (keys in the separate key store).
+    vault: IdentityVault | None = None
 
 
 def get_services(request: Request) -> Services:
@@ -38,8 +41,18 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_session(services: ServicesDep) -> Iterator[Session]:
-    with Session(services.engine) as session:
+    # The vault rides along in ``session.info`` so that code holding only the session can
+    # reach it (``vault_of``).
+    with Session(services.engine, info={"vault": services.vault}) as session:
         yield session
+
+
+def vault_of(session: Session) -> IdentityVault:
+    """The identity vault of a request's session (see ``get_session``)."""
+    vault = session.info.get("vault")
+    if vault is None:
+        raise RuntimeError("this session carries no identity vault (build the app with create_app)")
+    return vault
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

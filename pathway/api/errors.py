@@ -44,6 +44,8 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_error_documentation(app)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
@@ -77,6 +79,57 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path, error=type(exc).__name__)
         return JSONResponse({"detail": {"code": "internal_error", "message": "an unexpected error; it has been logged"}}, status_code=500)
+
+
+# What every error answer looks like, for the OpenAPI document. FastAPI documents a 422 as its
+# own ``{"detail": [{"loc", "msg", "type"}]}``, which this API never sends: a client built from
+# the document (or a schema-driven test) would reject every real refusal.
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "a machine code, e.g. not_found, guard_unmet"},
+                "message": {"type": "string", "description": "what went wrong, for people"},
+            },
+            "additionalProperties": True,
+        }
+    },
+}
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe the API's one error shape in an OpenAPI document (in place): the 422 of every
+    operation, and a ``default`` answer for every other refusal (400, 401, 403, 404, 409, 413...)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "The request is not valid (says which field and why)",
+                                    "content": {"application/json": {"schema": _ERROR_REF}}}
+            responses.setdefault("default", {"description": "An error", "content": {"application/json": {"schema": _ERROR_REF}}})
+    if "HTTPValidationError" not in json.dumps(schema["paths"]):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema
+
+
+def install_error_documentation(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def json_dumps(value: Any) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from pathway.core.case import CaseView
 
 T = TypeVar("T")
+
+
+# The largest ``offset`` of a list. An unbounded one reached the database as an integer it
+# cannot hold (SQLite: 64 bits): a 500 where a 422 belongs.
+MAX_OFFSET = 1_000_000_000
 
 
 class Page(BaseModel, Generic[T]):
@@ -27,6 +32,18 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# No case of a social welfare centre predates the social assistance act (1990). The bound
+# also keeps a date far in the past (year 1, +01:00) from overflowing when it is converted
+# to UTC for the store: that was a 500.
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+
+
+def _not_before_earliest(value: datetime | None) -> datetime | None:
+    if value is not None and value < EARLIEST:
+        raise ValueError(f"cannot be before {EARLIEST.date().isoformat()}")
+    return value
+
+
 class ClientIn(_Body):
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
@@ -41,6 +58,8 @@ class OpenCaseRequest(_Body):
     opened_at: AwareDatetime | None = None
     note: str | None = Field(default=None, max_length=10_000)
 
+    _opened_at_bound = field_validator("opened_at")(_not_before_earliest)
+
 
 class TransitionRequest(_Body):
     trigger: str = Field(min_length=1, max_length=64)
@@ -53,6 +72,8 @@ class VisitRequest(_Body):
     duration_minutes: int = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=10_000)
+
+    _occurred_at_bound = field_validator("occurred_at")(_not_before_earliest)
 
 
 class FactRequest(_Body):

@@ -103,7 +103,9 @@ def _target_problems(source_id: str, source_version: int, target: Definition) ->
     return problems
 
 
-def _mapping_problems(mapping: dict[str, str], target: Definition, source: Definition | None) -> list[str]:
+def mapping_problems(mapping: dict[str, str], target: Definition, source: Definition | None = None) -> list[str]:
+    """What is wrong with ``mapping`` itself: a destination the target lacks or that is
+    terminal; with ``source``, also a stage it moves that the source lacks."""
     problems = []
     for old, new in mapping.items():
         if source is not None and old not in source.stages:
@@ -163,7 +165,7 @@ def plan_migration(source: Definition, target: Definition, mapping: dict[str, st
     """Where the cases of each stage of ``source`` would go under ``target`` with ``mapping``.
 
     Pure: it reads two definitions and a mapping and changes nothing (a dry run)."""
-    problems = _target_problems(source.id, source.version, target) + _mapping_problems(mapping, target, source)
+    problems = _target_problems(source.id, source.version, target) + mapping_problems(mapping, target, source)
     routes = []
     for name, stage in source.stages.items():
         if stage.terminal:
@@ -220,7 +222,7 @@ def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
             **details,
         )
     target = target_definition(command.target)
-    problems = _mapping_problems(command.stage_mapping, target, None)
+    problems = mapping_problems(command.stage_mapping, target, None)
     if problems:
         raise InvalidCommand("; ".join(problems), **details, mapping=dict(command.stage_mapping))
     to, _via = destination(s.stage, command.stage_mapping, target)
@@ -254,31 +256,40 @@ def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
     return target, to
 
 
-def _pause_credit(old: Stage, case: "Case") -> timedelta:
-    """How long the case has been paused in its current stage, read off the clocks (a pause
-    moves every clock on by the paused time). Zero for a stage without a deadline or a
-    duration, which keeps no clock to read it from."""
+def _pause_credit(old: Stage, case: "Case") -> tuple[timedelta, timedelta]:
+    """How long the case has been paused in its current stage, in all and before its fixed
+    duration ended, read off the clocks under the old rules (a pause moves every clock on by
+    the paused time). Zero for a stage without a deadline or a duration: it keeps no clock
+    to read it from."""
     s, tz = case.state, case.tz
-    credit = timedelta(0)
+    total = before_end = timedelta(0)
     deadline = s.watches.get("stage_deadline")
     if old.duration is not None and s.duration_ends_at is not None:
-        credit = s.duration_ends_at - cal.ends_at(s.stage_entered_at, old.duration, tz)
+        total = before_end = s.duration_ends_at - cal.ends_at(s.stage_entered_at, old.duration, tz)
         if s.duration_elapsed and deadline is not None and old.deadline is not None:
-            credit += deadline.due_at - cal.deadline_at(s.duration_ends_at, old.deadline, tz)
+            total += deadline.due_at - cal.deadline_at(s.duration_ends_at, old.deadline, tz)
     elif old.deadline is not None and deadline is not None:
-        credit = deadline.due_at - cal.deadline_at(s.stage_entered_at, old.deadline, tz)
-    return max(credit, timedelta(0))
+        total = deadline.due_at - cal.deadline_at(s.stage_entered_at, old.deadline, tz)
+    return max(total, timedelta(0)), max(before_end, timedelta(0))
 
 
-def _rearm(case: "Case", old: Stage, new: Stage, credit: timedelta, now: datetime) -> None:
+def _arm(case: "Case", key: str, due: datetime, previous: Any) -> None:
+    """Arm ``key`` at ``due``, unless the clock it replaces fell due at that very moment (then
+    it is kept, with its reminders and escalation)."""
+    if previous is not None and previous.due_at == due:
+        case.state.watches[key] = previous
+    else:
+        case._arm(key, due)
+
+
+def _rearm(case: "Case", old: Stage, new: Stage, paused: tuple[timedelta, timedelta], now: datetime) -> None:
     """Re-arm the clocks of the current stay for the new stage's rules, from the original
-    entry. A clock whose rule is unchanged is kept as it is (reminders, escalation, pauses)."""
+    entry plus the time paused. A clock whose rule is unchanged is kept as it is (reminders,
+    escalation, pauses)."""
     s, tz = case.state, case.tz
     entered = s.stage_entered_at
+    credit, pauses_before_end = paused
     duration_kept = new.duration == old.duration
-    pauses_before_end = timedelta(0)
-    if old.duration is not None and s.duration_ends_at is not None:
-        pauses_before_end = max(s.duration_ends_at - cal.ends_at(entered, old.duration, tz), timedelta(0))
 
     # A fixed duration (the deadline of such a stage runs from the duration's end).
     if new.duration is None:
@@ -287,23 +298,23 @@ def _rearm(case: "Case", old: Stage, new: Stage, credit: timedelta, now: datetim
     elif not duration_kept:
         ends = cal.ends_at(entered, new.duration, tz) + (pauses_before_end if old.duration is not None else credit)
         s.duration_ends_at = ends
-        s.watches.pop("duration", None)
+        previous = s.watches.pop("duration", None)
         if not (s.duration_elapsed and ends <= now):
             # Not over yet, or over but never announced: the workflow's next wake-up announces
             # a duration that ended in the past, at the moment it ended.
             s.duration_elapsed = False
-            case._arm("duration", ends)
+            _arm(case, "duration", ends, previous)
 
     # The stage deadline.
     if new.deadline is None:
         s.watches.pop("stage_deadline", None)
     elif new.deadline != old.deadline or not duration_kept:
-        s.watches.pop("stage_deadline", None)
+        previous = s.watches.pop("stage_deadline", None)
         if new.duration is None:
-            case._arm("stage_deadline", cal.deadline_at(entered, new.deadline, tz) + credit)
+            _arm(case, "stage_deadline", cal.deadline_at(entered, new.deadline, tz) + credit, previous)
         elif s.duration_elapsed and s.duration_ends_at is not None:
             after_end = max(credit - pauses_before_end, timedelta(0)) if old.duration is not None else timedelta(0)
-            case._arm("stage_deadline", cal.deadline_at(s.duration_ends_at, new.deadline, tz) + after_end)
+            _arm(case, "stage_deadline", cal.deadline_at(s.duration_ends_at, new.deadline, tz) + after_end, previous)
         # else: armed when the duration ends, as for any stay.
 
     # The visit cadence: as on entering a stage, the next visit is due from the last counted
@@ -316,10 +327,7 @@ def _rearm(case: "Case", old: Stage, new: Stage, credit: timedelta, now: datetim
             anchor = s.last_counted_visit_at or entered
         else:
             anchor = max(entered, s.last_counted_visit_at or entered)
-        due = cal.deadline_at(anchor, new.visits.every, tz)
-        current = s.watches.get("visit")
-        if current is None or current.due_at != due:
-            case._arm("visit", due)
+        _arm(case, "visit", cal.deadline_at(anchor, new.visits.every, tz), s.watches.get("visit"))
 
 
 def apply(case: "Case", command: MigrateDefinition, now: datetime) -> None:
@@ -328,14 +336,14 @@ def apply(case: "Case", command: MigrateDefinition, now: datetime) -> None:
     s = case.state
     old_snapshot, from_stage = s.definition, s.stage
     old_stage = case.definition.stages[from_stage]
-    credit = _pause_credit(old_stage, case)
+    paused = _pause_credit(old_stage, case)  # under the old rules, before they are replaced
 
     s.definition = command.target
     case.definition = target
     case.tz = target.timezone
     case.machine = PathwayMachine(target, to)
     s.stage = to
-    _rearm(case, old_stage, target.stages[to], credit, now)
+    _rearm(case, old_stage, target.stages[to], paused, now)
 
     deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
     case._emit(

@@ -23,6 +23,7 @@ class Action(StrEnum):
     CASE_ACT = "case.act"
     CASE_REASSIGN = "case.reassign"
     CLIENT_READ = "client.read"
+    CLIENT_ERASE = "client.erase"  # GDPR erasure: destroys the client's key (supervisor)
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     REPORT_READ = "report.read"
@@ -42,7 +43,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "supervisor": frozenset({
         Action.CASE_OPEN, Action.CASE_LIST, Action.CASE_READ, Action.CASE_REASSIGN, Action.CLIENT_READ,
         Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.REPORT_READ, Action.PARTNER_READ, Action.DEFINITION_READ,
-        Action.CODEC_USE,
+        Action.CODEC_USE, Action.CLIENT_ERASE,
     }),
     "admin": frozenset({
         Action.PARTNER_READ, Action.PARTNER_MANAGE, Action.DEFINITION_READ, Action.DEFINITION_MANAGE,

@@ -43,6 +43,8 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     prev_hash: str
     hash: str
+    # An automatic action retried by Temporal is recorded once: its key is unique when set.
+    dedupe_key: str | None = Field(default=None, unique=True)
 
 
 class AuditHead(SQLModel, table=True):
@@ -84,20 +86,26 @@ def append(
     address: str | None = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
+    dedupe_key: str | None = None,
     attempts: int = 50,
 ) -> Appended:
-    """Append one entry to the unit's chain, in its own transaction."""
+    """Append one entry to the unit's chain, in its own transaction. With ``dedupe_key``,
+    an entry already appended under that key is returned instead of a second one."""
     details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
     at = (at or utcnow()).astimezone(UTC)
     for attempt in range(attempts):
         try:
             with Session(engine) as session:
+                if dedupe_key is not None:
+                    done = session.execute(select(AuditEntry).where(AuditEntry.dedupe_key == dedupe_key)).scalar_one_or_none()
+                    if done is not None:
+                        return Appended(done.unit_id, done.seq, done.hash)
                 head = session.get(AuditHead, unit_id)
                 seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
                 digest = entry_hash(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
                                     address=address, details=details, prev_hash=prev)
                 session.add(AuditEntry(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
-                                       address=address, details=details, prev_hash=prev, hash=digest))
+                                       address=address, details=details, prev_hash=prev, hash=digest, dedupe_key=dedupe_key))
                 if head is None:
                     session.add(AuditHead(unit_id=unit_id, seq=seq, hash=digest))
                 else:

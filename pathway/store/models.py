@@ -5,7 +5,10 @@ Two kinds of data live here (DESIGN.md, "Source of truth"):
   ``visits``), written only by the projection activity and used for lists, audits, reports;
 - what must never enter Temporal: client identity (``clients``), free-text notes
   (``notes``), the resource map (``partners``), plus what activities delivered
-  (``reminders``, ``notifications``).
+  (``reminders``, ``notifications``). Identity and notes are stored sealed only.
+
+The key store's tables (``client_keys``, ``client_erasures``) are defined here too but on a
+metadata of their own: they live in a separate database (``PATHWAY_KEYSTORE_URL``).
 
 Models follow SQLModel's ``XBase`` / ``XCreate`` / ``X(table=True)`` / ``XPublic`` pattern
 where a request or response shape is needed. Every datetime is stored as UTC through
@@ -18,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import field_validator
-from sqlalchemy import JSON, DateTime, Dialect, Index, UniqueConstraint, types
+from sqlalchemy import JSON, DateTime, Dialect, Index, LargeBinary, UniqueConstraint, types
+from sqlalchemy.orm import registry
 from sqlalchemy.sql.operators import OperatorType
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -68,7 +72,14 @@ class UTCDateTime(types.TypeDecorator[datetime]):
 
 
 # ---------------------------------------------------------------- clients and notes
+# A client's identity (name, address, phone) and every note of their cases are stored only
+# SEALED: AES-256-GCM under the client's own data key, which lives wrapped in the key store,
+# a separate database (see pathway/security/identity.py and the key-store tables below).
+# ``*_sealed`` columns hold ``IdentityVault.seal`` strings; the plain shapes below
+# (``ClientCreate``, ``ClientPublic``, ``NotePublic``) exist only in memory.
 class ClientBase(SQLModel):
+    """A client's identity in plain text: what a person types and what staff are shown."""
+
     unit_id: str = Field(index=True)
     name: str
     address: str | None = None
@@ -84,39 +95,53 @@ class ClientCreate(ClientBase):
         return v.strip()
 
 
-class Client(ClientBase, table=True):
-    """The only place a client's identity is kept: never in Temporal, never in logs."""
+class Client(SQLModel, table=True):
+    """The only place a client's identity is kept (never in Temporal, never in logs), and
+    only sealed under the client's key: erasing that key erases the identity everywhere."""
 
     __tablename__ = "clients"
 
     id: str = Field(primary_key=True)
+    unit_id: str = Field(index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    name_sealed: str
+    address_sealed: str | None = None
+    phone_sealed: str | None = None
 
 
 class ClientPublic(ClientBase):
+    """A client opened for staff. ``erased``: the key is gone; the fields that had a value
+    read ``pathway.security.identity.ERASED``."""
+
     id: str
     created_at: datetime
+    erased: bool = False
 
 
 class NoteBase(SQLModel):
     case_id: str = Field(foreign_key="cases.id", index=True)
     seq: int | None = None
     author: str
-    text: str
 
 
 class Note(NoteBase, table=True):
-    """Free text a person wrote; an event refers to it by ``note_id`` only."""
+    """Free text a person wrote, sealed under the key of the case's client; an event refers
+    to it by ``note_id`` only."""
 
     __tablename__ = "notes"
 
     id: str = Field(primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    text_sealed: str
 
 
 class NotePublic(NoteBase):
+    """A note opened for staff; ``text`` is ``ERASED`` once the client's key is erased."""
+
     id: str
     created_at: datetime
+    text: str
+    erased: bool = False
 
 
 # ---------------------------------------------------------------- the projection
@@ -307,3 +332,41 @@ class Partner(PartnerBase, table=True):
 class PartnerPublic(PartnerBase):
     id: str
     created_at: datetime
+
+
+# ---------------------------------------------------------------- the key store (a database of its own)
+# These tables are registered on KEYSTORE_METADATA, not on SQLModel.metadata: ``create_schema``
+# of the data database never creates them, and nothing that backs up the data holds them.
+KEYSTORE_REGISTRY = registry()
+KEYSTORE_METADATA = KEYSTORE_REGISTRY.metadata
+
+
+class KeystoreModel(SQLModel, registry=KEYSTORE_REGISTRY):
+    """Base of the key store's tables."""
+
+
+class ClientKey(KeystoreModel, table=True):
+    """A client's data key (DEK), wrapped (AES-256-GCM) by a master key-encryption key.
+
+    Deleting the row is what erases the client: without the DEK the sealed identity and
+    notes, in the data database and in every backup of it, are ciphertext for good."""
+
+    __tablename__ = "client_keys"
+
+    client_id: str = Field(primary_key=True)
+    dek_id: str  # names this DEK in every value sealed under it ("v1:<dek_id>:...")
+    kek_id: str  # the id, in the master key ring, of the key that wrapped it
+    wrapped_dek: bytes = Field(sa_type=LargeBinary)  # nonce + ciphertext + tag
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    wrapped_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ClientErasure(KeystoreModel, table=True):
+    """A tombstone: this client's key was destroyed on purpose (GDPR erasure). It tells
+    "erased" apart from "the key store does not know this client" (a misconfiguration), and
+    it stops an erased client id from ever getting a key again. Ids only."""
+
+    __tablename__ = "client_erasures"
+
+    client_id: str = Field(primary_key=True)
+    erased_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

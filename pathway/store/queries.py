@@ -18,12 +18,15 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from pathway.security.identity import ERASED, IdentityVault
 from pathway.store.models import (
     Case,
     CaseEvent,
     Client,
     ClientCreate,
+    ClientPublic,
     Note,
+    NotePublic,
     Notification,
     Partner,
     PartnerCreate,
@@ -58,17 +61,30 @@ def get_case(session: Session, *, case_id: str) -> Case | None:
     return session.get(Case, case_id)
 
 
-def get_client(session: Session, *, client_id: str) -> Client | None:
-    return session.get(Client, client_id)
+def get_client(session: Session, *, vault: IdentityVault, client_id: str) -> ClientPublic | None:
+    """The client's identity, opened. For people's screens only (record the read in the
+    audit trail; never log it). An erased client comes back with ``erased`` set and
+    ``ERASED`` in place of every field that had a value."""
+    row = session.get(Client, client_id)
+    if row is None:
+        return None
+    sealed = [(f, v) for f, v in (("name", row.name_sealed), ("address", row.address_sealed), ("phone", row.phone_sealed)) if v is not None]
+    opened = vault.open_many([(row.id, f"client.{f}", v) for f, v in sealed])
+    erased = any(v is None for v in opened)
+    plain: dict[str, str | None] = {"address": None, "phone": None}
+    plain.update({f: ERASED if erased else v for (f, _), v in zip(sealed, opened, strict=True)})
+    return ClientPublic(id=row.id, unit_id=row.unit_id, created_at=row.created_at, erased=erased, **plain)
 
 
-def client_names(session: Session, *, client_ids: Iterable[str]) -> dict[str, str]:
-    """Names for a page of cases, in one query. For people's screens only: never log them."""
+def client_names(session: Session, *, vault: IdentityVault, client_ids: Iterable[str]) -> dict[str, str]:
+    """Names for a page of cases, in one query to each database. For people's screens only:
+    never log them. An erased client's name is ``ERASED``."""
     ids = sorted(set(client_ids))
     if not ids:
         return {}
-    rows = session.connection().execute(core_select(Client.id, Client.name).where(col(Client.id).in_(ids)))
-    return {client_id: name for client_id, name in rows}
+    rows = list(session.connection().execute(core_select(Client.id, Client.name_sealed).where(col(Client.id).in_(ids))))
+    names = vault.open_many([(client_id, "client.name", sealed) for client_id, sealed in rows])
+    return {client_id: ERASED if name is None else name for (client_id, _), name in zip(rows, names, strict=True)}
 
 
 def list_cases(
@@ -101,6 +117,7 @@ def list_cases(
 def create_client_and_case(
     session: Session,
     *,
+    vault: IdentityVault,
     client: ClientCreate,
     definition_id: str,
     definition_version: int,
@@ -109,8 +126,9 @@ def create_client_and_case(
     opened_at: datetime | None = None,
     case_id: str | None = None,
     client_id: str | None = None,
-) -> tuple[Client, Case]:
-    """Store the client's identity and a placeholder ``cases`` row, then commit.
+) -> tuple[ClientPublic, Case]:
+    """Create the client's key, store their identity sealed under it and a placeholder
+    ``cases`` row, then commit. Returns the identity as given (opened) and the case.
 
     Call it BEFORE starting the case's workflow: the projection only upserts the row it
     finds and never sets ``client_id``. The placeholder has status ``opening`` and
@@ -119,7 +137,17 @@ def create_client_and_case(
     never started: find it with ``unstarted_cases`` and remove it with
     ``discard_unstarted_case``."""
     opened_at = _aware(opened_at or utcnow(), "opened_at")
-    person = Client(id=client_id or new_id(), created_at=opened_at, **client.model_dump())
+    person_id = client_id or new_id()
+    created_key = session.get(Client, person_id) is None  # a key of a client already stored is theirs
+    vault.new_client_key(person_id)
+
+    def seal(field: str, value: str | None) -> str | None:
+        return None if value is None else vault.seal(person_id, f"client.{field}", value)
+
+    person = Client(
+        id=person_id, unit_id=client.unit_id, created_at=opened_at,
+        name_sealed=seal("name", client.name), address_sealed=seal("address", client.address), phone_sealed=seal("phone", client.phone),
+    )
     case = Case(
         id=case_id or new_id(),
         client_id=person.id,
@@ -134,13 +162,19 @@ def create_client_and_case(
         last_activity_at=opened_at,
         last_seq=0,
     )
-    session.add(person)
-    session.flush()  # the client row first: the case row references it
-    session.add(case)
-    session.commit()
-    session.refresh(person)
+    try:
+        session.add(person)
+        session.flush()  # the client row first: the case row references it
+        session.add(case)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if created_key:  # no identity was stored under it: do not leave the key behind
+            vault.erase(person_id)
+        raise
     session.refresh(case)
-    return person, case
+    public = ClientPublic(id=person_id, created_at=opened_at, **client.model_dump())
+    return public, case
 
 
 def unstarted_cases(session: Session, *, opened_before: datetime, limit: int = 100) -> list[Case]:
@@ -154,8 +188,9 @@ def unstarted_cases(session: Session, *, opened_before: datetime, limit: int = 1
     return list(session.exec(stmt).all())
 
 
-def discard_unstarted_case(session: Session, *, case_id: str) -> bool:
-    """Delete a case that never started (and its client, if no other case is theirs).
+def discard_unstarted_case(session: Session, *, case_id: str, vault: IdentityVault | None = None) -> bool:
+    """Delete a case that never started (and its client, if no other case is theirs; with
+    ``vault``, the removed client's key is erased too).
 
     Only a row still ``opening`` is deleted, so a projection that lands meanwhile wins:
     check first that the workflow does not exist. Returns whether a case was removed."""
@@ -165,10 +200,13 @@ def discard_unstarted_case(session: Session, *, case_id: str) -> bool:
     client_id = case.client_id
     session.exec(delete(Note).where(col(Note.case_id) == case_id))
     removed = session.exec(delete(Case).where(col(Case.id) == case_id, col(Case.status) == OPENING))
+    client_removed = 0
     if removed.rowcount and client_id is not None:
         still_used = core_select(Case.id).where(col(Case.client_id) == client_id)
-        session.exec(delete(Client).where(col(Client.id) == client_id, ~exists(still_used)))
+        client_removed = session.exec(delete(Client).where(col(Client.id) == client_id, ~exists(still_used))).rowcount
     session.commit()
+    if client_removed and vault is not None and client_id is not None:
+        vault.erase(client_id)
     return bool(removed.rowcount)
 
 
@@ -176,22 +214,33 @@ def discard_unstarted_case(session: Session, *, case_id: str) -> bool:
 def add_note(
     session: Session,
     *,
+    vault: IdentityVault,
     case_id: str,
     author: str,
     text: str,
     seq: int | None = None,
     note_id: str | None = None,
     created_at: datetime | None = None,
-) -> Note:
-    """Store free text; pass the returned ``id`` to the workflow as ``note_id``."""
+) -> NotePublic:
+    """Store free text, sealed under the key of the case's client; pass the returned ``id``
+    to the workflow as ``note_id``. Raises ``ClientErased`` once the client is erased (no new
+    personal data about them), ``ValueError`` for a case without a client."""
+    client_id = client_of_case(session, case_id=case_id)
+    if client_id is None:
+        raise ValueError(f"case {case_id} has no client to seal its notes for")
+    note_id = note_id or new_id()
+    created_at = _aware(created_at or utcnow(), "created_at")
     note = Note(
-        id=note_id or new_id(), case_id=case_id, seq=seq, author=author, text=text,
-        created_at=_aware(created_at or utcnow(), "created_at"),
+        id=note_id, case_id=case_id, seq=seq, author=author, created_at=created_at,
+        text_sealed=vault.seal(client_id, _note_field(note_id), text),
     )
     session.add(note)
     session.commit()
-    session.refresh(note)
-    return note
+    return NotePublic(id=note_id, case_id=case_id, seq=seq, author=author, created_at=created_at, text=text)
+
+
+def _note_field(note_id: str) -> str:
+    return f"note:{note_id}"
 
 
 def delete_note(session: Session, *, note_id: str) -> bool:
@@ -201,9 +250,39 @@ def delete_note(session: Session, *, note_id: str) -> bool:
     return bool(removed.rowcount)
 
 
-def list_notes(session: Session, *, case_id: str) -> list[Note]:
-    stmt = select(Note).where(col(Note.case_id) == case_id).order_by(col(Note.created_at), col(Note.id))
+def list_notes(session: Session, *, vault: IdentityVault, case_id: str) -> list[NotePublic]:
+    """A case's notes, opened, oldest first; once the client is erased each reads ``ERASED``."""
+    stmt = (
+        select(Note, Case.client_id).join(Case, col(Case.id) == col(Note.case_id))
+        .where(col(Note.case_id) == case_id).order_by(col(Note.created_at), col(Note.id))
+    )
+    rows = list(session.exec(stmt).all())
+    texts = vault.open_many([(client_id, _note_field(n.id), n.text_sealed) for n, client_id in rows])
+    return [
+        NotePublic(id=n.id, case_id=n.case_id, seq=n.seq, author=n.author, created_at=n.created_at,
+                   text=ERASED if text is None else text, erased=text is None)
+        for (n, _), text in zip(rows, texts, strict=True)
+    ]
+
+
+def client_of_case(session: Session, *, case_id: str) -> str | None:
+    return session.exec(select(Case.client_id).where(col(Case.id) == case_id)).first()
+
+
+def client_cases(session: Session, *, client_id: str) -> list[str]:
+    """The ids of a client's cases (pseudonymous: ids only)."""
+    stmt = select(Case.id).where(col(Case.client_id) == client_id).order_by(col(Case.opened_at), col(Case.id))
     return list(session.exec(stmt).all())
+
+
+def count_client_notes(session: Session, *, client_id: str) -> int:
+    stmt = select(func.count()).select_from(Note).join(Case, col(Case.id) == col(Note.case_id)).where(col(Case.client_id) == client_id)
+    return int(session.exec(stmt).one())
+
+
+def get_client_row(session: Session, *, client_id: str) -> Client | None:
+    """The stored (sealed) row: ids, unit, dates. Opens nothing."""
+    return session.get(Client, client_id)
 
 
 # ---------------------------------------------------------------- the projection, read back

@@ -22,6 +22,7 @@ from temporalio.client import Client
 
 from pathway.config import Settings
 from pathway.security import accounts
+from pathway.security.identity import IdentityVault
 
 UNIT = "unit-api"
 COORDINATOR = "coord-api"
@@ -39,6 +40,11 @@ class Stack:
     partners: dict[str, str] = field(default_factory=dict)  # kind -> partner id (unit UNIT)
 
     tokens: dict[tuple[str, str, tuple[str, ...]], str] = field(default_factory=dict)
+
+    @property
+    def vault(self) -> IdentityVault:
+        """The app's identity vault: stored client names and notes are sealed, this opens them."""
+        return self.app.state.services.vault
 
     # ------------------------------------------------------------------ short-hands
     def user(self, unit: str = UNIT, actor: str = COORDINATOR, roles: tuple[str, ...] = ("coordinator",)) -> str:

@@ -15,8 +15,9 @@ from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
+from pathway.store import queries
 from pathway.store.models import Client as ClientRow
-from pathway.store.models import Note
+from pathway.store.models import NotePublic
 
 from apistack import COORDINATOR, DIAGNOSIS_DONE, UNIT, Stack, new_unit
 
@@ -56,8 +57,8 @@ async def history_texts(client: Client, workflow_id: str) -> tuple[list[str], by
     payloads = [p for event in history.events for p in _payloads(event)]
     assert payloads, "a case's history has payloads (its input at least)"
     codec = client.data_converter.payload_codec
-    if codec is not None:  # once the AES-GCM codec lands, look at what it protects
-        payloads = await codec.decode(payloads)
+    if codec is not None:  # look at what the codec protects; search attributes are never encrypted
+        payloads = [(await codec.decode([p]))[0] if p.metadata.get("encoding") == b"binary/encrypted" else p for p in payloads]
     texts = []
     for p in payloads:
         raw = p.data.decode("utf-8")
@@ -73,9 +74,10 @@ def assert_absent(secret: str, texts: list[str], raw: bytes) -> None:
     assert secret.encode("utf-8") not in raw, f"{secret!r} found in the raw workflow history"
 
 
-def notes_of(stack: Stack, case_id: str) -> list[Note]:
+def notes_of(stack: Stack, case_id: str) -> list[NotePublic]:
+    """The case's notes as stored, opened with the app's vault."""
     with Session(stack.engine) as session:
-        return list(session.exec(select(Note).where(Note.case_id == case_id)).all())
+        return queries.list_notes(session, vault=stack.vault, case_id=case_id)
 
 
 async def diagnosed_case(stack: Stack) -> str:
@@ -108,10 +110,12 @@ async def test_open_case_returns_201_and_keeps_the_client_out_of_temporal(stack:
     assert body["client"]["name"] == name and body["client"]["address"] == address
     assert CASE_FIELDS <= set(body)
 
-    # The identity and the note are in SQL ...
+    # The identity and the note are in SQL, sealed ...
     with Session(stack.engine) as session:
-        row = session.exec(select(ClientRow).where(ClientRow.name == name)).one()
-        assert row.address == address
+        row = session.get(ClientRow, body["client"]["id"])
+        assert row is not None and name not in row.name_sealed and address not in (row.address_sealed or "")
+        person = queries.get_client(session, vault=stack.vault, client_id=row.id)
+        assert person is not None and (person.name, person.address, person.phone) == (name, address, phone)
     assert [n.text for n in notes_of(stack, body["id"])] == [opening_note]
 
     # ... and nowhere in Temporal: not in any payload, not in the raw history.
@@ -145,7 +149,9 @@ async def test_open_case_with_the_same_idempotency_key_opens_one_case(stack: Sta
     assert first.json()["id"] == second.json()["id"]
     assert second.json()["stage"] == "diagnosis"
     with Session(stack.engine) as session:
-        assert len(session.exec(select(ClientRow).where(ClientRow.name == name)).all()) == 1
+        ids = session.exec(select(ClientRow.id).where(ClientRow.unit_id == UNIT)).all()
+        names = queries.client_names(session, vault=stack.vault, client_ids=ids)
+        assert list(names.values()).count(name) == 1
 
     # Another key is another case.
     third = await stack.http.post("/api/v1/cases", json=body, headers=stack.headers(key=f"open-{uuid.uuid4().hex}"))

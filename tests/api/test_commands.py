@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from apistack import DIAGNOSIS_DONE, Stack, new_unit
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from pathway.store import queries
-from pathway.store.models import Note, PartnerCreate
+from pathway.store.models import PartnerCreate
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ async def test_the_same_visit_sent_twice_is_recorded_once(stack: Stack) -> None:
     assert second.json()["counted"] is True
     assert (await stack.get_case(case["id"]))["visits_total"] == 1
     with Session(stack.engine) as session:
-        texts = [n.text for n in session.exec(select(Note).where(Note.case_id == case["id"])).all()]
+        texts = [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=case["id"])]
     assert texts == [note]
 
 
@@ -167,7 +167,7 @@ async def test_pause_and_resume(stack: Stack) -> None:
     assert r.json()["status"] == "paused" and r.json()["pause_reason"] == "hospital"
     assert r.json()["allowed"] == [] and r.json()["blocked"] == []
     with Session(stack.engine) as session:
-        assert [n.text for n in session.exec(select(Note).where(Note.case_id == case["id"])).all()] == ["Klientka w szpitalu po pobiciu"]
+        assert [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=case["id"])] == ["Klientka w szpitalu po pobiciu"]
 
     r = await stack.transition(case["id"], "advance")
     assert r.status_code == 409, r.text

@@ -42,6 +42,8 @@ from pathway.core.events import (
     VisitRecorded,
 )
 from pathway.core.state import PathwayState
+from pathway.security.codec import KeyRing
+from pathway.security.identity import IdentityVault, make_keystore_engine
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import (
@@ -117,10 +119,14 @@ def batch(case_id: str, events: list[Event], **kw: Any) -> ProjectEventsInput:
     return ProjectEventsInput(summary=summary(case_id, max(e.seq for e in events), **kw), events=events)
 
 
+# Client identity is sealed under per-client keys; these tests keep them in memory.
+VAULT = IdentityVault(make_keystore_engine("sqlite://"), KeyRing.parse(KeyRing.generate_line("k1")))
+
+
 def create_case(engine: Engine, case_id: str, name: str = "Anna Testowa") -> str:
     with Session(engine) as s:
         client, _ = queries.create_client_and_case(
-            s, client=ClientCreate(unit_id="u1", name=name, address=SECRET_ADDRESS, phone="600700800"),
+            s, vault=VAULT, client=ClientCreate(unit_id="u1", name=name, address=SECRET_ADDRESS, phone="600700800"),
             definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a",
             initial_stage="diagnosis", opened_at=T0, case_id=case_id,
         )
@@ -266,8 +272,12 @@ async def test_offset_datetimes_come_back_as_the_same_instant_in_utc(engine: Eng
 async def test_a_database_error_is_raised_for_temporal_to_retry(tmp_path: Path, env: ActivityEnvironment) -> None:
     bare = make_engine(f"sqlite:///{tmp_path / 'no-schema.db'}")  # no tables: every statement fails
     try:
-        with pytest.raises(OperationalError):
+        with pytest.raises(ApplicationError) as raised:
             await env.run(ProjectionActivities(bare).project_events, batch("k1", opened()))
+        # retryable, one short line, and none of the statement's parameters
+        assert raised.value.type == "StoreUnavailable" and not raised.value.non_retryable
+        assert raised.value.message.startswith("the store is unavailable: OperationalError: no such table")
+        assert "INSERT" not in raised.value.message and len(raised.value.message) < 300
     finally:
         bare.dispose()
 
@@ -419,7 +429,7 @@ async def test_no_client_identity_reaches_a_notification_or_a_log(engine: Engine
     with Session(engine) as s:
         stored = s.exec(select(Notification)).all()
         events = queries.case_events(s, case_id="k1")
-        client_names = [c.name for c in s.exec(select(Client)).all()]
+        client_names = [queries.get_client(s, vault=VAULT, client_id=c.id).name for c in s.exec(select(Client)).all()]
     assert client_names == [SECRET_NAME]  # the name is in the store, so the check below can fail
     assert len(stored) == 2
     dumped = json.dumps([n.payload for n in stored] + [e.payload for e in events], ensure_ascii=False) + repr(logs)
@@ -487,3 +497,22 @@ def test_build_activities_gives_the_three_named_activities(engine: Engine) -> No
     notify = acts[2].__self__
     assert isinstance(notify.channels["outbox"], OutboxChannel)
     assert set(build_activities(engine, channels={"smtp": FakeChannel()})[2].__self__.channels) == {"outbox", "smtp"}
+
+
+async def test_automatic_actions_are_in_the_audit_trail_once(engine: Engine, env: ActivityEnvironment) -> None:
+    from pathway.store import audit_trail
+
+    rem = ReminderActivities(engine)
+    await env.run(rem.remind, remind_input())
+    await env.run(rem.remind, remind_input())  # retried by Temporal: one entry
+    await env.run(rem.remind, remind_input(kind="escalation", seq=8))
+    add_partner(engine)
+    act = outbox_notify(engine)
+    await env.run(act.notify_partner, notify_input())
+    with Session(engine) as s:
+        entries = list(s.exec(select(audit_trail.AuditEntry).order_by(audit_trail.AuditEntry.seq)).all())
+    assert [(e.actor, e.action, e.case_id, e.details["seq"]) for e in entries] == [
+        ("system", "reminder.sent", "k1", 7), ("system", "escalation.sent", "k1", 8), ("system", "partner.notified", "k1", 12),
+    ]
+    assert entries[1].details["recipient"] == "supervisors:u1"
+    assert audit_trail.verify(engine, unit_id="u1").ok

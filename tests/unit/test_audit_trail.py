@@ -86,3 +86,11 @@ def test_fifty_concurrent_writers_leave_one_unforked_chain(engine):
     assert seqs == list(range(1, 51))
     result = trail.verify(engine, unit_id="u1")
     assert result.ok and result.entries == 50
+
+
+def test_an_automatic_action_retried_is_recorded_once(engine):
+    first = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5")
+    again = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5")
+    other = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:6")
+    assert again == first and other.seq == first.seq + 1
+    assert trail.verify(engine, unit_id="u1") == trail.VerifyResult("u1", 2, True)

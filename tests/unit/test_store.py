@@ -11,9 +11,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
+from pathway.security.codec import KeyRing
+from pathway.security.identity import IdentityVault, make_keystore_engine
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine, session
-from pathway.store.models import Case, Client, ClientCreate, Note, Partner, PartnerCreate
+from pathway.store.models import Case, Client, ClientCreate, ClientPublic, Note, Partner, PartnerCreate
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 WARSAW_SUMMER = timezone(timedelta(hours=2))
@@ -25,6 +27,13 @@ def engine(tmp_path: Path) -> Engine:
     create_schema(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> IdentityVault:
+    keystore = make_keystore_engine(f"sqlite:///{tmp_path / 'keystore.db'}")
+    yield IdentityVault(keystore, KeyRing.parse(KeyRing.generate_line("k1")))
+    keystore.dispose()
 
 
 def add_case(s: Session, case_id: str, **overrides: object) -> Case:
@@ -52,15 +61,15 @@ def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path, en
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"):
         with session(engine) as s:
-            s.add(Note(id="n1", case_id="no-such-case", author="u", text="x"))
+            s.add(Note(id="n1", case_id="no-such-case", author="u", text_sealed="x"))
 
 
 def test_session_helper_commits_and_rolls_back(engine: Engine) -> None:
     with session(engine) as s:
-        s.add(Client(id="c1", unit_id="u1", name="A"))
+        s.add(Client(id="c1", unit_id="u1", name_sealed="A"))
     with pytest.raises(RuntimeError):
         with session(engine) as s:
-            s.add(Client(id="c2", unit_id="u1", name="B"))
+            s.add(Client(id="c2", unit_id="u1", name_sealed="B"))
             s.flush()
             raise RuntimeError("boom")
     with Session(engine) as s:
@@ -92,41 +101,45 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
 
 
 # ---------------------------------------------------------------- clients and cases
-def open_case(s: Session, name: str = "Anna Testowa", case_id: str | None = None) -> tuple[Client, Case]:
+def open_case(s: Session, vault: IdentityVault, name: str = "Anna Testowa", case_id: str | None = None) -> tuple[ClientPublic, Case]:
     return queries.create_client_and_case(
-        s, client=ClientCreate(unit_id="u1", name=name, address="ul. Tajna 1", phone="600100200"),
+        s, vault=vault, client=ClientCreate(unit_id="u1", name=name, address="ul. Tajna 1", phone="600100200"),
         definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a",
         initial_stage="diagnosis", opened_at=NOW, case_id=case_id,
     )
 
 
-def test_create_client_and_case_stores_an_opening_placeholder(engine: Engine) -> None:
+def test_create_client_and_case_stores_an_opening_placeholder(engine: Engine, vault: IdentityVault) -> None:
     with Session(engine) as s:
-        client, case = open_case(s, case_id="case-1")
+        client, case = open_case(s, vault, case_id="case-1")
     with Session(engine) as s:
         stored = queries.get_case(s, case_id="case-1")
         assert stored is not None
         assert stored.client_id == client.id
         assert (stored.status, stored.stage, stored.last_seq, stored.unit_id) == ("opening", "diagnosis", 0, "u1")
-        person = queries.get_client(s, client_id=client.id)
+        person = queries.get_client(s, vault=vault, client_id=client.id)
         assert person is not None and person.name == "Anna Testowa"
+        assert (person.address, person.phone, person.unit_id, person.erased) == ("ul. Tajna 1", "600100200", "u1", False)
+        row = s.get(Client, client.id)
+        assert row is not None and row.name_sealed.startswith("v1:") and "Anna" not in row.name_sealed
 
 
-def test_unstarted_cases_are_found_and_discarded_with_their_client(engine: Engine) -> None:
+def test_unstarted_cases_are_found_and_discarded_with_their_client(engine: Engine, vault: IdentityVault) -> None:
     with Session(engine) as s:
-        client, _ = open_case(s, case_id="stuck")
+        client, _ = open_case(s, vault, case_id="stuck")
         client_id = client.id
-        queries.add_note(s, case_id="stuck", author="coord-a", text="first contact")
+        queries.add_note(s, vault=vault, case_id="stuck", author="coord-a", text="first contact")
         add_case(s, "running", status="active")
         assert [c.id for c in queries.unstarted_cases(s, opened_before=NOW + timedelta(minutes=5))] == ["stuck"]
         assert queries.unstarted_cases(s, opened_before=NOW - timedelta(minutes=5)) == []
-        assert queries.discard_unstarted_case(s, case_id="running") is False
-        assert queries.discard_unstarted_case(s, case_id="stuck") is True
+        assert queries.discard_unstarted_case(s, case_id="running", vault=vault) is False
+        assert queries.discard_unstarted_case(s, case_id="stuck", vault=vault) is True
     with Session(engine) as s:
         assert queries.get_case(s, case_id="stuck") is None
-        assert queries.get_client(s, client_id=client_id) is None
-        assert queries.list_notes(s, case_id="stuck") == []
+        assert queries.get_client(s, vault=vault, client_id=client_id) is None
+        assert queries.list_notes(s, vault=vault, case_id="stuck") == []
         assert queries.get_case(s, case_id="running") is not None
+    assert vault.is_erased(client_id), "the discarded client's key goes too"
 
 
 def test_case_id_for_key_is_stable_per_person() -> None:
@@ -138,20 +151,21 @@ def test_case_id_for_key_is_stable_per_person() -> None:
     assert len(first) == 32
 
 
-def test_client_names_and_notes(engine: Engine) -> None:
+def test_client_names_and_notes(engine: Engine, vault: IdentityVault) -> None:
     with Session(engine) as s:
-        anna, _ = open_case(s, name="Anna", case_id="c-a")
-        ewa, _ = open_case(s, name="Ewa", case_id="c-e")
+        anna, _ = open_case(s, vault, name="Anna", case_id="c-a")
+        ewa, _ = open_case(s, vault, name="Ewa", case_id="c-e")
         ids = (anna.id, ewa.id)
-        assert queries.client_names(s, client_ids=[ids[0], ids[1], ids[0], "nobody"]) == {ids[0]: "Anna", ids[1]: "Ewa"}
-        assert queries.client_names(s, client_ids=[]) == {}
-        queries.add_note(s, case_id="c-a", author="coord-a", text="kept", created_at=NOW)
-        dropped = queries.add_note(s, case_id="c-a", author="coord-a", text="dropped")
+        assert queries.client_names(s, vault=vault, client_ids=[ids[0], ids[1], ids[0], "nobody"]) == {ids[0]: "Anna", ids[1]: "Ewa"}
+        assert queries.client_names(s, vault=vault, client_ids=[]) == {}
+        queries.add_note(s, vault=vault, case_id="c-a", author="coord-a", text="kept", created_at=NOW)
+        dropped = queries.add_note(s, vault=vault, case_id="c-a", author="coord-a", text="dropped")
         assert queries.delete_note(s, note_id=dropped.id) is True
         assert queries.delete_note(s, note_id=dropped.id) is False
     with Session(engine) as s:
-        [note] = queries.list_notes(s, case_id="c-a")
-        assert (note.text, note.created_at) == ("kept", NOW)
+        [note] = queries.list_notes(s, vault=vault, case_id="c-a")
+        assert (note.text, note.created_at, note.erased) == ("kept", NOW, False)
+        assert s.get(Note, note.id).text_sealed.startswith("v1:")
 
 
 def test_list_cases_filters_pages_and_counts(engine: Engine) -> None:

@@ -177,11 +177,12 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
 async def open_case(
     client: Client, env: WorkflowEnvironment, task_queue: str, engine: Engine, *,
     definition: DefinitionSnapshot | None = None, continue_as_new_after: int | None = None, case_id: str | None = None,
+    unit_id: str = "unit-wro",
 ) -> CaseDriver:
     case_id = case_id or uuid.uuid4().hex
     handle = await client.start_workflow(
         "PathwayWorkflow",
-        OpenCaseInput(case_id=case_id, definition=definition or model_wsparcia(), coordinator_id="coord-1", unit_id="unit-wro",
+        OpenCaseInput(case_id=case_id, definition=definition or model_wsparcia(), coordinator_id="coord-1", unit_id=unit_id,
                       actor="coord-1", continue_as_new_after=continue_as_new_after),
         id=workflow_id(case_id), task_queue=task_queue, run_timeout=timedelta(days=3650),
     )

@@ -78,7 +78,7 @@ SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_drop
 async def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = make_settings(Path(tmp))
+        settings = make_settings(Path(tmp), codec_disabled=True)  # recorded in clear so the replay test needs no key
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=str(venv_binary("temporal-test-server")), data_converter=data_converter(settings)
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathway.api.deps import ActorDep, ServicesDep, _token_from, client_address
+from pathway.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, _token_from, client_address
 from pathway.api.errors import ApiError
 from pathway.security import accounts
 from pathway.store import audit_trail
@@ -37,12 +37,11 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-@router.post("/token", response_model=TokenOut)
-async def token(body: TokenRequest, request: Request, services: ServicesDep) -> TokenOut:
+async def _login(body: TokenRequest, request: Request, services: ServicesDep, kind: str) -> TokenOut:
     engine = services.engine
     try:
         # argon2 is deliberately slow: keep it off the event loop
-        raw, session = await asyncio.to_thread(accounts.login, engine, user_id=body.username, password=body.password)
+        raw, session = await asyncio.to_thread(accounts.login, engine, user_id=body.username, password=body.password, kind=kind)
     except accounts.AccountError as refused:
         user = accounts.get_user(engine, body.username)
         if user is not None:
@@ -54,6 +53,33 @@ async def token(body: TokenRequest, request: Request, services: ServicesDep) -> 
     audit_trail.append(engine, unit_id=user.unit_id, actor=user.id, action="auth.login", address=client_address(request))
     return TokenOut(access_token=raw, expires_at=session.expires_at,
                     user=UserOut(id=user.id, display_name=user.display_name, unit=user.unit_id, roles=user.roles))
+
+
+@router.post("/token", response_model=TokenOut)
+async def token(body: TokenRequest, request: Request, services: ServicesDep) -> TokenOut:
+    """A bearer token for the API and the CLI."""
+    return await _login(body, request, services, "api")
+
+
+@router.post("/session", response_model=UserOut)
+async def open_session(body: TokenRequest, request: Request, response: Response, services: ServicesDep) -> UserOut:
+    """A session cookie for people in a browser (the web pages; the Temporal UI's codec calls).
+    HttpOnly (no script reads it) and SameSite=Strict (no other site can send it)."""
+    answer = await _login(body, request, services, "web")
+    response.set_cookie(SESSION_COOKIE, answer.access_token, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https", max_age=int(accounts.ABSOLUTE_EXPIRY.total_seconds()))
+    return answer.user
+
+
+@router.delete("/session", status_code=204)
+def close_session(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    raw = _token_from(request)
+    if raw:
+        accounts.logout(services.engine, raw)
+    audit_trail.append(services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/logout", status_code=204)

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from pathway.api.deps import Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize
+from pathway.api.deps import Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import (
+    ID_PATTERN,
+    MAX_OFFSET,
     AssignRequest,
     CaseListItem,
     CaseOut,
@@ -29,7 +31,8 @@ from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.case import CaseView
 from pathway.core.events import VisitRecorded
 from pathway.security import accounts
-from pathway.security.policy import Action, CaseScope, own_cases_only
+from pathway.security.identity import ClientErased
+from pathway.security.policy import Action, CaseScope, decide, own_cases_only
 from pathway.store import queries
 from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, utcnow
 from workflows.messages import (
@@ -57,8 +60,14 @@ def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Act
     case = queries.get_case(session, case_id=case_id)
     if case is None:
         raise not_found("case", case_id)
+    scope = CaseScope(unit_id=case.unit_id, coordinator_id=case.coordinator_id)
+    # Whether the actor may see the case comes before what they ask to do with it: asked
+    # to reassign a colleague's case, a coordinator would otherwise get "forbidden" (it
+    # exists) where a made-up id gets "not found".
+    if decide(actor, Action.CASE_READ, scope).status == 404:
+        raise not_found("case", case_id)
     try:
-        authorize(actor, action, CaseScope(unit_id=case.unit_id, coordinator_id=case.coordinator_id))
+        authorize(actor, action, scope)
     except ApiError as refused:
         if refused.status == 404:
             raise not_found("case", case_id) from None
@@ -67,7 +76,7 @@ def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Act
 
 
 def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
-    client = queries.get_client(session, client_id=case.client_id) if case.client_id else None
+    client = queries.get_client(session, vault=vault_of(session), client_id=case.client_id) if case.client_id else None
     client_out = ClientOut(id=client.id, name=client.name, address=client.address, phone=client.phone) if client else None
     return CaseOut(**view.model_dump(), client=client_out)
 
@@ -85,7 +94,10 @@ def _note(session: Session, case_id: str, actor: Actor, text: str | None, comman
     note_id = uuid.uuid5(_NOTE_KEY_NAMESPACE, f"{case_id}\x00{actor.id}\x00{command}\x00{key}").hex if key else None
     if note_id is not None and session.get(Note, note_id) is not None:
         return note_id
-    return queries.add_note(session, case_id=case_id, author=actor.id, text=text.strip(), note_id=note_id).id
+    try:
+        return queries.add_note(session, vault=vault_of(session), case_id=case_id, author=actor.id, text=text.strip(), note_id=note_id).id
+    except ClientErased:
+        raise ApiError(409, "client_erased", "this client's identity was erased: the case takes no new notes") from None
 
 
 async def _command(
@@ -127,7 +139,7 @@ async def open_case(
     if existing is None:
         try:
             _, case = queries.create_client_and_case(
-                session,
+                session, vault=vault_of(session),
                 client=ClientCreate(unit_id=actor.unit_id, name=body.client.name, address=body.client.address, phone=body.client.phone),
                 definition_id=entry.definition.id,
                 definition_version=entry.definition.version,
@@ -181,7 +193,7 @@ def list_cases(
     status: str | None = None,
     definition: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[CaseListItem]:
     authorize(actor, Action.CASE_LIST)
     own = own_cases_only(actor)
@@ -194,7 +206,7 @@ def list_cases(
     )
     if rows:  # the list shows clients' names: reading them is recorded
         audit.record("client.list", cases=len(rows), offset=offset)
-    names = queries.client_names(session, client_ids=[r.client_id for r in rows if r.client_id])
+    names = queries.client_names(session, vault=vault_of(session), client_ids=[r.client_id for r in rows if r.client_id])
     items = [
         CaseListItem(
             id=r.id, definition=r.definition_id, definition_version=r.definition_version, stage=r.stage, status=r.status,
@@ -254,7 +266,7 @@ async def record_visit(
 
 @router.put("/{case_id}/facts/{name}", response_model=CaseOut)
 async def set_fact(
-    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
     audit: AuditDep,
 ) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
@@ -313,7 +325,7 @@ async def assign(case_id: str, body: AssignRequest, services: ServicesDep, sessi
 @router.get("/{case_id}/notifications", response_model=Page[NotificationPublic])
 def notifications(
     case_id: str, session: SessionDep, actor: ActorDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[NotificationPublic]:
     _case_row(session, case_id, actor)
     rows = queries.list_notifications(session, case_id=case_id, limit=limit, offset=offset)

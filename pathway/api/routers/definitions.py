@@ -6,7 +6,10 @@ from fastapi import APIRouter
 
 from pathway.api.deps import ActorDep, ServicesDep, authorize
 from pathway.security.policy import Action
-from pathway.api.errors import not_found
+from pydantic import BaseModel, ConfigDict, Field
+
+from pathway.api.errors import ApiError, not_found
+from pathway.migrations import MigrationReport, migrate_cases
 from pathway.api.schemas import DefinitionOut, DefinitionSummary, Page
 from pathway.catalog import CatalogEntry
 from pathway.core.diagram import mermaid
@@ -33,3 +36,27 @@ def get_definition(definition_id: str, services: ServicesDep, actor: ActorDep) -
     if entry is None:
         raise not_found("definition", definition_id)
     return DefinitionOut(**_summary(entry).model_dump(), content=entry.snapshot.content, mermaid=mermaid(entry.definition))
+
+
+class MigrationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mapping: dict[str, str] = Field(default_factory=dict, description="old stage -> stage of the current version")
+    dry_run: bool = False
+
+
+@router.post("/{definition_id}/migrations", response_model=MigrationReport)
+async def migrate(definition_id: str, body: MigrationRequest, services: ServicesDep, actor: ActorDep) -> MigrationReport:
+    """Move the unit's running cases of older versions to the current version of the
+    definition, stage by stage as ``mapping`` says. Each case moves by a Temporal update;
+    a case whose stage has no mapping is refused and keeps running on its snapshot.
+    Audited per case and as a whole. ``dry_run`` says what would happen and changes nothing."""
+    authorize(actor, Action.DEFINITION_MANAGE)
+    entry = services.catalog.get(definition_id)
+    if entry is None:
+        raise not_found("definition", definition_id)
+    try:
+        return await migrate_cases(client=services.client, engine=services.engine, target=entry, mapping=body.mapping,
+                                   actor=actor.id, unit_id=actor.unit_id, dry_run=body.dry_run)
+    except ValueError as refused:
+        raise ApiError(422, "invalid_migration", str(refused)) from None

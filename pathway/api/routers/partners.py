@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from pathway.api.deps import ActorDep, SessionDep, authorize
 from pathway.security.policy import Action
 from pathway.api.errors import ApiError, not_found
-from pathway.api.schemas import Page
+from pathway.api.schemas import MAX_OFFSET, Page
 from pathway.store import queries
 from pathway.store.models import PartnerCreate, PartnerPublic
 
@@ -19,11 +20,14 @@ router = APIRouter(prefix="/partners", tags=["partners"])
 class PartnerIn(PartnerCreate):
     model_config = {"extra": "forbid"}
 
+    # Unbounded, a huge number reached SQLite as an integer it cannot hold: a 500.
+    internship_capacity: int = Field(default=0, ge=0, le=100_000)
+
 
 @router.get("", response_model=Page[PartnerPublic])
 def list_partners(
     session: SessionDep, actor: ActorDep, kind: str | None = None, sector: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[PartnerPublic]:
     authorize(actor, Action.PARTNER_READ)
     rows, total = queries.list_partners(session, unit_id=actor.unit_id, kind=kind, sector=sector, limit=limit, offset=offset)
