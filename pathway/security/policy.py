@@ -79,10 +79,12 @@ def decide(principal: Principal, action: Action, case: CaseScope | None = None) 
             return Decision(False, 404, "not found")
         if not any(a in CASE_ACTIONS for role in principal.roles for a in ROLE_ACTIONS.get(role, frozenset())):
             return Decision(False, 403, "this role does not work with cases")
-        if not granted:
-            return Decision(False, 403, f"your role may not {action.value.replace('.', ' ')} here")
+        # Whether the case may be seen at all comes first: a colleague's case is "not found"
+        # whatever the action, so its existence is never disclosed.
         if _only_own_cases(principal) and case.coordinator_id != principal.id:
             return Decision(False, 404, "not found")
+        if not granted:
+            return Decision(False, 403, f"your role may not {action.value.replace('.', ' ')} here")
         return ALLOW
     if not granted:
         return Decision(False, 403, f"your role may not {action.value.replace('.', ' ')}")

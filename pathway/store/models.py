@@ -294,19 +294,33 @@ class PartnerBase(SQLModel):
     """An organisation of the resource map. Names are organisation names, not personal data."""
 
     unit_id: str | None = Field(default=None, index=True)  # None: shared by all units
-    name: str
+    name: str = Field(max_length=200)
     kind: str = Field(index=True)  # one of pathway.core.definition.PARTNER_KINDS
     sector: Literal["public", "non_public", "private"] = Field(sa_type=AutoString)
     services: list[str] = Field(default_factory=list, sa_type=JSON)
-    email: str | None = None
-    webhook_url: str | None = None
-    # The channel notify_partner uses: "outbox" (stored for pick-up), later "smtp", "webhook";
+    email: str | None = Field(default=None, max_length=254)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    # The channel notify_partner uses: "outbox" (stored for pick-up), "smtp", "webhook";
     # "none" means the partner is not told.
-    channel: str = "outbox"
-    internship_capacity: int = Field(default=0, ge=0)
+    channel: Literal["outbox", "smtp", "webhook", "none"] = Field(default="outbox", sa_type=AutoString)
+    internship_capacity: int = Field(default=0, ge=0, le=100_000)
 
 
 class PartnerCreate(PartnerBase):
+    @field_validator("webhook_url")
+    @classmethod
+    def _web_address(cls, v: str | None) -> str | None:
+        if v is not None and not (v.startswith("https://") or v.startswith("http://")):
+            raise ValueError("a webhook address starts with https:// (or http:// inside the centre's network)")
+        return v
+
+    @field_validator("services")
+    @classmethod
+    def _service_codes(cls, v: list[str]) -> list[str]:
+        if len(v) > 50 or any(not s or len(s) > 100 for s in v):
+            raise ValueError("at most 50 services, each 1-100 characters")
+        return v
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, v: str) -> str:

@@ -106,6 +106,7 @@ OTHER_UNIT = CaseScope(unit_id="gda", coordinator_id="anna")
     (COORD, Action.CASE_ACT, OWN, 200),
     (COORD, Action.CASE_READ, COLLEAGUES, 404),
     (COORD, Action.CASE_REASSIGN, OWN, 403),
+    (COORD, Action.CASE_REASSIGN, COLLEAGUES, 404),  # a colleague's case is not found, whatever the action
     (SUPER, Action.CASE_READ, COLLEAGUES, 200),
     (SUPER, Action.CASE_REASSIGN, COLLEAGUES, 200),
     (SUPER, Action.CASE_ACT, COLLEAGUES, 403),
