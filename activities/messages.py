@@ -55,7 +55,8 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal["reminder", "escalation", "duration_elapsed"]
+    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable"]
+    partner_id: str | None = None
     watch: str | None = None
     n: int = 1
     due_at: datetime | None = None

@@ -41,6 +41,7 @@ def reminder_message(data: RemindInput, recipient: str) -> Message:
         "kind": data.kind,
         "watch": data.watch,
         "n": data.n,
+        "partner_id": data.partner_id,
         "due_at": data.due_at.isoformat() if data.due_at else None,
         "at": data.at.isoformat(),
     }
@@ -74,7 +75,8 @@ class ReminderActivities:
         recipient = recipient_for(input)
         recorded = await asyncio.to_thread(self._record, input, recipient)
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
-        action = {"reminder": "reminder.sent", "escalation": "escalation.sent", "duration_elapsed": "duration.elapsed"}[input.kind]
+        action = {"reminder": "reminder.sent", "escalation": "escalation.sent", "duration_elapsed": "duration.elapsed",
+                  "partner_unreachable": "partner.unreachable"}[input.kind]
         await asyncio.to_thread(
             audit_trail.append, self.engine, unit_id=input.unit_id, actor="system", action=action, case_id=input.case_id,
             details={"seq": input.seq, "stage": input.stage, "watch": input.watch, "n": input.n, "recipient": recipient},

@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
     from pathway.core.errors import PathwayError
-    from pathway.core.events import DurationElapsed, Event, NotificationRequested, ReminderDue
+    from pathway.core.events import DurationElapsed, Event, NotificationRequested, PartnerUnreachable, ReminderDue
     from workflows import search_attributes as sa
     from workflows.messages import (
         AdvanceCaseInput,
@@ -161,6 +161,13 @@ class PathwayWorkflow:
                             kind=event.level, watch=event.watch, n=event.n, due_at=event.due_at, at=event.at),
                 result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
             )
+        elif isinstance(event, PartnerUnreachable):
+            effect = workflow.execute_activity(
+                "remind",
+                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
+                            kind="partner_unreachable", partner_id=event.partner_id, at=event.at),
+                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+            )
         elif isinstance(event, DurationElapsed):
             effect = workflow.execute_activity(
                 "remind",
@@ -185,10 +192,15 @@ class PathwayWorkflow:
         try:
             await effect
         except ActivityError as err:
-            # A partner or inbox that cannot be reached must not stop the pathway.
+            # A partner or inbox that cannot be reached must not stop the pathway...
+            cause = err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else type(err.cause).__name__
             workflow.logger.warning(
-                "side effect failed", extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": type(err.cause).__name__}
+                "side effect failed", extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": cause}
             )
+            # ... but the coordinator must know that a partner was not told.
+            if isinstance(event, NotificationRequested):
+                self.case.partner_unreachable(event, cause, workflow.now())
+                self._wake = True
 
     def _summary(self) -> CaseSummary:
         s = self.case.state

@@ -39,6 +39,7 @@ from pathway.core.events import (
     Event,
     FactSet,
     NotificationRequested,
+    PartnerUnreachable,
     ReminderDue,
     StageEntered,
     VisitRecorded,
@@ -347,6 +348,12 @@ class Case:
                     continue  # catching up (a worker was down, a case was imported): one reminder, not a burst
                 self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
         return fired
+
+    def partner_unreachable(self, request: NotificationRequested, reason: str, now: datetime) -> Event:
+        """Record that a partner could not be told (the coordinator is reminded of it)."""
+        code = reason if CODE.match(reason) else "DeliveryFailed"
+        return self._emit(PartnerUnreachable, now, "system", stage=request.stage, partner_id=request.partner_id,
+                          notification_seq=request.seq, reason=code)
 
     # ------------------------------------------------------------------ projection bookkeeping
     def acknowledge(self, up_to_seq: int) -> None:

@@ -129,8 +129,20 @@ class NotificationRequested(_Event):
     partner_kind: str
 
 
+class PartnerUnreachable(_Event):
+    """A partner notification failed for good (after its last attempt, or refused outright):
+    the coordinator must reach the partner another way."""
+
+    kind: Literal["partner_unreachable"] = "partner_unreachable"
+    stage: str
+    partner_id: str
+    notification_seq: int
+    reason: str  # a failure type code, e.g. PermanentDeliveryError, ChannelUnavailable
+
+
 Event = Annotated[
     Union[
+        PartnerUnreachable,
         CaseOpened,
         StageEntered,
         VisitRecorded,

@@ -121,13 +121,17 @@ PARTNERS = {
     "p-therapy": ("Ośrodek Terapii Przykładowej", "therapy", "non_public"),
     "p-training": ("Centrum Szkoleń Zawodowych", "training", "private"),
     "p-employer": ("Piekarnia Przykładowa sp. z o.o.", "employer", "private"),
+    # Told by e-mail, a channel this test worker does not have: every notification fails.
+    "p-unreachable": ("Poradnia Nieosiągalna", "therapy", "non_public"),
 }
+CHANNELS = {"p-unreachable": "smtp"}
 
 
 def seed_partners(engine: Engine) -> None:
     with Session(engine) as session:
         for partner_id, (name, kind, sector) in PARTNERS.items():
-            create_partner(session, partner=PartnerCreate(name=name, kind=kind, sector=sector, internship_capacity=2 if kind == "employer" else 0),
+            create_partner(session, partner=PartnerCreate(name=name, kind=kind, sector=sector, internship_capacity=2 if kind == "employer" else 0,
+                                                          channel=CHANNELS.get(partner_id, "outbox")),
                            partner_id=partner_id)
 
 

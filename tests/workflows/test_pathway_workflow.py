@@ -290,3 +290,25 @@ async def test_two_people_moving_the_same_case_at_once_one_wins(time_skipping_en
         assert isinstance(losses[0], Refused) and losses[0].code == "illegal_move"
         assert losses[0].details["stage"] == "plan"
         assert (await case.state()).stage == "plan"
+
+
+async def test_a_partner_that_cannot_be_told_is_reported_to_the_coordinator(time_skipping_env, task_queue, tmp_path):
+    env = time_skipping_env
+    async with running_worker(env, task_queue, tmp_path) as harness:
+        case = await harness.open()
+        await case.fact("diagnosis", DIAGNOSIS_DONE)
+        await case.fact("help_plan", {"agreed_on": "2026-01-15"})
+        await case.fact("therapist", {"partner_id": "p-unreachable", "partner_kind": "therapy"})
+        await case.advance()
+        moved = await case.advance()
+        assert moved.case.stage == "therapy"
+        await case.settled_history()
+        told = [r for r in case.reminders() if r.kind == "partner_unreachable"]
+        assert len(told) == 1 and told[0].recipient == "coord-1"
+        with Session(harness.engine) as session:
+            kinds = session.exec(select(CaseEvent.kind).where(CaseEvent.case_id == case.case_id)).all()
+            inbox = session.exec(select(Notification).where(Notification.partner_id == "coord-1", Notification.case_id == case.case_id)).all()
+        assert "partner_unreachable" in kinds
+        [message] = [n for n in inbox if n.payload["subject_code"] == "partner_unreachable"]
+        assert message.payload["body"]["partner_id"] == "p-unreachable" and message.payload["body"]["stage"] == "therapy"
+        assert (await case.state()).stage == "therapy", "the pathway goes on"
