@@ -19,7 +19,7 @@ from pathway.core.commands import TOKEN
 from pathway.security import accounts
 from pathway.security.accounts import Principal
 from pathway.security.identity import IdentityVault
-from pathway.security.policy import Action, CaseScope, decide
+from pathway.security.policy import Action, CaseScope, decide, own_cases_only
 from pathway.store import audit_trail
 
 
@@ -97,6 +97,17 @@ def authorize(principal: Principal, action: Action, case: CaseScope | None = Non
         if decision.status == 404:
             raise ApiError(404, "not_found", "not found")
         raise ApiError(403, "forbidden", decision.reason)
+
+
+def coordinator_scope(principal: Principal, requested: str | None) -> str | None:
+    """The coordinator filter of a list or audit: a coordinator is held to their own cases
+    (asking for a colleague's is refused); a supervisor may ask for anyone's or everyone's."""
+    own = own_cases_only(principal)
+    if own is None:
+        return requested
+    if requested not in (None, own):
+        raise ApiError(403, "forbidden", "a coordinator sees only their own cases")
+    return own
 
 
 def client_address(request: Request) -> str | None:

@@ -9,8 +9,8 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize
-from pathway.security.policy import Action, own_cases_only
+from pathway.api.deps import coordinator_scope, ActorDep, ServicesDep, SessionDep, authorize
+from pathway.security.policy import Action
 from pathway.api.errors import ApiError
 from pathway.api.schemas import Page, StalledItem
 from pathway.store import audit_trail, queries
@@ -34,11 +34,7 @@ def stalled(
     if rule is not None and rule not in queries.STALLED_RULES:
         raise ApiError(422, "unknown_rule", f"unknown rule '{rule}'", rules=list(queries.STALLED_RULES))
     authorize(actor, Action.AUDIT_READ)
-    own = own_cases_only(actor)
-    if own is not None:
-        if coordinator not in (None, own):
-            raise ApiError(403, "forbidden", "a coordinator sees only their own cases")
-        coordinator = own
+    coordinator = coordinator_scope(actor, coordinator)
     rows = queries.stalled(session, now=utcnow(), unit_id=actor.unit_id, coordinator_id=coordinator, definition_id=definition, rule=rule)
     items = [
         StalledItem(case_id=r.case_id, rule=r.rule, since=r.since, coordinator=r.coordinator, stage=r.stage,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from pathway.api.deps import Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, vault_of
+from pathway.api.deps import coordinator_scope, Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import (
     ID_PATTERN,
@@ -32,7 +32,7 @@ from pathway.core.case import CaseView
 from pathway.core.events import VisitRecorded
 from pathway.security import accounts
 from pathway.security.identity import ClientErased
-from pathway.security.policy import Action, CaseScope, decide, own_cases_only
+from pathway.security.policy import Action, CaseScope, decide
 from pathway.store import queries
 from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, utcnow
 from workflows.messages import (
@@ -196,11 +196,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[CaseListItem]:
     authorize(actor, Action.CASE_LIST)
-    own = own_cases_only(actor)
-    if own is not None:
-        if coordinator not in (None, own):
-            raise ApiError(403, "forbidden", "a coordinator lists only their own cases")
-        coordinator = own
+    coordinator = coordinator_scope(actor, coordinator)
     rows, total = queries.list_cases(
         session, unit_id=actor.unit_id, coordinator_id=coordinator, status=status, definition_id=definition, limit=limit, offset=offset
     )
