@@ -67,7 +67,6 @@ class Channel(Protocol):
     async def deliver(self, message: Message, partner: Partner | None) -> DeliveryResult:
         """Deliver once per ``message.key``; raise TemporaryDeliveryError (retry) or
         PermanentDeliveryError (give up)."""
-        ...
 
 
 def notification_key(case_id: str, seq: int, recipient: str) -> str:

@@ -19,7 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -606,59 +606,57 @@ async def _shutdown(
         log.info("worker_stopped")
 
 
+@contextlib.asynccontextmanager
+async def _single_process(settings: Settings) -> AsyncIterator[tuple[_Stopper, Client, Any]]:
+    """What `pathway worker` and `pathway serve` share: logging, the signal handling, a
+    Temporal client and the database engine (disposed on the way out). A Ctrl-C that lands
+    before start-up finished ends the process quietly."""
+    from pathway.store.db import make_engine
+
+    configure_logging(settings)
+    stopper = _Stopper()
+    with stopper.installed():
+        try:
+            client = await _connect(settings)
+            engine = make_engine(settings.resolved_database_url)
+            try:
+                yield stopper, client, engine
+            finally:
+                engine.dispose()
+        except asyncio.CancelledError:
+            if not stopper.interrupted:
+                raise
+
+
 async def run_worker(settings: Settings) -> None:
     """``pathway worker``: a worker against the settings' Temporal (a cluster, or the
     embedded dev server of a running ``pathway up``) until Ctrl-C / SIGTERM."""
-    from pathway.store.db import make_engine
     from pathway.worker import build_worker
 
-    configure_logging(settings)
-    stopper = _Stopper()
-    with stopper.installed():
+    async with _single_process(settings) as (stopper, client, engine):
+        worker = build_worker(client, settings, engine)
+        worker_task = asyncio.create_task(worker.run(), name="the worker")
+        stopper.serving = True
+        log.info("worker_running", endpoint=settings.resolved_temporal_address, task_queue=settings.task_queue)
         try:
-            client = await _connect(settings)
-            engine = make_engine(settings.resolved_database_url)
-            try:
-                worker = build_worker(client, settings, engine)
-                worker_task = asyncio.create_task(worker.run(), name="the worker")
-                stopper.serving = True
-                log.info("worker_running", endpoint=settings.resolved_temporal_address, task_queue=settings.task_queue)
-                try:
-                    await _wait_any(stopper.stop, worker_task)
-                finally:
-                    await _shutdown(None, None, worker, worker_task)
-            finally:
-                engine.dispose()
-        except asyncio.CancelledError:
-            if not stopper.interrupted:
-                raise
+            await _wait_any(stopper.stop, worker_task)
+        finally:
+            await _shutdown(None, None, worker, worker_task)
 
 
 async def run_api(settings: Settings) -> None:
-    """``pathway serve``: the HTTP API and web UI only, until Ctrl-C / SIGTERM."""
+    """``pathway serve``: the HTTP API only, until Ctrl-C / SIGTERM."""
     from pathway.api.app import create_app
-    from pathway.store.db import make_engine
 
-    configure_logging(settings)
-    stopper = _Stopper()
-    with stopper.installed():
+    async with _single_process(settings) as (stopper, client, engine):
+        api = _make_api_server(settings, create_app(settings, client=client, engine=engine))
+        stopper.on_force = lambda: setattr(api, "force_exit", True)
+        api_task = asyncio.create_task(_serve_api(api), name="the API")
         try:
-            client = await _connect(settings)
-            engine = make_engine(settings.resolved_database_url)
-            try:
-                api = _make_api_server(settings, create_app(settings, client=client, engine=engine))
-                stopper.on_force = lambda: setattr(api, "force_exit", True)
-                api_task = asyncio.create_task(_serve_api(api), name="the API")
-                try:
-                    await _wait_started(api, api_task)
-                    stopper.serving = True
-                    await _wait_any(stopper.stop, api_task)
-                finally:
-                    stopper.serving = True
-                    stopper.stop.set()
-                    await _shutdown(api, api_task, None, None)
-            finally:
-                engine.dispose()
-        except asyncio.CancelledError:
-            if not stopper.interrupted:
-                raise
+            await _wait_started(api, api_task)
+            stopper.serving = True
+            await _wait_any(stopper.stop, api_task)
+        finally:
+            stopper.serving = True
+            stopper.stop.set()
+            await _shutdown(api, api_task, None, None)

@@ -51,3 +51,14 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)
+
+
+class Ids:
+    """Fresh command ids for a test: cmd-1, cmd-2, ..."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"cmd-{self.n}"

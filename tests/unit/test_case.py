@@ -5,6 +5,8 @@ moves from CET (+1) to CEST (+2) on Sunday 29 March."""
 
 from __future__ import annotations
 
+from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
+
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -51,20 +53,6 @@ def utc(*args: int) -> datetime:
 
 def warsaw(*args: int) -> datetime:
     return datetime(*args, tzinfo=WAW)
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self) -> str:
-        self.n += 1
-        return f"cmd-{self.n}"
-
-
-@pytest.fixture
-def ids() -> Ids:
-    return Ids()
 
 
 def open_case(now: datetime = OPENED, definition: Any = SNAP) -> Case:

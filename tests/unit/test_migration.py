@@ -6,6 +6,8 @@ from CET (+1) to CEST (+2) on Sunday 29 March."""
 
 from __future__ import annotations
 
+from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
+
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -33,20 +35,6 @@ DIAGNOSIS_DONE = {"situation": True, "needs": True, "resources": True, "limits":
 PLAN_DUE = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
 # 20 working days from 10 March: 1, 2, 3, (Easter Monday 6), 7, 8 April -> Wed 8 April
 PLAN_DUE_20 = datetime(2026, 4, 8, 22, 0, tzinfo=UTC)
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self) -> str:
-        self.n += 1
-        return f"cmd-{self.n}"
-
-
-@pytest.fixture
-def ids() -> Ids:
-    return Ids()
 
 
 def open_case(now: datetime = OPENED) -> Case:

@@ -1,0 +1,11 @@
+"""Fixtures of the unit tests."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import Ids
+
+
+@pytest.fixture
+def ids() -> Ids:
+    return Ids()
