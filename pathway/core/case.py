@@ -400,6 +400,12 @@ class Case:
     _VERBS = {Advance: "making a move", RecordVisit: "recording a visit", Pause: "pausing it again", Refer: "making a referral"}
 
     def _require_active(self, command: Command) -> None:
+        if self.state.status == "paused" and self.state.pause_reason == CERTIFICATE_LAPSED:
+            lapsed = ", ".join(f"'{fact}' expired on {until}" for fact, until in self._lapsed_certificates(self.state.paused_at or self.state.last_activity_at))
+            raise IllegalMove(
+                f"the service is suspended ({lapsed or 'a certificate expired'}); record a current certificate to resume it",
+                stage=self.state.stage, status="paused", reason=CERTIFICATE_LAPSED,
+            )
         if self.state.status == "paused":
             doing = next((v for t, v in self._VERBS.items() if isinstance(command, t)), "this")
             raise IllegalMove(
