@@ -158,3 +158,22 @@ class DefinitionOut(DefinitionSummary):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class ReferralRequest(_Body):
+    partner_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    service: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class ReferralAnswerRequest(_Body):
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class PartnerAnswerRequest(_Body):
+    """A partner's answer through its callback: codes only, no free text about the client."""
+
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)

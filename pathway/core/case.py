@@ -644,6 +644,7 @@ class Case:
         )
         key = f"referral:{command.referral_id}"
         self._arm(key, cal.deadline_at(now, policy.answer_within, self.tz), ref=command.referral_id)
+        s.referrals[command.referral_id].answer_due_at = s.watches[key].due_at
         self._emit(
             ReferralMade, now, command.actor, command_id=command.command_id, note_id=command.note_id, stage=s.stage,
             referral_id=command.referral_id, partner_id=command.partner_id, partner_kind=command.partner_kind,

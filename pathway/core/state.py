@@ -50,6 +50,7 @@ class Referral(BaseModel):
     consent_id: str | None = None
     status: Literal["pending", "accepted", "rejected", "done"] = "pending"
     made_at: datetime
+    answer_due_at: datetime | None = None
     answered_at: datetime | None = None
     reason: str | None = None
 

@@ -116,7 +116,8 @@ async def _command(
 
 def _audit_details(command: object) -> dict[str, object]:
     """What the trail keeps of a command: its codes and ids, never free text."""
-    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "kind", "duration_minutes")
+    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "kind", "duration_minutes",
+            "referral_id", "partner_id", "service", "consent_id", "answer")
     return {k: getattr(command, k) for k in keep if getattr(command, k, None) is not None}
 
 
