@@ -140,6 +140,7 @@ class StalledItem(BaseModel):
     days_overdue: int
     unit: str
     definition: str
+    severity: Literal["high", "medium", "low"] = "low"
 
 
 class DefinitionSummary(BaseModel):
