@@ -62,5 +62,9 @@ class Catalog:
     def ids(self) -> list[str]:
         return sorted(self._entries)
 
+    def definitions(self) -> dict[str, Definition]:
+        """id -> current definition (what the audits and reports take their limits from)."""
+        return {i: e.definition for i, e in self._entries.items()}
+
     def entries(self) -> list[CatalogEntry]:
         return [self._entries[i] for i in self.ids()]

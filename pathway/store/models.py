@@ -176,6 +176,10 @@ class Case(CaseBase, table=True):
         Index("ix_cases_unit_status", "unit_id", "status"),
         Index("ix_cases_coordinator_status", "coordinator_id", "status"),
         Index("ix_cases_definition_opened_at", "definition_id", "opened_at"),
+        # The stalled audit: one range scan per (rule, definition), each with its own limits.
+        Index("ix_cases_status_definition_next_visit_due_at", "status", "definition_id", "next_visit_due_at"),
+        Index("ix_cases_status_definition_last_activity_at", "status", "definition_id", "last_activity_at"),
+        Index("ix_cases_status_definition_paused_at", "status", "definition_id", "paused_at"),
     )
 
     id: str = Field(primary_key=True)
