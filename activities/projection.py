@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, StageEntered, VisitRecorded
 from pathway.store.db import conflict_insert
+from pathway.store.placements import project_placements
 from pathway.store.models import Case, CaseEvent, StagePeriod, Visit
 
 log = structlog.get_logger()
@@ -128,6 +129,8 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     _insert_new(conn, _PERIODS, [_period_row(case_id, e) for e in entered])
     for e in entered:
         _link_period(conn, case_id, e.seq, e.at)
+    # Internship places at employers: used by a placement fact, freed when it ends.
+    project_placements(conn, case_id, events)
     result = ProjectEventsResult(
         stored=len(stored),
         duplicates=len(events) - len(stored),
