@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from activities.notify import Channel
+    from pathway.config import Settings
+    from pathway.security.identity import IdentityVault
 
 
 def build_activities(
@@ -17,19 +19,31 @@ def build_activities(
     *,
     channels: dict[str, Channel] | None = None,
     tz: str = "Europe/Warsaw",
+    settings: Settings | None = None,
+    vault: IdentityVault | None = None,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods a worker registers: project_events, remind, notify_partner.
 
-    The outbox channel is always registered; ``channels`` adds (or replaces) others by name."""
+    The outbox channel is always registered; ``settings`` add the channels they configure
+    (webhook; smtp with an SMTP host) and ``channels`` adds (or replaces) others by name.
+    ``vault`` opens the client's identity for partners whose scope allows a field of it
+    (and the perpetrator's contacts, which are never told anything)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
     from activities.notify import NotifyActivities, OutboxChannel
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
 
     outbox = OutboxChannel(engine)
-    registered: dict[str, Channel] = {outbox.name: outbox, **(channels or {})}
+    registered: dict[str, Channel] = {outbox.name: outbox}
+    public_url = "http://127.0.0.1:8000"
+    if settings is not None:
+        from activities.channels import channels_from
+
+        registered.update(channels_from(settings))
+        tz, public_url = settings.tz, settings.public_url
+    registered.update(channels or {})
     return [
         ProjectionActivities(engine).project_events,
         ReminderActivities(engine, inbox=outbox).remind,
-        NotifyActivities(engine, registered, tz=tz).notify_partner,
+        NotifyActivities(engine, registered, tz=tz, vault=vault, public_url=public_url).notify_partner,
     ]

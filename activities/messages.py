@@ -80,12 +80,15 @@ class NotifyPartnerInput(BaseModel):
     partner_id: str
     partner_kind: str
     at: datetime
+    # A referral of the client to this partner: the callback the partner answers on.
     referral_id: str | None = None
+    # The service asked for (a code or a service name of the partner's offer).
     service: str | None = None
 
 
 class NotifyPartnerResult(BaseModel):
     key: str
     channel: str
-    status: Literal["delivered", "duplicate", "skipped"]
+    # withheld: the partner needs the client's consent and has none (not an error).
+    status: Literal["delivered", "duplicate", "skipped", "withheld"]
     detail: str | None = None

@@ -22,6 +22,7 @@ from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsRe
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
+from pathway.store.placements import project_placements
 
 log = structlog.get_logger()
 
@@ -148,6 +149,8 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     for e in entered:
         _link_period(conn, case_id, e.seq, e.at)
     _project_referrals(conn, case_id, events)
+    # Internship places at employers: used by a placement fact, freed when it ends.
+    project_placements(conn, case_id, events)
     result = ProjectEventsResult(
         stored=len(stored),
         duplicates=len(events) - len(stored),

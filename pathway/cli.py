@@ -284,10 +284,14 @@ def case_open(
     client_name: str = typer.Option(..., "--client-name"),
     address: Optional[str] = typer.Option(None, "--address"),
     phone: Optional[str] = typer.Option(None, "--phone"),
+    perpetrator_name: Optional[str] = typer.Option(None, "--perpetrator-name", help="never shown to partners"),
+    perpetrator_contact: list[str] = typer.Option([], "--perpetrator-contact", help="e-mail or phone; nothing is ever sent there (repeat)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open a case for a client."""
-    body = {"definition": definition, "coordinator": coordinator, "client": {"name": client_name, "address": address, "phone": phone}}
+    body = {"definition": definition, "coordinator": coordinator, "client": {
+        "name": client_name, "address": address, "phone": phone, "perpetrator_name": perpetrator_name,
+        "perpetrator_contacts": perpetrator_contact}}
     case = ApiClient(Settings()).call("POST", "/cases", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 
@@ -469,11 +473,20 @@ def partners_list(kind: Optional[str] = typer.Option(None, "--kind"), sector: Op
     """Partners of the resource map."""
     params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
     page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
-    table = Table("name", "kind", "sector", "services", "internship places")
+    table = Table("name", "kind", "sector", "services", "channel", "may be told", "internship places")
     table.add_column("id", no_wrap=True, min_width=14)
     for p in page["items"]:
-        table.add_row(p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), str(p.get("internship_capacity", 0)), p["id"])
+        table.add_row(p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), p.get("channel", ""),
+                      ", ".join(p.get("data_scope") or []), _places(p), p["id"])
     console.print(table)
+    console.print(f"{len(page['items'])} of {page['count']}")
+
+
+def _places(p: dict[str, Any]) -> str:
+    """An employer's internship places: in use / capacity (free)."""
+    if p.get("places_in_use") is None:
+        return "—"
+    return f"{p['places_in_use']} / {p['internship_capacity']} ({p['places_free']} free / wolne)"
 
 
 @partners_app.command("add")
@@ -484,17 +497,73 @@ def partners_add(
     email: Optional[str] = typer.Option(None, "--email"),
     capacity: int = typer.Option(0, "--capacity", help="internship places (employers)"),
     service: list[str] = typer.Option([], "--service"),
+    channel: str = typer.Option("outbox", "--channel", help="outbox, smtp, webhook or none"),
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url"),
+    scope: list[str] = typer.Option([], "--scope", help="a field the partner may be told (repeat); default: "
+                                     "case_reference, stage, dates, coordinator_contact"),
 ) -> None:
-    """Add a partner to the resource map."""
-    body = {"name": name, "kind": kind, "sector": sector, "email": email, "internship_capacity": capacity, "services": service}
+    """Add a partner to the resource map (admin). Its webhook signing key is shown once."""
+    body: dict[str, Any] = {"name": name, "kind": kind, "sector": sector, "email": email, "internship_capacity": capacity,
+                            "services": service, "channel": channel, "webhook_url": webhook_url}
+    if scope:
+        body["data_scope"] = scope
     p = ApiClient(Settings()).call("POST", "/partners", json_body=body).json()
-    console.print(f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']})")
+    console.print(f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']}); may be told: {', '.join(p['data_scope'])}")
+    console.print("webhook signing key (shown once / pokazywany raz; give it to the partner):", markup=False)
+    console.print(p["webhook_secret"], markup=False, highlight=False)
 
 
 @partners_app.command("show")
-def partners_show(partner_id: str) -> None:
-    """One partner."""
-    console.print_json(data=ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json())
+def partners_show(partner_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One partner: kind, channel, what it may be told, internship places."""
+    from pathway.core.sharing import SCOPE_FIELDS
+
+    p = ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json()
+    if as_json:
+        console.print_json(data=p)
+        return
+    console.print(f"[bold]{p['name']}[/bold] ({p['kind']}, {p['sector']})  id {p['id']}", highlight=False)
+    console.print(f"channel: {p['channel']}  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}", markup=False)
+    console.print("services: " + (", ".join(p.get("services") or []) or "—"), markup=False)
+    console.print("internship places: " + _places(p), markup=False)
+    console.print("may be told / zakres danych:")
+    for code in p.get("data_scope") or []:
+        pl, en = SCOPE_FIELDS.get(code, (code, code))
+        console.print(f"  - {code}: {pl} / {en}", markup=False)
+
+
+# --------------------------------------------------------------------------- consent
+consent_app = typer.Typer(help="The client's consent to share the case with a partner.", no_args_is_help=True)
+case_app.add_typer(consent_app, name="consent")
+
+
+def _print_consents(items: list[dict[str, Any]]) -> None:
+    table = Table("partner", "given", "by", "withdrawn", "active")
+    table.add_column("id", no_wrap=True, min_width=32)
+    for c in items:
+        table.add_row(c.get("partner_name") or c["partner_id"], _fmt(c["given_at"]), c["given_by"], _fmt(c.get("withdrawn_at")),
+                      "yes / tak" if c["active"] else "no / nie", c["id"])
+    console.print(table)
+
+
+@consent_app.command("give")
+def consent_give(case_id: str, partner_id: str) -> None:
+    """Record the client's consent for this partner (the case's coordinator)."""
+    c = ApiClient(Settings()).call("POST", f"/cases/{case_id}/consents", json_body={"partner_id": partner_id}).json()
+    console.print(f"[green]consent given[/green] {c['id']} for {c.get('partner_name') or c['partner_id']}")
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(case_id: str, consent_id: str) -> None:
+    """Withdraw a consent: nothing more is shared with that partner from now on."""
+    c = ApiClient(Settings()).call("POST", f"/cases/{case_id}/consents/{consent_id}/withdraw").json()
+    console.print(f"[yellow]consent withdrawn[/yellow] {c['id']} ({c.get('partner_name') or c['partner_id']})")
+
+
+@consent_app.command("list")
+def consent_list(case_id: str) -> None:
+    """The case's consents, withdrawn ones too."""
+    _print_consents(ApiClient(Settings()).call("GET", f"/cases/{case_id}/consents").json()["items"])
 
 
 # --------------------------------------------------------------------------- clients

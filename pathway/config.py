@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
+    # Where partners reach this system (referral callbacks): PATHWAY_PUBLIC_URL.
+    public_url: str = "http://127.0.0.1:8000"
+    # Partner notifications by e-mail. Without a host the worker has no smtp channel (a
+    # partner told by e-mail is then reported to the coordinator as not reached).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "pathway@localhost"
+    smtp_timeout_seconds: float = 20.0
+    # Partner notifications by webhook (HTTP POST, HMAC-signed).
+    webhook_timeout_seconds: float = 15.0
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'pathway.db'}"

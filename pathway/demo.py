@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from pathway.config import Settings
 
-__all__ = ["DEMO_CASES", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "seed_demo"]
+__all__ = ["DEMO_CASES", "DEMO_CONSENTS", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "seed_demo"]
 
 log = structlog.get_logger(__name__)
 
@@ -63,26 +63,46 @@ class DemoPartner:
     services: tuple[str, ...] = ()
     email: str | None = None
     internship_capacity: int = 0
+    # What the partner may be told (pathway.core.sharing.SCOPE_FIELDS).
+    scope: tuple[str, ...] = ("case_reference", "stage", "dates", "coordinator_contact")
 
 
+_BASE = ("case_reference", "stage", "dates", "coordinator_contact")
+# The ZI and the police work the domestic-violence procedure with the centre (told without
+# consent, on the act's basis); a therapy centre needs to know whom and why; a training
+# provider and an employer learn whom to expect, never why.
 DEMO_PARTNERS: tuple[DemoPartner, ...] = (
     DemoPartner("demo-policja", "Komisariat Policji w Przykładowie", "police", "public",
-                ("interwencja", "Niebieska Karta"), "komisariat@przykladowo.invalid"),
+                ("interwencja", "Niebieska Karta"), "komisariat@przykladowo.invalid",
+                scope=(*_BASE, "client_name", "client_address", "violence_context")),
     DemoPartner("demo-kurator", "Zespół Kuratorskiej Służby Sądowej Sądu Rejonowego w Przykładowie", "court", "public",
-                ("nadzór kuratorski",), "kuratorzy@przykladowo.invalid"),
+                ("nadzór kuratorski",), "kuratorzy@przykladowo.invalid", scope=(*_BASE, "client_name", "violence_context")),
     DemoPartner("demo-zi", "Zespół Interdyscyplinarny Gminy Przykładowo", "zi", "public",
-                ("plan pomocy", "grupa diagnostyczno-pomocowa"), "zi@przykladowo.invalid"),
+                ("plan pomocy", "grupa diagnostyczno-pomocowa"), "zi@przykladowo.invalid",
+                scope=(*_BASE, "client_name", "client_phone", "client_address", "support_reason", "violence_context")),
     DemoPartner("demo-terapia", "Fundacja „Przystań Przykładowa” — Ośrodek Terapii", "therapy", "non_public",
-                ("terapia indywidualna", "grupa wsparcia"), "terapia@przystan.invalid"),
+                ("terapia indywidualna", "grupa wsparcia"), "terapia@przystan.invalid",
+                scope=(*_BASE, "client_name", "client_phone", "support_reason", "violence_context")),
     DemoPartner("demo-szkolenia", "Centrum Szkoleń Zawodowych „Wzór” sp. z o.o.", "training", "private",
-                ("kurs kucharza", "kurs opiekunki", "obsługa komputera"), "biuro@wzor-szkolenia.invalid"),
+                ("kurs kucharza", "kurs opiekunki", "obsługa komputera"), "biuro@wzor-szkolenia.invalid",
+                scope=(*_BASE, "client_name")),
     DemoPartner("demo-pup", "Powiatowy Urząd Pracy w Przykładowie", "pup", "public",
-                ("pośrednictwo pracy", "staże"), "pup@przykladowo.invalid"),
+                ("pośrednictwo pracy", "staże", "szkolenia z bonem"), "pup@przykladowo.invalid",
+                scope=(*_BASE, "client_name", "client_phone")),
     DemoPartner("demo-piekarnia", "Piekarnia „Złoty Kłos” Przykładowo sp. j.", "employer", "private",
-                ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"), "kadry@zloty-klos.invalid", 2),
+                ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"), "kadry@zloty-klos.invalid", 2,
+                scope=(*_BASE, "client_name", "client_phone")),
     DemoPartner("demo-hotel", "Hotel „Pod Przykładem” sp. z o.o.", "employer", "private",
-                ("praktyka: pokojowa", "praktyka: pomoc kuchenna"), "hr@pod-przykladem.invalid", 3),
+                ("praktyka: pokojowa", "praktyka: pomoc kuchenna"), "hr@pod-przykladem.invalid", 3,
+                scope=(*_BASE, "client_name", "client_phone")),
+    DemoPartner("demo-fundacja", "Stowarzyszenie „Bezpieczna Przystań” — Punkt Wsparcia Kobiet", "ngo", "non_public",
+                ("grupa wsparcia", "poradnictwo prawne", "mieszkanie interwencyjne"), "punkt@bezpieczna-przystan.invalid",
+                scope=(*_BASE, "client_name", "client_phone", "violence_context")),
 )
+
+# Partners the demo clients agreed to share their case with (the others are told on the
+# domestic-violence act's basis, or not at all).
+DEMO_CONSENTS = ("demo-terapia", "demo-szkolenia", "demo-piekarnia")
 
 
 # ----------------------------------------------------------------------------- cases
@@ -172,7 +192,7 @@ def _seed_partners(engine: Engine) -> list[str]:
                 session,
                 partner=PartnerCreate(
                     unit_id=DEMO_UNIT, name=p.name, kind=p.kind, sector=p.sector,  # type: ignore[arg-type]
-                    services=list(p.services), email=p.email, internship_capacity=p.internship_capacity,
+                    services=list(p.services), email=p.email, internship_capacity=p.internship_capacity, data_scope=list(p.scope),
                 ),
                 partner_id=p.id,
             )
@@ -200,6 +220,8 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
 
     today = now.astimezone(UTC).date()
     target = MAIN_PATH.index(spec.target)
+    for partner_id in DEMO_CONSENTS:  # giving it again keeps the consent in force
+        await api.call("POST", f"/cases/{case_id}/consents", key=f"demo:{spec.slug}:consent:{partner_id}", json={"partner_id": partner_id})
     # A visit yesterday keeps the weekly cadence green for the next six days.
     if spec.visit and case["visits_total"] == 0 and case["status"] == "active":
         await api.call("POST", f"/cases/{case_id}/visits", key=f"demo:{spec.slug}:visit",

@@ -10,8 +10,8 @@ from temporalio.client import Client
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
 from pathway.api.limits import BodySizeLimit
-from pathway.api.routers import audit, auth, cases, clients, codec, definitions, health, partners, users
-from pathway.api.routers import caseloads, reports
+from pathway.api.routers import audit, auth, cases, clients, codec, consents, definitions, health, partners, users
+from pathway.api.routers import caseloads, referrals, reports
 from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
@@ -69,9 +69,10 @@ def create_app(
     )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, cases, clients, definitions, audit, partners, codec, health):
+    for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
-    for module in (caseloads, reports):
+    for module in (caseloads, reports, referrals):
         api.include_router(module.router)
+    api.include_router(referrals.callbacks)
     app.include_router(api)
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -48,6 +48,9 @@ class ClientIn(_Body):
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     phone: str | None = Field(default=None, max_length=50)
+    # Never shown to partners; nothing is ever sent to these contacts (e-mails, phones).
+    perpetrator_name: str | None = Field(default=None, max_length=200)
+    perpetrator_contacts: list[Annotated[str, Field(min_length=3, max_length=254)]] = Field(default_factory=list, max_length=20)
 
 
 class OpenCaseRequest(_Body):
@@ -104,6 +107,8 @@ class ClientOut(BaseModel):
     name: str
     address: str | None
     phone: str | None
+    perpetrator_name: str | None = None
+    perpetrator_contacts: list[str] = []
 
 
 class CaseOut(CaseView):

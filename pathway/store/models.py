@@ -20,13 +20,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, DateTime, Dialect, Index, LargeBinary, UniqueConstraint, types
 from sqlalchemy.orm import registry
 from sqlalchemy.sql.operators import OperatorType
 from sqlmodel import AutoString, Field, SQLModel
 
 from pathway.core.definition import PARTNER_KINDS
+from pathway.core.sharing import DEFAULT_SCOPE, scope_problems
 
 CASE_STATUSES = ("opening", "active", "paused", "closed")
 REMINDER_KINDS = ("reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed")
@@ -84,6 +85,10 @@ class ClientBase(SQLModel):
     name: str
     address: str | None = None
     phone: str | None = None
+    # The person the client is protected from, where recorded: never shown to partners, and
+    # nothing is ever sent to one of these contacts (e-mail addresses, phone numbers).
+    perpetrator_name: str | None = None
+    perpetrator_contacts: list[str] = Field(default_factory=list)
 
 
 class ClientCreate(ClientBase):
@@ -107,6 +112,9 @@ class Client(SQLModel, table=True):
     name_sealed: str
     address_sealed: str | None = None
     phone_sealed: str | None = None
+    perpetrator_name_sealed: str | None = None
+    # A JSON list of contacts, sealed as one value.
+    perpetrator_contacts_sealed: str | None = None
 
 
 class ClientPublic(ClientBase):
@@ -310,6 +318,9 @@ class NotificationBase(SQLModel):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why a notification was not sent: no_consent (withheld), perpetrator_contact (blocked),
+    # or the failure code of its last attempt.
+    reason: str | None = None
 
 
 class Notification(NotificationBase, table=True):
@@ -337,9 +348,19 @@ class PartnerBase(SQLModel):
     # "none" means the partner is not told.
     channel: Literal["outbox", "smtp", "webhook", "none"] = Field(default="outbox", sa_type=AutoString)
     internship_capacity: int = Field(default=0, ge=0, le=100_000)
+    # What the partner may be told: field codes of pathway.core.sharing.SCOPE_FIELDS.
+    data_scope: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPE), sa_type=JSON)
 
 
 class PartnerCreate(PartnerBase):
+    @model_validator(mode="after")
+    def _scope_fits_kind(self) -> PartnerCreate:
+        problems = scope_problems(self.kind, self.data_scope)
+        if problems:
+            raise ValueError("data_scope: " + "; ".join(problems))
+        self.data_scope = sorted(set(self.data_scope))
+        return self
+
     @field_validator("webhook_url")
     @classmethod
     def _web_address(cls, v: str | None) -> str | None:
@@ -374,11 +395,54 @@ class Partner(PartnerBase, table=True):
 
     id: str = Field(primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The key the partner checks our webhook signatures with (HMAC-SHA256). A credential:
+    # shown once when the partner is added, never in a GET answer or a log.
+    webhook_secret: str | None = Field(default=None, repr=False)
 
 
 class PartnerPublic(PartnerBase):
     id: str
     created_at: datetime
+
+
+# ---------------------------------------------------------------- consents and placements
+class Consent(SQLModel, table=True):
+    """The client's consent to share their case with one partner (pathway/store/consents.py).
+    Checked at every attempt to notify a partner that needs it; a withdrawn consent stays
+    (with who withdrew it and when) as the record of what was allowed when."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_case_partner", "case_id", "partner_id"),)
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    client_id: str | None = Field(default=None, index=True)
+    partner_id: str = Field(index=True)
+    given_at: datetime = Field(sa_type=UTCDateTime)
+    given_by: str
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by: str | None = None
+
+
+class Placement(SQLModel, table=True):
+    """One client's internship place at an employer, from the ``fact_set`` event that made
+    it (``seq``) until the fact changed or the case closed (``ended_seq``). Written only by
+    the projection; an employer's places in use are its rows with ``ended_at`` unset."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_placements_case_seq"),
+        Index("ix_placements_partner_ended", "partner_id", "ended_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    seq: int
+    fact: str
+    partner_id: str
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_seq: int | None = None
 
 
 # ---------------------------------------------------------------- the key store (a database of its own)

@@ -8,6 +8,8 @@ Audit-sized reads select columns with SQLAlchemy Core instead of loading ORM obj
 
 from __future__ import annotations
 
+import json
+import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -65,11 +67,15 @@ def get_client(session: Session, *, vault: IdentityVault, client_id: str) -> Cli
     row = session.get(Client, client_id)
     if row is None:
         return None
-    sealed = [(f, v) for f, v in (("name", row.name_sealed), ("address", row.address_sealed), ("phone", row.phone_sealed)) if v is not None]
+    fields = (("name", row.name_sealed), ("address", row.address_sealed), ("phone", row.phone_sealed),
+              ("perpetrator_name", row.perpetrator_name_sealed), ("perpetrator_contacts", row.perpetrator_contacts_sealed))
+    sealed = [(f, v) for f, v in fields if v is not None]
     opened = vault.open_many([(row.id, f"client.{f}", v) for f, v in sealed])
     erased = any(v is None for v in opened)
-    plain: dict[str, str | None] = {"address": None, "phone": None}
+    plain: dict[str, Any] = {"address": None, "phone": None}
     plain.update({f: ERASED if erased else v for (f, _), v in zip(sealed, opened, strict=True)})
+    contacts = plain.pop("perpetrator_contacts", None)
+    plain["perpetrator_contacts"] = [] if contacts is None else [ERASED] if erased else json.loads(contacts)
     return ClientPublic(id=row.id, unit_id=row.unit_id, created_at=row.created_at, erased=erased, **plain)
 
 
@@ -144,6 +150,8 @@ def create_client_and_case(
     person = Client(
         id=person_id, unit_id=client.unit_id, created_at=opened_at,
         name_sealed=seal("name", client.name), address_sealed=seal("address", client.address), phone_sealed=seal("phone", client.phone),
+        perpetrator_name_sealed=seal("perpetrator_name", client.perpetrator_name),
+        perpetrator_contacts_sealed=seal("perpetrator_contacts", json.dumps(client.perpetrator_contacts)) if client.perpetrator_contacts else None,
     )
     case = Case(
         id=case_id or new_id(),
@@ -371,6 +379,8 @@ def create_partner(
     row = Partner(
         id=partner_id or new_id(),
         created_at=_aware(created_at or utcnow(), "created_at"),
+        # Every partner gets its own signing key, whatever its channel today.
+        webhook_secret=secrets.token_urlsafe(32),
         **partner.model_dump(),
     )
     session.add(row)

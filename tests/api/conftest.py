@@ -38,7 +38,10 @@ async def stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory)
             ("Piekarnia Przykładowa sp. z o.o.", "employer", "private"),
             ("Centrum Szkoleń Zawodowych", "training", "private"),
         ):
-            row = queries.create_partner(session, partner=PartnerCreate(unit_id=UNIT, name=name, kind=kind, sector=sector))
+            # The employer's places are many: the tests of this session share it.
+            capacity = 1000 if kind == "employer" else 0
+            row = queries.create_partner(session, partner=PartnerCreate(unit_id=UNIT, name=name, kind=kind, sector=sector,
+                                                                        internship_capacity=capacity))
             partners[kind] = row.id
     client = dev_server.client
     worker = build_worker(client, settings, engine, task_queue=task_queue)

@@ -81,6 +81,10 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     # reassigning is a supervisor's decision; a colleague's case stays "not found"
     ("PUT", "/cases/{case_id}/coordinator"):      (403, 404, OK, 403, 404, 404, 404),
     ("GET", "/cases/{case_id}/notifications"):    CASE_READ,
+    # the client's consent to share with a partner: given and withdrawn by the case's coordinator
+    ("POST", "/cases/{case_id}/consents"):        CASE_ACT,
+    ("GET", "/cases/{case_id}/consents"):         CASE_READ,
+    ("POST", "/cases/{case_id}/consents/{consent_id}/withdraw"): CASE_ACT,
     ("GET", "/definitions"):                      ALL_OK,
     ("GET", "/definitions/{definition_id}"):      ALL_OK,
     # moving the unit's running cases to a definition's current version: managing definitions
@@ -205,13 +209,14 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/caseloads/reassign"): lambda t: {"from": t.case["coordinator"], "cases": [t.case["id"]], "to": [t.world.logins[
         "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]]},
     ("POST", "/partners"): lambda t: {"name": "Spółdzielnia Socjalna Próba", "kind": "employer", "sector": "non_public"},
+    ("POST", "/cases/{case_id}/consents"): lambda t: {"partner_id": t.world.partner},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},
     ("POST", "/codec/decode"): lambda t: {"payloads": []},
 }
 
 
-PATH_PARAMS = frozenset({"case_id", "client_id", "user_id", "partner_id", "definition_id", "name"})
+PATH_PARAMS = frozenset({"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id"})
 
 
 def _path_values(t: Target) -> dict[str, str]:
@@ -222,7 +227,18 @@ def _path_values(t: Target) -> dict[str, str]:
         "partner_id": t.world.partner,
         "definition_id": "model-wsparcia",
         "name": "diagnosis",
+        "consent_id": _consent(t),
     }
+
+
+def _consent(t: Target) -> str:
+    """A consent on the target case (given in the store: the walk itself may not give one)."""
+    from sqlmodel import Session
+
+    from pathway.store import consents
+
+    with Session(t.world.engine) as session:
+        return consents.give_consent(session, case_id=t.case["id"], partner_id=t.world.partner, actor="test").id
 
 
 def _routes(stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:

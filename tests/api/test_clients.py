@@ -32,7 +32,8 @@ async def test_a_supervisor_erases_a_client_and_the_pathway_goes_on(stack: Stack
     moved = await stack.transition(case_id, "advance", unit=unit, note=second_note)
     assert moved.status_code == 200, moved.text
     before = await stack.get_case(case_id, unit=unit)
-    assert before["client"] == {"id": client_id, "name": name, "address": address, "phone": phone}
+    assert before["client"] == {"id": client_id, "name": name, "address": address, "phone": phone,
+                                "perpetrator_name": None, "perpetrator_contacts": []}
 
     # Only a supervisor of the client's unit may erase; elsewhere the client does not exist.
     r = await erase(stack, client_id, stack.headers(unit))
@@ -57,7 +58,8 @@ async def test_a_supervisor_erases_a_client_and_the_pathway_goes_on(stack: Stack
 
     # The pseudonymous pathway is all there; the identity reads "erased".
     after = await stack.get_case(case_id, unit=unit)
-    assert after["client"] == {"id": client_id, "name": ERASED, "address": ERASED, "phone": ERASED}
+    assert after["client"] == {"id": client_id, "name": ERASED, "address": ERASED, "phone": ERASED,
+                               "perpetrator_name": None, "perpetrator_contacts": []}
     assert (after["stage"], after["status"], after["history"]) == (before["stage"], before["status"], before["history"])
     listed = await stack.http.get("/api/v1/cases", headers=stack.supervisor(unit))
     assert [i["client_name"] for i in listed.json()["items"] if i["id"] == case_id] == [ERASED]

@@ -248,6 +248,9 @@ async def test_the_whole_main_path_to_therapy_notifies_the_therapist(stack: Stac
     case = await stack.open_case()
     cid = case["id"]
     therapy = stack.partners["therapy"]
+    # A therapy centre is told only with the client's consent.
+    r = await stack.http.post(f"/api/v1/cases/{cid}/consents", json={"partner_id": therapy}, headers=stack.headers())
+    assert r.status_code == 201, r.text
     for name, value in (
         ("diagnosis", DIAGNOSIS_DONE),
         ("help_plan", {"agreed_on": "2026-05-04", "zi_reference": "ZI-2026-17"}),
@@ -268,6 +271,7 @@ async def test_the_whole_main_path_to_therapy_notifies_the_therapist(stack: Stac
     page = await stack.eventually(therapist_told, what="the therapist's notification")
     [note] = page["items"]
     assert note["partner_id"] == therapy and note["case_id"] == cid
+    assert note["status"] == "delivered"
     assert note["payload"]["subject_code"] == "case_stage_enter"
     assert note["payload"]["body"]["stage"] == "therapy"
     assert note["key"] == f"{cid}:{note['seq']}:{therapy}"

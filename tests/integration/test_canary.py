@@ -99,6 +99,8 @@ async def _drive(http: httpx.AsyncClient, partners: dict[str, str]) -> list[str]
     await call("PUT", f"/cases/{cid}/facts/diagnosis", {"value": CHECKLIST})
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance", "note": NOTES[0]})
     await call("PUT", f"/cases/{cid}/facts/help_plan", {"value": {"agreed_on": now.date().isoformat(), "zi_reference": FACT_CANARY}})
+    # The client agrees that the therapist is told, so the notification is attempted (and fails).
+    await call("POST", f"/cases/{cid}/consents", {"partner_id": partners["broken"]}, 201)
     await call("PUT", f"/cases/{cid}/facts/therapist", {"value": {"partner_id": partners["broken"]}})  # its notification fails
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # therapy
     await call("PUT", f"/cases/{cid}/facts/ready_for_training", {"value": True})
@@ -132,7 +134,8 @@ async def test_nothing_personal_is_readable_in_temporal_or_the_logs(tmp_path: Pa
     with Session(engine) as session:
         for key, kind, channel in (("broken", "therapy", "smtp"), ("employer", "employer", "outbox")):
             partners[key] = queries.create_partner(
-                session, partner=PartnerCreate(unit_id="unit-canary", name=f"Partner {key}", kind=kind, sector="private", channel=channel)
+                session, partner=PartnerCreate(unit_id="unit-canary", name=f"Partner {key}", kind=kind, sector="private", channel=channel,
+                                               internship_capacity=5 if kind == "employer" else 0)
             ).id
     async with DevServer(settings) as server:
         client = server.client

@@ -44,7 +44,7 @@ from pathway.core.events import (
 from pathway.core.state import PathwayState
 from pathway.security.codec import KeyRing
 from pathway.security.identity import IdentityVault, make_keystore_engine
-from pathway.store import queries
+from pathway.store import consents, queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import (
     Case,
@@ -378,12 +378,15 @@ def notify_input(partner_id: str = "p-emp", seq: int = 12, moment: str = "enter"
     )
 
 
-def add_partner(engine: Engine, partner_id: str = "p-emp", channel: str = "outbox") -> None:
+def add_partner(engine: Engine, partner_id: str = "p-emp", channel: str = "outbox", consent: bool = True) -> None:
+    """An employer of the resource map; with ``consent``, the client of case k1 agreed to it being told."""
     with Session(engine) as s:
         queries.create_partner(
             s, partner=PartnerCreate(name="Zakład Pracy Sp. z o.o.", kind="employer", sector="private", channel=channel),
             partner_id=partner_id,
         )
+        if consent:
+            consents.give_consent(s, case_id="k1", partner_id=partner_id, actor="coord-a")
 
 
 def outbox_notify(engine: Engine) -> NotifyActivities:
@@ -459,7 +462,8 @@ async def test_the_partners_channel_is_used(engine: Engine, env: ActivityEnviron
     [(message, partner)] = smtp.seen
     assert message.key == "k1:12:p-emp" and message.recipient == "p-emp"
     assert partner is not None and partner.id == "p-emp"
-    assert count(engine, Notification) == 0  # the outbox was not used
+    with Session(engine) as s:  # the outbox was not used: the row records the smtp delivery
+        assert [(n.channel, n.status) for n in queries.list_notifications(s, case_id="k1")] == [("smtp", "delivered")]
 
 
 @pytest.mark.parametrize(

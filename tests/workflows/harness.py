@@ -24,6 +24,7 @@ from pathway.core.case import CaseView
 from pathway.core.definition import DefinitionSnapshot, snapshot
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate, Reminder
+from pathway.store import consents
 from pathway.store.queries import create_partner
 from workflows.messages import (
     AdvanceCaseInput,
@@ -144,9 +145,15 @@ class Harness:
         self.env, self.task_queue, self.engine = env, task_queue, engine
         self.cases: list[CaseDriver] = []
 
-    async def open(self, **kw: Any) -> CaseDriver:
+    async def open(self, *, consent: bool = True, **kw: Any) -> CaseDriver:
+        """Open a case; with ``consent``, its client agreed that every partner of the map
+        may be told (partners other than the ZI, police, court and OPS need that)."""
         case = await open_case(self.env.client, self.env, self.task_queue, self.engine, **kw)
         self.cases.append(case)
+        if consent:
+            with Session(self.engine) as session:
+                for partner_id in PARTNERS:
+                    consents.give_consent(session, case_id=case.case_id, partner_id=partner_id, actor="coord-1")
         return case
 
     async def terminate_running(self) -> None:

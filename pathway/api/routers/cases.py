@@ -34,8 +34,8 @@ from pathway.core.events import VisitRecorded
 from pathway.security import accounts
 from pathway.security.identity import ClientErased
 from pathway.security.policy import Action, CaseScope, decide
-from pathway.store import queries
-from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, utcnow
+from pathway.store import placements, queries
+from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, Partner, utcnow
 from workflows.messages import (
     AdvanceCaseInput,
     AssignCoordinatorInput,
@@ -78,7 +78,7 @@ def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Act
 
 def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
     client = queries.get_client(session, vault=vault_of(session), client_id=case.client_id) if case.client_id else None
-    client_out = ClientOut(id=client.id, name=client.name, address=client.address, phone=client.phone) if client else None
+    client_out = ClientOut(**client.model_dump()) if client else None
     return CaseOut(**view.model_dump(), client=client_out)
 
 
@@ -144,7 +144,7 @@ async def open_case(
         try:
             _, case = queries.create_client_and_case(
                 session, vault=vault_of(session),
-                client=ClientCreate(unit_id=actor.unit_id, name=body.client.name, address=body.client.address, phone=body.client.phone),
+                client=ClientCreate(unit_id=actor.unit_id, **body.client.model_dump()),
                 definition_id=entry.definition.id,
                 definition_version=entry.definition.version,
                 coordinator_id=body.coordinator,
@@ -270,21 +270,36 @@ async def set_fact(
     audit: AuditDep,
 ) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
-    value = _resolve_partner(session, actor, body.value)
+    value = _resolve_partner(session, actor, body.value, case_id=case_id)
     command = SetFactInput(command_id=key or new_command_id(), actor=actor.id, name=name, value=value)
     result = await _command(session, _gateway(services), case, "set_fact", command, audit)
     return _with_client(session, case, result.case)
 
 
-def _resolve_partner(session: Session, actor: Actor, value: object) -> object:
+def _resolve_partner(session: Session, actor: Actor, value: object, *, case_id: str | None = None) -> object:
     """A partner fact names the partner by id; its kind comes from the resource map, so a
-    placement 'with an employer' is one with a partner the map knows as an employer."""
+    placement 'with an employer' is one with a partner the map knows as an employer, and
+    it needs a free internship place there."""
     if isinstance(value, dict) and "partner_id" in value and set(value) <= {"partner_id", "partner_kind"}:
         partner = queries.get_partner(session, partner_id=str(value["partner_id"]))
         if partner is None or (partner.unit_id is not None and partner.unit_id != actor.unit_id):
             raise ApiError(422, "unknown_partner", f"no partner '{value['partner_id']}' in the resource map")
+        if partner.kind == placements.EMPLOYER:
+            _check_capacity(session, partner, case_id)
         return {"partner_id": partner.id, "partner_kind": partner.kind}
     return value
+
+
+def _check_capacity(session: Session, partner: Partner, case_id: str | None) -> None:
+    # The case's own place (the same employer named again) is not counted against it.
+    used = placements.places_in_use(session, partner_ids=[partner.id], except_case=case_id)[partner.id]
+    if used >= partner.internship_capacity:
+        raise ApiError(
+            409, "no_internship_capacity",
+            f"{used} of {partner.internship_capacity} places in use at {partner.name} / "
+            f"zajętych miejsc praktyk: {used} z {partner.internship_capacity} ({partner.name})",
+            partner_id=partner.id, capacity=partner.internship_capacity, in_use=used,
+        )
 
 
 @router.post("/{case_id}/pause", response_model=CaseOut)
