@@ -38,6 +38,9 @@ pytestmark = pytest.mark.integration
 PREFIX = "/api/v1"
 OK = "ok"
 PUBLIC = frozenset({("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/auth/token"), ("POST", "/auth/session")})
+# Partners, not staff, call these: signed with the partner's webhook key, never with a staff
+# token. Without a valid signature everyone gets the same 401, signed in or not.
+PARTNER_SIGNED = frozenset({("POST", "/callbacks/referrals/{referral_id}")})
 # They end the session they are called with: called with a fresh token of the same caller.
 SIGNS_OUT = frozenset({("POST", "/auth/logout"), ("DELETE", "/auth/session")})
 
@@ -85,6 +88,11 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/cases/{case_id}/consents"):        CASE_ACT,
     ("GET", "/cases/{case_id}/consents"):         CASE_READ,
     ("POST", "/cases/{case_id}/consents/{consent_id}/withdraw"): CASE_ACT,
+    # referrals: made and answered by the case's coordinator; the partner answers by signed callback
+    ("POST", "/cases/{case_id}/referrals"):       CASE_ACT,
+    ("GET", "/cases/{case_id}/referrals"):        CASE_READ,
+    ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): CASE_ACT,
+    ("POST", "/callbacks/referrals/{referral_id}"): (401,) * 7,
     ("GET", "/definitions"):                      ALL_OK,
     ("GET", "/definitions/{definition_id}"):      ALL_OK,
     # moving the unit's running cases to a definition's current version: managing definitions
@@ -210,13 +218,16 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
         "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]]},
     ("POST", "/partners"): lambda t: {"name": "Spółdzielnia Socjalna Próba", "kind": "employer", "sector": "non_public"},
     ("POST", "/cases/{case_id}/consents"): lambda t: {"partner_id": t.world.partner},
+    ("POST", "/cases/{case_id}/referrals"): lambda t: {"partner_id": t.world.partner, "service": "therapy"},
+    ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): lambda t: {"answer": "accepted"},
+    ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},
     ("POST", "/codec/decode"): lambda t: {"payloads": []},
 }
 
 
-PATH_PARAMS = frozenset({"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id"})
+PATH_PARAMS = frozenset({"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id"})
 
 
 def _path_values(t: Target) -> dict[str, str]:
@@ -228,6 +239,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "definition_id": "model-wsparcia",
         "name": "diagnosis",
         "consent_id": _consent(t),
+        "referral_id": "walk-" + t.case["id"],
     }
 
 
@@ -307,6 +319,10 @@ async def test_without_a_live_token_every_private_route_is_401(stack: Stack, wor
     for method, path, operation in _routes(stack):
         body = BODIES[(method, path)](target) if (method, path) in BODIES else None
         r = await _call(stack, method, path, values, token, body)
+        if (method, path) in PARTNER_SIGNED:
+            if r.status_code != 401 or r.json()["detail"]["code"] != "invalid_signature":
+                wrong.append(f"{method} {path}: expected 401 invalid_signature, got {r.status_code} {r.text[:200]}")
+            continue
         if (method, path) in PUBLIC:
             if r.status_code in (401, 403, 404) or r.status_code >= 500:
                 wrong.append(f"{method} {path}: public, got {r.status_code} {r.text[:200]}")
