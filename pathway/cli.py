@@ -595,3 +595,46 @@ from pathway import cli_supervisors  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+# --------------------------------------------------------------------------- referrals
+referral_app = typer.Typer(help="Referrals of the client to partners, and their answers.", no_args_is_help=True)
+case_app.add_typer(referral_app, name="referral")
+
+
+@referral_app.command("make")
+def referral_make(
+    case_id: str, partner_id: str, service: str,
+    note: Optional[str] = typer.Option(None, "--note", help="Stays in the centre's store; never sent to the partner."),
+) -> None:
+    """Refer the client to a partner for a service (needs the client's consent for that partner)."""
+    body: dict[str, Any] = {"partner_id": partner_id, "service": service}
+    if note:
+        body["note"] = note
+    r = ApiClient(Settings()).call("POST", f"/cases/{case_id}/referrals", json_body=body).json()
+    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {r['answer_due_at']}")
+
+
+@referral_app.command("answer")
+def referral_answer(
+    case_id: str, referral_id: str,
+    answer: str = typer.Argument(..., help="accepted, rejected or done"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="a code, required for a rejection (e.g. no_places)"),
+) -> None:
+    """Enter the partner's answer (given by phone or on paper)."""
+    body: dict[str, Any] = {"answer": answer}
+    if reason:
+        body["reason"] = reason
+    r = ApiClient(Settings()).call("POST", f"/cases/{case_id}/referrals/{referral_id}/answer", json_body=body).json()
+    console.print(f"referral {r['referral_id']}: [bold]{r['status']}[/bold]")
+
+
+@referral_app.command("list")
+def referral_list(case_id: str) -> None:
+    """The case's referrals and where each stands."""
+    items = ApiClient(Settings()).call("GET", f"/cases/{case_id}/referrals").json()["items"]
+    table = Table("referral", "partner", "service", "status", "answer due", "answered", "reason")
+    for r in items:
+        table.add_row(r["id"], r["partner_id"], r["service"], r["status"], _fmt(r["answer_due_at"]),
+                      _fmt(r["answered_at"]), r["reason"] or "")
+    console.print(table)
