@@ -15,6 +15,7 @@ from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring
+from pathway.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -71,4 +72,5 @@ def create_app(
     for module in (auth, users, cases, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
     app.include_router(api)
+    install_web(app)  # the pages for people, at /
     return app
