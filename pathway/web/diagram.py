@@ -19,7 +19,8 @@ from pathway.web.i18n import title
 BOX_W, BOX_H = 190, 54
 GAP_X, GAP_Y = 40, 70
 MARGIN = 24
-BACK_LANE = 150  # room on the right for moves back
+LANE = 22  # between the curves of moves back, on the right
+CHAR_W = 7  # about the width of a character of a move's label
 LINE_CHARS = 24
 
 
@@ -75,12 +76,16 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
         if name in depth:
             rows.setdefault(depth[name], []).append(name)
     exit_stages = [name for name in d.stages if name not in depth]
+    back = [(t, src) for t in d.transitions if t.source != ANY_OPEN_STAGE for src in t.sources(d)
+            if src in depth and t.dest in depth and depth[t.dest] <= depth[src]]
+    label_w = max((len(title(t.title, lang)) * CHAR_W for t, _ in back), default=0)
+    back_lane = 40 + LANE * len(back) + label_w
     width_nodes = max([len(r) for r in rows.values()] + [len(exit_stages), 1])
-    width = MARGIN * 2 + width_nodes * BOX_W + (width_nodes - 1) * GAP_X + BACK_LANE
+    width = MARGIN * 2 + width_nodes * BOX_W + (width_nodes - 1) * GAP_X + back_lane
     boxes: dict[str, _Box] = {}
     for row, names in sorted(rows.items()):
         row_w = len(names) * BOX_W + (len(names) - 1) * GAP_X
-        x0 = MARGIN + ((width - BACK_LANE - 2 * MARGIN) - row_w) // 2
+        x0 = MARGIN + ((width - back_lane - 2 * MARGIN) - row_w) // 2
         for i, name in enumerate(names):
             boxes[name] = _Box(x0 + i * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
     exits_y = MARGIN + (max(rows) + 1 if rows else 0) * (BOX_H + GAP_Y) + 20
@@ -90,6 +95,7 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
 
     parts: list[str] = []
     lane = 0
+    labelled_back: set[tuple[str, str]] = set()
     for t in d.transitions:
         if t.source == ANY_OPEN_STAGE:
             continue
@@ -107,11 +113,15 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
             else:  # a move back (or sideways): round the right-hand lane
                 lane += 1
                 (x1, y1), (x2, y2) = a.right, b.right
-                bend = max(a.x, b.x) + BOX_W + 20 + 22 * lane
+                bend = max(a.x, b.x) + BOX_W + 20 + LANE * lane
                 parts.append(
                     f'<path class="move back" d="M{x1},{y1} C{bend},{y1} {bend},{y2} {x2 + 2},{y2}" marker-end="url(#arrow)"/>'
                 )
-                parts.append(_label(bend - 12, (y1 + y2) / 2, label, "move-label back-label"))
+                if (t.trigger, t.dest) not in labelled_back:  # one label for a move back from several stages
+                    labelled_back.add((t.trigger, t.dest))
+                    # right of every curve, level with the middle of this one
+                    outer = max(a.x, b.x) + BOX_W + 20 + LANE * len(back) + 6
+                    parts.append(_label(outer, (y1 + y2) / 2 + 4, label, "move-label"))
     for name, box in boxes.items():
         stage = d.stages[name]
         classes = ["stage"]

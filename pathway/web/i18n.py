@@ -212,6 +212,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pause.hospital": "pobyt w szpitalu",
         "pause.shelter": "pobyt w schronisku / przeniesienie",
         "pause.other": "inny",
+        "unit.hours": "godz.",
+        "unit.days": "dni",
+        "unit.working_days": "dni robocze",
+        "unit.weeks": "tyg.",
+        "unit.months": "mies.",
     },
     "en": {
         "app.name": "Support pathways",
@@ -411,6 +416,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pause.hospital": "hospital stay",
         "pause.shelter": "shelter stay / relocation",
         "pause.other": "other",
+        "unit.hours": "hours",
+        "unit.days": "days",
+        "unit.working_days": "working days",
+        "unit.weeks": "weeks",
+        "unit.months": "months",
     },
 }
 

@@ -100,6 +100,14 @@ class Page:
     def t(self, value: Any) -> str:
         return title(value, self.lang)
 
+    def duration(self, value: Any) -> str:
+        """A definition's ``Duration`` ("15 working_days") in words of the page's language."""
+        return f"{value.amount} {self._('unit.' + value.unit)}" if value is not None else self._("none")
+
+    def partner_kind(self, kind: str | None) -> str:
+        names = PARTNER_KINDS.get(kind or "")
+        return (names[0] if self.lang == "pl" else names[1]) if names else str(kind)
+
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.update(
             page=self, _=self._, lang=self.lang, principal=self.principal, csrf=csrf_token(self.request),
