@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from pathway.api.deps import Auditor, Services, _token_from, authorize, client_address, get_services, idempotency_key
+from pathway.api.deps import Auditor, Services, authorize, client_address, get_services, idempotency_key
 from pathway.api.errors import ApiError
 from pathway.api.routers import audit as audit_api
 from pathway.api.routers import auth as auth_api
@@ -41,7 +41,7 @@ from pathway.store import queries
 from pathway.store.models import SECTORS, utcnow
 from pathway.web import caseload, forms, reports_slot
 from pathway.web.diagram import render_svg
-from pathway.web.i18n import LANGUAGES, title, translator
+from pathway.web.i18n import LANGUAGES, MESSAGES, title, translator
 from pathway.web.session import (
     CSRF_FIELD,
     LANG_COOKIE,
@@ -185,12 +185,14 @@ async def login(request: Request) -> Response:
     try:
         body = auth_api.TokenRequest(username=username, password=str(form.get("password") or ""))
     except ValidationError:
-        return _login_page(request, 422, Page(request, None)._("login.title") + ": " + "?", username)
+        return _login_page(request, 422, translator(lang_of(request))("login.missing"), username)
     response = redirect(local_path(forms.field(form, "next"), "/"))
     try:
         await auth_api.open_session(body, request, response, get_services(request))
     except ApiError as refused:
-        return _login_page(request, 401, refused.message, username)
+        words = translator(lang_of(request))
+        known = f"login.{refused.code}"
+        return _login_page(request, 401, words(known) if known in MESSAGES["pl"] else refused.message, username)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

@@ -182,3 +182,15 @@ async def test_each_role_sees_its_own_pages(stack: Stack, unit: dict[str, str]) 
     assert r.status_code == 303 and r.headers["location"] == "/cases"
     assert "My cases" in (await coord.http.get("/cases")).text
     assert (await coord.http.get("/lang/en?next=//evil.example")).headers["location"] == "/"
+
+
+async def test_a_wrong_password_is_told_in_the_pages_language(stack: Stack, unit: dict[str, str]) -> None:
+    web = Browserless(stack)
+    form = await web.http.get("/login")
+    r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": unit["coord"], "password": "wrong-password-123"})
+    assert r.status_code == 401 and "Nieprawidłowa nazwa użytkownika lub hasło." in r.text
+    assert "pathway_session" not in web.http.cookies
+    await web.http.get("/lang/en")
+    form = await web.http.get("/login")
+    r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": "", "password": ""})
+    assert r.status_code == 422 and "Enter your username and password." in r.text
