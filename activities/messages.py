@@ -55,7 +55,7 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable"]
+    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed"]
     partner_id: str | None = None
     watch: str | None = None
     n: int = 1
@@ -76,10 +76,12 @@ class NotifyPartnerInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    moment: Literal["enter", "exit"]
+    moment: Literal["enter", "exit", "referral"]
     partner_id: str
     partner_kind: str
     at: datetime
+    referral_id: str | None = None
+    service: str | None = None
 
 
 class NotifyPartnerResult(BaseModel):

@@ -19,9 +19,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
-from pathway.core.events import Event, StageEntered, VisitRecorded
+from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.store.db import conflict_insert
-from pathway.store.models import Case, CaseEvent, StagePeriod, Visit
+from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
 
 log = structlog.get_logger()
 
@@ -32,6 +32,7 @@ _CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _PERIODS: Table = StagePeriod.__table__  # type: ignore[assignment]
 _VISITS: Table = Visit.__table__  # type: ignore[assignment]
+_REFERRALS: Table = Referral.__table__  # type: ignore[assignment]
 
 
 def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:
@@ -115,6 +116,24 @@ def _link_period(conn: Connection, case_id: str, seq: int, entered_at: Any) -> N
         conn.execute(update(_PERIODS).where(p.case_id == case_id, p.seq == seq).values(left_at=after))
 
 
+def _project_referrals(conn: Connection, case_id: str, events: list[Event]) -> None:
+    r = _REFERRALS.c
+    made = [
+        {"id": e.referral_id, "case_id": case_id, "seq": e.seq, "partner_id": e.partner_id, "partner_kind": e.partner_kind,
+         "service": e.service, "consent_id": e.consent_id, "status": "pending", "made_at": e.at, "answer_due_at": e.answer_due_at}
+        for e in events if isinstance(e, ReferralMade)
+    ]
+    if made:
+        conn.execute(conflict_insert(conn, _REFERRALS).values(made).on_conflict_do_nothing(index_elements=["id"]))
+    for e in events:
+        if isinstance(e, ReferralAnswered):
+            # Only a later answer overwrites: a batch retried out of order never rolls one back.
+            conn.execute(
+                update(_REFERRALS).where(r.id == e.referral_id, r.case_id == case_id, r.answer_seq < e.seq)
+                .values(status=e.answer, reason=e.reason, answered_at=e.at, answered_by=e.actor, answer_seq=e.seq)
+            )
+
+
 def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsResult, bool]:
     """The whole projection of one batch, inside the caller's transaction."""
     case_id = data.summary.case_id
@@ -128,6 +147,7 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     _insert_new(conn, _PERIODS, [_period_row(case_id, e) for e in entered])
     for e in entered:
         _link_period(conn, case_id, e.seq, e.at)
+    _project_referrals(conn, case_id, events)
     result = ProjectEventsResult(
         stored=len(stored),
         duplicates=len(events) - len(stored),

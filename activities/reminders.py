@@ -76,7 +76,7 @@ class ReminderActivities:
         recorded = await asyncio.to_thread(self._record, input, recipient)
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
         action = {"reminder": "reminder.sent", "escalation": "escalation.sent", "duration_elapsed": "duration.elapsed",
-                  "partner_unreachable": "partner.unreachable"}[input.kind]
+                  "partner_unreachable": "partner.unreachable", "certificate_lapsed": "certificate.lapsed"}[input.kind]
         await asyncio.to_thread(
             audit_trail.append, self.engine, unit_id=input.unit_id, actor="system", action=action, case_id=input.case_id,
             details={"seq": input.seq, "stage": input.stage, "watch": input.watch, "n": input.n, "recipient": recipient},

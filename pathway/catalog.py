@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pathway.core.blocks import BlockText
 from pathway.core.definition import Definition, DefinitionSnapshot, parse_definition, snapshot
 from pathway.core.errors import DefinitionError, Problem
 
@@ -16,12 +17,26 @@ class CatalogEntry:
     path: Path
 
 
-def load_file(path: Path) -> Definition:
+BLOCKS_DIR = "blocks"
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(str(path), [Problem("", f"cannot read the file: {exc}")]) from None
-    return parse_definition(text, str(path))
+
+
+def load_blocks(directory: Path) -> dict[str, BlockText]:
+    """The building blocks beside a definition: ``<its directory>/blocks/<name>.yaml``."""
+    folder = directory / BLOCKS_DIR
+    return {p.stem: BlockText(str(p), _read(p)) for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def load_file(path: Path, blocks: dict[str, BlockText] | None = None) -> Definition:
+    if blocks is None:
+        blocks = load_blocks(path.parent)
+    return parse_definition(_read(path), str(path), blocks)
 
 
 class Catalog:
@@ -33,8 +48,9 @@ class Catalog:
         """Load every ``*.yaml`` file; one wrong file stops the load with its error, so that
         a broken definition is noticed at start-up rather than when a case is opened."""
         entries: dict[str, CatalogEntry] = {}
+        blocks = load_blocks(directory)
         for path in sorted(directory.glob("*.yaml")):
-            definition = load_file(path)
+            definition = load_file(path, blocks)
             if path.stem != definition.id:
                 raise DefinitionError(str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")])
             entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
@@ -45,6 +61,10 @@ class Catalog:
 
     def ids(self) -> list[str]:
         return sorted(self._entries)
+
+    def definitions(self) -> dict[str, Definition]:
+        """id -> current definition (what the audits and reports take their limits from)."""
+        return {i: e.definition for i, e in self._entries.items()}
 
     def entries(self) -> list[CatalogEntry]:
         return [self._entries[i] for i in self.ids()]

@@ -424,13 +424,17 @@ def audit_stalled(
     format: str = typer.Option("table", "--format", help="table, json or csv"),
     coordinator: Optional[str] = typer.Option(None, "--coordinator"),
     definition: Optional[str] = typer.Option(None, "--definition"),
-    rule: Optional[str] = typer.Option(None, "--rule"),
+    rule: Optional[str] = typer.Option(None, "--rule", help="stage_overdue, visit_overdue, inactive or paused_too_long"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="your unit (the only one you may audit)"),
+    inactive_days: Optional[int] = typer.Option(None, "--inactive-days", min=1, help="instead of each definition's inactivity_alert"),
+    source: str = typer.Option("store", "--source", help="store, or temporal (stage_overdue from Temporal's visibility)"),
 ) -> None:
-    """Pathways that have stalled: which rule fired, since when, for whom."""
+    """Pathways that have stalled, most severe first: which rule fired, since when, for whom."""
     if format not in ("table", "json", "csv"):
         err.print("--format is table, json or csv", style="red")
         raise typer.Exit(2)
-    params: dict[str, Any] = {k: v for k, v in {"coordinator": coordinator, "definition": definition, "rule": rule}.items() if v}
+    params: dict[str, Any] = {k: v for k, v in {"coordinator": coordinator, "definition": definition, "rule": rule, "unit": unit,
+                                                "inactive_days": inactive_days, "source": source}.items() if v}
     api = ApiClient(Settings())
     if format == "csv":
         sys.stdout.write(api.call("GET", "/audit/stalled", params={**params, "format": "csv"}).text)
@@ -439,10 +443,11 @@ def audit_stalled(
     if format == "json":
         sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
         return
-    table = Table("rule", "since", "days overdue", "stage", "coordinator")
+    table = Table("severity", "rule", "since", "days overdue", "stage", "coordinator", "definition")
     table.add_column("case", no_wrap=True, min_width=32)
     for r in page["items"]:
-        table.add_row(r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"], r["case_id"])
+        table.add_row(r.get("severity", ""), r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"],
+                      r.get("definition", ""), r["case_id"])
     console.print(table)
     console.print(f"{page['count']} stalled")
 
@@ -515,6 +520,9 @@ def clients_erase(
     if result["cases"]:
         console.print("their cases go on, pseudonymous: " + ", ".join(result["cases"]))
 
+
+# Supervisors' commands (caseload, case reassign, report funnel) live in their own module.
+from pathway import cli_supervisors  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -71,6 +71,14 @@ class CloseCaseInput(commands.Close):
     pass
 
 
+class ReferClientInput(commands.Refer):
+    pass
+
+
+class AnswerReferralInput(commands.AnswerReferral):
+    pass
+
+
 class MigrateDefinitionInput(commands.MigrateDefinition):
     """Move the case onto a newer version of its definition (``target``), with a mapping of
     old stage -> new stage. Sent by ``pathway.migrations.migrate_cases``; the update id is

@@ -31,10 +31,11 @@ with workflow.unsafe.imports_passed_through():
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
     from pathway.core.errors import PathwayError
-    from pathway.core.events import DurationElapsed, Event, NotificationRequested, PartnerUnreachable, ReminderDue
+    from pathway.core.events import CertificateLapsed, DurationElapsed, Event, NotificationRequested, PartnerUnreachable, ReminderDue
     from workflows import search_attributes as sa
     from workflows.messages import (
         AdvanceCaseInput,
+        AnswerReferralInput,
         AssignCoordinatorInput,
         CaseResult,
         CheckMigrationInput,
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         OpenCaseInput,
         PauseCaseInput,
         RecordVisitInput,
+        ReferClientInput,
         ResumeCaseInput,
         SetFactInput,
     )
@@ -168,18 +170,20 @@ class PathwayWorkflow:
                             kind="partner_unreachable", partner_id=event.partner_id, at=event.at),
                 result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
             )
-        elif isinstance(event, DurationElapsed):
+        elif isinstance(event, (DurationElapsed, CertificateLapsed)):
             effect = workflow.execute_activity(
                 "remind",
                 RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
-                            kind="duration_elapsed", at=event.at),
+                            kind=event.kind, watch=f"certificate:{event.fact}" if isinstance(event, CertificateLapsed) else None,
+                            at=event.at),
                 result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, NotificationRequested):
             effect = workflow.execute_activity(
                 "notify_partner",
                 NotifyPartnerInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
-                                   moment=event.moment, partner_id=event.partner_id, partner_kind=event.partner_kind, at=event.at),
+                                   moment=event.moment, partner_id=event.partner_id, partner_kind=event.partner_kind, at=event.at,
+                                   referral_id=event.referral_id, service=event.service),
                 result_type=NotifyPartnerResult, start_to_close_timeout=timedelta(seconds=60), retry_policy=EFFECT_RETRY,
             )
         else:
@@ -313,6 +317,22 @@ class PathwayWorkflow:
 
     @close.validator
     def _validate_close(self, input: CloseCaseInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="refer")
+    def refer(self, input: ReferClientInput) -> CommandResult:
+        return self._handle(input)
+
+    @refer.validator
+    def _validate_refer(self, input: ReferClientInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="answer_referral")
+    def answer_referral(self, input: AnswerReferralInput) -> CommandResult:
+        return self._handle(input)
+
+    @answer_referral.validator
+    def _validate_answer_referral(self, input: AnswerReferralInput) -> None:
         self._validate(input)
 
     @workflow.update(name="migrate_definition")

@@ -11,6 +11,7 @@ from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
 from pathway.api.limits import BodySizeLimit
 from pathway.api.routers import audit, auth, cases, clients, codec, definitions, health, partners, users
+from pathway.api.routers import caseloads, reports
 from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
@@ -70,6 +71,8 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, clients, definitions, audit, partners, codec, health):
+        api.include_router(module.router)
+    for module in (caseloads, reports):
         api.include_router(module.router)
     app.include_router(api)
     install_web(app)  # the pages for people, at /

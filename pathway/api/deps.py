@@ -110,6 +110,14 @@ def coordinator_scope(principal: Principal, requested: str | None) -> str | None
     return own
 
 
+def own_unit(principal: Principal, requested: str | None) -> str:
+    """The unit filter of an audit or report: always the principal's own unit (asking for
+    another unit's is refused, as if it did not exist)."""
+    if requested not in (None, principal.unit_id):
+        raise ApiError(404, "unit_not_found", f"no unit '{requested}'")
+    return principal.unit_id
+
+
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 

@@ -57,6 +57,8 @@ class OpenCaseRequest(_Body):
     # For a case brought over from paper records: when it really started (not in the future).
     opened_at: AwareDatetime | None = None
     note: str | None = Field(default=None, max_length=10_000)
+    # A supervisor's reason code for opening it past the coordinator's caseload limit (audited).
+    override_reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
 
     _opened_at_bound = field_validator("opened_at")(_not_before_earliest)
 
@@ -93,6 +95,8 @@ class CloseRequest(_Body):
 
 class AssignRequest(_Body):
     coordinator: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    # A supervisor's reason code for going past the new coordinator's caseload limit (audited).
+    override_reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
 
 
 class ClientOut(BaseModel):
@@ -140,6 +144,7 @@ class StalledItem(BaseModel):
     days_overdue: int
     unit: str
     definition: str
+    severity: Literal["high", "medium", "low"] = "low"
 
 
 class DefinitionSummary(BaseModel):
@@ -158,3 +163,22 @@ class DefinitionOut(DefinitionSummary):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class ReferralRequest(_Body):
+    partner_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    service: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class ReferralAnswerRequest(_Body):
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class PartnerAnswerRequest(_Body):
+    """A partner's answer through its callback: codes only, no free text about the client."""
+
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)

@@ -174,3 +174,30 @@ def after(moment: datetime, duration: Duration, tz: str) -> datetime:
     return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone(tz)).astimezone(
         timezone.utc
     )
+
+
+def subtract_from_date(day: date, duration: Duration) -> date:
+    """``day`` moved back by ``duration`` (e.g. "remind 30 days before it expires")."""
+    if duration.unit == "days":
+        return day - timedelta(days=duration.amount)
+    if duration.unit == "weeks":
+        return day - timedelta(weeks=duration.amount)
+    if duration.unit == "months":
+        return add_months(day, -duration.amount)
+    if duration.unit == "working_days":
+        current, remaining = day, duration.amount
+        while remaining > 0:
+            current -= timedelta(days=1)
+            if is_working_day(current):
+                remaining -= 1
+        return current
+    raise ValueError(f"{duration.unit} cannot be subtracted from a date")
+
+
+def end_of_day(day: date, tz: str) -> datetime:
+    """The first moment after local ``day`` (a certificate valid until ``day`` lapses then)."""
+    return _local_midnight(day + timedelta(days=1), tz)
+
+
+def start_of_day(day: date, tz: str) -> datetime:
+    return _local_midnight(day, tz)

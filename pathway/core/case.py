@@ -18,12 +18,14 @@ from pathway.core import calendar as cal
 from pathway.core import migration
 from pathway.core.commands import (
     Advance,
+    AnswerReferral,
     AssignCoordinator,
     Close,
     Command,
     MigrateDefinition,
     Pause,
     RecordVisit,
+    Refer,
     Resume,
     SetFact,
 )
@@ -34,23 +36,30 @@ from pathway.core.events import (
     CaseOpened,
     CasePaused,
     CaseResumed,
+    CertificateLapsed,
     CoordinatorAssigned,
     DurationElapsed,
     Event,
     FactSet,
     NotificationRequested,
     PartnerUnreachable,
+    ReferralAnswered,
+    ReferralMade,
     ReminderDue,
     StageEntered,
     VisitRecorded,
 )
 from pathway.core.guards import GuardContext
 from pathway.core.machine import PathwayMachine
-from pathway.core.state import MAX_REMEMBERED_COMMANDS, AppliedCommand, PathwayState, StageRecord, Watch
+from pathway.core.state import MAX_REMEMBERED_COMMANDS, AppliedCommand, PathwayState, Referral, StageRecord, Watch
 
 CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 # A visit logged a little "in the future" is clock skew between a phone and the server.
 VISIT_CLOCK_SKEW = timedelta(minutes=15)
+CERTIFICATE_LAPSED = "certificate_lapsed"  # the pause reason of a service suspended by a lapse
+# A referral may be answered in this order only (a "done" referral was accepted first, or
+# the partner reports it done straight away).
+REFERRAL_ANSWERS = {"pending": {"accepted", "rejected", "done"}, "accepted": {"rejected", "done"}}
 
 
 class GuardView(BaseModel):
@@ -64,6 +73,7 @@ class GuardView(BaseModel):
 
 class OverdueView(BaseModel):
     watch: str
+    ref: str | None = None
     due_at: datetime
     days_overdue: int
     reminders: int
@@ -92,6 +102,7 @@ class CaseView(BaseModel):
     overdue: list[OverdueView]
     history: list[StageRecord]
     facts: dict[str, Any]
+    referrals: list[Referral] = []
     visits_total: int
     visits_in_stage: int
     last_visit_at: datetime | None
@@ -179,10 +190,10 @@ class Case:
     def overdue(self, now: datetime) -> list[OverdueView]:
         out = []
         for w in self.state.watches.values():
-            if w.key == "duration" or now < w.due_at:
+            if w.key in ("duration", "certificate") or now < w.due_at:
                 continue
             days = (cal.local_date(now, self.tz) - cal.due_date(w.due_at, self.tz)).days
-            out.append(OverdueView(watch=w.key, due_at=w.due_at, days_overdue=max(days, 1), reminders=w.reminders, escalated=w.escalated))
+            out.append(OverdueView(watch=w.key, ref=w.ref, due_at=w.due_at, days_overdue=max(days, 1), reminders=w.reminders, escalated=w.escalated))
         return out
 
     def view(self, now: datetime) -> CaseView:
@@ -216,6 +227,7 @@ class Case:
             overdue=self.overdue(now) if active else [],
             history=list(s.stages),
             facts=dict(s.facts),
+            referrals=list(s.referrals.values()),
             visits_total=s.visits_total,
             visits_in_stage=s.visits_in_stage,
             last_visit_at=s.last_visit_at,
@@ -256,6 +268,18 @@ class Case:
         elif isinstance(command, Resume):
             if s.status != "paused":
                 raise IllegalMove("the case is not paused", stage=s.stage, status=s.status)
+            lapsed = self._lapsed_certificates(now)
+            if lapsed:
+                fact, until = lapsed[0]
+                raise IllegalMove(
+                    f"the service is suspended: '{fact}' expired on {until}; record a current one to resume",
+                    stage=s.stage, status=s.status, fact=fact, valid_until=until,
+                )
+        elif isinstance(command, Refer):
+            self._require_active(command)
+            self._referral_checks(command)
+        elif isinstance(command, AnswerReferral):
+            self._answer_checks(command)
         elif isinstance(command, Close):
             if command.outcome not in self.definition.outcomes:
                 raise InvalidCommand(
@@ -285,6 +309,12 @@ class Case:
             else:
                 s.facts[command.name] = value
             self._emit(FactSet, now, command.actor, command_id=command.command_id, name=command.name, value=value)
+            if self.definition.facts[command.name].kind == "certificate":
+                self._certificate_recorded(command.name, value, now, command.actor, command.command_id)
+        elif isinstance(command, Refer):
+            self._refer(command, now)
+        elif isinstance(command, AnswerReferral):
+            self._answer(command, now)
         elif isinstance(command, AssignCoordinator):
             previous = s.coordinator_id
             s.coordinator_id = command.coordinator_id
@@ -326,9 +356,15 @@ class Case:
         fired = False
         esc = self.definition.escalation
         for key in list(s.watches):
+            if s.status != "active":
+                break  # a lapsed certificate suspended the service: its clocks stop here
             w = s.watches.get(key)
             while w is not None and w.next_alarm_at is not None and now >= w.next_alarm_at:
                 at = w.next_alarm_at
+                if w.key == "certificate":
+                    self._certificate_alarm(key, w, at, now)
+                    w = s.watches.get(key)
+                    continue
                 if w.key == "duration":
                     del s.watches["duration"]
                     s.duration_elapsed = True
@@ -339,14 +375,14 @@ class Case:
                     break
                 if w.escalate_at is not None and at >= w.escalate_at:
                     w.escalated, w.next_alarm_at = True, None
-                    self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="escalation", n=w.reminders + 1, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                    self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="escalation", n=w.reminders + 1, due_at=w.due_at, coordinator_id=s.coordinator_id)
                     break
                 w.reminders += 1
                 following = cal.after(at, esc.repeat_every, self.tz)
                 w.next_alarm_at = min(following, w.escalate_at) if w.escalate_at else following
                 if w.next_alarm_at <= now:
                     continue  # catching up (a worker was down, a case was imported): one reminder, not a burst
-                self._emit(ReminderDue, at, "system", stage=s.stage, watch=w.key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
         return fired
 
     def partner_unreachable(self, request: NotificationRequested, reason: str, now: datetime) -> Event:
@@ -361,9 +397,15 @@ class Case:
         self.state.outbox = [e for e in self.state.outbox if e.seq > up_to_seq]
 
     # ------------------------------------------------------------------ internals
-    _VERBS = {Advance: "making a move", RecordVisit: "recording a visit", Pause: "pausing it again"}
+    _VERBS = {Advance: "making a move", RecordVisit: "recording a visit", Pause: "pausing it again", Refer: "making a referral"}
 
     def _require_active(self, command: Command) -> None:
+        if self.state.status == "paused" and self.state.pause_reason == CERTIFICATE_LAPSED:
+            lapsed = ", ".join(f"'{fact}' expired on {until}" for fact, until in self._lapsed_certificates(self.state.paused_at or self.state.last_activity_at))
+            raise IllegalMove(
+                f"the service is suspended ({lapsed or 'a certificate expired'}); record a current certificate to resume it",
+                stage=self.state.stage, status="paused", reason=CERTIFICATE_LAPSED,
+            )
         if self.state.status == "paused":
             doing = next((v for t, v in self._VERBS.items() if isinstance(command, t)), "this")
             raise IllegalMove(
@@ -384,19 +426,23 @@ class Case:
         if len(s.applied) > MAX_REMEMBERED_COMMANDS:
             del s.applied[: len(s.applied) - MAX_REMEMBERED_COMMANDS]
 
-    def _arm(self, key: str, due_at: datetime) -> None:
+    def _arm(self, key: str, due_at: datetime, ref: str | None = None) -> None:
         esc = self.definition.escalation
+        kind = key.split(":", 1)[0]
         self.state.watches[key] = Watch(
-            key=key,  # type: ignore[arg-type]
+            key=kind,  # type: ignore[arg-type]
+            ref=ref,
             due_at=due_at,
             next_alarm_at=due_at,
-            escalate_at=None if key == "duration" else cal.after(due_at, esc.escalate_after, self.tz),
+            escalate_at=None if kind == "duration" else cal.after(due_at, esc.escalate_after, self.tz),
         )
 
     def _shift_clocks(self, delta: timedelta) -> None:
         """A pause stops the clocks: everything still to come moves by the paused time."""
         s = self.state
         for w in s.watches.values():
+            if w.key == "certificate":
+                continue  # a certificate's validity date is the authority's, not ours to move
             w.due_at += delta
             if w.next_alarm_at is not None:
                 w.next_alarm_at += delta
@@ -498,6 +544,125 @@ class Case:
             VisitRecorded, now, command.actor, command_id=command.command_id, stage=s.stage, visit_id=command.visit_id,
             occurred_at=command.occurred_at, duration_minutes=command.duration_minutes, visit_kind=command.kind,
             counted=counted, not_counted_reason=reason, next_visit_due_at=visit.due_at if visit else None,
+        )
+
+    # ------------------------------------------------------------------ certificates
+    def _lapsed_certificates(self, now: datetime) -> list[tuple[str, str]]:
+        """Certificates the service depends on (``suspend_when_lapsed``) that have expired."""
+        out = []
+        for name, spec in self.definition.facts.items():
+            value = self.state.facts.get(name)
+            if spec.kind == "certificate" and spec.suspend_when_lapsed and isinstance(value, dict):
+                until = date.fromisoformat(value["valid_until"])
+                if cal.end_of_day(until, self.tz) <= now:
+                    out.append((name, until.isoformat()))
+        return out
+
+    def _certificate_recorded(self, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
+        """Watch the new certificate's expiry; a current one ends a suspension it caused."""
+        s = self.state
+        spec = self.definition.facts[name]
+        key = f"certificate:{name}"
+        s.watches.pop(key, None)
+        if value is not None and (spec.remind_before_expiry is not None or spec.suspend_when_lapsed):
+            until = date.fromisoformat(value["valid_until"])
+            lapses_at = cal.end_of_day(until, self.tz)
+            if lapses_at > now:
+                remind_at = lapses_at
+                if spec.remind_before_expiry is not None:
+                    remind_at = min(cal.start_of_day(cal.subtract_from_date(until, spec.remind_before_expiry), self.tz), lapses_at)
+                s.watches[key] = Watch(key="certificate", ref=name, due_at=lapses_at, next_alarm_at=remind_at)
+        if s.status == "paused" and s.pause_reason == CERTIFICATE_LAPSED and not self._lapsed_certificates(now):
+            paused_for = now - (s.paused_at or now)
+            self._shift_clocks(paused_for)
+            s.status, s.paused_at, s.pause_reason = "active", None, None
+            self._emit(CaseResumed, now, actor, command_id=command_id, stage=s.stage, paused_seconds=paused_for.total_seconds())
+
+    def _certificate_alarm(self, key: str, w: Watch, at: datetime, now: datetime) -> None:
+        s = self.state
+        spec = self.definition.facts[w.ref or ""]
+        if at < w.due_at:
+            w.reminders += 1
+            w.next_alarm_at = w.due_at
+            if now < w.due_at:  # catching up past the expiry: the lapse below says it all
+                self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="reminder", n=w.reminders,
+                           due_at=w.due_at, coordinator_id=s.coordinator_id)
+            return
+        del s.watches[key]
+        value = s.facts.get(w.ref or "") or {}
+        suspend = spec.suspend_when_lapsed and s.status == "active"
+        self._emit(CertificateLapsed, at, "system", stage=s.stage, fact=w.ref, valid_until=str(value.get("valid_until", "")),
+                   suspended=suspend)
+        if suspend:
+            s.status, s.paused_at, s.pause_reason = "paused", at, CERTIFICATE_LAPSED
+            self._emit(CasePaused, at, "system", stage=s.stage, reason=CERTIFICATE_LAPSED)
+
+    # ------------------------------------------------------------------ referrals
+    def _referral_checks(self, command: Refer) -> None:
+        policy = self.definition.referrals
+        if policy is None:
+            raise InvalidCommand("this pathway makes no referrals")
+        service = policy.services.get(command.service)
+        if service is None:
+            raise InvalidCommand(
+                f"unknown service '{command.service}'; services of this pathway: {', '.join(policy.services)}",
+                service=command.service, services=list(policy.services),
+            )
+        if command.partner_kind not in service.partner_kinds:
+            raise InvalidCommand(
+                f"a referral for '{command.service}' goes to a partner of kind {' or '.join(service.partner_kinds)}, not '{command.partner_kind}'",
+                service=command.service, partner_kind=command.partner_kind,
+            )
+        if command.referral_id in self.state.referrals:
+            raise InvalidCommand(f"referral '{command.referral_id}' already exists", referral_id=command.referral_id)
+        for r in self.state.referrals.values():
+            if r.partner_id == command.partner_id and r.service == command.service and r.status in ("pending", "accepted"):
+                raise IllegalMove(
+                    f"referral '{r.referral_id}' to this partner for '{r.service}' is still {r.status}",
+                    referral_id=r.referral_id, status=r.status,
+                )
+
+    def _answer_checks(self, command: AnswerReferral) -> None:
+        r = self.state.referrals.get(command.referral_id)
+        if r is None:
+            raise InvalidCommand(f"unknown referral '{command.referral_id}'", referral_id=command.referral_id)
+        if command.answer not in REFERRAL_ANSWERS.get(r.status, set()):
+            raise IllegalMove(
+                f"the referral is already {r.status}; it cannot become {command.answer}",
+                referral_id=r.referral_id, status=r.status,
+            )
+        if command.answer == "rejected" and not command.reason:
+            raise InvalidCommand("a rejected referral needs a reason code (e.g. no_places, not_eligible)", referral_id=r.referral_id)
+
+    def _refer(self, command: Refer, now: datetime) -> None:
+        s = self.state
+        policy = self.definition.referrals
+        assert policy is not None  # validated
+        s.referrals[command.referral_id] = Referral(
+            referral_id=command.referral_id, partner_id=command.partner_id, partner_kind=command.partner_kind,
+            service=command.service, consent_id=command.consent_id, made_at=now,
+        )
+        key = f"referral:{command.referral_id}"
+        self._arm(key, cal.deadline_at(now, policy.answer_within, self.tz), ref=command.referral_id)
+        s.referrals[command.referral_id].answer_due_at = s.watches[key].due_at
+        self._emit(
+            ReferralMade, now, command.actor, command_id=command.command_id, note_id=command.note_id, stage=s.stage,
+            referral_id=command.referral_id, partner_id=command.partner_id, partner_kind=command.partner_kind,
+            service=command.service, consent_id=command.consent_id, answer_due_at=s.watches[key].due_at,
+        )
+        self._emit(
+            NotificationRequested, now, command.actor, stage=s.stage, moment="referral", partner_fact="",
+            partner_id=command.partner_id, partner_kind=command.partner_kind, referral_id=command.referral_id,
+            service=command.service,
+        )
+
+    def _answer(self, command: AnswerReferral, now: datetime) -> None:
+        r = self.state.referrals[command.referral_id]
+        r.status, r.answered_at, r.reason = command.answer, now, command.reason
+        self.state.watches.pop(f"referral:{command.referral_id}", None)
+        self._emit(
+            ReferralAnswered, now, command.actor, command_id=command.command_id, note_id=command.note_id,
+            referral_id=r.referral_id, partner_id=r.partner_id, answer=command.answer, reason=command.reason,
         )
 
     # ------------------------------------------------------------------ fact values

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -94,3 +94,35 @@ class MigrateDefinition(Command):
 
     target: DefinitionSnapshot
     stage_mapping: dict[str, str] = Field(default_factory=dict)
+
+
+class Refer(Command):
+    """Refer the client to a partner for a service. The client's consent for that partner is
+    checked where it is recorded (the SQL store) before the command is sent; its id comes
+    along so the pathway history says on which consent the referral was made."""
+
+    referral_id: str = Field(min_length=1, max_length=128)
+    partner_id: str = Field(min_length=1, max_length=128)
+    partner_kind: str = Field(min_length=1, max_length=32)
+    service: str = Field(min_length=1, max_length=64)
+    consent_id: str | None = Field(default=None, max_length=128)
+    note_id: str | None = None
+
+    @field_validator("referral_id", "partner_id", "partner_kind", "service")
+    @classmethod
+    def _codes(cls, value: str) -> str:
+        return _token(value, "an id or code")
+
+
+class AnswerReferral(Command):
+    """The partner's answer to a referral (through its callback, or entered by the coordinator)."""
+
+    referral_id: str = Field(min_length=1, max_length=128)
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = Field(default=None, max_length=64)
+    note_id: str | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_code(cls, value: str | None) -> str | None:
+        return None if value is None else _token(value, "a reason")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from zoneinfo import available_timezones
 
+from pathway.core.blocks import BlockText, compose, origin_of
 from pathway.core.calendar import Duration
 from pathway.core.errors import DefinitionError, Problem
 from pathway.core.guards import GUARDS
@@ -72,7 +73,10 @@ class FactSpec(_Strict):
     items: dict[str, ChecklistItem] = Field(default_factory=dict)
     partner_kind: str | None = None
     fields: dict[str, Literal["date", "bool", "int", "code", "partner"]] = Field(default_factory=dict)
+    # certificate only: remind the coordinator this long before it expires, and suspend the
+    # service (the clocks stop) when it lapses, until a current one is recorded.
     remind_before_expiry: Duration | None = None
+    suspend_when_lapsed: bool = False
 
 
 class VisitCadence(_Strict):
@@ -119,6 +123,21 @@ class Transition(_Strict):
         return [self.source] if isinstance(self.source, str) else list(self.source)
 
 
+class ReferralService(_Strict):
+    """A service a client can be referred to, and the kinds of partner that provide it."""
+
+    title: Titles
+    partner_kinds: list[str] = Field(min_length=1)
+
+
+class ReferralPolicy(_Strict):
+    """Referrals of the client to partners, and how long a partner has to answer before the
+    coordinator is reminded (then the supervisor told, as for an overdue visit)."""
+
+    answer_within: Duration = Duration(amount=10, unit="working_days")
+    services: dict[str, ReferralService] = Field(min_length=1)
+
+
 class Escalation(_Strict):
     """How an overdue item escalates: a reminder to the coordinator when it falls due, the
     reminder repeated every ``repeat_every``, and the supervisor told ``escalate_after`` the
@@ -146,7 +165,10 @@ class Definition(_Strict):
     pause: PausePolicy = Field(default_factory=PausePolicy)
     inactivity_alert: Duration = Duration(amount=30, unit="days")
     caseload_limit: int | None = Field(default=None, ge=1)
+    referrals: ReferralPolicy | None = None
     timezone: str = "Europe/Warsaw"
+    # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
+    composed_from: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -251,8 +273,9 @@ def _nearest_line(index: dict[tuple[str, ...], int], path: tuple[str, ...]) -> i
     return index.get(())
 
 
-def parse_definition(text: str, source: str) -> Definition:
-    """Parse and validate a definition. Raises DefinitionError naming ``source``."""
+def parse_definition(text: str, source: str, blocks: dict[str, BlockText] | None = None) -> Definition:
+    """Parse and validate a definition, merging the building blocks it uses. Raises
+    DefinitionError naming ``source`` (and the block a problem comes from)."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -262,13 +285,25 @@ def parse_definition(text: str, source: str) -> Definition:
         raise DefinitionError(source, [Problem("", f"not valid YAML: {problem}", line)]) from None
     if not isinstance(raw, dict):
         raise DefinitionError(source, [Problem("", "a definition is a mapping (id, version, stages, transitions, ...)", 1)])
-    return definition_from_data(_json_safe(raw), source, _line_index(text))
+    composition = compose(_json_safe(raw), blocks or {}, source)
+    return definition_from_data(composition.data, source, _line_index(text), composition.origins)
 
 
 def definition_from_data(
-    data: dict[str, Any], source: str, lines: dict[tuple[str, ...], int] | None = None
+    data: dict[str, Any],
+    source: str,
+    lines: dict[tuple[str, ...], int] | None = None,
+    origins: dict[tuple[str, str], str] | None = None,
 ) -> Definition:
     lines = lines or {}
+    origins = origins or {}
+
+    def located(path: str, message: str, loc: tuple[str, ...]) -> Problem:
+        block = origin_of(path, origins)
+        if block is not None:  # the line numbers are the definition file's, not the block's
+            return Problem(path, f"{message} (from building block {block})", None)
+        return Problem(path, message, _nearest_line(lines, loc))
+
     try:
         definition = Definition.model_validate(data)
     except ValidationError as exc:
@@ -280,15 +315,13 @@ def definition_from_data(
                 message = "unknown field (check its spelling and indentation)"
             elif err["type"] == "missing":
                 message = "required field is missing"
-            problems.append(Problem(".".join(loc), message, _nearest_line(lines, loc)))
+            problems.append(located(".".join(loc), message, loc))
         raise DefinitionError(source, problems) from None
     problems = check_semantics(definition)
     if problems:
-        located = [
-            Problem(p.path, p.message, _nearest_line(lines, tuple(p.path.split(".")) if p.path else ()))
-            for p in problems
-        ]
-        raise DefinitionError(source, located)
+        raise DefinitionError(
+            source, [located(p.path, p.message, tuple(p.path.split(".")) if p.path else ()) for p in problems]
+        )
     return definition
 
 
@@ -298,6 +331,8 @@ def load_definition(path: str, text: str) -> Definition:
 
 def snapshot(definition: Definition) -> DefinitionSnapshot:
     content = definition.model_dump(mode="json", exclude_none=True)
+    if not content["composed_from"]:
+        del content["composed_from"]  # so a definition without blocks keeps the hash it always had
     return DefinitionSnapshot(
         id=definition.id, version=definition.version, content_hash=content_hash(content), content=content
     )
@@ -374,8 +409,21 @@ def check_semantics(d: Definition) -> list[Problem]:
             problems.append(Problem(f"{path}.partner_kind", "only a partner fact has a partner_kind"))
         if spec.kind == "record" and not spec.fields:
             problems.append(Problem(f"{path}.fields", "a record needs at least one field"))
-        if spec.remind_before_expiry is not None and spec.kind != "certificate":
-            problems.append(Problem(f"{path}.remind_before_expiry", "only a certificate expires"))
+        if spec.kind != "certificate":
+            if spec.remind_before_expiry is not None:
+                problems.append(Problem(f"{path}.remind_before_expiry", "only a certificate expires"))
+            if spec.suspend_when_lapsed:
+                problems.append(Problem(f"{path}.suspend_when_lapsed", "only a certificate lapses"))
+
+    if d.referrals is not None:
+        for code, service in d.referrals.services.items():
+            if not SLUG.match(code):
+                problems.append(Problem(f"referrals.services.{code}", "a service code is lowercase letters, digits, '-' or '_'"))
+            for i, kind in enumerate(service.partner_kinds):
+                if kind not in PARTNER_KINDS:
+                    problems.append(
+                        Problem(f"referrals.services.{code}.partner_kinds.{i}", f"unknown partner role '{kind}'; known: {', '.join(PARTNER_KINDS)}")
+                    )
 
     seen: dict[tuple[str, str], int] = {}
     for i, t in enumerate(d.transitions):

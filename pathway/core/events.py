@@ -123,10 +123,41 @@ class DefinitionMigrated(_Event):
 class NotificationRequested(_Event):
     kind: Literal["notification_requested"] = "notification_requested"
     stage: str
-    moment: Literal["enter", "exit"]
-    partner_fact: str
+    moment: Literal["enter", "exit", "referral"]
+    partner_fact: str  # the partner fact named by the stage's notify; "" for a referral
     partner_id: str
     partner_kind: str
+    referral_id: str | None = None
+    service: str | None = None
+
+
+class ReferralMade(_Event):
+    kind: Literal["referral_made"] = "referral_made"
+    stage: str
+    referral_id: str
+    partner_id: str
+    partner_kind: str
+    service: str
+    consent_id: str | None = None
+    answer_due_at: datetime
+
+
+class ReferralAnswered(_Event):
+    kind: Literal["referral_answered"] = "referral_answered"
+    referral_id: str
+    partner_id: str
+    answer: Literal["accepted", "rejected", "done"]
+    reason: str | None = None
+
+
+class CertificateLapsed(_Event):
+    """A certificate the service depends on expired; ``suspended``: the case was paused."""
+
+    kind: Literal["certificate_lapsed"] = "certificate_lapsed"
+    stage: str
+    fact: str
+    valid_until: str
+    suspended: bool
 
 
 class PartnerUnreachable(_Event):
@@ -155,6 +186,9 @@ Event = Annotated[
         ReminderDue,
         NotificationRequested,
         DefinitionMigrated,
+        ReferralMade,
+        ReferralAnswered,
+        CertificateLapsed,
     ],
     Field(discriminator="kind"),
 ]

@@ -23,7 +23,9 @@ class Watch(BaseModel):
     ``due_at`` is when it falls due; ``next_alarm_at`` the next reminder or escalation;
     ``escalate_at`` the end of the grace period."""
 
-    key: Literal["stage_deadline", "visit", "duration"]
+    key: Literal["stage_deadline", "visit", "duration", "certificate", "referral"]
+    # the certificate fact or the referral id a watch of that kind is about
+    ref: str | None = None
     due_at: datetime
     next_alarm_at: datetime | None
     escalate_at: datetime | None = None
@@ -38,6 +40,19 @@ class StageRecord(BaseModel):
     trigger: str | None = None
     actor: str
     seq: int
+
+
+class Referral(BaseModel):
+    referral_id: str
+    partner_id: str
+    partner_kind: str
+    service: str
+    consent_id: str | None = None
+    status: Literal["pending", "accepted", "rejected", "done"] = "pending"
+    made_at: datetime
+    answer_due_at: datetime | None = None
+    answered_at: datetime | None = None
+    reason: str | None = None
 
 
 class AppliedCommand(BaseModel):
@@ -72,6 +87,7 @@ class PathwayState(BaseModel):
     closed_at: datetime | None = None
 
     watches: dict[str, Watch] = Field(default_factory=dict)
+    referrals: dict[str, Referral] = Field(default_factory=dict)
     stages: list[StageRecord] = Field(default_factory=list)
     seq: int = 0
     applied: list[AppliedCommand] = Field(default_factory=list)

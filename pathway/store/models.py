@@ -29,7 +29,7 @@ from sqlmodel import AutoString, Field, SQLModel
 from pathway.core.definition import PARTNER_KINDS
 
 CASE_STATUSES = ("opening", "active", "paused", "closed")
-REMINDER_KINDS = ("reminder", "escalation", "duration_elapsed")
+REMINDER_KINDS = ("reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed")
 SECTORS = ("public", "non_public", "private")
 
 
@@ -176,6 +176,10 @@ class Case(CaseBase, table=True):
         Index("ix_cases_unit_status", "unit_id", "status"),
         Index("ix_cases_coordinator_status", "coordinator_id", "status"),
         Index("ix_cases_definition_opened_at", "definition_id", "opened_at"),
+        # The stalled audit: one range scan per (rule, definition), each with its own limits.
+        Index("ix_cases_status_definition_next_visit_due_at", "status", "definition_id", "next_visit_due_at"),
+        Index("ix_cases_status_definition_last_activity_at", "status", "definition_id", "last_activity_at"),
+        Index("ix_cases_status_definition_paused_at", "status", "definition_id", "paused_at"),
     )
 
     id: str = Field(primary_key=True)
@@ -263,6 +267,35 @@ class Reminder(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)  # when the workflow raised it
     recipient: str = Field(index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReferralBase(SQLModel):
+    """A referral of a client to a partner, projected from ``referral_made`` /
+    ``referral_answered`` events. Codes and ids only: the note, if any, is a Note."""
+
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    seq: int  # the referral_made event
+    partner_id: str = Field(index=True)
+    partner_kind: str
+    service: str
+    consent_id: str | None = None
+    status: str  # pending / accepted / rejected / done
+    made_at: datetime = Field(sa_type=UTCDateTime)
+    answer_due_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_by: str | None = None
+    reason: str | None = None
+    answer_seq: int = 0  # the latest referral_answered event applied (order-safe updates)
+
+
+class Referral(ReferralBase, table=True):
+    __tablename__ = "referrals"
+
+    id: str = Field(primary_key=True)  # the referral id (also in the workflow's state)
+
+
+class ReferralPublic(ReferralBase):
+    id: str
 
 
 class NotificationBase(SQLModel):

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_
 from sqlalchemy import select as core_select
@@ -36,7 +34,6 @@ from pathway.store.models import (
 )
 
 OPENING = "opening"
-STALLED_RULES = ("stage_deadline", "visit_overdue", "inactive", "paused_too_long")
 _CASE_KEY_NAMESPACE = uuid.UUID("5f0c2a4e-8d1b-4c55-9a57-3c1f3f6f2b10")
 
 
@@ -380,67 +377,3 @@ def create_partner(
     session.commit()
     session.refresh(row)
     return row
-
-
-# ---------------------------------------------------------------- the stalled-pathway audit
-@dataclass(frozen=True, slots=True)
-class StalledCase:
-    """One broken rule of one case. ``since`` is when the rule was first broken (the due
-    date, or the last activity / pause plus the allowed days), so ``days_overdue`` means the
-    same for every rule: whole days past the limit, at least 1."""
-
-    case_id: str
-    rule: str
-    since: datetime
-    coordinator: str
-    stage: str
-    days_overdue: int
-    unit_id: str
-    definition_id: str
-
-
-def stalled(
-    session: Session,
-    *,
-    now: datetime,
-    unit_id: str | None = None,
-    coordinator_id: str | None = None,
-    definition_id: str | None = None,
-    rule: str | None = None,
-    inactivity_days: int = 30,
-    max_pause_days: int = 90,
-) -> list[StalledCase]:
-    """Cases breaking a rule at ``now``, most overdue first. A case breaking two rules
-    appears once per rule. ``rule`` picks one of ``STALLED_RULES``."""
-    _aware(now, "now")
-    if rule is not None and rule not in STALLED_RULES:
-        raise ValueError(f"unknown rule '{rule}'; rules: {', '.join(STALLED_RULES)}")
-    # rule -> (status, the clock column, the allowed time past it)
-    rules: dict[str, tuple[str, Any, timedelta]] = {
-        "stage_deadline": ("active", Case.stage_due_at, timedelta(0)),
-        "visit_overdue": ("active", Case.next_visit_due_at, timedelta(0)),
-        "inactive": ("active", Case.last_activity_at, timedelta(days=inactivity_days)),
-        "paused_too_long": ("paused", Case.paused_at, timedelta(days=max_pause_days)),
-    }
-    filters: list[ColumnElement[bool]] = []
-    if unit_id is not None:
-        filters.append(col(Case.unit_id) == unit_id)
-    if coordinator_id is not None:
-        filters.append(col(Case.coordinator_id) == coordinator_id)
-    if definition_id is not None:
-        filters.append(col(Case.definition_id) == definition_id)
-
-    conn = session.connection()
-    out: list[StalledCase] = []
-    for name, (status, clock, allowed) in rules.items():
-        if rule is not None and name != rule:
-            continue
-        stmt = core_select(
-            Case.id, clock, Case.coordinator_id, Case.stage, Case.unit_id, Case.definition_id
-        ).where(col(Case.status) == status, col(clock) < now - allowed, *filters)
-        for case_id, started, coordinator, stage, unit, definition in conn.execute(stmt).all():
-            since = started + allowed
-            days = max(1, (now - since) // timedelta(days=1))
-            out.append(StalledCase(case_id, name, since, coordinator, stage, days, unit, definition))
-    out.sort(key=lambda r: (-r.days_overdue, r.since, r.case_id, r.rule))
-    return out

@@ -1,16 +1,13 @@
 """What the case lists and the supervisor's dashboard compute from the store's rows.
 
 Urgency: a case with an overdue item comes first (the most days overdue first), then the
-others by their nearest due date, paused cases after active ones. The per-coordinator
-counts are one grouped query (the supervisors' module ``pathway.audit`` may replace it;
-see ``coordinator_caseloads``)."""
+others by their nearest due date, paused cases after active ones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -57,33 +54,6 @@ def rows_by_urgency(items: list[CaseListItem], now: datetime) -> list[CaseRow]:
             visit_overdue_days=_days_past(item.next_visit_due_at, now) if active else None,
         ))
     return sorted(rows, key=CaseRow.urgency)
-
-
-@dataclass(frozen=True)
-class Caseload:
-    coordinator: str
-    open: int
-    paused: int
-    overdue: int
-
-
-def coordinator_caseloads(session: Session, *, unit_id: str, now: datetime) -> list[Caseload]:
-    """Open (active and paused) cases per coordinator of the unit, with how many of the
-    active ones have a stage deadline or a visit past due. Plug point: when
-    ``pathway.audit`` offers caseloads (with limits), call it here instead."""
-    overdue = (col(Case.status) == "active") & ((col(Case.stage_due_at) < now) | (col(Case.next_visit_due_at) < now))
-    stmt = (
-        select(
-            Case.coordinator_id,
-            func.count(),
-            func.sum(sql_case((col(Case.status) == "paused", 1), else_=0)),
-            func.sum(sql_case((overdue, 1), else_=0)),
-        )
-        .where(col(Case.unit_id) == unit_id, col(Case.status).in_(("active", "paused")))
-        .group_by(Case.coordinator_id)
-        .order_by(Case.coordinator_id)
-    )
-    return [Caseload(c, int(n), int(p or 0), int(o or 0)) for c, n, p, o in session.connection().execute(stmt)]
 
 
 def open_cases_by_stage(session: Session, *, unit_id: str) -> dict[str, dict[str, int]]:

@@ -27,10 +27,13 @@ from pathway.api.deps import Auditor, Services, authorize, client_address, get_s
 from pathway.api.errors import ApiError
 from pathway.api.routers import audit as audit_api
 from pathway.api.routers import auth as auth_api
+from pathway.api.routers import caseloads as caseloads_api
 from pathway.api.routers import cases as case_api
 from pathway.api.routers import definitions as definitions_api
 from pathway.api.routers import partners as partners_api
+from pathway.api.routers import reports as reports_api
 from pathway.api.schemas import CloseRequest, FactRequest, OpenCaseRequest, PauseRequest, TransitionRequest, VisitRequest
+from pathway import charts
 from pathway.catalog import CatalogEntry
 from pathway.core.definition import PARTNER_KINDS, Definition
 from pathway.core.diagram import mermaid
@@ -39,7 +42,7 @@ from pathway.security.accounts import Principal
 from pathway.security.policy import Action, CaseScope, decide
 from pathway.store import queries
 from pathway.store.models import SECTORS, utcnow
-from pathway.web import caseload, forms, reports_slot
+from pathway.web import caseload, forms
 from pathway.web.diagram import render_svg
 from pathway.web.i18n import LANGUAGES, MESSAGES, title, translator
 from pathway.web.session import (
@@ -222,7 +225,7 @@ async def case_list(request: Request) -> Response:
         try:
             items, total = [], 0
             for status in ("active", "paused"):
-                found = case_api.list_cases(session, page.actor, page.auditor(), None, status, None, 500, 0)
+                found = case_api.list_cases(session, page.actor, page.auditor(), status=status, limit=500, offset=0)
                 items += found.items
                 total += found.count
         except ApiError as exc:
@@ -292,7 +295,7 @@ async def _case_page(page: Page, case_id: str, *, error: ApiError | None = None,
             case = await case_api.get_case(case_id, page.services, session, page.actor, page.auditor())
         except ApiError as exc:
             return page.error(exc)
-        notifications = case_api.notifications(case_id, session, page.actor, 100, 0).items
+        notifications = case_api.notifications(case_id, session, page.actor, limit=100, offset=0).items
         visits = queries.list_visits(session, case_id=case_id)
         partners, _count = queries.list_partners(session, unit_id=page.actor.unit_id, limit=500)
     entry = _entry(page, case.definition)
@@ -410,7 +413,7 @@ async def resource_map(request: Request) -> Response:
     sector = sector if sector in SECTORS else None
     with page.session() as session:
         try:
-            found = partners_api.list_partners(session, page.actor, kind, sector, 500, 0)
+            found = partners_api.list_partners(session, page.actor, kind=kind, sector=sector, limit=500, offset=0)
         except ApiError as exc:
             return page.error(exc)
     grouped: dict[str, dict[str, list[Any]]] = {}
@@ -424,20 +427,25 @@ async def resource_map(request: Request) -> Response:
 
 @router.get("/dashboard")
 async def dashboard(request: Request) -> Response:
+    """Stalled pathways, caseloads, open cases by stage, and one definition's funnel and
+    time-in-stage charts (``?definition=``; by default the first with open cases)."""
     page = await _signed_in(request)
-    now = utcnow()
+    catalog = page.services.catalog
     with page.session() as session:
         try:
             authorize(page.actor, Action.REPORT_READ)
-            stalled = audit_api.stalled(page.services, session, page.actor, None, None, None, "json")
+            stalled = await audit_api.stalled(page.services, session, page.actor)
+            loads = caseloads_api.list_caseloads(page.services, session, page.actor)
+            by_stage = caseload.open_cases_by_stage(session, unit_id=page.actor.unit_id)
+            asked = request.query_params.get("definition")
+            chosen = asked if asked in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
+            report = reports_api.funnel(page.services, session, page.actor, definition=chosen)
         except ApiError as exc:
             return page.error(exc)
-        loads = caseload.coordinator_caseloads(session, unit_id=page.actor.unit_id, now=now)
-        by_stage = caseload.open_cases_by_stage(session, unit_id=page.actor.unit_id)
-        charts = reports_slot.charts(session, unit_id=page.actor.unit_id, definition_ids=sorted(by_stage), lang=page.lang)
-    definitions = {e.definition.id: e.definition for e in page.services.catalog.entries()}
-    return page.render("dashboard.html", stalled=stalled.items, loads=loads, by_stage=by_stage, definitions=definitions,
-                       charts=charts, reports_available=reports_slot.reports_available())
+    lang = "pl" if page.lang == "pl" else "en"
+    return page.render("dashboard.html", stalled=stalled.items, loads=loads.items, by_stage=by_stage, chosen=chosen,
+                       definitions={e.definition.id: e.definition for e in catalog.entries()},
+                       charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)])
 
 
 @router.get("/definitions")

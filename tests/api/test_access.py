@@ -97,12 +97,20 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/clients/{client_id}/erase"):       (403, 403, OK, 403, 403, 404, 403),
     ("GET", "/healthz"):                          ALL_OK,
     ("GET", "/readyz"):                           ALL_OK,
+    # caseloads: a coordinator gets their own row, a supervisor the unit's
+    ("GET", "/caseloads"):                        CASE_WORK,
+    # moving a coordinator's cases is a supervisor's decision; another unit's coordinator is "not found"
+    ("POST", "/caseloads/reassign"):              (403, 403, OK, 403, 403, 404, 403),
+    # outcome reports: supervisors, of their own unit
+    ("GET", "/reports/funnel"):                   (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/funnel.svg"):               (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/time-in-stage.svg"):        (403, 403, OK, 403, 403, OK, 403),
 }
 
 # Run first: the checklist done, so that the move after it is made, not refused.
 FIRST = [("PUT", "/cases/{case_id}/facts/{name}")]
 # Run last, in this order: they end something the other calls need (the case, the token).
-LAST = [("PUT", "/cases/{case_id}/coordinator"), ("POST", "/cases/{case_id}/close"), ("POST", "/clients/{client_id}/erase")]
+LAST = [("POST", "/caseloads/reassign"), ("PUT", "/cases/{case_id}/coordinator"), ("POST", "/cases/{case_id}/close"), ("POST", "/clients/{client_id}/erase")]
 # Path parameters that name something: on a 404 the answer must equal that for a made-up id.
 ID_PARAMS = ("case_id", "user_id", "partner_id", "client_id")
 
@@ -193,6 +201,9 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     # to the other coordinator of the unit (run late: the case is then no longer coord's)
     ("PUT", "/cases/{case_id}/coordinator"): lambda t: {"coordinator": t.world.logins[
         "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]},
+    # the caller's case only, to the other coordinator of unit U
+    ("POST", "/caseloads/reassign"): lambda t: {"from": t.case["coordinator"], "cases": [t.case["id"]], "to": [t.world.logins[
+        "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]]},
     ("POST", "/partners"): lambda t: {"name": "Spółdzielnia Socjalna Próba", "kind": "employer", "sector": "non_public"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},

@@ -91,7 +91,7 @@ async def test_definitions(stack: Stack) -> None:
     listed = await get(stack, "/definitions")
     assert listed["count"] == len(listed["items"]) >= 1
     summary = next(i for i in listed["items"] if i["id"] == "model-wsparcia")
-    assert summary["version"] == 1 and summary["title"]["pl"].startswith("Model Wsparcia")
+    assert summary["version"] == 2 and summary["title"]["pl"].startswith("Model Wsparcia")
     assert summary["stages"][:3] == ["diagnosis", "plan", "therapy"]
     assert len(summary["content_hash"]) >= 16
 
@@ -116,20 +116,20 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
 
     async def listed() -> Any:
         page = await get(stack, "/audit/stalled", unit=unit)
-        return page if any(i["rule"] == "stage_deadline" for i in page["items"]) else None
+        return page if any(i["rule"] == "stage_overdue" for i in page["items"]) else None
 
     page = await stack.eventually(listed, what="the overdue case in the audit")
     assert page["count"] == len(page["items"])
     assert {i["case_id"] for i in page["items"]} == {overdue["id"]}, "the fresh case is not stalled"
-    [item] = [i for i in page["items"] if i["rule"] == "stage_deadline"]
+    [item] = [i for i in page["items"] if i["rule"] == "stage_overdue"]
     assert item["days_overdue"] >= 9
     assert item["coordinator"] == stack.login_of(unit) and item["stage"] == "diagnosis"
     assert datetime.fromisoformat(item["since"]) == datetime.fromisoformat(overdue["stage_due_at"])
-    assert {i["rule"] for i in page["items"]} >= {"stage_deadline", "visit_overdue"}
+    assert {i["rule"] for i in page["items"]} >= {"stage_overdue", "visit_overdue"}
     assert fresh["id"] not in {i["case_id"] for i in page["items"]}
 
-    only = await get(stack, "/audit/stalled", unit=unit, rule="stage_deadline")
-    assert [i["rule"] for i in only["items"]] == ["stage_deadline"]
+    only = await get(stack, "/audit/stalled", unit=unit, rule="stage_overdue")
+    assert [i["rule"] for i in only["items"]] == ["stage_overdue"]
     assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit)))["count"] == 0
     await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", expect=403)  # a coordinator audits only their own
     # Another unit's supervisor does not see it.
@@ -142,7 +142,7 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     assert lines[0] == ",".join(CSV_COLUMNS)
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == page["count"]
-    row = next(x for x in rows if x["rule"] == "stage_deadline")
+    row = next(x for x in rows if x["rule"] == "stage_overdue")
     assert row["case_id"] == overdue["id"] and int(row["days_overdue"]) >= 9 and row["unit"] == unit
 
     # The escalation of the missed deadline reaches the supervisors' inbox, through the case.

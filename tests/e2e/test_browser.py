@@ -49,6 +49,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
 
     # ------------------------------------------------------------ open a case
     await page.get_by_role("link", name="Nowa sprawa").click()
+    await page.get_by_label("Ścieżka wsparcia").select_option(value="model-wsparcia")
     await page.get_by_label("Imię i nazwisko").fill(CLIENT)
     await page.get_by_label("Adres (opcjonalnie)").fill("ul. Przykładowa 2, 00-000 Testowo")
     await visit.check(page, "03-open-case")
@@ -150,6 +151,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     page = visit.watch(await context.new_page())
     await _sign_in(page, live, SUPERVISOR)
     await page.get_by_role("link", name="Nowa sprawa").click()
+    await page.get_by_label("Ścieżka wsparcia").select_option(value="model-wsparcia")
     await page.get_by_label("Imię i nazwisko").fill("Klientka Zaległa E2E")
     await page.get_by_label("Koordynator/ka").select_option(value=COORDINATOR)
     await page.get_by_label("Data rozpoczęcia (gdy sprawa jest przenoszona z dokumentacji papierowej)").fill(
@@ -162,7 +164,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await visit.check(page, "11-case-supervisor")
 
     await page.get_by_role("link", name="Panel kierownika").click()
-    stalled = page.locator(f'#stalled tr[data-case="{overdue_id}"][data-rule="stage_deadline"]')
+    stalled = page.locator(f'#stalled tr[data-case="{overdue_id}"][data-rule="stage_overdue"]')
     for _ in range(50):  # the projection lands a moment after the case opens
         if await stalled.count():
             break

@@ -375,7 +375,7 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
     with _supervisor(stack) as api:
         stalled = _ok(api.get("/audit/stalled"))
         rules = {r["rule"] for r in stalled["items"] if r["case_id"] == overdue_id}
-        assert {"stage_deadline", "visit_overdue"} <= rules, stalled
+        assert {"stage_overdue", "visit_overdue"} <= rules, stalled
         case = _ok(api.get(f"/cases/{overdue_id}"))
         assert {o["watch"] for o in case["overdue"]} == {"stage_deadline", "visit"}
         assert all(o["escalated"] for o in case["overdue"]), case["overdue"]

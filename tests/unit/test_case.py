@@ -117,7 +117,7 @@ def test_opening_emits_case_opened_and_stage_entered_with_due_dates() -> None:
     opened, entered = case.state.outbox
     assert isinstance(opened, CaseOpened)
     assert (opened.seq, opened.at, opened.actor, opened.command_id) == (1, OPENED, "coord-1", "open-42")
-    assert (opened.definition_id, opened.definition_version, opened.definition_hash) == ("model-wsparcia", 1, SNAP.content_hash)
+    assert (opened.definition_id, opened.definition_version, opened.definition_hash) == ("model-wsparcia", SNAP.version, SNAP.content_hash)
     assert (opened.coordinator_id, opened.unit_id) == ("coord-1", "unit-wroclaw")
     assert isinstance(entered, StageEntered)
     assert (entered.seq, entered.from_stage, entered.stage, entered.trigger) == (2, None, "diagnosis", None)

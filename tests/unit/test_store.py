@@ -209,65 +209,6 @@ def test_partners_are_created_listed_and_validated(engine: Engine) -> None:
         PartnerCreate(name="X", kind="ngo", sector="government")
 
 
-# ---------------------------------------------------------------- the stalled audit
-@pytest.fixture
-def audit_cases(engine: Engine) -> Engine:
-    with Session(engine) as s:
-        add_case(s, "deadline", stage_due_at=NOW - timedelta(days=3, hours=2))
-        add_case(s, "visit", next_visit_due_at=NOW - timedelta(hours=10), coordinator_id="coord-b")
-        add_case(s, "idle", last_activity_at=NOW - timedelta(days=40), unit_id="u2")
-        add_case(s, "paused", status="paused", paused_at=NOW - timedelta(days=100), stage_due_at=NOW - timedelta(days=50))
-        # Fine: every clock in the future, recent activity.
-        add_case(s, "fine", stage_due_at=NOW + timedelta(days=3), next_visit_due_at=NOW + timedelta(hours=1))
-        # Closed / paused-recently / opening cases are never stalled by the active rules.
-        add_case(s, "closed", status="closed", stage_due_at=NOW - timedelta(days=9), last_activity_at=NOW - timedelta(days=90))
-        add_case(s, "paused-short", status="paused", paused_at=NOW - timedelta(days=5), next_visit_due_at=NOW - timedelta(days=4))
-        add_case(s, "opening", status="opening", last_activity_at=NOW - timedelta(days=90))
-    return engine
-
-
-def test_stalled_finds_each_rule_and_nothing_else(audit_cases: Engine) -> None:
-    with Session(audit_cases) as s:
-        rows = queries.stalled(s, now=NOW)
-    found = [(r.case_id, r.rule, r.days_overdue) for r in rows]
-    assert found == [
-        ("idle", "inactive", 10),
-        ("paused", "paused_too_long", 10),
-        ("deadline", "stage_deadline", 3),
-        ("visit", "visit_overdue", 1),  # 10 hours overdue still counts as one day
-    ]
-    idle = rows[0]
-    assert idle.since == NOW - timedelta(days=10)  # when the 30 days ran out
-    assert (idle.coordinator, idle.stage, idle.unit_id, idle.definition_id) == ("coord-a", "therapy", "u2", "model-wsparcia")
-    deadline = rows[2]
-    assert deadline.since == NOW - timedelta(days=3, hours=2) and deadline.since.tzinfo is UTC
-
-
-def test_stalled_filters_and_parameters(audit_cases: Engine) -> None:
-    with Session(audit_cases) as s:
-        assert [r.case_id for r in queries.stalled(s, now=NOW, rule="visit_overdue")] == ["visit"]
-        assert [r.case_id for r in queries.stalled(s, now=NOW, coordinator_id="coord-b")] == ["visit"]
-        assert {r.case_id for r in queries.stalled(s, now=NOW, unit_id="u1")} == {"deadline", "visit", "paused"}
-        assert queries.stalled(s, now=NOW, definition_id="other") == []
-        # A longer inactivity limit: 40 days idle is fine under 45.
-        assert [r.case_id for r in queries.stalled(s, now=NOW, rule="inactive", inactivity_days=45)] == []
-        # A shorter pause limit catches the short pause too.
-        short = queries.stalled(s, now=NOW, rule="paused_too_long", max_pause_days=3)
-        assert [(r.case_id, r.days_overdue) for r in short] == [("paused", 97), ("paused-short", 2)]
-        with pytest.raises(ValueError, match="unknown rule"):
-            queries.stalled(s, now=NOW, rule="slow")
-        with pytest.raises(ValueError, match="timezone-aware"):
-            queries.stalled(s, now=NOW.replace(tzinfo=None))
-
-
-def test_stalled_a_moment_before_the_deadline_is_nothing(engine: Engine) -> None:
-    with Session(engine) as s:
-        add_case(s, "edge", stage_due_at=NOW)
-        assert queries.stalled(s, now=NOW) == []
-        rows = queries.stalled(s, now=NOW + timedelta(seconds=1))
-        assert [(r.case_id, r.rule, r.days_overdue) for r in rows] == [("edge", "stage_deadline", 1)]
-
-
 def test_partner_row_defaults(engine: Engine) -> None:
     # The table itself does not validate (SQLModel tables skip validation): PartnerCreate does.
     with session(engine) as s:

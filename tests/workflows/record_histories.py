@@ -1,7 +1,9 @@
 """Record the histories that the replay test replays in every run.
 
 Run after a deliberate, versioned change of PathwayWorkflow (never to make a failing replay
-pass):  .venv/bin/python tests/workflows/record_histories.py
+pass):  .venv/bin/python tests/workflows/record_histories.py [SCENARIO ...]
+Without names it records only the scenarios that have no history yet: the old histories are
+the proof that today's code still replays what older code wrote.
 Each scenario runs on the time-skipping server and its history is saved as JSON under
 tests/workflows/histories/. Only synthetic ids, stage names and dates are in them."""
 
@@ -22,7 +24,8 @@ from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
-from workflows.messages import CloseCaseInput, PauseCaseInput, ResumeCaseInput  # noqa: E402
+from pathway.catalog import Catalog  # noqa: E402
+from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
 
 HISTORIES = HERE / "histories"
 
@@ -72,7 +75,34 @@ async def continued_as_new(harness) -> object:
     return case
 
 
-SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_dropped, "continued_as_new": continued_as_new}
+async def referral_answered(harness) -> object:
+    case = await harness.open(case_id="replay-referral")
+    await case.update("refer", ReferClientInput(command_id=uuid.uuid4().hex, actor="coord-1", referral_id="r-1",
+                                                partner_id="p-therapy", partner_kind="therapy", service="therapy", consent_id="c-1"))
+    await case.sleep(timedelta(days=16))  # unanswered: reminded
+    await case.visit(minutes=90)
+    await case.update("answer_referral", AnswerReferralInput(command_id=uuid.uuid4().hex, actor="partner:p-therapy",
+                                                             referral_id="r-1", answer="accepted"))
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="transferred"))
+    await case.handle.result()
+    return case
+
+
+async def certificate_lapsed(harness) -> object:
+    entry = Catalog.load(HERE.parents[1] / "definitions").get("asystent-osoby-niepelnosprawnej")
+    case = await harness.open(case_id="replay-certificate", definition=entry.snapshot)
+    today = (await case.now()).date()
+    await case.fact("disability_certificate", {"valid_until": (today + timedelta(days=60)).isoformat()})
+    await case.advance("admit")
+    await case.sleep(timedelta(days=70))  # reminded 45 days before, then suspended
+    await case.fact("disability_certificate", {"valid_until": (today + timedelta(days=800)).isoformat()})
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
+SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_dropped, "continued_as_new": continued_as_new,
+             "referral_answered": referral_answered, "certificate_lapsed": certificate_lapsed}
 
 
 async def main() -> None:
@@ -84,7 +114,9 @@ async def main() -> None:
         )
         async with env:
             await ensure_search_attributes(env.client, env.client.namespace)
-            for name, scenario in SCENARIOS.items():
+            wanted = sys.argv[1:] or [n for n in SCENARIOS if not (HISTORIES / f"{n}.json").exists()]
+            for name in wanted:
+                scenario = SCENARIOS[name]
                 store_dir = Path(tmp) / name
                 store_dir.mkdir()
                 async with running_worker(env, f"record-{name}", store_dir) as harness:

@@ -2,53 +2,58 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from pathway.api.deps import coordinator_scope, ActorDep, ServicesDep, SessionDep, authorize
+from pathway import audit as stalled_audit
+from pathway.api.csv_export import csv_response
+from pathway.api.deps import coordinator_scope, ActorDep, ServicesDep, SessionDep, authorize, own_unit
 from pathway.security.policy import Action
 from pathway.api.errors import ApiError
-from pathway.api.schemas import Page, StalledItem
-from pathway.store import audit_trail, queries
+from pathway.api.schemas import ID_PATTERN, Page, StalledItem
+from pathway.store import audit_trail
 from pathway.store.models import utcnow
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-CSV_COLUMNS = ["case_id", "rule", "since", "coordinator", "stage", "days_overdue", "unit", "definition"]
+CSV_COLUMNS = ["case_id", "rule", "since", "coordinator", "stage", "days_overdue", "severity", "unit", "definition"]
+IdParam = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
 @router.get("/stalled", response_model=Page[StalledItem])
-def stalled(
+async def stalled(
     services: ServicesDep,
     session: SessionDep,
     actor: ActorDep,
-    coordinator: str | None = None,
-    definition: str | None = None,
+    unit: IdParam = None,
+    coordinator: IdParam = None,
+    definition: IdParam = None,
     rule: str | None = None,
+    inactive_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    source: Literal["store", "temporal"] = "store",
     format: Literal["json", "csv"] = "json",
 ) -> Response | Page[StalledItem]:
-    if rule is not None and rule not in queries.STALLED_RULES:
-        raise ApiError(422, "unknown_rule", f"unknown rule '{rule}'", rules=list(queries.STALLED_RULES))
+    """Stalled pathways of your unit, most severe first: which rule fired, since when, for
+    whom. ``source=temporal`` answers ``stage_overdue`` from Temporal's visibility."""
+    if rule is not None and rule not in stalled_audit.RULES:
+        raise ApiError(422, "unknown_rule", f"unknown rule '{rule}' / nieznana reguła", rules=list(stalled_audit.RULES))
     authorize(actor, Action.AUDIT_READ)
+    unit_id = own_unit(actor, unit)
     coordinator = coordinator_scope(actor, coordinator)
-    rows = queries.stalled(session, now=utcnow(), unit_id=actor.unit_id, coordinator_id=coordinator, definition_id=definition, rule=rule)
-    items = [
-        StalledItem(case_id=r.case_id, rule=r.rule, since=r.since, coordinator=r.coordinator, stage=r.stage,
-                    days_overdue=r.days_overdue, unit=r.unit_id, definition=r.definition_id)
-        for r in rows
-    ]
+    if source == "temporal":
+        if rule not in (None, *stalled_audit.TEMPORAL_RULES) or inactive_days is not None:
+            raise ApiError(422, "rule_not_in_temporal", "Temporal's visibility answers stage_overdue only / "
+                           "z Temporala tylko reguła stage_overdue", rules=list(stalled_audit.TEMPORAL_RULES))
+        rows = await stalled_audit.stalled_from_temporal(services.client, now=utcnow(), unit_id=unit_id, coordinator_id=coordinator,
+                                                         definition_id=definition, rule=rule)
+    else:
+        rows = stalled_audit.stalled(session, now=utcnow(), definitions=services.catalog.definitions(), unit_id=unit_id,
+                                     coordinator_id=coordinator, definition_id=definition, rule=rule, inactive_days=inactive_days)
+    items = [StalledItem(**row) for row in stalled_audit.rows_as_dicts(rows)]
     if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        for item in items:
-            writer.writerow({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in item.model_dump().items()})
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="stalled.csv"'})
+        return csv_response((i.model_dump() for i in items), CSV_COLUMNS, "stalled.csv")
     return Page(items=items, count=len(items))
 
 

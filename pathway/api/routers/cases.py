@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from pathway.api.deps import coordinator_scope, Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, vault_of
 from pathway.api.errors import ApiError, not_found
+from pathway.api.routers.caseloads import enforce_limit
 from pathway.api.schemas import (
     ID_PATTERN,
     MAX_OFFSET,
@@ -116,7 +117,8 @@ async def _command(
 
 def _audit_details(command: object) -> dict[str, object]:
     """What the trail keeps of a command: its codes and ids, never free text."""
-    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "kind", "duration_minutes")
+    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "override_reason", "kind",
+            "duration_minutes", "referral_id", "partner_id", "service", "consent_id", "answer")
     return {k: getattr(command, k) for k in keep if getattr(command, k, None) is not None}
 
 
@@ -137,6 +139,8 @@ async def open_case(
     case_id = queries.case_id_for_key(actor=actor.id, key=key, unit_id=actor.unit_id) if key else queries.new_id()
     existing = queries.get_case(session, case_id=case_id)
     if existing is None:
+        enforce_limit(session, actor, audit, definition=entry.definition, coordinator=body.coordinator,
+                      override_reason=body.override_reason)
         try:
             _, case = queries.create_client_and_case(
                 session, vault=vault_of(session),
@@ -313,7 +317,12 @@ async def close(case_id: str, body: CloseRequest, services: ServicesDep, session
 async def assign(case_id: str, body: AssignRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_REASSIGN)
     _check_coordinator(services, actor, body.coordinator)
-    command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator)
+    definition = services.catalog.get(case.definition_id)
+    if definition is not None and body.coordinator != case.coordinator_id:
+        enforce_limit(session, actor, audit, definition=definition.definition, coordinator=body.coordinator,
+                      override_reason=body.override_reason, case_id=case.id)
+    command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator,
+                                     override_reason=body.override_reason)
     result = await _command(session, _gateway(services), case, "assign_coordinator", command, audit)
     return _with_client(session, case, result.case)
 

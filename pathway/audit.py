@@ -1,0 +1,328 @@
+"""The stalled-pathway audit: which open cases are stuck, by which rule, since when.
+
+Four rules, each with the limit its case's definition sets:
+
+- ``stage_overdue``: past the stage's deadline (``stage_due_at``, set by the workflow);
+- ``visit_overdue``: the next visit is overdue by more than the grace the definition gives
+  before a supervisor is told (``escalation.escalate_after``, counted like the workflow's
+  escalation: ``calendar.after``);
+- ``inactive``: nothing recorded on the case for the definition's ``inactivity_alert`` (or a
+  number of days the caller asks for);
+- ``paused_too_long``: paused for longer than the definition's ``pause.max``.
+
+Durations are calendar- and working-day aware, so "21 days after the last activity" cannot be
+written as ``last_activity_at < now - interval`` in SQL. Instead, for each definition and
+rule, the clock values already past their limit are found in Python (``past_limit``: a
+few half-open ranges of the clock column) and the whole
+audit is ONE statement: a UNION ALL of indexed range scans, one branch per (rule,
+definition). Only the rows that break a rule come back; their ``since`` is computed from
+the same duration, with the calendar shift cached per local date.
+
+A second source, ``stalled_from_temporal``, answers ``stage_overdue`` from Temporal's
+visibility (``StageDueAt < now``); the two must agree (tests/integration/test_audit_visibility.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, literal, or_, union_all
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
+
+from pathway.core import calendar as cal
+from pathway.core.calendar import Duration
+from pathway.core.definition import Definition, Escalation, PausePolicy
+from pathway.store.models import Case
+
+RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long")
+# How much a day past the limit weighs: an unvisited client (the pathway serves people who
+# experience violence) comes first, a case forgotten on pause last.
+RULE_WEIGHT = {"visit_overdue": 3, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
+SEVERITIES = ("high", "medium", "low")
+_HIGH, _MEDIUM = 30, 10  # weighted days
+
+DEFAULT_TZ = "Europe/Warsaw"
+_DEFAULTS = Definition.model_fields
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class StalledRow:
+    """One broken rule of one case. ``since`` is when the rule was first broken; so
+    ``days_overdue`` means the same for every rule: whole days past the limit, at least 1."""
+
+    case_id: str
+    rule: str
+    since: datetime
+    coordinator: str
+    stage: str
+    days_overdue: int
+    definition: str
+    severity: str
+    score: int
+    unit_id: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one definition allows before a case counts as stalled."""
+
+    visit_grace: Duration
+    inactivity: Duration
+    pause_max: Duration
+    tz: str
+
+    @classmethod
+    def of(cls, definition: Definition) -> "Limits":
+        return cls(definition.escalation.escalate_after, definition.inactivity_alert, definition.pause.max, definition.timezone)
+
+    @classmethod
+    def default(cls) -> "Limits":
+        """For a case whose definition is not in the catalog: the definition model's defaults."""
+        return cls(Escalation().escalate_after, _DEFAULTS["inactivity_alert"].default, PausePolicy().max, DEFAULT_TZ)
+
+
+# ---------------------------------------------------------------- calendar arithmetic, inverted
+@lru_cache(maxsize=65_536)
+def _shifted(day: date, duration: Duration) -> date:
+    return cal.add_to_date(day, duration)
+
+
+def after(moment: datetime, duration: Duration, tz: str) -> datetime:
+    """``calendar.after`` with the date shift cached: the audit computes it per stalled row."""
+    if duration.unit == "hours":
+        return moment + timedelta(hours=duration.amount)
+    local = moment.astimezone(cal.zone(tz))
+    day = _shifted(local.date(), duration)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=cal.zone(tz)).astimezone(timezone.utc)
+
+
+def _span_bound(duration: Duration) -> timedelta:
+    """More than the longest calendar time ``duration`` can take."""
+    per_unit = {"hours": timedelta(hours=1), "days": timedelta(days=1), "weeks": timedelta(weeks=1),
+                "months": timedelta(days=31), "working_days": timedelta(days=3)}[duration.unit]
+    return per_unit * duration.amount + timedelta(days=15)
+
+
+def _first_day(lo: date, hi: date, ok: Any) -> date:
+    """The first day in [lo, hi] where the monotone predicate ``ok`` holds (hi if none before)."""
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + timedelta(days=1)
+    return lo
+
+
+Range = tuple[datetime | None, datetime]
+
+
+def past_limit(now: datetime, duration: Duration, tz: str) -> list[Range]:
+    """The clock values ``s`` with ``after(s, duration) < now`` (the limit has run out), as
+    half-open UTC ranges ``[lo, hi)`` (``lo`` None: from the beginning of time).
+
+    ``after`` keeps the local time of day and shifts the local date monotonically, but several
+    dates can shift to the same one (Friday, Saturday and Sunday + 5 working days are all the
+    same Friday): on those days only the hours before ``now``'s local time have run out. So
+    the answer is one open range up to the first such day, then a slice of each such day.
+    (A limit ending at a wall-clock time that does not exist - 02:30 on the night the clocks
+    go forward - counts as run out from 03:00.)"""
+    _aware(now, "now")
+    if duration.unit == "hours":
+        return [(None, now - timedelta(hours=duration.amount))]
+    zone = cal.zone(tz)
+    local_now = now.astimezone(zone)
+    today, clock = local_now.date(), local_now.timetz().replace(tzinfo=None)
+    earliest = today - _span_bound(duration)
+    first_today = _first_day(earliest, today, lambda d: _shifted(d, duration) >= today)
+    first_after = _first_day(first_today, today, lambda d: _shifted(d, duration) > today)
+
+    def at(day: date, t: time = time(0, 0)) -> datetime:
+        return datetime.combine(day, t, tzinfo=zone).astimezone(timezone.utc)
+
+    ranges: list[Range] = [(None, at(first_today))]
+    day = first_today
+    while day < first_after:
+        ranges.append((at(day), at(day, clock)))
+        day += timedelta(days=1)
+    return ranges
+
+
+# ---------------------------------------------------------------- the audit on the store
+def severity(rule: str, days_overdue: int) -> tuple[str, int]:
+    """(label, score): the score sorts the audit; the label is for people and is never
+    shown by colour alone."""
+    score = RULE_WEIGHT[rule] * days_overdue
+    return ("high" if score >= _HIGH else "medium" if score >= _MEDIUM else "low"), score
+
+
+def _row(case_id: str, rule: str, since: datetime, now: datetime, coordinator: str, stage: str, definition: str, unit: str) -> StalledRow:
+    days = max(1, (now - since) // timedelta(days=1))
+    label, score = severity(rule, days)
+    return StalledRow(case_id, rule, since, coordinator, stage, days, definition, label, score, unit)
+
+
+def sort_rows(rows: list[StalledRow]) -> list[StalledRow]:
+    rows.sort(key=lambda r: (-r.score, r.since, r.case_id, r.rule))
+    return rows
+
+
+def check_rule(rule: str | None) -> None:
+    if rule is not None and rule not in RULES:
+        raise ValueError(f"unknown rule '{rule}'; rules: {', '.join(RULES)}")
+
+
+def stalled(
+    session: Session,
+    *,
+    now: datetime,
+    definitions: Mapping[str, Definition] | None = None,
+    unit_id: str | None = None,
+    coordinator_id: str | None = None,
+    definition_id: str | None = None,
+    rule: str | None = None,
+    inactive_days: int | None = None,
+) -> list[StalledRow]:
+    """Cases breaking a rule at ``now``, most severe first; a case breaking two rules appears
+    once per rule. ``definitions`` (id -> definition, e.g. the catalog's) gives each case its
+    own limits; a case of a definition not given gets the defaults. ``inactive_days``
+    replaces every definition's ``inactivity_alert``."""
+    _aware(now, "now")
+    check_rule(rule)
+    if inactive_days is not None and inactive_days < 1:
+        raise ValueError("inactive_days must be at least 1")
+    definitions = dict(definitions or {})
+    filters: list[ColumnElement[bool]] = []
+    if unit_id is not None:
+        filters.append(col(Case.unit_id) == unit_id)
+    if coordinator_id is not None:
+        filters.append(col(Case.coordinator_id) == coordinator_id)
+    if definition_id is not None:
+        filters.append(col(Case.definition_id) == definition_id)
+
+    # Groups of cases sharing limits: each known definition, then everyone else.
+    known = sorted(d for d in definitions if definition_id in (None, d))
+    groups: list[tuple[ColumnElement[bool] | None, Limits]] = [(col(Case.definition_id) == d, Limits.of(definitions[d])) for d in known]
+    if definition_id is None or definition_id not in definitions:
+        groups.append((col(Case.definition_id).not_in(known) if known else None, Limits.default()))
+
+    # branch number -> (rule, duration or None, tz); the branch number travels with each row.
+    branches: list[Any] = []
+    meaning: list[tuple[str, Duration | None, str]] = []
+
+    def branch(name: str, status: str, clock: Any, ranges: list[Range], duration: Duration | None, tz: str,
+               group: ColumnElement[bool] | None) -> None:
+        within = [col(clock) < hi if lo is None else and_(col(clock) >= lo, col(clock) < hi) for lo, hi in ranges]
+        where = [col(Case.status) == status, within[0] if len(within) == 1 else or_(*within), *filters]
+        if group is not None:
+            where.append(group)
+        branches.append(core_select(
+            literal(len(meaning)).label("branch"), Case.id, clock.label("started"), Case.coordinator_id, Case.stage,
+            Case.definition_id, Case.unit_id,
+        ).where(and_(*where)))
+        meaning.append((name, duration, tz))
+
+    if rule in (None, "stage_overdue"):
+        # Due AT now is not yet overdue (as Temporal's ``StageDueAt < now``).
+        branch("stage_overdue", "active", Case.stage_due_at, [(None, now)], None, DEFAULT_TZ, None)
+    for group, limits in groups:
+        if rule in (None, "visit_overdue"):
+            branch("visit_overdue", "active", Case.next_visit_due_at, past_limit(now, limits.visit_grace, limits.tz),
+                   limits.visit_grace, limits.tz, group)
+        if rule in (None, "paused_too_long"):
+            branch("paused_too_long", "paused", Case.paused_at, past_limit(now, limits.pause_max, limits.tz),
+                   limits.pause_max, limits.tz, group)
+    if rule in (None, "inactive"):
+        if inactive_days is not None:
+            fixed = Duration(amount=inactive_days, unit="days")
+            branch("inactive", "active", Case.last_activity_at, past_limit(now, fixed, DEFAULT_TZ), fixed, DEFAULT_TZ, None)
+        else:
+            for group, limits in groups:
+                branch("inactive", "active", Case.last_activity_at, past_limit(now, limits.inactivity, limits.tz),
+                       limits.inactivity, limits.tz, group)
+
+    out: list[StalledRow] = []
+    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
+        name, duration, tz = meaning[number]
+        started = _as_utc(started)
+        since = started if duration is None else after(started, duration, tz)
+        out.append(_row(case_id, name, since, now, coordinator, stage, definition, unit))
+    return sort_rows(out)
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    # In a UNION the column type is lost on SQLite: the stored text comes back as it is.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.utcoffset() is None else value.astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------- the same audit on Temporal's visibility
+_QUOTABLE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+TEMPORAL_RULES = ("stage_overdue",)
+
+
+def _quoted(value: str, what: str) -> str:
+    if not _QUOTABLE.match(value):
+        raise ValueError(f"{what} must be an id (letters, digits, _ . : @ -)")
+    return f"'{value}'"
+
+
+def visibility_query(*, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None) -> str:
+    """The list filter of running cases past their stage deadline (search attributes of
+    workflows/search_attributes.py)."""
+    stamp = _aware(now, "now").astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    parts = ["WorkflowType = 'PathwayWorkflow'", "ExecutionStatus = 'Running'", f"UnitId = {_quoted(unit_id, 'unit')}",
+             f"StageDueAt < '{stamp}'"]
+    if coordinator_id is not None:
+        parts.append(f"CoordinatorId = {_quoted(coordinator_id, 'coordinator')}")
+    if definition_id is not None:
+        parts.append(f"PathwayDefinition = {_quoted(definition_id, 'definition')}")
+    return " AND ".join(parts)
+
+
+async def stalled_from_temporal(
+    client: Any, *, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None,
+    rule: str | None = None,
+) -> list[StalledRow]:
+    """``stage_overdue`` answered by Temporal's visibility instead of the store. Only that
+    rule: the others need the projection (last activity, pause start). ``client`` is a
+    ``temporalio.client.Client``."""
+    from workflows import search_attributes as sa
+    from workflows.messages import workflow_id
+
+    check_rule(rule)
+    if rule not in (None, *TEMPORAL_RULES):
+        raise ValueError(f"rule '{rule}' is answered from the store only; from Temporal: {', '.join(TEMPORAL_RULES)}")
+    prefix = workflow_id("")
+    out: list[StalledRow] = []
+    query = visibility_query(now=now, unit_id=unit_id, coordinator_id=coordinator_id, definition_id=definition_id)
+    async for execution in client.list_workflows(query):
+        attrs = execution.typed_search_attributes
+        due = attrs.get(sa.STAGE_DUE_AT)
+        if due is None:  # pragma: no cover - the query asked for it
+            continue
+        out.append(_row(execution.id.removeprefix(prefix), "stage_overdue", _as_utc(due), now, attrs.get(sa.COORDINATOR_ID) or "",
+                        attrs.get(sa.PATHWAY_STAGE) or "", attrs.get(sa.PATHWAY_DEFINITION) or "", attrs.get(sa.UNIT_ID) or ""))
+    return sort_rows(out)
+
+
+def rows_as_dicts(rows: Sequence[StalledRow]) -> list[dict[str, Any]]:
+    return [
+        {"case_id": r.case_id, "rule": r.rule, "since": r.since, "coordinator": r.coordinator, "stage": r.stage,
+         "days_overdue": r.days_overdue, "definition": r.definition, "severity": r.severity, "unit": r.unit_id}
+        for r in rows
+    ]

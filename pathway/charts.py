@@ -1,0 +1,104 @@
+"""Accessible SVG charts of the outcome reports, for the API and the web UI.
+
+Plain SVG written by hand (no charting dependency): a horizontal bar per row, each bar
+labelled in text with its name and its number, so nothing is told by colour alone; the
+chart carries ``<title>`` and ``<desc>`` (named by ``aria-labelledby``) that say in words
+what it shows. Text is XML-escaped; titles come from definitions, never from clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from xml.sax.saxutils import escape
+
+from pathway.reports import FunnelReport
+
+Lang = Literal["pl", "en"]
+_WIDTH, _LABEL, _BAR, _ROW, _TOP = 760, 250, 380, 34, 70
+_FILL, _FILL_2 = "#1f5f99", "#b35900"  # both pass WCAG AA against white text/background
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str  # the number as people read it, written next to the bar
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.0f}%"
+
+
+def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: str = _FILL) -> str:
+    """A horizontal bar chart as an SVG document."""
+    top = max((b.value for b in bars), default=0) or 1
+    height = _TOP + _ROW * max(len(bars), 1) + 20
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" viewBox="0 0 {_WIDTH} {height}" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="sans-serif" font-size="14">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<rect width="{_WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="10" y="28" font-size="18" font-weight="bold" fill="#111111">{escape(title)}</text>',
+    ]
+    if not bars:
+        out.append(f'<text x="10" y="{_TOP}" fill="#111111">{escape("—")}</text>')
+    out.append('<g role="list">')  # a listitem needs its list (axe: aria-required-parent, critical)
+    for i, bar in enumerate(bars):
+        y = _TOP + i * _ROW
+        width = 0 if bar.value <= 0 else max(2.0, _BAR * bar.value / top)
+        out.append(f'<g role="listitem" aria-label="{escape(bar.label, {chr(34): "&quot;"})}: {escape(bar.text, {chr(34): "&quot;"})}">')
+        out.append(f'<text x="{_LABEL - 8}" y="{y + 17}" text-anchor="end" fill="#111111">{escape(bar.label)}</text>')
+        out.append(f'<rect x="{_LABEL}" y="{y + 4}" width="{width:.1f}" height="{_ROW - 10}" fill="{fill}"/>')
+        out.append(f'<text x="{_LABEL + width + 6:.1f}" y="{y + 17}" fill="#111111">{escape(bar.text)}</text>')
+        out.append("</g>")
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def funnel_svg(report: FunnelReport, lang: Lang = "pl") -> str:
+    """How many of the cohort reached each stage of the main path, with the conversion."""
+    name = report.definition_title_pl if lang == "pl" else report.definition_title_en
+    previous = "z poprzedniego etapu" if lang == "pl" else "of the stage before"
+    bars = []
+    for s in report.steps:
+        text = f"{s.reached} ({_pct(s.share)}" + (f"; {_pct(s.conversion)} {previous})" if s.conversion is not None else ")")
+        bars.append(Bar(s.title_pl if lang == "pl" else s.title_en, s.reached, text))
+    period = _period(report, lang)
+    if lang == "pl":
+        title = f"Lejek: {name}"
+        desc = (f"Kohorta {report.cohort} spraw otwartych {period}. Ile spraw doszło do każdego etapu: "
+                + "; ".join(f"{b.label} {b.text}" for b in bars) + ".")
+    else:
+        title = f"Funnel: {name}"
+        desc = (f"Cohort of {report.cohort} cases opened {period}. How many cases reached each stage: "
+                + "; ".join(f"{b.label} {b.text}" for b in bars) + ".")
+    return bar_chart("funnel", title, desc, bars)
+
+
+def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl") -> str:
+    """Median days spent in each stage (90th percentile written next to it)."""
+    name = report.definition_title_pl if lang == "pl" else report.definition_title_en
+    bars = []
+    for t in report.time_in_stage:
+        label = t.title_pl if lang == "pl" else t.title_en
+        if t.median_days is None:
+            text = "brak zakończonych pobytów" if lang == "pl" else "no completed stays"
+        else:
+            text = (f"mediana {t.median_days:g} dni, 90. percentyl {t.p90_days:g} (n={t.stays})" if lang == "pl"
+                    else f"median {t.median_days:g} days, 90th percentile {t.p90_days:g} (n={t.stays})")
+        bars.append(Bar(label, t.median_days or 0, text))
+    period = _period(report, lang)
+    if lang == "pl":
+        title, desc = f"Czas w etapie: {name}", f"Mediana dni w każdym etapie, sprawy otwarte {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
+    else:
+        title, desc = f"Time in stage: {name}", f"Median days in each stage, cases opened {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
+    return bar_chart("time-in-stage", title, desc, bars, fill=_FILL_2)
+
+
+def _period(report: FunnelReport, lang: Lang) -> str:
+    start = report.opened_from.isoformat() if report.opened_from else ("od początku" if lang == "pl" else "from the start")
+    end = report.opened_to.isoformat() if report.opened_to else ("do dziś" if lang == "pl" else "until today")
+    return f"{start} – {end}"

@@ -1,0 +1,174 @@
+"""Outcome reports for funders: a cohort's funnel, exits and time in stage (reads the store).
+
+A cohort is the cases of one definition opened in a period (local dates, both included).
+- The funnel follows the definition's main path (``Definition.main_path()``): its open
+  stages marked ``funnel: true``, then the terminal stage(s) the last of them leads to (the
+  successful end). Other endings are exits, counted by outcome.
+- "Reached" a stage: the case entered it at least once (a case sent back to therapy counts
+  once). Conversion is reached(next) / reached(this) for consecutive funnel stages: for
+  model-wsparcia, internship -> follow_up is the share of internships ending in employment.
+- Time in stage: completed stays only (from ``stage_periods``), median and 90th percentile
+  (nearest rank) in days.
+Three grouped queries, whatever the cohort's size.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
+
+from pathway.core import calendar as cal
+from pathway.core.definition import Definition
+from pathway.store.models import Case, StagePeriod
+
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Step:
+    stage: str
+    title_pl: str
+    title_en: str
+    reached: int
+    share: float | None  # of the cohort
+    conversion: float | None  # from the step before
+
+
+@dataclass(frozen=True)
+class Conversion:
+    source: str
+    target: str
+    source_count: int
+    target_count: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class Exit:
+    outcome: str
+    count: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    title_pl: str
+    title_en: str
+    stays: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass
+class FunnelReport:
+    definition: str
+    definition_title_pl: str
+    definition_title_en: str
+    unit: str
+    opened_from: date | None
+    opened_to: date | None
+    cohort: int
+    still_open: int
+    steps: list[Step] = field(default_factory=list)
+    conversions: list[Conversion] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+    time_in_stage: list[StageTime] = field(default_factory=list)
+
+
+def funnel_stages(definition: Definition) -> list[str]:
+    path = definition.main_path()
+    stages = definition.stages
+    steps = [s for s in path if stages[s].funnel and not stages[s].terminal]
+    if steps:
+        ends = {t.dest for t in definition.transitions_from(steps[-1]) if stages[t.dest].terminal}
+        steps += [s for s in path if s in ends and stages[s].funnel]
+    return steps
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def _start(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=cal.zone(tz)).astimezone(timezone.utc)
+
+
+def funnel(
+    session: Session, *, definition: Definition, unit_id: str, opened_from: date | None = None, opened_to: date | None = None,
+) -> FunnelReport:
+    if opened_from is not None and opened_to is not None and opened_to < opened_from:
+        raise ValueError("opened_to is before opened_from")
+    cohort = [col(Case.unit_id) == unit_id, col(Case.definition_id) == definition.id, col(Case.status) != "opening"]
+    if opened_from is not None:
+        cohort.append(col(Case.opened_at) >= _start(opened_from, definition.timezone))
+    if opened_to is not None:
+        cohort.append(col(Case.opened_at) < _start(opened_to + _DAY, definition.timezone))
+    conn = session.connection()
+
+    statuses: dict[tuple[str, str | None], int] = {}
+    for status, outcome, n in conn.execute(
+        core_select(Case.status, Case.outcome, func.count()).where(*cohort).group_by(Case.status, Case.outcome)
+    ):
+        statuses[(status, outcome)] = n
+    size = sum(statuses.values())
+    periods = core_select(StagePeriod.stage, StagePeriod.case_id, StagePeriod.entered_at, StagePeriod.left_at).join(
+        Case, col(Case.id) == col(StagePeriod.case_id)).where(*cohort)
+    reached_by: defaultdict[str, set[str]] = defaultdict(set)
+    stays: defaultdict[str, list[float]] = defaultdict(list)
+    for stage, case_id, entered, left in conn.execute(periods):
+        reached_by[stage].add(case_id)
+        if left is not None:
+            stays[stage].append((left - entered) / _DAY)
+
+    report = FunnelReport(
+        definition=definition.id, definition_title_pl=definition.title.pl, definition_title_en=definition.title.en, unit=unit_id,
+        opened_from=opened_from, opened_to=opened_to, cohort=size,
+        still_open=sum(n for (status, _), n in statuses.items() if status != "closed"),
+    )
+    previous: tuple[str, int] | None = None
+    for stage in funnel_stages(definition):
+        reached = len(reached_by.get(stage, ()))
+        title = definition.stages[stage].title
+        report.steps.append(Step(stage, title.pl, title.en, reached, _ratio(reached, size),
+                                 _ratio(reached, previous[1]) if previous else None))
+        if previous is not None:
+            report.conversions.append(Conversion(previous[0], stage, previous[1], reached, _ratio(reached, previous[1])))
+        previous = (stage, reached)
+    closed = sorted(((o or "none", n) for (s, o), n in statuses.items() if s == "closed"), key=lambda x: (-x[1], x[0]))
+    report.exits = [Exit(outcome, n, _ratio(n, size)) for outcome, n in closed]
+    for stage in definition.main_path():
+        spec = definition.stages[stage]
+        if spec.terminal:
+            continue
+        days = stays.get(stage, [])
+        report.time_in_stage.append(StageTime(
+            stage, spec.title.pl, spec.title.en, len(days),
+            round(statistics.median(days), 2) if days else None, round(_p90(days), 2) if days else None,
+        ))
+    return report
+
+
+def csv_rows(report: FunnelReport) -> list[dict[str, object]]:
+    """The report as one table (long format): a ``section`` column says which part a row is."""
+    rows: list[dict[str, object]] = []
+    rows += [{"section": "funnel", "stage": s.stage, "count": s.reached, "share": s.share, "conversion": s.conversion} for s in report.steps]
+    rows += [{"section": "exit", "stage": e.outcome, "count": e.count, "share": e.share} for e in report.exits]
+    rows += [{"section": "time_in_stage", "stage": t.stage, "count": t.stays, "median_days": t.median_days, "p90_days": t.p90_days}
+             for t in report.time_in_stage]
+    return rows
+
+
+CSV_COLUMNS = ["section", "stage", "count", "share", "conversion", "median_days", "p90_days"]
