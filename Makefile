@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test lint clean install
+.PHONY: up demo test lint clean install e2e-deps
 
 # Reinstall whenever pyproject.toml (the dependencies) changes.
 $(STAMP): pyproject.toml
@@ -25,8 +25,20 @@ up: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pathway up --demo
 
+# The browser tests' tools: Debian's chromium (driven by Playwright with executable_path;
+# `playwright install` downloads and is never used) and axe-core from the npm registry.
+E2E_CACHE := .cache/e2e
+AXE       := $(E2E_CACHE)/node_modules/axe-core/axe.min.js
+
+## e2e-deps: chromium (apt) and axe-core (npm) for tests/e2e, installed when missing
+e2e-deps: $(AXE)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(E2E_CACHE) axe-core@4
+
 ## test: import contracts, then every test (unit, workflows, integration, api, e2e)
-test: $(STAMP)
+test: $(STAMP) e2e-deps
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 

@@ -44,6 +44,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
     ]
     if not bars:
         out.append(f'<text x="10" y="{_TOP}" fill="#111111">{escape("—")}</text>')
+    out.append('<g role="list">')  # a listitem needs its list (axe: aria-required-parent, critical)
     for i, bar in enumerate(bars):
         y = _TOP + i * _ROW
         width = 0 if bar.value <= 0 else max(2.0, _BAR * bar.value / top)
@@ -52,6 +53,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
         out.append(f'<rect x="{_LABEL}" y="{y + 4}" width="{width:.1f}" height="{_ROW - 10}" fill="{fill}"/>')
         out.append(f'<text x="{_LABEL + width + 6:.1f}" y="{y + 17}" fill="#111111">{escape(bar.text)}</text>')
         out.append("</g>")
+    out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -478,6 +478,7 @@ def _print_urls(settings: Settings, server: DevServer | None) -> None:
 
     base = f"http://{_hostport(settings.host, settings.api_port)}"
     table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_row("Web UI", f"{base}/")
     table.add_row("API", f"{base}/api/v1")
     table.add_row("API docs (OpenAPI)", f"{base}/docs")
     if server is not None:

@@ -16,6 +16,7 @@ from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring
+from pathway.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -75,4 +76,5 @@ def create_app(
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)
+    install_web(app)  # the pages for people, at /
     return app

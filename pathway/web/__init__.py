@@ -1,1 +1,33 @@
-"""Server-rendered pages for people (Jinja2); built in the web UI issue."""
+"""The web UI for coordinators and supervisors: server-rendered pages at ``/`` of the API's app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from pathway.web.session import CsrfRefused, LoginRequired
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files, and the two answers only a browser gets."""
+    from pathway.web.pages import Page, router
+
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        # Back to the page after signing in: its path only (ids, never personal data).
+        target = request.url.path if request.method == "GET" else "/"
+        return RedirectResponse(f"/login?expired=1&next={quote(target, safe='/')}", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
+        page = Page(request, None)
+        return page.render("error.html", status=403, message=page._("error.csrf"))

@@ -71,24 +71,27 @@ async def open_session(body: TokenRequest, request: Request, response: Response,
     return answer.user
 
 
-@router.delete("/session", status_code=204)
-def close_session(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+def end_session(request: Request, services: ServicesDep, actor: ActorDep, response: Response) -> None:
+    """Revoke the request's token, record it, and (for a browser) drop the session cookie."""
     raw = _token_from(request)
     if raw:
         accounts.logout(services.engine, raw)
     audit_trail.append(services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request))
-    response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.delete("/session", status_code=204)
+def close_session(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    response = Response(status_code=204)
+    end_session(request, services, actor, response)
     return response
 
 
 @router.post("/logout", status_code=204)
 def logout(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
-    raw = _token_from(request)
-    if raw:
-        accounts.logout(services.engine, raw)
-    audit_trail.append(services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request))
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    end_session(request, services, actor, response)
+    return response
 
 
 @router.get("/me", response_model=UserOut)

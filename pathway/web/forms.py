@@ -1,0 +1,95 @@
+"""From an HTML form to the API's request bodies.
+
+A browser sends strings; the API's bodies (``pathway.api.schemas``) and the core's fact
+rules decide what is valid. This module only turns fields into the JSON a client of the
+API would send (a checkbox into a boolean, a local date and time into an aware datetime)
+and leaves every judgement to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from pathway.api.errors import ApiError
+from pathway.core.definition import FactSpec
+
+CHECKED = "on"
+
+
+def field(form: FormData, name: str) -> str | None:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def invalid(message: str, **extra: Any) -> ApiError:
+    return ApiError(422, "invalid_request", message, **extra)
+
+
+def from_validation(exc: ValidationError) -> ApiError:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ())) or "form"
+    what = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    return invalid(f"{where}: {what}")
+
+
+def local_datetime(value: str | None, tz: str, what: str) -> datetime | None:
+    """``YYYY-MM-DDTHH:MM`` (an ``<input type="datetime-local">``) in the unit's time zone."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise invalid(f"{what}: not a date and time (YYYY-MM-DD HH:MM)") from None
+    return parsed.replace(tzinfo=ZoneInfo(tz)) if parsed.tzinfo is None else parsed
+
+
+def opened_at(value: str | None, tz: str, today: date) -> datetime | None:
+    """The start of a case brought over from paper records: a past day, at 09:00 local time.
+    Today (or nothing) means now; a future day is passed on for the API to refuse."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise invalid("opened_at: not a date (YYYY-MM-DD)") from None
+    if day == today:
+        return None
+    return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(tz))
+
+
+def fact_value(spec: FactSpec, form: FormData) -> Any:
+    """The value of ``PUT /cases/{id}/facts/{name}`` that the fact's form describes; None
+    clears the fact."""
+    if spec.kind == "checklist":
+        return {item: form.get(f"item.{item}") == CHECKED for item in spec.items}
+    if spec.kind == "flag":
+        return form.get("value") == CHECKED
+    if spec.kind == "partner":
+        partner = field(form, "partner_id")
+        return {"partner_id": partner} if partner else None
+    if spec.kind == "certificate":
+        cert = {k: field(form, f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        return {k: v for k, v in cert.items() if v is not None} or None
+    record: dict[str, Any] = {}
+    for name, kind in spec.fields.items():
+        if kind == "bool":
+            record[name] = form.get(f"field.{name}") == CHECKED
+            continue
+        raw = field(form, f"field.{name}")
+        if raw is None:
+            continue
+        if kind == "int":
+            try:
+                record[name] = int(raw)
+            except ValueError:
+                raise invalid(f"{name}: a whole number") from None
+        else:
+            record[name] = raw
+    return record

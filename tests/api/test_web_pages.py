@@ -1,0 +1,196 @@
+"""The web pages without a browser: the same rules as the API behind them.
+
+- no session: every page sends the browser to sign in; a form is not accepted;
+- a colleague's case page is "not found", exactly like a made-up id;
+- a form without this session's CSRF token changes nothing (403);
+- the same form sent twice (one idempotency key) moves the case once;
+- roles: a supervisor sees a case without move buttons; a coordinator has no dashboard;
+  an admin has no case list.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from apistack import DIAGNOSIS_DONE, PASSWORD, Stack, new_unit
+
+from pathway.security import accounts
+
+pytestmark = pytest.mark.integration
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Browserless:
+    """One person's cookie jar against the app, signing in through the web form."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=stack.app), base_url="http://test", timeout=30)
+
+    async def sign_in(self, login: str) -> None:
+        form = await self.http.get("/login")
+        assert form.status_code == 200
+        r = await self.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": login,
+                                                  "password": PASSWORD, "next": "/cases"})
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == "/cases"
+        assert "pathway_session" in self.http.cookies
+
+    async def form_fields(self, path: str, action: str) -> dict[str, str]:
+        """The hidden fields (csrf, key, ...) of the form that posts to ``action`` on ``path``."""
+        page = await self.http.get(path)
+        assert page.status_code == 200, page.text
+        start = page.text.index(f'action="{action}"')
+        form = page.text[start:page.text.index("</form>", start)]
+        return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def _user(stack: Stack, unit: str, name: str, roles: list[str]) -> str:
+    login = f"{name}.{unit}"
+    accounts.create_user(stack.engine, user_id=login, display_name=name, unit_id=unit, roles=roles, password=PASSWORD)
+    return login
+
+
+@pytest.fixture
+async def unit(stack: Stack) -> AsyncIterator[dict[str, str]]:
+    unit = new_unit()
+    yield {
+        "unit": unit,
+        "coord": _user(stack, unit, "coord", ["coordinator"]),
+        "colleague": _user(stack, unit, "colleague", ["coordinator"]),
+        "sup": _user(stack, unit, "sup", ["supervisor"]),
+        "admin": _user(stack, unit, "admin", ["admin"]),
+    }
+
+
+async def _open(stack: Stack, unit: dict[str, str], coordinator: str) -> str:
+    token, _ = accounts.login(stack.engine, user_id=unit["sup"], password=PASSWORD)
+    r = await stack.http.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
+        "definition": "model-wsparcia", "coordinator": unit[coordinator], "client": {"name": f"Klientka Strony {uuid.uuid4().hex[:6]}"}})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+async def test_without_a_session_pages_send_you_to_sign_in(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    web = Browserless(stack)
+    for path in ("/", "/cases", f"/cases/{case_id}", "/cases/new", "/dashboard", "/partners", "/definitions/model-wsparcia"):
+        r = await web.http.get(path)
+        assert r.status_code == 303, (path, r.status_code)
+        assert r.headers["location"] == f"/login?expired=1&next={path}"
+    r = await web.http.post(f"/cases/{case_id}/move", data={"trigger": "advance", "csrf": "x"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    # the login page itself is served, in Polish by default, and not cached
+    page = await web.http.get("/login?expired=1&next=/cases")
+    assert page.status_code == 200 and '<html lang="pl">' in page.text and "Zaloguj" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+async def test_a_colleagues_case_is_not_found_like_a_made_up_one(stack: Stack, unit: dict[str, str]) -> None:
+    mine, theirs = await _open(stack, unit, "coord"), await _open(stack, unit, "colleague")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    assert (await web.http.get(f"/cases/{mine}")).status_code == 200
+    colleague = await web.http.get(f"/cases/{theirs}")
+    made_up_id = uuid.uuid4().hex
+    made_up = await web.http.get(f"/cases/{made_up_id}")
+    assert colleague.status_code == made_up.status_code == 404
+    assert colleague.text.replace(theirs, "<id>") == made_up.text.replace(made_up_id, "<id>")
+    # nor can a form act on it
+    fields = await web.form_fields(f"/cases/{mine}", f"/cases/{mine}/facts/diagnosis")
+    r = await web.http.post(f"/cases/{theirs}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}})
+    assert r.status_code == 404
+    listing = await web.http.get("/cases")
+    assert mine in listing.text and theirs not in listing.text
+
+
+async def test_a_form_without_the_sessions_csrf_token_changes_nothing(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/facts/diagnosis")
+    checked = {f"item.{k}": "on" for k in DIAGNOSIS_DONE}
+    for csrf in (None, "", "forged-" + fields["csrf"][7:]):
+        data = {**fields, **checked}
+        if csrf is None:
+            del data["csrf"]
+        else:
+            data["csrf"] = csrf
+        r = await web.http.post(f"/cases/{case_id}/facts/diagnosis", data=data)
+        assert r.status_code == 403, r.text
+        assert "Formularz wygasł" in r.text
+    # another session's token is not this session's
+    other = Browserless(stack)
+    await other.sign_in(unit["coord"])
+    theirs = await other.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/facts/diagnosis")
+    assert theirs["csrf"] != fields["csrf"]
+    r = await web.http.post(f"/cases/{case_id}/facts/diagnosis", data={**fields, "csrf": theirs["csrf"], **checked})
+    assert r.status_code == 403
+    token, _ = accounts.login(stack.engine, user_id=unit["coord"], password=PASSWORD)
+    case = (await stack.http.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"})).json()
+    assert "diagnosis" not in case["facts"]
+    # the sign-in form has its own token (a double-submit cookie)
+    fresh = Browserless(stack)
+    r = await fresh.http.post("/login", data={"username": unit["coord"], "password": PASSWORD, "csrf": "guess"})
+    assert r.status_code == 403 and "pathway_session" not in fresh.http.cookies
+
+
+async def test_the_same_form_sent_twice_moves_the_case_once(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/facts/diagnosis")
+    r = await web.http.post(f"/cases/{case_id}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=fact#top"
+    move = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/move")
+    assert move["trigger"] == "advance" and move["expected_stage"] == "diagnosis" and move["key"]
+    first = await web.http.post(f"/cases/{case_id}/move", data=move)
+    second = await web.http.post(f"/cases/{case_id}/move", data=move)
+    assert first.status_code == second.status_code == 303, second.text
+    page = await web.http.get(f"/cases/{case_id}")
+    assert 'data-stage="plan"' in page.text
+    token, _ = accounts.login(stack.engine, user_id=unit["coord"], password=PASSWORD)
+    case = (await stack.http.get(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"})).json()
+    assert case["stage"] == "plan"
+    assert [h["stage"] for h in case["history"]] == ["diagnosis", "plan"]
+    # a new key for the same (now stale) move is refused: the case has moved on
+    r = await web.http.post(f"/cases/{case_id}/move", data={**move, "key": uuid.uuid4().hex})
+    assert r.status_code == 409 and 'role="alert"' in r.text
+
+
+async def test_each_role_sees_its_own_pages(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    sup, coord, admin = Browserless(stack), Browserless(stack), Browserless(stack)
+    await sup.sign_in(unit["sup"])
+    await coord.sign_in(unit["coord"])
+    await admin.sign_in(unit["admin"])
+    page = await sup.http.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert f'action="/cases/{case_id}/move"' not in page.text and "tylko do odczytu" in page.text
+    assert (await sup.http.get("/dashboard")).status_code == 200
+    assert (await coord.http.get("/dashboard")).status_code == 403
+    assert (await admin.http.get("/cases")).status_code == 403
+    assert (await admin.http.get(f"/cases/{case_id}")).status_code == 403
+    assert (await admin.http.get("/partners")).status_code == 200
+    # English on request, remembered in a cookie
+    r = await coord.http.get("/lang/en?next=/cases")
+    assert r.status_code == 303 and r.headers["location"] == "/cases"
+    assert "My cases" in (await coord.http.get("/cases")).text
+    assert (await coord.http.get("/lang/en?next=//evil.example")).headers["location"] == "/"
+
+
+async def test_a_wrong_password_is_told_in_the_pages_language(stack: Stack, unit: dict[str, str]) -> None:
+    web = Browserless(stack)
+    form = await web.http.get("/login")
+    r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": unit["coord"], "password": "wrong-password-123"})
+    assert r.status_code == 401 and "Nieprawidłowa nazwa użytkownika lub hasło." in r.text
+    assert "pathway_session" not in web.http.cookies
+    await web.http.get("/lang/en")
+    form = await web.http.get("/login")
+    r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": "", "password": ""})
+    assert r.status_code == 422 and "Enter your username and password." in r.text
