@@ -266,3 +266,19 @@ async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_h
             seqs = [e.seq for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq))]
         assert seqs == list(range(1, len(seqs) + 1))  # nothing lost, nothing twice, across every run
         assert len([r for r in case.reminders() if r.watch == "visit"]) == 0
+
+
+@pytest.mark.parametrize("definition_id", sorted(CATALOG.ids()))
+async def test_every_exit_of_every_pathway_closes_the_case_with_its_outcome(time_skipping_env, task_queue, tmp_path, definition_id):
+    snap = definition(definition_id)
+    outcomes = CATALOG.get(definition_id).definition.outcomes  # type: ignore[union-attr]
+    assert outcomes, definition_id
+    async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
+        for outcome, stage in outcomes.items():
+            case = await harness.open(definition=snap)
+            await case.sleep(timedelta(days=3))
+            await close(case, outcome)
+            result = await result_of(case)
+            assert (result.stage, result.outcome) == (stage, outcome)
+            await case.settled_history()
+            assert (row(case).status, row(case).stage, row(case).outcome) == ("closed", stage, outcome)
