@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from pathway.config import Settings
 
-__all__ = ["DEMO_CASES", "DEMO_CONSENTS", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "seed_demo"]
+__all__ = ["DEMO_CASES", "DEMO_OTHER_CASES", "DEMO_CONSENTS", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "DemoPathwayCase", "seed_demo"]
 
 log = structlog.get_logger(__name__)
 
@@ -133,6 +133,34 @@ DEMO_CASES: tuple[DemoCase, ...] = (
 )
 
 MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
+
+
+@dataclass(frozen=True)
+class DemoPathwayCase:
+    """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
+    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys)."""
+
+    slug: str
+    client_name: str
+    coordinator: str
+    definition: str
+    visit_kind: str
+    steps: tuple[tuple[str, str, Any], ...] = ()
+
+
+DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
+    DemoPathwayCase("rodzina", "Marianna Przykładowa", "ewa.koordynatorka", "asystent-rodziny", "home", (
+        ("fact", "contract", lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4}),
+        ("move", "advance", None),
+    )),
+    # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.
+    DemoPathwayCase("asystencja", "Stanisław Fikcyjny", "marek.koordynator", "asystent-osoby-niepelnosprawnej", "accompanying", (
+        ("fact", "disability_certificate", lambda today: {"valid_until": (today + timedelta(days=30)).isoformat(), "degree": "umiarkowany"}),
+        ("move", "admit", None),
+    )),
+    DemoPathwayCase("bezdomnosc", "Tadeusz Testowy", "marek.koordynator", "wychodzenie-z-bezdomnosci", "outreach"),
+    DemoPathwayCase("integracja", "Olena Przykładowa", "ewa.koordynatorka", "asystent-miedzykulturowy", "home"),
+)
 
 
 def _facts_to_leave(stage: str, today: date) -> list[tuple[str, Any]]:
@@ -243,6 +271,26 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
     return case_id, opened, moves
 
 
+async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) -> tuple[str, bool, list[str]]:
+    response = await api.send("POST", "/cases", key=f"demo:{spec.slug}:open", json={
+        "definition": spec.definition, "coordinator": spec.coordinator,
+        "client": {"name": spec.client_name, "address": "ul. Przykładowa 2, 00-000 Przykładowo"},
+        "opened_at": (now - timedelta(days=3)).isoformat(),
+    })
+    case = response.json()
+    case_id, opened, done = case["id"], response.status_code == 201, []
+    today = now.astimezone(UTC).date()
+    await api.call("POST", f"/cases/{case_id}/visits", key=f"demo:{spec.slug}:visit",
+                   json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": spec.visit_kind})
+    for i, (kind, name, value) in enumerate(spec.steps):
+        if kind == "fact":
+            await api.call("PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)})
+        else:
+            await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{i}", json={"trigger": name})
+        done.append(f"{kind}:{name}")
+    return case_id, opened, done
+
+
 def _seed_users(engine: Engine) -> list[str]:
     added = []
     for user_id, display_name, roles in DEMO_USERS:
@@ -281,5 +329,14 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
                 failed.append(spec.slug)
                 continue
             log.info("demo_case", case_id=case_id, slug=spec.slug, opened=opened, moves=moves, target=spec.target)
+        for other in DEMO_OTHER_CASES:
+            try:
+                api = _Api(http, accounts.login(engine, user_id=other.coordinator, password=DEMO_PASSWORD)[0])
+                case_id, opened, moves = await _seed_pathway_case(api, other, now)
+            except DemoError as exc:
+                log.warning("demo_case_failed", slug=other.slug, error=str(exc))
+                failed.append(other.slug)
+                continue
+            log.info("demo_case", case_id=case_id, slug=other.slug, opened=opened, moves=moves, definition=other.definition)
     if failed:
         raise DemoError(f"demo cases not seeded: {', '.join(failed)}")

@@ -346,7 +346,7 @@ def _counts(stack: Stack) -> tuple[int, int]:
 
 
 def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -> None:
-    from pathway.demo import DEMO_CASES, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_UNIT
+    from pathway.demo import DEMO_CASES, DEMO_OTHER_CASES, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_UNIT
     from pathway.store.queries import case_id_for_key
 
     overdue = next(c for c in DEMO_CASES if c.opened_days_ago >= 30)
@@ -355,11 +355,14 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
     stack.start("--demo")
     assert stack.wait_for_output("demo_seeded", "demo_seed_failed", "demo_skipped") == "demo_seeded", stack.output()
     first = _counts(stack)
-    assert first == (len(DEMO_CASES), len(DEMO_PARTNERS))
+    assert first == (len(DEMO_CASES) + len(DEMO_OTHER_CASES), len(DEMO_PARTNERS))
     with _supervisor(stack) as api:
         stages = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
     assert sorted(s for s, _ in stages.values()) == sorted(
-        ["diagnosis", "plan", "therapy", "internship", "transferred", "diagnosis"]
+        ["diagnosis", "plan", "therapy", "internship", "transferred", "diagnosis",
+         # one case of each other pathway: a family past its contract, a disability service admitted,
+         # a person out of homelessness and a foreign family at their first stage
+         "diagnosis", "needs_assessment", "basic_needs", "work_plan"]
     )
     assert sorted(st for _, st in stages.values()).count("closed") == 1
     stack.stop()

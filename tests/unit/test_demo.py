@@ -96,3 +96,24 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
         # Nothing else is overdue now, nor in the next few days a newcomer looks at it.
         assert not overdue
         assert view.next_visit_due_at is not None and view.next_visit_due_at > NOW + timedelta(days=1)
+
+
+def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
+    from datetime import date
+    from pathlib import Path
+
+    from pathway.catalog import Catalog
+    from pathway.core.case import Case
+    from pathway.demo import DEMO_OTHER_CASES
+
+    catalog = Catalog.load(Path(__file__).resolve().parents[2] / "definitions")
+    assert {c.definition for c in DEMO_OTHER_CASES} | {DEFINITION} == set(catalog.ids())
+    for spec in DEMO_OTHER_CASES:
+        d = catalog.get(spec.definition).definition  # type: ignore[union-attr]
+        first = d.stages[d.initial]
+        assert first.visits is None or spec.visit_kind in first.visits.kinds, spec.slug
+        for kind, name, value in spec.steps:
+            if kind == "fact":
+                Case.coerce_fact(name, d.facts[name], value(date(2026, 3, 2)))
+            else:
+                assert any(t.trigger == name for t in d.transitions_from(d.initial)), (spec.slug, name)
