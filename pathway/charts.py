@@ -8,6 +8,7 @@ what it shows. Text is XML-escaped; titles come from definitions, never from cli
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
@@ -24,6 +25,12 @@ class Bar:
     label: str
     value: float
     text: str  # the number as people read it, written next to the bar
+
+
+def chart_id(kind: str, definition: str) -> str:
+    """An id unique per chart on a page: its kind and the definition it shows (the SVG's
+    ``<title>``/``<desc>`` ids derive from it, and ids must not repeat in one document)."""
+    return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "-", definition)
 
 
 def _pct(x: float | None) -> str:
@@ -58,7 +65,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
     return "\n".join(out) + "\n"
 
 
-def funnel_svg(report: FunnelReport, lang: Lang = "pl") -> str:
+def funnel_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = None) -> str:
     """How many of the cohort reached each stage of the main path, with the conversion."""
     name = report.definition_title_pl if lang == "pl" else report.definition_title_en
     previous = "z poprzedniego etapu" if lang == "pl" else "of the stage before"
@@ -75,10 +82,10 @@ def funnel_svg(report: FunnelReport, lang: Lang = "pl") -> str:
         title = f"Funnel: {name}"
         desc = (f"Cohort of {report.cohort} cases opened {period}. How many cases reached each stage: "
                 + "; ".join(f"{b.label} {b.text}" for b in bars) + ".")
-    return bar_chart("funnel", title, desc, bars)
+    return bar_chart(svg_id or chart_id("funnel", report.definition), title, desc, bars)
 
 
-def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl") -> str:
+def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = None) -> str:
     """Median days spent in each stage (90th percentile written next to it)."""
     name = report.definition_title_pl if lang == "pl" else report.definition_title_en
     bars = []
@@ -95,7 +102,7 @@ def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl") -> str:
         title, desc = f"Czas w etapie: {name}", f"Mediana dni w każdym etapie, sprawy otwarte {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
     else:
         title, desc = f"Time in stage: {name}", f"Median days in each stage, cases opened {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
-    return bar_chart("time-in-stage", title, desc, bars, fill=_FILL_2)
+    return bar_chart(svg_id or chart_id("time-in-stage", report.definition), title, desc, bars, fill=_FILL_2)
 
 
 def _period(report: FunnelReport, lang: Lang) -> str:

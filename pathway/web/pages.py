@@ -29,14 +29,20 @@ from pathway.api.routers import audit as audit_api
 from pathway.api.routers import auth as auth_api
 from pathway.api.routers import caseloads as caseloads_api
 from pathway.api.routers import cases as case_api
+from pathway.api.routers import consents as consents_api
 from pathway.api.routers import definitions as definitions_api
 from pathway.api.routers import partners as partners_api
+from pathway.api.routers import referrals as referrals_api
 from pathway.api.routers import reports as reports_api
-from pathway.api.schemas import CloseRequest, FactRequest, OpenCaseRequest, PauseRequest, TransitionRequest, VisitRequest
+from pathway.api.schemas import (
+    CloseRequest, FactRequest, OpenCaseRequest, PauseRequest, ReferralAnswerRequest, ReferralRequest, TransitionRequest, VisitRequest,
+)
 from pathway import charts
 from pathway.catalog import CatalogEntry
+from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import PARTNER_KINDS, Definition
 from pathway.core.diagram import mermaid
+from pathway.core.sharing import SCOPE_FIELDS, needs_consent
 from pathway.security import accounts
 from pathway.security.accounts import Principal
 from pathway.security.policy import Action, CaseScope, decide
@@ -62,6 +68,11 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 PAUSE_REASONS = ("hospital", "shelter", "other")
+# Reason codes offered when a coordinator enters a partner's refusal (any code is accepted).
+REJECT_REASONS = ("no_places", "not_eligible", "client_declined", "no_contact")
+# The answers a referral in each status can still take, in the order a partner gives them.
+ANSWERS = {status: [a for a in ("accepted", "rejected", "done") if a in allowed] for status, allowed in REFERRAL_ANSWERS.items()}
+DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
 # Security headers of every page: scripts and styles only from this site, no framing.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -110,6 +121,16 @@ class Page:
     def partner_kind(self, kind: str | None) -> str:
         names = PARTNER_KINDS.get(kind or "")
         return (names[0] if self.lang == "pl" else names[1]) if names else str(kind)
+
+    def scope(self, fields: list[str]) -> str:
+        """A partner's data-sharing scope in words, in the order of the vocabulary."""
+        i = 0 if self.lang == "pl" else 1
+        return ", ".join(names[i] for code, names in SCOPE_FIELDS.items() if code in fields)
+
+    def refusal(self, exc: ApiError) -> str:
+        """A refusal in the page's language where the catalogue words its code, else the API's message."""
+        key = f"refusal.{exc.code}"
+        return self._(key) if key in MESSAGES[self.lang] else exc.message
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.update(
@@ -298,21 +319,40 @@ async def _case_page(page: Page, case_id: str, *, error: ApiError | None = None,
         notifications = case_api.notifications(case_id, session, page.actor, limit=100, offset=0).items
         visits = queries.list_visits(session, case_id=case_id)
         partners, _count = queries.list_partners(session, unit_id=page.actor.unit_id, limit=500)
+        consents = consents_api.list_(case_id, session, page.actor).items
     entry = _entry(page, case.definition)
     definition = entry.definition if entry else None
     can_act = decide(page.actor, Action.CASE_ACT, CaseScope(unit_id=case.unit, coordinator_id=case.coordinator)).allowed
     done = page.request.query_params.get("done")
     return page.render(
         "case.html", status=status, case=case, definition=definition, error=error, can_act=can_act,
-        done=done if done in ("advance", "visit", "fact", "pause", "resume", "close", "open") else None,
+        done=done if done in DONE else None,
         moves=_transition_titles(definition, case.stage) if definition else {},
         needed={b.fact for b in case.blocked if b.fact},
         visits=visits, notifications=notifications, partners=partners,
         partner_names={p.id: p.name for p in partners}, pause_reasons=PAUSE_REASONS,
+        # The workflow's own view of its referrals (the answer of get_case), not the SQL projection
+        # that lands a moment later: the page after "refer" already shows the referral.
+        consents=consents, referrals=case.referrals, reject_reasons=REJECT_REASONS, answers=ANSWERS,
+        consent_partners=[p for p in partners if needs_consent(p.kind)
+                          and not any(c.active and c.partner_id == p.id for c in consents)],
+        referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
+        suspended=_suspension(page, definition, case) if case.status == "paused" and case.pause_reason == CERTIFICATE_LAPSED else None,
         visit_kinds=(definition.stages[case.stage].visits.kinds if definition and case.stage in definition.stages
                      and definition.stages[case.stage].visits else ["home", "office", "phone", "outreach", "accompanying"]),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
     )
+
+
+def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
+    """Why a service is suspended, in words: the certificates that lapsed by the pause."""
+    lapsed = []
+    for name, spec in (definition.facts.items() if definition else ()):
+        value = case.facts.get(name)
+        if spec.kind == "certificate" and spec.suspend_when_lapsed and isinstance(value, dict) and value.get("valid_until"):
+            if case.paused_at is None or str(value["valid_until"]) < page.d(case.paused_at):
+                lapsed.append(page._("case.lapsed_item", title=page.t(spec.title), until=value["valid_until"]))
+    return page._("case.suspended", since=page.d(case.paused_at), what="; ".join(lapsed) or page._("case.lapsed_unknown"))
 
 
 @router.get("/cases/{case_id}")
@@ -403,6 +443,43 @@ async def close(case_id: str, request: Request) -> Response:
     return await _command(request, case_id, "close", run)
 
 
+@router.post("/cases/{case_id}/consents")
+async def give_consent(case_id: str, request: Request) -> Response:
+    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+        body = consents_api.ConsentIn(partner_id=forms.field(form, "partner_id") or "")
+        return consents_api.give(case_id, body, session, page.actor, page.auditor())
+
+    return await _command(request, case_id, "consent", run)
+
+
+@router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
+async def withdraw_consent(case_id: str, consent_id: str, request: Request) -> Response:
+    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+        return consents_api.withdraw(case_id, consent_id, session, page.actor, page.auditor())
+
+    return await _command(request, case_id, "withdraw", run)
+
+
+@router.post("/cases/{case_id}/referrals")
+async def refer(case_id: str, request: Request) -> Response:
+    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+        body = ReferralRequest(partner_id=forms.field(form, "partner_id") or "", service=forms.field(form, "service") or "",
+                               note=forms.field(form, "note"))
+        return await referrals_api.refer(case_id, body, page.services, session, page.actor, key, page.auditor())
+
+    return await _command(request, case_id, "refer", run)
+
+
+@router.post("/cases/{case_id}/referrals/{referral_id}/answer")
+async def answer_referral(case_id: str, referral_id: str, request: Request) -> Response:
+    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+        body = ReferralAnswerRequest(answer=forms.field(form, "answer") or "", reason=forms.field(form, "reason"),  # type: ignore[arg-type]
+                                     note=forms.field(form, "note"))
+        return await referrals_api.answer(case_id, referral_id, body, page.services, session, page.actor, key, page.auditor())
+
+    return await _command(request, case_id, "answer", run)
+
+
 # ---------------------------------------------------------------------- the unit
 @router.get("/partners")
 async def resource_map(request: Request) -> Response:
@@ -422,7 +499,8 @@ async def resource_map(request: Request) -> Response:
     employers = [p for p in found.items if p.kind == "employer"]
     return page.render("partners.html", grouped=[(s, grouped[s]) for s in SECTORS if s in grouped], employers=employers,
                        kinds=PARTNER_KINDS, sectors=SECTORS, kind=kind, sector=sector,
-                       capacity=sum(p.internship_capacity for p in employers))
+                       capacity=sum(p.internship_capacity for p in employers),
+                       free=sum(p.internship_capacity if p.places_free is None else p.places_free for p in employers))
 
 
 @router.get("/dashboard")

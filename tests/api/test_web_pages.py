@@ -17,8 +17,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from apistack import DIAGNOSIS_DONE, PASSWORD, Stack, new_unit
+from sqlmodel import Session
 
 from pathway.security import accounts
+from pathway.store import queries
+from pathway.store.models import PartnerCreate
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +197,97 @@ async def test_a_wrong_password_is_told_in_the_pages_language(stack: Stack, unit
     form = await web.http.get("/login")
     r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": "", "password": ""})
     assert r.status_code == 422 and "Enter your username and password." in r.text
+
+
+def _partner(stack: Stack, unit: str, name: str, kind: str, capacity: int = 0) -> str:
+    with Session(stack.engine) as session:
+        return queries.create_partner(session, partner=PartnerCreate(  # type: ignore[arg-type]
+            unit_id=unit, name=name, kind=kind, sector="non_public" if kind != "employer" else "private",
+            internship_capacity=capacity)).id
+
+
+def _row(page: str, attribute: str, value: str) -> str:
+    start = page.index(f'{attribute}="{value}"')
+    return page[start:page.index("</tr>", start)]
+
+
+async def test_consent_referral_and_answer_on_the_case_page(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    therapy = _partner(stack, unit["unit"], "Poradnia Terapii „Spokój”", "therapy")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = (await web.http.get(f"/cases/{case_id}")).text
+    assert "Nie zapisano zgód." in page and "Brak skierowań." in page
+    assert '<option value="therapy">Terapia</option>' in page  # the definition's services, in Polish
+
+    # a referral without the client's consent is refused, in words, and leaves no trace
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/referrals")
+    refused = await web.http.post(f"/cases/{case_id}/referrals", data={**fields, "partner_id": therapy, "service": "therapy"})
+    assert refused.status_code == 409 and 'role="alert"' in refused.text
+    assert "nie wyraził/a zgody na przekazanie danych temu partnerowi" in refused.text
+    assert "Brak skierowań." in refused.text
+
+    # the consent, chosen from the resource map
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/consents")
+    r = await web.http.post(f"/cases/{case_id}/consents", data={**fields, "partner_id": therapy})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=consent#top"
+    page = (await web.http.get(f"/cases/{case_id}?done=consent")).text
+    assert "Zgoda zapisana." in page and "obowiązuje" in _row(page, "data-partner", therapy)
+
+    # now the referral goes out, once for a double submit
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/referrals")
+    data = {**fields, "partner_id": therapy, "service": "therapy"}
+    first = await web.http.post(f"/cases/{case_id}/referrals", data=data)
+    second = await web.http.post(f"/cases/{case_id}/referrals", data=data)
+    assert first.status_code == 303 and first.headers["location"] == f"/cases/{case_id}?done=refer#top", first.text
+    assert second.status_code == 303, second.text
+    token, _ = accounts.login(stack.engine, user_id=unit["coord"], password=PASSWORD)
+    auth = {"Authorization": f"Bearer {token}"}
+    [made] = (await stack.http.get(f"/api/v1/cases/{case_id}", headers=auth)).json()["referrals"]
+    page = (await web.http.get(f"/cases/{case_id}")).text
+    row = _row(page, "data-referral", made["referral_id"])
+    assert 'data-status="pending"' in row and "Terapia" in row and "Poradnia Terapii" in row and "oczekuje na odpowiedź" in row
+
+    # the partner's answer, entered by the coordinator: a rejection needs its reason
+    action = f"/cases/{case_id}/referrals/{made['referral_id']}/answer"
+    fields = await web.form_fields(f"/cases/{case_id}", action)
+    r = await web.http.post(action, data={**fields, "answer": "rejected", "reason": ""})
+    assert r.status_code == 422 and 'role="alert"' in r.text and "reason code" in r.text
+    r = await web.http.post(action, data={**fields, "answer": "rejected", "reason": "no_places"})
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=answer#top", r.text
+    page = (await web.http.get(f"/cases/{case_id}")).text
+    row = _row(page, "data-referral", made["referral_id"])
+    assert 'data-status="rejected"' in row and "brak miejsc" in row and f'action="{action}"' not in row
+    [answered] = (await stack.http.get(f"/api/v1/cases/{case_id}", headers=auth)).json()["referrals"]
+    assert answered["status"] == "rejected" and answered["reason"] == "no_places"
+
+    # the consent withdrawn: in force no more, and a new referral is refused again
+    consent_row = _row(page, "data-partner", therapy)
+    withdraw = re.search(r'action="(/cases/[^"]+/withdraw)"', consent_row).group(1)
+    fields = await web.form_fields(f"/cases/{case_id}", withdraw)
+    r = await web.http.post(withdraw, data=fields)
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=withdraw#top"
+    page = (await web.http.get(f"/cases/{case_id}")).text
+    assert "wycofana" in _row(page, "data-partner", therapy) and withdraw not in page
+    fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/referrals")
+    r = await web.http.post(f"/cases/{case_id}/referrals", data={**fields, "partner_id": therapy, "service": "therapy"})
+    assert r.status_code == 409 and "Najpierw zapisz zgodę" in r.text
+    # a supervisor reads consents and referrals, without the forms
+    sup = Browserless(stack)
+    await sup.sign_in(unit["sup"])
+    page = (await sup.http.get(f"/cases/{case_id}")).text
+    assert "Poradnia Terapii" in page and made["referral_id"] in page
+    assert f'action="/cases/{case_id}/consents"' not in page and f'action="/cases/{case_id}/referrals"' not in page
+
+
+async def test_the_resource_map_shows_free_places_and_what_each_partner_is_told(stack: Stack, unit: dict[str, str]) -> None:
+    bakery = _partner(stack, unit["unit"], "Piekarnia Testowa", "employer", capacity=3)
+    _partner(stack, unit["unit"], "Poradnia Testowa", "therapy")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = (await web.http.get("/partners")).text
+    row = _row(page, "data-partner", bakery)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["3", "0", "3"]  # places, in use, free
+    assert "Numer sprawy, Etap ścieżki, Daty, Kontakt do koordynatora" in row
+    assert "Wolnych miejsc: 3" in page
+    assert "Przekazywane dane: Numer sprawy, Etap ścieżki, Daty, Kontakt do koordynatora" in page

@@ -2,8 +2,9 @@
 
 The coordinator signs in, opens a case, works it through two stages (the second move with a
 double click, which moves it once), sees a move refused with the guard's reason in words,
-logs a visit and switches to English; the supervisor opens a case brought over from paper
-records 40 days late and sees it on the dashboard as stalled, with the rule that fired.
+logs a visit, records the client's consent and refers her on it, and switches to English;
+the supervisor opens a case brought over from paper records 40 days late and sees it on the
+dashboard as stalled, with the rule that fired.
 Every main page passes axe-core (no serious or critical WCAG 2.1 A/AA violation) and is
 saved as a screenshot under ``test-artifacts/e2e/``."""
 
@@ -116,6 +117,20 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     assert len(rows) == 1 and "90" in rows[0] and "domowa" in rows[0] and "tak" in rows[0], rows
     await visit.check(page, "06-case-visit-logged")
 
+    # ------------------------------------------------------------ the client's consent, then a referral on it
+    await page.locator("#consent-form").get_by_label("Partner, któremu klient/ka zgadza się przekazać dane").select_option(value="e2e-terapia")
+    await page.get_by_role("button", name="Zapisz zgodę").click()
+    await page.wait_for_url(re.compile(r"done=consent"))
+    assert "obowiązuje" in await page.locator('#consents tr[data-partner="e2e-terapia"]').inner_text()
+    referral = page.locator("#referral-form")
+    await referral.get_by_label("Usługa").select_option(label="Terapia")
+    await referral.get_by_label("Partner").select_option(value="e2e-terapia")
+    await referral.get_by_role("button", name="Skieruj").click()
+    await page.wait_for_url(re.compile(r"done=refer"))
+    made = await page.locator("table.referrals tbody tr").all_inner_texts()
+    assert len(made) == 1 and "Terapia" in made[0] and "Ośrodek Terapii „Przystań”" in made[0] and "oczekuje na odpowiedź" in made[0], made
+    await visit.check(page, "06b-case-referral")
+
     # ------------------------------------------------------------ the caseload, in English
     await page.get_by_role("link", name="Moje sprawy").click()
     row = page.locator(f'tr[data-case="{case_id}"]')
@@ -178,4 +193,4 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await context.close()
 
     assert not visit.problems, "\n".join(visit.problems)
-    assert len(visit.checked) == 12
+    assert len(visit.checked) == 13

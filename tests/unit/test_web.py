@@ -6,15 +6,21 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.datastructures import FormData
 
 from pathway.api.errors import ApiError
-from pathway.api.schemas import CaseListItem
+from pathway import charts
+from pathway.api.schemas import CaseListItem, CaseOut
 from pathway.catalog import Catalog
+from pathway.core.case import CERTIFICATE_LAPSED, Case
+from pathway.core.commands import Advance, Pause, Refer, SetFact
 from pathway.core.definition import parse_definition
-from pathway.web import caseload, forms
+from pathway.reports import FunnelReport
+from pathway.web import caseload, forms, pages
 from pathway.web.diagram import render_svg
 from pathway.web.i18n import MESSAGES, translator
 from pathway.web.session import local_path
@@ -129,3 +135,81 @@ def test_dates_from_a_form_are_read_in_the_units_time_zone() -> None:
 ])
 def test_only_this_sites_paths_are_followed_after_signing_in(target: str | None, expected: str) -> None:
     assert local_path(target) == expected
+
+
+def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) -> str:
+    """The case template rendered as the page would for its coordinator, without a server."""
+    page = pages.Page.__new__(pages.Page)
+    page.lang, page._, page.tz = lang, translator(lang), ZoneInfo("Europe/Warsaw")
+    suspended = pages._suspension(page, definition, case) if case.pause_reason == CERTIFICATE_LAPSED else None
+    context = dict(
+        page=page, _=page._, lang=lang, principal=None, csrf="t", csrf_field="csrf", path=f"/cases/{case.id}", new_key=lambda: "k",
+        case=case, definition=definition, error=None, can_act=True, done=None, moves={}, needed=set(), visits=[], notifications=[],
+        partners=[], partner_names={}, pause_reasons=pages.PAUSE_REASONS, consents=[], referrals=case.referrals,
+        reject_reasons=pages.REJECT_REASONS, answers=pages.ANSWERS, consent_partners=[],
+        referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"}, suspended=suspended,
+        visit_kinds=["home"], now_local="2026-07-03T10:00",
+    )
+    context.update(extra)
+    return pages.templates.env.get_template("case.html").render(**context)
+
+
+def test_a_suspended_service_is_said_in_words_and_cannot_simply_be_resumed() -> None:
+    entry = CATALOG.get("asystent-osoby-niepelnosprawnej")
+    assert entry is not None
+    opened = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    case = Case.open(case_id="case-1", definition=entry.snapshot, coordinator_id="coord-1", unit_id="unit-1", now=opened,
+                     actor="coord-1", command_id="open-1")
+    case.apply(SetFact(command_id="c1", actor="coord-1", name="disability_certificate",
+                       value={"valid_until": "2026-06-30", "degree": "umiarkowany"}), opened)
+    case.apply(Advance(command_id="c2", actor="coord-1", trigger="admit"), opened)
+    later = datetime(2026, 7, 3, 9, 0, tzinfo=UTC)
+    case.fire_due(later)
+    view = CaseOut(**case.view(later).model_dump())
+    assert (view.status, view.pause_reason) == ("paused", CERTIFICATE_LAPSED)
+    html = _case_page_html(view, entry.definition)
+    assert ("Usługa zawieszona: orzeczenie straciło ważność (Orzeczenie o niepełnosprawności, ważne do 2026-06-30); "
+            "zawieszona od 2026-07-01") in html
+    assert "/resume" not in html and "Wstrzymana od" not in html
+    english = _case_page_html(view, entry.definition, lang="en")
+    assert "Service suspended: the disability certificate has lapsed (Disability certificate, valid until 2026-06-30)" in english
+    # an ordinary pause still offers the resume button
+    case.apply(SetFact(command_id="c3", actor="coord-1", name="disability_certificate",
+                       value={"valid_until": "2027-06-30", "degree": "umiarkowany"}), later)
+    case.apply(Pause(command_id="c4", actor="coord-1", reason="hospital"), later)
+    paused = CaseOut(**case.view(later).model_dump())
+    html = _case_page_html(paused, entry.definition)
+    assert f'action="/cases/{paused.id}/resume"' in html and "Usługa zawieszona" not in html
+
+
+def test_an_overdue_referral_has_its_own_badge() -> None:
+    entry = CATALOG.get("model-wsparcia")
+    assert entry is not None
+    opened = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    case = Case.open(case_id="case-2", definition=entry.snapshot, coordinator_id="coord-1", unit_id="unit-1", now=opened,
+                     actor="coord-1", command_id="open-1")
+    case.apply(Refer(command_id="r1", actor="coord-1", referral_id="ref-1", partner_id="p-1", partner_kind="therapy",
+                     service="therapy", consent_id="consent-1"), opened)
+    later = opened + timedelta(days=21)
+    case.fire_due(later)
+    view = CaseOut(**case.view(later).model_dump())
+    assert [o.watch for o in view.overdue if o.ref == "ref-1"] == ["referral"]
+    html = _case_page_html(view, entry.definition, partner_names={"p-1": "Poradnia"})
+    row = html[html.index('data-referral="ref-1"'):]
+    row = row[:row.index("</tr>")]
+    assert "Terapia" in row and "oczekuje na odpowiedź" in row and "Brak odpowiedzi na skierowanie (" in row
+    assert html.count("Brak odpowiedzi na skierowanie (") == 2  # in the case's summary, and on its row
+
+
+def test_chart_ids_are_unique_per_chart_and_still_name_the_svg() -> None:
+    report = FunnelReport(definition="model-wsparcia", definition_title_pl="Model", definition_title_en="Model", unit="u",
+                          opened_from=None, opened_to=None, cohort=0, still_open=0)
+    svgs = [charts.funnel_svg(report), charts.time_in_stage_svg(report), charts.funnel_svg(report, svg_id="funnel-b")]
+    ids = []
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
+        assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"  # type: ignore[union-attr]
+        ids += [title.get("id"), desc.get("id")]  # type: ignore[union-attr]
+    assert len(ids) == len(set(ids))
+    assert ids[0] == "funnel-model-wsparcia-title" and ids[-1] == "funnel-b-desc"
