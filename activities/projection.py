@@ -72,8 +72,8 @@ def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
         index_elements=["id"],
         set_={name: base.excluded[name] for name in values},
         where=_CASE_TABLE.c.last_seq <= base.excluded.last_seq,
-    )
-    return conn.execute(stmt).rowcount > 0
+    ).returning(_CASE_TABLE.c.id)  # a row back = written (rowcount is -1 on PostgreSQL with RETURNING)
+    return conn.execute(stmt).first() is not None
 
 
 def _event_row(case_id: str, event: Event) -> dict[str, Any]:
@@ -120,6 +120,13 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     case_id = data.summary.case_id
     # The case row first: the event tables reference it.
     case_updated = _upsert_case(conn, data.summary)
+    # One projection of a case at a time: two workers projecting batches of one case at once
+    # could each miss the other's uncommitted stage period and leave a stay that never ends.
+    # PostgreSQL's upsert above already locks the conflicting row (even when its WHERE keeps
+    # the row as it is); the explicit lock says so and keeps it true if the upsert changes.
+    # SQLite has one writer at a time.
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(_CASE_TABLE.c.id).where(_CASE_TABLE.c.id == case_id).with_for_update())
     events = sorted(data.events, key=lambda e: e.seq)
     stored = _insert_new(conn, _EVENTS, [_event_row(case_id, e) for e in events])
     # Derived rows are keyed like the events, so a retried batch adds nothing twice.

@@ -100,7 +100,10 @@ def append(
                     done = session.execute(select(AuditEntry).where(AuditEntry.dedupe_key == dedupe_key)).scalar_one_or_none()
                     if done is not None:
                         return Appended(done.unit_id, done.seq, done.hash)
-                head = session.get(AuditHead, unit_id)
+                # FOR UPDATE: on PostgreSQL the next writer of this unit waits here and then
+                # reads the new head, instead of losing the race on the unique seq and
+                # retrying. (SQLite has one writer at a time anyway; the retry covers it.)
+                head = session.get(AuditHead, unit_id, with_for_update=True)
                 seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
                 digest = entry_hash(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
                                     address=address, details=details, prev_hash=prev)
