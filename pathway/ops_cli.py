@@ -89,9 +89,10 @@ def db_current(tree: str = typer.Option("all", "--tree", help=TREE_HELP)) -> Non
             engine.dispose()
         head = migrations.head(name)
         behind = behind or rev != head
-        table.add_row(name, _shown(url), rev or "(empty)", head, "yes" if rev == head else "[yellow]no: pathway db upgrade[/]")
+        table.add_row(name, _shown(url), rev or "(empty)", head, "yes" if rev == head else "[yellow]no[/]")
     Console().print(table)
     if behind:
+        Console().print("behind the code: run `pathway db upgrade`", highlight=False)
         raise typer.Exit(3)
 
 

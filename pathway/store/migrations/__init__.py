@@ -112,6 +112,19 @@ def is_current(engine: Engine, tree: str = "data") -> bool:
     return current(engine, tree) == head(tree)
 
 
+def status(engine: Engine, tree: str = "data") -> str:
+    """``current``; ``empty`` (never migrated); ``behind`` (an older revision of this code's
+    tree: run ``pathway db upgrade``); ``ahead`` (a revision this code does not know: a newer
+    release migrated it — revisions are additive, so older processes keep working)."""
+    at = current(engine, tree)
+    if at is None:
+        return "empty"
+    if at == head(tree):
+        return "current"
+    known = {rev.revision for rev in _script(tree).walk_revisions()}
+    return "behind" if at in known else "ahead"
+
+
 def _lock(connection: Connection, tree: str) -> None:
     if connection.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(f"pathway-migrations:{tree}".encode()).digest()[:8], "big", signed=True)
