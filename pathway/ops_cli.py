@@ -6,6 +6,7 @@ Registered on the main ``pathway`` app in :mod:`pathway.cli`."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import typer
@@ -145,18 +146,29 @@ def simulate(
         help="Try the next move every N days ('90d'); 'auto': once a stage's deadline is half gone; 'none': never.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    continue_as_new_after: int = typer.Option(
+        0, "--continue-as-new-after", help="Continue as new after this many history events (0: when Temporal suggests it)."
+    ),
 ) -> None:
     """Run a definition through the time-skipping test server with a scripted client:
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
     from pathway.simulate import SimulationError, parse_days, print_report, run_simulation
 
+    from pathway.logging import configure_logging
+
+    settings = Settings()
+    # The worker's per-event logs would bury the report: warnings and errors only.
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
+    # The test server is not a production server: the SDK core's notes about it are noise here.
+    logging.getLogger("temporalio.core").setLevel(logging.ERROR)
     try:
         visit_days = parse_days(visits_every, "--visits-every")
         advance_days = None if advance_every == "auto" else parse_days(advance_every, "--advance-every")
         report = asyncio.run(
-            run_simulation(Settings(), definition_id, years=years, visit_every_days=visit_days,
-                           advance_every_days=advance_days, auto_advance=advance_every == "auto")
+            run_simulation(settings, definition_id, years=years, visit_every_days=visit_days,
+                           advance_every_days=advance_days, auto_advance=advance_every == "auto",
+                           continue_as_new_after=continue_as_new_after or None)
         )
     except SimulationError as exc:
         _fail(str(exc))

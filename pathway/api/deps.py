@@ -44,8 +44,19 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 def get_session(services: ServicesDep) -> Iterator[Session]:
     # The vault rides along in ``session.info`` so that code holding only the session can
     # reach it (``vault_of``).
-    with Session(services.engine, info={"vault": services.vault}) as session:
+    # expire_on_commit=False: rows read before ``release_connection`` stay readable after it.
+    with Session(services.engine, info={"vault": services.vault}, expire_on_commit=False) as session:
         yield session
+
+
+def release_connection(session: Session) -> None:
+    """End the request session's transaction before waiting on Temporal, so that its
+    database connection goes back to the pool. A request parked on a workflow must not hold
+    one: with more requests in flight than the pool has connections, the next request's
+    checkout blocks the event loop, and with it every parked request that would give one
+    back (the scale benchmark deadlocked so at 16 concurrent opens)."""
+    if session.in_transaction():
+        session.commit()
 
 
 def vault_of(session: Session) -> IdentityVault:
