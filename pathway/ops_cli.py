@@ -112,6 +112,25 @@ def db_revision(
     Console().print(f"wrote {path}")
 
 
+@db_app.command("rewrap-keys")
+def db_rewrap_keys() -> None:
+    """After a new master key was put first in PATHWAY_CODEC_KEY: wrap every client's data
+    key under it (the old key can then leave the ring once Temporal no longer holds payloads
+    encrypted with it). Idempotent."""
+    from pathway.security.identity import IdentityVault, keystore_engine
+    from pathway.temporal import key_ring
+
+    settings = Settings()
+    engine = keystore_engine(settings)
+    try:
+        count = IdentityVault(engine, key_ring(settings), create_schema=False).rewrap()
+    except Exception as exc:
+        _fail(f"cannot rewrap the client keys: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    Console().print(f"{count} client key(s) wrapped under the current master key")
+
+
 @temporal_app.command("setup")
 def temporal_setup() -> None:
     """Register the case search attributes on the cluster's namespace
