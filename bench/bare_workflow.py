@@ -65,3 +65,14 @@ class CommandsWorkflow:
         workflow.upsert_search_attributes([STAGE.value_set(f"stage-{self.stage}")])
         self.wake = True
         return value
+
+
+@workflow.defn(name="BenchWeeks")
+class WeeksWorkflow:
+    """The floor of a simulation: the same number of weekly timers, nothing else."""
+
+    @workflow.run
+    async def run(self, weeks: int) -> int:
+        for _ in range(weeks):
+            await workflow.sleep(timedelta(days=7))
+        return weeks

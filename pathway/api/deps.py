@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Iterator
+from typing import Annotated, AsyncIterator
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,9 +41,13 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
     # The vault rides along in ``session.info`` so that code holding only the session can
     # reach it (``vault_of``).
+    # An async dependency, so that closing the session (giving its connection back) happens
+    # on the event loop as the request ends: a sync one is closed in a worker thread, and a
+    # request waiting there for a free thread held its connection (the scale benchmark ran
+    # the pool dry so after 9,000 opens).
     # expire_on_commit=False: rows read before ``release_connection`` stay readable after it.
     with Session(services.engine, info={"vault": services.vault}, expire_on_commit=False) as session:
         yield session
