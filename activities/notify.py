@@ -116,8 +116,10 @@ class OutboxChannel:
                     created_at=now, delivered_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["key"])
+                # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows.
+                .returning(_NOTIFICATIONS.c.id)
             )
-            return conn.execute(stmt).rowcount > 0
+            return conn.execute(stmt).first() is not None
 
     async def deliver(self, message: Message, partner: Partner | None = None) -> DeliveryResult:
         stored = await asyncio.to_thread(self._store, message)

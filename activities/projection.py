@@ -26,9 +26,6 @@ from pathway.store.placements import project_placements
 
 log = structlog.get_logger()
 
-# Bound parameters per statement stay far below SQLite's limit (32766) with this many rows.
-CHUNK = 500
-
 _CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _PERIODS: Table = StagePeriod.__table__  # type: ignore[assignment]
@@ -45,22 +42,16 @@ def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:
     return ApplicationError(f"the store is unavailable: {type(cause).__name__}: {first_line}", type="StoreUnavailable")
 
 
-def _chunks(rows: Sequence[dict[str, Any]]) -> list[Sequence[dict[str, Any]]]:
-    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
-
-
 def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[int]:
-    """Insert the rows whose (case_id, seq) is not stored yet; return the seqs inserted."""
-    inserted: set[int] = set()
-    for chunk in _chunks(rows):
-        stmt = (
-            conflict_insert(conn, table)
-            .values(list(chunk))
-            .on_conflict_do_nothing(index_elements=["case_id", "seq"])
-            .returning(table.c.seq)
-        )
-        inserted.update(conn.execute(stmt).scalars())
-    return inserted
+    """Insert the rows whose (case_id, seq) is not stored yet; return the seqs inserted.
+
+    One statement executed with many parameter sets (SQLAlchemy batches them into multi-row
+    INSERTs itself), not ``.values(rows)``: a statement built around its values is compiled
+    anew for every batch, which was a quarter of the worker's CPU under load."""
+    if not rows:
+        return set()
+    stmt = conflict_insert(conn, table).on_conflict_do_nothing(index_elements=["case_id", "seq"]).returning(table.c.seq)
+    return set(conn.execute(stmt, list(rows)).scalars())
 
 
 def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
@@ -70,12 +61,13 @@ def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
     values = summary.model_dump(exclude={"case_id", "seq"})
     values["last_seq"] = summary.seq
     base = conflict_insert(conn, _CASE_TABLE)
-    stmt = base.values(id=summary.case_id, **values).on_conflict_do_update(
+    stmt = base.on_conflict_do_update(
         index_elements=["id"],
         set_={name: base.excluded[name] for name in values},
         where=_CASE_TABLE.c.last_seq <= base.excluded.last_seq,
-    )
-    return conn.execute(stmt).rowcount > 0
+    ).returning(_CASE_TABLE.c.id)  # a row back = written (rowcount is -1 on PostgreSQL with RETURNING)
+    # Values as parameters, not baked into the statement, so its compiled form is cached.
+    return conn.execute(stmt, {"id": summary.case_id, **values}).first() is not None
 
 
 def _event_row(case_id: str, event: Event) -> dict[str, Any]:
@@ -140,6 +132,13 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     case_id = data.summary.case_id
     # The case row first: the event tables reference it.
     case_updated = _upsert_case(conn, data.summary)
+    # One projection of a case at a time: two workers projecting batches of one case at once
+    # could each miss the other's uncommitted stage period and leave a stay that never ends.
+    # PostgreSQL's upsert above already locks the conflicting row (even when its WHERE keeps
+    # the row as it is); the explicit lock says so and keeps it true if the upsert changes.
+    # SQLite has one writer at a time.
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(_CASE_TABLE.c.id).where(_CASE_TABLE.c.id == case_id).with_for_update())
     events = sorted(data.events, key=lambda e: e.seq)
     stored = _insert_new(conn, _EVENTS, [_event_row(case_id, e) for e in events])
     # Derived rows are keyed like the events, so a retried batch adds nothing twice.

@@ -65,8 +65,10 @@ class ReminderActivities:
                     n=data.n, due_at=data.due_at, at=data.at, recipient=recipient, created_at=utcnow(),
                 )
                 .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+                # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows.
+                .returning(_REMINDERS.c.id)
             )
-            return conn.execute(stmt).rowcount > 0
+            return conn.execute(stmt).first() is not None
 
     @activity.defn(name="remind")
     async def remind(self, input: RemindInput) -> RemindResult:

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pathway.config import Settings
+from pathway import ops_cli
 
 app = typer.Typer(help="Support pathways of a social welfare centre.", no_args_is_help=True)
 definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_help=True)
@@ -39,6 +40,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(partners_app, name="partners")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+# pathway db upgrade|current|revision, pathway temporal setup, pathway simulate
+ops_cli.register(app)
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = None
     # CA that signed the server's certificate (self-hosted mTLS); unset: the system roots.
     temporal_tls_ca: Path | None = None
+    # The name the server's certificate is checked against, when it is not the address's host
+    # (a cluster reached through a load balancer or by IP).
+    temporal_tls_server_name: str | None = None
+    # TLS without a client certificate (a cluster behind a TLS proxy); implied by the above.
+    temporal_tls: bool = False
     temporal_api_key: SecretStr | None = None
     task_queue: str = "pathway"
     # The worker's workflow cache must cover the open caseload (see DESIGN.md).

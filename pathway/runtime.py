@@ -196,6 +196,8 @@ class DevServer:
                 "temporal_tls_cert": None,
                 "temporal_tls_key": None,
                 "temporal_tls_ca": None,
+                "temporal_tls_server_name": None,
+                "temporal_tls": False,
                 "temporal_api_key": None,
             }
         )
@@ -621,12 +623,31 @@ async def _single_process(settings: Settings) -> AsyncIterator[tuple[_Stopper, C
             client = await _connect(settings)
             engine = make_engine(settings.resolved_database_url)
             try:
+                _check_schema(engine, settings)
                 yield stopper, client, engine
             finally:
                 engine.dispose()
         except asyncio.CancelledError:
             if not stopper.interrupted:
                 raise
+
+
+def _check_schema(engine: Any, settings: Settings) -> None:
+    """``pathway worker`` and ``pathway serve`` never migrate (two processes starting at once
+    must not race on DDL): they refuse a store that ``pathway db upgrade`` has not brought
+    to this code's schema."""
+    from pathway.store import migrations
+
+    try:
+        status = migrations.status(engine)
+    except Exception as exc:
+        raise StackError(f"cannot read the SQL store's schema version: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}; check PATHWAY_DATABASE_URL") from exc
+    if status in ("empty", "behind"):
+        raise StackError(f"the SQL store's schema is {status} (this code needs {migrations.head()}): "
+                         "run `pathway db upgrade` first")
+    if status == "ahead":
+        log.warning("schema_ahead_of_code", database_revision=migrations.current(engine), code_head=migrations.head())
 
 
 async def run_worker(settings: Settings) -> None:

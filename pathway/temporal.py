@@ -149,16 +149,16 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     cert, key = settings.temporal_tls_cert, settings.temporal_tls_key
     if (cert is None) != (key is None):
         raise RuntimeError("set both PATHWAY_TEMPORAL_TLS_CERT and PATHWAY_TEMPORAL_TLS_KEY, or neither")
-    if cert is not None and key is not None:
+    ca, server_name = settings.temporal_tls_ca, settings.temporal_tls_server_name
+    if cert is not None and key is not None or ca is not None or server_name:
         return TLSConfig(
-            client_cert=_read(cert, "client certificate"),
-            client_private_key=_read(key, "client key"),
-            server_root_ca_cert=(
-                _read(settings.temporal_tls_ca, "server CA certificate") if settings.temporal_tls_ca else None
-            ),
+            client_cert=_read(cert, "client certificate") if cert else None,
+            client_private_key=_read(key, "client key") if key else None,
+            server_root_ca_cert=_read(ca, "server CA certificate") if ca else None,
+            domain=server_name or None,
         )
     # An API key (Temporal Cloud) always travels over TLS.
-    return settings.temporal_api_key is not None
+    return settings.temporal_tls or settings.temporal_api_key is not None
 
 
 async def connect_client(
@@ -171,8 +171,10 @@ async def connect_client(
     (the embedded dev server when ``PATHWAY_TEMPORAL_ADDRESS`` is unset).
 
     mTLS when ``PATHWAY_TEMPORAL_TLS_CERT``/``_KEY`` are set (server CA from
-    ``PATHWAY_TEMPORAL_TLS_CA``, else the system roots); otherwise an API key
-    (``PATHWAY_TEMPORAL_API_KEY``, with TLS) if set; otherwise plain gRPC."""
+    ``PATHWAY_TEMPORAL_TLS_CA``, else the system roots; the certificate checked against
+    ``PATHWAY_TEMPORAL_TLS_SERVER_NAME`` when set); TLS without a client certificate when
+    only the CA, the server name or ``PATHWAY_TEMPORAL_TLS=true`` is set; an API key
+    (``PATHWAY_TEMPORAL_API_KEY``, always with TLS) may come with either; otherwise plain gRPC."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         address or settings.resolved_temporal_address,

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from helpers import make_settings, venv_binary
+from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from pathway.config import Settings
@@ -64,3 +65,39 @@ async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 @pytest.fixture
 def task_queue() -> str:
     return f"test-{uuid.uuid4()}"
+
+
+# ---------------------------------------------------------------- the store on SQLite and PostgreSQL
+# ``store_engine`` runs a test once on a fresh SQLite file and once on PostgreSQL (one database
+# per test session, migrated once, emptied before each test). See tests/pgstore.py.
+STORE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def pg_store_url() -> Iterator[str]:
+    from pgstore import fresh_database, require_postgres
+
+    from pathway.store.db import create_schema, make_engine
+
+    require_postgres()
+    with fresh_database("store") as url:
+        engine = make_engine(url)
+        create_schema(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    from pathway.store.db import create_schema, make_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        create_schema(engine)
+    else:
+        from pgstore import truncate_all
+
+        engine = make_engine(request.getfixturevalue("pg_store_url"))
+        truncate_all(engine)
+    yield engine
+    engine.dispose()

@@ -41,6 +41,8 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
         "temporal_tls_cert": None,
         "temporal_tls_key": None,
         "temporal_tls_ca": None,
+        "temporal_tls_server_name": None,
+        "temporal_tls": False,
         "temporal_api_key": None,
         "host": "127.0.0.1",
         "temporal_port": free_port(),

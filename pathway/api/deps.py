@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Iterator
+from typing import Annotated, AsyncIterator
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,11 +41,26 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
     # The vault rides along in ``session.info`` so that code holding only the session can
     # reach it (``vault_of``).
-    with Session(services.engine, info={"vault": services.vault}) as session:
+    # An async dependency, so that closing the session (giving its connection back) happens
+    # on the event loop as the request ends: a sync one is closed in a worker thread, and a
+    # request waiting there for a free thread held its connection (the scale benchmark ran
+    # the pool dry so after 9,000 opens).
+    # expire_on_commit=False: rows read before ``release_connection`` stay readable after it.
+    with Session(services.engine, info={"vault": services.vault}, expire_on_commit=False) as session:
         yield session
+
+
+def release_connection(session: Session) -> None:
+    """End the request session's transaction before waiting on Temporal, so that its
+    database connection goes back to the pool. A request parked on a workflow must not hold
+    one: with more requests in flight than the pool has connections, the next request's
+    checkout blocks the event loop, and with it every parked request that would give one
+    back (the scale benchmark deadlocked so at 16 concurrent opens)."""
+    if session.in_transaction():
+        session.commit()
 
 
 def vault_of(session: Session) -> IdentityVault:

@@ -58,7 +58,7 @@ from sqlmodel import Session, col
 
 from pathway.config import Settings
 from pathway.security.codec import KeyRing
-from pathway.store.models import KEYSTORE_METADATA, ClientErasure, ClientKey, utcnow
+from pathway.store.models import ClientErasure, ClientKey, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,10 @@ def keystore_engine(settings: Settings) -> Engine:
 
 
 def create_keystore_schema(engine: Engine) -> None:
-    KEYSTORE_METADATA.create_all(engine)
+    """The key store's own migrations (pathway/store/migrations/keystore)."""
+    from pathway.store.migrations import upgrade
+
+    upgrade(engine, tree="keystore")
 
 
 # ---------------------------------------------------------------- the vault

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, UniqueConstraint, select
+from sqlalchemy import Engine, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import JSON, Field, Session, SQLModel
 
@@ -69,6 +69,10 @@ def entry_hash(*, unit_id: str, seq: int, at: datetime, actor: str, action: str,
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class _Raced(Exception):
+    """The head moved between reading and writing it."""
+
+
 @dataclass(frozen=True)
 class Appended:
     unit_id: str
@@ -93,26 +97,39 @@ def append(
     an entry already appended under that key is returned instead of a second one."""
     details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
     at = (at or utcnow()).astimezone(UTC)
+    entries, heads = AuditEntry.__table__, AuditHead.__table__
     for attempt in range(attempts):
         try:
-            with Session(engine) as session:
+            # Core statements in one transaction: this runs on every command a person sends,
+            # and the ORM's unit of work cost more than the writes themselves.
+            with engine.begin() as conn:
                 if dedupe_key is not None:
-                    done = session.execute(select(AuditEntry).where(AuditEntry.dedupe_key == dedupe_key)).scalar_one_or_none()
+                    done = conn.execute(
+                        select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(entries.c.dedupe_key == dedupe_key)
+                    ).first()
                     if done is not None:
                         return Appended(done.unit_id, done.seq, done.hash)
-                head = session.get(AuditHead, unit_id)
+                # FOR UPDATE: on PostgreSQL the next writer of this unit waits here and then
+                # reads the new head, instead of losing the race on the unique seq and
+                # retrying. (SQLite has one writer at a time anyway; the retry covers it.)
+                head = conn.execute(
+                    select(heads.c.seq, heads.c.hash).where(heads.c.unit_id == unit_id).with_for_update()
+                ).first()
                 seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
                 digest = entry_hash(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
                                     address=address, details=details, prev_hash=prev)
-                session.add(AuditEntry(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
-                                       address=address, details=details, prev_hash=prev, hash=digest, dedupe_key=dedupe_key))
+                conn.execute(entries.insert(), {
+                    "unit_id": unit_id, "seq": seq, "at": at, "actor": actor, "action": action, "case_id": case_id,
+                    "address": address, "details": details, "prev_hash": prev, "hash": digest, "dedupe_key": dedupe_key,
+                })
                 if head is None:
-                    session.add(AuditHead(unit_id=unit_id, seq=seq, hash=digest))
-                else:
-                    head.seq, head.hash = seq, digest
-                session.commit()
-                return Appended(unit_id, seq, digest)
-        except (IntegrityError, OperationalError):
+                    conn.execute(heads.insert(), {"unit_id": unit_id, "seq": seq, "hash": digest})
+                elif conn.execute(
+                    update(heads).where(heads.c.unit_id == unit_id, heads.c.seq == head.seq).values(seq=seq, hash=digest)
+                ).rowcount != 1:
+                    raise _Raced()
+            return Appended(unit_id, seq, digest)
+        except (IntegrityError, OperationalError, _Raced):
             # Another writer took this seq (or held the database): read the new head, retry.
             time.sleep(min(0.002 * (attempt + 1), 0.05))
     raise RuntimeError(f"could not append to the audit trail of unit {unit_id} after {attempts} attempts")

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
@@ -58,12 +58,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
+def data_metadata() -> MetaData:
+    """Every table of the data store (what the migrations are checked against)."""
     # Importing the models registers their tables on SQLModel.metadata.
     from pathway.security import accounts  # noqa: F401
     from pathway.store import audit_trail, models  # noqa: F401
 
-    SQLModel.metadata.create_all(engine)
+    return SQLModel.metadata
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the data store to the newest migration (pathway/store/migrations): the same
+    revisions for the embedded SQLite and for PostgreSQL; never ``create_all``."""
+    from pathway.store.migrations import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -24,12 +25,37 @@ from pathway.store.models import PartnerCreate
 from pathway.worker import build_worker
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_stores`` run on a second stack whose store and key store are
+    PostgreSQL databases (tests/pgstore.py); the others on SQLite only."""
+    if "stack" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize(
+            "stack", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True, scope="session"
+        )
+
+
 @pytest_asyncio.fixture(scope="session")
-async def stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    backend = getattr(request, "param", "sqlite")
+    with ExitStack() as dbs:
+        if backend == "sqlite":
+            async for built in _stack(dev_server, tmp_path_factory, None, None):
+                yield built
+        else:
+            from pgstore import fresh_database, require_postgres
+
+            require_postgres()
+            store_url, keystore_url = dbs.enter_context(fresh_database("api")), dbs.enter_context(fresh_database("apikeys"))
+            async for built in _stack(dev_server, tmp_path_factory, store_url, keystore_url):
+                yield built
+
+
+async def _stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, store_url: str | None,
+                 keystore_url: str | None) -> AsyncIterator[Stack]:
     home: Path = tmp_path_factory.mktemp("api-home")
     task_queue = f"api-{uuid.uuid4()}"
-    settings = make_settings(home, task_queue=task_queue)
-    engine = make_engine(f"sqlite:///{home / 'store.db'}")
+    settings = make_settings(home, task_queue=task_queue, database_url=store_url, keystore_url=keystore_url)
+    engine = make_engine(store_url or f"sqlite:///{home / 'store.db'}")
     create_schema(engine)
     partners: dict[str, str] = {}
     with Session(engine) as session:

@@ -21,7 +21,8 @@ from pathway.store.models import NotePublic
 
 from apistack import COORDINATOR, DIAGNOSIS_DONE, UNIT, Stack, new_unit
 
-pytestmark = pytest.mark.integration
+# Also on PostgreSQL (store and key store): see both_stores in tests/api/conftest.py.
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 CASE_FIELDS = {
     "id", "definition", "definition_version", "stage", "status", "coordinator", "allowed", "blocked",

@@ -14,7 +14,8 @@ from pathway.store import queries
 from pathway.store.audit_trail import AuditEntry
 from pathway.store.models import Client, ClientKey
 
-pytestmark = pytest.mark.integration
+# Also on PostgreSQL (store and key store): see both_stores in tests/api/conftest.py.
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 
 def erase(stack: Stack, client_id: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]

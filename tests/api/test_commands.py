@@ -13,7 +13,8 @@ from sqlmodel import Session
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
 
-pytestmark = pytest.mark.integration
+# Also on PostgreSQL (store and key store): see both_stores in tests/api/conftest.py.
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 
 def now() -> datetime:

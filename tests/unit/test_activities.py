@@ -67,11 +67,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    eng = make_engine(f"sqlite:///{tmp_path / 'pathway.db'}")
-    create_schema(eng)
-    yield eng
-    eng.dispose()
+def engine(store_engine: Engine) -> Engine:
+    """The store on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return store_engine
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ from pathway.store.db import create_schema, make_engine
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-    create_schema(engine)
-    yield engine
-    engine.dispose()
+def engine(store_engine):
+    """The trail on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return store_engine
 
 
 def fill(engine, n=10, unit="u1"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
 from pathway.security.codec import KeyRing
@@ -22,7 +22,13 @@ WARSAW_SUMMER = timezone(timedelta(hours=2))
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
+def engine(store_engine: Engine) -> Engine:
+    """The store on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return store_engine
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Engine:
     eng = make_engine(f"sqlite:///{tmp_path / 'nested' / 'dir' / 'pathway.db'}")
     create_schema(eng)
     yield eng
@@ -50,7 +56,8 @@ def add_case(s: Session, case_id: str, **overrides: object) -> Case:
 
 
 # ---------------------------------------------------------------- engine
-def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path, engine: Engine) -> None:
+def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path, sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
     assert (tmp_path / "nested" / "dir" / "pathway.db").exists()
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -59,7 +66,7 @@ def test_sqlite_engine_creates_the_directory_and_sets_pragmas(tmp_path: Path, en
 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
         with session(engine) as s:
             s.add(Note(id="n1", case_id="no-such-case", author="u", text_sealed="x"))
 

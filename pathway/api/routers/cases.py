@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from pathway.api.deps import coordinator_scope, Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, vault_of
+from pathway.api.deps import coordinator_scope, Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, release_connection, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.routers.caseloads import enforce_limit
 from pathway.api.schemas import (
@@ -104,6 +104,7 @@ def _note(session: Session, case_id: str, actor: Actor, text: str | None, comman
 async def _command(
     session: Session, gateway: CaseGateway, case: Case, name: str, command: object, audit: "Auditor", note_id: str | None = None
 ) -> CommandResult:
+    release_connection(session)
     try:
         result = await gateway.update(case.id, name, command)  # type: ignore[arg-type]
     except ApiError:
@@ -160,6 +161,7 @@ async def open_case(
     if existing is not None:
         case = _case_row(session, case_id, actor)
         response.status_code = 200  # the same open, retried
+    release_connection(session)
     started = await gateway.start(
         OpenCaseInput(
             case_id=case.id,
@@ -222,6 +224,7 @@ def list_cases(
 @router.get("/{case_id}", response_model=CaseOut)
 async def get_case(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, audit: AuditDep) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CLIENT_READ)
+    release_connection(session)
     view = await _gateway(services).state(case_id)
     audit.record("client.read", case_id=case_id)
     return _with_client(session, case, view)

