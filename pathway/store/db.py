@@ -62,7 +62,7 @@ def data_metadata() -> MetaData:
     """Every table of the data store (what the migrations are checked against)."""
     # Importing the models registers their tables on SQLModel.metadata.
     from pathway.security import accounts  # noqa: F401
-    from pathway.store import audit_trail, models  # noqa: F401
+    from pathway.store import audit_trail, consents, models, placements  # noqa: F401
 
     return SQLModel.metadata
 

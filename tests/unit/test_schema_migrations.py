@@ -77,7 +77,10 @@ def _baseline_tables() -> list:
 
 def test_a_home_made_by_create_all_before_the_migrations_is_adopted(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old-home.db'}")
-    data_metadata().create_all(engine, tables=_baseline_tables())  # what create_schema did until now
+    # What create_schema's create_all made until now: the baseline's schema, no version table.
+    migrations.upgrade(engine, to=migrations.TREES["data"].baseline)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
     done = migrations.upgrade(engine)
     assert done.adopted and done.before == "0001_baseline" and done.after == migrations.head("data")
     assert migrations.differences(engine) == []
