@@ -97,7 +97,7 @@ async def main(n: int, concurrency: int, store: str) -> None:
         opened, open_s = await open_cases(b, n - 100, concurrency)
         rate = (n - 100) / open_s
         print(f"pathways opened via the API: {n - 100} in {open_s:.1f} s = {rate:.1f}/s", flush=True)
-        at_n = await advance_sample(b, small + opened, SAMPLE)
+        at_n = await advance_sample(b, opened, SAMPLE)  # not the 100: those have moved on already
         worker, server, api = rss_mb(b.worker_pid), rss_mb(b.server.pid), rss_mb()
         print(f"advance at {n} pathways: {fmt(at_n)}")
         print()

@@ -71,7 +71,9 @@ def vault_of(session: Session) -> IdentityVault:
     return vault
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session closes as the handler returns, before the answer is sent —
+# not after, when sending it (an await) would keep the connection out of the pool.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 BEARER = "Bearer "
 SESSION_COOKIE = "pathway_session"
