@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from typing import Any
 
 import typer
@@ -21,6 +23,16 @@ db_app = typer.Typer(help="The SQL store's schema: migrations (Alembic).", no_ar
 temporal_app = typer.Typer(help="The Temporal cluster the engine runs on.", no_args_is_help=True)
 
 TREE_HELP = "data: the SQL store (PATHWAY_DATABASE_URL); keystore: the client key store (PATHWAY_KEYSTORE_URL); all: both."
+
+
+def _done() -> None:
+    """End a command that ran a Temporal client or worker. The SDK's native runtime can crash
+    while the interpreter finalizes (a SIGSEGV after the work was done and printed, seen on
+    `temporal setup`), which a script or an operator would read as a failure: everything is
+    written, so leave without finalizing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -154,6 +166,7 @@ def temporal_setup() -> None:
     for name in sorted(SEARCH_ATTRIBUTES):
         table.add_row(name, "added" if name in added else "present")
     Console().print(table)
+    _done()
 
 
 def simulate(
@@ -195,6 +208,7 @@ def simulate(
         print(report.model_dump_json(indent=2))
     else:
         print_report(report)
+    _done()
 
 
 def register(app: Any) -> None:

@@ -138,20 +138,26 @@ class _Script:
                 return False
             raise
 
-    async def visit(self, at: datetime) -> None:
+    async def visit(self, at: datetime, stage: str) -> None:
         from workflows.messages import RecordVisitInput
 
+        cadence = self.definition.stages[stage].visits
+        kind = "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]  # e.g. outreach for homelessness
         await self._update("record_visit", RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at,
-                                                            duration_minutes=90, kind="home"))
+                                                            duration_minutes=90, kind=kind))
 
     async def move_on(self, view: CaseView, today: date) -> None:
-        """Take the first move out of the stage whose guards the script can meet."""
+        """Take the first move forward (along the main path: never a setback such as a lost job
+        or a relapse) whose guards the script can meet."""
         from workflows.messages import AdvanceCaseInput, SetFactInput
 
         blocked = {}
         for g in view.blocked:
             blocked.setdefault(g.trigger, []).append(g)
-        candidates = [t.trigger for t in self.definition.transitions if view.stage in _sources(t.source)]
+        order = self.definition.main_path()
+        here = order.index(view.stage)
+        candidates = [t.trigger for t in self.definition.transitions
+                      if view.stage in _sources(t.source) and order.index(t.dest) > here]
         for trigger in dict.fromkeys(candidates):
             unmet = blocked.get(trigger, [])
             if trigger not in view.allowed and not unmet:
@@ -250,7 +256,7 @@ async def run_simulation(
                     if view.status == "closed":
                         break
                     if visit_every_days is not None:
-                        await script.visit(now)
+                        await script.visit(now, view.stage)
                     if _ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
                         last_try = now
                         await script.move_on(view, now.date())
