@@ -39,6 +39,15 @@ async def test_five_years_of_weekly_visits_without_a_move_continue_as_new_and_es
     assert report.events_projected > report.visits
 
 
+async def test_out_of_homelessness_the_script_visits_on_the_street_and_never_takes_a_setback(tmp_path: Path) -> None:
+    report = await run_simulation(make_settings(tmp_path), "wychodzenie-z-bezdomnosci", years=5, visit_every_days=7)
+    # "home" is no kind of visit for a person without one: the stage's own kind is used
+    assert report.refused_moves == 0 and report.visits >= 100
+    assert [s.stage for s in report.stages] == ["basic_needs", "addiction_therapy", "work_search", "keeping_work",
+                                                "housing_application", "closed"]
+    assert not any("job_lost" in m or "relapse" in m for m in report.moves)
+
+
 def test_parse_days() -> None:
     assert parse_days("7d", "--x") == 7 and parse_days("14", "--x") == 14 and parse_days("none", "--x") is None
     with pytest.raises(SimulationError, match="--x"):
