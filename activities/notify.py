@@ -35,6 +35,7 @@ from temporalio.exceptions import ApplicationError
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
 from pathway.core.sharing import needs_consent, perpetrator_match
 from pathway.security.identity import IdentityError, IdentityVault
+from pathway.security.partner_keys import open_secret
 from pathway.store import audit_trail, consents, queries
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Client, Notification, Partner, utcnow
@@ -279,6 +280,8 @@ class NotifyActivities:
             )
         stored_by_channel = isinstance(channel, OutboxChannel)
         try:
+            if partner.webhook_secret:  # sealed at rest: opened for this attempt only
+                partner.webhook_secret = await asyncio.to_thread(open_secret, self.vault, partner.id, partner.webhook_secret)
             result = await channel.deliver(message, partner)
         except PermanentDeliveryError as err:
             log.warning("partner_notification_failed", **ids, channel=channel.name, permanent=True, attempt=message.attempt)

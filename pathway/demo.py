@@ -208,11 +208,12 @@ class _Api:
         return (await self.send(method, path, key=key, json=json)).json()
 
 
-def _seed_partners(engine: Engine) -> list[str]:
+def _seed_partners(engine: Engine, vault: Any = None) -> list[str]:
     from sqlmodel import Session
 
     added: list[str] = []
-    with Session(engine) as session:
+    # With the vault in the session, each partner's signing key is stored sealed.
+    with Session(engine, info={"vault": vault} if vault is not None else {}) as session:
         for p in DEMO_PARTNERS:
             if queries.get_partner(session, partner_id=p.id) is not None:
                 continue
@@ -310,7 +311,7 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
         log.warning("demo_skipped", reason=f"no definition '{DEFINITION}' in {settings.resolved_definitions_dir}")
         return
 
-    partners = _seed_partners(engine)
+    partners = _seed_partners(engine, app.state.services.vault)
     log.info("demo_partners", added=partners, present=len(DEMO_PARTNERS) - len(partners))
     users = _seed_users(engine)
     log.info("demo_users", added=users, present=len(DEMO_USERS) - len(users))

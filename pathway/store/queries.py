@@ -375,12 +375,19 @@ def create_partner(
     partner: PartnerCreate,
     partner_id: str | None = None,
     created_at: datetime | None = None,
+    webhook_secret: str | None = None,
 ) -> Partner:
+    """Add a partner. Every partner gets its own signing key, whatever its channel today
+    (``webhook_secret``, or a new one); sealed when the session carries the identity vault."""
+    from pathway.security.partner_keys import seal_secret
+
+    pid = partner_id or new_id()
+    secret = webhook_secret or secrets.token_urlsafe(32)
+    vault = session.info.get("vault")
     row = Partner(
-        id=partner_id or new_id(),
+        id=pid,
         created_at=_aware(created_at or utcnow(), "created_at"),
-        # Every partner gets its own signing key, whatever its channel today.
-        webhook_secret=secrets.token_urlsafe(32),
+        webhook_secret=seal_secret(vault, pid, secret) if vault is not None else secret,
         **partner.model_dump(),
     )
     session.add(row)

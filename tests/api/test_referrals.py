@@ -116,3 +116,21 @@ async def test_a_callback_for_an_unknown_referral_is_indistinguishable_from_a_ba
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def test_a_partners_signing_key_is_sealed_at_rest(stack: Stack, receiver: WebhookReceiver) -> None:
+    from sqlalchemy import text
+
+    unit = new_unit()
+    partner = await therapy_partner(stack, unit, receiver)
+    with stack.engine.connect() as conn:
+        stored = conn.execute(text("SELECT webhook_secret FROM partners WHERE id = :id"), {"id": partner["id"]}).scalar_one()
+    assert stored.startswith("v1:") and partner["webhook_secret"] not in stored
+    # ...and still opens where it is needed: a webhook signed with it reaches the receiver.
+    case = await stack.open_case(unit=unit)
+    me = stack.headers(unit)
+    assert (await stack.http.post(f"{API}/cases/{case['id']}/consents", headers=me, json={"partner_id": partner["id"]})).status_code == 201
+    r = await stack.http.post(f"{API}/cases/{case['id']}/referrals", headers=me, json={"partner_id": partner["id"], "service": "therapy"})
+    assert r.status_code == 201, r.text
+    [hit] = await stack.eventually(lambda: _async(receiver.at("/therapy")), what="the partner told")
+    assert hit.verified

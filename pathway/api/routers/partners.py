@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -66,10 +68,11 @@ def create_partner(body: PartnerIn, session: SessionDep, actor: ActorDep, audit:
     if data.get("unit_id") not in (None, actor.unit_id):
         raise ApiError(422, "forbidden_field", "a partner can only be added to your own unit's resource map", field="unit_id")
     data["unit_id"] = actor.unit_id
-    row = queries.create_partner(session, partner=PartnerCreate(**data))
+    secret = secrets.token_urlsafe(32)  # shown once, here; stored sealed
+    row = queries.create_partner(session, partner=PartnerCreate(**data), webhook_secret=secret)
     audit.record("partner.add", partner_id=row.id, kind=row.kind, channel=row.channel, data_scope=row.data_scope)
     [public] = partner_out([row], session)
-    return PartnerCreatedOut(**public.model_dump(), webhook_secret=row.webhook_secret or "")
+    return PartnerCreatedOut(**public.model_dump(), webhook_secret=secret)
 
 
 @router.get("/{partner_id}", response_model=PartnerOut)

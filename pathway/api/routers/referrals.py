@@ -18,12 +18,13 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from activities.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from pathway.api.deps import ActorDep, AuditDep, IdempotencyKeyDep, ServicesDep, SessionDep
+from pathway.api.deps import ActorDep, AuditDep, IdempotencyKeyDep, ServicesDep, SessionDep, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.routers.cases import _case_row, _command, _gateway, _note, _with_client
 from pathway.api.schemas import ID_PATTERN, MAX_OFFSET, CaseOut, Page, PartnerAnswerRequest, ReferralAnswerRequest, ReferralRequest
 from pathway.core.case import CaseView
 from pathway.core.sharing import needs_consent
+from pathway.security.partner_keys import open_secret
 from pathway.security.policy import Action
 from pathway.store import audit_trail, queries
 from pathway.store.consents import active_consent
@@ -140,13 +141,14 @@ async def partner_answer(
     raw = await request.body()
     referral = session.get(Referral, referral_id)
     partner = queries.get_partner(session, partner_id=referral.partner_id) if referral is not None else None
-    if referral is None or partner is None or not partner.webhook_secret or not timestamp or not signature:
+    secret = open_secret(vault_of(session), partner.id, partner.webhook_secret) if partner is not None else None
+    if referral is None or partner is None or not secret or not timestamp or not signature:
         raise _unauthenticated()
     try:
         age = abs(time.time() - int(timestamp))
     except ValueError:
         raise _unauthenticated() from None
-    if age > CALLBACK_MAX_AGE_SECONDS or not verify(partner.webhook_secret, timestamp, raw, signature):
+    if age > CALLBACK_MAX_AGE_SECONDS or not verify(secret, timestamp, raw, signature):
         raise _unauthenticated()
     try:
         body = PartnerAnswerRequest.model_validate_json(raw)
