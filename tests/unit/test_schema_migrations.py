@@ -7,6 +7,7 @@ revision: run ``pathway db revision -m "what changed"`` (README, "Adding a migra
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pgstore import fresh_database, require_postgres
@@ -110,3 +111,36 @@ def test_pathway_db_upgrade_and_current(tmp_path: Path, monkeypatch: pytest.Monk
     assert current.exit_code == 0 and "0001_baseline" in current.output and "k0001_baseline" in current.output
     refused = runner.invoke(app, ["db", "upgrade", "--to", "0001_baseline"])
     assert refused.exit_code == 1 and "--tree" in refused.output
+
+
+def _upgrade_after_barrier(url: str, tree: str, barrier: Any, results: Any) -> None:
+    from pathway.security.identity import make_keystore_engine
+
+    engine = make_keystore_engine(url) if tree == "keystore" else make_engine(url)
+    barrier.wait()
+    try:
+        migrations.upgrade(engine, tree=tree)
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        results.put(f"{type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("tree", ["data", "keystore"])
+def test_processes_starting_at_the_same_moment_upgrade_one_after_the_other(tmp_path: Path, tree: str) -> None:
+    """Two workers (or a worker and the API) starting together on a new SQLite home: one
+    migrates, the other waits and finds the schema at its head (it used to fail on
+    'table ... already exists' about one start in three)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for attempt in range(2):
+        url = f"sqlite:///{tmp_path / f'{tree}-{attempt}.db'}"
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_upgrade_after_barrier, args=(url, tree, barrier, results)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [results.get(timeout=5) for _ in procs] == ["ok"] * 4

@@ -126,9 +126,15 @@ def status(engine: Engine, tree: str = "data") -> str:
 
 
 def _lock(connection: Connection, tree: str) -> None:
+    """Serialise upgrades: two processes starting at once (two workers, a worker and the API)
+    would otherwise both create the version table."""
     if connection.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(f"pathway-migrations:{tree}".encode()).digest()[:8], "big", signed=True)
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        # SQLite's write lock, taken now rather than at the first write: the second process
+        # waits here (busy_timeout) and then finds the schema at its head.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @functools.cache
