@@ -64,6 +64,28 @@ def _run_process(main: Any) -> None:
     finally:
         gc.collect()
         time.sleep(0.3)
+FORMATS = ("table", "json", "csv")
+
+
+def check_format(format: str) -> None:
+    if format not in FORMATS:
+        err.print("--format is table, json or csv", style="red")
+        raise typer.Exit(2)
+
+
+def fetch_listing(api: "ApiClient", path: str, params: dict[str, Any], format: str) -> dict[str, Any] | None:
+    """GET a listing: CSV and JSON are printed as the API gives them (None is returned);
+    for a table, the parsed answer is returned to be drawn."""
+    if format == "csv":
+        sys.stdout.write(api.call("GET", path, params={**params, "format": "csv"}).text)
+        return None
+    page = api.call("GET", path, params=params).json()
+    if format == "json":
+        sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
+        return None
+    return page
+
+
 @app.command()
 def up(
     demo: bool = typer.Option(False, "--demo", help="Add example partners and cases (once)."),
@@ -437,18 +459,11 @@ def audit_stalled(
     source: str = typer.Option("store", "--source", help="store, or temporal (stage_overdue from Temporal's visibility)"),
 ) -> None:
     """Pathways that have stalled, most severe first: which rule fired, since when, for whom."""
-    if format not in ("table", "json", "csv"):
-        err.print("--format is table, json or csv", style="red")
-        raise typer.Exit(2)
+    check_format(format)
     params: dict[str, Any] = {k: v for k, v in {"coordinator": coordinator, "definition": definition, "rule": rule, "unit": unit,
                                                 "inactive_days": inactive_days, "source": source}.items() if v}
-    api = ApiClient(Settings())
-    if format == "csv":
-        sys.stdout.write(api.call("GET", "/audit/stalled", params={**params, "format": "csv"}).text)
-        return
-    page = api.call("GET", "/audit/stalled", params=params).json()
-    if format == "json":
-        sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
+    page = fetch_listing(ApiClient(Settings()), "/audit/stalled", params, format)
+    if page is None:
         return
     table = Table("severity", "rule", "since", "days overdue", "stage", "coordinator", "definition")
     table.add_column("case", no_wrap=True, min_width=32)

@@ -14,20 +14,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pathway.cli import ApiClient, app, case_app, console, err
+from pathway.cli import ApiClient, app, case_app, check_format, console, err, fetch_listing
 from pathway.config import Settings
 
 report_app = typer.Typer(help="Outcome reports for funders.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
-FORMATS = ("table", "json", "csv")
 REASSIGN_CHUNK = 10  # cases per API call: the progress bar moves per call
-
-
-def _check_format(format: str) -> None:
-    if format not in FORMATS:
-        err.print("--format is table, json or csv", style="red")
-        raise typer.Exit(2)
 
 
 def _pct(x: float | None) -> str:
@@ -40,15 +33,10 @@ def caseload(
     format: str = typer.Option("table", "--format", help="table, json or csv"),
 ) -> None:
     """Open cases per coordinator, what is overdue, and each definition's caseload limit."""
-    _check_format(format)
+    check_format(format)
     params: dict[str, Any] = {"coordinator": coordinator} if coordinator else {}
-    api = ApiClient(Settings())
-    if format == "csv":
-        sys.stdout.write(api.call("GET", "/caseloads", params={**params, "format": "csv"}).text)
-        return
-    page = api.call("GET", "/caseloads", params=params).json()
-    if format == "json":
-        sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
+    page = fetch_listing(ApiClient(Settings()), "/caseloads", params, format)
+    if page is None:
         return
     table = Table("coordinator", "open", "paused", "stage overdue", "visit overdue", "stalled cases", "limits")
     for r in page["items"]:
@@ -124,19 +112,15 @@ def report_funnel(
     lang: str = typer.Option("pl", "--lang", help="pl or en (charts)"),
 ) -> None:
     """A cohort's funnel, conversions, exits by reason and time in stage."""
-    _check_format(format)
+    check_format(format)
     params = {k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v}
     api = ApiClient(Settings())
     for path, target in (("/reports/funnel.svg", svg), ("/reports/time-in-stage.svg", time_svg)):
         if target is not None:
             target.write_text(api.call("GET", path, params={**params, "lang": lang}).text, encoding="utf-8")
             err.print(f"chart written to {target}")
-    if format == "csv":
-        sys.stdout.write(api.call("GET", "/reports/funnel", params={**params, "format": "csv"}).text)
-        return
-    report = api.call("GET", "/reports/funnel", params=params).json()
-    if format == "json":
-        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    report = fetch_listing(api, "/reports/funnel", params, format)
+    if report is None:
         return
     period = f"{report['opened_from'] or '…'} – {report['opened_to'] or '…'}"
     console.print(f"[bold]{report['definition_title_pl']}[/bold] ({report['definition']}): cohort of {report['cohort']} "
