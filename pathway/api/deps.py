@@ -34,8 +34,16 @@ class Services:
     vault: IdentityVault | None = None
 
 
-def get_services(request: Request) -> Services:
+# The dependencies are ``async def`` although they await nothing: FastAPI runs a plain
+# ``def`` dependency in a worker thread, and four thread hops per request were a measurable
+# part of an advance's latency (bench/RESULTS.md). What they do is short and in memory, or
+# one indexed read, like the handlers' own reads on the loop.
+def services_of(request: Request) -> Services:
     return request.app.state.services
+
+
+async def get_services(request: Request) -> Services:
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -89,11 +97,8 @@ def _token_from(request: Request) -> str | None:
 _bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token (or the browser's session cookie)")
 
 
-def current_principal(
-    request: Request, services: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
-) -> Principal:
-    """The signed-in staff member; 401 without a live token (bearer header or session cookie).
-    (``_credentials`` only declares the bearer scheme in the OpenAPI document.)"""
+def authenticated(request: Request, services: Services) -> Principal:
+    """The signed-in staff member; 401 without a live token (bearer header or session cookie)."""
     token = _token_from(request)
     principal = accounts.authenticate(services.engine, token) if token else None
     if principal is None:
@@ -101,6 +106,14 @@ def current_principal(
                        headers={"WWW-Authenticate": "Bearer"})
     request.state.principal = principal
     return principal
+
+
+async def current_principal(
+    request: Request, services: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
+) -> Principal:
+    """``authenticated`` as a dependency. (``_credentials`` only declares the bearer scheme in
+    the OpenAPI document.)"""
+    return authenticated(request, services)
 
 
 # Every handler names the person acting "actor": the principal behind the request's token.
@@ -139,10 +152,14 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
-    if idempotency_key is not None and not TOKEN.match(idempotency_key):
+def checked_idempotency_key(value: str | None) -> str | None:
+    if value is not None and not TOKEN.match(value):
         raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 characters of letters, digits, _ . : @ -")
-    return idempotency_key
+    return value
+
+
+async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+    return checked_idempotency_key(idempotency_key)
 
 
 IdempotencyKeyDep = Annotated[str | None, Depends(idempotency_key)]
@@ -161,7 +178,7 @@ class Auditor:
                            case_id=case_id, address=self.address, details=dict(details))
 
 
-def get_auditor(request: Request, services: ServicesDep, principal: ActorDep) -> Auditor:
+async def get_auditor(request: Request, services: ServicesDep, principal: ActorDep) -> Auditor:
     return Auditor(services.engine, principal, client_address(request))
 
 

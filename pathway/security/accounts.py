@@ -173,18 +173,22 @@ def _verify(stored: str, password: str) -> bool:
 def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> Principal | None:
     """The principal behind a live token, sliding its idle expiry; None if it is dead."""
     now = now or utcnow()
-    with Session(engine) as session:
-        record = session.get(AuthSession, _token_hash(token))
-        if record is None or record.revoked_at is not None or record.expires_at <= now or record.last_seen_at + IDLE_EXPIRY <= now:
+    sessions, users = AuthSession.__table__, User.__table__  # type: ignore[attr-defined]
+    digest = _token_hash(token)
+    # One Core query: this runs on every request, and two ORM lookups cost more than the read.
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(sessions.c.last_seen_at, sessions.c.expires_at, sessions.c.revoked_at,
+                   users.c.id, users.c.unit_id, users.c.roles, users.c.display_name, users.c.disabled)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == digest)
+        ).first()
+        if row is None or row.disabled or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + IDLE_EXPIRY <= now:
             return None
-        user = session.get(User, record.user_id)
-        if user is None or user.disabled:
-            return None
-        if now - record.last_seen_at > timedelta(seconds=30):  # do not write on every request
-            record.last_seen_at = now
-            session.add(record)
-            session.commit()
-        return Principal(id=user.id, unit_id=user.unit_id, roles=frozenset(user.roles), display_name=user.display_name)
+        if now - row.last_seen_at > timedelta(seconds=30):  # do not write on every request
+            conn.execute(update(sessions).where(sessions.c.token_hash == digest).values(last_seen_at=now))
+            conn.commit()
+    return Principal(id=row.id, unit_id=row.unit_id, roles=frozenset(row.roles), display_name=row.display_name)
 
 
 def logout(engine: Engine, token: str, *, now: datetime | None = None) -> bool:

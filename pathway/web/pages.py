@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from pathway.api.deps import Auditor, Services, authorize, client_address, get_services, idempotency_key
+from pathway.api.deps import Auditor, Services, authorize, checked_idempotency_key, client_address, services_of
 from pathway.api.errors import ApiError
 from pathway.api.routers import audit as audit_api
 from pathway.api.routers import auth as auth_api
@@ -88,7 +88,7 @@ class Page:
     def __init__(self, request: Request, principal: Principal | None) -> None:
         self.request = request
         self.principal = principal
-        self.services: Services = get_services(request)
+        self.services: Services = services_of(request)
         self.lang = lang_of(request)
         self._ = translator(self.lang)
         self.tz = ZoneInfo(self.services.settings.tz)
@@ -170,7 +170,7 @@ async def _form(request: Request) -> tuple[Page, FormData]:
 def _key(form: FormData) -> str | None:
     """The idempotency key rendered into the form: a second submit of the same form is the
     same command (the key becomes the Temporal update id), so it is applied once."""
-    return idempotency_key(forms.field(form, "key"))
+    return checked_idempotency_key(forms.field(form, "key"))
 
 
 # ---------------------------------------------------------------------- signing in and out
@@ -212,7 +212,7 @@ async def login(request: Request) -> Response:
         return _login_page(request, 422, translator(lang_of(request))("login.missing"), username)
     response = redirect(local_path(forms.field(form, "next"), "/"))
     try:
-        await auth_api.open_session(body, request, response, get_services(request))
+        await auth_api.open_session(body, request, response, services_of(request))
     except ApiError as refused:
         words = translator(lang_of(request))
         known = f"login.{refused.code}"

@@ -14,7 +14,7 @@ import secrets
 
 from fastapi import Request
 
-from pathway.api.deps import _token_from, current_principal, get_services
+from pathway.api.deps import _token_from, authenticated, services_of
 from pathway.api.errors import ApiError
 from pathway.security.accounts import Principal
 from pathway.web.i18n import language
@@ -35,7 +35,7 @@ class CsrfRefused(Exception):
 
 def principal_of(request: Request) -> Principal:
     try:
-        return current_principal(request, get_services(request))
+        return authenticated(request, services_of(request))
     except ApiError:
         raise LoginRequired() from None
 

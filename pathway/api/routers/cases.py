@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -32,7 +35,7 @@ from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.case import CaseView
 from pathway.core.events import VisitRecorded
 from pathway.security import accounts
-from pathway.security.identity import ClientErased
+from pathway.security.identity import ClientErased, IdentityVault
 from pathway.security.policy import Action, CaseScope, decide
 from pathway.store import placements, queries
 from pathway.store.models import Case, ClientCreate, Note, NotificationPublic, Partner, utcnow
@@ -77,9 +80,28 @@ def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Act
 
 
 def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
-    client = queries.get_client(session, vault=vault_of(session), client_id=case.client_id) if case.client_id else None
-    client_out = ClientOut(**client.model_dump()) if client else None
-    return CaseOut(**view.model_dump(), client=client_out)
+    return CaseOut(**view.model_dump(), client=_read_client(session.get_bind(), vault_of(session), case.client_id))
+
+
+def _read_client(engine: Engine, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
+    """The client's identity for the answer, opened (a session of its own: it may run in a
+    thread while the request's session is in use)."""
+    if not client_id:
+        return None
+    with Session(engine) as session:
+        client = queries.get_client(session, vault=vault, client_id=client_id)
+    return ClientOut(**client.model_dump()) if client else None
+
+
+@dataclass(frozen=True)
+class Done:
+    """A command the case's workflow accepted, with the client it concerns (for the answer)."""
+
+    result: CommandResult
+    client: ClientOut | None
+
+    def case_out(self) -> CaseOut:
+        return CaseOut(**self.result.case.model_dump(), client=self.client)
 
 
 _NOTE_KEY_NAMESPACE = uuid.UUID("0b9f6f0e-52a4-4d0c-9a43-7c2d1f4e8a61")
@@ -103,17 +125,21 @@ def _note(session: Session, case_id: str, actor: Actor, text: str | None, comman
 
 async def _command(
     session: Session, gateway: CaseGateway, case: Case, name: str, command: object, audit: "Auditor", note_id: str | None = None
-) -> CommandResult:
+) -> Done:
     release_connection(session)
+    # The client's identity is opened while the workflow works on the command, not after:
+    # the answer needs both, and neither waits for the other.
+    client = asyncio.ensure_future(asyncio.to_thread(_read_client, session.get_bind(), vault_of(session), case.client_id))
     try:
         result = await gateway.update(case.id, name, command)  # type: ignore[arg-type]
-    except ApiError:
-        if note_id is not None:
+    except BaseException as failed:
+        await asyncio.gather(client, return_exceptions=True)  # nothing of the request outlives it
+        if isinstance(failed, ApiError) and note_id is not None:
             queries.delete_note(session, note_id=note_id)  # a refused command leaves no trace
         raise
     audit.record(f"case.{name}", case_id=case.id, command_id=getattr(command, "command_id", None), seq=result.seq,
                  stage=result.case.stage, duplicate=result.duplicate, **_audit_details(command))
-    return result
+    return Done(result, await client)
 
 
 def _audit_details(command: object) -> dict[str, object]:
@@ -240,8 +266,7 @@ async def transition(
     command = AdvanceCaseInput(
         command_id=key or new_command_id(), actor=actor.id, trigger=body.trigger, note_id=note_id, expected_stage=body.expected_stage
     )
-    result = await _command(session, _gateway(services), case, "advance", command, audit, note_id)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "advance", command, audit, note_id)).case_out()
 
 
 @router.post("/{case_id}/visits", status_code=201, response_model=VisitOut)
@@ -255,7 +280,8 @@ async def record_visit(
         command_id=key or new_command_id(), actor=actor.id, occurred_at=body.occurred_at,
         duration_minutes=body.duration_minutes, kind=body.kind, visit_id=note_id,
     )
-    result = await _command(session, _gateway(services), case, "record_visit", command, audit, note_id)
+    done = await _command(session, _gateway(services), case, "record_visit", command, audit, note_id)
+    result = done.result
     recorded = next((e for e in result.events if isinstance(e, VisitRecorded)), None)
     if recorded is None:  # the same visit sent again: answer from what was stored
         stored = queries.get_visit(session, case_id=case_id, seq=result.seq)
@@ -264,7 +290,7 @@ async def record_visit(
         counted, reason = recorded.counted, recorded.not_counted_reason
     view = result.case
     return VisitOut(seq=result.seq, counted=counted, not_counted_reason=reason,
-                    next_visit_due_at=view.next_visit_due_at, case=_with_client(session, case, view))
+                    next_visit_due_at=view.next_visit_due_at, case=done.case_out())
 
 
 @router.put("/{case_id}/facts/{name}", response_model=CaseOut)
@@ -275,8 +301,7 @@ async def set_fact(
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     value = _resolve_partner(session, actor, body.value, case_id=case_id)
     command = SetFactInput(command_id=key or new_command_id(), actor=actor.id, name=name, value=value)
-    result = await _command(session, _gateway(services), case, "set_fact", command, audit)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "set_fact", command, audit)).case_out()
 
 
 def _resolve_partner(session: Session, actor: Actor, value: object, *, case_id: str | None = None) -> object:
@@ -311,15 +336,13 @@ async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session
     # The command carries the reason code only; the note (why, in words) stays in SQL.
     note_id = _note(session, case_id, actor, body.note, "pause", key)
     command = PauseCaseInput(command_id=key or new_command_id(), actor=actor.id, reason=body.reason)
-    result = await _command(session, _gateway(services), case, "pause", command, audit, note_id)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "pause", command, audit, note_id)).case_out()
 
 
 @router.post("/{case_id}/resume", response_model=CaseOut)
 async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
-    result = await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id), audit)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id), audit)).case_out()
 
 
 @router.post("/{case_id}/close", response_model=CaseOut)
@@ -327,8 +350,7 @@ async def close(case_id: str, body: CloseRequest, services: ServicesDep, session
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "close", key)
     command = CloseCaseInput(command_id=key or new_command_id(), actor=actor.id, outcome=body.outcome, note_id=note_id)
-    result = await _command(session, _gateway(services), case, "close", command, audit, note_id)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "close", command, audit, note_id)).case_out()
 
 
 @router.put("/{case_id}/coordinator", response_model=CaseOut)
@@ -341,8 +363,7 @@ async def assign(case_id: str, body: AssignRequest, services: ServicesDep, sessi
                       override_reason=body.override_reason, case_id=case.id)
     command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator,
                                      override_reason=body.override_reason)
-    result = await _command(session, _gateway(services), case, "assign_coordinator", command, audit)
-    return _with_client(session, case, result.case)
+    return (await _command(session, _gateway(services), case, "assign_coordinator", command, audit)).case_out()
 
 
 @router.get("/{case_id}/notifications", response_model=Page[NotificationPublic])

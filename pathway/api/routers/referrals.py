@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from activities.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from pathway.api.deps import ActorDep, AuditDep, IdempotencyKeyDep, ServicesDep, SessionDep, vault_of
 from pathway.api.errors import ApiError, not_found
-from pathway.api.routers.cases import _case_row, _command, _gateway, _note, _with_client
+from pathway.api.routers.cases import Done, _case_row, _command, _gateway, _note
 from pathway.api.schemas import ID_PATTERN, MAX_OFFSET, CaseOut, Page, PartnerAnswerRequest, ReferralAnswerRequest, ReferralRequest
 from pathway.core.case import CaseView
 from pathway.core.sharing import needs_consent
@@ -47,13 +47,13 @@ class ReferralOut(BaseModel):
     case: CaseOut
 
 
-def _referral_out(session: Session, case_row: Case, view: CaseView, referral_id: str) -> ReferralOut:
-    referral = next((r for r in view.referrals if r.referral_id == referral_id), None)
+def _referral_out(done: Done, referral_id: str) -> ReferralOut:
+    referral = next((r for r in done.result.case.referrals if r.referral_id == referral_id), None)
     return ReferralOut(
         referral_id=referral_id,
         status=referral.status if referral else "unknown",
         answer_due_at=referral.answer_due_at if referral else None,
-        case=_with_client(session, case_row, view),
+        case=done.case_out(),
     )
 
 
@@ -82,8 +82,7 @@ async def refer(
         command_id=key or uuid.uuid4().hex, actor=actor.id, referral_id=referral_id, partner_id=partner.id,
         partner_kind=partner.kind, service=body.service, consent_id=consent_id, note_id=note_id,
     )
-    result = await _command(session, _gateway(services), case, "refer", command, audit, note_id)
-    return _referral_out(session, case, result.case, referral_id)
+    return _referral_out(await _command(session, _gateway(services), case, "refer", command, audit, note_id), referral_id)
 
 
 @router.get("/{case_id}/referrals", response_model=Page[ReferralPublic])
@@ -111,8 +110,8 @@ async def answer(
         command_id=key or uuid.uuid4().hex, actor=actor.id, referral_id=referral_id, answer=body.answer, reason=body.reason,
         note_id=note_id,
     )
-    result = await _command(session, _gateway(services), case, "answer_referral", command, audit, note_id)
-    return _referral_out(session, case, result.case, referral_id)
+    done = await _command(session, _gateway(services), case, "answer_referral", command, audit, note_id)
+    return _referral_out(done, referral_id)
 
 
 class CallbackOut(BaseModel):
