@@ -18,7 +18,7 @@ import os
 from common import embedded, fmt, machine, percentiles, timed
 
 
-async def main(n: int, store: str, profile: str | None, worker_process: bool = False, warmup: int = 20) -> dict[str, dict[str, float]]:
+async def main(n: int, store: str, profile: str | None, worker_process: bool = False, warmup: int = 20, gap: float = 0.0) -> dict[str, dict[str, float]]:
     async with embedded(store, worker_process=worker_process) as b:
         # Cases ready to move (diagnosis checklist complete), one advance each.
         cases = []
@@ -47,11 +47,11 @@ async def main(n: int, store: str, profile: str | None, worker_process: bool = F
         rounds = 5
         per = n // rounds
         for r in range(rounds):
-            bare_s += await timed(per, lambda i: b.bare_update(bare))
-            commands_s += await timed(per, lambda i: b.commands_update(commands))
+            bare_s += await timed(per, lambda i: b.bare_update(bare), gap)
+            commands_s += await timed(per, lambda i: b.commands_update(commands), gap)
             if profiler and r == 0:
                 profiler.start()
-            api_s += await timed(per, lambda i, r=r: b.advance(todo[r * per + i]))
+            api_s += await timed(per, lambda i, r=r: b.advance(todo[r * per + i]), gap)
             if profiler and r == 0:
                 profiler.stop()
         if profiler:
@@ -69,8 +69,10 @@ if __name__ == "__main__":
     parser.add_argument("--profile", help="write a pyinstrument profile of the API side (HTML) here")
     parser.add_argument("--worker-process", action="store_true",
                         help="the worker as `pathway worker` in its own process (else in the API's process, as `pathway up`)")
+    parser.add_argument("--gap-ms", type=float, default=0.0,
+                        help="idle time before each request (0: back to back, each request behind the last one's follow-up work)")
     args = parser.parse_args()
-    r = asyncio.run(main(args.n, args.store, args.profile, args.worker_process))
+    r = asyncio.run(main(args.n, args.store, args.profile, args.worker_process, gap=args.gap_ms / 1000))
     print(f"machine: {machine()}")
     print(f"store: {args.store}; worker: {'its own process' if args.worker_process else 'in the API process'}")
     print(f"bare Temporal update:        {fmt(r['bare'])}")

@@ -76,3 +76,44 @@ class WeeksWorkflow:
         for _ in range(weeks):
             await workflow.sleep(timedelta(days=7))
         return weeks
+
+
+@workflow.defn(name="BenchVariant")
+class VariantWorkflow:
+    """An update followed by a chosen mix of what an advance makes Temporal do, to price each
+    command on its own (``update_commands.py``). ``mode`` names them: ``sa`` (a search
+    attribute upserted by the update), ``timer`` (a waiting timer cancelled and re-armed),
+    ``act`` (an activity), ``la`` (a local activity), ``late_sa`` (the search attribute
+    upserted after the activity, in the next workflow task)."""
+
+    def __init__(self) -> None:
+        self.wake = False
+        self.n = 0
+        self.mode: set[str] = set()
+
+    @workflow.run
+    async def run(self, mode: str) -> None:
+        self.mode = set(mode.split("+"))
+        while True:
+            self.wake = False
+            if "timer" in self.mode:
+                try:
+                    await workflow.wait_condition(lambda: self.wake, timeout=timedelta(days=30))
+                except asyncio.TimeoutError:
+                    pass
+            else:
+                await workflow.wait_condition(lambda: self.wake)
+            if "la" in self.mode:
+                await workflow.execute_local_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
+            if "act" in self.mode:
+                await workflow.execute_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
+            if "late_sa" in self.mode:
+                workflow.upsert_search_attributes([STAGE.value_set(f"stage-{self.n}")])
+
+    @workflow.update
+    def go(self, value: str) -> str:
+        self.n += 1
+        if "sa" in self.mode:
+            workflow.upsert_search_attributes([STAGE.value_set(f"stage-{self.n}")])
+        self.wake = True
+        return value

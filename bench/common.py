@@ -117,10 +117,12 @@ class Bench:
         await self.client.get_workflow_handle(wid).execute_update(BareWorkflow.noop, "x")
 
 
-async def timed(n: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
-    """``call(i)`` n times in sequence; the seconds each took."""
+async def timed(n: int, call: Callable[[int], Awaitable[Any]], gap: float = 0.0) -> list[float]:
+    """``call(i)`` n times in sequence, ``gap`` seconds apart; the seconds each took."""
     out = []
     for i in range(n):
+        if gap:
+            await asyncio.sleep(gap)
         t = time.perf_counter()
         await call(i)
         out.append(time.perf_counter() - t)
