@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import weakref
 from collections import deque
 from datetime import date
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, ValidatorFunctionWrapHandler, field_validator, model_validator
 
 from zoneinfo import available_timezones
 
@@ -219,6 +221,29 @@ class DefinitionSnapshot(BaseModel):
     version: int
     content_hash: str
     content: dict[str, Any]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_per_content(cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> "DefinitionSnapshot":
+        """Every case of a definition version carries the same snapshot, and a worker holds
+        thousands of cases: decoded from a workflow's payloads (JSON), a snapshot equal to
+        one already in memory is that one (~55 KB less per cached case). Only an equal
+        content is shared, so a snapshot whose hash lies about its content stays its own.
+        (Not when built in Python: ``__init__`` cannot return another object.)"""
+        snap = handler(data)
+        if info.mode != "json":
+            return snap
+        with _INTERNED_LOCK:
+            known = _INTERNED.get(snap.content_hash)
+            if known is None:
+                _INTERNED[snap.content_hash] = snap
+                return snap
+        return known if known.content == snap.content and known.id == snap.id and known.version == snap.version else snap
+
+
+# Snapshots are frozen and nothing writes into their content, so sharing one is safe.
+_INTERNED: "weakref.WeakValueDictionary[str, DefinitionSnapshot]" = weakref.WeakValueDictionary()
+_INTERNED_LOCK = threading.Lock()
 
 
 # ---------------------------------------------------------------------------------------------

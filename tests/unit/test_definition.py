@@ -5,6 +5,7 @@ dotted path inside it, the line and the problem."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -220,6 +221,22 @@ def test_snapshot_round_trips_to_an_equal_definition_with_the_same_hash() -> Non
     again = type(snap).model_validate_json(snap.model_dump_json())
     assert again.content_hash == snap.content_hash
     assert from_snapshot(again) == d
+
+
+def test_cases_decoded_from_payloads_share_one_snapshot_of_equal_content() -> None:
+    from workflows.messages import OpenCaseInput
+
+    snap = snapshot(parse_definition(MODEL_TEXT, "m.yaml"))
+    payload = OpenCaseInput(case_id="c1", definition=snap, coordinator_id="k", unit_id="u", actor="k").model_dump_json()
+    first, second = (OpenCaseInput.model_validate_json(payload) for _ in range(2))
+    assert first.definition is second.definition, "a worker keeps one copy per definition version, not one per case"
+    assert first.definition == snap
+    # A snapshot whose hash does not match its content is never swapped for the genuine one.
+    forged = snap.model_dump(mode="json")
+    forged["content"]["inactivity_alert"] = "1 days"
+    decoded = type(snap).model_validate_json(json.dumps(forged))
+    assert decoded is not first.definition and decoded.content["inactivity_alert"] == "1 days"
+    assert type(snap).model_validate_json(snap.model_dump_json()) is first.definition, "the genuine one stays shared"
 
 
 # --------------------------------------------------------------------------- wrong definitions
