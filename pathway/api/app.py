@@ -10,6 +10,7 @@ from temporalio.client import Client
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
 from pathway.api.limits import BodySizeLimit
+from pathway.api.no_store import NoStore
 from pathway.api.routers import audit, auth, cases, clients, codec, consents, definitions, health, partners, users
 from pathway.api.routers import caseloads, referrals, reports
 from pathway.catalog import Catalog
@@ -50,14 +51,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)  # 413 for a body over limits.MAX_BODY_BYTES, streamed or not
 
-    @app.middleware("http")
-    async def no_store(request, call_next):  # type: ignore[no-untyped-def]
-        # Answers carry personal data: no browser or proxy may keep a copy.
-        response = await call_next(request)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+    app.add_middleware(NoStore)  # answers carry personal data: no browser or proxy keeps a copy
 
     # The embedded Temporal UI (another port of the same host) calls /codec from the browser
     # with the staff member's session cookie; no other origin may.
