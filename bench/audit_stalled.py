@@ -1,12 +1,13 @@
-"""Benchmark: the stalled-pathway audit over 100,000 cases on the embedded SQLite store.
+"""Benchmark: the stalled-pathway audit over 100,000 cases, on SQLite or PostgreSQL.
 
 Builds a store (bulk insert, a realistic spread of definitions, stages, statuses, dates and
 coordinators), then times the audit (``pathway.audit.stalled``: one UNION ALL statement plus
 computing ``since`` for each stalled row) against the bare indexed SELECT it is built on
-(the same statement, rows fetched and nothing else), prints both, their ratio and SQLite's
-EXPLAIN QUERY PLAN.
+(the same statement on the driver's own connection, rows fetched and nothing else), prints
+both, their ratio and the database's query plan. PostgreSQL: a fresh database on
+127.0.0.1:5432, as the tests use, dropped afterwards.
 
-    .venv/bin/python bench/audit_stalled.py [--cases 100000] [--store PATH] [--repeat 5]
+    .venv/bin/python bench/audit_stalled.py [--cases 100000] [--store sqlite|postgresql] [--keep PATH] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,14 +32,15 @@ from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Case
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # pgstore: a fresh PostgreSQL database
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 UNITS = [f"unit-{i}" for i in range(8)]
 COORDINATORS = {u: [f"coord-{u}-{i}" for i in range(40)] for u in UNITS}  # ~300 cases each
 
 
-def build(path: Path, n: int, definitions: dict) -> None:
+def build(url: str, n: int, definitions: dict) -> None:
     rng = random.Random(20260504)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(url)
     create_schema(engine)
     defs = list(definitions.values()) + [None]  # None: a definition no longer in the catalog
     rows = []
@@ -78,20 +83,45 @@ def timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+@contextmanager
+def store_url(store: str, keep: Path | None) -> Iterator[tuple[str, bool]]:
+    """The store's URL, and whether it already holds the cases (a kept SQLite file)."""
+    if store == "postgresql":
+        from pgstore import fresh_database, require_postgres
+
+        require_postgres()
+        with fresh_database("bench") as url:
+            yield url, False
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = keep or Path(folder) / "bench.db"
+        yield f"sqlite:///{path}", path.exists()
+
+
+def plan(raw, dialect: str, statement: str, parameters) -> list[str]:  # type: ignore[no-untyped-def]
+    if dialect == "sqlite":
+        return [" | ".join(str(c) for c in row[1:]) for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()]
+    return [row[0] for row in raw.execute("EXPLAIN " + statement, parameters).fetchall()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--store", type=Path, default=None, help="reuse or keep the store here")
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--keep", type=Path, default=None, help="SQLite: reuse or keep the store in this file")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--plan-lines", type=int, default=12, help="how much of the query plan to print")
     args = parser.parse_args()
     definitions = Catalog.load(ROOT / "definitions").definitions()
-    folder = tempfile.TemporaryDirectory()
-    path = args.store or Path(folder.name) / "bench.db"
-    if not path.exists():
-        t0 = time.perf_counter()
-        build(path, args.cases, definitions)
-        print(f"built {args.cases:,} cases in {time.perf_counter() - t0:.1f} s ({path})")
-    engine = make_engine(f"sqlite:///{path}")
+    with store_url(args.store, args.keep) as (url, built):
+        if not built:
+            t0 = time.perf_counter()
+            build(url, args.cases, definitions)
+            print(f"built {args.cases:,} cases in {time.perf_counter() - t0:.1f} s ({args.store})")
+        measure(make_engine(url), args, definitions)
+
+
+def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # type: ignore[no-untyped-def]
     captured: list[object] = []
 
     with Session(engine) as session:
@@ -118,15 +148,19 @@ def main() -> None:
         by_rule: dict[str, int] = {}
         for r in rows:  # type: ignore[union-attr]
             by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
-        print(f"cases: {args.cases:,}; stalled rows: {len(rows):,} {by_rule}")  # type: ignore[arg-type]
+        print(f"store: {args.store}; cases: {args.cases:,}; stalled rows: {len(rows):,} {by_rule}")  # type: ignore[arg-type]
         print(f"bare indexed SELECT : {t_bare * 1000:8.1f} ms  ({len(raw_rows):,} rows, median of {args.repeat})")
         print(f"stalled audit       : {t_full * 1000:8.1f} ms  (median of {args.repeat})")
         print(f"ratio audit / bare  : {t_full / t_bare:8.2f}x")
-        print("EXPLAIN QUERY PLAN:")
-        for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall():
-            print("  " + " | ".join(str(c) for c in row[1:]))
+        lines = plan(raw, engine.dialect.name, statement, parameters)
+        index_scans = sum("Index Scan" in line or "USING INDEX" in line or "USING COVERING INDEX" in line for line in lines)
+        table_scans = sum("Seq Scan" in line or ("SCAN cases" in line and "USING" not in line) for line in lines)
+        print(f"query plan: {len(lines)} lines, {index_scans} index scans, {table_scans} full table scans")
+        for line in lines[:args.plan_lines]:
+            print("  " + line)
+        if len(lines) > args.plan_lines:
+            print(f"  … ({len(lines) - args.plan_lines} more lines: --plan-lines)")
     engine.dispose()
-    folder.cleanup()
 
 
 if __name__ == "__main__":
