@@ -110,7 +110,9 @@ class CaseDriver:
             last = events[-1].event_type if events else None
             if last in ENDED:
                 return events
-            idle = last in (EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+            # A workflow task's commands follow its completion: any of them may end an idle history.
+            idle = last in (EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_TIMER_STARTED,
+                            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
             if idle and len(events) == len(previous):
                 return events
             previous = events

@@ -102,7 +102,10 @@ async def certificate_lapsed(harness) -> object:
 
 
 SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_dropped, "continued_as_new": continued_as_new,
-             "referral_answered": referral_answered, "certificate_lapsed": certificate_lapsed}
+             "referral_answered": referral_answered, "certificate_lapsed": certificate_lapsed,
+             # Recorded after the search-attributes-with-projection patch: the others replay the
+             # runs that upserted in each command's task, this one the runs that do not.
+             "full_pathway_search_attributes_with_projection": full_pathway}
 
 
 async def main() -> None:
