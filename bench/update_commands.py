@@ -2,7 +2,7 @@
 attribute upserted, a timer re-armed, an activity or a local activity scheduled, each
 against the bare no-op update on the same dev server, interleaved in rounds.
 
-    .venv/bin/python bench/update_commands.py [--n 200] [--modes none,sa,timer,act,la,sa+timer+act,...]
+    .venv/bin/python bench/update_commands.py [--n 200] [--modes none,sa,timer,act,la,sa+timer+act,...] [--gap-ms 0]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from workflows.runner import workflow_runner
 DEFAULT_MODES = "none,sa,timer,act,la,sa+timer+act,act+late_sa+timer,la+late_sa+timer"
 
 
-async def main(n: int, modes: list[str]) -> dict[str, dict[str, float]]:
+async def main(n: int, modes: list[str], gap: float = 0.0) -> dict[str, dict[str, float]]:
     async with embedded("sqlite") as b:
         queue = f"variants-{uuid.uuid4().hex[:8]}"
         async with Worker(b.client, task_queue=queue, workflows=[VariantWorkflow], activities=[noop_activity],
@@ -34,9 +34,9 @@ async def main(n: int, modes: list[str]) -> dict[str, dict[str, float]]:
             samples: dict[str, list[float]] = {"bare": [], **{m: [] for m in modes}}
             rounds = 5
             for _ in range(rounds):
-                samples["bare"] += await timed(n // rounds, lambda i: b.bare_update(bare))
+                samples["bare"] += await timed(n // rounds, lambda i: b.bare_update(bare), gap)
                 for m, h in handles.items():
-                    samples[m] += await timed(n // rounds, lambda i, h=h: h.execute_update(VariantWorkflow.go, "x"))
+                    samples[m] += await timed(n // rounds, lambda i, h=h: h.execute_update(VariantWorkflow.go, "x"), gap)
     return {m: percentiles(s) for m, s in samples.items()}
 
 
@@ -44,8 +44,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--modes", default=DEFAULT_MODES)
+    parser.add_argument("--gap-ms", type=float, default=0.0, help="idle time before each update (as advance_latency.py)")
     args = parser.parse_args()
-    r = asyncio.run(main(args.n, args.modes.split(",")))
+    r = asyncio.run(main(args.n, args.modes.split(","), args.gap_ms / 1000))
     print(f"machine: {machine()}")
     base = r["bare"]["p50"]
     for m, p in r.items():
