@@ -80,17 +80,22 @@ def _case_row(session: Session, case_id: str, actor: Actor, action: Action = Act
 
 
 def _with_client(session: Session, case: Case, view: CaseView) -> CaseOut:
-    return CaseOut(**view.model_dump(), client=_read_client(session.get_bind(), vault_of(session), case.client_id))
+    return CaseOut(**view.model_dump(), client=_client_out(session, vault_of(session), case.client_id))
+
+
+def _client_out(session: Session, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
+    """The client's identity for the answer, opened."""
+    client = queries.get_client(session, vault=vault, client_id=client_id) if client_id else None
+    return ClientOut(**client.model_dump()) if client else None
 
 
 def _read_client(engine: Engine, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
-    """The client's identity for the answer, opened (a session of its own: it may run in a
-    thread while the request's session is in use)."""
+    """``_client_out`` in a session of its own: it runs in a thread while the request's
+    session is in use."""
     if not client_id:
         return None
     with Session(engine) as session:
-        client = queries.get_client(session, vault=vault, client_id=client_id)
-    return ClientOut(**client.model_dump()) if client else None
+        return _client_out(session, vault, client_id)
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from activities.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from pathway.api.deps import ActorDep, AuditDep, IdempotencyKeyDep, ServicesDep, SessionDep, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.routers.cases import Done, _case_row, _command, _gateway, _note
 from pathway.api.schemas import ID_PATTERN, MAX_OFFSET, CaseOut, Page, PartnerAnswerRequest, ReferralAnswerRequest, ReferralRequest
-from pathway.core.case import CaseView
 from pathway.core.sharing import needs_consent
 from pathway.security.partner_keys import open_secret
 from pathway.security.policy import Action
 from pathway.store import audit_trail, queries
 from pathway.store.consents import active_consent
-from pathway.store.models import Case, Referral, ReferralPublic
+from pathway.store.models import Referral, ReferralPublic
 from workflows.messages import AnswerReferralInput, ReferClientInput
 
 router = APIRouter(prefix="/cases", tags=["referrals"])
