@@ -37,13 +37,15 @@ e2e-deps: $(AXE)
 $(AXE):
 	npm install --silent --no-audit --no-fund --prefix $(E2E_CACHE) axe-core@4
 
-## test: import contracts, then every test (unit, workflows, integration, api, e2e)
-test: $(STAMP) e2e-deps
-	$(BIN)/lint-imports
+## test: the guardrails (make lint), then every test (unit, workflows, integration, api, e2e)
+test: $(STAMP) e2e-deps lint
 	$(BIN)/pytest -q
 
+## lint: import contracts (the layers), ruff (lint and format) and mypy
 lint: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## clean: caches and build output (keeps .venv and your data in ~/.pathway)
 clean:

@@ -111,10 +111,16 @@ class OutboxChannel:
             stmt = (
                 conflict_insert(conn, _NOTIFICATIONS)
                 .values(
-                    key=message.key, case_id=message.case_id, seq=message.seq, partner_id=message.recipient,
-                    channel=self.name, status="delivered", attempts=1,
+                    key=message.key,
+                    case_id=message.case_id,
+                    seq=message.seq,
+                    partner_id=message.recipient,
+                    channel=self.name,
+                    status="delivered",
+                    attempts=1,
                     payload={"subject_code": message.subject_code, "body": message.stored_body()},
-                    created_at=now, delivered_at=now,
+                    created_at=now,
+                    delivered_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["key"])
                 # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows.
@@ -142,7 +148,11 @@ class Disclosure:
 
 
 def partner_message(
-    data: NotifyPartnerInput, tz: str, *, scope: list[str] | tuple[str, ...] | None = None, disclosure: Disclosure | None = None,
+    data: NotifyPartnerInput,
+    tz: str,
+    *,
+    scope: list[str] | tuple[str, ...] | None = None,
+    disclosure: Disclosure | None = None,
     public_url: str = "http://127.0.0.1:8000",
 ) -> Message:
     """The whole of what a partner is told about a case: the fields its scope names."""
@@ -170,17 +180,31 @@ def partner_message(
         body["service"] = data.service
         body["callback_url"] = public_url.rstrip("/") + CALLBACK_PATH.format(referral_id=data.referral_id)
     subject = "referral" if data.moment == "referral" else f"case_stage_{data.moment}"
-    return Message(key=notification_key(data.case_id, data.seq, data.partner_id), recipient=data.partner_id, subject_code=subject,
-                   body=body, case_id=data.case_id, seq=data.seq)
+    return Message(
+        key=notification_key(data.case_id, data.seq, data.partner_id),
+        recipient=data.partner_id,
+        subject_code=subject,
+        body=body,
+        case_id=data.case_id,
+        seq=data.seq,
+    )
 
 
-_IDENTITY_FIELDS = (("client_name", "name_sealed", "client.name"), ("client_phone", "phone_sealed", "client.phone"),
-                    ("client_address", "address_sealed", "client.address"))
+_IDENTITY_FIELDS = (
+    ("client_name", "name_sealed", "client.name"),
+    ("client_phone", "phone_sealed", "client.phone"),
+    ("client_address", "address_sealed", "client.address"),
+)
 
 
 class NotifyActivities:
     def __init__(
-        self, engine: Engine, channels: dict[str, Channel], *, tz: str = "Europe/Warsaw", vault: IdentityVault | None = None,
+        self,
+        engine: Engine,
+        channels: dict[str, Channel],
+        *,
+        tz: str = "Europe/Warsaw",
+        vault: IdentityVault | None = None,
         public_url: str = "http://127.0.0.1:8000",
     ) -> None:
         self.engine = engine
@@ -209,10 +233,15 @@ class NotifyActivities:
             client = s.get(Client, case.client_id) if case.client_id else None
             if client is None or self.vault is None:
                 return found
-            wanted = [(key, sealed, name) for key, column, name in _IDENTITY_FIELDS
-                      if key in partner.data_scope and (sealed := getattr(client, column)) is not None]
+            wanted = [
+                (key, sealed, name)
+                for key, column, name in _IDENTITY_FIELDS
+                if key in partner.data_scope and (sealed := getattr(client, column)) is not None
+            ]
             if client.perpetrator_contacts_sealed is not None:
-                wanted.append(("perpetrator_contacts", client.perpetrator_contacts_sealed, "client.perpetrator_contacts"))
+                wanted.append(
+                    ("perpetrator_contacts", client.perpetrator_contacts_sealed, "client.perpetrator_contacts")
+                )
             opened = self.vault.open_many([(client.id, name, sealed) for _, sealed, name in wanted])
             for (key, _, _), value in zip(wanted, opened, strict=True):
                 if value is None:
@@ -223,25 +252,48 @@ class NotifyActivities:
                     found.identity[key] = value
             return found
 
-    def _record(self, message: Message, data: NotifyPartnerInput, channel: str, status: str, reason: str | None) -> None:
+    def _record(
+        self, message: Message, data: NotifyPartnerInput, channel: str, status: str, reason: str | None
+    ) -> None:
         """The state of the notification in ``notifications`` (one row per key); a row that
         says ``delivered`` is never overwritten."""
         now = utcnow()
-        values = dict(channel=channel, status=status, reason=reason, attempts=message.attempt,
-                      payload={"subject_code": message.subject_code, "body": message.stored_body()},
-                      delivered_at=now if status == "delivered" else None)
+        values = dict(
+            channel=channel,
+            status=status,
+            reason=reason,
+            attempts=message.attempt,
+            payload={"subject_code": message.subject_code, "body": message.stored_body()},
+            delivered_at=now if status == "delivered" else None,
+        )
         with self.engine.begin() as conn:
             stmt = conflict_insert(conn, _NOTIFICATIONS).values(
-                key=message.key, case_id=data.case_id, seq=data.seq, partner_id=data.partner_id, created_at=now, **values
+                key=message.key,
+                case_id=data.case_id,
+                seq=data.seq,
+                partner_id=data.partner_id,
+                created_at=now,
+                **values,
             )
-            conn.execute(stmt.on_conflict_do_update(
-                index_elements=["key"], set_=values, where=_NOTIFICATIONS.c.status != "delivered",
-            ))
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["key"],
+                    set_=values,
+                    where=_NOTIFICATIONS.c.status != "delivered",
+                )
+            )
 
     def _audit(self, data: NotifyPartnerInput, action: str, key: str, **details: Any) -> None:
         ids = {"case_id": data.case_id, "seq": data.seq, "partner_id": data.partner_id, "moment": data.moment}
-        audit_trail.append(self.engine, unit_id=data.unit_id, actor="system", action=action, case_id=data.case_id,
-                           details={**ids, "stage": data.stage, "key": key, **details}, dedupe_key=f"{action}:{key}")
+        audit_trail.append(
+            self.engine,
+            unit_id=data.unit_id,
+            actor="system",
+            action=action,
+            case_id=data.case_id,
+            details={**ids, "stage": data.stage, "key": key, **details},
+            dedupe_key=f"{action}:{key}",
+        )
 
     @activity.defn(name="notify_partner")
     async def notify_partner(self, input: NotifyPartnerInput) -> NotifyPartnerResult:
@@ -257,18 +309,25 @@ class NotifyActivities:
             found = await asyncio.to_thread(self._disclosure, input, partner)
         except IdentityError as err:  # e.g. the key store is not the one the data was written with
             raise ApplicationError(type(err).__name__, type="IdentityUnavailable") from None
-        message = partner_message(input, self.tz, scope=partner.data_scope, disclosure=found, public_url=self.public_url)
+        message = partner_message(
+            input, self.tz, scope=partner.data_scope, disclosure=found, public_url=self.public_url
+        )
         info = activity.info()
         message.attempt, message.attempt_at = info.attempt, info.current_attempt_scheduled_time
         if perpetrator_match(found.perpetrator_contacts, email=partner.email, webhook_url=partner.webhook_url):
             await asyncio.to_thread(self._record, message, input, partner.channel, "blocked", "perpetrator_contact")
             await asyncio.to_thread(self._audit, input, "partner.blocked", key, reason="perpetrator_contact")
             log.warning("partner_notification_blocked", **ids, reason="perpetrator_contact")
-            raise ApplicationError("the partner's address is recorded as the perpetrator's contact: never told",
-                                   type="RecipientBlocked", non_retryable=True)
+            raise ApplicationError(
+                "the partner's address is recorded as the perpetrator's contact: never told",
+                type="RecipientBlocked",
+                non_retryable=True,
+            )
         if needs_consent(partner.kind) and found.consent_id is None:
             await asyncio.to_thread(self._record, message, input, partner.channel, "withheld", "no_consent")
-            await asyncio.to_thread(self._audit, input, "partner.withheld", key, reason="no_consent", attempt=message.attempt)
+            await asyncio.to_thread(
+                self._audit, input, "partner.withheld", key, reason="no_consent", attempt=message.attempt
+            )
             log.info("partner_notification_withheld", **ids, reason="no_consent", attempt=message.attempt)
             return NotifyPartnerResult(key=key, channel=partner.channel, status="withheld", detail="no_consent")
         channel = self.channels.get(partner.channel)
@@ -276,32 +335,57 @@ class NotifyActivities:
             # A worker without that channel configured: retrying here cannot fix it.
             raise ApplicationError(
                 f"channel '{partner.channel}' of partner '{partner.id}' is not configured on this worker",
-                type="ChannelUnavailable", non_retryable=True,
+                type="ChannelUnavailable",
+                non_retryable=True,
             )
         stored_by_channel = isinstance(channel, OutboxChannel)
         try:
             if partner.webhook_secret:  # sealed at rest: opened for this attempt only
-                partner.webhook_secret = await asyncio.to_thread(open_secret, self.vault, partner.id, partner.webhook_secret)
+                partner.webhook_secret = await asyncio.to_thread(
+                    open_secret, self.vault, partner.id, partner.webhook_secret
+                )
             result = await channel.deliver(message, partner)
         except PermanentDeliveryError as err:
-            log.warning("partner_notification_failed", **ids, channel=channel.name, permanent=True, attempt=message.attempt)
+            log.warning(
+                "partner_notification_failed", **ids, channel=channel.name, permanent=True, attempt=message.attempt
+            )
             await asyncio.to_thread(self._record, message, input, channel.name, "failed", "permanent")
             raise ApplicationError(str(err), type="PermanentDeliveryError", non_retryable=True) from err
         except TemporaryDeliveryError as err:
-            log.warning("partner_notification_failed", **ids, channel=channel.name, permanent=False, attempt=message.attempt)
+            log.warning(
+                "partner_notification_failed", **ids, channel=channel.name, permanent=False, attempt=message.attempt
+            )
             await asyncio.to_thread(self._record, message, input, channel.name, "retrying", "temporary")
             raise ApplicationError(str(err), type="TemporaryDeliveryError") from err
         if not stored_by_channel:
             await asyncio.to_thread(self._record, message, input, channel.name, "delivered", None)
-        log.info("partner_notified", **ids, stage=input.stage, channel=result.channel, status=result.status, attempt=message.attempt)
-        await asyncio.to_thread(self._audit, input, "partner.notified", key, channel=result.channel,
-                                consent_id=found.consent_id, disclosed=sorted(k for k in message.body if k not in ("moment",)))
+        log.info(
+            "partner_notified",
+            **ids,
+            stage=input.stage,
+            channel=result.channel,
+            status=result.status,
+            attempt=message.attempt,
+        )
+        await asyncio.to_thread(
+            self._audit,
+            input,
+            "partner.notified",
+            key,
+            channel=result.channel,
+            consent_id=found.consent_id,
+            disclosed=sorted(k for k in message.body if k not in ("moment",)),
+        )
         return NotifyPartnerResult(key=key, channel=result.channel, status=result.status, detail=result.detail)
 
 
 def _zi_reference(session: Session, case_id: str) -> str | None:
     """The ZI help-plan reference recorded on the case (a fact's ``zi_reference``), if any."""
-    stmt = select(CaseEvent.payload).where(col(CaseEvent.case_id) == case_id, col(CaseEvent.kind) == "fact_set").order_by(col(CaseEvent.seq).desc())
+    stmt = (
+        select(CaseEvent.payload)
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.kind) == "fact_set")
+        .order_by(col(CaseEvent.seq).desc())
+    )
     for payload in session.exec(stmt):
         value = payload.get("value") if isinstance(payload, dict) else None
         if isinstance(value, dict) and isinstance(value.get("zi_reference"), str):

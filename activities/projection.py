@@ -83,14 +83,27 @@ def _event_row(case_id: str, event: Event) -> dict[str, Any]:
 
 def _visit_row(case_id: str, e: VisitRecorded) -> dict[str, Any]:
     return {
-        "case_id": case_id, "seq": e.seq, "visit_id": e.visit_id, "stage": e.stage,
-        "occurred_at": e.occurred_at, "duration_minutes": e.duration_minutes, "kind": e.visit_kind,
-        "counted": e.counted, "not_counted_reason": e.not_counted_reason,
+        "case_id": case_id,
+        "seq": e.seq,
+        "visit_id": e.visit_id,
+        "stage": e.stage,
+        "occurred_at": e.occurred_at,
+        "duration_minutes": e.duration_minutes,
+        "kind": e.visit_kind,
+        "counted": e.counted,
+        "not_counted_reason": e.not_counted_reason,
     }
 
 
 def _period_row(case_id: str, e: StageEntered) -> dict[str, Any]:
-    return {"case_id": case_id, "seq": e.seq, "stage": e.stage, "entered_at": e.at, "left_at": None, "trigger": e.trigger}
+    return {
+        "case_id": case_id,
+        "seq": e.seq,
+        "stage": e.stage,
+        "entered_at": e.at,
+        "left_at": None,
+        "trigger": e.trigger,
+    }
 
 
 def _link_period(conn: Connection, case_id: str, seq: int, entered_at: Any) -> None:
@@ -112,9 +125,20 @@ def _link_period(conn: Connection, case_id: str, seq: int, entered_at: Any) -> N
 def _project_referrals(conn: Connection, case_id: str, events: list[Event]) -> None:
     r = _REFERRALS.c
     made = [
-        {"id": e.referral_id, "case_id": case_id, "seq": e.seq, "partner_id": e.partner_id, "partner_kind": e.partner_kind,
-         "service": e.service, "consent_id": e.consent_id, "status": "pending", "made_at": e.at, "answer_due_at": e.answer_due_at}
-        for e in events if isinstance(e, ReferralMade)
+        {
+            "id": e.referral_id,
+            "case_id": case_id,
+            "seq": e.seq,
+            "partner_id": e.partner_id,
+            "partner_kind": e.partner_kind,
+            "service": e.service,
+            "consent_id": e.consent_id,
+            "status": "pending",
+            "made_at": e.at,
+            "answer_due_at": e.answer_due_at,
+        }
+        for e in events
+        if isinstance(e, ReferralMade)
     ]
     if made:
         conn.execute(conflict_insert(conn, _REFERRALS).values(made).on_conflict_do_nothing(index_elements=["id"]))
@@ -122,7 +146,8 @@ def _project_referrals(conn: Connection, case_id: str, events: list[Event]) -> N
         if isinstance(e, ReferralAnswered):
             # Only a later answer overwrites: a batch retried out of order never rolls one back.
             conn.execute(
-                update(_REFERRALS).where(r.id == e.referral_id, r.case_id == case_id, r.answer_seq < e.seq)
+                update(_REFERRALS)
+                .where(r.id == e.referral_id, r.case_id == case_id, r.answer_seq < e.seq)
                 .values(status=e.answer, reason=e.reason, answered_at=e.at, answered_by=e.actor, answer_seq=e.seq)
             )
 

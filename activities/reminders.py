@@ -46,8 +46,12 @@ def reminder_message(data: RemindInput, recipient: str) -> Message:
         "at": data.at.isoformat(),
     }
     return Message(
-        key=notification_key(data.case_id, data.seq, recipient), recipient=recipient,
-        subject_code=data.kind, body=body, case_id=data.case_id, seq=data.seq,
+        key=notification_key(data.case_id, data.seq, recipient),
+        recipient=recipient,
+        subject_code=data.kind,
+        body=body,
+        case_id=data.case_id,
+        seq=data.seq,
     )
 
 
@@ -61,8 +65,16 @@ class ReminderActivities:
             stmt = (
                 conflict_insert(conn, _REMINDERS)
                 .values(
-                    case_id=data.case_id, seq=data.seq, unit_id=data.unit_id, kind=data.kind, watch=data.watch,
-                    n=data.n, due_at=data.due_at, at=data.at, recipient=recipient, created_at=utcnow(),
+                    case_id=data.case_id,
+                    seq=data.seq,
+                    unit_id=data.unit_id,
+                    kind=data.kind,
+                    watch=data.watch,
+                    n=data.n,
+                    due_at=data.due_at,
+                    at=data.at,
+                    recipient=recipient,
+                    created_at=utcnow(),
                 )
                 .on_conflict_do_nothing(index_elements=["case_id", "seq"])
                 # RETURNING, not rowcount: PostgreSQL reports -1 for an INSERT that returns rows.
@@ -77,17 +89,40 @@ class ReminderActivities:
         recipient = recipient_for(input)
         recorded = await asyncio.to_thread(self._record, input, recipient)
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
-        action = {"reminder": "reminder.sent", "escalation": "escalation.sent", "duration_elapsed": "duration.elapsed",
-                  "partner_unreachable": "partner.unreachable", "certificate_lapsed": "certificate.lapsed"}[input.kind]
+        action = {
+            "reminder": "reminder.sent",
+            "escalation": "escalation.sent",
+            "duration_elapsed": "duration.elapsed",
+            "partner_unreachable": "partner.unreachable",
+            "certificate_lapsed": "certificate.lapsed",
+        }[input.kind]
         await asyncio.to_thread(
-            audit_trail.append, self.engine, unit_id=input.unit_id, actor="system", action=action, case_id=input.case_id,
-            details={"seq": input.seq, "stage": input.stage, "watch": input.watch, "n": input.n, "recipient": recipient},
+            audit_trail.append,
+            self.engine,
+            unit_id=input.unit_id,
+            actor="system",
+            action=action,
+            case_id=input.case_id,
+            details={
+                "seq": input.seq,
+                "stage": input.stage,
+                "watch": input.watch,
+                "n": input.n,
+                "recipient": recipient,
+            },
             dedupe_key=f"{action}:{input.case_id}:{input.seq}",
         )
         log.info(
             "escalated_to_supervisor" if input.kind == "escalation" else "reminder_sent",
-            case_id=input.case_id, seq=input.seq, unit_id=input.unit_id, recipient=recipient,
-            kind=input.kind, stage=input.stage, watch=input.watch, n=input.n,
-            recorded=recorded, delivery=delivery.status,
+            case_id=input.case_id,
+            seq=input.seq,
+            unit_id=input.unit_id,
+            recipient=recipient,
+            kind=input.kind,
+            stage=input.stage,
+            watch=input.watch,
+            n=input.n,
+            recorded=recorded,
+            delivery=delivery.status,
         )
         return RemindResult(recorded=recorded, recipient=recipient)

@@ -18,7 +18,9 @@ import os
 from common import embedded, fmt, machine, percentiles, timed
 
 
-async def main(n: int, store: str, profile: str | None, worker_process: bool = False, warmup: int = 20, gap: float = 0.0) -> dict[str, dict[str, float]]:
+async def main(
+    n: int, store: str, profile: str | None, worker_process: bool = False, warmup: int = 20, gap: float = 0.0
+) -> dict[str, dict[str, float]]:
     async with embedded(store, worker_process=worker_process) as b:
         # Cases ready to move (diagnosis checklist complete), one advance each.
         cases = []
@@ -56,8 +58,12 @@ async def main(n: int, store: str, profile: str | None, worker_process: bool = F
                 profiler.stop()
         if profiler:
             profiler.write_html(profile)
-            profiler.last_session.save(profile + '.pyisession')
-            print(profiler.output_text(unicode=True, color=False, show_all=os.environ.get('PROFILE_ALL') == '1')[:int(os.environ.get('PROFILE_CHARS', '6000'))])
+            profiler.last_session.save(profile + ".pyisession")
+            print(
+                profiler.output_text(unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1")[
+                    : int(os.environ.get("PROFILE_CHARS", "6000"))
+                ]
+            )
     result = {"bare": percentiles(bare_s), "commands": percentiles(commands_s), "advance": percentiles(api_s)}
     return result
 
@@ -67,10 +73,17 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--profile", help="write a pyinstrument profile of the API side (HTML) here")
-    parser.add_argument("--worker-process", action="store_true",
-                        help="the worker as `pathway worker` in its own process (else in the API's process, as `pathway up`)")
-    parser.add_argument("--gap-ms", type=float, default=0.0,
-                        help="idle time before each request (0: back to back, each request behind the last one's follow-up work)")
+    parser.add_argument(
+        "--worker-process",
+        action="store_true",
+        help="the worker as `pathway worker` in its own process (else in the API's process, as `pathway up`)",
+    )
+    parser.add_argument(
+        "--gap-ms",
+        type=float,
+        default=0.0,
+        help="idle time before each request (0: back to back, each request behind the last one's follow-up work)",
+    )
     args = parser.parse_args()
     r = asyncio.run(main(args.n, args.store, args.profile, args.worker_process, gap=args.gap_ms / 1000))
     print(f"machine: {machine()}")
@@ -78,6 +91,9 @@ if __name__ == "__main__":
     print(f"bare Temporal update:        {fmt(r['bare'])}")
     print(f"same commands, no code:      {fmt(r['commands'])}  (update + search attribute + timer + activity)")
     print(f"POST /cases/{{id}}/transitions: {fmt(r['advance'])}")
-    print(f"ratio advance/bare: p50 {r['advance']['p50'] / r['bare']['p50']:.2f}x  "
-          f"p95 {r['advance']['p95'] / r['bare']['p95']:.2f}x  p99 {r['advance']['p99'] / r['bare']['p99']:.2f}x  (target p50 <= 2x)")
+    print(
+        f"ratio advance/bare: p50 {r['advance']['p50'] / r['bare']['p50']:.2f}x  "
+        f"p95 {r['advance']['p95'] / r['bare']['p95']:.2f}x  p99 "
+        f"{r['advance']['p99'] / r['bare']['p99']:.2f}x  (target p50 <= 2x)"
+    )
     print(f"ratio advance/same-commands: p50 {r['advance']['p50'] / r['commands']['p50']:.2f}x")

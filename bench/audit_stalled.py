@@ -59,17 +59,31 @@ def build(url: str, n: int, definitions: dict) -> None:
         visit = NOW + timedelta(days=rng.uniform(-3, 14) if rng.random() < 0.9 else rng.uniform(-40, 0))
         activity = NOW - timedelta(days=rng.expovariate(1 / 6))
         unit = rng.choice(UNITS)
-        rows.append({
-            "id": f"{i:032x}", "client_id": None, "definition_id": definition_id, "definition_version": 1, "unit_id": unit,
-            "coordinator_id": rng.choice(COORDINATORS[unit]), "stage": stage, "status": status, "outcome": None,
-            "opened_at": opened, "stage_entered_at": entered, "stage_due_at": None if status == "closed" else due,
-            "duration_ends_at": None, "next_visit_due_at": None if status == "closed" else visit, "last_activity_at": activity,
-            "paused_at": NOW - timedelta(days=rng.uniform(0, 150)) if status == "paused" else None,
-            "closed_at": NOW - timedelta(days=rng.uniform(0, 300)) if status == "closed" else None, "last_seq": 5,
-        })
+        rows.append(
+            {
+                "id": f"{i:032x}",
+                "client_id": None,
+                "definition_id": definition_id,
+                "definition_version": 1,
+                "unit_id": unit,
+                "coordinator_id": rng.choice(COORDINATORS[unit]),
+                "stage": stage,
+                "status": status,
+                "outcome": None,
+                "opened_at": opened,
+                "stage_entered_at": entered,
+                "stage_due_at": None if status == "closed" else due,
+                "duration_ends_at": None,
+                "next_visit_due_at": None if status == "closed" else visit,
+                "last_activity_at": activity,
+                "paused_at": NOW - timedelta(days=rng.uniform(0, 150)) if status == "paused" else None,
+                "closed_at": NOW - timedelta(days=rng.uniform(0, 300)) if status == "closed" else None,
+                "last_seq": 5,
+            }
+        )
     with engine.begin() as conn:
         for start in range(0, n, 10_000):
-            conn.execute(insert(Case), rows[start:start + 10_000])
+            conn.execute(insert(Case), rows[start : start + 10_000])
         conn.execute(text("ANALYZE"))
     engine.dispose()
 
@@ -100,7 +114,10 @@ def store_url(store: str, keep: Path | None) -> Iterator[tuple[str, bool]]:
 
 def plan(raw, dialect: str, statement: str, parameters) -> list[str]:  # type: ignore[no-untyped-def]
     if dialect == "sqlite":
-        return [" | ".join(str(c) for c in row[1:]) for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()]
+        return [
+            " | ".join(str(c) for c in row[1:])
+            for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+        ]
     return [row[0] for row in raw.execute("EXPLAIN " + statement, parameters).fetchall()]
 
 
@@ -125,6 +142,7 @@ def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # typ
     captured: list[object] = []
 
     with Session(engine) as session:
+
         def full() -> list[audit.StalledRow]:
             return audit.stalled(session, now=NOW, definitions=definitions)
 
@@ -153,10 +171,12 @@ def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # typ
         print(f"stalled audit       : {t_full * 1000:8.1f} ms  (median of {args.repeat})")
         print(f"ratio audit / bare  : {t_full / t_bare:8.2f}x")
         lines = plan(raw, engine.dialect.name, statement, parameters)
-        index_scans = sum("Index Scan" in line or "USING INDEX" in line or "USING COVERING INDEX" in line for line in lines)
+        index_scans = sum(
+            "Index Scan" in line or "USING INDEX" in line or "USING COVERING INDEX" in line for line in lines
+        )
         table_scans = sum("Seq Scan" in line or ("SCAN cases" in line and "USING" not in line) for line in lines)
         print(f"query plan: {len(lines)} lines, {index_scans} index scans, {table_scans} full table scans")
-        for line in lines[:args.plan_lines]:
+        for line in lines[: args.plan_lines]:
             print("  " + line)
         if len(lines) > args.plan_lines:
             print(f"  … ({len(lines) - args.plan_lines} more lines: --plan-lines)")

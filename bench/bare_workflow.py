@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import activity, workflow
@@ -55,7 +54,7 @@ class CommandsWorkflow:
             self.wake = False
             try:
                 await workflow.wait_condition(lambda: self.wake, timeout=timedelta(days=30))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await workflow.execute_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
 
@@ -99,7 +98,7 @@ class VariantWorkflow:
             if "timer" in self.mode:
                 try:
                     await workflow.wait_condition(lambda: self.wake, timeout=timedelta(days=30))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             else:
                 await workflow.wait_condition(lambda: self.wake)

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +77,30 @@ class Bench:
     worker_pid: int | None = None  # the worker's own process, when it has one
 
     async def open_case(self) -> str:
-        r = await self.http.post("/api/v1/cases", headers=self.headers, json={
-            "definition": "model-wsparcia", "coordinator": COORDINATOR, "client": {"name": f"Klientka {uuid.uuid4().hex[:6]}"},
-        })
+        r = await self.http.post(
+            "/api/v1/cases",
+            headers=self.headers,
+            json={
+                "definition": "model-wsparcia",
+                "coordinator": COORDINATOR,
+                "client": {"name": f"Klientka {uuid.uuid4().hex[:6]}"},
+            },
+        )
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
     async def ready_to_advance(self, case_id: str) -> None:
-        r = await self.http.put(f"/api/v1/cases/{case_id}/facts/diagnosis", headers=self.headers, json={"value": DIAGNOSIS_DONE})
+        r = await self.http.put(
+            f"/api/v1/cases/{case_id}/facts/diagnosis", headers=self.headers, json={"value": DIAGNOSIS_DONE}
+        )
         assert r.status_code == 200, r.text
 
     async def advance(self, case_id: str) -> httpx.Response:
-        r = await self.http.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": "advance"},
-                                 headers={**self.headers, "Idempotency-Key": uuid.uuid4().hex})
+        r = await self.http.post(
+            f"/api/v1/cases/{case_id}/transitions",
+            json={"trigger": "advance"},
+            headers={**self.headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
         return r
 
@@ -144,8 +154,9 @@ def _store_url(store: str, home: Path):
 
 
 @asynccontextmanager
-async def embedded(store: str = "sqlite", *, max_cached_workflows: int | None = None,
-                   worker_process: bool = False) -> AsyncIterator[Bench]:
+async def embedded(
+    store: str = "sqlite", *, max_cached_workflows: int | None = None, worker_process: bool = False
+) -> AsyncIterator[Bench]:
     """The stack of ``pathway up`` in this process, on a new temporary home; with
     ``worker_process`` the engine's worker runs as ``pathway worker`` in a process of its own
     (the production shape: ``pathway worker`` + ``pathway serve``)."""
@@ -159,8 +170,14 @@ async def embedded(store: str = "sqlite", *, max_cached_workflows: int | None = 
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pathway-bench-")))
         url, keys = stack.enter_context(_store_url(store, home))
         overrides: dict[str, Any] = dict(
-            home=home, database_url=url, keystore_url=keys, temporal_address=None, temporal_port=free_port(),
-            temporal_ui_port=free_port(), api_port=free_port(), task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+            home=home,
+            database_url=url,
+            keystore_url=keys,
+            temporal_address=None,
+            temporal_port=free_port(),
+            temporal_ui_port=free_port(),
+            api_port=free_port(),
+            task_queue=f"bench-{uuid.uuid4().hex[:8]}",
             log_level="WARNING",
         )
         if max_cached_workflows is not None:
@@ -182,19 +199,40 @@ async def embedded(store: str = "sqlite", *, max_cached_workflows: int | None = 
             await stack.enter_async_context(worker)
         bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
         # The same workflow runner and cache as the engine's worker: only the workflow differs.
-        bare = Worker(client, task_queue=bare_queue, workflows=[BareWorkflow, CommandsWorkflow], activities=[noop_activity],
-                      workflow_runner=workflow_runner(),
-                      max_cached_workflows=settings.max_cached_workflows)
+        bare = Worker(
+            client,
+            task_queue=bare_queue,
+            workflows=[BareWorkflow, CommandsWorkflow],
+            activities=[noop_activity],
+            workflow_runner=workflow_runner(),
+            max_cached_workflows=settings.max_cached_workflows,
+        )
         await stack.enter_async_context(bare)
         app = create_app(settings, client=client, engine=engine)
         http = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=60)
         )
-        accounts.create_user(engine, user_id=COORDINATOR, display_name=COORDINATOR, unit_id=UNIT, roles=["coordinator"], password=PASSWORD)
+        accounts.create_user(
+            engine,
+            user_id=COORDINATOR,
+            display_name=COORDINATOR,
+            unit_id=UNIT,
+            roles=["coordinator"],
+            password=PASSWORD,
+        )
         token, _ = accounts.login(engine, user_id=COORDINATOR, password=PASSWORD)
-        yield Bench(settings=settings, server=server, client=client, engine=engine, app=app, http=http,
-                    task_queue=settings.task_queue, headers={"Authorization": f"Bearer {token}"}, bare_queue=bare_queue,
-                    worker_pid=worker_pid)
+        yield Bench(
+            settings=settings,
+            server=server,
+            client=client,
+            engine=engine,
+            app=app,
+            http=http,
+            task_queue=settings.task_queue,
+            headers={"Authorization": f"Bearer {token}"},
+            bare_queue=bare_queue,
+            worker_pid=worker_pid,
+        )
 
 
 @asynccontextmanager
@@ -204,13 +242,19 @@ async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterato
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWAY_")}
     env.update(
-        PATHWAY_HOME=str(settings.home), PATHWAY_DATABASE_URL=settings.resolved_database_url,
-        PATHWAY_KEYSTORE_URL=settings.resolved_keystore_url, PATHWAY_TEMPORAL_ADDRESS=server.address,
-        PATHWAY_TASK_QUEUE=settings.task_queue, PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
-        PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows), PATHWAY_LOG_LEVEL="WARNING",
+        PATHWAY_HOME=str(settings.home),
+        PATHWAY_DATABASE_URL=settings.resolved_database_url,
+        PATHWAY_KEYSTORE_URL=settings.resolved_keystore_url,
+        PATHWAY_TEMPORAL_ADDRESS=server.address,
+        PATHWAY_TASK_QUEUE=settings.task_queue,
+        PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
+        PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows),
+        PATHWAY_LOG_LEVEL="WARNING",
     )
     log = open(settings.home / "worker.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "pathway.cli", "worker"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pathway.cli", "worker"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         # Ready when it polls: wait until the task queue has a poller.
         from temporalio.api.enums.v1 import TaskQueueType
@@ -220,9 +264,13 @@ async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterato
         for _ in range(300):
             if proc.poll() is not None:
                 raise SystemExit(f"the worker exited: {(settings.home / 'worker.log').read_text()[-2000:]}")
-            d = await server.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-                namespace=server.client.namespace, task_queue=TaskQueue(name=settings.task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+            d = await server.client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=server.client.namespace,
+                    task_queue=TaskQueue(name=settings.task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                )
+            )
             if d.pollers:
                 break
             await asyncio.sleep(0.1)

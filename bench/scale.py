@@ -22,9 +22,9 @@ import asyncio
 import random
 import time
 
+from common import Bench, embedded, fmt, machine, percentiles, rss_mb, timed
 from sqlalchemy import func, select
 
-from common import Bench, embedded, fmt, machine, percentiles, rss_mb, timed
 from pathway.store.models import Case
 
 SAMPLE = 100  # advances measured at each size
@@ -65,13 +65,17 @@ async def bare_starts(b: Bench, n: int, concurrency: int) -> float:
     await b.start_bare(n, timer_days=30, concurrency=concurrency)
     # Finished = no workflow task waiting on the queue any more.
     while True:
-        d = await b.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-            namespace=b.client.namespace, task_queue=TaskQueue(name=b.bare_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            api_mode=DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED, report_stats=True))
+        d = await b.client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=b.client.namespace,
+                task_queue=TaskQueue(name=b.bare_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                api_mode=DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+                report_stats=True,
+            )
+        )
         backlog = sum(
-            t.stats.approximate_backlog_count
-            for v in d.versions_info.values() for t in v.types_info.values()
+            t.stats.approximate_backlog_count for v in d.versions_info.values() for t in v.types_info.values()
         )
         if backlog == 0:
             return time.perf_counter() - t0
@@ -103,10 +107,15 @@ async def main(n: int, concurrency: int, store: str) -> None:
         print()
         print(f"machine: {machine()}; store: {store}; N = {n} pathways (+ {n} bare workflows on the same server)")
         print(f"start rate: {rate:.1f} pathways/s vs {n / bare_s:.1f} bare workflows/s = {rate / (n / bare_s):.2f}x")
-        print(f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway), "
-              f"Temporal dev server {server:.0f} MB, API process {api:.0f} MB")
-        print(f"advance p50 at {n} vs at 100: {at_n['p50']:.1f} / {at_small['p50']:.1f} ms = {at_n['p50'] / at_small['p50']:.2f}x; "
-              f"p99 {at_n['p99']:.1f} / {at_small['p99']:.1f} ms = {at_n['p99'] / at_small['p99']:.2f}x")
+        print(
+            f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway), "
+            f"Temporal dev server {server:.0f} MB, API process {api:.0f} MB"
+        )
+        print(
+            f"advance p50 at {n} vs at 100: {at_n['p50']:.1f} / {at_small['p50']:.1f} ms = "
+            f"{at_n['p50'] / at_small['p50']:.2f}x; "
+            f"p99 {at_n['p99']:.1f} / {at_small['p99']:.1f} ms = {at_n['p99'] / at_small['p99']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,20 @@ DEFAULT_MODES = "none,sa,timer,act,la,sa+timer+act,act+late_sa+timer,la+late_sa+
 async def main(n: int, modes: list[str], gap: float = 0.0) -> dict[str, dict[str, float]]:
     async with embedded("sqlite") as b:
         queue = f"variants-{uuid.uuid4().hex[:8]}"
-        async with Worker(b.client, task_queue=queue, workflows=[VariantWorkflow], activities=[noop_activity],
-                          workflow_runner=workflow_runner()):
+        async with Worker(
+            b.client,
+            task_queue=queue,
+            workflows=[VariantWorkflow],
+            activities=[noop_activity],
+            workflow_runner=workflow_runner(),
+        ):
             [bare] = await b.start_bare(1)
-            handles = {m: await b.client.start_workflow(VariantWorkflow.run, m, id=f"variant-{uuid.uuid4().hex}", task_queue=queue)
-                       for m in modes}
+            handles = {
+                m: await b.client.start_workflow(
+                    VariantWorkflow.run, m, id=f"variant-{uuid.uuid4().hex}", task_queue=queue
+                )
+                for m in modes
+            }
             for h in handles.values():  # warm up
                 for _ in range(10):
                     await h.execute_update(VariantWorkflow.go, "x")
@@ -36,7 +45,9 @@ async def main(n: int, modes: list[str], gap: float = 0.0) -> dict[str, dict[str
             for _ in range(rounds):
                 samples["bare"] += await timed(n // rounds, lambda i: b.bare_update(bare), gap)
                 for m, h in handles.items():
-                    samples[m] += await timed(n // rounds, lambda i, h=h: h.execute_update(VariantWorkflow.go, "x"), gap)
+                    samples[m] += await timed(
+                        n // rounds, lambda i, h=h: h.execute_update(VariantWorkflow.go, "x"), gap
+                    )
     return {m: percentiles(s) for m, s in samples.items()}
 
 
@@ -44,7 +55,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--modes", default=DEFAULT_MODES)
-    parser.add_argument("--gap-ms", type=float, default=0.0, help="idle time before each update (as advance_latency.py)")
+    parser.add_argument(
+        "--gap-ms", type=float, default=0.0, help="idle time before each update (as advance_latency.py)"
+    )
     args = parser.parse_args()
     r = asyncio.run(main(args.n, args.modes.split(","), args.gap_ms / 1000))
     print(f"machine: {machine()}")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -84,11 +84,13 @@ class Limits:
     tz: str
 
     @classmethod
-    def of(cls, definition: Definition) -> "Limits":
-        return cls(definition.escalation.escalate_after, definition.inactivity_alert, definition.pause.max, definition.timezone)
+    def of(cls, definition: Definition) -> Limits:
+        return cls(
+            definition.escalation.escalate_after, definition.inactivity_alert, definition.pause.max, definition.timezone
+        )
 
     @classmethod
-    def default(cls) -> "Limits":
+    def default(cls) -> Limits:
         """For a case whose definition is not in the catalog: the definition model's defaults."""
         return cls(Escalation().escalate_after, _DEFAULTS["inactivity_alert"].default, PausePolicy().max, DEFAULT_TZ)
 
@@ -105,13 +107,18 @@ def after(moment: datetime, duration: Duration, tz: str) -> datetime:
         return moment + timedelta(hours=duration.amount)
     local = moment.astimezone(cal.zone(tz))
     day = _shifted(local.date(), duration)
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=cal.zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=cal.zone(tz)).astimezone(UTC)
 
 
 def _span_bound(duration: Duration) -> timedelta:
     """More than the longest calendar time ``duration`` can take."""
-    per_unit = {"hours": timedelta(hours=1), "days": timedelta(days=1), "weeks": timedelta(weeks=1),
-                "months": timedelta(days=31), "working_days": timedelta(days=3)}[duration.unit]
+    per_unit = {
+        "hours": timedelta(hours=1),
+        "days": timedelta(days=1),
+        "weeks": timedelta(weeks=1),
+        "months": timedelta(days=31),
+        "working_days": timedelta(days=3),
+    }[duration.unit]
     return per_unit * duration.amount + timedelta(days=15)
 
 
@@ -150,7 +157,7 @@ def past_limit(now: datetime, duration: Duration, tz: str) -> list[Range]:
     first_after = _first_day(first_today, today, lambda d: _shifted(d, duration) > today)
 
     def at(day: date, t: time = time(0, 0)) -> datetime:
-        return datetime.combine(day, t, tzinfo=zone).astimezone(timezone.utc)
+        return datetime.combine(day, t, tzinfo=zone).astimezone(UTC)
 
     ranges: list[Range] = [(None, at(first_today))]
     day = first_today
@@ -168,7 +175,9 @@ def severity(rule: str, days_overdue: int) -> tuple[str, int]:
     return ("high" if score >= _HIGH else "medium" if score >= _MEDIUM else "low"), score
 
 
-def _row(case_id: str, rule: str, since: datetime, now: datetime, coordinator: str, stage: str, definition: str, unit: str) -> StalledRow:
+def _row(
+    case_id: str, rule: str, since: datetime, now: datetime, coordinator: str, stage: str, definition: str, unit: str
+) -> StalledRow:
     days = max(1, (now - since) // timedelta(days=1))
     label, score = severity(rule, days)
     return StalledRow(case_id, rule, since, coordinator, stage, days, definition, label, score, unit)
@@ -214,7 +223,9 @@ def stalled(
 
     # Groups of cases sharing limits: each known definition, then everyone else.
     known = sorted(d for d in definitions if definition_id in (None, d))
-    groups: list[tuple[ColumnElement[bool] | None, Limits]] = [(col(Case.definition_id) == d, Limits.of(definitions[d])) for d in known]
+    groups: list[tuple[ColumnElement[bool] | None, Limits]] = [
+        (col(Case.definition_id) == d, Limits.of(definitions[d])) for d in known
+    ]
     if definition_id is None or definition_id not in definitions:
         groups.append((col(Case.definition_id).not_in(known) if known else None, Limits.default()))
 
@@ -222,16 +233,30 @@ def stalled(
     branches: list[Any] = []
     meaning: list[tuple[str, Duration | None, str]] = []
 
-    def branch(name: str, status: str, clock: Any, ranges: list[Range], duration: Duration | None, tz: str,
-               group: ColumnElement[bool] | None) -> None:
+    def branch(
+        name: str,
+        status: str,
+        clock: Any,
+        ranges: list[Range],
+        duration: Duration | None,
+        tz: str,
+        group: ColumnElement[bool] | None,
+    ) -> None:
         within = [col(clock) < hi if lo is None else and_(col(clock) >= lo, col(clock) < hi) for lo, hi in ranges]
         where = [col(Case.status) == status, within[0] if len(within) == 1 else or_(*within), *filters]
         if group is not None:
             where.append(group)
-        branches.append(core_select(
-            literal(len(meaning)).label("branch"), Case.id, clock.label("started"), Case.coordinator_id, Case.stage,
-            Case.definition_id, Case.unit_id,
-        ).where(and_(*where)))
+        branches.append(
+            core_select(
+                literal(len(meaning)).label("branch"),
+                Case.id,
+                clock.label("started"),
+                Case.coordinator_id,
+                Case.stage,
+                Case.definition_id,
+                Case.unit_id,
+            ).where(and_(*where))
+        )
         meaning.append((name, duration, tz))
 
     if rule in (None, "stage_overdue"):
@@ -239,22 +264,47 @@ def stalled(
         branch("stage_overdue", "active", Case.stage_due_at, [(None, now)], None, DEFAULT_TZ, None)
     for group, limits in groups:
         if rule in (None, "visit_overdue"):
-            branch("visit_overdue", "active", Case.next_visit_due_at, past_limit(now, limits.visit_grace, limits.tz),
-                   limits.visit_grace, limits.tz, group)
+            branch(
+                "visit_overdue",
+                "active",
+                Case.next_visit_due_at,
+                past_limit(now, limits.visit_grace, limits.tz),
+                limits.visit_grace,
+                limits.tz,
+                group,
+            )
         if rule in (None, "paused_too_long"):
-            branch("paused_too_long", "paused", Case.paused_at, past_limit(now, limits.pause_max, limits.tz),
-                   limits.pause_max, limits.tz, group)
+            branch(
+                "paused_too_long",
+                "paused",
+                Case.paused_at,
+                past_limit(now, limits.pause_max, limits.tz),
+                limits.pause_max,
+                limits.tz,
+                group,
+            )
     if rule in (None, "inactive"):
         if inactive_days is not None:
             fixed = Duration(amount=inactive_days, unit="days")
-            branch("inactive", "active", Case.last_activity_at, past_limit(now, fixed, DEFAULT_TZ), fixed, DEFAULT_TZ, None)
+            branch(
+                "inactive", "active", Case.last_activity_at, past_limit(now, fixed, DEFAULT_TZ), fixed, DEFAULT_TZ, None
+            )
         else:
             for group, limits in groups:
-                branch("inactive", "active", Case.last_activity_at, past_limit(now, limits.inactivity, limits.tz),
-                       limits.inactivity, limits.tz, group)
+                branch(
+                    "inactive",
+                    "active",
+                    Case.last_activity_at,
+                    past_limit(now, limits.inactivity, limits.tz),
+                    limits.inactivity,
+                    limits.tz,
+                    group,
+                )
 
     out: list[StalledRow] = []
-    statement = branches[0] if len(branches) == 1 else union_all(*branches)
+    # (union_all's overloads over a list of Any crash mypy's type expansion: typed as Any.)
+    combine: Any = union_all
+    statement = branches[0] if len(branches) == 1 else combine(*branches)
     for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
         name, duration, tz = meaning[number]
         started = _as_utc(started)
@@ -267,7 +317,7 @@ def _as_utc(value: datetime | str) -> datetime:
     # In a UNION the column type is lost on SQLite: the stored text comes back as it is.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.utcoffset() is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- the same audit on Temporal's visibility
@@ -281,12 +331,18 @@ def _quoted(value: str, what: str) -> str:
     return f"'{value}'"
 
 
-def visibility_query(*, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None) -> str:
+def visibility_query(
+    *, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None
+) -> str:
     """The list filter of running cases past their stage deadline (search attributes of
     workflows/search_attributes.py)."""
-    stamp = _aware(now, "now").astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    parts = ["WorkflowType = 'PathwayWorkflow'", "ExecutionStatus = 'Running'", f"UnitId = {_quoted(unit_id, 'unit')}",
-             f"StageDueAt < '{stamp}'"]
+    stamp = _aware(now, "now").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    parts = [
+        "WorkflowType = 'PathwayWorkflow'",
+        "ExecutionStatus = 'Running'",
+        f"UnitId = {_quoted(unit_id, 'unit')}",
+        f"StageDueAt < '{stamp}'",
+    ]
     if coordinator_id is not None:
         parts.append(f"CoordinatorId = {_quoted(coordinator_id, 'coordinator')}")
     if definition_id is not None:
@@ -295,7 +351,12 @@ def visibility_query(*, now: datetime, unit_id: str, coordinator_id: str | None 
 
 
 async def stalled_from_temporal(
-    client: Any, *, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None,
+    client: Any,
+    *,
+    now: datetime,
+    unit_id: str,
+    coordinator_id: str | None = None,
+    definition_id: str | None = None,
     rule: str | None = None,
 ) -> list[StalledRow]:
     """``stage_overdue`` answered by Temporal's visibility instead of the store. Only that
@@ -315,14 +376,33 @@ async def stalled_from_temporal(
         due = attrs.get(sa.STAGE_DUE_AT)
         if due is None:  # pragma: no cover - the query asked for it
             continue
-        out.append(_row(execution.id.removeprefix(prefix), "stage_overdue", _as_utc(due), now, attrs.get(sa.COORDINATOR_ID) or "",
-                        attrs.get(sa.PATHWAY_STAGE) or "", attrs.get(sa.PATHWAY_DEFINITION) or "", attrs.get(sa.UNIT_ID) or ""))
+        out.append(
+            _row(
+                execution.id.removeprefix(prefix),
+                "stage_overdue",
+                _as_utc(due),
+                now,
+                attrs.get(sa.COORDINATOR_ID) or "",
+                attrs.get(sa.PATHWAY_STAGE) or "",
+                attrs.get(sa.PATHWAY_DEFINITION) or "",
+                attrs.get(sa.UNIT_ID) or "",
+            )
+        )
     return sort_rows(out)
 
 
 def rows_as_dicts(rows: Sequence[StalledRow]) -> list[dict[str, Any]]:
     return [
-        {"case_id": r.case_id, "rule": r.rule, "since": r.since, "coordinator": r.coordinator, "stage": r.stage,
-         "days_overdue": r.days_overdue, "definition": r.definition, "severity": r.severity, "unit": r.unit_id}
+        {
+            "case_id": r.case_id,
+            "rule": r.rule,
+            "since": r.since,
+            "coordinator": r.coordinator,
+            "stage": r.stage,
+            "days_overdue": r.days_overdue,
+            "definition": r.definition,
+            "severity": r.severity,
+            "unit": r.unit_id,
+        }
         for r in rows
     ]

@@ -30,22 +30,38 @@ class CaseloadFull(Exception):
 
     @property
     def message(self) -> str:
-        return (f"caseload limit reached: {self.coordinator} has {self.open_cases} of {self.limit} open cases of "
-                f"'{self.definition}' / limit spraw osiągnięty: {self.open_cases} z {self.limit}")
+        return (
+            f"caseload limit reached: {self.coordinator} has {self.open_cases} of {self.limit} open cases of "
+            f"'{self.definition}' / limit spraw osiągnięty: {self.open_cases} z {self.limit}"
+        )
 
     def details(self) -> dict[str, object]:
-        return {"coordinator": self.coordinator, "definition": self.definition, "open": self.open_cases, "limit": self.limit}
+        return {
+            "coordinator": self.coordinator,
+            "definition": self.definition,
+            "open": self.open_cases,
+            "limit": self.limit,
+        }
 
 
 def open_cases(session: Session, *, coordinator_id: str, definition_id: str, exclude_case: str | None = None) -> int:
-    stmt = core_select(func.count()).select_from(Case).where(
-        col(Case.coordinator_id) == coordinator_id, col(Case.definition_id) == definition_id, col(Case.status).in_(OPEN_STATUSES))
+    stmt = (
+        core_select(func.count())
+        .select_from(Case)
+        .where(
+            col(Case.coordinator_id) == coordinator_id,
+            col(Case.definition_id) == definition_id,
+            col(Case.status).in_(OPEN_STATUSES),
+        )
+    )
     if exclude_case is not None:
         stmt = stmt.where(col(Case.id) != exclude_case)
     return int(session.connection().execute(stmt).scalar_one())
 
 
-def check_limit(session: Session, *, definition: Definition, coordinator_id: str, exclude_case: str | None = None) -> None:
+def check_limit(
+    session: Session, *, definition: Definition, coordinator_id: str, exclude_case: str | None = None
+) -> None:
     """Raise ``CaseloadFull`` if one more case of ``definition`` would take the coordinator
     over its limit (``exclude_case``: a case already counted, e.g. one being re-opened)."""
     if definition.caseload_limit is None:
@@ -105,7 +121,9 @@ class Tally:
         return limit is None or self.counts[(coordinator, definition.id)] < limit
 
     def full(self, coordinator: str, definition: Definition) -> CaseloadFull:
-        return CaseloadFull(coordinator, definition.id, self.counts[(coordinator, definition.id)], definition.caseload_limit or 0)
+        return CaseloadFull(
+            coordinator, definition.id, self.counts[(coordinator, definition.id)], definition.caseload_limit or 0
+        )
 
     def least_loaded(self, candidates: list[str], definition: Definition) -> str:
         """Of several coordinators, the one with the fewest open cases of this definition

@@ -44,7 +44,7 @@ class Catalog:
         self._entries = entries
 
     @classmethod
-    def load(cls, directory: Path) -> "Catalog":
+    def load(cls, directory: Path) -> Catalog:
         """Load every ``*.yaml`` file; one wrong file stops the load with its error, so that
         a broken definition is noticed at start-up rather than when a case is opened."""
         entries: dict[str, CatalogEntry] = {}
@@ -52,7 +52,9 @@ class Catalog:
         for path in sorted(directory.glob("*.yaml")):
             definition = load_file(path, blocks)
             if path.stem != definition.id:
-                raise DefinitionError(str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")])
+                raise DefinitionError(
+                    str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
+                )
             entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
         return cls(entries)
 

@@ -55,7 +55,10 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
     for i, bar in enumerate(bars):
         y = _TOP + i * _ROW
         width = 0 if bar.value <= 0 else max(2.0, _BAR * bar.value / top)
-        out.append(f'<g role="listitem" aria-label="{escape(bar.label, {chr(34): "&quot;"})}: {escape(bar.text, {chr(34): "&quot;"})}">')
+        out.append(
+            f'<g role="listitem" aria-label="{escape(bar.label, {chr(34): "&quot;"})}: '
+            f'{escape(bar.text, {chr(34): "&quot;"})}">'
+        )
         out.append(f'<text x="{_LABEL - 8}" y="{y + 17}" text-anchor="end" fill="#111111">{escape(bar.label)}</text>')
         out.append(f'<rect x="{_LABEL}" y="{y + 4}" width="{width:.1f}" height="{_ROW - 10}" fill="{fill}"/>')
         out.append(f'<text x="{_LABEL + width + 6:.1f}" y="{y + 17}" fill="#111111">{escape(bar.text)}</text>')
@@ -71,17 +74,25 @@ def funnel_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = 
     previous = "z poprzedniego etapu" if lang == "pl" else "of the stage before"
     bars = []
     for s in report.steps:
-        text = f"{s.reached} ({_pct(s.share)}" + (f"; {_pct(s.conversion)} {previous})" if s.conversion is not None else ")")
+        text = f"{s.reached} ({_pct(s.share)}" + (
+            f"; {_pct(s.conversion)} {previous})" if s.conversion is not None else ")"
+        )
         bars.append(Bar(s.title_pl if lang == "pl" else s.title_en, s.reached, text))
     period = _period(report, lang)
     if lang == "pl":
         title = f"Lejek: {name}"
-        desc = (f"Kohorta {report.cohort} spraw otwartych {period}. Ile spraw doszło do każdego etapu: "
-                + "; ".join(f"{b.label} {b.text}" for b in bars) + ".")
+        desc = (
+            f"Kohorta {report.cohort} spraw otwartych {period}. Ile spraw doszło do każdego etapu: "
+            + "; ".join(f"{b.label} {b.text}" for b in bars)
+            + "."
+        )
     else:
         title = f"Funnel: {name}"
-        desc = (f"Cohort of {report.cohort} cases opened {period}. How many cases reached each stage: "
-                + "; ".join(f"{b.label} {b.text}" for b in bars) + ".")
+        desc = (
+            f"Cohort of {report.cohort} cases opened {period}. How many cases reached each stage: "
+            + "; ".join(f"{b.label} {b.text}" for b in bars)
+            + "."
+        )
     return bar_chart(svg_id or chart_id("funnel", report.definition), title, desc, bars)
 
 
@@ -94,18 +105,33 @@ def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | 
         if t.median_days is None:
             text = "brak zakończonych pobytów" if lang == "pl" else "no completed stays"
         else:
-            text = (f"mediana {t.median_days:g} dni, 90. percentyl {t.p90_days:g} (n={t.stays})" if lang == "pl"
-                    else f"median {t.median_days:g} days, 90th percentile {t.p90_days:g} (n={t.stays})")
+            text = (
+                f"mediana {t.median_days:g} dni, 90. percentyl {t.p90_days:g} (n={t.stays})"
+                if lang == "pl"
+                else f"median {t.median_days:g} days, 90th percentile {t.p90_days:g} (n={t.stays})"
+            )
         bars.append(Bar(label, t.median_days or 0, text))
     period = _period(report, lang)
     if lang == "pl":
-        title, desc = f"Czas w etapie: {name}", f"Mediana dni w każdym etapie, sprawy otwarte {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
+        title, desc = (
+            f"Czas w etapie: {name}",
+            f"Mediana dni w każdym etapie, sprawy otwarte {period}: "
+            + "; ".join(f"{b.label}: {b.text}" for b in bars)
+            + ".",
+        )
     else:
-        title, desc = f"Time in stage: {name}", f"Median days in each stage, cases opened {period}: " + "; ".join(f"{b.label}: {b.text}" for b in bars) + "."
+        title, desc = (
+            f"Time in stage: {name}",
+            f"Median days in each stage, cases opened {period}: "
+            + "; ".join(f"{b.label}: {b.text}" for b in bars)
+            + ".",
+        )
     return bar_chart(svg_id or chart_id("time-in-stage", report.definition), title, desc, bars, fill=_FILL_2)
 
 
 def _period(report: FunnelReport, lang: Lang) -> str:
-    start = report.opened_from.isoformat() if report.opened_from else ("od początku" if lang == "pl" else "from the start")
+    start = (
+        report.opened_from.isoformat() if report.opened_from else ("od początku" if lang == "pl" else "from the start")
+    )
     end = report.opened_to.isoformat() if report.opened_to else ("do dziś" if lang == "pl" else "until today")
     return f"{start} – {end}"

@@ -14,9 +14,9 @@ import os
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -24,8 +24,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pathway.config import Settings
 from pathway import ops_cli
+from pathway.config import Settings
 
 app = typer.Typer(help="Support pathways of a social welfare centre.", no_args_is_help=True)
 definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_help=True)
@@ -64,6 +64,8 @@ def _run_process(main: Any) -> None:
     finally:
         gc.collect()
         time.sleep(0.3)
+
+
 FORMATS = ("table", "json", "csv")
 
 
@@ -73,7 +75,7 @@ def check_format(format: str) -> None:
         raise typer.Exit(2)
 
 
-def fetch_listing(api: "ApiClient", path: str, params: dict[str, Any], format: str) -> dict[str, Any] | None:
+def fetch_listing(api: ApiClient, path: str, params: dict[str, Any], format: str) -> dict[str, Any] | None:
     """GET a listing: CSV and JSON are printed as the API gives them (None is returned);
     for a table, the parsed answer is returned to be drawn."""
     if format == "csv":
@@ -89,8 +91,8 @@ def fetch_listing(api: "ApiClient", path: str, params: dict[str, Any], format: s
 @app.command()
 def up(
     demo: bool = typer.Option(False, "--demo", help="Add example partners and cases (once)."),
-    home: Optional[Path] = typer.Option(None, "--home", help="Where data lives (default ~/.pathway)."),
-    port: Optional[int] = typer.Option(None, "--port", help="API and web UI port (default 8000)."),
+    home: Path | None = typer.Option(None, "--home", help="Where data lives (default ~/.pathway)."),
+    port: int | None = typer.Option(None, "--port", help="API and web UI port (default 8000)."),
 ) -> None:
     """Start everything embedded: Temporal dev server, worker, API and web UI."""
     from pathway.logging import configure_logging
@@ -134,11 +136,13 @@ def definitions_list() -> None:
         catalog = Catalog.load(Settings().resolved_definitions_dir)
     except DefinitionError as exc:
         err.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     table = Table("id", "version", "title", "stages")
     for entry in catalog.entries():
         d = entry.definition
-        table.add_row(d.id, str(d.version), d.title.pl, " → ".join(s for s in d.main_path() if not d.stages[s].terminal))
+        table.add_row(
+            d.id, str(d.version), d.title.pl, " → ".join(s for s in d.main_path() if not d.stages[s].terminal)
+        )
     console.print(table)
 
 
@@ -156,7 +160,9 @@ def definitions_validate(path: Path = typer.Argument(..., help="A definition fil
     for file in files:
         try:
             d = load_file(file)
-            console.print(f"[green]OK[/green] {file}: {d.id} v{d.version}, {len(d.stages)} stages, {len(d.transitions)} moves")
+            console.print(
+                f"[green]OK[/green] {file}: {d.id} v{d.version}, {len(d.stages)} stages, {len(d.transitions)} moves"
+            )
         except DefinitionError as exc:
             failed = True
             err.print(exc.message, style="red", markup=False, highlight=False)
@@ -185,16 +191,26 @@ def definitions_show(
     if format != "text":
         err.print("--format is text or mermaid", style="red")
         raise typer.Exit(2)
-    console.print(f"[bold]{d.title.pl if lang == 'pl' else d.title.en}[/bold] ({d.id} v{d.version}, {entry.snapshot.content_hash[:12]})")
+    console.print(
+        f"[bold]{d.title.pl if lang == 'pl' else d.title.en}[/bold] ({d.id} v{d.version}, "
+        f"{entry.snapshot.content_hash[:12]})"
+    )
     stages = Table("stage", "title", "deadline", "duration", "visits")
     for name in d.main_path():
         s = d.stages[name]
         visits = f"every {s.visits.every}, ≥{s.visits.min_minutes} min" if s.visits else ""
-        stages.add_row(name, s.title.pl if lang == "pl" else s.title.en, str(s.deadline or ""), str(s.duration or ""), visits)
+        stages.add_row(
+            name, s.title.pl if lang == "pl" else s.title.en, str(s.deadline or ""), str(s.duration or ""), visits
+        )
     console.print(stages)
     moves = Table("trigger", "from", "to", "guards")
     for t in d.transitions:
-        moves.add_row(t.trigger, ", ".join(t.sources(d)), t.dest, ", ".join(f"{g.guard}({g.fact or g.count or ''})" for g in t.guards))
+        moves.add_row(
+            t.trigger,
+            ", ".join(t.sources(d)),
+            t.dest,
+            ", ".join(f"{g.guard}({g.fact or g.count or ''})" for g in t.guards),
+        )
     console.print(moves)
 
 
@@ -212,18 +228,28 @@ def definitions_migrate(
             err.print(f"--map takes OLD=NEW, got '{item}'", style="red")
             raise typer.Exit(2)
         mapping[old] = new
-    report = ApiClient(Settings()).call("POST", f"/definitions/{definition_id}/migrations",
-                                        json_body={"mapping": mapping, "dry_run": dry_run}).json()
+    report = (
+        ApiClient(Settings())
+        .call("POST", f"/definitions/{definition_id}/migrations", json_body={"mapping": mapping, "dry_run": dry_run})
+        .json()
+    )
     table = Table("outcome", "from", "to", "reason")
     table.add_column("case", no_wrap=True, min_width=32)
     for kind in ("migrated", "already_at_target", "refused", "failed"):
         for c in report[kind]:
-            table.add_row(c["outcome"], f"v{c.get('from_version')} {c.get('from_stage') or ''}", c.get("to_stage") or "",
-                          c.get("reason") or "", c["case_id"])
+            table.add_row(
+                c["outcome"],
+                f"v{c.get('from_version')} {c.get('from_stage') or ''}",
+                c.get("to_stage") or "",
+                c.get("reason") or "",
+                c["case_id"],
+            )
     console.print(table)
     verb = "would migrate" if dry_run else "migrated"
-    console.print(f"{len(report['migrated'])} {verb}, {len(report['already_at_target'])} already at v{report['to_version']}, "
-                  f"{len(report['refused'])} refused, {len(report['failed'])} failed")
+    console.print(
+        f"{len(report['migrated'])} {verb}, {len(report['already_at_target'])} already at v{report['to_version']}, "
+        f"{len(report['refused'])} refused, {len(report['failed'])} failed"
+    )
     if report["refused"] or report["failed"]:
         raise typer.Exit(1)
 
@@ -247,22 +273,35 @@ class ApiClient:
         self.base = settings.resolved_api_url.rstrip("/") + "/api/v1"
         self.token = token or _saved_token(settings)
 
-    def call(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
-             idempotent: bool = False) -> httpx.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool = False,
+    ) -> httpx.Response:
         headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = httpx.request(method, self.base + path, json=json_body, params=params, headers=headers, timeout=30)
+            response = httpx.request(
+                method, self.base + path, json=json_body, params=params, headers=headers, timeout=30
+            )
         except httpx.HTTPError as exc:
             err.print(f"cannot reach the API at {self.base}: {exc}. Is `pathway up` running?", style="red")
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", {})
             except ValueError:
                 detail = {"message": response.text}
-            err.print(f"{response.status_code} {detail.get('code', '')}: {detail.get('message', '')}", style="red", markup=False)
+            err.print(
+                f"{response.status_code} {detail.get('code', '')}: {detail.get('message', '')}",
+                style="red",
+                markup=False,
+            )
             if response.status_code == 401:
                 err.print("sign in with `pathway login`", markup=False)
             for guard in detail.get("guards", []) or []:
@@ -285,17 +324,26 @@ def _fmt(value: Any) -> str:
 
 def _print_case(case: dict[str, Any]) -> None:
     client = case.get("client") or {}
-    console.print(f"[bold]Case {case['id']}[/bold] — {client.get('name', '')} ({case['definition']} v{case['definition_version']})")
+    console.print(
+        f"[bold]Case {case['id']}[/bold] — {client.get('name', '')} ({case['definition']} "
+        f"v{case['definition_version']})"
+    )
     console.print(f"stage: [bold]{case['stage']}[/bold]  status: {case['status']}  coordinator: {case['coordinator']}")
-    console.print(f"stage due: {_fmt(case.get('stage_due_at'))}  next visit due: {_fmt(case.get('next_visit_due_at'))}"
-                  + (f"  internship/stage ends: {_fmt(case.get('duration_ends_at'))}" if case.get("duration_ends_at") else ""))
+    console.print(
+        f"stage due: {_fmt(case.get('stage_due_at'))}  next visit due: {_fmt(case.get('next_visit_due_at'))}"
+        + (f"  internship/stage ends: {_fmt(case.get('duration_ends_at'))}" if case.get("duration_ends_at") else "")
+    )
     if case.get("allowed"):
         console.print("moves now: " + ", ".join(case["allowed"]))
     for b in case.get("blocked", []):
-        console.print(f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False)
+        console.print(
+            f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False
+        )
     for o in case.get("overdue", []):
-        console.print(f"  [red]OVERDUE[/red] {o['watch']}: due {_fmt(o['due_at'])}, {o['days_overdue']} day(s)"
-                      + (", escalated to supervisor" if o["escalated"] else ""))
+        console.print(
+            f"  [red]OVERDUE[/red] {o['watch']}: due {_fmt(o['due_at'])}, {o['days_overdue']} day(s)"
+            + (", escalated to supervisor" if o["escalated"] else "")
+        )
     history = Table("stage", "entered", "left", "by move")
     for h in case.get("history", []):
         history.add_row(h["stage"], _fmt(h["entered_at"]), _fmt(h.get("left_at")), h.get("trigger") or "—")
@@ -307,23 +355,37 @@ def case_open(
     definition: str = typer.Option(..., "--definition", "-d"),
     coordinator: str = typer.Option(..., "--coordinator", "-c"),
     client_name: str = typer.Option(..., "--client-name"),
-    address: Optional[str] = typer.Option(None, "--address"),
-    phone: Optional[str] = typer.Option(None, "--phone"),
-    perpetrator_name: Optional[str] = typer.Option(None, "--perpetrator-name", help="never shown to partners"),
-    perpetrator_contact: list[str] = typer.Option([], "--perpetrator-contact", help="e-mail or phone; nothing is ever sent there (repeat)"),
+    address: str | None = typer.Option(None, "--address"),
+    phone: str | None = typer.Option(None, "--phone"),
+    perpetrator_name: str | None = typer.Option(None, "--perpetrator-name", help="never shown to partners"),
+    perpetrator_contact: list[str] = typer.Option(
+        [], "--perpetrator-contact", help="e-mail or phone; nothing is ever sent there (repeat)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open a case for a client."""
-    body = {"definition": definition, "coordinator": coordinator, "client": {
-        "name": client_name, "address": address, "phone": phone, "perpetrator_name": perpetrator_name,
-        "perpetrator_contacts": perpetrator_contact}}
+    body = {
+        "definition": definition,
+        "coordinator": coordinator,
+        "client": {
+            "name": client_name,
+            "address": address,
+            "phone": phone,
+            "perpetrator_name": perpetrator_name,
+            "perpetrator_contacts": perpetrator_contact,
+        },
+    }
     case = ApiClient(Settings()).call("POST", "/cases", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 
 
 @case_app.command("advance")
-def case_advance(case_id: str, trigger: str = typer.Argument("advance"), note: Optional[str] = typer.Option(None, "--note"),
-                 as_json: bool = typer.Option(False, "--json")) -> None:
+def case_advance(
+    case_id: str,
+    trigger: str = typer.Argument("advance"),
+    note: str | None = typer.Option(None, "--note"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Make a move (a trigger of the pathway) on a case."""
     api = ApiClient(Settings())
     current = api.call("GET", f"/cases/{case_id}").json()
@@ -337,11 +399,11 @@ def case_visit(
     case_id: str,
     minutes: int = typer.Option(60, "--minutes"),
     kind: str = typer.Option("home", "--kind"),
-    at: Optional[str] = typer.Option(None, "--at", help="ISO 8601 with a time zone; default now"),
-    note: Optional[str] = typer.Option(None, "--note"),
+    at: str | None = typer.Option(None, "--at", help="ISO 8601 with a time zone; default now"),
+    note: str | None = typer.Option(None, "--note"),
 ) -> None:
     """Log a visit."""
-    occurred = at or datetime.now(timezone.utc).isoformat()
+    occurred = at or datetime.now(UTC).isoformat()
     body = {"occurred_at": occurred, "duration_minutes": minutes, "kind": kind, "note": note}
     result = ApiClient(Settings()).call("POST", f"/cases/{case_id}/visits", json_body=body, idempotent=True).json()
     if result.get("counted") is False:
@@ -351,14 +413,20 @@ def case_visit(
 
 
 @case_app.command("fact")
-def case_fact(case_id: str, name: str, value: str = typer.Argument(..., help="JSON, e.g. '{\"needs\": true}' or true")) -> None:
+def case_fact(
+    case_id: str, name: str, value: str = typer.Argument(..., help="JSON, e.g. '{\"needs\": true}' or true")
+) -> None:
     """Set a fact (checklist items, a partner, a certificate, a record)."""
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
         err.print(f"the value is not JSON: {exc}", style="red")
-        raise typer.Exit(2)
-    case = ApiClient(Settings()).call("PUT", f"/cases/{case_id}/facts/{name}", json_body={"value": parsed}, idempotent=True).json()
+        raise typer.Exit(2) from None
+    case = (
+        ApiClient(Settings())
+        .call("PUT", f"/cases/{case_id}/facts/{name}", json_body={"value": parsed}, idempotent=True)
+        .json()
+    )
     _print_case(case)
 
 
@@ -371,19 +439,31 @@ def case_show(case_id: str, as_json: bool = typer.Option(False, "--json")) -> No
 
 @case_app.command("list")
 def case_list(
-    coordinator: Optional[str] = typer.Option(None, "--coordinator"),
-    status: Optional[str] = typer.Option(None, "--status"),
-    definition: Optional[str] = typer.Option(None, "--definition"),
+    coordinator: str | None = typer.Option(None, "--coordinator"),
+    status: str | None = typer.Option(None, "--status"),
+    definition: str | None = typer.Option(None, "--definition"),
     limit: int = typer.Option(50, "--limit"),
 ) -> None:
     """List cases."""
-    params = {k: v for k, v in {"coordinator": coordinator, "status": status, "definition": definition, "limit": limit}.items() if v is not None}
+    params = {
+        k: v
+        for k, v in {"coordinator": coordinator, "status": status, "definition": definition, "limit": limit}.items()
+        if v is not None
+    }
     page = ApiClient(Settings()).call("GET", "/cases", params=params).json()
     table = Table("client", "pathway", "stage", "status", "coordinator", "stage due", "next visit")
     table.add_column("id", no_wrap=True, min_width=32)
     for c in page["items"]:
-        table.add_row(c.get("client_name") or "", c["definition"], c["stage"], c["status"], c["coordinator"],
-                      _fmt(c.get("stage_due_at")), _fmt(c.get("next_visit_due_at")), c["id"])
+        table.add_row(
+            c.get("client_name") or "",
+            c["definition"],
+            c["stage"],
+            c["status"],
+            c["coordinator"],
+            _fmt(c.get("stage_due_at")),
+            _fmt(c.get("next_visit_due_at")),
+            c["id"],
+        )
     console.print(table)
     console.print(f"{len(page['items'])} of {page['count']}")
 
@@ -396,15 +476,21 @@ def login(
 ) -> None:
     """Sign in; the token is kept in the home directory (readable by you only)."""
     settings = Settings()
-    answer = ApiClient(settings, token="-").call("POST", "/auth/token", json_body={"username": user, "password": password}).json()
+    answer = (
+        ApiClient(settings, token="-")
+        .call("POST", "/auth/token", json_body={"username": user, "password": password})
+        .json()
+    )
     path = _token_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(answer["access_token"])
     who = answer["user"]
-    console.print(f"[green]signed in[/green] as {who['id']} ({', '.join(who['roles'])}, unit {who['unit']}); "
-                  f"the session ends {_fmt(answer['expires_at'])} or after 30 minutes without use")
+    console.print(
+        f"[green]signed in[/green] as {who['id']} ({', '.join(who['roles'])}, unit {who['unit']}); "
+        f"the session ends {_fmt(answer['expires_at'])} or after 30 minutes without use"
+    )
 
 
 @app.command()
@@ -451,25 +537,47 @@ def users_disable(login_name: str = typer.Argument(..., metavar="LOGIN")) -> Non
 @audit_app.command("stalled")
 def audit_stalled(
     format: str = typer.Option("table", "--format", help="table, json or csv"),
-    coordinator: Optional[str] = typer.Option(None, "--coordinator"),
-    definition: Optional[str] = typer.Option(None, "--definition"),
-    rule: Optional[str] = typer.Option(None, "--rule", help="stage_overdue, visit_overdue, inactive or paused_too_long"),
-    unit: Optional[str] = typer.Option(None, "--unit", help="your unit (the only one you may audit)"),
-    inactive_days: Optional[int] = typer.Option(None, "--inactive-days", min=1, help="instead of each definition's inactivity_alert"),
-    source: str = typer.Option("store", "--source", help="store, or temporal (stage_overdue from Temporal's visibility)"),
+    coordinator: str | None = typer.Option(None, "--coordinator"),
+    definition: str | None = typer.Option(None, "--definition"),
+    rule: str | None = typer.Option(None, "--rule", help="stage_overdue, visit_overdue, inactive or paused_too_long"),
+    unit: str | None = typer.Option(None, "--unit", help="your unit (the only one you may audit)"),
+    inactive_days: int | None = typer.Option(
+        None, "--inactive-days", min=1, help="instead of each definition's inactivity_alert"
+    ),
+    source: str = typer.Option(
+        "store", "--source", help="store, or temporal (stage_overdue from Temporal's visibility)"
+    ),
 ) -> None:
     """Pathways that have stalled, most severe first: which rule fired, since when, for whom."""
     check_format(format)
-    params: dict[str, Any] = {k: v for k, v in {"coordinator": coordinator, "definition": definition, "rule": rule, "unit": unit,
-                                                "inactive_days": inactive_days, "source": source}.items() if v}
+    params: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "coordinator": coordinator,
+            "definition": definition,
+            "rule": rule,
+            "unit": unit,
+            "inactive_days": inactive_days,
+            "source": source,
+        }.items()
+        if v
+    }
     page = fetch_listing(ApiClient(Settings()), "/audit/stalled", params, format)
     if page is None:
         return
     table = Table("severity", "rule", "since", "days overdue", "stage", "coordinator", "definition")
     table.add_column("case", no_wrap=True, min_width=32)
     for r in page["items"]:
-        table.add_row(r.get("severity", ""), r["rule"], _fmt(r["since"]), str(r["days_overdue"]), r["stage"], r["coordinator"],
-                      r.get("definition", ""), r["case_id"])
+        table.add_row(
+            r.get("severity", ""),
+            r["rule"],
+            _fmt(r["since"]),
+            str(r["days_overdue"]),
+            r["stage"],
+            r["coordinator"],
+            r.get("definition", ""),
+            r["case_id"],
+        )
     console.print(table)
     console.print(f"{page['count']} stalled")
 
@@ -481,21 +589,33 @@ def audit_verify() -> None:
     if result["ok"]:
         console.print(f"[green]OK[/green] unit {result['unit']}: {result['entries']} entries, the chain holds")
         return
-    err.print(f"BROKEN unit {result['unit']} at entry {result['broken_seq']}: {result['problem']}", style="red", markup=False)
+    err.print(
+        f"BROKEN unit {result['unit']} at entry {result['broken_seq']}: {result['problem']}", style="red", markup=False
+    )
     raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------------- partners
 @partners_app.command("list")
-def partners_list(kind: Optional[str] = typer.Option(None, "--kind"), sector: Optional[str] = typer.Option(None, "--sector")) -> None:
+def partners_list(
+    kind: str | None = typer.Option(None, "--kind"), sector: str | None = typer.Option(None, "--sector")
+) -> None:
     """Partners of the resource map."""
     params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
     page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
     table = Table("name", "kind", "sector", "services", "channel", "may be told", "internship places")
     table.add_column("id", no_wrap=True, min_width=14)
     for p in page["items"]:
-        table.add_row(p["name"], p["kind"], p["sector"], ", ".join(p.get("services") or []), p.get("channel", ""),
-                      ", ".join(p.get("data_scope") or []), _places(p), p["id"])
+        table.add_row(
+            p["name"],
+            p["kind"],
+            p["sector"],
+            ", ".join(p.get("services") or []),
+            p.get("channel", ""),
+            ", ".join(p.get("data_scope") or []),
+            _places(p),
+            p["id"],
+        )
     console.print(table)
     console.print(f"{len(page['items'])} of {page['count']}")
 
@@ -512,21 +632,35 @@ def partners_add(
     name: str = typer.Option(..., "--name"),
     kind: str = typer.Option(..., "--kind"),
     sector: str = typer.Option(..., "--sector", help="public, non_public or private"),
-    email: Optional[str] = typer.Option(None, "--email"),
+    email: str | None = typer.Option(None, "--email"),
     capacity: int = typer.Option(0, "--capacity", help="internship places (employers)"),
     service: list[str] = typer.Option([], "--service"),
     channel: str = typer.Option("outbox", "--channel", help="outbox, smtp, webhook or none"),
-    webhook_url: Optional[str] = typer.Option(None, "--webhook-url"),
-    scope: list[str] = typer.Option([], "--scope", help="a field the partner may be told (repeat); default: "
-                                     "case_reference, stage, dates, coordinator_contact"),
+    webhook_url: str | None = typer.Option(None, "--webhook-url"),
+    scope: list[str] = typer.Option(
+        [],
+        "--scope",
+        help="a field the partner may be told (repeat); default: case_reference, stage, dates, coordinator_contact",
+    ),
 ) -> None:
     """Add a partner to the resource map (admin). Its webhook signing key is shown once."""
-    body: dict[str, Any] = {"name": name, "kind": kind, "sector": sector, "email": email, "internship_capacity": capacity,
-                            "services": service, "channel": channel, "webhook_url": webhook_url}
+    body: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "sector": sector,
+        "email": email,
+        "internship_capacity": capacity,
+        "services": service,
+        "channel": channel,
+        "webhook_url": webhook_url,
+    }
     if scope:
         body["data_scope"] = scope
     p = ApiClient(Settings()).call("POST", "/partners", json_body=body).json()
-    console.print(f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']}); may be told: {', '.join(p['data_scope'])}")
+    console.print(
+        f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']}); may be told: "
+        f"{', '.join(p['data_scope'])}"
+    )
     console.print("webhook signing key (shown once / pokazywany raz; give it to the partner):", markup=False)
     console.print(p["webhook_secret"], markup=False, highlight=False)
 
@@ -541,7 +675,10 @@ def partners_show(partner_id: str, as_json: bool = typer.Option(False, "--json")
         console.print_json(data=p)
         return
     console.print(f"[bold]{p['name']}[/bold] ({p['kind']}, {p['sector']})  id {p['id']}", highlight=False)
-    console.print(f"channel: {p['channel']}  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}", markup=False)
+    console.print(
+        f"channel: {p['channel']}  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}",
+        markup=False,
+    )
     console.print("services: " + (", ".join(p.get("services") or []) or "—"), markup=False)
     console.print("internship places: " + _places(p), markup=False)
     console.print("may be told / zakres danych:")
@@ -559,8 +696,14 @@ def _print_consents(items: list[dict[str, Any]]) -> None:
     table = Table("partner", "given", "by", "withdrawn", "active")
     table.add_column("id", no_wrap=True, min_width=32)
     for c in items:
-        table.add_row(c.get("partner_name") or c["partner_id"], _fmt(c["given_at"]), c["given_by"], _fmt(c.get("withdrawn_at")),
-                      "yes / tak" if c["active"] else "no / nie", c["id"])
+        table.add_row(
+            c.get("partner_name") or c["partner_id"],
+            _fmt(c["given_at"]),
+            c["given_by"],
+            _fmt(c.get("withdrawn_at")),
+            "yes / tak" if c["active"] else "no / nie",
+            c["id"],
+        )
     console.print(table)
 
 
@@ -600,8 +743,10 @@ def clients_erase(
         )
     result = ApiClient(Settings()).call("POST", f"/clients/{client_id}/erase").json()
     if result["key_destroyed"]:
-        console.print(f"[green]erased[/green] client {result['client_id']}: {', '.join(result['fields'])} and "
-                      f"{result['notes']} note(s) are unreadable from now on")
+        console.print(
+            f"[green]erased[/green] client {result['client_id']}: {', '.join(result['fields'])} and "
+            f"{result['notes']} note(s) are unreadable from now on"
+        )
     else:
         console.print(f"client {result['client_id']} was already erased ({_fmt(result['erased_at'])})")
     if result["cases"]:
@@ -622,8 +767,10 @@ case_app.add_typer(referral_app, name="referral")
 
 @referral_app.command("make")
 def referral_make(
-    case_id: str, partner_id: str, service: str,
-    note: Optional[str] = typer.Option(None, "--note", help="Stays in the centre's store; never sent to the partner."),
+    case_id: str,
+    partner_id: str,
+    service: str,
+    note: str | None = typer.Option(None, "--note", help="Stays in the centre's store; never sent to the partner."),
 ) -> None:
     """Refer the client to a partner for a service (needs the client's consent for that partner)."""
     body: dict[str, Any] = {"partner_id": partner_id, "service": service}
@@ -635,9 +782,10 @@ def referral_make(
 
 @referral_app.command("answer")
 def referral_answer(
-    case_id: str, referral_id: str,
+    case_id: str,
+    referral_id: str,
     answer: str = typer.Argument(..., help="accepted, rejected or done"),
-    reason: Optional[str] = typer.Option(None, "--reason", help="a code, required for a rejection (e.g. no_places)"),
+    reason: str | None = typer.Option(None, "--reason", help="a code, required for a rejection (e.g. no_places)"),
 ) -> None:
     """Enter the partner's answer (given by phone or on paper)."""
     body: dict[str, Any] = {"answer": answer}
@@ -653,6 +801,13 @@ def referral_list(case_id: str) -> None:
     items = ApiClient(Settings()).call("GET", f"/cases/{case_id}/referrals").json()["items"]
     table = Table("referral", "partner", "service", "status", "answer due", "answered", "reason")
     for r in items:
-        table.add_row(r["id"], r["partner_id"], r["service"], r["status"], _fmt(r["answer_due_at"]),
-                      _fmt(r["answered_at"]), r["reason"] or "")
+        table.add_row(
+            r["id"],
+            r["partner_id"],
+            r["service"],
+            r["status"],
+            _fmt(r["answer_due_at"]),
+            _fmt(r["answered_at"]),
+            r["reason"] or "",
+        )
     console.print(table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -29,7 +29,7 @@ def _pct(x: float | None) -> str:
 
 @app.command("caseload")
 def caseload(
-    coordinator: Optional[str] = typer.Option(None, "--coordinator"),
+    coordinator: str | None = typer.Option(None, "--coordinator"),
     format: str = typer.Option("table", "--format", help="table, json or csv"),
 ) -> None:
     """Open cases per coordinator, what is overdue, and each definition's caseload limit."""
@@ -40,10 +40,20 @@ def caseload(
         return
     table = Table("coordinator", "open", "paused", "stage overdue", "visit overdue", "stalled cases", "limits")
     for r in page["items"]:
-        limits = ", ".join(f"{d['definition']} {d['open']}/{d['limit']}" + (" FULL" if d["full"] else "")
-                           for d in r["definitions"] if d["limit"] is not None)
-        table.add_row(r["coordinator"], str(r["open"]), str(r["paused"]), str(r["stage_overdue"]), str(r["visit_overdue"]),
-                      str(r["stalled_cases"]), limits or "—")
+        limits = ", ".join(
+            f"{d['definition']} {d['open']}/{d['limit']}" + (" FULL" if d["full"] else "")
+            for d in r["definitions"]
+            if d["limit"] is not None
+        )
+        table.add_row(
+            r["coordinator"],
+            str(r["open"]),
+            str(r["paused"]),
+            str(r["stage_overdue"]),
+            str(r["visit_overdue"]),
+            str(r["stalled_cases"]),
+            limits or "—",
+        )
     console.print(table)
 
 
@@ -52,7 +62,9 @@ def _open_cases_of(api: ApiClient, coordinator: str) -> list[str]:
     for status in ("active", "paused"):
         offset = 0
         while True:
-            page = api.call("GET", "/cases", params={"coordinator": coordinator, "status": status, "limit": 500, "offset": offset}).json()
+            page = api.call(
+                "GET", "/cases", params={"coordinator": coordinator, "status": status, "limit": 500, "offset": offset}
+            ).json()
             ids += [c["id"] for c in page["items"]]
             offset += len(page["items"])
             if not page["items"] or offset >= page["count"]:
@@ -65,7 +77,9 @@ def case_reassign(
     source: str = typer.Option(..., "--from", help="the coordinator whose cases move"),
     targets: list[str] = typer.Option(..., "--to", help="who takes them (repeat: split evenly)"),
     cases: list[str] = typer.Option([], "--case", help="only these cases (repeat); default: all their open cases"),
-    override_reason: Optional[str] = typer.Option(None, "--override-reason", help="a code: allow going past the caseload limit (audited)"),
+    override_reason: str | None = typer.Option(
+        None, "--override-reason", help="a code: allow going past the caseload limit (audited)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Move a coordinator's cases to colleagues (supervisor): each move is the case's own
@@ -74,11 +88,16 @@ def case_reassign(
     todo = list(dict.fromkeys(cases)) or _open_cases_of(api, source)
     moved: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
-    with Progress(TextColumn("moving cases"), BarColumn(), MofNCompleteColumn(), console=console if not as_json else err,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("moving cases"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console if not as_json else err,
+        transient=True,
+    ) as progress:
         task = progress.add_task("reassign", total=len(todo))
         for i in range(0, len(todo), REASSIGN_CHUNK):
-            chunk = todo[i:i + REASSIGN_CHUNK]
+            chunk = todo[i : i + REASSIGN_CHUNK]
             body = {"from": source, "to": targets, "cases": chunk, "override_reason": override_reason}
             # One key per chunk: a retried chunk repeats each move's own key and moves nothing twice.
             result = api.call("POST", "/caseloads/reassign", json_body=body, idempotent=True).json()
@@ -86,15 +105,27 @@ def case_reassign(
             refused += result["refused"]
             progress.advance(task, len(chunk))
     if as_json:
-        sys.stdout.write(json.dumps({"moved": moved, "refused": refused, "moved_count": len(moved), "refused_count": len(refused)},
-                                    indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {"moved": moved, "refused": refused, "moved_count": len(moved), "refused_count": len(refused)},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         table = Table("result", "to", "definition", "why")
         table.add_column("case", no_wrap=True, min_width=32)
         for m in moved:
             table.add_row("[green]moved[/green]", m["to"], m["definition"], "", m["case_id"])
         for r in refused:
-            table.add_row("[red]refused[/red]", r.get("to") or "—", r.get("definition") or "—", f"{r['code']}: {r['message']}", r["case_id"])
+            table.add_row(
+                "[red]refused[/red]",
+                r.get("to") or "—",
+                r.get("definition") or "—",
+                f"{r['code']}: {r['message']}",
+                r["case_id"],
+            )
         console.print(table)
         console.print(f"{len(moved)} moved, {len(refused)} refused")
     if refused:
@@ -104,16 +135,18 @@ def case_reassign(
 @report_app.command("funnel")
 def report_funnel(
     definition: str = typer.Option(..., "--definition", "-d"),
-    opened_from: Optional[str] = typer.Option(None, "--from", help="cases opened on or after (YYYY-MM-DD)"),
-    opened_to: Optional[str] = typer.Option(None, "--to", help="cases opened on or before (YYYY-MM-DD)"),
+    opened_from: str | None = typer.Option(None, "--from", help="cases opened on or after (YYYY-MM-DD)"),
+    opened_to: str | None = typer.Option(None, "--to", help="cases opened on or before (YYYY-MM-DD)"),
     format: str = typer.Option("table", "--format", help="table, json or csv"),
-    svg: Optional[Path] = typer.Option(None, "--svg", help="also write the funnel chart (SVG) here"),
-    time_svg: Optional[Path] = typer.Option(None, "--time-svg", help="also write the time-in-stage chart (SVG) here"),
+    svg: Path | None = typer.Option(None, "--svg", help="also write the funnel chart (SVG) here"),
+    time_svg: Path | None = typer.Option(None, "--time-svg", help="also write the time-in-stage chart (SVG) here"),
     lang: str = typer.Option("pl", "--lang", help="pl or en (charts)"),
 ) -> None:
     """A cohort's funnel, conversions, exits by reason and time in stage."""
     check_format(format)
-    params = {k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v}
+    params = {
+        k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v
+    }
     api = ApiClient(Settings())
     for path, target in (("/reports/funnel.svg", svg), ("/reports/time-in-stage.svg", time_svg)):
         if target is not None:
@@ -123,8 +156,10 @@ def report_funnel(
     if report is None:
         return
     period = f"{report['opened_from'] or '…'} – {report['opened_to'] or '…'}"
-    console.print(f"[bold]{report['definition_title_pl']}[/bold] ({report['definition']}): cohort of {report['cohort']} "
-                  f"cases opened {period}, {report['still_open']} still open")
+    console.print(
+        f"[bold]{report['definition_title_pl']}[/bold] ({report['definition']}): cohort of {report['cohort']} "
+        f"cases opened {period}, {report['still_open']} still open"
+    )
     steps = Table("stage", "reached", "of cohort", "from previous")
     for s in report["steps"]:
         steps.add_row(s["stage"], str(s["reached"]), _pct(s["share"]), _pct(s["conversion"]))
@@ -135,8 +170,10 @@ def report_funnel(
     console.print(exits)
     times = Table("stage", "completed stays", "median days", "90th percentile days")
     for t in report["time_in_stage"]:
-        times.add_row(t["stage"], str(t["stays"]), "—" if t["median_days"] is None else f"{t['median_days']:g}",
-                      "—" if t["p90_days"] is None else f"{t['p90_days']:g}")
+        times.add_row(
+            t["stage"],
+            str(t["stays"]),
+            "—" if t["median_days"] is None else f"{t['median_days']:g}",
+            "—" if t["p90_days"] is None else f"{t['p90_days']:g}",
+        )
     console.print(times)
-
-

@@ -38,7 +38,19 @@ if TYPE_CHECKING:
 
     from pathway.config import Settings
 
-__all__ = ["DEMO_CASES", "DEMO_OTHER_CASES", "DEMO_CONSENTS", "DEMO_PARTNERS", "DEMO_PASSWORD", "DEMO_UNIT", "DEMO_USERS", "DemoCase", "DemoPartner", "DemoPathwayCase", "seed_demo"]
+__all__ = [
+    "DEMO_CASES",
+    "DEMO_OTHER_CASES",
+    "DEMO_CONSENTS",
+    "DEMO_PARTNERS",
+    "DEMO_PASSWORD",
+    "DEMO_UNIT",
+    "DEMO_USERS",
+    "DemoCase",
+    "DemoPartner",
+    "DemoPathwayCase",
+    "seed_demo",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -72,32 +84,89 @@ _BASE = ("case_reference", "stage", "dates", "coordinator_contact")
 # consent, on the act's basis); a therapy centre needs to know whom and why; a training
 # provider and an employer learn whom to expect, never why.
 DEMO_PARTNERS: tuple[DemoPartner, ...] = (
-    DemoPartner("demo-policja", "Komisariat Policji w Przykładowie", "police", "public",
-                ("interwencja", "Niebieska Karta"), "komisariat@przykladowo.invalid",
-                scope=(*_BASE, "client_name", "client_address", "violence_context")),
-    DemoPartner("demo-kurator", "Zespół Kuratorskiej Służby Sądowej Sądu Rejonowego w Przykładowie", "court", "public",
-                ("nadzór kuratorski",), "kuratorzy@przykladowo.invalid", scope=(*_BASE, "client_name", "violence_context")),
-    DemoPartner("demo-zi", "Zespół Interdyscyplinarny Gminy Przykładowo", "zi", "public",
-                ("plan pomocy", "grupa diagnostyczno-pomocowa"), "zi@przykladowo.invalid",
-                scope=(*_BASE, "client_name", "client_phone", "client_address", "support_reason", "violence_context")),
-    DemoPartner("demo-terapia", "Fundacja „Przystań Przykładowa” — Ośrodek Terapii", "therapy", "non_public",
-                ("terapia indywidualna", "grupa wsparcia"), "terapia@przystan.invalid",
-                scope=(*_BASE, "client_name", "client_phone", "support_reason", "violence_context")),
-    DemoPartner("demo-szkolenia", "Centrum Szkoleń Zawodowych „Wzór” sp. z o.o.", "training", "private",
-                ("kurs kucharza", "kurs opiekunki", "obsługa komputera"), "biuro@wzor-szkolenia.invalid",
-                scope=(*_BASE, "client_name")),
-    DemoPartner("demo-pup", "Powiatowy Urząd Pracy w Przykładowie", "pup", "public",
-                ("pośrednictwo pracy", "staże", "szkolenia z bonem"), "pup@przykladowo.invalid",
-                scope=(*_BASE, "client_name", "client_phone")),
-    DemoPartner("demo-piekarnia", "Piekarnia „Złoty Kłos” Przykładowo sp. j.", "employer", "private",
-                ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"), "kadry@zloty-klos.invalid", 2,
-                scope=(*_BASE, "client_name", "client_phone")),
-    DemoPartner("demo-hotel", "Hotel „Pod Przykładem” sp. z o.o.", "employer", "private",
-                ("praktyka: pokojowa", "praktyka: pomoc kuchenna"), "hr@pod-przykladem.invalid", 3,
-                scope=(*_BASE, "client_name", "client_phone")),
-    DemoPartner("demo-fundacja", "Stowarzyszenie „Bezpieczna Przystań” — Punkt Wsparcia Kobiet", "ngo", "non_public",
-                ("grupa wsparcia", "poradnictwo prawne", "mieszkanie interwencyjne"), "punkt@bezpieczna-przystan.invalid",
-                scope=(*_BASE, "client_name", "client_phone", "violence_context")),
+    DemoPartner(
+        "demo-policja",
+        "Komisariat Policji w Przykładowie",
+        "police",
+        "public",
+        ("interwencja", "Niebieska Karta"),
+        "komisariat@przykladowo.invalid",
+        scope=(*_BASE, "client_name", "client_address", "violence_context"),
+    ),
+    DemoPartner(
+        "demo-kurator",
+        "Zespół Kuratorskiej Służby Sądowej Sądu Rejonowego w Przykładowie",
+        "court",
+        "public",
+        ("nadzór kuratorski",),
+        "kuratorzy@przykladowo.invalid",
+        scope=(*_BASE, "client_name", "violence_context"),
+    ),
+    DemoPartner(
+        "demo-zi",
+        "Zespół Interdyscyplinarny Gminy Przykładowo",
+        "zi",
+        "public",
+        ("plan pomocy", "grupa diagnostyczno-pomocowa"),
+        "zi@przykladowo.invalid",
+        scope=(*_BASE, "client_name", "client_phone", "client_address", "support_reason", "violence_context"),
+    ),
+    DemoPartner(
+        "demo-terapia",
+        "Fundacja „Przystań Przykładowa” — Ośrodek Terapii",
+        "therapy",
+        "non_public",
+        ("terapia indywidualna", "grupa wsparcia"),
+        "terapia@przystan.invalid",
+        scope=(*_BASE, "client_name", "client_phone", "support_reason", "violence_context"),
+    ),
+    DemoPartner(
+        "demo-szkolenia",
+        "Centrum Szkoleń Zawodowych „Wzór” sp. z o.o.",
+        "training",
+        "private",
+        ("kurs kucharza", "kurs opiekunki", "obsługa komputera"),
+        "biuro@wzor-szkolenia.invalid",
+        scope=(*_BASE, "client_name"),
+    ),
+    DemoPartner(
+        "demo-pup",
+        "Powiatowy Urząd Pracy w Przykładowie",
+        "pup",
+        "public",
+        ("pośrednictwo pracy", "staże", "szkolenia z bonem"),
+        "pup@przykladowo.invalid",
+        scope=(*_BASE, "client_name", "client_phone"),
+    ),
+    DemoPartner(
+        "demo-piekarnia",
+        "Piekarnia „Złoty Kłos” Przykładowo sp. j.",
+        "employer",
+        "private",
+        ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"),
+        "kadry@zloty-klos.invalid",
+        2,
+        scope=(*_BASE, "client_name", "client_phone"),
+    ),
+    DemoPartner(
+        "demo-hotel",
+        "Hotel „Pod Przykładem” sp. z o.o.",
+        "employer",
+        "private",
+        ("praktyka: pokojowa", "praktyka: pomoc kuchenna"),
+        "hr@pod-przykladem.invalid",
+        3,
+        scope=(*_BASE, "client_name", "client_phone"),
+    ),
+    DemoPartner(
+        "demo-fundacja",
+        "Stowarzyszenie „Bezpieczna Przystań” — Punkt Wsparcia Kobiet",
+        "ngo",
+        "non_public",
+        ("grupa wsparcia", "poradnictwo prawne", "mieszkanie interwencyjne"),
+        "punkt@bezpieczna-przystan.invalid",
+        scope=(*_BASE, "client_name", "client_phone", "violence_context"),
+    ),
 )
 
 # Partners the demo clients agreed to share their case with (the others are told on the
@@ -149,15 +218,37 @@ class DemoPathwayCase:
 
 
 DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
-    DemoPathwayCase("rodzina", "Marianna Przykładowa", "ewa.koordynatorka", "asystent-rodziny", "home", (
-        ("fact", "contract", lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4}),
-        ("move", "advance", None),
-    )),
+    DemoPathwayCase(
+        "rodzina",
+        "Marianna Przykładowa",
+        "ewa.koordynatorka",
+        "asystent-rodziny",
+        "home",
+        (
+            (
+                "fact",
+                "contract",
+                lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4},
+            ),
+            ("move", "advance", None),
+        ),
+    ),
     # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.
-    DemoPathwayCase("asystencja", "Stanisław Fikcyjny", "marek.koordynator", "asystent-osoby-niepelnosprawnej", "accompanying", (
-        ("fact", "disability_certificate", lambda today: {"valid_until": (today + timedelta(days=30)).isoformat(), "degree": "umiarkowany"}),
-        ("move", "admit", None),
-    )),
+    DemoPathwayCase(
+        "asystencja",
+        "Stanisław Fikcyjny",
+        "marek.koordynator",
+        "asystent-osoby-niepelnosprawnej",
+        "accompanying",
+        (
+            (
+                "fact",
+                "disability_certificate",
+                lambda today: {"valid_until": (today + timedelta(days=30)).isoformat(), "degree": "umiarkowany"},
+            ),
+            ("move", "admit", None),
+        ),
+    ),
     DemoPathwayCase("bezdomnosc", "Tadeusz Testowy", "marek.koordynator", "wychodzenie-z-bezdomnosci", "outreach"),
     DemoPathwayCase("integracja", "Olena Przykładowa", "ewa.koordynatorka", "asystent-miedzykulturowy", "home"),
 )
@@ -220,8 +311,14 @@ def _seed_partners(engine: Engine, vault: Any = None) -> list[str]:
             queries.create_partner(
                 session,
                 partner=PartnerCreate(
-                    unit_id=DEMO_UNIT, name=p.name, kind=p.kind, sector=p.sector,  # type: ignore[arg-type]
-                    services=list(p.services), email=p.email, internship_capacity=p.internship_capacity, data_scope=list(p.scope),
+                    unit_id=DEMO_UNIT,
+                    name=p.name,
+                    kind=p.kind,
+                    sector=p.sector,  # type: ignore[arg-type]
+                    services=list(p.services),
+                    email=p.email,
+                    internship_capacity=p.internship_capacity,
+                    data_scope=list(p.scope),
                 ),
                 partner_id=p.id,
             )
@@ -250,42 +347,72 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
     today = now.astimezone(UTC).date()
     target = MAIN_PATH.index(spec.target)
     for partner_id in DEMO_CONSENTS:  # giving it again keeps the consent in force
-        await api.call("POST", f"/cases/{case_id}/consents", key=f"demo:{spec.slug}:consent:{partner_id}", json={"partner_id": partner_id})
+        await api.call(
+            "POST",
+            f"/cases/{case_id}/consents",
+            key=f"demo:{spec.slug}:consent:{partner_id}",
+            json={"partner_id": partner_id},
+        )
     # A visit yesterday keeps the weekly cadence green for the next six days.
     if spec.visit and case["visits_total"] == 0 and case["status"] == "active":
-        await api.call("POST", f"/cases/{case_id}/visits", key=f"demo:{spec.slug}:visit",
-                       json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": "home"})
+        await api.call(
+            "POST",
+            f"/cases/{case_id}/visits",
+            key=f"demo:{spec.slug}:visit",
+            json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": "home"},
+        )
         moves.append("visit")
     while case["stage"] in MAIN_PATH and MAIN_PATH.index(case["stage"]) < target and case["status"] == "active":
         stage = case["stage"]
         for name, value in _facts_to_leave(stage, today):
             if case["facts"].get(name) != value:
-                case = await api.call("PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{stage}:{name}",
-                                      json={"value": value})
-        case = await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{stage}:advance",
-                              json={"trigger": "advance", "expected_stage": stage})
+                case = await api.call(
+                    "PUT",
+                    f"/cases/{case_id}/facts/{name}",
+                    key=f"demo:{spec.slug}:{stage}:{name}",
+                    json={"value": value},
+                )
+        case = await api.call(
+            "POST",
+            f"/cases/{case_id}/transitions",
+            key=f"demo:{spec.slug}:{stage}:advance",
+            json={"trigger": "advance", "expected_stage": stage},
+        )
         moves.append(f"{stage}->{case['stage']}")
     if spec.close and case["status"] != "closed" and case["stage"] == spec.target:
-        case = await api.call("POST", f"/cases/{case_id}/close", key=f"demo:{spec.slug}:close",
-                              json={"outcome": spec.close})
+        case = await api.call(
+            "POST", f"/cases/{case_id}/close", key=f"demo:{spec.slug}:close", json={"outcome": spec.close}
+        )
         moves.append(f"close:{spec.close}")
     return case_id, opened, moves
 
 
 async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) -> tuple[str, bool, list[str]]:
-    response = await api.send("POST", "/cases", key=f"demo:{spec.slug}:open", json={
-        "definition": spec.definition, "coordinator": spec.coordinator,
-        "client": {"name": spec.client_name, "address": "ul. Przykładowa 2, 00-000 Przykładowo"},
-        "opened_at": (now - timedelta(days=3)).isoformat(),
-    })
+    response = await api.send(
+        "POST",
+        "/cases",
+        key=f"demo:{spec.slug}:open",
+        json={
+            "definition": spec.definition,
+            "coordinator": spec.coordinator,
+            "client": {"name": spec.client_name, "address": "ul. Przykładowa 2, 00-000 Przykładowo"},
+            "opened_at": (now - timedelta(days=3)).isoformat(),
+        },
+    )
     case = response.json()
     case_id, opened, done = case["id"], response.status_code == 201, []
     today = now.astimezone(UTC).date()
-    await api.call("POST", f"/cases/{case_id}/visits", key=f"demo:{spec.slug}:visit",
-                   json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": spec.visit_kind})
+    await api.call(
+        "POST",
+        f"/cases/{case_id}/visits",
+        key=f"demo:{spec.slug}:visit",
+        json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": spec.visit_kind},
+    )
     for i, (kind, name, value) in enumerate(spec.steps):
         if kind == "fact":
-            await api.call("PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)})
+            await api.call(
+                "PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)}
+            )
         else:
             await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{i}", json={"trigger": name})
         done.append(f"{kind}:{name}")
@@ -296,8 +423,14 @@ def _seed_users(engine: Engine) -> list[str]:
     added = []
     for user_id, display_name, roles in DEMO_USERS:
         if accounts.get_user(engine, user_id) is None:
-            accounts.create_user(engine, user_id=user_id, display_name=display_name, unit_id=DEMO_UNIT, roles=list(roles),
-                                 password=DEMO_PASSWORD)
+            accounts.create_user(
+                engine,
+                user_id=user_id,
+                display_name=display_name,
+                unit_id=DEMO_UNIT,
+                roles=list(roles),
+                password=DEMO_PASSWORD,
+            )
             added.append(user_id)
     return added
 
@@ -338,6 +471,8 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
                 log.warning("demo_case_failed", slug=other.slug, error=str(exc))
                 failed.append(other.slug)
                 continue
-            log.info("demo_case", case_id=case_id, slug=other.slug, opened=opened, moves=moves, definition=other.definition)
+            log.info(
+                "demo_case", case_id=case_id, slug=other.slug, opened=opened, moves=moves, definition=other.definition
+            )
     if failed:
         raise DemoError(f"demo cases not seeded: {', '.join(failed)}")

@@ -194,4 +194,3 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> N
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else max(level, logging.WARNING))
     logging.captureWarnings(True)
-

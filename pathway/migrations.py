@@ -117,8 +117,11 @@ class MigrationReport(BaseModel):
 
     def counts(self) -> dict[str, int]:
         return {
-            "selected": self.selected, "migrated": len(self.migrated), "already_at_target": len(self.already_at_target),
-            "refused": len(self.refused), "failed": len(self.failed),
+            "selected": self.selected,
+            "migrated": len(self.migrated),
+            "already_at_target": len(self.already_at_target),
+            "refused": len(self.refused),
+            "failed": len(self.failed),
         }
 
 
@@ -129,9 +132,14 @@ def migration_id_for(target: CatalogEntry, mapping: dict[str, str]) -> str:
     """The id of migrating to ``target`` with ``mapping``: the same for every run of the same
     migration (so a re-run is idempotent), different when the target or the mapping differ."""
     canonical = json.dumps(
-        {"definition": target.snapshot.id, "version": target.snapshot.version, "hash": target.snapshot.content_hash,
-         "mapping": dict(sorted(mapping.items()))},
-        sort_keys=True, separators=(",", ":"),
+        {
+            "definition": target.snapshot.id,
+            "version": target.snapshot.version,
+            "hash": target.snapshot.content_hash,
+            "mapping": dict(sorted(mapping.items())),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return "mig-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
 
@@ -160,9 +168,11 @@ def _selected(engine: Engine, definition_id: str, version: int, unit_id: str | N
 def _already_audited(engine: Engine, case_id: str, migration_id: str) -> bool:
     entry = audit_trail.AuditEntry
     with Session(engine) as session:
-        rows = session.connection().execute(
-            select(entry.details).where(col(entry.case_id) == case_id, col(entry.action) == ACTION)
-        ).scalars()
+        rows = (
+            session.connection()
+            .execute(select(entry.details).where(col(entry.case_id) == case_id, col(entry.action) == ACTION))
+            .scalars()
+        )
         return any(isinstance(d, dict) and d.get("migration_id") == migration_id for d in rows)
 
 
@@ -213,8 +223,15 @@ async def migrate_cases(
     started = utcnow()
     rows = await asyncio.to_thread(_selected, engine, snap.id, snap.version, unit_id)
     total = len(rows)
-    log.info("migration_started", migration_id=migration_id, definition_id=snap.id, to_version=snap.version,
-             selected=total, dry_run=dry_run, unit_id=unit_id)
+    log.info(
+        "migration_started",
+        migration_id=migration_id,
+        definition_id=snap.id,
+        to_version=snap.version,
+        selected=total,
+        dry_run=dry_run,
+        unit_id=unit_id,
+    )
 
     semaphore = asyncio.Semaphore(max(1, concurrency))
     results: list[CaseMigration | None] = [None] * total
@@ -238,8 +255,16 @@ async def migrate_cases(
     await asyncio.gather(*(one(i, *row) for i, row in enumerate(rows)))
     cases = [r for r in results if r is not None]
     report = MigrationReport(
-        migration_id=migration_id, definition_id=snap.id, to_version=snap.version, to_hash=snap.content_hash,
-        mapping=dict(mapping), actor=actor, unit_id=unit_id, dry_run=dry_run, started_at=started, finished_at=utcnow(),
+        migration_id=migration_id,
+        definition_id=snap.id,
+        to_version=snap.version,
+        to_hash=snap.content_hash,
+        mapping=dict(mapping),
+        actor=actor,
+        unit_id=unit_id,
+        dry_run=dry_run,
+        started_at=started,
+        finished_at=utcnow(),
         selected=total,
         migrated=[c for c in cases if c.outcome in ("migrated", "would_migrate")],
         already_at_target=[c for c in cases if c.outcome == "already_at_target"],
@@ -248,10 +273,20 @@ async def migrate_cases(
     )
     if not dry_run:
         await asyncio.to_thread(
-            audit_trail.append, engine, unit_id=audit_unit_id or unit_id or SYSTEM_AUDIT_UNIT, actor=actor, action=ACTION,
+            audit_trail.append,
+            engine,
+            unit_id=audit_unit_id or unit_id or SYSTEM_AUDIT_UNIT,
+            actor=actor,
+            action=ACTION,
             details={
-                "migration_id": migration_id, "summary": True, "definition_id": snap.id, "to_version": snap.version,
-                "to_hash": snap.content_hash, "mapping": dict(mapping), "unit_id": unit_id, **report.counts(),
+                "migration_id": migration_id,
+                "summary": True,
+                "definition_id": snap.id,
+                "to_version": snap.version,
+                "to_hash": snap.content_hash,
+                "mapping": dict(mapping),
+                "unit_id": unit_id,
+                **report.counts(),
                 "refused_cases": [{"case_id": c.case_id, "code": c.code} for c in report.refused[:SUMMARY_CASE_LIMIT]],
                 "failed_cases": [{"case_id": c.case_id, "code": c.code} for c in report.failed[:SUMMARY_CASE_LIMIT]],
             },
@@ -260,7 +295,9 @@ async def migrate_cases(
     return report
 
 
-async def _check(client: Client, snap: DefinitionSnapshot, mapping: dict[str, str], base: dict[str, Any]) -> CaseMigration:
+async def _check(
+    client: Client, snap: DefinitionSnapshot, mapping: dict[str, str], base: dict[str, Any]
+) -> CaseMigration:
     handle = client.get_workflow_handle(workflow_id(base["case_id"]))
     try:
         checked = await handle.query(
@@ -277,7 +314,12 @@ async def _check(client: Client, snap: DefinitionSnapshot, mapping: dict[str, st
 
 
 async def _migrate(
-    client: Client, engine: Engine, snap: DefinitionSnapshot, mapping: dict[str, str], actor: str, migration_id: str,
+    client: Client,
+    engine: Engine,
+    snap: DefinitionSnapshot,
+    mapping: dict[str, str],
+    actor: str,
+    migration_id: str,
     base: dict[str, Any],
 ) -> CaseMigration:
     case_id = base["case_id"]
@@ -286,7 +328,9 @@ async def _migrate(
     )
     handle = client.get_workflow_handle(workflow_id(case_id))
     try:
-        result = await handle.execute_update("migrate_definition", command, id=command.command_id, result_type=CommandResult)
+        result = await handle.execute_update(
+            "migrate_definition", command, id=command.command_id, result_type=CommandResult
+        )
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -306,11 +350,22 @@ async def _migrate(
         return CaseMigration(**base, outcome="already_at_target", to_stage=to_stage, seq=result.seq)
     seq = migrated.seq if migrated is not None else None
     await asyncio.to_thread(
-        audit_trail.append, engine, unit_id=base["unit_id"], actor=actor, action=ACTION, case_id=case_id,
+        audit_trail.append,
+        engine,
+        unit_id=base["unit_id"],
+        actor=actor,
+        action=ACTION,
+        case_id=case_id,
         details={
-            "migration_id": migration_id, "definition_id": snap.id, "from_version": base["from_version"],
-            "to_version": snap.version, "to_hash": snap.content_hash, "from_stage": base["from_stage"], "to_stage": to_stage,
-            "seq": seq, "duplicate": result.duplicate,
+            "migration_id": migration_id,
+            "definition_id": snap.id,
+            "from_version": base["from_version"],
+            "to_version": snap.version,
+            "to_hash": snap.content_hash,
+            "from_stage": base["from_stage"],
+            "to_stage": to_stage,
+            "seq": seq,
+            "duplicate": result.duplicate,
         },
     )
     if result.duplicate:
@@ -324,11 +379,20 @@ def _refusal(base: dict[str, Any], code: str, message: str, details: dict[str, A
     details = {k: v for k, v in details.items() if k not in ("code", "message")}
     current = details.get("current_version")
     if isinstance(current, int) and current >= to_version:
-        return CaseMigration(**{**base, "from_version": current}, outcome="already_at_target", code=code, reason=message, details=details)
+        return CaseMigration(
+            **{**base, "from_version": current}, outcome="already_at_target", code=code, reason=message, details=details
+        )
     return CaseMigration(**base, outcome="refused", code=code, reason=message, details=details)
 
 
 def _failed(base: dict[str, Any], exc: RPCError) -> CaseMigration:
     if exc.status == RPCStatusCode.NOT_FOUND:
-        return CaseMigration(**base, outcome="failed", code="case_not_running", reason=f"no running workflow for the case: {exc.message}")
-    return CaseMigration(**base, outcome="failed", code="temporal_unavailable", reason=f"the workflow service did not answer: {exc.message}")
+        return CaseMigration(
+            **base, outcome="failed", code="case_not_running", reason=f"no running workflow for the case: {exc.message}"
+        )
+    return CaseMigration(
+        **base,
+        outcome="failed",
+        code="temporal_unavailable",
+        reason=f"the workflow service did not answer: {exc.message}",
+    )

@@ -22,7 +22,9 @@ from pathway.config import Settings
 db_app = typer.Typer(help="The SQL store's schema: migrations (Alembic).", no_args_is_help=True)
 temporal_app = typer.Typer(help="The Temporal cluster the engine runs on.", no_args_is_help=True)
 
-TREE_HELP = "data: the SQL store (PATHWAY_DATABASE_URL); keystore: the client key store (PATHWAY_KEYSTORE_URL); all: both."
+TREE_HELP = (
+    "data: the SQL store (PATHWAY_DATABASE_URL); keystore: the client key store (PATHWAY_KEYSTORE_URL); all: both."
+)
 
 
 def _done() -> None:
@@ -160,8 +162,10 @@ def temporal_setup() -> None:
     try:
         added = asyncio.run(main())
     except Exception as exc:
-        _fail(f"cannot set up namespace '{settings.temporal_namespace}' at {settings.resolved_temporal_address}: "
-              f"{type(exc).__name__}: {exc}")
+        _fail(
+            f"cannot set up namespace '{settings.temporal_namespace}' at {settings.resolved_temporal_address}: "
+            f"{type(exc).__name__}: {exc}"
+        )
     table = Table("search attribute", "status")
     for name in sorted(SEARCH_ATTRIBUTES):
         table.add_row(name, "added" if name in added else "present")
@@ -170,24 +174,28 @@ def temporal_setup() -> None:
 
 
 def simulate(
-    definition_id: str = typer.Argument(..., metavar="ID", help="A definition id (definitions/ or PATHWAY_DEFINITIONS_DIR)."),
+    definition_id: str = typer.Argument(
+        ..., metavar="ID", help="A definition id (definitions/ or PATHWAY_DEFINITIONS_DIR)."
+    ),
     years: float = typer.Option(5.0, "--years", help="How long the simulated pathway runs."),
     visits_every: str = typer.Option("7d", "--visits-every", help="A visit every N days ('7d'), or 'none'."),
     advance_every: str = typer.Option(
-        "auto", "--advance-every",
+        "auto",
+        "--advance-every",
         help="Try the next move every N days ('90d'); 'auto': once a stage's deadline is half gone; 'none': never.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     continue_as_new_after: int = typer.Option(
-        0, "--continue-as-new-after", help="Continue as new after this many history events (0: when Temporal suggests it)."
+        0,
+        "--continue-as-new-after",
+        help="Continue as new after this many history events (0: when Temporal suggests it).",
     ),
 ) -> None:
     """Run a definition through the time-skipping test server with a scripted client:
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
-    from pathway.simulate import SimulationError, parse_days, print_report, run_simulation
-
     from pathway.logging import configure_logging
+    from pathway.simulate import SimulationError, parse_days, print_report, run_simulation
 
     settings = Settings()
     # The worker's per-event logs would bury the report: warnings and errors only.
@@ -198,9 +206,15 @@ def simulate(
         visit_days = parse_days(visits_every, "--visits-every")
         advance_days = None if advance_every == "auto" else parse_days(advance_every, "--advance-every")
         report = asyncio.run(
-            run_simulation(settings, definition_id, years=years, visit_every_days=visit_days,
-                           advance_every_days=advance_days, auto_advance=advance_every == "auto",
-                           continue_as_new_after=continue_as_new_after or None)
+            run_simulation(
+                settings,
+                definition_id,
+                years=years,
+                visit_every_days=visit_days,
+                advance_every_days=advance_days,
+                auto_advance=advance_every == "auto",
+                continue_as_new_after=continue_as_new_after or None,
+            )
         )
     except SimulationError as exc:
         _fail(str(exc))

@@ -18,7 +18,7 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -103,11 +103,16 @@ def _p90(values: list[float]) -> float:
 
 
 def _start(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=cal.zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=cal.zone(tz)).astimezone(UTC)
 
 
 def funnel(
-    session: Session, *, definition: Definition, unit_id: str, opened_from: date | None = None, opened_to: date | None = None,
+    session: Session,
+    *,
+    definition: Definition,
+    unit_id: str,
+    opened_from: date | None = None,
+    opened_to: date | None = None,
 ) -> FunnelReport:
     if opened_from is not None and opened_to is not None and opened_to < opened_from:
         raise ValueError("opened_to is before opened_from")
@@ -124,8 +129,11 @@ def funnel(
     ):
         statuses[(status, outcome)] = n
     size = sum(statuses.values())
-    periods = core_select(StagePeriod.stage, StagePeriod.case_id, StagePeriod.entered_at, StagePeriod.left_at).join(
-        Case, col(Case.id) == col(StagePeriod.case_id)).where(*cohort)
+    periods = (
+        core_select(StagePeriod.stage, StagePeriod.case_id, StagePeriod.entered_at, StagePeriod.left_at)
+        .join(Case, col(Case.id) == col(StagePeriod.case_id))
+        .where(*cohort)
+    )
     reached_by: defaultdict[str, set[str]] = defaultdict(set)
     stays: defaultdict[str, list[float]] = defaultdict(list)
     for stage, case_id, entered, left in conn.execute(periods):
@@ -134,18 +142,33 @@ def funnel(
             stays[stage].append((left - entered) / _DAY)
 
     report = FunnelReport(
-        definition=definition.id, definition_title_pl=definition.title.pl, definition_title_en=definition.title.en, unit=unit_id,
-        opened_from=opened_from, opened_to=opened_to, cohort=size,
+        definition=definition.id,
+        definition_title_pl=definition.title.pl,
+        definition_title_en=definition.title.en,
+        unit=unit_id,
+        opened_from=opened_from,
+        opened_to=opened_to,
+        cohort=size,
         still_open=sum(n for (status, _), n in statuses.items() if status != "closed"),
     )
     previous: tuple[str, int] | None = None
     for stage in funnel_stages(definition):
         reached = len(reached_by.get(stage, ()))
         title = definition.stages[stage].title
-        report.steps.append(Step(stage, title.pl, title.en, reached, _ratio(reached, size),
-                                 _ratio(reached, previous[1]) if previous else None))
+        report.steps.append(
+            Step(
+                stage,
+                title.pl,
+                title.en,
+                reached,
+                _ratio(reached, size),
+                _ratio(reached, previous[1]) if previous else None,
+            )
+        )
         if previous is not None:
-            report.conversions.append(Conversion(previous[0], stage, previous[1], reached, _ratio(reached, previous[1])))
+            report.conversions.append(
+                Conversion(previous[0], stage, previous[1], reached, _ratio(reached, previous[1]))
+            )
         previous = (stage, reached)
     closed = sorted(((o or "none", n) for (s, o), n in statuses.items() if s == "closed"), key=lambda x: (-x[1], x[0]))
     report.exits = [Exit(outcome, n, _ratio(n, size)) for outcome, n in closed]
@@ -154,20 +177,37 @@ def funnel(
         if spec.terminal:
             continue
         days = stays.get(stage, [])
-        report.time_in_stage.append(StageTime(
-            stage, spec.title.pl, spec.title.en, len(days),
-            round(statistics.median(days), 2) if days else None, round(_p90(days), 2) if days else None,
-        ))
+        report.time_in_stage.append(
+            StageTime(
+                stage,
+                spec.title.pl,
+                spec.title.en,
+                len(days),
+                round(statistics.median(days), 2) if days else None,
+                round(_p90(days), 2) if days else None,
+            )
+        )
     return report
 
 
 def csv_rows(report: FunnelReport) -> list[dict[str, object]]:
     """The report as one table (long format): a ``section`` column says which part a row is."""
     rows: list[dict[str, object]] = []
-    rows += [{"section": "funnel", "stage": s.stage, "count": s.reached, "share": s.share, "conversion": s.conversion} for s in report.steps]
+    rows += [
+        {"section": "funnel", "stage": s.stage, "count": s.reached, "share": s.share, "conversion": s.conversion}
+        for s in report.steps
+    ]
     rows += [{"section": "exit", "stage": e.outcome, "count": e.count, "share": e.share} for e in report.exits]
-    rows += [{"section": "time_in_stage", "stage": t.stage, "count": t.stays, "median_days": t.median_days, "p90_days": t.p90_days}
-             for t in report.time_in_stage]
+    rows += [
+        {
+            "section": "time_in_stage",
+            "stage": t.stage,
+            "count": t.stays,
+            "median_days": t.median_days,
+            "p90_days": t.p90_days,
+        }
+        for t in report.time_in_stage
+    ]
     return rows
 
 

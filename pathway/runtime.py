@@ -30,8 +30,8 @@ import structlog
 import uvicorn
 
 from pathway.config import Settings
-from pathway.security.bootstrap import FirstAdmin, ensure_first_admin
 from pathway.logging import configure_logging
+from pathway.security.bootstrap import FirstAdmin, ensure_first_admin
 from pathway.temporal import connect_client, ensure_search_attributes, search_attribute_cli_flags
 
 if TYPE_CHECKING:
@@ -506,7 +506,10 @@ def _print_first_admin(admin: FirstAdmin | None) -> None:
         console.print(f"First admin: [bold]{admin.user_id}[/bold] (password from PATHWAY_ADMIN_PASSWORD)")
     else:
         # Printed once, never logged: only the person starting the stack sees it.
-        console.print(f"First admin: [bold]{admin.user_id}[/bold], password [bold]{admin.password}[/bold] — shown once, note it now")
+        console.print(
+            f"First admin: [bold]{admin.user_id}[/bold], password [bold]{admin.password}[/bold] — shown once, "
+            "note it now"
+        )
 
 
 async def _seed_demo(settings: Settings, client: Client, engine: Any) -> None:
@@ -641,11 +644,14 @@ def _check_schema(engine: Any, settings: Settings) -> None:
     try:
         status = migrations.status(engine)
     except Exception as exc:
-        raise StackError(f"cannot read the SQL store's schema version: {type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}; check PATHWAY_DATABASE_URL") from exc
+        raise StackError(
+            f"cannot read the SQL store's schema version: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}; check PATHWAY_DATABASE_URL"
+        ) from exc
     if status in ("empty", "behind"):
-        raise StackError(f"the SQL store's schema is {status} (this code needs {migrations.head()}): "
-                         "run `pathway db upgrade` first")
+        raise StackError(
+            f"the SQL store's schema is {status} (this code needs {migrations.head()}): run `pathway db upgrade` first"
+        )
     if status == "ahead":
         log.warning("schema_ahead_of_code", database_revision=migrations.current(engine), code_head=migrations.head())
 

@@ -142,9 +142,13 @@ class _Script:
         from workflows.messages import RecordVisitInput
 
         cadence = self.definition.stages[stage].visits
-        kind = "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]  # e.g. outreach for homelessness
-        await self._update("record_visit", RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at,
-                                                            duration_minutes=90, kind=kind))
+        kind = (
+            "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
+        )  # e.g. outreach for homelessness
+        await self._update(
+            "record_visit",
+            RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
+        )
 
     async def move_on(self, view: CaseView, today: date) -> None:
         """Take the first move forward (along the main path: never a setback such as a lost job
@@ -156,8 +160,11 @@ class _Script:
             blocked.setdefault(g.trigger, []).append(g)
         order = self.definition.main_path()
         here = order.index(view.stage)
-        candidates = [t.trigger for t in self.definition.transitions
-                      if view.stage in _sources(t.source) and order.index(t.dest) > here]
+        candidates = [
+            t.trigger
+            for t in self.definition.transitions
+            if view.stage in _sources(t.source) and order.index(t.dest) > here
+        ]
         for trigger in dict.fromkeys(candidates):
             unmet = blocked.get(trigger, [])
             if trigger not in view.allowed and not unmet:
@@ -166,10 +173,19 @@ class _Script:
             if any(f is None or f not in self.definition.facts for f in facts):
                 continue  # a guard no fact can meet (a duration, a visit count): not yet
             for f in facts:
-                await self._update("set_fact", SetFactInput(command_id=self._id(), actor=COORDINATOR, name=f,
-                                                             value=fact_value(f, self.definition.facts[f], today)))
-            if await self._update("advance", AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger,
-                                                              expected_stage=view.stage)):
+                await self._update(
+                    "set_fact",
+                    SetFactInput(
+                        command_id=self._id(),
+                        actor=COORDINATOR,
+                        name=f,
+                        value=fact_value(f, self.definition.facts[f], today),
+                    ),
+                )
+            if await self._update(
+                "advance",
+                AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger, expected_stage=view.stage),
+            ):
                 self.moves.append(f"{view.stage} -[{trigger}]-> {(await self.state()).stage}")
             return
 
@@ -178,8 +194,9 @@ def _sources(source: str | list[str]) -> list[str]:
     return [source] if isinstance(source, str) else list(source)
 
 
-def _ready_to_move(view: CaseView, definition: Definition, now: datetime, every_days: int | None, auto: bool,
-                   last_try: datetime) -> bool:
+def _ready_to_move(
+    view: CaseView, definition: Definition, now: datetime, every_days: int | None, auto: bool, last_try: datetime
+) -> bool:
     if auto:
         spec = definition.stages[view.stage]
         if view.stage_due_at is not None:
@@ -223,7 +240,8 @@ async def run_simulation(
         create_schema(engine)
         _seed_partners(engine, entry.definition)
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(_test_server_binary()), data_converter=data_converter(sim_settings),
+            test_server_existing_path=str(_test_server_binary()),
+            data_converter=data_converter(sim_settings),
             runtime=temporal_runtime(),
         )
         try:
@@ -236,9 +254,17 @@ async def run_simulation(
             async with build_worker(client, sim_settings, engine, task_queue=task_queue):
                 first = await client.start_workflow(
                     "PathwayWorkflow",
-                    OpenCaseInput(case_id=case_id, definition=entry.snapshot, coordinator_id=COORDINATOR, unit_id=UNIT,
-                                  actor=COORDINATOR, opened_at=start_at, continue_as_new_after=continue_as_new_after),
-                    id=workflow_id(case_id), task_queue=task_queue,
+                    OpenCaseInput(
+                        case_id=case_id,
+                        definition=entry.snapshot,
+                        coordinator_id=COORDINATOR,
+                        unit_id=UNIT,
+                        actor=COORDINATOR,
+                        opened_at=start_at,
+                        continue_as_new_after=continue_as_new_after,
+                    ),
+                    id=workflow_id(case_id),
+                    task_queue=task_queue,
                     # The test server ends runs after a default timeout: give years explicitly.
                     run_timeout=timedelta(days=365.25 * years + 400),
                 )
@@ -270,25 +296,47 @@ async def run_simulation(
         with engine.connect() as conn:
             stays = conn.execute(
                 select(StagePeriod.stage, StagePeriod.entered_at, StagePeriod.left_at)
-                .where(StagePeriod.case_id == case_id).order_by(StagePeriod.seq)
+                .where(StagePeriod.case_id == case_id)
+                .order_by(StagePeriod.seq)
             ).all()
             visits = conn.execute(select(func.count()).select_from(Visit).where(Visit.case_id == case_id)).scalar_one()
-            reminders = dict(conn.execute(
-                select(Reminder.kind, func.count()).where(Reminder.case_id == case_id).group_by(Reminder.kind)
-            ).all())
-            projected = conn.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)).scalar_one()
+            reminders = dict(
+                conn.execute(
+                    select(Reminder.kind, func.count()).where(Reminder.case_id == case_id).group_by(Reminder.kind)
+                ).all()
+            )
+            projected = conn.execute(
+                select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)
+            ).scalar_one()
         engine.dispose()
 
     horizon = min(now, end_at)
     return SimulationReport(
-        definition=entry.definition.id, definition_version=entry.definition.version, case_id=case_id,
-        simulated_from=start_at, simulated_to=horizon, years=round((horizon - start_at).days / 365.25, 2),
-        final_stage=view.stage, status=view.status,
-        stages=[StageStay(stage=s.stage, entered_at=s.entered_at, left_at=s.left_at,
-                          days=round(((s.left_at or horizon) - s.entered_at).total_seconds() / 86400, 1)) for s in stays],
-        moves=script.moves, refused_moves=script.refused, visits=int(visits),
-        reminders={str(k): int(v) for k, v in reminders.items()}, runs=len(runs), history_events=runs,
-        events_projected=int(projected), wall_seconds=round(time.monotonic() - started, 1),
+        definition=entry.definition.id,
+        definition_version=entry.definition.version,
+        case_id=case_id,
+        simulated_from=start_at,
+        simulated_to=horizon,
+        years=round((horizon - start_at).days / 365.25, 2),
+        final_stage=view.stage,
+        status=view.status,
+        stages=[
+            StageStay(
+                stage=s.stage,
+                entered_at=s.entered_at,
+                left_at=s.left_at,
+                days=round(((s.left_at or horizon) - s.entered_at).total_seconds() / 86400, 1),
+            )
+            for s in stays
+        ],
+        moves=script.moves,
+        refused_moves=script.refused,
+        visits=int(visits),
+        reminders={str(k): int(v) for k, v in reminders.items()},
+        runs=len(runs),
+        history_events=runs,
+        events_projected=int(projected),
+        wall_seconds=round(time.monotonic() - started, 1),
     )
 
 
@@ -299,10 +347,21 @@ def _seed_partners(engine: Any, definition: Definition) -> None:
 
     from pathway.store.models import Partner
 
-    kinds = sorted({spec.partner_kind for spec in definition.facts.values() if spec.kind == "partner" and spec.partner_kind})
+    kinds = sorted(
+        {spec.partner_kind for spec in definition.facts.values() if spec.kind == "partner" and spec.partner_kind}
+    )
     with Session(engine) as session:
         for kind in kinds:
-            session.add(Partner(id=f"sim-{kind}", unit_id=UNIT, name=f"Simulated {kind}", kind=kind, sector="public", channel="outbox"))
+            session.add(
+                Partner(
+                    id=f"sim-{kind}",
+                    unit_id=UNIT,
+                    name=f"Simulated {kind}",
+                    kind=kind,
+                    sector="public",
+                    channel="outbox",
+                )
+            )
         session.commit()
 
 
@@ -340,17 +399,30 @@ def print_report(report: SimulationReport) -> None:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{report.definition}[/] v{report.definition_version}: {report.years} years simulated "
-                  f"({report.simulated_from:%Y-%m-%d} → {report.simulated_to:%Y-%m-%d}) in {report.wall_seconds} s", highlight=False)
+    console.print(
+        f"[bold]{report.definition}[/] v{report.definition_version}: {report.years} years simulated "
+        f"({report.simulated_from:%Y-%m-%d} → {report.simulated_to:%Y-%m-%d}) in {report.wall_seconds} s",
+        highlight=False,
+    )
     table = Table("stage", "entered", "left", "days")
     for s in report.stages:
         open_end = s.left_at is None and s is report.stages[-1] and report.status == "closed"
-        table.add_row(s.stage, f"{s.entered_at:%Y-%m-%d}", f"{s.left_at:%Y-%m-%d}" if s.left_at else "—",
-                      "—" if open_end else f"{s.days:g}")
+        table.add_row(
+            s.stage,
+            f"{s.entered_at:%Y-%m-%d}",
+            f"{s.left_at:%Y-%m-%d}" if s.left_at else "—",
+            "—" if open_end else f"{s.days:g}",
+        )
     console.print(table)
     for move in report.moves:
         console.print(f"  {move}", highlight=False, markup=False)
-    console.print(f"final: {report.final_stage} ({report.status}); visits {report.visits}; "
-                  f"reminders {report.reminders or {}}; refused moves {report.refused_moves}", highlight=False)
-    console.print(f"runs (continue-as-new): {report.runs}; history events per run: {report.history_events}; "
-                  f"events projected: {report.events_projected}", highlight=False)
+    console.print(
+        f"final: {report.final_stage} ({report.status}); visits {report.visits}; "
+        f"reminders {report.reminders or {}}; refused moves {report.refused_moves}",
+        highlight=False,
+    )
+    console.print(
+        f"runs (continue-as-new): {report.runs}; history events per run: {report.history_events}; "
+        f"events projected: {report.events_projected}",
+        highlight=False,
+    )

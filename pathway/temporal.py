@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,7 @@ def _indexed_value_type(key: SearchAttributeKey[Any]) -> IndexedValueType.ValueT
 
 
 #: Every custom search attribute of a case's workflow, by name, with its proto type.
-SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {
-    key.name: _indexed_value_type(key) for key in ALL_KEYS
-}
+SEARCH_ATTRIBUTES: dict[str, IndexedValueType.ValueType] = {key.name: _indexed_value_type(key) for key in ALL_KEYS}
 
 # The names `temporal server start-dev --search-attribute KEY=TYPE` accepts.
 _CLI_TYPE_NAMES: dict[SearchAttributeIndexedValueType, str] = {
@@ -99,7 +97,7 @@ def key_ring(settings: Settings) -> KeyRing:
     if path.exists():
         return KeyRing.parse(path.read_text())
     if settings.embedded_temporal:
-        return load_or_create_key_file(path, f"k{datetime.now(timezone.utc):%Y%m%d}")
+        return load_or_create_key_file(path, f"k{datetime.now(UTC):%Y%m%d}")
     raise CodecKeyError(
         f"no payload key: set PATHWAY_CODEC_KEY (id:base64, shared by every worker and API process) or "
         f"PATHWAY_CODEC_KEY_FILE (now {path}); PATHWAY_CODEC_DISABLED=true only for development"
@@ -119,7 +117,9 @@ def data_converter(settings: Settings) -> DataConverter:
     if codec is None:
         return pydantic_data_converter
     return dataclasses.replace(
-        pydantic_data_converter, payload_codec=codec, failure_converter_class=DefaultFailureConverterWithEncodedAttributes
+        pydantic_data_converter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 
@@ -197,9 +197,7 @@ async def ensure_search_attributes(client: Client, namespace: str | None = None)
     counts as present."""
     namespace = namespace or client.namespace
     try:
-        listed = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace)
-        )
+        listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
     except RPCError as exc:
         if exc.status != RPCStatusCode.UNIMPLEMENTED:
             raise

@@ -17,13 +17,20 @@ from workflows.runner import workflow_runner
 
 
 def build_worker(
-    client: Client, settings: Settings, engine: Engine, *, task_queue: str | None = None, vault: IdentityVault | None = None
+    client: Client,
+    settings: Settings,
+    engine: Engine,
+    *,
+    task_queue: str | None = None,
+    vault: IdentityVault | None = None,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[PathwayWorkflow],
-        activities=build_activities(engine, settings=settings, vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings))),
+        activities=build_activities(
+            engine, settings=settings, vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings))
+        ),
         workflow_runner=workflow_runner(),
         # The cache must hold the whole open caseload: a case evicted from it is replayed
         # from history on its next update, which took seconds when measured (DESIGN.md).

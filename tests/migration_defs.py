@@ -50,10 +50,18 @@ def raw_v2(version: int = 2) -> dict[str, Any]:
     for t in data["transitions"]:
         t["source"], t["dest"] = _rename(t["source"]), _rename(t["dest"])
     data["transitions"] += [
-        {"trigger": "orient", "source": "help_plan", "dest": "orientation",
-         "title": {"pl": "Skieruj na orientację zawodową", "en": "Refer to vocational orientation"}},
-        {"trigger": "advance", "source": "orientation", "dest": "therapy",
-         "title": {"pl": "Rozpocznij terapię", "en": "Start therapy"}},
+        {
+            "trigger": "orient",
+            "source": "help_plan",
+            "dest": "orientation",
+            "title": {"pl": "Skieruj na orientację zawodową", "en": "Refer to vocational orientation"},
+        },
+        {
+            "trigger": "advance",
+            "source": "orientation",
+            "dest": "therapy",
+            "title": {"pl": "Rozpocznij terapię", "en": "Start therapy"},
+        },
     ]
     return data
 

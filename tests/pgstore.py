@@ -37,8 +37,10 @@ def unavailable() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        return f"PostgreSQL does not answer at {make_url(ADMIN_URL).render_as_string(hide_password=True)}: " \
-               f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return (
+            f"PostgreSQL does not answer at {make_url(ADMIN_URL).render_as_string(hide_password=True)}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        )
     finally:
         engine.dispose()
     return None

@@ -17,8 +17,16 @@ STAGES = ["diagnosis", "plan", "therapy", "training", "internship", "follow_up"]
 def event_stream(n_events: int = 96) -> list[Event]:
     """Opened, then visits and facts, with a stage change every 16 events."""
     events: list[Event] = [
-        CaseOpened(seq=1, at=T0, actor="coord", definition_id="model-wsparcia", definition_version=1,
-                   definition_hash="h", coordinator_id="coord", unit_id="u1"),
+        CaseOpened(
+            seq=1,
+            at=T0,
+            actor="coord",
+            definition_id="model-wsparcia",
+            definition_version=1,
+            definition_hash="h",
+            coordinator_id="coord",
+            unit_id="u1",
+        ),
         StageEntered(seq=2, at=T0, actor="coord", from_stage=None, stage=STAGES[0], trigger=None),
     ]
     stage = 0
@@ -26,13 +34,27 @@ def event_stream(n_events: int = 96) -> list[Event]:
         at = T0 + timedelta(days=seq)
         if seq % 16 == 0 and stage + 1 < len(STAGES):
             stage += 1
-            events.append(StageEntered(seq=seq, at=at, actor="coord", from_stage=STAGES[stage - 1],
-                                       stage=STAGES[stage], trigger="advance"))
+            events.append(
+                StageEntered(
+                    seq=seq, at=at, actor="coord", from_stage=STAGES[stage - 1], stage=STAGES[stage], trigger="advance"
+                )
+            )
         elif seq % 3 == 0:
             events.append(FactSet(seq=seq, at=at, actor="coord", name="diagnosis", value={"needs": True}))
         else:
-            events.append(VisitRecorded(seq=seq, at=at, actor="coord", stage=STAGES[stage], visit_id=f"v{seq}",
-                                        occurred_at=at, duration_minutes=90, visit_kind="home", counted=True))
+            events.append(
+                VisitRecorded(
+                    seq=seq,
+                    at=at,
+                    actor="coord",
+                    stage=STAGES[stage],
+                    visit_id=f"v{seq}",
+                    occurred_at=at,
+                    duration_minutes=90,
+                    visit_kind="home",
+                    counted=True,
+                )
+            )
     return events
 
 
@@ -50,9 +72,17 @@ def batches(case_id: str, events: list[Event], size: int = 5) -> list[ProjectEve
         chunk = events[lo:hi]
         last = chunk[-1].seq
         summary = CaseSummary(
-            case_id=case_id, definition_id="model-wsparcia", definition_version=1, unit_id="u1",
-            coordinator_id="coord", stage=stage_at(events, last), status="active", opened_at=T0,
-            stage_entered_at=T0, last_activity_at=chunk[-1].at, seq=last,
+            case_id=case_id,
+            definition_id="model-wsparcia",
+            definition_version=1,
+            unit_id="u1",
+            coordinator_id="coord",
+            stage=stage_at(events, last),
+            status="active",
+            opened_at=T0,
+            stage_entered_at=T0,
+            last_activity_at=chunk[-1].at,
+            seq=last,
         )
         out.append(ProjectEventsInput(summary=summary, events=chunk))
     return out

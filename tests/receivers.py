@@ -38,8 +38,11 @@ class Mail:
 
     @property
     def text(self) -> str:
-        return self.message.get_content() if not self.message.is_multipart() else "".join(
-            p.get_content() for p in self.message.walk() if p.get_content_type() == "text/plain")
+        return (
+            self.message.get_content()
+            if not self.message.is_multipart()
+            else "".join(p.get_content() for p in self.message.walk() if p.get_content_type() == "text/plain")
+        )
 
 
 class _MailHandler:
@@ -140,14 +143,22 @@ class WebhookReceiver:
         path = request.path
         key = request.headers.get("Idempotency-Key", "")
         secret = self.secrets.get(path, "")
-        ok = bool(secret) and verify(secret, request.headers.get(TIMESTAMP_HEADER, ""), raw, request.headers.get(SIGNATURE_HEADER, ""))
+        ok = bool(secret) and verify(
+            secret, request.headers.get(TIMESTAMP_HEADER, ""), raw, request.headers.get(SIGNATURE_HEADER, "")
+        )
         at = request.headers.get("X-Pathway-Attempt-At")
         with self.lock:
             queued = self.script.get(path) or []
             status = queued.pop(0) if queued else (200 if ok else 401)
-            hit = Hit(path=path, key=key, attempt=int(request.headers.get("X-Pathway-Attempt", "0")),
-                      attempt_at=datetime.fromisoformat(at) if at else None, verified=ok, answered=status,
-                      body=json.loads(raw or b"{}"))
+            hit = Hit(
+                path=path,
+                key=key,
+                attempt=int(request.headers.get("X-Pathway-Attempt", "0")),
+                attempt_at=datetime.fromisoformat(at) if at else None,
+                verified=ok,
+                answered=status,
+                body=json.loads(raw or b"{}"),
+            )
             if status == 200:
                 hit.duplicate = key in self.delivered
                 self.delivered.setdefault(key, hit)

@@ -31,7 +31,14 @@ with workflow.unsafe.imports_passed_through():
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
     from pathway.core.errors import PathwayError
-    from pathway.core.events import CertificateLapsed, DurationElapsed, Event, NotificationRequested, PartnerUnreachable, ReminderDue
+    from pathway.core.events import (
+        CertificateLapsed,
+        DurationElapsed,
+        Event,
+        NotificationRequested,
+        PartnerUnreachable,
+        ReminderDue,
+    )
     from workflows import search_attributes as sa
     from workflows.messages import (
         AdvanceCaseInput,
@@ -53,8 +60,15 @@ with workflow.unsafe.imports_passed_through():
     )
 
 # The projection must never give up: a database outage only delays it.
-PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1))
-EFFECT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=10), maximum_attempts=12)
+PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
+EFFECT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=12,
+)
 # Never let a history grow without bound, even if the server does not suggest continuing.
 HISTORY_CEILING = 20_000
 # Runs started with this patch upsert a command's search attributes with its projection, in
@@ -107,7 +121,9 @@ class PathwayWorkflow:
                     self.case.state.runs += 1
                     # The definition too: a migrated case's next run starts from its new snapshot.
                     workflow.continue_as_new(
-                        self._input.model_copy(update={"state": self.case.state, "definition": self.case.state.definition})
+                        self._input.model_copy(
+                            update={"state": self.case.state, "definition": self.case.state.definition}
+                        )
                     )
                 break
             await self._sleep_until_next_alarm()
@@ -123,7 +139,7 @@ class PathwayWorkflow:
             timeout = max(next_at - workflow.now(), timedelta(seconds=1))
         try:
             await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _should_continue_as_new(self) -> bool:
@@ -166,32 +182,75 @@ class PathwayWorkflow:
         if isinstance(event, ReminderDue):
             effect = workflow.execute_activity(
                 "remind",
-                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=event.coordinator_id, seq=event.seq, stage=event.stage,
-                            kind=event.level, watch=event.watch, n=event.n, due_at=event.due_at, at=event.at),
-                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+                RemindInput(
+                    case_id=s.case_id,
+                    unit_id=s.unit_id,
+                    coordinator_id=event.coordinator_id,
+                    seq=event.seq,
+                    stage=event.stage,
+                    kind=event.level,
+                    watch=event.watch,
+                    n=event.n,
+                    due_at=event.due_at,
+                    at=event.at,
+                ),
+                result_type=RemindResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, PartnerUnreachable):
             effect = workflow.execute_activity(
                 "remind",
-                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
-                            kind="partner_unreachable", partner_id=event.partner_id, at=event.at),
-                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+                RemindInput(
+                    case_id=s.case_id,
+                    unit_id=s.unit_id,
+                    coordinator_id=s.coordinator_id,
+                    seq=event.seq,
+                    stage=event.stage,
+                    kind="partner_unreachable",
+                    partner_id=event.partner_id,
+                    at=event.at,
+                ),
+                result_type=RemindResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, (DurationElapsed, CertificateLapsed)):
             effect = workflow.execute_activity(
                 "remind",
-                RemindInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
-                            kind=event.kind, watch=f"certificate:{event.fact}" if isinstance(event, CertificateLapsed) else None,
-                            at=event.at),
-                result_type=RemindResult, start_to_close_timeout=timedelta(seconds=30), retry_policy=EFFECT_RETRY,
+                RemindInput(
+                    case_id=s.case_id,
+                    unit_id=s.unit_id,
+                    coordinator_id=s.coordinator_id,
+                    seq=event.seq,
+                    stage=event.stage,
+                    kind=event.kind,
+                    watch=f"certificate:{event.fact}" if isinstance(event, CertificateLapsed) else None,
+                    at=event.at,
+                ),
+                result_type=RemindResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, NotificationRequested):
             effect = workflow.execute_activity(
                 "notify_partner",
-                NotifyPartnerInput(case_id=s.case_id, unit_id=s.unit_id, coordinator_id=s.coordinator_id, seq=event.seq, stage=event.stage,
-                                   moment=event.moment, partner_id=event.partner_id, partner_kind=event.partner_kind, at=event.at,
-                                   referral_id=event.referral_id, service=event.service),
-                result_type=NotifyPartnerResult, start_to_close_timeout=timedelta(seconds=60), retry_policy=EFFECT_RETRY,
+                NotifyPartnerInput(
+                    case_id=s.case_id,
+                    unit_id=s.unit_id,
+                    coordinator_id=s.coordinator_id,
+                    seq=event.seq,
+                    stage=event.stage,
+                    moment=event.moment,
+                    partner_id=event.partner_id,
+                    partner_kind=event.partner_kind,
+                    at=event.at,
+                    referral_id=event.referral_id,
+                    service=event.service,
+                ),
+                result_type=NotifyPartnerResult,
+                start_to_close_timeout=timedelta(seconds=60),
+                retry_policy=EFFECT_RETRY,
             )
         else:
             return
@@ -204,9 +263,14 @@ class PathwayWorkflow:
             await effect
         except ActivityError as err:
             # A partner or inbox that cannot be reached must not stop the pathway...
-            cause = err.cause.type if isinstance(err.cause, ApplicationError) and err.cause.type else type(err.cause).__name__
+            cause = (
+                err.cause.type
+                if isinstance(err.cause, ApplicationError) and err.cause.type
+                else type(err.cause).__name__
+            )
             workflow.logger.warning(
-                "side effect failed", extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": cause}
+                "side effect failed",
+                extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": cause},
             )
             # ... but the coordinator must know that a partner was not told.
             if isinstance(event, NotificationRequested):
@@ -217,11 +281,23 @@ class PathwayWorkflow:
         s = self.case.state
         deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
         return CaseSummary(
-            case_id=s.case_id, definition_id=s.definition.id, definition_version=s.definition.version, unit_id=s.unit_id,
-            coordinator_id=s.coordinator_id, stage=s.stage, status=s.status, outcome=s.outcome, opened_at=s.opened_at,
-            stage_entered_at=s.stage_entered_at, stage_due_at=deadline.due_at if deadline else None,
-            duration_ends_at=s.duration_ends_at, next_visit_due_at=visit.due_at if visit else None,
-            last_activity_at=s.last_activity_at, paused_at=s.paused_at, closed_at=s.closed_at, seq=s.seq,
+            case_id=s.case_id,
+            definition_id=s.definition.id,
+            definition_version=s.definition.version,
+            unit_id=s.unit_id,
+            coordinator_id=s.coordinator_id,
+            stage=s.stage,
+            status=s.status,
+            outcome=s.outcome,
+            opened_at=s.opened_at,
+            stage_entered_at=s.stage_entered_at,
+            stage_due_at=deadline.due_at if deadline else None,
+            duration_ends_at=s.duration_ends_at,
+            next_visit_due_at=visit.due_at if visit else None,
+            last_activity_at=s.last_activity_at,
+            paused_at=s.paused_at,
+            closed_at=s.closed_at,
+            seq=s.seq,
         )
 
     def _upsert_search_attributes(self) -> None:
@@ -356,17 +432,24 @@ class PathwayWorkflow:
     @workflow.query(name="check_migration")
     def check_migration(self, input: CheckMigrationInput) -> CheckMigrationResult:
         s = self.case.state
-        command = MigrateDefinitionInput(command_id="check", actor="system", target=input.target, stage_mapping=input.stage_mapping)
+        command = MigrateDefinitionInput(
+            command_id="check", actor="system", target=input.target, stage_mapping=input.stage_mapping
+        )
         try:
             self.case.validate(command, workflow.now())
             _target, to_stage = migration.check(self.case, command)
         except PathwayError as error:
             details = error.to_dict()
-            return CheckMigrationResult(ok=False, definition_version=s.definition.version, stage=s.stage, code=error.code,
-                                        message=error.message, details=details)
+            return CheckMigrationResult(
+                ok=False,
+                definition_version=s.definition.version,
+                stage=s.stage,
+                code=error.code,
+                message=error.message,
+                details=details,
+            )
         return CheckMigrationResult(ok=True, definition_version=s.definition.version, stage=s.stage, to_stage=to_stage)
 
     @workflow.query(name="state")
     def state(self, input: GetStateInput) -> CaseView:
         return self.case.view(workflow.now())
-

@@ -6,7 +6,16 @@ import-time code re-run under the sandbox's restrictions) for every workflow run
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("pathway", "activities.messages", "holidays", "dateutil", "transitions", "yaml", "pydantic", "pydantic_core")
+PASSTHROUGH = (
+    "pathway",
+    "activities.messages",
+    "holidays",
+    "dateutil",
+    "transitions",
+    "yaml",
+    "pydantic",
+    "pydantic_core",
+)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

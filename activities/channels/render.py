@@ -27,7 +27,11 @@ _LINES: tuple[tuple[str, str, str], ...] = (
     ("violence_context", "Procedura przeciwdziałania przemocy domowej", "Domestic violence procedure"),
     ("service", "Usługa, o którą prosimy", "Service asked for"),
     ("referral_id", "Numer skierowania", "Referral reference"),
-    ("callback_url", "Odpowiedź (przyjęte / odrzucone / wykonane) pod adresem", "Answer (accepted / rejected / done) at"),
+    (
+        "callback_url",
+        "Odpowiedź (przyjęte / odrzucone / wykonane) pod adresem",
+        "Answer (accepted / rejected / done) at",
+    ),
 )
 
 
@@ -47,9 +51,16 @@ def text(message: Message) -> str:
     moment = str(message.body.get("moment"))
     pl, en = _MOMENTS.get(moment, ("powiadomienie", "notification"))
     present = [(key, lpl, len_) for key, lpl, len_ in _LINES if message.body.get(key) not in (None, "")]
-    polish = [f"Dzień dobry,", "", f"informujemy: {pl}.", ""] + [f"{lpl}: {_value(message.body[k])}" for k, lpl, _ in present]
-    english = [f"Hello,", "", f"For your information: {en}.", ""] + [f"{len_}: {_value(message.body[k])}" for k, _, len_ in present]
-    footer = ["", f"Klucz wiadomości / message key: {message.key}",
-              "Wiadomość wysłana automatycznie; prosimy nie przekazywać jej dalej. / "
-              "Sent automatically; please do not forward it."]
+    polish = ["Dzień dobry,", "", f"informujemy: {pl}.", ""] + [
+        f"{lpl}: {_value(message.body[k])}" for k, lpl, _ in present
+    ]
+    english = ["Hello,", "", f"For your information: {en}.", ""] + [
+        f"{len_}: {_value(message.body[k])}" for k, _, len_ in present
+    ]
+    footer = [
+        "",
+        f"Klucz wiadomości / message key: {message.key}",
+        "Wiadomość wysłana automatycznie; prosimy nie przekazywać jej dalej. / "
+        "Sent automatically; please do not forward it.",
+    ]
     return "\n".join(polish + ["", "---- English ----", ""] + english + footer) + "\n"

@@ -35,9 +35,15 @@ class SmtpSettings:
     def from_settings(cls, s: Settings) -> SmtpSettings:
         if not s.smtp_host:
             raise ValueError("PATHWAY_SMTP_HOST is not set")
-        return cls(host=s.smtp_host, port=s.smtp_port, user=s.smtp_user,
-                   password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                   starttls=s.smtp_starttls, from_address=s.smtp_from, timeout=s.smtp_timeout_seconds)
+        return cls(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            user=s.smtp_user,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            starttls=s.smtp_starttls,
+            from_address=s.smtp_from,
+            timeout=s.smtp_timeout_seconds,
+        )
 
 
 def message_id(key: str, from_address: str) -> str:

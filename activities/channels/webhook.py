@@ -63,7 +63,9 @@ class WebhookChannel:
         if message.attempt_at is not None:
             headers["X-Pathway-Attempt-At"] = message.attempt_at.isoformat()
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport, follow_redirects=False) as http:
+            async with httpx.AsyncClient(
+                timeout=self.timeout, transport=self.transport, follow_redirects=False
+            ) as http:
                 response = await http.post(partner.webhook_url, content=body, headers=headers)
         except httpx.TransportError as err:  # connection refused or reset, timeouts
             raise TemporaryDeliveryError(f"webhook not reachable: {type(err).__name__}") from None

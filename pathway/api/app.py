@@ -11,8 +11,21 @@ from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
 from pathway.api.limits import BodySizeLimit
 from pathway.api.no_store import NoStore
-from pathway.api.routers import audit, auth, cases, clients, codec, consents, definitions, health, partners, users
-from pathway.api.routers import caseloads, referrals, reports
+from pathway.api.routers import (
+    audit,
+    auth,
+    caseloads,
+    cases,
+    clients,
+    codec,
+    consents,
+    definitions,
+    health,
+    partners,
+    referrals,
+    reports,
+    users,
+)
 from pathway.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
@@ -32,7 +45,12 @@ def codec_endpoint(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings, *, client: Client, engine: Engine, catalog: Catalog | None = None, vault: IdentityVault | None = None
+    settings: Settings,
+    *,
+    client: Client,
+    engine: Engine,
+    catalog: Catalog | None = None,
+    vault: IdentityVault | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Pathway — ścieżki wsparcia",
@@ -43,7 +61,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = Services(
-        settings=settings, client=client, engine=engine,
+        settings=settings,
+        client=client,
+        engine=engine,
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
         codec=client.data_converter.payload_codec,
         vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),

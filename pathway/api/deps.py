@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -90,11 +91,13 @@ SESSION_COOKIE = "pathway_session"
 def _token_from(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.startswith(BEARER):
-        return header[len(BEARER):].strip() or None
+        return header[len(BEARER) :].strip() or None
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token (or the browser's session cookie)")
+_bearer = HTTPBearer(
+    auto_error=False, description="a token from POST /api/v1/auth/token (or the browser's session cookie)"
+)
 
 
 def authenticated(request: Request, services: Services) -> Principal:
@@ -102,14 +105,20 @@ def authenticated(request: Request, services: Services) -> Principal:
     token = _token_from(request)
     principal = accounts.authenticate(services.engine, token) if token else None
     if principal is None:
-        raise ApiError(401, "unauthorized", "sign in first: POST /api/v1/auth/token gives a bearer token",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "sign in first: POST /api/v1/auth/token gives a bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     request.state.principal = principal
     return principal
 
 
 async def current_principal(
-    request: Request, services: ServicesDep, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
+    request: Request,
+    services: ServicesDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
     """``authenticated`` as a dependency. (``_credentials`` only declares the bearer scheme in
     the OpenAPI document.)"""
@@ -154,7 +163,9 @@ def client_address(request: Request) -> str | None:
 
 def checked_idempotency_key(value: str | None) -> str | None:
     if value is not None and not TOKEN.match(value):
-        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 characters of letters, digits, _ . : @ -")
+        raise ApiError(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 characters of letters, digits, _ . : @ -"
+        )
     return value
 
 
@@ -174,8 +185,15 @@ class Auditor:
     address: str | None
 
     def record(self, action: str, *, case_id: str | None = None, **details: object) -> None:
-        audit_trail.append(self.engine, unit_id=self.principal.unit_id, actor=self.principal.id, action=action,
-                           case_id=case_id, address=self.address, details=dict(details))
+        audit_trail.append(
+            self.engine,
+            unit_id=self.principal.unit_id,
+            actor=self.principal.id,
+            action=action,
+            case_id=case_id,
+            address=self.address,
+            details=dict(details),
+        )
 
 
 async def get_auditor(request: Request, services: ServicesDep, principal: ActorDep) -> Auditor:

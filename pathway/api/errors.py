@@ -35,11 +35,13 @@ def not_found(what: str, ident: str) -> ApiError:
 def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
-        out.append({
-            "loc": [str(p) for p in err.get("loc", ())],
-            "message": str(err.get("msg", "")).removeprefix("Value error, "),
-            "type": err.get("type"),
-        })
+        out.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "message": str(err.get("msg", "")).removeprefix("Value error, "),
+                "type": err.get("type"),
+            }
+        )
     return out
 
 
@@ -55,7 +57,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(
-                {"detail": {"code": "malformed_json", "message": "the request body is not valid JSON", "errors": _clean_errors(errors)}},
+                {
+                    "detail": {
+                        "code": "malformed_json",
+                        "message": "the request body is not valid JSON",
+                        "errors": _clean_errors(errors),
+                    }
+                },
                 status_code=400,
             )
         first = _clean_errors(errors)[:1]
@@ -71,14 +79,23 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc.detail, dict) and "code" in exc.detail:
             detail = exc.detail
         else:
-            codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}
+            codes = {
+                404: "not_found",
+                405: "method_not_allowed",
+                401: "unauthorized",
+                403: "forbidden",
+                413: "payload_too_large",
+            }
             detail = {"code": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path, error=type(exc).__name__)
-        return JSONResponse({"detail": {"code": "internal_error", "message": "an unexpected error; it has been logged"}}, status_code=500)
+        return JSONResponse(
+            {"detail": {"code": "internal_error", "message": "an unexpected error; it has been logged"}},
+            status_code=500,
+        )
 
 
 # What every error answer looks like, for the OpenAPI document. FastAPI documents a 422 as its
@@ -112,9 +129,13 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             if "422" in responses:
-                responses["422"] = {"description": "The request is not valid (says which field and why)",
-                                    "content": {"application/json": {"schema": _ERROR_REF}}}
-            responses.setdefault("default", {"description": "An error", "content": {"application/json": {"schema": _ERROR_REF}}})
+                responses["422"] = {
+                    "description": "The request is not valid (says which field and why)",
+                    "content": {"application/json": {"schema": _ERROR_REF}},
+                }
+            responses.setdefault(
+                "default", {"description": "An error", "content": {"application/json": {"schema": _ERROR_REF}}}
+            )
     if "HTTPValidationError" not in json.dumps(schema["paths"]):
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

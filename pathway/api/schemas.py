@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -35,7 +35,7 @@ class _Body(BaseModel):
 # No case of a social welfare centre predates the social assistance act (1990). The bound
 # also keeps a date far in the past (year 1, +01:00) from overflowing when it is converted
 # to UTC for the store: that was a 500.
-EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 def _not_before_earliest(value: datetime | None) -> datetime | None:
@@ -50,7 +50,9 @@ class ClientIn(_Body):
     phone: str | None = Field(default=None, max_length=50)
     # Never shown to partners; nothing is ever sent to these contacts (e-mails, phones).
     perpetrator_name: str | None = Field(default=None, max_length=200)
-    perpetrator_contacts: list[Annotated[str, Field(min_length=3, max_length=254)]] = Field(default_factory=list, max_length=20)
+    perpetrator_contacts: list[Annotated[str, Field(min_length=3, max_length=254)]] = Field(
+        default_factory=list, max_length=20
+    )
 
 
 class OpenCaseRequest(_Body):

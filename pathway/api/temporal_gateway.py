@@ -25,7 +25,9 @@ def new_command_id() -> str:
 
 
 def _unavailable(exc: RPCError) -> ApiError:
-    return ApiError(503, "temporal_unavailable", "the workflow service did not answer; try again", grpc_status=exc.status.name)
+    return ApiError(
+        503, "temporal_unavailable", "the workflow service did not answer; try again", grpc_status=exc.status.name
+    )
 
 
 class CaseGateway:
@@ -40,12 +42,14 @@ class CaseGateway:
         """Start the case's workflow. False when it already exists (a retried open)."""
         # Pairs, not ``key.value_set(...)``: those are updates (for upserts inside a
         # workflow), which a start request cannot encode (TypeError: a 500 on every open).
-        attributes = TypedSearchAttributes([
-            SearchAttributePair(sa.PATHWAY_DEFINITION, input.definition.id),
-            SearchAttributePair(sa.PATHWAY_STAGE, str(input.definition.content.get("initial", ""))),
-            SearchAttributePair(sa.COORDINATOR_ID, input.coordinator_id),
-            SearchAttributePair(sa.UNIT_ID, input.unit_id),
-        ])
+        attributes = TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.PATHWAY_DEFINITION, input.definition.id),
+                SearchAttributePair(sa.PATHWAY_STAGE, str(input.definition.content.get("initial", ""))),
+                SearchAttributePair(sa.COORDINATOR_ID, input.coordinator_id),
+                SearchAttributePair(sa.UNIT_ID, input.unit_id),
+            ]
+        )
         try:
             await self.client.start_workflow(
                 "PathwayWorkflow",
@@ -70,7 +74,7 @@ class CaseGateway:
             raise _unavailable(exc) from None
 
     async def update(self, case_id: str, name: str, command: BaseModel) -> CommandResult:
-        command_id = getattr(command, "command_id")
+        command_id = command.command_id
         try:
             return await self.handle(case_id).execute_update(name, command, id=command_id, result_type=CommandResult)
         except WorkflowUpdateFailedError as exc:
@@ -84,5 +88,7 @@ class CaseGateway:
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 # The case exists in the store (callers check first): its workflow has ended.
-                raise ApiError(409, "case_closed", f"case '{case_id}' is closed; nothing more can be done on it") from None
+                raise ApiError(
+                    409, "case_closed", f"case '{case_id}' is closed; nothing more can be done on it"
+                ) from None
             raise _unavailable(exc) from None

@@ -44,13 +44,18 @@ def _load_block(name: str, block: BlockText) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise DefinitionError(block.source, [Problem("", f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line)]) from None
+        raise DefinitionError(
+            block.source, [Problem("", f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line)]
+        ) from None
     if not isinstance(raw, dict):
-        raise DefinitionError(block.source, [Problem("", "a block is a mapping (facts, stages, transitions, outcomes)", 1)])
+        raise DefinitionError(
+            block.source, [Problem("", "a block is a mapping (facts, stages, transitions, outcomes)", 1)]
+        )
     unknown = sorted(set(raw) - ALLOWED)
     if unknown:
         raise DefinitionError(
-            block.source, [Problem(key, "a block may hold facts, stages, transitions and outcomes only") for key in unknown]
+            block.source,
+            [Problem(key, "a block may hold facts, stages, transitions and outcomes only") for key in unknown],
         )
     for section in SECTIONS:
         if section in raw and not isinstance(raw[section], dict):
@@ -71,7 +76,10 @@ def compose(data: dict[str, Any], blocks: dict[str, BlockText], source: str) -> 
     out: dict[str, Any] = {k: v for k, v in data.items() if k != "use"}
     origins: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
-    own = {section: dict(data.get(section) or {}) if isinstance(data.get(section), dict) else data.get(section) for section in SECTIONS}
+    own = {
+        section: dict(data.get(section) or {}) if isinstance(data.get(section), dict) else data.get(section)
+        for section in SECTIONS
+    }
     merged: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
     block_transitions: list[tuple[str, Any]] = []
     for i, name in enumerate(names):
@@ -86,7 +94,10 @@ def compose(data: dict[str, Any], blocks: dict[str, BlockText], source: str) -> 
                 key = str(key)
                 if key in merged[section] and (section, key) in origins:
                     problems.append(
-                        Problem(f"use.{i}", f"blocks '{origins[(section, key)]}' and '{block.source}' both define {section}.{key}")
+                        Problem(
+                            f"use.{i}",
+                            f"blocks '{origins[(section, key)]}' and '{block.source}' both define {section}.{key}",
+                        )
                     )
                     continue
                 merged[section][key] = value
@@ -106,7 +117,11 @@ def compose(data: dict[str, Any], blocks: dict[str, BlockText], source: str) -> 
         if combined:
             out[section] = combined
     if block_transitions:
-        transitions = list(data.get("transitions") or []) if isinstance(data.get("transitions"), list) else data.get("transitions")
+        transitions = (
+            list(data.get("transitions") or [])
+            if isinstance(data.get("transitions"), list)
+            else data.get("transitions")
+        )
         if isinstance(transitions, list):
             start = len(transitions)
             for offset, (block_source, t) in enumerate(block_transitions):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar as _pycal
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -36,10 +36,20 @@ _UNIT_ALIASES: dict[str, Unit] = {
     **dict.fromkeys(("hour", "hours", "h", "godzina", "godziny", "godzin"), "hours"),
     **dict.fromkeys(("day", "days", "d", "dzień", "dzien", "dni"), "days"),
     **dict.fromkeys(("week", "weeks", "w", "tydzień", "tydzien", "tygodnie", "tygodni"), "weeks"),
-    **dict.fromkeys(("month", "months", "miesiąc", "miesiac", "miesiące", "miesiace", "miesięcy", "miesiecy"), "months"),
     **dict.fromkeys(
-        ("working_day", "working_days", "workday", "workdays", "dzień_roboczy", "dzien_roboczy",
-         "dni_robocze", "dni_roboczych"),
+        ("month", "months", "miesiąc", "miesiac", "miesiące", "miesiace", "miesięcy", "miesiecy"), "months"
+    ),
+    **dict.fromkeys(
+        (
+            "working_day",
+            "working_days",
+            "workday",
+            "workdays",
+            "dzień_roboczy",
+            "dzien_roboczy",
+            "dni_robocze",
+            "dni_roboczych",
+        ),
         "working_days",
     ),
 }
@@ -63,17 +73,17 @@ class Duration(BaseModel):
         if isinstance(value, str):
             return parse_duration(value)
         if isinstance(value, bool) or isinstance(value, (int, float)):
-            raise ValueError(
-                f"a duration needs a unit, e.g. '{value} days' or '{value} working_days'"
-            )
+            raise ValueError(f"a duration needs a unit, e.g. '{value} days' or '{value} working_days'")
         return value
 
     @model_validator(mode="after")
-    def _positive(self) -> "Duration":
+    def _positive(self) -> Duration:
         if self.amount <= 0:
             raise ValueError("a duration must be positive")
         if self.amount > MAX_AMOUNT[self.unit]:
-            raise ValueError(f"{self.amount} {self.unit} is longer than any pathway (at most {MAX_AMOUNT[self.unit]} {self.unit})")
+            raise ValueError(
+                f"{self.amount} {self.unit} is longer than any pathway (at most {MAX_AMOUNT[self.unit]} {self.unit})"
+            )
         return self
 
     def __str__(self) -> str:
@@ -91,8 +101,7 @@ def parse_duration(text: str) -> dict[str, object]:
     unit = _UNIT_ALIASES.get(raw_unit)
     if unit is None:
         raise ValueError(
-            f"unknown unit '{match.group(2).strip()}' in '{text}'; use one of "
-            "hours, days, weeks, months, working_days"
+            f"unknown unit '{match.group(2).strip()}' in '{text}'; use one of hours, days, weeks, months, working_days"
         )
     return {"amount": amount, "unit": unit}
 
@@ -138,7 +147,7 @@ def add_to_date(day: date, duration: Duration) -> date:
 
 
 def _local_midnight(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=zone(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0, 0), tzinfo=zone(tz)).astimezone(UTC)
 
 
 def local_date(moment: datetime, tz: str) -> date:
@@ -171,9 +180,7 @@ def after(moment: datetime, duration: Duration, tz: str) -> datetime:
         return moment + timedelta(hours=duration.amount)
     local = moment.astimezone(zone(tz))
     day = add_to_date(local.date(), duration)
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone(tz)).astimezone(
-        timezone.utc
-    )
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone(tz)).astimezone(UTC)
 
 
 def subtract_from_date(day: date, duration: Duration) -> date:

@@ -133,7 +133,7 @@ class Case:
         now: datetime,
         actor: str,
         command_id: str | None = None,
-    ) -> "Case":
+    ) -> Case:
         d = from_snapshot(definition)
         state = PathwayState(
             case_id=case_id,
@@ -193,7 +193,16 @@ class Case:
             if w.key in ("duration", "certificate") or now < w.due_at:
                 continue
             days = (cal.local_date(now, self.tz) - cal.due_date(w.due_at, self.tz)).days
-            out.append(OverdueView(watch=w.key, ref=w.ref, due_at=w.due_at, days_overdue=max(days, 1), reminders=w.reminders, escalated=w.escalated))
+            out.append(
+                OverdueView(
+                    watch=w.key,
+                    ref=w.ref,
+                    due_at=w.due_at,
+                    days_overdue=max(days, 1),
+                    reminders=w.reminders,
+                    escalated=w.escalated,
+                )
+            )
         return out
 
     def view(self, now: datetime) -> CaseView:
@@ -204,7 +213,16 @@ class Case:
         if active:
             for move in self.machine.blocked(ctx):
                 for f in move.failures:
-                    blocked.append(GuardView(trigger=move.trigger, dest=move.dest, guard=f.guard, fact=f.fact, reason=f.reason, reason_pl=f.reason_pl))
+                    blocked.append(
+                        GuardView(
+                            trigger=move.trigger,
+                            dest=move.dest,
+                            guard=f.guard,
+                            fact=f.fact,
+                            reason=f.reason,
+                            reason_pl=f.reason_pl,
+                        )
+                    )
         deadline = s.watches.get("stage_deadline")
         visit = s.watches.get("visit")
         return CaseView(
@@ -244,7 +262,9 @@ class Case:
         """Raise IllegalMove / GuardUnmet / InvalidCommand if ``command`` cannot apply now."""
         s = self.state
         if s.status == "closed":
-            raise IllegalMove(f"the case is closed ({s.outcome}); nothing more can be done on it", stage=s.stage, status=s.status)
+            raise IllegalMove(
+                f"the case is closed ({s.outcome}); nothing more can be done on it", stage=s.stage, status=s.status
+            )
         if isinstance(command, Advance):
             self._require_active(command)
             if command.expected_stage is not None and command.expected_stage != s.stage:
@@ -262,7 +282,9 @@ class Case:
             self._fact_value(command.name, command.value)
         elif isinstance(command, AssignCoordinator):
             if command.coordinator_id == s.coordinator_id:
-                raise InvalidCommand(f"the case is already assigned to {s.coordinator_id}", coordinator=s.coordinator_id)
+                raise InvalidCommand(
+                    f"the case is already assigned to {s.coordinator_id}", coordinator=s.coordinator_id
+                )
         elif isinstance(command, Pause):
             self._require_active(command)
         elif isinstance(command, Resume):
@@ -273,7 +295,10 @@ class Case:
                 fact, until = lapsed[0]
                 raise IllegalMove(
                     f"the service is suspended: '{fact}' expired on {until}; record a current one to resume",
-                    stage=s.stage, status=s.status, fact=fact, valid_until=until,
+                    stage=s.stage,
+                    status=s.status,
+                    fact=fact,
+                    valid_until=until,
                 )
         elif isinstance(command, Refer):
             self._require_active(command)
@@ -283,7 +308,8 @@ class Case:
         elif isinstance(command, Close):
             if command.outcome not in self.definition.outcomes:
                 raise InvalidCommand(
-                    f"unknown outcome '{command.outcome}'; outcomes of this pathway: {', '.join(self.definition.outcomes)}",
+                    f"unknown outcome '{command.outcome}'; outcomes of this pathway: "
+                    f"{', '.join(self.definition.outcomes)}",
                     outcome=command.outcome,
                     outcomes=list(self.definition.outcomes),
                 )
@@ -299,7 +325,9 @@ class Case:
         if isinstance(command, Advance):
             transition = self.machine.check(command.trigger, self.guard_context(now))
             self.machine.fire(command.trigger, self.guard_context(now))
-            self._enter(transition.dest, s.stage, command.trigger, now, command.actor, command.command_id, command.note_id)
+            self._enter(
+                transition.dest, s.stage, command.trigger, now, command.actor, command.command_id, command.note_id
+            )
         elif isinstance(command, RecordVisit):
             self._record_visit(command, now)
         elif isinstance(command, SetFact):
@@ -318,19 +346,37 @@ class Case:
         elif isinstance(command, AssignCoordinator):
             previous = s.coordinator_id
             s.coordinator_id = command.coordinator_id
-            self._emit(CoordinatorAssigned, now, command.actor, command_id=command.command_id, previous=previous, coordinator_id=command.coordinator_id)
+            self._emit(
+                CoordinatorAssigned,
+                now,
+                command.actor,
+                command_id=command.command_id,
+                previous=previous,
+                coordinator_id=command.coordinator_id,
+            )
         elif isinstance(command, Pause):
             s.status, s.paused_at, s.pause_reason = "paused", now, command.reason
-            self._emit(CasePaused, now, command.actor, command_id=command.command_id, stage=s.stage, reason=command.reason)
+            self._emit(
+                CasePaused, now, command.actor, command_id=command.command_id, stage=s.stage, reason=command.reason
+            )
         elif isinstance(command, Resume):
             paused_for = now - (s.paused_at or now)
             self._shift_clocks(paused_for)
             s.status, s.paused_at, s.pause_reason = "active", None, None
-            self._emit(CaseResumed, now, command.actor, command_id=command.command_id, stage=s.stage, paused_seconds=paused_for.total_seconds())
+            self._emit(
+                CaseResumed,
+                now,
+                command.actor,
+                command_id=command.command_id,
+                stage=s.stage,
+                paused_seconds=paused_for.total_seconds(),
+            )
         elif isinstance(command, Close):
             dest = self.definition.outcomes[command.outcome]
             self.machine.set_stage(dest)
-            self._enter(dest, s.stage, None, now, command.actor, command.command_id, command.note_id, outcome=command.outcome)
+            self._enter(
+                dest, s.stage, None, now, command.actor, command.command_id, command.note_id, outcome=command.outcome
+            )
         elif isinstance(command, MigrateDefinition):
             migration.apply(self, command, now)
         if not isinstance(command, MigrateDefinition):
@@ -375,21 +421,48 @@ class Case:
                     break
                 if w.escalate_at is not None and at >= w.escalate_at:
                     w.escalated, w.next_alarm_at = True, None
-                    self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="escalation", n=w.reminders + 1, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                    self._emit(
+                        ReminderDue,
+                        at,
+                        "system",
+                        stage=s.stage,
+                        watch=key,
+                        level="escalation",
+                        n=w.reminders + 1,
+                        due_at=w.due_at,
+                        coordinator_id=s.coordinator_id,
+                    )
                     break
                 w.reminders += 1
                 following = cal.after(at, esc.repeat_every, self.tz)
                 w.next_alarm_at = min(following, w.escalate_at) if w.escalate_at else following
                 if w.next_alarm_at <= now:
                     continue  # catching up (a worker was down, a case was imported): one reminder, not a burst
-                self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="reminder", n=w.reminders, due_at=w.due_at, coordinator_id=s.coordinator_id)
+                self._emit(
+                    ReminderDue,
+                    at,
+                    "system",
+                    stage=s.stage,
+                    watch=key,
+                    level="reminder",
+                    n=w.reminders,
+                    due_at=w.due_at,
+                    coordinator_id=s.coordinator_id,
+                )
         return fired
 
     def partner_unreachable(self, request: NotificationRequested, reason: str, now: datetime) -> Event:
         """Record that a partner could not be told (the coordinator is reminded of it)."""
         code = reason if CODE.match(reason) else "DeliveryFailed"
-        return self._emit(PartnerUnreachable, now, "system", stage=request.stage, partner_id=request.partner_id,
-                          notification_seq=request.seq, reason=code)
+        return self._emit(
+            PartnerUnreachable,
+            now,
+            "system",
+            stage=request.stage,
+            partner_id=request.partner_id,
+            notification_seq=request.seq,
+            reason=code,
+        )
 
     # ------------------------------------------------------------------ projection bookkeeping
     def acknowledge(self, up_to_seq: int) -> None:
@@ -397,14 +470,25 @@ class Case:
         self.state.outbox = [e for e in self.state.outbox if e.seq > up_to_seq]
 
     # ------------------------------------------------------------------ internals
-    _VERBS = {Advance: "making a move", RecordVisit: "recording a visit", Pause: "pausing it again", Refer: "making a referral"}
+    _VERBS = {
+        Advance: "making a move",
+        RecordVisit: "recording a visit",
+        Pause: "pausing it again",
+        Refer: "making a referral",
+    }
 
     def _require_active(self, command: Command) -> None:
         if self.state.status == "paused" and self.state.pause_reason == CERTIFICATE_LAPSED:
-            lapsed = ", ".join(f"'{fact}' expired on {until}" for fact, until in self._lapsed_certificates(self.state.paused_at or self.state.last_activity_at))
+            lapsed = ", ".join(
+                f"'{fact}' expired on {until}"
+                for fact, until in self._lapsed_certificates(self.state.paused_at or self.state.last_activity_at)
+            )
             raise IllegalMove(
-                f"the service is suspended ({lapsed or 'a certificate expired'}); record a current certificate to resume it",
-                stage=self.state.stage, status="paused", reason=CERTIFICATE_LAPSED,
+                f"the service is suspended ({lapsed or 'a certificate expired'}); record a current "
+                "certificate to resume it",
+                stage=self.state.stage,
+                status="paused",
+                reason=CERTIFICATE_LAPSED,
             )
         if self.state.status == "paused":
             doing = next((v for t, v in self._VERBS.items() if isinstance(command, t)), "this")
@@ -457,8 +541,14 @@ class Case:
             value = self.state.facts.get(fact)
             if isinstance(value, dict) and value.get("partner_id"):
                 self._emit(
-                    NotificationRequested, at, actor, stage=stage_name, moment=moment, partner_fact=fact,
-                    partner_id=value["partner_id"], partner_kind=value.get("partner_kind", ""),
+                    NotificationRequested,
+                    at,
+                    actor,
+                    stage=stage_name,
+                    moment=moment,
+                    partner_fact=fact,
+                    partner_id=value["partner_id"],
+                    partner_kind=value.get("partner_kind", ""),
                 )
 
     def _enter(
@@ -500,8 +590,16 @@ class Case:
             s.watches.pop("visit", None)
         deadline = s.watches.get("stage_deadline")
         event = self._emit(
-            StageEntered, now, actor, command_id=command_id, note_id=note_id, from_stage=from_stage, stage=dest,
-            trigger=trigger, due_at=deadline.due_at if deadline else None, ends_at=s.duration_ends_at,
+            StageEntered,
+            now,
+            actor,
+            command_id=command_id,
+            note_id=note_id,
+            from_stage=from_stage,
+            stage=dest,
+            trigger=trigger,
+            due_at=deadline.due_at if deadline else None,
+            ends_at=s.duration_ends_at,
         )
         s.stages.append(StageRecord(stage=dest, entered_at=now, trigger=trigger, actor=actor, seq=event.seq))
         self._notify(dest, "enter", now, actor)
@@ -514,12 +612,18 @@ class Case:
 
     def _visit_checks(self, command: RecordVisit, now: datetime) -> None:
         if command.occurred_at > now + VISIT_CLOCK_SKEW:
-            raise InvalidCommand("a visit cannot be recorded in the future", occurred_at=command.occurred_at.isoformat())
+            raise InvalidCommand(
+                "a visit cannot be recorded in the future", occurred_at=command.occurred_at.isoformat()
+            )
         if command.occurred_at < self.state.opened_at - timedelta(days=1):
-            raise InvalidCommand("the visit is dated before the case was opened", occurred_at=command.occurred_at.isoformat())
+            raise InvalidCommand(
+                "the visit is dated before the case was opened", occurred_at=command.occurred_at.isoformat()
+            )
         kinds = self.stage.visits.kinds if self.stage.visits else None
         if kinds is not None and command.kind not in kinds:
-            raise InvalidCommand(f"unknown visit kind '{command.kind}'; use one of: {', '.join(kinds)}", kind=command.kind)
+            raise InvalidCommand(
+                f"unknown visit kind '{command.kind}'; use one of: {', '.join(kinds)}", kind=command.kind
+            )
         if not CODE.match(command.kind):
             raise InvalidCommand("a visit kind is a short code", kind=command.kind)
 
@@ -529,7 +633,10 @@ class Case:
         counted, reason = True, None
         if cadence is not None and command.duration_minutes < cadence.min_minutes:
             counted = False
-            reason = f"shorter than the {cadence.min_minutes} minutes a visit needs in this stage; it does not count toward the visit cadence"
+            reason = (
+                f"shorter than the {cadence.min_minutes} minutes a visit needs in this stage; "
+                "it does not count toward the visit cadence"
+            )
         s.visits_total += 1
         if counted:  # a visit too short to count does not satisfy "N visits in this stage" either
             s.visits_in_stage += 1
@@ -541,9 +648,18 @@ class Case:
                 self._arm("visit", cal.deadline_at(command.occurred_at, cadence.every, self.tz))
         visit = s.watches.get("visit")
         self._emit(
-            VisitRecorded, now, command.actor, command_id=command.command_id, stage=s.stage, visit_id=command.visit_id,
-            occurred_at=command.occurred_at, duration_minutes=command.duration_minutes, visit_kind=command.kind,
-            counted=counted, not_counted_reason=reason, next_visit_due_at=visit.due_at if visit else None,
+            VisitRecorded,
+            now,
+            command.actor,
+            command_id=command.command_id,
+            stage=s.stage,
+            visit_id=command.visit_id,
+            occurred_at=command.occurred_at,
+            duration_minutes=command.duration_minutes,
+            visit_kind=command.kind,
+            counted=counted,
+            not_counted_reason=reason,
+            next_visit_due_at=visit.due_at if visit else None,
         )
 
     # ------------------------------------------------------------------ certificates
@@ -570,13 +686,17 @@ class Case:
             if lapses_at > now:
                 remind_at = lapses_at
                 if spec.remind_before_expiry is not None:
-                    remind_at = min(cal.start_of_day(cal.subtract_from_date(until, spec.remind_before_expiry), self.tz), lapses_at)
+                    remind_at = min(
+                        cal.start_of_day(cal.subtract_from_date(until, spec.remind_before_expiry), self.tz), lapses_at
+                    )
                 s.watches[key] = Watch(key="certificate", ref=name, due_at=lapses_at, next_alarm_at=remind_at)
         if s.status == "paused" and s.pause_reason == CERTIFICATE_LAPSED and not self._lapsed_certificates(now):
             paused_for = now - (s.paused_at or now)
             self._shift_clocks(paused_for)
             s.status, s.paused_at, s.pause_reason = "active", None, None
-            self._emit(CaseResumed, now, actor, command_id=command_id, stage=s.stage, paused_seconds=paused_for.total_seconds())
+            self._emit(
+                CaseResumed, now, actor, command_id=command_id, stage=s.stage, paused_seconds=paused_for.total_seconds()
+            )
 
     def _certificate_alarm(self, key: str, w: Watch, at: datetime, now: datetime) -> None:
         s = self.state
@@ -585,14 +705,30 @@ class Case:
             w.reminders += 1
             w.next_alarm_at = w.due_at
             if now < w.due_at:  # catching up past the expiry: the lapse below says it all
-                self._emit(ReminderDue, at, "system", stage=s.stage, watch=key, level="reminder", n=w.reminders,
-                           due_at=w.due_at, coordinator_id=s.coordinator_id)
+                self._emit(
+                    ReminderDue,
+                    at,
+                    "system",
+                    stage=s.stage,
+                    watch=key,
+                    level="reminder",
+                    n=w.reminders,
+                    due_at=w.due_at,
+                    coordinator_id=s.coordinator_id,
+                )
             return
         del s.watches[key]
         value = s.facts.get(w.ref or "") or {}
         suspend = spec.suspend_when_lapsed and s.status == "active"
-        self._emit(CertificateLapsed, at, "system", stage=s.stage, fact=w.ref, valid_until=str(value.get("valid_until", "")),
-                   suspended=suspend)
+        self._emit(
+            CertificateLapsed,
+            at,
+            "system",
+            stage=s.stage,
+            fact=w.ref,
+            valid_until=str(value.get("valid_until", "")),
+            suspended=suspend,
+        )
         if suspend:
             s.status, s.paused_at, s.pause_reason = "paused", at, CERTIFICATE_LAPSED
             self._emit(CasePaused, at, "system", stage=s.stage, reason=CERTIFICATE_LAPSED)
@@ -606,20 +742,28 @@ class Case:
         if service is None:
             raise InvalidCommand(
                 f"unknown service '{command.service}'; services of this pathway: {', '.join(policy.services)}",
-                service=command.service, services=list(policy.services),
+                service=command.service,
+                services=list(policy.services),
             )
         if command.partner_kind not in service.partner_kinds:
             raise InvalidCommand(
-                f"a referral for '{command.service}' goes to a partner of kind {' or '.join(service.partner_kinds)}, not '{command.partner_kind}'",
-                service=command.service, partner_kind=command.partner_kind,
+                f"a referral for '{command.service}' goes to a partner of kind "
+                f"{' or '.join(service.partner_kinds)}, not '{command.partner_kind}'",
+                service=command.service,
+                partner_kind=command.partner_kind,
             )
         if command.referral_id in self.state.referrals:
             raise InvalidCommand(f"referral '{command.referral_id}' already exists", referral_id=command.referral_id)
         for r in self.state.referrals.values():
-            if r.partner_id == command.partner_id and r.service == command.service and r.status in ("pending", "accepted"):
+            if (
+                r.partner_id == command.partner_id
+                and r.service == command.service
+                and r.status in ("pending", "accepted")
+            ):
                 raise IllegalMove(
                     f"referral '{r.referral_id}' to this partner for '{r.service}' is still {r.status}",
-                    referral_id=r.referral_id, status=r.status,
+                    referral_id=r.referral_id,
+                    status=r.status,
                 )
 
     def _answer_checks(self, command: AnswerReferral) -> None:
@@ -629,30 +773,53 @@ class Case:
         if command.answer not in REFERRAL_ANSWERS.get(r.status, set()):
             raise IllegalMove(
                 f"the referral is already {r.status}; it cannot become {command.answer}",
-                referral_id=r.referral_id, status=r.status,
+                referral_id=r.referral_id,
+                status=r.status,
             )
         if command.answer == "rejected" and not command.reason:
-            raise InvalidCommand("a rejected referral needs a reason code (e.g. no_places, not_eligible)", referral_id=r.referral_id)
+            raise InvalidCommand(
+                "a rejected referral needs a reason code (e.g. no_places, not_eligible)", referral_id=r.referral_id
+            )
 
     def _refer(self, command: Refer, now: datetime) -> None:
         s = self.state
         policy = self.definition.referrals
         assert policy is not None  # validated
         s.referrals[command.referral_id] = Referral(
-            referral_id=command.referral_id, partner_id=command.partner_id, partner_kind=command.partner_kind,
-            service=command.service, consent_id=command.consent_id, made_at=now,
+            referral_id=command.referral_id,
+            partner_id=command.partner_id,
+            partner_kind=command.partner_kind,
+            service=command.service,
+            consent_id=command.consent_id,
+            made_at=now,
         )
         key = f"referral:{command.referral_id}"
         self._arm(key, cal.deadline_at(now, policy.answer_within, self.tz), ref=command.referral_id)
         s.referrals[command.referral_id].answer_due_at = s.watches[key].due_at
         self._emit(
-            ReferralMade, now, command.actor, command_id=command.command_id, note_id=command.note_id, stage=s.stage,
-            referral_id=command.referral_id, partner_id=command.partner_id, partner_kind=command.partner_kind,
-            service=command.service, consent_id=command.consent_id, answer_due_at=s.watches[key].due_at,
+            ReferralMade,
+            now,
+            command.actor,
+            command_id=command.command_id,
+            note_id=command.note_id,
+            stage=s.stage,
+            referral_id=command.referral_id,
+            partner_id=command.partner_id,
+            partner_kind=command.partner_kind,
+            service=command.service,
+            consent_id=command.consent_id,
+            answer_due_at=s.watches[key].due_at,
         )
         self._emit(
-            NotificationRequested, now, command.actor, stage=s.stage, moment="referral", partner_fact="",
-            partner_id=command.partner_id, partner_kind=command.partner_kind, referral_id=command.referral_id,
+            NotificationRequested,
+            now,
+            command.actor,
+            stage=s.stage,
+            moment="referral",
+            partner_fact="",
+            partner_id=command.partner_id,
+            partner_kind=command.partner_kind,
+            referral_id=command.referral_id,
             service=command.service,
         )
 
@@ -661,8 +828,15 @@ class Case:
         r.status, r.answered_at, r.reason = command.answer, now, command.reason
         self.state.watches.pop(f"referral:{command.referral_id}", None)
         self._emit(
-            ReferralAnswered, now, command.actor, command_id=command.command_id, note_id=command.note_id,
-            referral_id=r.referral_id, partner_id=r.partner_id, answer=command.answer, reason=command.reason,
+            ReferralAnswered,
+            now,
+            command.actor,
+            command_id=command.command_id,
+            note_id=command.note_id,
+            referral_id=r.referral_id,
+            partner_id=r.partner_id,
+            answer=command.answer,
+            reason=command.reason,
         )
 
     # ------------------------------------------------------------------ fact values
@@ -706,7 +880,9 @@ def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
     if spec.kind == "checklist":
         unknown = [k for k in value if k not in spec.items]
         if unknown:
-            raise InvalidCommand(f"{where} has no item(s) {', '.join(unknown)}; items: {', '.join(spec.items)}", fact=name)
+            raise InvalidCommand(
+                f"{where} has no item(s) {', '.join(unknown)}; items: {', '.join(spec.items)}", fact=name
+            )
         if not all(isinstance(v, bool) for v in value.values()):
             raise InvalidCommand(f"{where}: each checklist item is true or false", fact=name)
         merged = dict(current or {})
@@ -733,7 +909,9 @@ def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
     # record
     extra = set(value) - set(spec.fields)
     if extra:
-        raise InvalidCommand(f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name)
+        raise InvalidCommand(
+            f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name
+        )
     out: dict[str, Any] = {}
     for field, ftype in spec.fields.items():
         if field not in value or value[field] is None:

@@ -15,11 +15,19 @@ import weakref
 from collections import deque
 from datetime import date
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, ValidatorFunctionWrapHandler, field_validator, model_validator
-
-from zoneinfo import available_timezones
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from pathway.core.blocks import BlockText, compose, origin_of
 from pathway.core.calendar import Duration
@@ -119,7 +127,7 @@ class Transition(_Strict):
     title: Titles
     guards: list[GuardRef] = Field(default_factory=list)
 
-    def sources(self, definition: "Definition") -> list[str]:
+    def sources(self, definition: Definition) -> list[str]:
         if self.source == ANY_OPEN_STAGE:
             return [name for name, stage in definition.stages.items() if not stage.terminal]
         return [self.source] if isinstance(self.source, str) else list(self.source)
@@ -224,7 +232,9 @@ class DefinitionSnapshot(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _one_per_content(cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> "DefinitionSnapshot":
+    def _one_per_content(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> DefinitionSnapshot:
         """Every case of a definition version carries the same snapshot, and a worker holds
         thousands of cases: decoded from a workflow's payloads (JSON), a snapshot equal to
         one already in memory is that one (~55 KB less per cached case). Only an equal
@@ -238,11 +248,13 @@ class DefinitionSnapshot(BaseModel):
             if known is None:
                 _INTERNED[snap.content_hash] = snap
                 return snap
-        return known if known.content == snap.content and known.id == snap.id and known.version == snap.version else snap
+        return (
+            known if known.content == snap.content and known.id == snap.id and known.version == snap.version else snap
+        )
 
 
 # Snapshots are frozen and nothing writes into their content, so sharing one is safe.
-_INTERNED: "weakref.WeakValueDictionary[str, DefinitionSnapshot]" = weakref.WeakValueDictionary()
+_INTERNED: weakref.WeakValueDictionary[str, DefinitionSnapshot] = weakref.WeakValueDictionary()
 _INTERNED_LOCK = threading.Lock()
 
 
@@ -309,7 +321,9 @@ def parse_definition(text: str, source: str, blocks: dict[str, BlockText] | None
         problem = getattr(exc, "problem", None) or str(exc)
         raise DefinitionError(source, [Problem("", f"not valid YAML: {problem}", line)]) from None
     if not isinstance(raw, dict):
-        raise DefinitionError(source, [Problem("", "a definition is a mapping (id, version, stages, transitions, ...)", 1)])
+        raise DefinitionError(
+            source, [Problem("", "a definition is a mapping (id, version, stages, transitions, ...)", 1)]
+        )
     composition = compose(_json_safe(raw), blocks or {}, source)
     return definition_from_data(composition.data, source, _line_index(text), composition.origins)
 
@@ -392,7 +406,9 @@ def check_semantics(d: Definition) -> list[Problem]:
     elif stages[d.initial].terminal:
         problems.append(Problem("initial", f"the initial stage '{d.initial}' cannot be terminal"))
     if not d.terminal_stages():
-        problems.append(Problem("stages", "no terminal stage: every pathway must be able to end (mark one 'terminal: true')"))
+        problems.append(
+            Problem("stages", "no terminal stage: every pathway must be able to end (mark one 'terminal: true')")
+        )
 
     for name, stage in stages.items():
         path = f"stages.{name}"
@@ -443,11 +459,16 @@ def check_semantics(d: Definition) -> list[Problem]:
     if d.referrals is not None:
         for code, service in d.referrals.services.items():
             if not SLUG.match(code):
-                problems.append(Problem(f"referrals.services.{code}", "a service code is lowercase letters, digits, '-' or '_'"))
+                problems.append(
+                    Problem(f"referrals.services.{code}", "a service code is lowercase letters, digits, '-' or '_'")
+                )
             for i, kind in enumerate(service.partner_kinds):
                 if kind not in PARTNER_KINDS:
                     problems.append(
-                        Problem(f"referrals.services.{code}.partner_kinds.{i}", f"unknown partner role '{kind}'; known: {', '.join(PARTNER_KINDS)}")
+                        Problem(
+                            f"referrals.services.{code}.partner_kinds.{i}",
+                            f"unknown partner role '{kind}'; known: {', '.join(PARTNER_KINDS)}",
+                        )
                     )
 
     seen: dict[tuple[str, str], int] = {}
@@ -463,7 +484,9 @@ def check_semantics(d: Definition) -> list[Problem]:
         for j, src in enumerate(raw_sources):
             if src == ANY_OPEN_STAGE:
                 if not isinstance(t.source, str):
-                    problems.append(Problem(f"{path}.source.{j}", "'*' (any open stage) stands alone: write source: '*'"))
+                    problems.append(
+                        Problem(f"{path}.source.{j}", "'*' (any open stage) stands alone: write source: '*'")
+                    )
                 continue
             src_path = f"{path}.source" if isinstance(t.source, str) else f"{path}.source.{j}"
             if src not in stages:
@@ -477,14 +500,19 @@ def check_semantics(d: Definition) -> list[Problem]:
                 key = (t.trigger, src)
                 if key in seen:
                     problems.append(
-                        Problem(f"{path}.trigger", f"trigger '{t.trigger}' from '{src}' is already defined by transitions.{seen[key]}")
+                        Problem(
+                            f"{path}.trigger",
+                            f"trigger '{t.trigger}' from '{src}' is already defined by transitions.{seen[key]}",
+                        )
                     )
                 seen[key] = i
         for k, g in enumerate(t.guards):
             gpath = f"{path}.guards.{k}"
             spec_fn = GUARDS.get(g.guard)
             if spec_fn is None:
-                problems.append(Problem(f"{gpath}.guard", f"unknown guard '{g.guard}'; known: {', '.join(sorted(GUARDS))}"))
+                problems.append(
+                    Problem(f"{gpath}.guard", f"unknown guard '{g.guard}'; known: {', '.join(sorted(GUARDS))}")
+                )
                 continue
             problems += [Problem(gpath, msg) for msg in spec_fn.check_ref(g, d, t)]
 
@@ -492,7 +520,9 @@ def check_semantics(d: Definition) -> list[Problem]:
         if stage_name not in stages:
             problems.append(Problem(f"outcomes.{outcome}", f"unknown stage '{stage_name}'"))
         elif not stages[stage_name].terminal:
-            problems.append(Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case"))
+            problems.append(
+                Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case")
+            )
 
     if not problems:
         problems += _reachability(d)
@@ -513,7 +543,9 @@ def _reachability(d: Definition) -> list[Problem]:
         reached.add(name)
     for name in d.stages:
         if name not in reached:
-            problems.append(Problem(f"stages.{name}", f"unreachable: no sequence of moves from '{d.initial}' leads here"))
+            problems.append(
+                Problem(f"stages.{name}", f"unreachable: no sequence of moves from '{d.initial}' leads here")
+            )
     # every open stage must be able to reach a terminal stage (no dead ends)
     can_end = set(d.terminal_stages())
     changed = True
@@ -528,5 +560,7 @@ def _reachability(d: Definition) -> list[Problem]:
         can_end |= {n for n, s in d.stages.items() if not s.terminal}
     for name, stage in d.stages.items():
         if not stage.terminal and name not in can_end:
-            problems.append(Problem(f"stages.{name}", "dead end: no sequence of moves from here reaches a terminal stage"))
+            problems.append(
+                Problem(f"stages.{name}", "dead end: no sequence of moves from here reaches a terminal stage")
+            )
     return problems

@@ -7,7 +7,7 @@ free-text note (a note is stored in SQL and referenced here by ``note_id``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -172,23 +172,21 @@ class PartnerUnreachable(_Event):
 
 
 Event = Annotated[
-    Union[
-        PartnerUnreachable,
-        CaseOpened,
-        StageEntered,
-        VisitRecorded,
-        FactSet,
-        CoordinatorAssigned,
-        CasePaused,
-        CaseResumed,
-        CaseClosed,
-        DurationElapsed,
-        ReminderDue,
-        NotificationRequested,
-        DefinitionMigrated,
-        ReferralMade,
-        ReferralAnswered,
-        CertificateLapsed,
-    ],
+    PartnerUnreachable
+    | CaseOpened
+    | StageEntered
+    | VisitRecorded
+    | FactSet
+    | CoordinatorAssigned
+    | CasePaused
+    | CaseResumed
+    | CaseClosed
+    | DurationElapsed
+    | ReminderDue
+    | NotificationRequested
+    | DefinitionMigrated
+    | ReferralMade
+    | ReferralAnswered
+    | CertificateLapsed,
     Field(discriminator="kind"),
 ]

@@ -7,9 +7,10 @@ Guards are pure: ``now`` is passed in (``workflow.now()`` inside a workflow).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pathway.core.calendar import local_date
 from pathway.core.errors import GuardFailure
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class GuardContext:
-    definition: "Definition"
+    definition: Definition
     stage: str
     facts: Mapping[str, Any]
     now: datetime
@@ -44,13 +45,13 @@ class GuardSpec:
     description: str
 
 
-def _fact_title(ref: "GuardRef", ctx: GuardContext) -> tuple[str, str]:
+def _fact_title(ref: GuardRef, ctx: GuardContext) -> tuple[str, str]:
     spec = ctx.definition.facts[ref.fact or ""]
     return spec.title.en, spec.title.pl
 
 
 def _needs_fact(*kinds: str) -> CheckRef:
-    def check(ref: "GuardRef", d: "Definition", t: "Transition") -> list[str]:
+    def check(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
         if not ref.fact:
             return [f"guard '{ref.guard}' needs 'fact: <name>'"]
         spec = d.facts.get(ref.fact)
@@ -63,7 +64,7 @@ def _needs_fact(*kinds: str) -> CheckRef:
     return check
 
 
-def _checklist_complete(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _checklist_complete(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     spec = ctx.definition.facts[ref.fact or ""]
     done = ctx.facts.get(ref.fact or "") or {}
     missing = [item for item in spec.items if not done.get(item)]
@@ -80,7 +81,7 @@ def _checklist_complete(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | No
     )
 
 
-def _fact_recorded(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _fact_recorded(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     value = ctx.facts.get(ref.fact or "")
     if value not in (None, False, {}, []):
         return None
@@ -88,7 +89,7 @@ def _fact_recorded(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
     return GuardFailure(ref.guard, f"'{en}' is not recorded", f"brak wpisu: '{pl}'", ref.fact)
 
 
-def _partner_assigned(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _partner_assigned(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     spec = ctx.definition.facts[ref.fact or ""]
     value = ctx.facts.get(ref.fact or "")
     if isinstance(value, dict) and value.get("partner_id") and value.get("partner_kind") == spec.partner_kind:
@@ -102,7 +103,7 @@ def _partner_assigned(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None
     )
 
 
-def _certificate_valid(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _certificate_valid(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     value = ctx.facts.get(ref.fact or "")
     en, pl = _fact_title(ref, ctx)
     if not isinstance(value, dict) or not value.get("valid_until"):
@@ -118,7 +119,7 @@ def _certificate_valid(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | Non
     return None
 
 
-def _duration_elapsed(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _duration_elapsed(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     ends = ctx.duration_ends_at
     if ends is not None and ctx.now >= ends:
         return None
@@ -130,14 +131,14 @@ def _duration_elapsed(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None
     )
 
 
-def _check_duration_ref(ref: "GuardRef", d: "Definition", t: "Transition") -> list[str]:
+def _check_duration_ref(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
     without = [s for s in t.sources(d) if d.stages.get(s) is not None and d.stages[s].duration is None]
     if without:
         return [f"guard 'duration_elapsed' on a move from a stage without 'duration': {', '.join(without)}"]
     return []
 
 
-def _min_visits(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
+def _min_visits(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     need = ref.count or 1
     if ctx.visits_in_stage >= need:
         return None
@@ -148,16 +149,20 @@ def _min_visits(ref: "GuardRef", ctx: GuardContext) -> GuardFailure | None:
     )
 
 
-def _check_count(ref: "GuardRef", d: "Definition", t: "Transition") -> list[str]:
+def _check_count(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
     return [] if ref.count and ref.count > 0 else ["guard 'min_visits_in_stage' needs 'count: <n>' (at least 1)"]
 
 
 GUARDS: dict[str, GuardSpec] = {
     spec.name: spec
     for spec in (
-        GuardSpec("checklist_complete", _checklist_complete, _needs_fact("checklist"), "every item of a checklist is done"),
+        GuardSpec(
+            "checklist_complete", _checklist_complete, _needs_fact("checklist"), "every item of a checklist is done"
+        ),
         GuardSpec("fact_recorded", _fact_recorded, _needs_fact(), "a fact has a value"),
-        GuardSpec("partner_assigned", _partner_assigned, _needs_fact("partner"), "a partner of the fact's kind is assigned"),
+        GuardSpec(
+            "partner_assigned", _partner_assigned, _needs_fact("partner"), "a partner of the fact's kind is assigned"
+        ),
         GuardSpec("certificate_valid", _certificate_valid, _needs_fact("certificate"), "a certificate is valid today"),
         GuardSpec("duration_elapsed", _duration_elapsed, _check_duration_ref, "the stage's fixed duration is over"),
         GuardSpec("min_visits_in_stage", _min_visits, _check_count, "at least N visits in the current stage"),
@@ -165,7 +170,7 @@ GUARDS: dict[str, GuardSpec] = {
 }
 
 
-def evaluate(refs: list["GuardRef"], ctx: GuardContext) -> list[GuardFailure]:
+def evaluate(refs: list[GuardRef], ctx: GuardContext) -> list[GuardFailure]:
     failures = []
     for ref in refs:
         failure = GUARDS[ref.guard].evaluate(ref, ctx)

@@ -41,9 +41,7 @@ class PathwayMachine:
         for t in definition.transitions:
             for src in t.sources(definition):
                 self._by_key[(t.trigger, src)] = t
-                specs.append(
-                    {"trigger": t.trigger, "source": src, "dest": t.dest, "conditions": [self._condition(t)]}
-                )
+                specs.append({"trigger": t.trigger, "source": src, "dest": t.dest, "conditions": [self._condition(t)]})
         self._machine = Machine(
             model=self._model,
             states=list(definition.stages),
@@ -88,11 +86,7 @@ class PathwayMachine:
         return out
 
     def allowed(self, ctx: GuardContext) -> list[str]:
-        return [
-            trigger
-            for trigger in self.triggers()
-            if not evaluate(self._by_key[(trigger, self.stage)].guards, ctx)
-        ]
+        return [trigger for trigger in self.triggers() if not evaluate(self._by_key[(trigger, self.stage)].guards, ctx)]
 
     def check(self, trigger: str, ctx: GuardContext) -> Transition:
         """Raise IllegalMove / GuardUnmet unless ``trigger`` may fire now. Changes nothing."""

@@ -98,7 +98,8 @@ def _target_problems(source_id: str, source_version: int, target: Definition) ->
         problems.append(f"the target is definition '{target.id}', not '{source_id}'")
     elif target.version <= source_version:
         problems.append(
-            f"the target is version {target.version} of '{target.id}'; a migration goes to a higher version than {source_version}"
+            f"the target is version {target.version} of '{target.id}'; a migration goes to a higher version "
+            f"than {source_version}"
         )
     return problems
 
@@ -109,11 +110,20 @@ def mapping_problems(mapping: dict[str, str], target: Definition, source: Defini
     problems = []
     for old, new in mapping.items():
         if source is not None and old not in source.stages:
-            problems.append(f"the mapping moves stage '{old}', which version {source.version} does not have; its stages: {', '.join(source.stages)}")
+            problems.append(
+                f"the mapping moves stage '{old}', which version {source.version} does not have; its stages: "
+                f"{', '.join(source.stages)}"
+            )
         if new not in target.stages:
-            problems.append(f"the mapping moves '{old}' to '{new}', which version {target.version} does not have; its stages: {', '.join(target.stages)}")
+            problems.append(
+                f"the mapping moves '{old}' to '{new}', which version {target.version} does not have; its "
+                f"stages: {', '.join(target.stages)}"
+            )
         elif target.stages[new].terminal:
-            problems.append(f"the mapping moves '{old}' to the terminal stage '{new}': a migration never closes a case (close it with an outcome)")
+            problems.append(
+                f"the mapping moves '{old}' to the terminal stage '{new}': a migration never closes a case "
+                "(close it with an outcome)"
+            )
     return problems
 
 
@@ -138,7 +148,10 @@ def _fact_changes(source: Definition, target: Definition) -> list[FactChange]:
         if new is None:
             problem = f"version {target.version} does not declare the fact '{name}'"
         elif new.kind != spec.kind:
-            problem = f"the fact '{name}' is a {spec.kind} in version {source.version} but a {new.kind} in version {target.version}"
+            problem = (
+                f"the fact '{name}' is a {spec.kind} in version {source.version} "
+                f"but a {new.kind} in version {target.version}"
+            )
         elif spec.kind == "checklist" and not set(spec.items) <= set(new.items):
             gone = ", ".join(sorted(set(spec.items) - set(new.items)))
             problem = f"the checklist '{name}' loses item(s) {gone} in version {target.version}"
@@ -146,13 +159,18 @@ def _fact_changes(source: Definition, target: Definition) -> list[FactChange]:
             changed = ", ".join(f for f, t in spec.fields.items() if new.fields.get(f) != t)
             problem = f"the record '{name}' loses or retypes field(s) {changed} in version {target.version}"
         elif spec.kind == "partner" and new.partner_kind != spec.partner_kind:
-            problem = f"the partner fact '{name}' takes a {new.partner_kind} in version {target.version}, not a {spec.partner_kind}"
+            problem = (
+                f"the partner fact '{name}' takes a {new.partner_kind} in version {target.version}, "
+                f"not a {spec.partner_kind}"
+            )
         if problem is not None:
             out.append(FactChange(fact=name, problem=problem))
     return out
 
 
-def destination(stage: str, mapping: dict[str, str], target: Definition) -> tuple[str | None, Literal["mapping", "same_name", "none"]]:
+def destination(
+    stage: str, mapping: dict[str, str], target: Definition
+) -> tuple[str | None, Literal["mapping", "same_name", "none"]]:
     """The target stage a case in ``stage`` goes to, and why."""
     if stage in mapping:
         return mapping[stage], "mapping"
@@ -193,22 +211,31 @@ def plan_migration(source: Definition, target: Definition, mapping: dict[str, st
 def target_definition(snap: DefinitionSnapshot) -> Definition:
     """The definition a target snapshot holds, refusing a snapshot that does not add up."""
     if content_hash(snap.content) != snap.content_hash:
-        raise InvalidCommand("the target snapshot's content does not match its content hash", target_version=snap.version)
+        raise InvalidCommand(
+            "the target snapshot's content does not match its content hash", target_version=snap.version
+        )
     if snap.content.get("id") != snap.id or snap.content.get("version") != snap.version:
-        raise InvalidCommand("the target snapshot's id and version do not match its content", target_version=snap.version)
+        raise InvalidCommand(
+            "the target snapshot's id and version do not match its content", target_version=snap.version
+        )
     try:
         return from_snapshot(snap)
     except DefinitionError as error:
-        raise InvalidCommand(f"the target definition is not valid: {error.message}", target_version=snap.version) from None
+        raise InvalidCommand(
+            f"the target definition is not valid: {error.message}", target_version=snap.version
+        ) from None
 
 
-def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
+def check(case: Case, command: MigrateDefinition) -> tuple[Definition, str]:
     """Refuse (InvalidCommand / IllegalMove) unless ``case`` can move onto the target now;
     return the target definition and the stage the case will be in."""
     s = case.state
     current = s.definition
     details: dict[str, Any] = {
-        "definition": current.id, "current_version": current.version, "target_version": command.target.version, "stage": s.stage,
+        "definition": current.id,
+        "current_version": current.version,
+        "target_version": command.target.version,
+        "stage": s.stage,
     }
     if command.target.id != current.id:
         raise InvalidCommand(
@@ -218,7 +245,8 @@ def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
         already = command.target.version == current.version and command.target.content_hash == current.content_hash
         why = "it is already on that version" if already else "a migration goes to a higher version"
         raise InvalidCommand(
-            f"the case runs on version {current.version} of '{current.id}'; it cannot migrate to version {command.target.version}: {why}",
+            f"the case runs on version {current.version} of '{current.id}'; it cannot migrate to version "
+            f"{command.target.version}: {why}",
             **details,
         )
     target = target_definition(command.target)
@@ -228,7 +256,8 @@ def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
     to, _via = destination(s.stage, command.stage_mapping, target)
     if to is None:
         raise IllegalMove(
-            f"stage '{s.stage}' of version {current.version} has no mapping and version {target.version} has no stage of "
+            f"stage '{s.stage}' of version {current.version} has no mapping and version {target.version} has "
+            "no stage of "
             f"that name; map it to one of: {', '.join(n for n, st in target.stages.items() if not st.terminal)}",
             **details,
         )
@@ -239,24 +268,29 @@ def check(case: "Case", command: MigrateDefinition) -> tuple[Definition, str]:
             raise InvalidCommand(
                 f"the case has the fact '{name}' set, which version {target.version} does not declare; "
                 "a migration never drops a fact: clear it first or keep it in the new version",
-                **details, fact=name,
+                **details,
+                fact=name,
             )
         if old is not None and new.kind != old.kind:
             raise InvalidCommand(
-                f"the fact '{name}' is a {old.kind} in version {current.version} but a {new.kind} in version {target.version}; "
+                f"the fact '{name}' is a {old.kind} in version {current.version} but a {new.kind} in version "
+                f"{target.version}; "
                 "a migration cannot convert it",
-                **details, fact=name,
+                **details,
+                fact=name,
             )
         try:
             case.coerce_fact(name, new, value)
         except InvalidCommand as error:
             raise InvalidCommand(
-                f"the value of the fact '{name}' does not fit version {target.version}: {error.message}", **details, fact=name
+                f"the value of the fact '{name}' does not fit version {target.version}: {error.message}",
+                **details,
+                fact=name,
             ) from None
     return target, to
 
 
-def _pause_credit(old: Stage, case: "Case") -> tuple[timedelta, timedelta]:
+def _pause_credit(old: Stage, case: Case) -> tuple[timedelta, timedelta]:
     """How long the case has been paused in its current stage, in all and before its fixed
     duration ended, read off the clocks under the old rules (a pause moves every clock on by
     the paused time). Zero for a stage without a deadline or a duration: it keeps no clock
@@ -273,7 +307,7 @@ def _pause_credit(old: Stage, case: "Case") -> tuple[timedelta, timedelta]:
     return max(total, timedelta(0)), max(before_end, timedelta(0))
 
 
-def _arm(case: "Case", key: str, due: datetime, previous: Any) -> None:
+def _arm(case: Case, key: str, due: datetime, previous: Any) -> None:
     """Arm ``key`` at ``due``, unless the clock it replaces fell due at that very moment (then
     it is kept, with its reminders and escalation)."""
     if previous is not None and previous.due_at == due:
@@ -282,7 +316,7 @@ def _arm(case: "Case", key: str, due: datetime, previous: Any) -> None:
         case._arm(key, due)
 
 
-def _rearm(case: "Case", old: Stage, new: Stage, paused: tuple[timedelta, timedelta], now: datetime) -> None:
+def _rearm(case: Case, old: Stage, new: Stage, paused: tuple[timedelta, timedelta], now: datetime) -> None:
     """Re-arm the clocks of the current stay for the new stage's rules, from the original
     entry plus the time paused. A clock whose rule is unchanged is kept as it is (reminders,
     escalation, pauses)."""
@@ -330,7 +364,7 @@ def _rearm(case: "Case", old: Stage, new: Stage, paused: tuple[timedelta, timede
         _arm(case, "visit", cal.deadline_at(anchor, new.visits.every, tz), s.watches.get("visit"))
 
 
-def apply(case: "Case", command: MigrateDefinition, now: datetime) -> None:
+def apply(case: Case, command: MigrateDefinition, now: datetime) -> None:
     """Move ``case`` onto the target (already validated by ``check``) and emit the event."""
     target, to = check(case, command)
     s = case.state
@@ -347,10 +381,19 @@ def apply(case: "Case", command: MigrateDefinition, now: datetime) -> None:
 
     deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
     case._emit(
-        DefinitionMigrated, now, command.actor, command_id=command.command_id,
-        definition_id=target.id, from_version=old_snapshot.version, to_version=target.version,
-        from_hash=old_snapshot.content_hash, to_hash=command.target.content_hash,
-        from_stage=from_stage, to_stage=to, mapping=dict(command.stage_mapping),
-        stage_due_at=deadline.due_at if deadline else None, duration_ends_at=s.duration_ends_at,
+        DefinitionMigrated,
+        now,
+        command.actor,
+        command_id=command.command_id,
+        definition_id=target.id,
+        from_version=old_snapshot.version,
+        to_version=target.version,
+        from_hash=old_snapshot.content_hash,
+        to_hash=command.target.content_hash,
+        from_stage=from_stage,
+        to_stage=to,
+        mapping=dict(command.stage_mapping),
+        stage_due_at=deadline.due_at if deadline else None,
+        duration_ends_at=s.duration_ends_at,
         next_visit_due_at=visit.due_at if visit else None,
     )

@@ -43,8 +43,10 @@ def scope_problems(kind: str, scope: list[str] | tuple[str, ...]) -> list[str]:
         forbidden = sorted(set(scope) & EMPLOYER_FORBIDDEN)
         if forbidden:
             problems.append(
-                "an employer may never be told " + ", ".join(forbidden)
-                + " / pracodawcy nie wolno przekazać: " + ", ".join(SCOPE_FIELDS[f][0] for f in forbidden)
+                "an employer may never be told "
+                + ", ".join(forbidden)
+                + " / pracodawcy nie wolno przekazać: "
+                + ", ".join(SCOPE_FIELDS[f][0] for f in forbidden)
             )
     return problems
 

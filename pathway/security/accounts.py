@@ -89,14 +89,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(engine: Engine, *, user_id: str, display_name: str, unit_id: str, roles: list[str], password: str) -> User:
+def create_user(
+    engine: Engine, *, user_id: str, display_name: str, unit_id: str, roles: list[str], password: str
+) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AccountError("invalid_role", f"roles are {', '.join(ROLES)}; got {', '.join(roles) or 'none'}")
     with Session(engine) as session:
         if session.get(User, user_id) is not None:
             raise AccountError("user_exists", f"user '{user_id}' already exists")
-        user = User(id=user_id, display_name=display_name, unit_id=unit_id, roles=sorted(set(roles)), password_hash=hash_password(password))
+        user = User(
+            id=user_id,
+            display_name=display_name,
+            unit_id=unit_id,
+            roles=sorted(set(roles)),
+            password_hash=hash_password(password),
+        )
         session.add(user)
         session.commit()
         session.refresh(user)
@@ -123,14 +131,20 @@ def set_disabled(engine: Engine, user_id: str, disabled: bool = True) -> User:
             raise AccountError("user_not_found", f"no user '{user_id}'")
         user.disabled = disabled
         if disabled:  # every session of a disabled account dies now
-            session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+            session.execute(
+                update(AuthSession)
+                .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
         session.add(user)
         session.commit()
         session.refresh(user)
         return user
 
 
-def login(engine: Engine, *, user_id: str, password: str, kind: str = "api", now: datetime | None = None) -> tuple[str, AuthSession]:
+def login(
+    engine: Engine, *, user_id: str, password: str, kind: str = "api", now: datetime | None = None
+) -> tuple[str, AuthSession]:
     """Check the password; on success open a session and return its token (shown once)."""
     now = now or utcnow()
     refused = AccountError("invalid_credentials", "wrong username or password")
@@ -154,8 +168,14 @@ def login(engine: Engine, *, user_id: str, password: str, kind: str = "api", now
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         token = secrets.token_urlsafe(32)
-        record = AuthSession(token_hash=_token_hash(token), user_id=user.id, kind=kind, created_at=now, last_seen_at=now,
-                             expires_at=now + ABSOLUTE_EXPIRY)
+        record = AuthSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            kind=kind,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_EXPIRY,
+        )
         session.add(user)
         session.add(record)
         session.commit()
@@ -178,12 +198,26 @@ def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> 
     # One Core query: this runs on every request, and two ORM lookups cost more than the read.
     with engine.connect() as conn:
         row = conn.execute(
-            select(sessions.c.last_seen_at, sessions.c.expires_at, sessions.c.revoked_at,
-                   users.c.id, users.c.unit_id, users.c.roles, users.c.display_name, users.c.disabled)
+            select(
+                sessions.c.last_seen_at,
+                sessions.c.expires_at,
+                sessions.c.revoked_at,
+                users.c.id,
+                users.c.unit_id,
+                users.c.roles,
+                users.c.display_name,
+                users.c.disabled,
+            )
             .join(users, users.c.id == sessions.c.user_id)
             .where(sessions.c.token_hash == digest)
         ).first()
-        if row is None or row.disabled or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + IDLE_EXPIRY <= now:
+        if (
+            row is None
+            or row.disabled
+            or row.revoked_at is not None
+            or row.expires_at <= now
+            or row.last_seen_at + IDLE_EXPIRY <= now
+        ):
             return None
         if now - row.last_seen_at > timedelta(seconds=30):  # do not write on every request
             conn.execute(update(sessions).where(sessions.c.token_hash == digest).values(last_seen_at=now))

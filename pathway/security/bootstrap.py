@@ -24,6 +24,7 @@ def ensure_first_admin(settings: Settings, engine: Engine) -> FirstAdmin | None:
             return None
     given = settings.admin_password.get_secret_value() if settings.admin_password else None
     password = given or accounts.generate_password()
-    accounts.create_user(engine, user_id="admin", display_name="Administrator", unit_id=settings.unit,
-                         roles=["admin"], password=password)
+    accounts.create_user(
+        engine, user_id="admin", display_name="Administrator", unit_id=settings.unit, roles=["admin"], password=password
+    )
     return FirstAdmin("admin", None if given else password)

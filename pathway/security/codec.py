@@ -55,7 +55,7 @@ class KeyRing:
                 raise CodecKeyError(f"key '{key_id}' must be 32 bytes (AES-256), got {len(key)}")
 
     @classmethod
-    def parse(cls, text: str) -> "KeyRing":
+    def parse(cls, text: str) -> KeyRing:
         """``id:base64key[,id:base64key...]`` — the first is current, the others still decrypt."""
         keys: dict[str, bytes] = {}
         order: list[str] = []
@@ -87,7 +87,9 @@ def load_or_create_key_file(path: Path, key_id: str) -> KeyRing:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write("# Pathway payload keys: the first line encrypts, every line decrypts. Back it up; never commit it.\n")
+            f.write(
+                "# Pathway payload keys: the first line encrypts, every line decrypts. Back it up; never commit it.\n"
+            )
             f.write(KeyRing.generate_line(key_id) + "\n")
     return KeyRing.parse(path.read_text())
 
@@ -114,7 +116,9 @@ class AesGcmCodec(PayloadCodec):
 
     def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            raise CodecError("refusing a payload that is not encrypted (a plaintext payload where ciphertext is expected)")
+            raise CodecError(
+                "refusing a payload that is not encrypted (a plaintext payload where ciphertext is expected)"
+            )
         key_id = payload.metadata.get("encryption-key-id", b"").decode("utf-8", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:

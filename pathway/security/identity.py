@@ -280,9 +280,14 @@ class IdentityVault:
             if dek_id != key_dek_id:
                 raise IdentityError(f"a value of {field!r} was not sealed under the key of client {client_id}")
             try:
-                plain = AESGCM(dek).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], _aad(_FIELD_LABEL, client_id, field, dek_id))
+                plain = AESGCM(dek).decrypt(
+                    body[:NONCE_BYTES], body[NONCE_BYTES:], _aad(_FIELD_LABEL, client_id, field, dek_id)
+                )
             except InvalidTag:
-                raise IdentityError(f"a value of {field!r} of client {client_id} does not open: tampered, or moved from another row or field") from None
+                raise IdentityError(
+                    f"a value of {field!r} of client {client_id} does not open: tampered, or moved from "
+                    "another row or field"
+                ) from None
             out.append(plain.decode("utf-8"))
         return out
 
@@ -315,9 +320,13 @@ class IdentityVault:
             )
         data = row.wrapped_dek
         try:
-            return kek.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], _aad(_WRAP_LABEL, row.client_id, row.dek_id, row.kek_id))
+            return kek.decrypt(
+                data[:NONCE_BYTES], data[NONCE_BYTES:], _aad(_WRAP_LABEL, row.client_id, row.dek_id, row.kek_id)
+            )
         except InvalidTag:
-            raise IdentityError(f"the wrapped key of client {row.client_id} does not open: wrong master key or tampered") from None
+            raise IdentityError(
+                f"the wrapped key of client {row.client_id} does not open: wrong master key or tampered"
+            ) from None
 
     def _dek(self, client_id: str) -> tuple[str, bytes]:
         found = self._deks({client_id}).get(client_id)
@@ -336,7 +345,9 @@ class IdentityVault:
             missing = [i for i in ids if i not in keys]
             if missing:
                 erased = set(
-                    session.execute(select(ClientErasure.client_id).where(col(ClientErasure.client_id).in_(missing))).scalars()
+                    session.execute(
+                        select(ClientErasure.client_id).where(col(ClientErasure.client_id).in_(missing))
+                    ).scalars()
                 )
                 unknown = [i for i in missing if i not in erased]
                 if unknown:

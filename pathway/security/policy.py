@@ -36,19 +36,45 @@ class Action(StrEnum):
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    "coordinator": frozenset({
-        Action.CASE_OPEN, Action.CASE_LIST, Action.CASE_READ, Action.CASE_ACT, Action.CLIENT_READ,
-        Action.AUDIT_READ, Action.PARTNER_READ, Action.DEFINITION_READ,
-    }),
-    "supervisor": frozenset({
-        Action.CASE_OPEN, Action.CASE_LIST, Action.CASE_READ, Action.CASE_REASSIGN, Action.CLIENT_READ,
-        Action.AUDIT_READ, Action.AUDIT_VERIFY, Action.REPORT_READ, Action.PARTNER_READ, Action.DEFINITION_READ,
-        Action.CODEC_USE, Action.CLIENT_ERASE,
-    }),
-    "admin": frozenset({
-        Action.PARTNER_READ, Action.PARTNER_MANAGE, Action.DEFINITION_READ, Action.DEFINITION_MANAGE,
-        Action.USER_MANAGE, Action.CODEC_USE, Action.AUDIT_VERIFY,
-    }),
+    "coordinator": frozenset(
+        {
+            Action.CASE_OPEN,
+            Action.CASE_LIST,
+            Action.CASE_READ,
+            Action.CASE_ACT,
+            Action.CLIENT_READ,
+            Action.AUDIT_READ,
+            Action.PARTNER_READ,
+            Action.DEFINITION_READ,
+        }
+    ),
+    "supervisor": frozenset(
+        {
+            Action.CASE_OPEN,
+            Action.CASE_LIST,
+            Action.CASE_READ,
+            Action.CASE_REASSIGN,
+            Action.CLIENT_READ,
+            Action.AUDIT_READ,
+            Action.AUDIT_VERIFY,
+            Action.REPORT_READ,
+            Action.PARTNER_READ,
+            Action.DEFINITION_READ,
+            Action.CODEC_USE,
+            Action.CLIENT_ERASE,
+        }
+    ),
+    "admin": frozenset(
+        {
+            Action.PARTNER_READ,
+            Action.PARTNER_MANAGE,
+            Action.DEFINITION_READ,
+            Action.DEFINITION_MANAGE,
+            Action.USER_MANAGE,
+            Action.CODEC_USE,
+            Action.AUDIT_VERIFY,
+        }
+    ),
 }
 
 CASE_ACTIONS = frozenset({Action.CASE_READ, Action.CASE_ACT, Action.CASE_REASSIGN, Action.CLIENT_READ})

@@ -57,14 +57,34 @@ class AuditHead(SQLModel, table=True):
     hash: str
 
 
-def entry_hash(*, unit_id: str, seq: int, at: datetime, actor: str, action: str, case_id: str | None,
-               address: str | None, details: dict[str, Any], prev_hash: str) -> str:
+def entry_hash(
+    *,
+    unit_id: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_id: str | None,
+    address: str | None,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
     canonical = json.dumps(
         {
-            "unit_id": unit_id, "seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor,
-            "action": action, "case_id": case_id, "address": address, "details": details, "prev_hash": prev_hash,
+            "unit_id": unit_id,
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "case_id": case_id,
+            "address": address,
+            "details": details,
+            "prev_hash": prev_hash,
         },
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -105,7 +125,9 @@ def append(
             with engine.begin() as conn:
                 if dedupe_key is not None:
                     done = conn.execute(
-                        select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(entries.c.dedupe_key == dedupe_key)
+                        select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(
+                            entries.c.dedupe_key == dedupe_key
+                        )
                     ).first()
                     if done is not None:
                         return Appended(done.unit_id, done.seq, done.hash)
@@ -116,17 +138,43 @@ def append(
                     select(heads.c.seq, heads.c.hash).where(heads.c.unit_id == unit_id).with_for_update()
                 ).first()
                 seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-                digest = entry_hash(unit_id=unit_id, seq=seq, at=at, actor=actor, action=action, case_id=case_id,
-                                    address=address, details=details, prev_hash=prev)
-                conn.execute(entries.insert(), {
-                    "unit_id": unit_id, "seq": seq, "at": at, "actor": actor, "action": action, "case_id": case_id,
-                    "address": address, "details": details, "prev_hash": prev, "hash": digest, "dedupe_key": dedupe_key,
-                })
+                digest = entry_hash(
+                    unit_id=unit_id,
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    case_id=case_id,
+                    address=address,
+                    details=details,
+                    prev_hash=prev,
+                )
+                conn.execute(
+                    entries.insert(),
+                    {
+                        "unit_id": unit_id,
+                        "seq": seq,
+                        "at": at,
+                        "actor": actor,
+                        "action": action,
+                        "case_id": case_id,
+                        "address": address,
+                        "details": details,
+                        "prev_hash": prev,
+                        "hash": digest,
+                        "dedupe_key": dedupe_key,
+                    },
+                )
                 if head is None:
                     conn.execute(heads.insert(), {"unit_id": unit_id, "seq": seq, "hash": digest})
-                elif conn.execute(
-                    update(heads).where(heads.c.unit_id == unit_id, heads.c.seq == head.seq).values(seq=seq, hash=digest)
-                ).rowcount != 1:
+                elif (
+                    conn.execute(
+                        update(heads)
+                        .where(heads.c.unit_id == unit_id, heads.c.seq == head.seq)
+                        .values(seq=seq, hash=digest)
+                    ).rowcount
+                    != 1
+                ):
                     raise _Raced()
             return Appended(unit_id, seq, digest)
         except (IntegrityError, OperationalError, _Raced):
@@ -148,12 +196,15 @@ class VerifyResult:
 def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
     """Walk the unit's chain from the start; name the first entry that does not hold."""
     with Session(engine) as session:
-        entries = list(session.execute(select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)).scalars())
+        entries = list(
+            session.execute(select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)).scalars()
+        )
         head = session.get(AuditHead, unit_id)
     present = {e.seq for e in entries}
     prev, expected_seq = GENESIS, 1
     for e in entries:
-        def broken(problem: str) -> VerifyResult:
+
+        def broken(problem: str, e: AuditEntry = e) -> VerifyResult:
             return VerifyResult(unit_id, len(entries), False, e.seq, e.id, problem)
 
         if e.seq != expected_seq:
@@ -161,8 +212,17 @@ def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
             return broken(f"entry {expected_seq} is {what}: found seq {e.seq} in its place")
         if e.prev_hash != prev:
             return broken("it does not follow the entry before it (prev_hash differs)")
-        digest = entry_hash(unit_id=e.unit_id, seq=e.seq, at=e.at, actor=e.actor, action=e.action, case_id=e.case_id,
-                            address=e.address, details=e.details, prev_hash=e.prev_hash)
+        digest = entry_hash(
+            unit_id=e.unit_id,
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            case_id=e.case_id,
+            address=e.address,
+            details=e.details,
+            prev_hash=e.prev_hash,
+        )
         if digest != e.hash:
             return broken("its content was changed after it was written (hash differs)")
         prev, expected_seq = e.hash, expected_seq + 1
@@ -172,8 +232,14 @@ def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
             return VerifyResult(unit_id, len(entries), False, None, None, "the chain's head record is missing")
         return VerifyResult(unit_id, 0, True)
     if head.seq != last_seq or head.hash != prev:
-        return VerifyResult(unit_id, len(entries), False, last_seq + 1, None,
-                            f"the chain ends at entry {last_seq} but its head says {head.seq}: entries were cut from the end")
+        return VerifyResult(
+            unit_id,
+            len(entries),
+            False,
+            last_seq + 1,
+            None,
+            f"the chain ends at entry {last_seq} but its head says {head.seq}: entries were cut from the end",
+        )
     return VerifyResult(unit_id, len(entries), True)
 
 

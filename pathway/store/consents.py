@@ -24,9 +24,13 @@ class ConsentNotFound(LookupError):
 
 def active_consent(session: Session, *, case_id: str, partner_id: str) -> Consent | None:
     """The consent in force for this case and partner, if any."""
-    stmt = select(Consent).where(
-        col(Consent.case_id) == case_id, col(Consent.partner_id) == partner_id, col(Consent.withdrawn_at).is_(None)
-    ).order_by(col(Consent.given_at).desc())
+    stmt = (
+        select(Consent)
+        .where(
+            col(Consent.case_id) == case_id, col(Consent.partner_id) == partner_id, col(Consent.withdrawn_at).is_(None)
+        )
+        .order_by(col(Consent.given_at).desc())
+    )
     return session.exec(stmt).first()
 
 
@@ -36,8 +40,14 @@ def give_consent(session: Session, *, case_id: str, partner_id: str, actor: str)
     if current is not None:
         return current
     client_id = session.exec(select(Case.client_id).where(col(Case.id) == case_id)).first()
-    consent = Consent(id=uuid.uuid4().hex, case_id=case_id, client_id=client_id, partner_id=partner_id,
-                      given_at=utcnow(), given_by=actor)
+    consent = Consent(
+        id=uuid.uuid4().hex,
+        case_id=case_id,
+        client_id=client_id,
+        partner_id=partner_id,
+        given_at=utcnow(),
+        given_by=actor,
+    )
     session.add(consent)
     session.commit()
     session.refresh(consent)

@@ -27,7 +27,9 @@ def places_in_use(session: Session, *, partner_ids: Iterable[str], except_case: 
     counts = dict.fromkeys(ids, 0)
     if not ids:
         return counts
-    stmt = select(Placement.partner_id, func.count()).where(col(Placement.partner_id).in_(ids), col(Placement.ended_at).is_(None))
+    stmt = select(Placement.partner_id, func.count()).where(
+        col(Placement.partner_id).in_(ids), col(Placement.ended_at).is_(None)
+    )
     if except_case is not None:
         stmt = stmt.where(col(Placement.case_id) != except_case)
     for partner_id, n in session.connection().execute(stmt.group_by(Placement.partner_id)):
@@ -36,7 +38,11 @@ def places_in_use(session: Session, *, partner_ids: Iterable[str], except_case: 
 
 
 def active_placements(session: Session, *, case_id: str) -> list[Placement]:
-    stmt = select(Placement).where(col(Placement.case_id) == case_id, col(Placement.ended_at).is_(None)).order_by(col(Placement.seq))
+    stmt = (
+        select(Placement)
+        .where(col(Placement.case_id) == case_id, col(Placement.ended_at).is_(None))
+        .order_by(col(Placement.seq))
+    )
     return list(session.execute(stmt).scalars().all())
 
 
@@ -62,15 +68,19 @@ def project_placements(conn: Connection, case_id: str, events: Iterable[Event]) 
             employer = _employer_of(event.value)
             p = _PLACEMENTS.c
             current = conn.execute(
-                select(p.seq, p.partner_id).where(p.case_id == case_id, p.fact == event.name, p.ended_at.is_(None), p.seq != event.seq)
+                select(p.seq, p.partner_id).where(
+                    p.case_id == case_id, p.fact == event.name, p.ended_at.is_(None), p.seq != event.seq
+                )
             ).first()
             if current is not None and current.seq < event.seq and current.partner_id == employer:
                 continue  # the same employer named again: the same place
             _end(conn, case_id, event.seq, event.at, event.name)
             if employer is not None:
-                stmt = conflict_insert(conn, _PLACEMENTS).values(
-                    case_id=case_id, seq=event.seq, fact=event.name, partner_id=employer, started_at=event.at
-                ).on_conflict_do_nothing(index_elements=["case_id", "seq"])
+                stmt = (
+                    conflict_insert(conn, _PLACEMENTS)
+                    .values(case_id=case_id, seq=event.seq, fact=event.name, partner_id=employer, started_at=event.at)
+                    .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+                )
                 conn.execute(stmt)
         elif isinstance(event, CaseClosed):
             _end(conn, case_id, event.seq, event.at)

@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_
 from sqlalchemy import select as core_select
@@ -67,8 +68,13 @@ def get_client(session: Session, *, vault: IdentityVault, client_id: str) -> Cli
     row = session.get(Client, client_id)
     if row is None:
         return None
-    fields = (("name", row.name_sealed), ("address", row.address_sealed), ("phone", row.phone_sealed),
-              ("perpetrator_name", row.perpetrator_name_sealed), ("perpetrator_contacts", row.perpetrator_contacts_sealed))
+    fields = (
+        ("name", row.name_sealed),
+        ("address", row.address_sealed),
+        ("phone", row.phone_sealed),
+        ("perpetrator_name", row.perpetrator_name_sealed),
+        ("perpetrator_contacts", row.perpetrator_contacts_sealed),
+    )
     sealed = [(f, v) for f, v in fields if v is not None]
     opened = vault.open_many([(row.id, f"client.{f}", v) for f, v in sealed])
     erased = any(v is None for v in opened)
@@ -148,10 +154,16 @@ def create_client_and_case(
         return None if value is None else vault.seal(person_id, f"client.{field}", value)
 
     person = Client(
-        id=person_id, unit_id=client.unit_id, created_at=opened_at,
-        name_sealed=seal("name", client.name), address_sealed=seal("address", client.address), phone_sealed=seal("phone", client.phone),
+        id=person_id,
+        unit_id=client.unit_id,
+        created_at=opened_at,
+        name_sealed=seal("name", client.name),
+        address_sealed=seal("address", client.address),
+        phone_sealed=seal("phone", client.phone),
         perpetrator_name_sealed=seal("perpetrator_name", client.perpetrator_name),
-        perpetrator_contacts_sealed=seal("perpetrator_contacts", json.dumps(client.perpetrator_contacts)) if client.perpetrator_contacts else None,
+        perpetrator_contacts_sealed=seal("perpetrator_contacts", json.dumps(client.perpetrator_contacts))
+        if client.perpetrator_contacts
+        else None,
     )
     case = Case(
         id=case_id or new_id(),
@@ -236,7 +248,11 @@ def add_note(
     note_id = note_id or new_id()
     created_at = _aware(created_at or utcnow(), "created_at")
     note = Note(
-        id=note_id, case_id=case_id, seq=seq, author=author, created_at=created_at,
+        id=note_id,
+        case_id=case_id,
+        seq=seq,
+        author=author,
+        created_at=created_at,
         text_sealed=vault.seal(client_id, _note_field(note_id), text),
     )
     session.add(note)
@@ -258,14 +274,23 @@ def delete_note(session: Session, *, note_id: str) -> bool:
 def list_notes(session: Session, *, vault: IdentityVault, case_id: str) -> list[NotePublic]:
     """A case's notes, opened, oldest first; once the client is erased each reads ``ERASED``."""
     stmt = (
-        select(Note, Case.client_id).join(Case, col(Case.id) == col(Note.case_id))
-        .where(col(Note.case_id) == case_id).order_by(col(Note.created_at), col(Note.id))
+        select(Note, Case.client_id)
+        .join(Case, col(Case.id) == col(Note.case_id))
+        .where(col(Note.case_id) == case_id)
+        .order_by(col(Note.created_at), col(Note.id))
     )
     rows = list(session.exec(stmt).all())
     texts = vault.open_many([(client_id, _note_field(n.id), n.text_sealed) for n, client_id in rows])
     return [
-        NotePublic(id=n.id, case_id=n.case_id, seq=n.seq, author=n.author, created_at=n.created_at,
-                   text=ERASED if text is None else text, erased=text is None)
+        NotePublic(
+            id=n.id,
+            case_id=n.case_id,
+            seq=n.seq,
+            author=n.author,
+            created_at=n.created_at,
+            text=ERASED if text is None else text,
+            erased=text is None,
+        )
         for (n, _), text in zip(rows, texts, strict=True)
     ]
 
@@ -281,7 +306,12 @@ def client_cases(session: Session, *, client_id: str) -> list[str]:
 
 
 def count_client_notes(session: Session, *, client_id: str) -> int:
-    stmt = select(func.count()).select_from(Note).join(Case, col(Case.id) == col(Note.case_id)).where(col(Case.client_id) == client_id)
+    stmt = (
+        select(func.count())
+        .select_from(Note)
+        .join(Case, col(Case.id) == col(Note.case_id))
+        .where(col(Case.client_id) == client_id)
+    )
     return int(session.exec(stmt).one())
 
 

@@ -47,12 +47,14 @@ def rows_by_urgency(items: list[CaseListItem], now: datetime) -> list[CaseRow]:
     rows = []
     for item in items:
         active = item.status == "active"
-        rows.append(CaseRow(
-            item=item,
-            days_in_stage=max(0, (now - item.stage_entered_at) // timedelta(days=1)),
-            stage_overdue_days=_days_past(item.stage_due_at, now) if active else None,
-            visit_overdue_days=_days_past(item.next_visit_due_at, now) if active else None,
-        ))
+        rows.append(
+            CaseRow(
+                item=item,
+                days_in_stage=max(0, (now - item.stage_entered_at) // timedelta(days=1)),
+                stage_overdue_days=_days_past(item.stage_due_at, now) if active else None,
+                visit_overdue_days=_days_past(item.next_visit_due_at, now) if active else None,
+            )
+        )
     return sorted(rows, key=CaseRow.urgency)
 
 

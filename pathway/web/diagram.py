@@ -76,8 +76,13 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
         if name in depth:
             rows.setdefault(depth[name], []).append(name)
     exit_stages = [name for name in d.stages if name not in depth]
-    back = [(t, src) for t in d.transitions if t.source != ANY_OPEN_STAGE for src in t.sources(d)
-            if src in depth and t.dest in depth and depth[t.dest] <= depth[src]]
+    back = [
+        (t, src)
+        for t in d.transitions
+        if t.source != ANY_OPEN_STAGE
+        for src in t.sources(d)
+        if src in depth and t.dest in depth and depth[t.dest] <= depth[src]
+    ]
     label_w = max((len(title(t.title, lang)) * CHAR_W for t, _ in back), default=0)
     back_lane = 40 + LANE * len(back) + label_w
     width_nodes = max([len(r) for r in rows.values()] + [len(exit_stages), 1])
@@ -115,7 +120,8 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
                 (x1, y1), (x2, y2) = a.right, b.right
                 bend = max(a.x, b.x) + BOX_W + 20 + LANE * lane
                 parts.append(
-                    f'<path class="move back" d="M{x1},{y1} C{bend},{y1} {bend},{y2} {x2 + 2},{y2}" marker-end="url(#arrow)"/>'
+                    f'<path class="move back" d="M{x1},{y1} C{bend},{y1} {bend},{y2} {x2 + 2},{y2}" '
+                    'marker-end="url(#arrow)"/>'
                 )
                 if (t.trigger, t.dest) not in labelled_back:  # one label for a move back from several stages
                     labelled_back.add((t.trigger, t.dest))
@@ -144,8 +150,7 @@ def render_svg(d: Definition, lang: str, *, current: str | None = None, exits_la
         f'<svg xmlns="http://www.w3.org/2000/svg" class="pathway-diagram" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="diagram-title diagram-desc">'
         f'<title id="diagram-title">{heading}</title><desc id="diagram-desc">{summary}</desc>'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>'
-        + "".join(parts)
-        + "</svg>"
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
+        'orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" class="arrow-head"/></marker></defs>' + "".join(parts) + "</svg>"
     )

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from pathway import charts
 from pathway.api.deps import Auditor, Services, authorize, checked_idempotency_key, client_address, services_of
 from pathway.api.errors import ApiError
 from pathway.api.routers import audit as audit_api
@@ -35,9 +36,15 @@ from pathway.api.routers import partners as partners_api
 from pathway.api.routers import referrals as referrals_api
 from pathway.api.routers import reports as reports_api
 from pathway.api.schemas import (
-    CloseRequest, FactRequest, OpenCaseRequest, PauseRequest, ReferralAnswerRequest, ReferralRequest, TransitionRequest, VisitRequest,
+    CloseRequest,
+    FactRequest,
+    OpenCaseRequest,
+    PauseRequest,
+    ReferralAnswerRequest,
+    ReferralRequest,
+    TransitionRequest,
+    VisitRequest,
 )
-from pathway import charts
 from pathway.catalog import CatalogEntry
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import PARTNER_KINDS, Definition
@@ -71,7 +78,10 @@ PAUSE_REASONS = ("hospital", "shelter", "other")
 # Reason codes offered when a coordinator enters a partner's refusal (any code is accepted).
 REJECT_REASONS = ("no_places", "not_eligible", "client_declined", "no_contact")
 # The answers a referral in each status can still take, in the order a partner gives them.
-ANSWERS = {status: [a for a in ("accepted", "rejected", "done") if a in allowed] for status, allowed in REFERRAL_ANSWERS.items()}
+ANSWERS = {
+    status: [a for a in ("accepted", "rejected", "done") if a in allowed]
+    for status, allowed in REFERRAL_ANSWERS.items()
+}
 DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
 # Security headers of every page: scripts and styles only from this site, no framing.
 PAGE_HEADERS = {
@@ -134,8 +144,14 @@ class Page:
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.update(
-            page=self, _=self._, lang=self.lang, principal=self.principal, csrf=csrf_token(self.request),
-            csrf_field=CSRF_FIELD, path=self.request.url.path, new_key=lambda: uuid.uuid4().hex,
+            page=self,
+            _=self._,
+            lang=self.lang,
+            principal=self.principal,
+            csrf=csrf_token(self.request),
+            csrf_field=CSRF_FIELD,
+            path=self.request.url.path,
+            new_key=lambda: uuid.uuid4().hex,
         )
         return templates.TemplateResponse(self.request, template, context, status_code=status, headers=PAGE_HEADERS)
 
@@ -187,12 +203,18 @@ async def home(request: Request) -> Response:
 def _login_page(request: Request, status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
     token = new_login_csrf()
     response = Page(request, None).render(
-        "login.html", status=status, error=error, username=username, login_csrf=token,
-        next=local_path(request.query_params.get("next"), ""), expired=request.query_params.get("expired") == "1",
+        "login.html",
+        status=status,
+        error=error,
+        username=username,
+        login_csrf=token,
+        next=local_path(request.query_params.get("next"), ""),
+        expired=request.query_params.get("expired") == "1",
         signed_out=request.query_params.get("out") == "1",
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login", secure=request.url.scheme == "https"
+    )
     return response
 
 
@@ -233,8 +255,14 @@ async def logout(request: Request) -> Response:
 async def switch_language(code: str, request: Request) -> Response:
     response = redirect(local_path(request.query_params.get("next"), "/"))
     if code in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, code, samesite="strict", path="/", max_age=365 * 24 * 3600,
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            samesite="strict",
+            path="/",
+            max_age=365 * 24 * 3600,
+            secure=request.url.scheme == "https",
+        )
     return response
 
 
@@ -252,21 +280,37 @@ async def case_list(request: Request) -> Response:
         except ApiError as exc:
             return page.error(exc)
     rows = caseload.rows_by_urgency(items, utcnow())
-    return page.render("cases.html", rows=rows, total=total, own=not page.actor.has("supervisor"),
-                       definitions={e.definition.id: e.definition for e in page.services.catalog.entries()})
+    return page.render(
+        "cases.html",
+        rows=rows,
+        total=total,
+        own=not page.actor.has("supervisor"),
+        definitions={e.definition.id: e.definition for e in page.services.catalog.entries()},
+    )
 
 
 def _coordinators(page: Page) -> list[accounts.User]:
     if not page.actor.has("supervisor"):
         user = accounts.get_user(page.services.engine, page.actor.id)
         return [user] if user else []
-    return [u for u in accounts.list_users(page.services.engine, unit_id=page.actor.unit_id)
-            if "coordinator" in u.roles and not u.disabled]
+    return [
+        u
+        for u in accounts.list_users(page.services.engine, unit_id=page.actor.unit_id)
+        if "coordinator" in u.roles and not u.disabled
+    ]
 
 
-def _open_form(page: Page, status: int = 200, error: ApiError | None = None, values: dict[str, Any] | None = None) -> HTMLResponse:
-    return page.render("open.html", status=status, error=error, values=values or {}, coordinators=_coordinators(page),
-                       entries=page.services.catalog.entries())
+def _open_form(
+    page: Page, status: int = 200, error: ApiError | None = None, values: dict[str, Any] | None = None
+) -> HTMLResponse:
+    return page.render(
+        "open.html",
+        status=status,
+        error=error,
+        values=values or {},
+        coordinators=_coordinators(page),
+        entries=page.services.catalog.entries(),
+    )
 
 
 @router.get("/cases/new")
@@ -282,13 +326,19 @@ async def open_case_form(request: Request) -> Response:
 @router.post("/cases/new")
 async def open_case(request: Request) -> Response:
     page, form = await _form(request)
-    values = {k: forms.field(form, k) for k in ("definition", "coordinator", "name", "address", "phone", "opened_on", "note", "key")}
+    values = {
+        k: forms.field(form, k)
+        for k in ("definition", "coordinator", "name", "address", "phone", "opened_on", "note", "key")
+    }
     try:
         key = _key(form)
         body = OpenCaseRequest(
-            definition=values["definition"] or "", coordinator=values["coordinator"] or page.actor.id,
+            definition=values["definition"] or "",
+            coordinator=values["coordinator"] or page.actor.id,
             client={"name": values["name"] or "", "address": values["address"], "phone": values["phone"]},
-            opened_at=forms.opened_at(values["opened_on"], page.services.settings.tz, utcnow().astimezone(page.tz).date()),
+            opened_at=forms.opened_at(
+                values["opened_on"], page.services.settings.tz, utcnow().astimezone(page.tz).date()
+            ),
             note=values["note"],
         )
         with page.session() as session:
@@ -325,21 +375,40 @@ async def _case_page(page: Page, case_id: str, *, error: ApiError | None = None,
     can_act = decide(page.actor, Action.CASE_ACT, CaseScope(unit_id=case.unit, coordinator_id=case.coordinator)).allowed
     done = page.request.query_params.get("done")
     return page.render(
-        "case.html", status=status, case=case, definition=definition, error=error, can_act=can_act,
+        "case.html",
+        status=status,
+        case=case,
+        definition=definition,
+        error=error,
+        can_act=can_act,
         done=done if done in DONE else None,
         moves=_transition_titles(definition, case.stage) if definition else {},
         needed={b.fact for b in case.blocked if b.fact},
-        visits=visits, notifications=notifications, partners=partners,
-        partner_names={p.id: p.name for p in partners}, pause_reasons=PAUSE_REASONS,
+        visits=visits,
+        notifications=notifications,
+        partners=partners,
+        partner_names={p.id: p.name for p in partners},
+        pause_reasons=PAUSE_REASONS,
         # The workflow's own view of its referrals (the answer of get_case), not the SQL projection
         # that lands a moment later: the page after "refer" already shows the referral.
-        consents=consents, referrals=case.referrals, reject_reasons=REJECT_REASONS, answers=ANSWERS,
-        consent_partners=[p for p in partners if needs_consent(p.kind)
-                          and not any(c.active and c.partner_id == p.id for c in consents)],
+        consents=consents,
+        referrals=case.referrals,
+        reject_reasons=REJECT_REASONS,
+        answers=ANSWERS,
+        consent_partners=[
+            p
+            for p in partners
+            if needs_consent(p.kind) and not any(c.active and c.partner_id == p.id for c in consents)
+        ],
         referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
-        suspended=_suspension(page, definition, case) if case.status == "paused" and case.pause_reason == CERTIFICATE_LAPSED else None,
-        visit_kinds=(definition.stages[case.stage].visits.kinds if definition and case.stage in definition.stages
-                     and definition.stages[case.stage].visits else ["home", "office", "phone", "outreach", "accompanying"]),
+        suspended=_suspension(page, definition, case)
+        if case.status == "paused" and case.pause_reason == CERTIFICATE_LAPSED
+        else None,
+        visit_kinds=(
+            definition.stages[case.stage].visits.kinds
+            if definition and case.stage in definition.stages and definition.stages[case.stage].visits
+            else ["home", "office", "phone", "outreach", "accompanying"]
+        ),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
     )
 
@@ -347,12 +416,19 @@ async def _case_page(page: Page, case_id: str, *, error: ApiError | None = None,
 def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
     """Why a service is suspended, in words: the certificates that lapsed by the pause."""
     lapsed = []
-    for name, spec in (definition.facts.items() if definition else ()):
+    for name, spec in definition.facts.items() if definition else ():
         value = case.facts.get(name)
-        if spec.kind == "certificate" and spec.suspend_when_lapsed and isinstance(value, dict) and value.get("valid_until"):
+        if (
+            spec.kind == "certificate"
+            and spec.suspend_when_lapsed
+            and isinstance(value, dict)
+            and value.get("valid_until")
+        ):
             if case.paused_at is None or str(value["valid_until"]) < page.d(case.paused_at):
                 lapsed.append(page._("case.lapsed_item", title=page.t(spec.title), until=value["valid_until"]))
-    return page._("case.suspended", since=page.d(case.paused_at), what="; ".join(lapsed) or page._("case.lapsed_unknown"))
+    return page._(
+        "case.suspended", since=page.d(case.paused_at), what="; ".join(lapsed) or page._("case.lapsed_unknown")
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -383,8 +459,11 @@ async def _command(request: Request, case_id: str, done: str, run: Command) -> R
 @router.post("/cases/{case_id}/move")
 async def move(case_id: str, request: Request) -> Response:
     async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        body = TransitionRequest(trigger=forms.field(form, "trigger") or "", note=forms.field(form, "note"),
-                                 expected_stage=forms.field(form, "expected_stage"))
+        body = TransitionRequest(
+            trigger=forms.field(form, "trigger") or "",
+            note=forms.field(form, "note"),
+            expected_stage=forms.field(form, "expected_stage"),
+        )
         return await case_api.transition(case_id, body, page.services, session, page.actor, key, page.auditor())
 
     return await _command(request, case_id, "advance", run)
@@ -394,9 +473,12 @@ async def move(case_id: str, request: Request) -> Response:
 async def visit(case_id: str, request: Request) -> Response:
     async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
         body = VisitRequest(
-            occurred_at=forms.local_datetime(forms.field(form, "occurred_at"), page.services.settings.tz, "occurred_at"),  # type: ignore[arg-type]
+            occurred_at=forms.local_datetime(
+                forms.field(form, "occurred_at"), page.services.settings.tz, "occurred_at"
+            ),  # type: ignore[arg-type]
             duration_minutes=forms.field(form, "duration_minutes"),  # type: ignore[arg-type]
-            kind=forms.field(form, "kind") or "home", note=forms.field(form, "note"),
+            kind=forms.field(form, "kind") or "home",
+            note=forms.field(form, "note"),
         )
         return await case_api.record_visit(case_id, body, page.services, session, page.actor, key, page.auditor())
 
@@ -463,8 +545,11 @@ async def withdraw_consent(case_id: str, consent_id: str, request: Request) -> R
 @router.post("/cases/{case_id}/referrals")
 async def refer(case_id: str, request: Request) -> Response:
     async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        body = ReferralRequest(partner_id=forms.field(form, "partner_id") or "", service=forms.field(form, "service") or "",
-                               note=forms.field(form, "note"))
+        body = ReferralRequest(
+            partner_id=forms.field(form, "partner_id") or "",
+            service=forms.field(form, "service") or "",
+            note=forms.field(form, "note"),
+        )
         return await referrals_api.refer(case_id, body, page.services, session, page.actor, key, page.auditor())
 
     return await _command(request, case_id, "refer", run)
@@ -473,9 +558,14 @@ async def refer(case_id: str, request: Request) -> Response:
 @router.post("/cases/{case_id}/referrals/{referral_id}/answer")
 async def answer_referral(case_id: str, referral_id: str, request: Request) -> Response:
     async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        body = ReferralAnswerRequest(answer=forms.field(form, "answer") or "", reason=forms.field(form, "reason"),  # type: ignore[arg-type]
-                                     note=forms.field(form, "note"))
-        return await referrals_api.answer(case_id, referral_id, body, page.services, session, page.actor, key, page.auditor())
+        body = ReferralAnswerRequest(
+            answer=forms.field(form, "answer") or "",
+            reason=forms.field(form, "reason"),  # type: ignore[arg-type]
+            note=forms.field(form, "note"),
+        )
+        return await referrals_api.answer(
+            case_id, referral_id, body, page.services, session, page.actor, key, page.auditor()
+        )
 
     return await _command(request, case_id, "answer", run)
 
@@ -497,10 +587,17 @@ async def resource_map(request: Request) -> Response:
     for p in found.items:
         grouped.setdefault(p.sector, {}).setdefault(p.kind, []).append(p)
     employers = [p for p in found.items if p.kind == "employer"]
-    return page.render("partners.html", grouped=[(s, grouped[s]) for s in SECTORS if s in grouped], employers=employers,
-                       kinds=PARTNER_KINDS, sectors=SECTORS, kind=kind, sector=sector,
-                       capacity=sum(p.internship_capacity for p in employers),
-                       free=sum(p.internship_capacity if p.places_free is None else p.places_free for p in employers))
+    return page.render(
+        "partners.html",
+        grouped=[(s, grouped[s]) for s in SECTORS if s in grouped],
+        employers=employers,
+        kinds=PARTNER_KINDS,
+        sectors=SECTORS,
+        kind=kind,
+        sector=sector,
+        capacity=sum(p.internship_capacity for p in employers),
+        free=sum(p.internship_capacity if p.places_free is None else p.places_free for p in employers),
+    )
 
 
 @router.get("/dashboard")
@@ -521,9 +618,15 @@ async def dashboard(request: Request) -> Response:
         except ApiError as exc:
             return page.error(exc)
     lang = "pl" if page.lang == "pl" else "en"
-    return page.render("dashboard.html", stalled=stalled.items, loads=loads.items, by_stage=by_stage, chosen=chosen,
-                       definitions={e.definition.id: e.definition for e in catalog.entries()},
-                       charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)])
+    return page.render(
+        "dashboard.html",
+        stalled=stalled.items,
+        loads=loads.items,
+        by_stage=by_stage,
+        chosen=chosen,
+        definitions={e.definition.id: e.definition for e in catalog.entries()},
+        charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)],
+    )
 
 
 @router.get("/definitions")
@@ -546,6 +649,11 @@ async def definition_page(definition_id: str, request: Request) -> Response:
     entry = page.services.catalog.get(definition_id)
     assert entry is not None
     d = entry.definition
-    return page.render("definition.html", d=d, version=entry.definition.version,
-                       svg=render_svg(d, page.lang, exits_label=page._("definition.exits")),
-                       mermaid=mermaid(d, page.lang), order=d.main_path())
+    return page.render(
+        "definition.html",
+        d=d,
+        version=entry.definition.version,
+        svg=render_svg(d, page.lang, exits_label=page._("definition.exits")),
+        mermaid=mermaid(d, page.lang),
+        order=d.main_path(),
+    )

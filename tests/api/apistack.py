@@ -53,15 +53,22 @@ class Stack:
         if key not in self.tokens:
             login = actor if unit == UNIT else f"{actor}.{unit}"
             if accounts.get_user(self.engine, login) is None:
-                accounts.create_user(self.engine, user_id=login, display_name=login, unit_id=unit, roles=list(roles), password=PASSWORD)
+                accounts.create_user(
+                    self.engine, user_id=login, display_name=login, unit_id=unit, roles=list(roles), password=PASSWORD
+                )
             self.tokens[key], _ = accounts.login(self.engine, user_id=login, password=PASSWORD)
         return self.tokens[key]
 
     def login_of(self, unit: str = UNIT, actor: str = COORDINATOR) -> str:
         return actor if unit == UNIT else f"{actor}.{unit}"
 
-    def headers(self, unit: str = UNIT, actor: str = COORDINATOR, key: str | None = None,
-                roles: tuple[str, ...] = ("coordinator",)) -> dict[str, str]:
+    def headers(
+        self,
+        unit: str = UNIT,
+        actor: str = COORDINATOR,
+        key: str | None = None,
+        roles: tuple[str, ...] = ("coordinator",),
+    ) -> dict[str, str]:
         h = {"Authorization": f"Bearer {self.user(unit, actor, roles)}"}
         if key is not None:
             h["Idempotency-Key"] = key
@@ -70,8 +77,15 @@ class Stack:
     def supervisor(self, unit: str = UNIT, key: str | None = None) -> dict[str, str]:
         return self.headers(unit, "supervisor-api", key, roles=("supervisor",))
 
-    async def open_case(self, *, unit: str = UNIT, key: str | None = None, expect: int = 201, headers: dict[str, str] | None = None,
-                        **body: Any) -> dict[str, Any]:
+    async def open_case(
+        self,
+        *,
+        unit: str = UNIT,
+        key: str | None = None,
+        expect: int = 201,
+        headers: dict[str, str] | None = None,
+        **body: Any,
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "definition": "model-wsparcia",
             "coordinator": self.login_of(unit),
@@ -89,15 +103,23 @@ class Stack:
         assert r.status_code == 200, r.text
         return r.json()
 
-    async def transition(self, case_id: str, trigger: str = "advance", *, unit: str = UNIT, key: str | None = None,
-                         **body: Any) -> httpx.Response:
-        return await self.http.post(f"/api/v1/cases/{case_id}/transitions", json={"trigger": trigger, **body},
-                                    headers=self.headers(unit, key=key))
+    async def transition(
+        self, case_id: str, trigger: str = "advance", *, unit: str = UNIT, key: str | None = None, **body: Any
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"/api/v1/cases/{case_id}/transitions",
+            json={"trigger": trigger, **body},
+            headers=self.headers(unit, key=key),
+        )
 
     async def fact(self, case_id: str, name: str, value: Any, *, unit: str = UNIT) -> httpx.Response:
-        return await self.http.put(f"/api/v1/cases/{case_id}/facts/{name}", json={"value": value}, headers=self.headers(unit))
+        return await self.http.put(
+            f"/api/v1/cases/{case_id}/facts/{name}", json={"value": value}, headers=self.headers(unit)
+        )
 
-    async def eventually(self, probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, what: str = "condition") -> Any:
+    async def eventually(
+        self, probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, what: str = "condition"
+    ) -> Any:
         """Poll ``probe`` (an async callable returning a truthy value when done)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:

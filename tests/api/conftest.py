@@ -35,7 +35,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+async def stack(
+    dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
     backend = getattr(request, "param", "sqlite")
     with ExitStack() as dbs:
         if backend == "sqlite":
@@ -45,13 +47,17 @@ async def stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory,
             from pgstore import fresh_database, require_postgres
 
             require_postgres()
-            store_url, keystore_url = dbs.enter_context(fresh_database("api")), dbs.enter_context(fresh_database("apikeys"))
+            store_url, keystore_url = (
+                dbs.enter_context(fresh_database("api")),
+                dbs.enter_context(fresh_database("apikeys")),
+            )
             async for built in _stack(dev_server, tmp_path_factory, store_url, keystore_url):
                 yield built
 
 
-async def _stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, store_url: str | None,
-                 keystore_url: str | None) -> AsyncIterator[Stack]:
+async def _stack(
+    dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory, store_url: str | None, keystore_url: str | None
+) -> AsyncIterator[Stack]:
     home: Path = tmp_path_factory.mktemp("api-home")
     task_queue = f"api-{uuid.uuid4()}"
     settings = make_settings(home, task_queue=task_queue, database_url=store_url, keystore_url=keystore_url)
@@ -66,13 +72,17 @@ async def _stack(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory
         ):
             # The employer's places are many: the tests of this session share it.
             capacity = 1000 if kind == "employer" else 0
-            row = queries.create_partner(session, partner=PartnerCreate(unit_id=UNIT, name=name, kind=kind, sector=sector,
-                                                                        internship_capacity=capacity))
+            row = queries.create_partner(
+                session,
+                partner=PartnerCreate(unit_id=UNIT, name=name, kind=kind, sector=sector, internship_capacity=capacity),
+            )
             partners[kind] = row.id
     client = dev_server.client
     worker = build_worker(client, settings, engine, task_queue=task_queue)
     app = create_app(settings, client=client, engine=engine)
     async with worker:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test", timeout=30) as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test", timeout=30
+        ) as http:
             yield Stack(settings=settings, client=client, engine=engine, app=app, http=http, partners=partners)
     engine.dispose()

@@ -22,13 +22,13 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from fastapi.routing import APIRoute
 from apistack import DIAGNOSIS_DONE, PASSWORD, Stack, new_unit
+from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from pathway.security import accounts
@@ -55,74 +55,79 @@ SIGNED_IN = ("coord", "colleague", "sup", "admin", "o_coord", "o_sup", "o_admin"
 SIGNED_OUT = ("anonymous", "forged", "expired", "revoked")
 
 ALL_OK = (OK,) * 7
-CASE_READ = (OK, 404, OK, 403, 404, 404, 404)    # read a case: its coordinator, the unit's supervisors
-CASE_ACT = (OK, 404, 403, 403, 404, 404, 404)    # moves, visits, facts, pause, close: its coordinator only
+CASE_READ = (OK, 404, OK, 403, 404, 404, 404)  # read a case: its coordinator, the unit's supervisors
+CASE_ACT = (OK, 404, 403, 403, 404, 404, 404)  # moves, visits, facts, pause, close: its coordinator only
 ADMIN_ONLY = (403, 403, 403, OK, 403, 403, OK)
-CASE_WORK = (OK, OK, OK, 403, OK, OK, 403)       # lists and opening: people who work with cases
+CASE_WORK = (OK, OK, OK, 403, OK, OK, 403)  # lists and opening: people who work with cases
 
 EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     #                                             coord colleague sup  admin o_coord o_sup o_admin
-    ("POST", "/auth/token"):                      ALL_OK,
-    ("POST", "/auth/logout"):                     ALL_OK,
-    ("POST", "/auth/session"):                    ALL_OK,   # a browser's sign-in (cookie)
-    ("DELETE", "/auth/session"):                  ALL_OK,
-    ("GET", "/auth/me"):                          ALL_OK,
-    ("GET", "/users"):                            ADMIN_ONLY,
-    ("POST", "/users"):                           ADMIN_ONLY,
+    ("POST", "/auth/token"): ALL_OK,
+    ("POST", "/auth/logout"): ALL_OK,
+    ("POST", "/auth/session"): ALL_OK,  # a browser's sign-in (cookie)
+    ("DELETE", "/auth/session"): ALL_OK,
+    ("GET", "/auth/me"): ALL_OK,
+    ("GET", "/users"): ADMIN_ONLY,
+    ("POST", "/users"): ADMIN_ONLY,
     # another unit's user is "not found" for that unit's admin
-    ("POST", "/users/{user_id}/disable"):         (403, 403, 403, OK, 403, 403, 404),
-    ("POST", "/users/{user_id}/enable"):          (403, 403, 403, OK, 403, 403, 404),
-    ("POST", "/cases"):                           CASE_WORK,
-    ("GET", "/cases"):                            CASE_WORK,
-    ("GET", "/cases/{case_id}"):                  CASE_READ,
-    ("POST", "/cases/{case_id}/transitions"):     CASE_ACT,
-    ("POST", "/cases/{case_id}/visits"):          CASE_ACT,
-    ("PUT", "/cases/{case_id}/facts/{name}"):     CASE_ACT,
-    ("POST", "/cases/{case_id}/pause"):           CASE_ACT,
-    ("POST", "/cases/{case_id}/resume"):          CASE_ACT,
-    ("POST", "/cases/{case_id}/close"):           CASE_ACT,
+    ("POST", "/users/{user_id}/disable"): (403, 403, 403, OK, 403, 403, 404),
+    ("POST", "/users/{user_id}/enable"): (403, 403, 403, OK, 403, 403, 404),
+    ("POST", "/cases"): CASE_WORK,
+    ("GET", "/cases"): CASE_WORK,
+    ("GET", "/cases/{case_id}"): CASE_READ,
+    ("POST", "/cases/{case_id}/transitions"): CASE_ACT,
+    ("POST", "/cases/{case_id}/visits"): CASE_ACT,
+    ("PUT", "/cases/{case_id}/facts/{name}"): CASE_ACT,
+    ("POST", "/cases/{case_id}/pause"): CASE_ACT,
+    ("POST", "/cases/{case_id}/resume"): CASE_ACT,
+    ("POST", "/cases/{case_id}/close"): CASE_ACT,
     # reassigning is a supervisor's decision; a colleague's case stays "not found"
-    ("PUT", "/cases/{case_id}/coordinator"):      (403, 404, OK, 403, 404, 404, 404),
-    ("GET", "/cases/{case_id}/notifications"):    CASE_READ,
+    ("PUT", "/cases/{case_id}/coordinator"): (403, 404, OK, 403, 404, 404, 404),
+    ("GET", "/cases/{case_id}/notifications"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
-    ("POST", "/cases/{case_id}/consents"):        CASE_ACT,
-    ("GET", "/cases/{case_id}/consents"):         CASE_READ,
+    ("POST", "/cases/{case_id}/consents"): CASE_ACT,
+    ("GET", "/cases/{case_id}/consents"): CASE_READ,
     ("POST", "/cases/{case_id}/consents/{consent_id}/withdraw"): CASE_ACT,
     # referrals: made and answered by the case's coordinator; the partner answers by signed callback
-    ("POST", "/cases/{case_id}/referrals"):       CASE_ACT,
-    ("GET", "/cases/{case_id}/referrals"):        CASE_READ,
+    ("POST", "/cases/{case_id}/referrals"): CASE_ACT,
+    ("GET", "/cases/{case_id}/referrals"): CASE_READ,
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): CASE_ACT,
     ("POST", "/callbacks/referrals/{referral_id}"): (401,) * 7,
-    ("GET", "/definitions"):                      ALL_OK,
-    ("GET", "/definitions/{definition_id}"):      ALL_OK,
+    ("GET", "/definitions"): ALL_OK,
+    ("GET", "/definitions/{definition_id}"): ALL_OK,
     # moving the unit's running cases to a definition's current version: managing definitions
     ("POST", "/definitions/{definition_id}/migrations"): ADMIN_ONLY,
-    ("GET", "/audit/stalled"):                    CASE_WORK,
-    ("GET", "/audit/verify"):                     (403, 403, OK, OK, 403, OK, OK),
-    ("GET", "/partners"):                         ALL_OK,
-    ("POST", "/partners"):                        ADMIN_ONLY,
+    ("GET", "/audit/stalled"): CASE_WORK,
+    ("GET", "/audit/verify"): (403, 403, OK, OK, 403, OK, OK),
+    ("GET", "/partners"): ALL_OK,
+    ("POST", "/partners"): ADMIN_ONLY,
     # a partner of another unit's resource map is "not found"
-    ("GET", "/partners/{partner_id}"):            (OK, OK, OK, OK, 404, 404, 404),
-    ("POST", "/codec/encode"):                    (403, 403, OK, OK, 403, OK, OK),
-    ("POST", "/codec/decode"):                    (403, 403, OK, OK, 403, OK, OK),
+    ("GET", "/partners/{partner_id}"): (OK, OK, OK, OK, 404, 404, 404),
+    ("POST", "/codec/encode"): (403, 403, OK, OK, 403, OK, OK),
+    ("POST", "/codec/decode"): (403, 403, OK, OK, 403, OK, OK),
     # erasing a client (GDPR): a supervisor of the client's unit only
-    ("POST", "/clients/{client_id}/erase"):       (403, 403, OK, 403, 403, 404, 403),
-    ("GET", "/healthz"):                          ALL_OK,
-    ("GET", "/readyz"):                           ALL_OK,
+    ("POST", "/clients/{client_id}/erase"): (403, 403, OK, 403, 403, 404, 403),
+    ("GET", "/healthz"): ALL_OK,
+    ("GET", "/readyz"): ALL_OK,
     # caseloads: a coordinator gets their own row, a supervisor the unit's
-    ("GET", "/caseloads"):                        CASE_WORK,
+    ("GET", "/caseloads"): CASE_WORK,
     # moving a coordinator's cases is a supervisor's decision; another unit's coordinator is "not found"
-    ("POST", "/caseloads/reassign"):              (403, 403, OK, 403, 403, 404, 403),
+    ("POST", "/caseloads/reassign"): (403, 403, OK, 403, 403, 404, 403),
     # outcome reports: supervisors, of their own unit
-    ("GET", "/reports/funnel"):                   (403, 403, OK, 403, 403, OK, 403),
-    ("GET", "/reports/funnel.svg"):               (403, 403, OK, 403, 403, OK, 403),
-    ("GET", "/reports/time-in-stage.svg"):        (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/funnel"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/funnel.svg"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
 }
 
 # Run first: the checklist done, so that the move after it is made, not refused.
 FIRST = [("PUT", "/cases/{case_id}/facts/{name}")]
 # Run last, in this order: they end something the other calls need (the case, the token).
-LAST = [("POST", "/caseloads/reassign"), ("PUT", "/cases/{case_id}/coordinator"), ("POST", "/cases/{case_id}/close"), ("POST", "/clients/{client_id}/erase")]
+LAST = [
+    ("POST", "/caseloads/reassign"),
+    ("PUT", "/cases/{case_id}/coordinator"),
+    ("POST", "/cases/{case_id}/close"),
+    ("POST", "/clients/{client_id}/erase"),
+]
 # Path parameters that name something: on a 404 the answer must equal that for a made-up id.
 ID_PARAMS = ("case_id", "user_id", "partner_id", "client_id")
 
@@ -150,32 +155,54 @@ class World:
 async def world(stack: Stack) -> AsyncIterator[World]:
     unit, other = new_unit(), new_unit()
     people = {
-        "coord": (unit, "coord-a", ["coordinator"]), "coordb": (unit, "coord-b", ["coordinator"]),
-        "sup": (unit, "sup", ["supervisor"]), "admin": (unit, "admin", ["admin"]),
-        "victim": (unit, "victim", ["coordinator"]), "prober": (unit, "prober", ["coordinator"]),
-        "o_coord": (other, "coord-x", ["coordinator"]), "o_sup": (other, "sup-y", ["supervisor"]),
+        "coord": (unit, "coord-a", ["coordinator"]),
+        "coordb": (unit, "coord-b", ["coordinator"]),
+        "sup": (unit, "sup", ["supervisor"]),
+        "admin": (unit, "admin", ["admin"]),
+        "victim": (unit, "victim", ["coordinator"]),
+        "prober": (unit, "prober", ["coordinator"]),
+        "o_coord": (other, "coord-x", ["coordinator"]),
+        "o_sup": (other, "sup-y", ["supervisor"]),
         "o_admin": (other, "admin-z", ["admin"]),
     }
     logins: dict[str, str] = {}
     for caller, (in_unit, name, roles) in people.items():
         login = f"{name}.{in_unit}"
-        accounts.create_user(stack.engine, user_id=login, display_name=name, unit_id=in_unit, roles=roles, password=PASSWORD)
+        accounts.create_user(
+            stack.engine, user_id=login, display_name=name, unit_id=in_unit, roles=roles, password=PASSWORD
+        )
         logins[caller] = login
     logins["colleague"] = logins["coord"]
     admin, _ = accounts.login(stack.engine, user_id=logins["admin"], password=PASSWORD)
-    r = await stack.http.post(f"{PREFIX}/partners", json={"name": "Fundacja Dostępu", "kind": "therapy", "sector": "non_public"},
-                              headers={"Authorization": f"Bearer {admin}"})
+    r = await stack.http.post(
+        f"{PREFIX}/partners",
+        json={"name": "Fundacja Dostępu", "kind": "therapy", "sector": "non_public"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert r.status_code == 201, r.text
-    yield World(unit=unit, other=other, logins=logins, partner=r.json()["id"], victim=logins["victim"], prober=logins["prober"],
-                engine=stack.engine)
+    yield World(
+        unit=unit,
+        other=other,
+        logins=logins,
+        partner=r.json()["id"],
+        victim=logins["victim"],
+        prober=logins["prober"],
+        engine=stack.engine,
+    )
 
 
 async def _open(stack: Stack, world: World, coordinator: str) -> dict[str, Any]:
     """A case of unit U assigned to ``coordinator``, opened by U's supervisor."""
     sup = world.token("sup")
-    r = await stack.http.post(f"{PREFIX}/cases", headers={"Authorization": f"Bearer {sup}"}, json={
-        "definition": "model-wsparcia", "coordinator": world.logins[coordinator],
-        "client": {"name": f"Klientka Dostępu {uuid.uuid4().hex[:6]}"}})
+    r = await stack.http.post(
+        f"{PREFIX}/cases",
+        headers={"Authorization": f"Bearer {sup}"},
+        json={
+            "definition": "model-wsparcia",
+            "coordinator": world.logins[coordinator],
+            "client": {"name": f"Klientka Dostępu {uuid.uuid4().hex[:6]}"},
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -189,34 +216,52 @@ class Target:
     @property
     def coordinator_of_caller_unit(self) -> str:
         """Whom the caller may open a case for: themselves if a coordinator, else a coordinator of their unit."""
-        return {"o_sup": self.world.logins["o_coord"], "o_admin": self.world.logins["o_coord"],
-                "o_coord": self.world.logins["o_coord"]}.get(self.caller, self.world.logins["coord"])
+        return {
+            "o_sup": self.world.logins["o_coord"],
+            "o_admin": self.world.logins["o_coord"],
+            "o_coord": self.world.logins["o_coord"],
+        }.get(self.caller, self.world.logins["coord"])
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 # A minimal valid body per route that takes one (functions of the caller's target).
 BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/auth/token"): lambda t: {"username": t.world.prober, "password": PASSWORD},
     ("POST", "/auth/session"): lambda t: {"username": t.world.prober, "password": PASSWORD},
-    ("POST", "/users"): lambda t: {"id": f"new-{uuid.uuid4().hex[:12]}", "display_name": "Nowa Osoba",
-                                   "roles": ["coordinator"], "password": PASSWORD},
-    ("POST", "/cases"): lambda t: {"definition": "model-wsparcia", "coordinator": t.coordinator_of_caller_unit,
-                                   "client": {"name": f"Klient {uuid.uuid4().hex[:6]}"}},
+    ("POST", "/users"): lambda t: {
+        "id": f"new-{uuid.uuid4().hex[:12]}",
+        "display_name": "Nowa Osoba",
+        "roles": ["coordinator"],
+        "password": PASSWORD,
+    },
+    ("POST", "/cases"): lambda t: {
+        "definition": "model-wsparcia",
+        "coordinator": t.coordinator_of_caller_unit,
+        "client": {"name": f"Klient {uuid.uuid4().hex[:6]}"},
+    },
     ("POST", "/cases/{case_id}/transitions"): lambda t: {"trigger": "advance"},
     ("POST", "/cases/{case_id}/visits"): lambda t: {"occurred_at": _now(), "duration_minutes": 60, "kind": "home"},
     ("PUT", "/cases/{case_id}/facts/{name}"): lambda t: {"value": DIAGNOSIS_DONE},
     ("POST", "/cases/{case_id}/pause"): lambda t: {"reason": "hospital"},
     ("POST", "/cases/{case_id}/close"): lambda t: {"outcome": "transferred"},
     # to the other coordinator of the unit (run late: the case is then no longer coord's)
-    ("PUT", "/cases/{case_id}/coordinator"): lambda t: {"coordinator": t.world.logins[
-        "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]},
+    ("PUT", "/cases/{case_id}/coordinator"): lambda t: {
+        "coordinator": t.world.logins["coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]
+    },
     # the caller's case only, to the other coordinator of unit U
-    ("POST", "/caseloads/reassign"): lambda t: {"from": t.case["coordinator"], "cases": [t.case["id"]], "to": [t.world.logins[
-        "coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]]},
-    ("POST", "/partners"): lambda t: {"name": "Spółdzielnia Socjalna Próba", "kind": "employer", "sector": "non_public"},
+    ("POST", "/caseloads/reassign"): lambda t: {
+        "from": t.case["coordinator"],
+        "cases": [t.case["id"]],
+        "to": [t.world.logins["coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]],
+    },
+    ("POST", "/partners"): lambda t: {
+        "name": "Spółdzielnia Socjalna Próba",
+        "kind": "employer",
+        "sector": "non_public",
+    },
     ("POST", "/cases/{case_id}/consents"): lambda t: {"partner_id": t.world.partner},
     ("POST", "/cases/{case_id}/referrals"): lambda t: {"partner_id": t.world.partner, "service": "therapy"},
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): lambda t: {"answer": "accepted"},
@@ -227,7 +272,9 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
 }
 
 
-PATH_PARAMS = frozenset({"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id"})
+PATH_PARAMS = frozenset(
+    {"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id"}
+)
 
 
 def _path_values(t: Target) -> dict[str, str]:
@@ -277,8 +324,13 @@ async def test_every_route_is_classified(stack: Stack) -> None:
     assert all(len(row) == len(SIGNED_IN) for row in EXPECT.values())
     # Nothing under /api/v1 hides from the document (include_in_schema=False), and so from this walk.
     documented = {(m, PREFIX + p) for m, p, _ in routes}
-    hidden = [(method, route.path) for route in stack.app.routes if isinstance(route, APIRoute) and route.path.startswith(PREFIX)
-              for method in route.methods if (method, route.path) not in documented]
+    hidden = [
+        (method, route.path)
+        for route in stack.app.routes
+        if isinstance(route, APIRoute) and route.path.startswith(PREFIX)
+        for method in route.methods
+        if (method, route.path) not in documented
+    ]
     assert not hidden, f"API routes missing from /openapi.json: {hidden}"
 
 
@@ -289,7 +341,9 @@ def _dead_token(stack: Stack, world: World, caller: str) -> str | None:
     if caller == "forged":
         return "not-a-token-" + uuid.uuid4().hex
     if caller == "expired":  # signed in 13 hours ago: past the 12-hour absolute expiry
-        raw, _ = accounts.login(stack.engine, user_id=login, password=PASSWORD, now=datetime.now(timezone.utc) - timedelta(hours=13))
+        raw, _ = accounts.login(
+            stack.engine, user_id=login, password=PASSWORD, now=datetime.now(UTC) - timedelta(hours=13)
+        )
         return raw
     raw, _ = accounts.login(stack.engine, user_id=login, password=PASSWORD)
     assert accounts.logout(stack.engine, raw)
@@ -316,7 +370,7 @@ async def test_without_a_live_token_every_private_route_is_401(stack: Stack, wor
     token = _dead_token(stack, world, caller)
     values = _path_values(target)
     wrong = []
-    for method, path, operation in _routes(stack):
+    for method, path, _operation in _routes(stack):
         body = BODIES[(method, path)](target) if (method, path) in BODIES else None
         r = await _call(stack, method, path, values, token, body)
         if (method, path) in PARTNER_SIGNED:
@@ -330,7 +384,9 @@ async def test_without_a_live_token_every_private_route_is_401(stack: Stack, wor
         if r.status_code != 401:
             wrong.append(f"{method} {path}: expected 401, got {r.status_code} {r.text[:200]}")
         elif r.headers.get("www-authenticate") != "Bearer" or r.json()["detail"]["code"] != "unauthorized":
-            wrong.append(f"{method} {path}: 401 without WWW-Authenticate: Bearer / code unauthorized: {r.headers} {r.text}")
+            wrong.append(
+                f"{method} {path}: 401 without WWW-Authenticate: Bearer / code unauthorized: {r.headers} {r.text}"
+            )
     assert not wrong, f"{caller}:\n" + "\n".join(wrong)
 
 
@@ -351,11 +407,13 @@ async def test_each_role_gets_what_the_policy_says_on_every_route(stack: Stack, 
     values = _path_values(target)
     assert values["client_id"], case
     wrong, seen = [], []
-    for method, path, operation in _routes(stack):
+    for method, path, _operation in _routes(stack):
         assert (method, path) in EXPECT, f"unclassified route {method} {path}: add it to EXPECT"
         expected = EXPECT[(method, path)][column]
         body = BODIES[(method, path)](target) if (method, path) in BODIES else None
-        r = await _call(stack, method, path, values, world.token(caller) if (method, path) in SIGNS_OUT else token, body)
+        r = await _call(
+            stack, method, path, values, world.token(caller) if (method, path) in SIGNS_OUT else token, body
+        )
         seen.append(f"{method} {path} {r.status_code} {r.text[:200] if r.status_code >= 400 else ''}")
         where = f"{caller} {method} {path}: expected {expected}, got {r.status_code} {r.text[:300]}"
         if expected == OK:

@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +35,9 @@ API = "/api/v1"
 
 def _user(stack: Stack, unit: str, name: str, roles: tuple[str, ...] = ("coordinator",)) -> str:
     login = f"{name}-{uuid.uuid4().hex[:8]}"
-    accounts.create_user(stack.engine, user_id=login, display_name=name, unit_id=unit, roles=list(roles), password=PASSWORD)
+    accounts.create_user(
+        stack.engine, user_id=login, display_name=name, unit_id=unit, roles=list(roles), password=PASSWORD
+    )
     return login
 
 
@@ -87,7 +89,7 @@ async def _unchanged(stack: Stack, place: Place) -> None:
 async def test_the_right_password_gives_a_token_that_works(stack: Stack) -> None:
     unit = new_unit()
     login = _user(stack, unit, "ewa", ("coordinator", "supervisor"))
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     r = await _login(stack, login)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -142,7 +144,7 @@ async def test_logout_kills_the_token(stack: Stack) -> None:
 
 async def test_an_expired_token_is_refused(stack: Stack) -> None:
     login = _user(stack, new_unit(), "kasia")
-    long_ago = datetime.now(timezone.utc) - accounts.ABSOLUTE_EXPIRY - timedelta(minutes=1)
+    long_ago = datetime.now(UTC) - accounts.ABSOLUTE_EXPIRY - timedelta(minutes=1)
     token, _ = accounts.login(stack.engine, user_id=login, password=PASSWORD, now=long_ago)
     r = await stack.http.get(f"{API}/auth/me", headers=_bearer(token))
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
@@ -186,7 +188,10 @@ async def test_an_admin_manages_only_their_own_units_users(stack: Stack) -> None
     r = await stack.http.post(f"{API}/users/{elsewhere}/disable", headers=admin)
     assert r.status_code == 404, r.text
     missing = await stack.http.post(f"{API}/users/nobody-{uuid.uuid4().hex[:8]}/disable", headers=admin)
-    assert missing.status_code == 404 and missing.json()["detail"]["code"] == r.json()["detail"]["code"] == "user_not_found"
+    assert (
+        missing.status_code == 404
+        and missing.json()["detail"]["code"] == r.json()["detail"]["code"] == "user_not_found"
+    )
     user = accounts.get_user(stack.engine, elsewhere)
     assert user is not None and not user.disabled
     listed = await stack.http.get(f"{API}/users", headers=admin)
@@ -195,8 +200,12 @@ async def test_an_admin_manages_only_their_own_units_users(stack: Stack) -> None
 
 # ---------------------------------------------------------------- POST /users
 def _new_user(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": f"nowy-{uuid.uuid4().hex[:8]}", "display_name": "Nowy Pracownik",
-                            "roles": ["coordinator"], "password": PASSWORD}
+    body: dict[str, Any] = {
+        "id": f"nowy-{uuid.uuid4().hex[:8]}",
+        "display_name": "Nowy Pracownik",
+        "roles": ["coordinator"],
+        "password": PASSWORD,
+    }
     body.update(overrides)
     return body
 
@@ -207,7 +216,12 @@ async def test_an_admin_creates_a_user_of_their_unit(stack: Stack) -> None:
     body = _new_user(roles=["coordinator", "supervisor"])
     r = await stack.http.post(f"{API}/users", json=body, headers=admin)
     assert r.status_code == 201, r.text
-    assert r.json() == {"id": body["id"], "display_name": "Nowy Pracownik", "unit": unit, "roles": ["coordinator", "supervisor"]}
+    assert r.json() == {
+        "id": body["id"],
+        "display_name": "Nowy Pracownik",
+        "unit": unit,
+        "roles": ["coordinator", "supervisor"],
+    }
     assert "password" not in r.text and "hash" not in r.text
     assert (await _login(stack, body["id"])).status_code == 200
 
@@ -225,7 +239,9 @@ async def test_an_admin_creates_a_user_of_their_unit(stack: Stack) -> None:
         pytest.param({"password_hash": "$argon2id$..."}, "password_hash", id="a-hash"),
     ],
 )
-async def test_post_users_refuses_bad_bodies_with_422(stack: Stack, place: Place, overrides: dict[str, Any], field: str) -> None:
+async def test_post_users_refuses_bad_bodies_with_422(
+    stack: Stack, place: Place, overrides: dict[str, Any], field: str
+) -> None:
     body = _new_user(**overrides)
     r = await stack.http.post(f"{API}/users", json=body, headers=place.admin)
     assert r.status_code == 422, r.text
@@ -265,17 +281,35 @@ OPEN = {"definition": "model-wsparcia", "client": {"name": "Klientka Pola"}}
         pytest.param("/cases", "POST", {**OPEN, "stage": "employment"}, id="open-stage"),
         pytest.param("/cases", "POST", {**OPEN, "status": "closed"}, id="open-status"),
         pytest.param("/cases", "POST", {**OPEN, "actor": "someone-else"}, id="open-actor"),
-        pytest.param("/cases", "POST", {**OPEN, "client": {"name": "X", "unit_id": "unit-elsewhere"}}, id="open-client-unit_id"),
-        pytest.param("/cases/{case}/transitions", "POST", {"trigger": "advance", "actor": "someone-else"}, id="move-actor"),
-        pytest.param("/cases/{case}/transitions", "POST", {"trigger": "advance", "coordinator_id": "x"}, id="move-coordinator_id"),
-        pytest.param("/cases/{case}/visits", "POST", {"occurred_at": "2026-01-05T10:00:00+01:00", "duration_minutes": 60,
-                                                      "counted": True}, id="visit-counted"),
-        pytest.param("/cases/{case}/facts/diagnosis", "PUT", {"value": {"situation": True}, "name": "help_plan"}, id="fact-name"),
-        pytest.param("/cases/{case}/pause", "POST", {"reason": "hospital", "unit_id": "unit-elsewhere"}, id="pause-unit_id"),
+        pytest.param(
+            "/cases", "POST", {**OPEN, "client": {"name": "X", "unit_id": "unit-elsewhere"}}, id="open-client-unit_id"
+        ),
+        pytest.param(
+            "/cases/{case}/transitions", "POST", {"trigger": "advance", "actor": "someone-else"}, id="move-actor"
+        ),
+        pytest.param(
+            "/cases/{case}/transitions", "POST", {"trigger": "advance", "coordinator_id": "x"}, id="move-coordinator_id"
+        ),
+        pytest.param(
+            "/cases/{case}/visits",
+            "POST",
+            {"occurred_at": "2026-01-05T10:00:00+01:00", "duration_minutes": 60, "counted": True},
+            id="visit-counted",
+        ),
+        pytest.param(
+            "/cases/{case}/facts/diagnosis", "PUT", {"value": {"situation": True}, "name": "help_plan"}, id="fact-name"
+        ),
+        pytest.param(
+            "/cases/{case}/pause", "POST", {"reason": "hospital", "unit_id": "unit-elsewhere"}, id="pause-unit_id"
+        ),
         pytest.param("/cases/{case}/close", "POST", {"outcome": "transferred", "roles": ["admin"]}, id="close-roles"),
-        pytest.param("/cases/{case}/coordinator", "PUT", {"coordinator": "x", "unit_id": "unit-elsewhere"}, id="assign-unit_id"),
+        pytest.param(
+            "/cases/{case}/coordinator", "PUT", {"coordinator": "x", "unit_id": "unit-elsewhere"}, id="assign-unit_id"
+        ),
         pytest.param("/auth/token", "POST", {"username": "x", "password": "y", "roles": ["admin"]}, id="token-roles"),
-        pytest.param("/partners", "POST", {"name": "P", "kind": "therapy", "sector": "public", "id": "mine"}, id="partner-id"),
+        pytest.param(
+            "/partners", "POST", {"name": "P", "kind": "therapy", "sector": "public", "id": "mine"}, id="partner-id"
+        ),
     ],
 )
 async def test_a_field_the_caller_may_not_set_is_422_never_applied(
@@ -283,7 +317,9 @@ async def test_a_field_the_caller_may_not_set_is_422_never_applied(
 ) -> None:
     if path == "/cases":
         body = {**body, "coordinator": stack.login_of(place.unit)}
-    r = await stack.http.request(method, API + path.format(case=place.case["id"]), json=body, headers=stack.headers(place.unit))
+    r = await stack.http.request(
+        method, API + path.format(case=place.case["id"]), json=body, headers=stack.headers(place.unit)
+    )
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]
     assert detail["code"] == "invalid_request", detail
@@ -318,7 +354,9 @@ async def test_every_answer_says_no_store(stack: Stack) -> None:
         "cases 401": await stack.http.get(f"{API}/cases"),
         "cases 403": await stack.http.get(f"{API}/cases", headers=admin),
         "move 422": await stack.transition(case["id"], unit=unit),
-        "malformed 400": await stack.http.post(f"{API}/cases", content=b"{not json", headers={**signed_in, "Content-Type": "application/json"}),
+        "malformed 400": await stack.http.post(
+            f"{API}/cases", content=b"{not json", headers={**signed_in, "Content-Type": "application/json"}
+        ),
         "no route 404": await stack.http.get(f"{API}/no-such-route", headers=signed_in),
         "method 405": await stack.http.delete(f"{API}/cases", headers=signed_in),
         "too large 413": await stack.http.post(f"{API}/cases", content=b"x" * (MAX_BODY_BYTES + 1), headers=signed_in),
@@ -393,8 +431,11 @@ async def test_a_chunked_body_over_the_limit_is_413(stack: Stack) -> None:
             yield b"x" * (64 * 1024)
         yield b'"}'
 
-    r = await stack.http.post(f"{API}/cases/{case['id']}/transitions", content=chunks(),
-                              headers={**stack.headers(unit), "Content-Type": "application/json"})
+    r = await stack.http.post(
+        f"{API}/cases/{case['id']}/transitions",
+        content=chunks(),
+        headers={**stack.headers(unit), "Content-Type": "application/json"},
+    )
     assert "content-length" not in {k.lower() for k in r.request.headers}
     assert r.request.headers.get("transfer-encoding") == "chunked"
     assert r.status_code == 413, r.text
@@ -431,7 +472,9 @@ async def test_the_limit_answers_itself_when_no_handler_does(chunked: bool) -> N
         assert exact.status_code == 200 and exact.text == "100"
         big = await client.post("/", content=body(4) if chunked else b"x" * 101)
         assert big.status_code == 413, big.text
-        assert big.json() == {"detail": {"code": "payload_too_large", "message": "the request body is larger than 100 bytes"}}
+        assert big.json() == {
+            "detail": {"code": "payload_too_large", "message": "the request body is larger than 100 bytes"}
+        }
         assert big.headers["cache-control"] == "no-store"
 
 
@@ -440,11 +483,14 @@ async def test_a_chunked_body_under_the_limit_goes_through(stack: Stack) -> None
     case = await stack.open_case(unit=unit)
 
     async def chunks() -> AsyncIterator[bytes]:
-        yield b'{"occurred_at": "' + datetime.now(timezone.utc).isoformat().encode() + b'",'
+        yield b'{"occurred_at": "' + datetime.now(UTC).isoformat().encode() + b'",'
         yield b' "duration_minutes": 60, "kind": "home"}'
 
-    r = await stack.http.post(f"{API}/cases/{case['id']}/visits", content=chunks(),
-                              headers={**stack.headers(unit), "Content-Type": "application/json"})
+    r = await stack.http.post(
+        f"{API}/cases/{case['id']}/visits",
+        content=chunks(),
+        headers={**stack.headers(unit), "Content-Type": "application/json"},
+    )
     assert r.status_code == 201, r.text
 
 
@@ -459,11 +505,24 @@ async def test_a_body_just_under_the_limit_is_not_413(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        pytest.param("/cases/{case}/visits", {"occurred_at": "2026-01-05T10:00:00+01:00", "duration_minutes": "ninety"},
-                     "duration_minutes", id="int-as-text"),
-        pytest.param("/cases/{case}/visits", {"occurred_at": "yesterday", "duration_minutes": 60}, "occurred_at", id="bad-datetime"),
-        pytest.param("/cases/{case}/visits", {"occurred_at": "2026-01-05T10:00:00", "duration_minutes": 60}, "occurred_at",
-                     id="naive-datetime"),
+        pytest.param(
+            "/cases/{case}/visits",
+            {"occurred_at": "2026-01-05T10:00:00+01:00", "duration_minutes": "ninety"},
+            "duration_minutes",
+            id="int-as-text",
+        ),
+        pytest.param(
+            "/cases/{case}/visits",
+            {"occurred_at": "yesterday", "duration_minutes": 60},
+            "occurred_at",
+            id="bad-datetime",
+        ),
+        pytest.param(
+            "/cases/{case}/visits",
+            {"occurred_at": "2026-01-05T10:00:00", "duration_minutes": 60},
+            "occurred_at",
+            id="naive-datetime",
+        ),
         pytest.param("/cases/{case}/transitions", {"trigger": ["advance"]}, "trigger", id="list-as-text"),
         pytest.param("/cases/{case}/transitions", {"trigger": None}, "trigger", id="null"),
         pytest.param("/cases/{case}/transitions", {"trigger": "advance", "note": 12}, "note", id="number-as-note"),
@@ -484,7 +543,9 @@ async def test_wrong_types_are_422_with_a_message(stack: Stack, place: Place, pa
 @pytest.mark.parametrize("offset", [10**22, 2**63])
 async def test_an_offset_past_any_page_is_422_not_a_500(stack: Stack, place: Place, path: str, offset: int) -> None:
     # Found by test_fuzz: an unbounded offset reached SQLite as an integer it cannot hold.
-    r = await stack.http.get(API + path.format(case=place.case["id"]), params={"offset": offset}, headers=stack.headers(place.unit))
+    r = await stack.http.get(
+        API + path.format(case=place.case["id"]), params={"offset": offset}, headers=stack.headers(place.unit)
+    )
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["code"] == "invalid_request" and "offset" in r.json()["detail"]["message"]
 
@@ -495,11 +556,17 @@ async def test_an_offset_past_any_page_is_422_not_a_500(stack: Stack, place: Pla
         # Year 1 at +01:00 is year 0 in UTC: the store's conversion overflowed (a 500).
         pytest.param("/cases", {**OPEN, "opened_at": "0001-01-01T00:30:00+01:00"}, "opened_at", id="open-in-year-1"),
         pytest.param("/cases", {**OPEN, "opened_at": "1989-12-31T23:00:00+00:00"}, "opened_at", id="open-before-1990"),
-        pytest.param("/cases/{case}/visits", {"occurred_at": "0001-01-01T00:00:00+14:00", "duration_minutes": 60}, "occurred_at",
-                     id="visit-in-year-1"),
+        pytest.param(
+            "/cases/{case}/visits",
+            {"occurred_at": "0001-01-01T00:00:00+14:00", "duration_minutes": 60},
+            "occurred_at",
+            id="visit-in-year-1",
+        ),
     ],
 )
-async def test_a_date_before_any_case_is_422_not_a_500(stack: Stack, place: Place, path: str, body: dict[str, Any], field: str) -> None:
+async def test_a_date_before_any_case_is_422_not_a_500(
+    stack: Stack, place: Place, path: str, body: dict[str, Any], field: str
+) -> None:
     if path == "/cases":
         body = {**body, "coordinator": stack.login_of(place.unit)}
     r = await stack.http.post(API + path.format(case=place.case["id"]), json=body, headers=stack.headers(place.unit))
@@ -509,7 +576,12 @@ async def test_a_date_before_any_case_is_422_not_a_500(stack: Stack, place: Plac
 
 
 async def test_a_partner_capacity_past_any_number_is_422_not_a_500(stack: Stack, place: Place) -> None:
-    body = {"name": "Zakład Aktywności Zawodowej", "kind": "employer", "sector": "public", "internship_capacity": 10**20}
+    body = {
+        "name": "Zakład Aktywności Zawodowej",
+        "kind": "employer",
+        "sector": "public",
+        "internship_capacity": 10**20,
+    }
     r = await stack.http.post(f"{API}/partners", json=body, headers=place.admin)
     assert r.status_code == 422, r.text
     assert "internship_capacity" in r.json()["detail"]["message"]
@@ -522,15 +594,20 @@ async def test_a_partner_capacity_past_any_number_is_422_not_a_500(stack: Stack,
     [
         pytest.param("text/plain", b'{"trigger": "advance"}', id="text-plain"),
         pytest.param("application/x-www-form-urlencoded", b"trigger=advance", id="form"),
-        pytest.param("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"trigger\"\r\n\r\nadvance\r\n--xyz--\r\n",
-                     id="multipart"),
+        pytest.param(
+            "multipart/form-data; boundary=xyz",
+            b'--xyz\r\nContent-Disposition: form-data; name="trigger"\r\n\r\nadvance\r\n--xyz--\r\n',
+            id="multipart",
+        ),
         pytest.param("application/xml", b"<trigger>advance</trigger>", id="xml"),
         pytest.param("application/json", b"\xff\xfe not utf-8", id="not-utf8"),
         pytest.param("application/json", b"", id="empty"),
         pytest.param(None, b'{"trigger": "advance"}', id="no-content-type"),
     ],
 )
-async def test_a_body_that_is_not_json_is_a_4xx_not_a_500(stack: Stack, place: Place, content_type: str | None, content: bytes) -> None:
+async def test_a_body_that_is_not_json_is_a_4xx_not_a_500(
+    stack: Stack, place: Place, content_type: str | None, content: bytes
+) -> None:
     headers = stack.headers(place.unit)
     if content_type is not None:
         headers["Content-Type"] = content_type

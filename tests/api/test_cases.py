@@ -6,10 +6,11 @@ import asyncio
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from apistack import COORDINATOR, DIAGNOSIS_DONE, UNIT, Stack, new_unit
 from google.protobuf.message import Message as ProtoMessage
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload
@@ -19,14 +20,22 @@ from pathway.store import queries
 from pathway.store.models import Client as ClientRow
 from pathway.store.models import NotePublic
 
-from apistack import COORDINATOR, DIAGNOSIS_DONE, UNIT, Stack, new_unit
-
 # Also on PostgreSQL (store and key store): see both_stores in tests/api/conftest.py.
 pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 CASE_FIELDS = {
-    "id", "definition", "definition_version", "stage", "status", "coordinator", "allowed", "blocked",
-    "stage_due_at", "next_visit_due_at", "overdue", "history",
+    "id",
+    "definition",
+    "definition_version",
+    "stage",
+    "status",
+    "coordinator",
+    "allowed",
+    "blocked",
+    "stage_due_at",
+    "next_visit_due_at",
+    "overdue",
+    "history",
 }
 
 
@@ -59,7 +68,9 @@ async def history_texts(client: Client, workflow_id: str) -> tuple[list[str], by
     assert payloads, "a case's history has payloads (its input at least)"
     codec = client.data_converter.payload_codec
     if codec is not None:  # look at what the codec protects; search attributes are never encrypted
-        payloads = [(await codec.decode([p]))[0] if p.metadata.get("encoding") == b"binary/encrypted" else p for p in payloads]
+        payloads = [
+            (await codec.decode([p]))[0] if p.metadata.get("encoding") == b"binary/encrypted" else p for p in payloads
+        ]
     texts = []
     for p in payloads:
         raw = p.data.decode("utf-8")
@@ -97,8 +108,12 @@ async def test_open_case_returns_201_and_keeps_the_client_out_of_temporal(stack:
     opening_note = "Zgłoszenie z Niebieskiej Karty, sprawca mieszka piętro niżej"
     r = await stack.http.post(
         "/api/v1/cases",
-        json={"definition": "model-wsparcia", "coordinator": COORDINATOR,
-              "client": {"name": name, "address": address, "phone": phone}, "note": opening_note},
+        json={
+            "definition": "model-wsparcia",
+            "coordinator": COORDINATOR,
+            "client": {"name": name, "address": address, "phone": phone},
+            "note": opening_note,
+        },
         headers=stack.headers(),
     )
     assert r.status_code == 201, r.text
@@ -174,7 +189,9 @@ async def test_unknown_definition_is_422(stack: Stack) -> None:
 
 async def test_malformed_json_is_400(stack: Stack) -> None:
     r = await stack.http.post(
-        "/api/v1/cases", content=b'{"definition": "model-wsparcia", "client": {', headers={**stack.headers(), "Content-Type": "application/json"}
+        "/api/v1/cases",
+        content=b'{"definition": "model-wsparcia", "client": {',
+        headers={**stack.headers(), "Content-Type": "application/json"},
     )
     assert r.status_code == 400, r.text
     assert r.json()["detail"]["code"] == "malformed_json"
@@ -182,7 +199,7 @@ async def test_malformed_json_is_400(stack: Stack) -> None:
 
 
 VALID = {"definition": "model-wsparcia", "coordinator": COORDINATOR, "client": {"name": "Anna"}}
-IN_A_WEEK = (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()
+IN_A_WEEK = (datetime.now(UTC) + timedelta(days=7)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -192,14 +209,18 @@ IN_A_WEEK = (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()
         pytest.param({**VALID, "client": "Anna"}, "client", id="client-not-an-object"),
         pytest.param({**VALID, "client": {"name": ""}}, "name", id="empty-name"),
         pytest.param({**VALID, "client": {"name": 12}}, "name", id="name-not-a-string"),
-        pytest.param({"definition": "model-wsparcia", "client": {"name": "Anna"}}, "coordinator", id="missing-coordinator"),
+        pytest.param(
+            {"definition": "model-wsparcia", "client": {"name": "Anna"}}, "coordinator", id="missing-coordinator"
+        ),
         pytest.param({"definition": "model-wsparcia", "coordinator": COORDINATOR}, "client", id="missing-client"),
         pytest.param({**VALID, "colour": "blue"}, "colour", id="extra-field"),
         pytest.param({**VALID, "client": {"name": "Anna", "pesel": "75010112345"}}, "pesel", id="extra-client-field"),
         pytest.param({**VALID, "opened_at": "2026-01-05T10:00:00"}, "opened_at", id="naive-opened-at"),
         pytest.param({**VALID, "opened_at": "yesterday"}, "opened_at", id="opened-at-not-a-date"),
         pytest.param({**VALID, "opened_at": IN_A_WEEK}, "opened_at", id="opened-at-in-the-future"),
-        pytest.param({**VALID, "coordinator": "Anna Nowak, tel. 600 100 200"}, "coordinator", id="coordinator-not-an-id"),
+        pytest.param(
+            {**VALID, "coordinator": "Anna Nowak, tel. 600 100 200"}, "coordinator", id="coordinator-not-an-id"
+        ),
         pytest.param([VALID], "body", id="a-list"),
         pytest.param("model-wsparcia", "body", id="a-string"),
         pytest.param(None, "body", id="null"),
@@ -219,7 +240,9 @@ async def test_empty_body_and_bad_headers_are_4xx_never_500(stack: Stack) -> Non
     r = await stack.http.post("/api/v1/cases", json=VALID, headers={"Authorization": "Bearer not-a-live-token"})
     assert r.status_code == 401 and r.json()["detail"]["code"] == "unauthorized", r.text
     assert r.headers["WWW-Authenticate"] == "Bearer"
-    r = await stack.http.post("/api/v1/cases", json=VALID, headers={**stack.headers(), "Idempotency-Key": "klucz ze spacja"})
+    r = await stack.http.post(
+        "/api/v1/cases", json=VALID, headers={**stack.headers(), "Idempotency-Key": "klucz ze spacja"}
+    )
     assert r.status_code == 400 and r.json()["detail"]["code"] == "invalid_idempotency_key", r.text
 
 
@@ -235,7 +258,7 @@ async def test_get_case_has_every_field_of_the_design(stack: Stack) -> None:
     assert got["blocked"] and {"trigger", "guard", "reason"} <= set(got["blocked"][0])
     assert got["blocked"][0]["trigger"] == "advance" and got["blocked"][0]["guard"] == "checklist_complete"
     # A 30-day diagnosis deadline and a weekly visit, both ahead.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stage_due = datetime.fromisoformat(got["stage_due_at"])
     visit_due = datetime.fromisoformat(got["next_visit_due_at"])
     assert timedelta(days=29) < stage_due - now < timedelta(days=32)
@@ -258,7 +281,7 @@ async def test_unknown_case_and_another_units_case_are_the_same_404(stack: Stack
     # Nor can another unit act on it, or read its notifications.
     for method, path, body in (
         ("POST", "transitions", {"trigger": "advance"}),
-        ("POST", "visits", {"occurred_at": datetime.now(timezone.utc).isoformat(), "duration_minutes": 90}),
+        ("POST", "visits", {"occurred_at": datetime.now(UTC).isoformat(), "duration_minutes": 90}),
         ("PUT", "facts/diagnosis", {"value": DIAGNOSIS_DONE}),
         ("POST", "close", {"outcome": "dropped_out"}),
         ("GET", "notifications", None),

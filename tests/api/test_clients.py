@@ -33,8 +33,14 @@ async def test_a_supervisor_erases_a_client_and_the_pathway_goes_on(stack: Stack
     moved = await stack.transition(case_id, "advance", unit=unit, note=second_note)
     assert moved.status_code == 200, moved.text
     before = await stack.get_case(case_id, unit=unit)
-    assert before["client"] == {"id": client_id, "name": name, "address": address, "phone": phone,
-                                "perpetrator_name": None, "perpetrator_contacts": []}
+    assert before["client"] == {
+        "id": client_id,
+        "name": name,
+        "address": address,
+        "phone": phone,
+        "perpetrator_name": None,
+        "perpetrator_contacts": [],
+    }
 
     # Only a supervisor of the client's unit may erase; elsewhere the client does not exist.
     r = await erase(stack, client_id, stack.headers(unit))
@@ -59,8 +65,14 @@ async def test_a_supervisor_erases_a_client_and_the_pathway_goes_on(stack: Stack
 
     # The pseudonymous pathway is all there; the identity reads "erased".
     after = await stack.get_case(case_id, unit=unit)
-    assert after["client"] == {"id": client_id, "name": ERASED, "address": ERASED, "phone": ERASED,
-                               "perpetrator_name": None, "perpetrator_contacts": []}
+    assert after["client"] == {
+        "id": client_id,
+        "name": ERASED,
+        "address": ERASED,
+        "phone": ERASED,
+        "perpetrator_name": None,
+        "perpetrator_contacts": [],
+    }
     assert (after["stage"], after["status"], after["history"]) == (before["stage"], before["status"], before["history"])
     listed = await stack.http.get("/api/v1/cases", headers=stack.supervisor(unit))
     assert [i["client_name"] for i in listed.json()["items"] if i["id"] == case_id] == [ERASED]
@@ -81,7 +93,10 @@ async def test_a_supervisor_erases_a_client_and_the_pathway_goes_on(stack: Stack
     with Session(stack.engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.unit_id == unit).order_by(AuditEntry.seq)).all()
     erasures = [e for e in entries if e.action == "client.erase"]
-    assert [(e.details["client_id"], e.details["key_destroyed"]) for e in erasures] == [(client_id, True), (client_id, False)]
+    assert [(e.details["client_id"], e.details["key_destroyed"]) for e in erasures] == [
+        (client_id, True),
+        (client_id, False),
+    ]
     assert all(e.details["cases"] == [case_id] for e in erasures)
     assert "client.read" in {e.action for e in entries}, "reading the identity is recorded too"
     dumped = json.dumps([e.details for e in entries], ensure_ascii=False)
@@ -100,4 +115,6 @@ async def test_erasing_one_client_leaves_the_others_readable(stack: Stack) -> No
     assert r.status_code == 200, r.text
     assert (await stack.get_case(kept["id"], unit=unit))["client"]["name"] == "Zostaje Czytelna"
     with Session(stack.engine) as session:
-        assert [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=kept["id"])] == ["notatka zostaje"]
+        assert [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=kept["id"])] == [
+            "notatka zostaje"
+        ]

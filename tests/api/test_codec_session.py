@@ -18,8 +18,10 @@ async def _first_encrypted_payload(stack: Stack, case_id: str) -> dict[str, obje
     started = history.events[0].workflow_execution_started_event_attributes
     [payload] = started.input.payloads
     assert payload.metadata["encoding"] == b"binary/encrypted"
-    return {"metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
-            "data": base64.b64encode(payload.data).decode()}
+    return {
+        "metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
+        "data": base64.b64encode(payload.data).decode(),
+    }
 
 
 async def test_staff_with_the_right_role_can_read_payloads_through_the_codec(stack: Stack) -> None:
@@ -40,7 +42,10 @@ async def test_staff_with_the_right_role_can_read_payloads_through_the_codec(sta
     tampered = {**sealed, "data": base64.b64encode(b"x" * 40).decode()}
     r = await stack.http.post("/api/v1/codec/decode", json={"payloads": [tampered]}, headers=stack.supervisor())
     assert r.status_code == 422 and r.json()["detail"]["code"] == "undecryptable_payload"
-    plain = {"metadata": {"encoding": base64.b64encode(b"json/plain").decode()}, "data": base64.b64encode(b'"x"').decode()}
+    plain = {
+        "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+        "data": base64.b64encode(b'"x"').decode(),
+    }
     r = await stack.http.post("/api/v1/codec/decode", json={"payloads": [plain]}, headers=stack.supervisor())
     assert r.status_code == 422, "a plaintext payload is refused, never passed through"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def visit(stack: Stack, case_id: str, *, key: str | None = None, **body: Any) -> Any:
@@ -96,7 +96,9 @@ async def test_bad_visits_are_422(stack: Stack, body: dict[str, Any], code: str)
 
 async def test_a_visit_without_occurred_at_is_422(stack: Stack) -> None:
     case = await stack.open_case()
-    r = await stack.http.post(f"/api/v1/cases/{case['id']}/visits", json={"duration_minutes": 60}, headers=stack.headers())
+    r = await stack.http.post(
+        f"/api/v1/cases/{case['id']}/visits", json={"duration_minutes": 60}, headers=stack.headers()
+    )
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["code"] == "invalid_request" and "occurred_at" in r.json()["detail"]["message"]
 
@@ -119,7 +121,8 @@ async def test_a_partner_the_map_does_not_know_is_422(stack: Stack) -> None:
     # A partner of another unit is unknown here too.
     with Session(stack.engine) as session:
         elsewhere = queries.create_partner(
-            session, partner=PartnerCreate(unit_id=new_unit(), name="Firma z innej gminy", kind="employer", sector="private")
+            session,
+            partner=PartnerCreate(unit_id=new_unit(), name="Firma z innej gminy", kind="employer", sector="private"),
         )
     r = await stack.fact(case["id"], "placement", {"partner_id": elsewhere.id})
     assert r.status_code == 422 and r.json()["detail"]["code"] == "unknown_partner", r.text
@@ -133,7 +136,9 @@ async def test_a_partner_of_the_wrong_kind_is_422_whatever_the_request_claims(st
         r = await stack.fact(case["id"], "placement", value)
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
-        assert detail["code"] == "invalid_command" and "employer" in detail["message"] and "therapy" in detail["message"]
+        assert (
+            detail["code"] == "invalid_command" and "employer" in detail["message"] and "therapy" in detail["message"]
+        )
     assert "placement" not in (await stack.get_case(case["id"]))["facts"]
 
 
@@ -143,7 +148,13 @@ async def test_a_partner_of_the_wrong_kind_is_422_whatever_the_request_claims(st
         pytest.param("no_such_fact", True, 422, "invalid_command", id="unknown-fact"),
         pytest.param("diagnosis", {"situation": "yes"}, 422, "invalid_command", id="checklist-not-bool"),
         pytest.param("diagnosis", {"horoscope": True}, 422, "invalid_command", id="checklist-unknown-item"),
-        pytest.param("help_plan", {"zi_reference": "Jan Kowalski, ul. Ukryta 1"}, 422, "invalid_command", id="free-text-in-a-code"),
+        pytest.param(
+            "help_plan",
+            {"zi_reference": "Jan Kowalski, ul. Ukryta 1"},
+            422,
+            "invalid_command",
+            id="free-text-in-a-code",
+        ),
         pytest.param("x" * 65, True, 422, "invalid_request", id="fact-name-too-long"),
     ],
 )
@@ -168,7 +179,9 @@ async def test_pause_and_resume(stack: Stack) -> None:
     assert r.json()["status"] == "paused" and r.json()["pause_reason"] == "hospital"
     assert r.json()["allowed"] == [] and r.json()["blocked"] == []
     with Session(stack.engine) as session:
-        assert [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=case["id"])] == ["Klientka w szpitalu po pobiciu"]
+        assert [n.text for n in queries.list_notes(session, vault=stack.vault, case_id=case["id"])] == [
+            "Klientka w szpitalu po pobiciu"
+        ]
 
     r = await stack.transition(case["id"], "advance")
     assert r.status_code == 409, r.text

@@ -22,9 +22,13 @@ async def test_more_concurrent_requests_than_pooled_connections_all_answer(stack
     assert len({c["id"] for c in cases}) == IN_FLIGHT
     for c in cases:
         assert (await stack.fact(c["id"], "diagnosis", DIAGNOSIS_DONE)).status_code == 200
-    reads = await asyncio.wait_for(asyncio.gather(*(stack.http.get(f"/api/v1/cases/{c['id']}", headers=stack.headers())
-                                                    for c in cases)), timeout=60)
+    reads = await asyncio.wait_for(
+        asyncio.gather(*(stack.http.get(f"/api/v1/cases/{c['id']}", headers=stack.headers()) for c in cases)),
+        timeout=60,
+    )
     assert [r.status_code for r in reads] == [200] * IN_FLIGHT
-    moves = await asyncio.wait_for(asyncio.gather(*(stack.transition(c["id"], key=uuid.uuid4().hex) for c in cases)), timeout=60)
+    moves = await asyncio.wait_for(
+        asyncio.gather(*(stack.transition(c["id"], key=uuid.uuid4().hex) for c in cases)), timeout=60
+    )
     assert [r.status_code for r in moves] == [200] * IN_FLIGHT
     assert {r.json()["stage"] for r in moves} == {"plan"}

@@ -63,9 +63,14 @@ def _cases(operation: Any, mode: GenerationMode, count: int) -> list[Any]:
     drawn: list[Any] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=max(1, round(count * SCALE)), deadline=None, database=None, derandomize=DERANDOMIZE,
-              phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(1, round(count * SCALE)),
+        deadline=None,
+        database=None,
+        derandomize=DERANDOMIZE,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def draw(case: Any) -> None:
         drawn.append(case)
 
@@ -86,8 +91,12 @@ def _request(case: Any, token: str) -> dict[str, Any]:
     kwargs = case.as_transport_kwargs(base_url=BASE_URL)
     headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in ("authorization", "cookie")}
     headers["Authorization"] = f"Bearer {token}"
-    request: dict[str, Any] = {"method": kwargs["method"], "url": kwargs["url"], "headers": headers,
-                               "params": kwargs.get("params") or None}
+    request: dict[str, Any] = {
+        "method": kwargs["method"],
+        "url": kwargs["url"],
+        "headers": headers,
+        "params": kwargs.get("params") or None,
+    }
     if "json" in kwargs:
         request["json"] = kwargs["json"]
     elif "data" in kwargs:
@@ -107,8 +116,12 @@ async def _fuzz(stack: Stack, login: str, real: dict[str, list[str]]) -> None:
     for operation in _operations(stack):
         label = f"{operation.method.upper()} {operation.path}"
         op_started = time.monotonic()
-        positive, negative = EXAMPLES.get((operation.method.upper(), operation.path), (POSITIVE_EXAMPLES, NEGATIVE_EXAMPLES))
-        cases = _cases(operation, GenerationMode.POSITIVE, positive) + _cases(operation, GenerationMode.NEGATIVE, negative)
+        positive, negative = EXAMPLES.get(
+            (operation.method.upper(), operation.path), (POSITIVE_EXAMPLES, NEGATIVE_EXAMPLES)
+        )
+        cases = _cases(operation, GenerationMode.POSITIVE, positive) + _cases(
+            operation, GenerationMode.NEGATIVE, negative
+        )
         for case in cases:
             for name in case.path_parameters:
                 if name in real and rng.random() < 0.5:
@@ -138,7 +151,8 @@ async def _fuzz(stack: Stack, login: str, real: dict[str, list[str]]) -> None:
     top = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(slowest.items(), key=lambda kv: -kv[1])[:5])
     print(f"fuzzed as {login} in {elapsed:.1f} s; statuses {dict(sorted(counts.items()))}; slowest: {top}")
     assert not failures, f"{len(failures)} distinct failure(s):\n\n" + "\n\n".join(
-        f"=== {key}\n{detail}" for key, detail in sorted(failures.items()))
+        f"=== {key}\n{detail}" for key, detail in sorted(failures.items())
+    )
     # The token survived the run (nothing fuzzed signed it out or broke the account).
     assert accounts.authenticate(stack.engine, token) is not None
 
@@ -149,8 +163,9 @@ async def _world(stack: Stack, role: str) -> tuple[str, dict[str, list[str]]]:
     unit = new_unit()
     stack.supervisor(unit)
     admin = stack.headers(unit, "admin-api", roles=("admin",))
-    r = await stack.http.post("/api/v1/partners", json={"name": "Fundacja Fuzz", "kind": "therapy", "sector": "non_public"},
-                              headers=admin)
+    r = await stack.http.post(
+        "/api/v1/partners", json={"name": "Fundacja Fuzz", "kind": "therapy", "sector": "non_public"}, headers=admin
+    )
     assert r.status_code == 201, r.text
     cases = [await stack.open_case(unit=unit) for _ in range(2)]
     if role == "coordinator":

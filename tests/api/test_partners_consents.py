@@ -36,8 +36,16 @@ async def partner(stack: Stack, unit: str, partner_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- the resource map
 async def test_a_partner_gets_a_scope_and_a_signing_key_shown_once(stack: Stack) -> None:
     unit = new_unit()
-    created = await add_partner(stack, unit, name="Fundacja Kanarek", kind="ngo", sector="non_public", channel="webhook",
-                                webhook_url="https://kanarek.invalid/hook", data_scope=["case_reference", "client_name"])
+    created = await add_partner(
+        stack,
+        unit,
+        name="Fundacja Kanarek",
+        kind="ngo",
+        sector="non_public",
+        channel="webhook",
+        webhook_url="https://kanarek.invalid/hook",
+        data_scope=["case_reference", "client_name"],
+    )
     assert len(created["webhook_secret"]) >= 32
     assert created["data_scope"] == ["case_reference", "client_name"]
     shown = await partner(stack, unit, created["id"])
@@ -51,29 +59,39 @@ async def test_a_partner_gets_a_scope_and_a_signing_key_shown_once(stack: Stack)
 @pytest.mark.parametrize("field", ["client_address", "support_reason", "violence_context"])
 async def test_an_employer_can_never_be_given_address_reason_or_violence(stack: Stack, field: str) -> None:
     unit = new_unit()
-    r = await stack.http.post(f"{API}/partners", headers=admin(stack, unit), json={
-        "name": "Hurtownia", "kind": "employer", "sector": "private", "data_scope": ["case_reference", field]})
+    r = await stack.http.post(
+        f"{API}/partners",
+        headers=admin(stack, unit),
+        json={"name": "Hurtownia", "kind": "employer", "sector": "private", "data_scope": ["case_reference", field]},
+    )
     assert r.status_code == 422, r.text
     assert r.json()["detail"]["code"] == "invalid_request"
     assert "employer may never be told" in r.json()["detail"]["message"] and field in r.json()["detail"]["message"]
     # The same scope is fine for a therapy centre; an unknown field code never is.
-    await add_partner(stack, unit, name="Terapia", kind="therapy", sector="public", data_scope=["case_reference", field])
-    r = await stack.http.post(f"{API}/partners", headers=admin(stack, unit), json={
-        "name": "X", "kind": "therapy", "sector": "public", "data_scope": ["pesel"]})
+    await add_partner(
+        stack, unit, name="Terapia", kind="therapy", sector="public", data_scope=["case_reference", field]
+    )
+    r = await stack.http.post(
+        f"{API}/partners",
+        headers=admin(stack, unit),
+        json={"name": "X", "kind": "therapy", "sector": "public", "data_scope": ["pesel"]},
+    )
     assert r.status_code == 422 and "unknown field 'pesel'" in r.json()["detail"]["message"], r.text
 
 
 # ---------------------------------------------------------------- internship capacity
 async def test_an_employers_places_are_used_refused_when_full_and_freed_when_a_case_closes(stack: Stack) -> None:
     unit = new_unit()
-    employer = await add_partner(stack, unit, name="Piekarnia Trzy Miejsca", kind="employer", sector="private",
-                                 internship_capacity=3)
+    employer = await add_partner(
+        stack, unit, name="Piekarnia Trzy Miejsca", kind="employer", sector="private", internship_capacity=3
+    )
     assert (employer["places_in_use"], employer["places_free"]) == (0, 3)
     cases = [await stack.open_case(unit=unit) for _ in range(4)]
 
     async def in_use(n: int) -> None:
         async def probe() -> bool:
             return (await partner(stack, unit, employer["id"]))["places_in_use"] == n
+
         await stack.eventually(probe, what=f"{n} places in use")
 
     for i, case in enumerate(cases[:3], start=1):
@@ -92,8 +110,11 @@ async def test_an_employers_places_are_used_refused_when_full_and_freed_when_a_c
     listed = (await stack.http.get(f"{API}/partners", params={"kind": "employer"}, headers=stack.headers(unit))).json()
     assert [(p["places_in_use"], p["places_free"]) for p in listed["items"] if p["id"] == employer["id"]] == [(3, 0)]
 
-    r = await stack.http.post(f"{API}/cases/{cases[1]['id']}/close", json={"outcome": "dropped_out"},
-                              headers=stack.headers(unit, key=uuid.uuid4().hex))
+    r = await stack.http.post(
+        f"{API}/cases/{cases[1]['id']}/close",
+        json={"outcome": "dropped_out"},
+        headers=stack.headers(unit, key=uuid.uuid4().hex),
+    )
     assert r.status_code == 200, r.text
     await in_use(2)
     r = await stack.fact(cases[3]["id"], "placement", {"partner_id": employer["id"]}, unit=unit)
@@ -118,21 +139,29 @@ async def test_consent_is_given_listed_and_withdrawn_by_the_coordinator_and_audi
     assert r.status_code == 201 and r.json()["required"] is False  # the ZI is told on the act's basis anyway
 
     # Refusals: a supervisor does not act on cases, a colleague does not see it, unknown partners.
-    assert (await stack.http.post(url, json={"partner_id": therapy["id"]}, headers=stack.supervisor(unit))).status_code == 403
-    assert (await stack.http.post(url, json={"partner_id": therapy["id"]}, headers=stack.headers(unit, "coord-other"))).status_code == 404
+    assert (
+        await stack.http.post(url, json={"partner_id": therapy["id"]}, headers=stack.supervisor(unit))
+    ).status_code == 403
+    assert (
+        await stack.http.post(url, json={"partner_id": therapy["id"]}, headers=stack.headers(unit, "coord-other"))
+    ).status_code == 404
     r = await stack.http.post(url, json={"partner_id": "no-such-partner"}, headers=stack.headers(unit))
     assert r.status_code == 422 and r.json()["detail"]["code"] == "unknown_partner", r.text
     r = await stack.http.post(url, json={"partner_id": therapy["id"], "client_id": "x"}, headers=stack.headers(unit))
     assert r.status_code == 422, r.text
 
     r = await stack.http.post(f"{url}/{given['id']}/withdraw", headers=stack.headers(unit))
-    assert r.status_code == 200 and r.json()["active"] is False and r.json()["withdrawn_by"] == stack.login_of(unit), r.text
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["withdrawn_by"] == stack.login_of(unit), (
+        r.text
+    )
     assert (await stack.http.post(f"{url}/no-such/withdraw", headers=stack.headers(unit))).status_code == 404
     listed = (await stack.http.get(url, headers=stack.supervisor(unit))).json()
     assert listed["count"] == 2 and [c["active"] for c in listed["items"]] == [False, True]
 
     with Session(stack.engine) as session:
-        actions = session.exec(select(audit_trail.AuditEntry.action).where(audit_trail.AuditEntry.case_id == case["id"])).all()
+        actions = session.exec(
+            select(audit_trail.AuditEntry.action).where(audit_trail.AuditEntry.case_id == case["id"])
+        ).all()
     assert actions.count("consent.give") == 3 and actions.count("consent.withdraw") == 1
     assert audit_trail.verify(stack.engine, unit_id=unit).ok
 
@@ -142,17 +171,35 @@ async def test_the_perpetrators_details_are_kept_for_staff_and_their_address_is_
     unit = new_unit()
     contact = f"sprawca-{uuid.uuid4().hex[:6]}@example.invalid"
     # A therapist whose (webhook) address carries the perpetrator's e-mail: never told.
-    therapist = await add_partner(stack, unit, name="Gabinet pod adresem sprawcy", kind="therapy", sector="private",
-                                  channel="webhook", webhook_url=f"http://127.0.0.1:9/hook?to={contact}")
-    case = await stack.open_case(unit=unit, client={"name": "Klientka Chroniona", "perpetrator_name": "Jan Sprawca",
-                                                    "perpetrator_contacts": [contact, "+48 600 111 222"]})
+    therapist = await add_partner(
+        stack,
+        unit,
+        name="Gabinet pod adresem sprawcy",
+        kind="therapy",
+        sector="private",
+        channel="webhook",
+        webhook_url=f"http://127.0.0.1:9/hook?to={contact}",
+    )
+    case = await stack.open_case(
+        unit=unit,
+        client={
+            "name": "Klientka Chroniona",
+            "perpetrator_name": "Jan Sprawca",
+            "perpetrator_contacts": [contact, "+48 600 111 222"],
+        },
+    )
     cid = case["id"]
     assert case["client"]["perpetrator_name"] == "Jan Sprawca"
     assert (await stack.get_case(cid, unit=unit))["client"]["perpetrator_contacts"] == [contact, "+48 600 111 222"]
-    r = await stack.http.post(f"{API}/cases/{cid}/consents", json={"partner_id": therapist["id"]}, headers=stack.headers(unit))
+    r = await stack.http.post(
+        f"{API}/cases/{cid}/consents", json={"partner_id": therapist["id"]}, headers=stack.headers(unit)
+    )
     assert r.status_code == 201, r.text
-    for name, value in (("diagnosis", DIAGNOSIS_DONE), ("help_plan", {"agreed_on": "2026-05-04"}),
-                        ("therapist", {"partner_id": therapist["id"]})):
+    for name, value in (
+        ("diagnosis", DIAGNOSIS_DONE),
+        ("help_plan", {"agreed_on": "2026-05-04"}),
+        ("therapist", {"partner_id": therapist["id"]}),
+    ):
         assert (await stack.fact(cid, name, value, unit=unit)).status_code == 200
     for _ in range(2):
         assert (await stack.transition(cid, "advance", unit=unit)).status_code == 200

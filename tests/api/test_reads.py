@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,15 @@ from pathway.api.routers.audit import CSV_COLUMNS
 pytestmark = pytest.mark.integration
 
 
-async def get(stack: Stack, path: str, *, unit: str = UNIT, expect: int = 200, headers: dict[str, str] | None = None,
-              **params: Any) -> Any:
+async def get(
+    stack: Stack,
+    path: str,
+    *,
+    unit: str = UNIT,
+    expect: int = 200,
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Any:
     r = await stack.http.get(f"/api/v1{path}", params=params, headers=headers or stack.headers(unit))
     assert r.status_code == expect, r.text
     return r.json()
@@ -32,12 +39,16 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
     stack.user(unit, "coord-other")  # a second coordinator of the unit
     for i, name in enumerate(names):
         if i == 0:  # only a supervisor assigns a case to someone else
-            case = await stack.open_case(unit=unit, coordinator=stack.login_of(unit, "coord-other"), client={"name": name}, headers=boss)
+            case = await stack.open_case(
+                unit=unit, coordinator=stack.login_of(unit, "coord-other"), client={"name": name}, headers=boss
+            )
         else:
             case = await stack.open_case(unit=unit, client={"name": name})
         ids.append(case["id"])
     closed = ids[1]
-    r = await stack.http.post(f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit))
+    r = await stack.http.post(
+        f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit)
+    )
     assert r.status_code == 200, r.text
 
     async def projected() -> Any:
@@ -50,8 +61,19 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
     assert {item["id"] for item in everything["items"]} == set(ids)
     assert {item["client_name"] for item in everything["items"]} == set(names)
     item = everything["items"][0]
-    for key in ("id", "definition", "definition_version", "stage", "status", "coordinator", "unit", "opened_at",
-                "stage_due_at", "next_visit_due_at", "last_activity_at"):
+    for key in (
+        "id",
+        "definition",
+        "definition_version",
+        "stage",
+        "status",
+        "coordinator",
+        "unit",
+        "opened_at",
+        "stage_due_at",
+        "next_visit_due_at",
+        "last_activity_at",
+    ):
         assert key in item
     assert all(item["unit"] == unit for item in everything["items"])
 
@@ -108,7 +130,7 @@ async def test_definitions(stack: Stack) -> None:
 # ---------------------------------------------------------------- the audit
 async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     unit = new_unit()
-    opened_at = datetime.now(timezone.utc) - timedelta(days=40)
+    opened_at = datetime.now(UTC) - timedelta(days=40)
     overdue = await stack.open_case(unit=unit, opened_at=opened_at.isoformat())
     fresh = await stack.open_case(unit=unit)
     assert overdue["overdue"], "the case itself already says it is overdue"
@@ -125,7 +147,7 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     # Whole days past the stage's own deadline. How many working days fit in 40 calendar
     # days depends on today's date (Polish holidays), so the figure comes from the case.
     # The audit counted a moment ago: a day boundary may have passed since.
-    elapsed = (datetime.now(timezone.utc) - datetime.fromisoformat(overdue["stage_due_at"])) // timedelta(days=1)
+    elapsed = (datetime.now(UTC) - datetime.fromisoformat(overdue["stage_due_at"])) // timedelta(days=1)
     assert elapsed >= 1 and item["days_overdue"] in {elapsed - 1, elapsed}
     assert item["coordinator"] == stack.login_of(unit) and item["stage"] == "diagnosis"
     assert datetime.fromisoformat(item["since"]) == datetime.fromisoformat(overdue["stage_due_at"])
@@ -134,8 +156,12 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
 
     only = await get(stack, "/audit/stalled", unit=unit, rule="stage_overdue")
     assert [i["rule"] for i in only["items"]] == ["stage_overdue"]
-    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit)))["count"] == 0
-    await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", expect=403)  # a coordinator audits only their own
+    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit)))[
+        "count"
+    ] == 0
+    await get(
+        stack, "/audit/stalled", unit=unit, coordinator="nobody", expect=403
+    )  # a coordinator audits only their own
     # Another unit's supervisor does not see it.
     assert overdue["id"] not in {i["case_id"] for i in (await get(stack, "/audit/stalled", unit=new_unit()))["items"]}
 
@@ -157,7 +183,9 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     await stack.eventually(escalated, what="the supervisors' escalation")
 
 
-@pytest.mark.parametrize(("params", "code"), [({"rule": "no_such_rule"}, "unknown_rule"), ({"format": "xml"}, "invalid_request")])
+@pytest.mark.parametrize(
+    ("params", "code"), [({"rule": "no_such_rule"}, "unknown_rule"), ({"format": "xml"}, "invalid_request")]
+)
 async def test_bad_audit_parameters_are_422(stack: Stack, params: dict[str, str], code: str) -> None:
     body = await get(stack, "/audit/stalled", expect=422, **params)
     assert body["detail"]["code"] == code
@@ -174,12 +202,14 @@ async def test_partners(stack: Stack) -> None:
 
     unit = new_unit()
     r = await stack.http.post(
-        "/api/v1/partners", json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
+        "/api/v1/partners",
+        json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
         headers=stack.headers(unit),
     )
     assert r.status_code == 403, "only an admin manages the resource map"
     r = await stack.http.post(
-        "/api/v1/partners", json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
+        "/api/v1/partners",
+        json={"name": "Fundacja Bezpieczny Dom", "kind": "ngo", "sector": "non_public", "services": ["shelter"]},
         headers=stack.headers(unit, "admin-api", roles=("admin",)),
     )
     assert r.status_code == 201, r.text
@@ -210,7 +240,7 @@ async def test_bad_partners_are_422(stack: Stack, body: dict[str, Any]) -> None:
 
 async def test_notifications_of_a_case_page_and_count(stack: Stack) -> None:
     unit = new_unit()
-    old = await stack.open_case(unit=unit, opened_at=(datetime.now(timezone.utc) - timedelta(days=40)).isoformat())
+    old = await stack.open_case(unit=unit, opened_at=(datetime.now(UTC) - timedelta(days=40)).isoformat())
 
     async def several() -> Any:
         page = await get(stack, f"/cases/{old['id']}/notifications", unit=unit)

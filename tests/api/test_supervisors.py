@@ -39,8 +39,9 @@ async def http(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
     shutil.copy(ROOT / "definitions" / "model-wsparcia.yaml", folder)
     shutil.copy(ROOT / "tests" / "supervisors" / f"{FAMILY}.yaml", folder)
     app = create_app(stack.settings, client=stack.client, engine=stack.engine, catalog=Catalog.load(folder))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test",
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test", timeout=30
+    ) as client:
         yield client
 
 
@@ -48,11 +49,22 @@ def boss(stack: Stack, unit: str) -> dict[str, str]:
     return stack.supervisor(unit, key=uuid.uuid4().hex)
 
 
-async def open_for(stack: Stack, http: httpx.AsyncClient, unit: str, coordinator: str, definition: str = FAMILY,
-                   expect: int = 201, **extra: Any) -> dict[str, Any]:
+async def open_for(
+    stack: Stack,
+    http: httpx.AsyncClient,
+    unit: str,
+    coordinator: str,
+    definition: str = FAMILY,
+    expect: int = 201,
+    **extra: Any,
+) -> dict[str, Any]:
     stack.user(unit, coordinator)  # the account exists
-    body = {"definition": definition, "coordinator": stack.login_of(unit, coordinator), "client": {"name": f"Rodzina {uuid.uuid4().hex[:6]}"},
-            **extra}
+    body = {
+        "definition": definition,
+        "coordinator": stack.login_of(unit, coordinator),
+        "client": {"name": f"Rodzina {uuid.uuid4().hex[:6]}"},
+        **extra,
+    }
     r = await http.post(f"{API}/cases", json=body, headers=boss(stack, unit))
     assert r.status_code == expect, r.text
     return r.json()
@@ -60,7 +72,9 @@ async def open_for(stack: Stack, http: httpx.AsyncClient, unit: str, coordinator
 
 def trail(stack: Stack, unit: str, action: str) -> list[AuditEntry]:
     with Session(stack.engine) as s:
-        return list(s.exec(select(AuditEntry).where(col(AuditEntry.unit_id) == unit, col(AuditEntry.action) == action)).all())
+        return list(
+            s.exec(select(AuditEntry).where(col(AuditEntry.unit_id) == unit, col(AuditEntry.action) == action)).all()
+        )
 
 
 def cases_of(stack: Stack, unit: str) -> int:
@@ -70,7 +84,9 @@ def cases_of(stack: Stack, unit: str) -> int:
         return len(s.exec(select(Case.id).where(col(Case.unit_id) == unit)).all())
 
 
-async def test_the_caseload_limit_refuses_a_case_on_opening_and_a_supervisor_overrides_it(stack: Stack, http: httpx.AsyncClient) -> None:
+async def test_the_caseload_limit_refuses_a_case_on_opening_and_a_supervisor_overrides_it(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
     unit = new_unit()
     for _ in range(2):
         await open_for(stack, http, unit, "anna")
@@ -83,8 +99,16 @@ async def test_the_caseload_limit_refuses_a_case_on_opening_and_a_supervisor_ove
     # Another definition has no limit: the same coordinator takes a model-wsparcia case.
     await open_for(stack, http, unit, "anna", definition="model-wsparcia")
     # A coordinator cannot override; a supervisor can, with a reason code, and it is audited.
-    r = await http.post(f"{API}/cases", headers=stack.headers(unit, "anna", key=uuid.uuid4().hex), json={
-        "definition": FAMILY, "coordinator": stack.login_of(unit, "anna"), "client": {"name": "Rodzina Z"}, "override_reason": "emergency"})
+    r = await http.post(
+        f"{API}/cases",
+        headers=stack.headers(unit, "anna", key=uuid.uuid4().hex),
+        json={
+            "definition": FAMILY,
+            "coordinator": stack.login_of(unit, "anna"),
+            "client": {"name": "Rodzina Z"},
+            "override_reason": "emergency",
+        },
+    )
     assert r.status_code == 403, r.text
     assert not trail(stack, unit, "caseload.override")
     third = await open_for(stack, http, unit, "anna", override_reason="emergency")
@@ -103,7 +127,11 @@ async def test_the_caseload_limit_holds_on_assignment(stack: Stack, http: httpx.
     r = await http.put(url, json={"coordinator": stack.login_of(unit, "bea")}, headers=boss(stack, unit))
     assert r.status_code == 409 and r.json()["detail"]["code"] == "caseload_limit_reached", r.text
     assert "2 of 2" in r.json()["detail"]["message"]
-    r = await http.put(url, json={"coordinator": stack.login_of(unit, "bea"), "override_reason": "colleague_ill"}, headers=boss(stack, unit))
+    r = await http.put(
+        url,
+        json={"coordinator": stack.login_of(unit, "bea"), "override_reason": "colleague_ill"},
+        headers=boss(stack, unit),
+    )
     assert r.status_code == 200 and r.json()["coordinator"] == stack.login_of(unit, "bea"), r.text
     [entry] = trail(stack, unit, "caseload.override")
     assert entry.case_id == case["id"] and entry.details["reason"] == "colleague_ill"
@@ -111,7 +139,9 @@ async def test_the_caseload_limit_holds_on_assignment(stack: Stack, http: httpx.
     assert assigned.details["override_reason"] == "colleague_ill"
 
 
-async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(stack: Stack, http: httpx.AsyncClient) -> None:
+async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
     unit = new_unit()
     anna, bea, cezary = (stack.login_of(unit, n) for n in ("anna", "bea", "cezary"))
     leaving = [await open_for(stack, http, unit, "anna") for _ in range(2)]
@@ -120,13 +150,19 @@ async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(stack
     for _ in range(2):
         await open_for(stack, http, unit, "cezary")  # full
 
-    r = await http.post(f"{API}/caseloads/reassign", json={"from": anna, "to": [bea, cezary]}, headers=boss(stack, unit))
+    r = await http.post(
+        f"{API}/caseloads/reassign", json={"from": anna, "to": [bea, cezary]}, headers=boss(stack, unit)
+    )
     assert r.status_code == 200, r.text
     result = r.json()
     assert (result["moved_count"], result["refused_count"]) == (2, 1), result
     assert [(m["case_id"], m["to"]) for m in result["moved"]] == [(leaving[0]["id"], bea), (leaving[2]["id"], bea)]
     [refused] = result["refused"]
-    assert refused["case_id"] == leaving[1]["id"] and refused["code"] == "caseload_limit_reached" and "2 of 2" in refused["message"]
+    assert (
+        refused["case_id"] == leaving[1]["id"]
+        and refused["code"] == "caseload_limit_reached"
+        and "2 of 2" in refused["message"]
+    )
     # Each move is the workflow's own: the case says who has it now.
     for moved in result["moved"]:
         r = await http.get(f"{API}/cases/{moved['case_id']}", headers=stack.supervisor(unit))
@@ -168,27 +204,48 @@ async def test_the_funnel_report_answers_json_csv_and_accessible_svg(stack: Stac
     assert case["stage"] == "diagnosis"
 
     async def report() -> Any:
-        r = await http.get(f"{API}/reports/funnel", params={"definition": "model-wsparcia"}, headers=stack.supervisor(unit))
+        r = await http.get(
+            f"{API}/reports/funnel", params={"definition": "model-wsparcia"}, headers=stack.supervisor(unit)
+        )
         assert r.status_code == 200, r.text
         return r.json() if r.json()["cohort"] == 1 else None
 
     body = await stack.eventually(report, what="the case in the report")
-    assert [s["stage"] for s in body["steps"]] == ["diagnosis", "plan", "therapy", "training", "internship", "follow_up", "closed"]
+    assert [s["stage"] for s in body["steps"]] == [
+        "diagnosis",
+        "plan",
+        "therapy",
+        "training",
+        "internship",
+        "follow_up",
+        "closed",
+    ]
     assert body["steps"][0]["reached"] == 1 and body["steps"][1]["reached"] == 0 and body["still_open"] == 1
-    r = await http.get(f"{API}/reports/funnel", params={"definition": "model-wsparcia", "format": "csv"}, headers=stack.supervisor(unit))
+    r = await http.get(
+        f"{API}/reports/funnel",
+        params={"definition": "model-wsparcia", "format": "csv"},
+        headers=stack.supervisor(unit),
+    )
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert rows[0]["section"] == "funnel" and rows[0]["stage"] == "diagnosis" and rows[0]["count"] == "1"
     for path in ("/reports/funnel.svg", "/reports/time-in-stage.svg"):
-        r = await http.get(f"{API}{path}", params={"definition": "model-wsparcia", "lang": "en"}, headers=stack.supervisor(unit))
+        r = await http.get(
+            f"{API}{path}", params={"definition": "model-wsparcia", "lang": "en"}, headers=stack.supervisor(unit)
+        )
         assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml"), r.text
         svg = ElementTree.fromstring(r.text)
         ns = "{http://www.w3.org/2000/svg}"
         assert svg.get("role") == "img" and svg.find(f"{ns}title") is not None and svg.find(f"{ns}desc") is not None
     # Bad input is a clear 422, never a 500.
-    for params, code in (({}, "definition_required"), ({"definition": "nope"}, "unknown_definition"),
-                         ({"definition": "model-wsparcia", "opened_from": "2026-05-02", "opened_to": "2026-05-01"}, "invalid_period")):
+    for params, code in (
+        ({}, "definition_required"),
+        ({"definition": "nope"}, "unknown_definition"),
+        ({"definition": "model-wsparcia", "opened_from": "2026-05-02", "opened_to": "2026-05-01"}, "invalid_period"),
+    ):
         r = await http.get(f"{API}/reports/funnel", params=params, headers=stack.supervisor(unit))
         assert r.status_code == 422 and r.json()["detail"]["code"] == code, r.text
     # Coordinators do not read reports.
-    r = await http.get(f"{API}/reports/funnel", params={"definition": "model-wsparcia"}, headers=stack.headers(unit, "anna"))
+    r = await http.get(
+        f"{API}/reports/funnel", params={"definition": "model-wsparcia"}, headers=stack.headers(unit, "anna")
+    )
     assert r.status_code == 403

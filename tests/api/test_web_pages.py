@@ -37,8 +37,10 @@ class Browserless:
     async def sign_in(self, login: str) -> None:
         form = await self.http.get("/login")
         assert form.status_code == 200
-        r = await self.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": login,
-                                                  "password": PASSWORD, "next": "/cases"})
+        r = await self.http.post(
+            "/login",
+            data={"csrf": CSRF.search(form.text).group(1), "username": login, "password": PASSWORD, "next": "/cases"},
+        )
         assert r.status_code == 303, r.text
         assert r.headers["location"] == "/cases"
         assert "pathway_session" in self.http.cookies
@@ -48,7 +50,7 @@ class Browserless:
         page = await self.http.get(path)
         assert page.status_code == 200, page.text
         start = page.text.index(f'action="{action}"')
-        form = page.text[start:page.text.index("</form>", start)]
+        form = page.text[start : page.text.index("</form>", start)]
         return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
@@ -72,8 +74,15 @@ async def unit(stack: Stack) -> AsyncIterator[dict[str, str]]:
 
 async def _open(stack: Stack, unit: dict[str, str], coordinator: str) -> str:
     token, _ = accounts.login(stack.engine, user_id=unit["sup"], password=PASSWORD)
-    r = await stack.http.post("/api/v1/cases", headers={"Authorization": f"Bearer {token}"}, json={
-        "definition": "model-wsparcia", "coordinator": unit[coordinator], "client": {"name": f"Klientka Strony {uuid.uuid4().hex[:6]}"}})
+    r = await stack.http.post(
+        "/api/v1/cases",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "definition": "model-wsparcia",
+            "coordinator": unit[coordinator],
+            "client": {"name": f"Klientka Strony {uuid.uuid4().hex[:6]}"},
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -81,7 +90,15 @@ async def _open(stack: Stack, unit: dict[str, str], coordinator: str) -> str:
 async def test_without_a_session_pages_send_you_to_sign_in(stack: Stack, unit: dict[str, str]) -> None:
     case_id = await _open(stack, unit, "coord")
     web = Browserless(stack)
-    for path in ("/", "/cases", f"/cases/{case_id}", "/cases/new", "/dashboard", "/partners", "/definitions/model-wsparcia"):
+    for path in (
+        "/",
+        "/cases",
+        f"/cases/{case_id}",
+        "/cases/new",
+        "/dashboard",
+        "/partners",
+        "/definitions/model-wsparcia",
+    ):
         r = await web.http.get(path)
         assert r.status_code == 303, (path, r.status_code)
         assert r.headers["location"] == f"/login?expired=1&next={path}"
@@ -106,7 +123,9 @@ async def test_a_colleagues_case_is_not_found_like_a_made_up_one(stack: Stack, u
     assert colleague.text.replace(theirs, "<id>") == made_up.text.replace(made_up_id, "<id>")
     # nor can a form act on it
     fields = await web.form_fields(f"/cases/{mine}", f"/cases/{mine}/facts/diagnosis")
-    r = await web.http.post(f"/cases/{theirs}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}})
+    r = await web.http.post(
+        f"/cases/{theirs}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}}
+    )
     assert r.status_code == 404
     listing = await web.http.get("/cases")
     assert mine in listing.text and theirs not in listing.text
@@ -148,7 +167,9 @@ async def test_the_same_form_sent_twice_moves_the_case_once(stack: Stack, unit: 
     web = Browserless(stack)
     await web.sign_in(unit["coord"])
     fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/facts/diagnosis")
-    r = await web.http.post(f"/cases/{case_id}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}})
+    r = await web.http.post(
+        f"/cases/{case_id}/facts/diagnosis", data={**fields, **{f"item.{k}": "on" for k in DIAGNOSIS_DONE}}
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=fact#top"
     move = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/move")
     assert move["trigger"] == "advance" and move["expected_stage"] == "diagnosis" and move["key"]
@@ -190,7 +211,10 @@ async def test_each_role_sees_its_own_pages(stack: Stack, unit: dict[str, str]) 
 async def test_a_wrong_password_is_told_in_the_pages_language(stack: Stack, unit: dict[str, str]) -> None:
     web = Browserless(stack)
     form = await web.http.get("/login")
-    r = await web.http.post("/login", data={"csrf": CSRF.search(form.text).group(1), "username": unit["coord"], "password": "wrong-password-123"})
+    r = await web.http.post(
+        "/login",
+        data={"csrf": CSRF.search(form.text).group(1), "username": unit["coord"], "password": "wrong-password-123"},
+    )
     assert r.status_code == 401 and "Nieprawidłowa nazwa użytkownika lub hasło." in r.text
     assert "pathway_session" not in web.http.cookies
     await web.http.get("/lang/en")
@@ -201,14 +225,21 @@ async def test_a_wrong_password_is_told_in_the_pages_language(stack: Stack, unit
 
 def _partner(stack: Stack, unit: str, name: str, kind: str, capacity: int = 0) -> str:
     with Session(stack.engine) as session:
-        return queries.create_partner(session, partner=PartnerCreate(  # type: ignore[arg-type]
-            unit_id=unit, name=name, kind=kind, sector="non_public" if kind != "employer" else "private",
-            internship_capacity=capacity)).id
+        return queries.create_partner(
+            session,
+            partner=PartnerCreate(  # type: ignore[arg-type]
+                unit_id=unit,
+                name=name,
+                kind=kind,
+                sector="non_public" if kind != "employer" else "private",
+                internship_capacity=capacity,
+            ),
+        ).id
 
 
 def _row(page: str, attribute: str, value: str) -> str:
     start = page.index(f'{attribute}="{value}"')
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 async def test_consent_referral_and_answer_on_the_case_page(stack: Stack, unit: dict[str, str]) -> None:
@@ -222,7 +253,9 @@ async def test_consent_referral_and_answer_on_the_case_page(stack: Stack, unit: 
 
     # a referral without the client's consent is refused, in words, and leaves no trace
     fields = await web.form_fields(f"/cases/{case_id}", f"/cases/{case_id}/referrals")
-    refused = await web.http.post(f"/cases/{case_id}/referrals", data={**fields, "partner_id": therapy, "service": "therapy"})
+    refused = await web.http.post(
+        f"/cases/{case_id}/referrals", data={**fields, "partner_id": therapy, "service": "therapy"}
+    )
     assert refused.status_code == 409 and 'role="alert"' in refused.text
     assert "nie wyraził/a zgody na przekazanie danych temu partnerowi" in refused.text
     assert "Brak skierowań." in refused.text
@@ -246,7 +279,12 @@ async def test_consent_referral_and_answer_on_the_case_page(stack: Stack, unit: 
     [made] = (await stack.http.get(f"/api/v1/cases/{case_id}", headers=auth)).json()["referrals"]
     page = (await web.http.get(f"/cases/{case_id}")).text
     row = _row(page, "data-referral", made["referral_id"])
-    assert 'data-status="pending"' in row and "Terapia" in row and "Poradnia Terapii" in row and "oczekuje na odpowiedź" in row
+    assert (
+        'data-status="pending"' in row
+        and "Terapia" in row
+        and "Poradnia Terapii" in row
+        and "oczekuje na odpowiedź" in row
+    )
 
     # the partner's answer, entered by the coordinator: a rejection needs its reason
     action = f"/cases/{case_id}/referrals/{made['referral_id']}/answer"
@@ -280,7 +318,9 @@ async def test_consent_referral_and_answer_on_the_case_page(stack: Stack, unit: 
     assert f'action="/cases/{case_id}/consents"' not in page and f'action="/cases/{case_id}/referrals"' not in page
 
 
-async def test_the_resource_map_shows_free_places_and_what_each_partner_is_told(stack: Stack, unit: dict[str, str]) -> None:
+async def test_the_resource_map_shows_free_places_and_what_each_partner_is_told(
+    stack: Stack, unit: dict[str, str]
+) -> None:
     bakery = _partner(stack, unit["unit"], "Piekarnia Testowa", "employer", capacity=3)
     _partner(stack, unit["unit"], "Poradnia Testowa", "therapy")
     web = Browserless(stack)

@@ -21,7 +21,18 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from e2estack import CHROMIUM, CHROMIUM_ARGS, COORDINATOR, PARTNERS, PASSWORD, SUPERVISOR, UNIT, Live, Visit, require_tools
+from e2estack import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    COORDINATOR,
+    PARTNERS,
+    PASSWORD,
+    SUPERVISOR,
+    UNIT,
+    Live,
+    Visit,
+    require_tools,
+)
 from helpers import make_settings
 from sqlmodel import Session
 
@@ -48,12 +59,33 @@ async def live(dev_server: DevServer, tmp_path_factory: pytest.TempPathFactory) 
     create_schema(engine)
     with Session(engine) as session:
         for pid, name, kind, sector, capacity in PARTNERS:
-            queries.create_partner(session, partner=PartnerCreate(unit_id=UNIT, name=name, kind=kind, sector=sector,  # type: ignore[arg-type]
-                                                                   internship_capacity=capacity), partner_id=pid)
-    accounts.create_user(engine, user_id=COORDINATOR, display_name="Ewa Koordynatorka", unit_id=UNIT, roles=["coordinator"],
-                         password=PASSWORD)
-    accounts.create_user(engine, user_id=SUPERVISOR, display_name="Anna Kierowniczka", unit_id=UNIT, roles=["supervisor"],
-                         password=PASSWORD)
+            queries.create_partner(
+                session,
+                partner=PartnerCreate(
+                    unit_id=UNIT,
+                    name=name,
+                    kind=kind,
+                    sector=sector,  # type: ignore[arg-type]
+                    internship_capacity=capacity,
+                ),
+                partner_id=pid,
+            )
+    accounts.create_user(
+        engine,
+        user_id=COORDINATOR,
+        display_name="Ewa Koordynatorka",
+        unit_id=UNIT,
+        roles=["coordinator"],
+        password=PASSWORD,
+    )
+    accounts.create_user(
+        engine,
+        user_id=SUPERVISOR,
+        display_name="Anna Kierowniczka",
+        unit_id=UNIT,
+        roles=["supervisor"],
+        password=PASSWORD,
+    )
     server = _make_api_server(settings, create_app(settings, client=dev_server.client, engine=engine))
     async with build_worker(dev_server.client, settings, engine, task_queue=task_queue):
         task = asyncio.create_task(_serve_api(server), name="api")

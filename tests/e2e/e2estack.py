@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 AXE = ROOT / ".cache" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # What the accessibility check holds every page to.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
@@ -55,7 +61,6 @@ def require_tools() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-
 @dataclass
 class Visit:
     """Checks each page a scenario shows: accessibility, a screenshot, no script errors."""
@@ -69,10 +74,22 @@ class Visit:
         # shows on the console: none is expected.
         # A page itself may answer 4xx on purpose (a refused move is a 422 page); what it
         # loads (styles, script, icon) must not fail.
-        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-                and self.problems.append(f"{page.url}: console: {m.text}"))
-        page.on("response", lambda r: r.request.resource_type != "document" and r.status >= 400
-                and self.problems.append(f"{page.url}: {r.url} answered {r.status}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and not m.text.startswith("Failed to load resource")
+                and self.problems.append(f"{page.url}: console: {m.text}")
+            ),
+        )
+        page.on(
+            "response",
+            lambda r: (
+                r.request.resource_type != "document"
+                and r.status >= 400
+                and self.problems.append(f"{page.url}: {r.url} answered {r.status}")
+            ),
+        )
         page.on("pageerror", lambda e: self.problems.append(f"{page.url}: {e}"))
         return page
 
@@ -82,9 +99,12 @@ class Visit:
         # Evaluated through the DevTools protocol, so the page's CSP (script-src 'self')
         # need not be loosened for the check.
         await page.evaluate(self.axe_source)
-        result = await page.evaluate("opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        result = await page.evaluate(
+            "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+        )
         blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
         (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(result["violations"], indent=1, ensure_ascii=False))
         self.checked.append(name)
         assert not blocking, f"{name}: accessibility violations:\n" + "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in blocking)
+            f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in blocking
+        )

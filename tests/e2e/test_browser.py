@@ -67,7 +67,13 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await visit.check(page, "04-case-diagnosis")
 
     # ------------------------------------------------------------ diagnosis -> plan
-    for item in ("Sytuacja klientki", "Potrzeby", "Zasoby (własne, rodziny, społeczności)", "Ograniczenia", "Ocena bezpieczeństwa"):
+    for item in (
+        "Sytuacja klientki",
+        "Potrzeby",
+        "Zasoby (własne, rodziny, społeczności)",
+        "Ograniczenia",
+        "Ocena bezpieczeństwa",
+    ):
         await page.get_by_label(item).check()
     await _save_fact(page, "diagnosis")
     await page.get_by_role("button", name="Przejdź do planu pomocy").click()
@@ -118,7 +124,11 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await visit.check(page, "06-case-visit-logged")
 
     # ------------------------------------------------------------ the client's consent, then a referral on it
-    await page.locator("#consent-form").get_by_label("Partner, któremu klient/ka zgadza się przekazać dane").select_option(value="e2e-terapia")
+    await (
+        page.locator("#consent-form")
+        .get_by_label("Partner, któremu klient/ka zgadza się przekazać dane")
+        .select_option(value="e2e-terapia")
+    )
     await page.get_by_role("button", name="Zapisz zgodę").click()
     await page.wait_for_url(re.compile(r"done=consent"))
     assert "obowiązuje" in await page.locator('#consents tr[data-partner="e2e-terapia"]').inner_text()
@@ -128,7 +138,12 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await referral.get_by_role("button", name="Skieruj").click()
     await page.wait_for_url(re.compile(r"done=refer"))
     made = await page.locator("table.referrals tbody tr").all_inner_texts()
-    assert len(made) == 1 and "Terapia" in made[0] and "Ośrodek Terapii „Przystań”" in made[0] and "oczekuje na odpowiedź" in made[0], made
+    assert (
+        len(made) == 1
+        and "Terapia" in made[0]
+        and "Ośrodek Terapii „Przystań”" in made[0]
+        and "oczekuje na odpowiedź" in made[0]
+    ), made
     await visit.check(page, "06b-case-referral")
 
     # ------------------------------------------------------------ the caseload, in English
@@ -170,7 +185,8 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await page.get_by_label("Imię i nazwisko").fill("Klientka Zaległa E2E")
     await page.get_by_label("Koordynator/ka").select_option(value=COORDINATOR)
     await page.get_by_label("Data rozpoczęcia (gdy sprawa jest przenoszona z dokumentacji papierowej)").fill(
-        (date.today() - timedelta(days=40)).isoformat())
+        (date.today() - timedelta(days=40)).isoformat()
+    )
     await page.get_by_role("button", name="Otwórz sprawę").click()
     await page.wait_for_url(re.compile(r"/cases/[0-9a-f]{32}\?done=open"))
     overdue_id = page.url.split("?")[0].rsplit("/", 1)[1]

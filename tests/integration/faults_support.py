@@ -7,9 +7,8 @@ Real time is real on the dev server, so every wait here is a poll with a timeout
 
 from __future__ import annotations
 
-import json
-
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -31,8 +30,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from pathway.catalog import load_file
-from pathway.core.case import CaseView
 from pathway.config import Settings
+from pathway.core.case import CaseView
 from pathway.core.definition import Definition, DefinitionSnapshot, snapshot
 from pathway.runtime import DevServer
 from pathway.security.codec import AesGcmCodec
@@ -49,7 +48,11 @@ T = TypeVar("T")
 
 # ------------------------------------------------------------------------------ waiting
 async def wait_for(
-    probe: Callable[[], Awaitable[T | None] | T | None], *, timeout: float, what: str, interval: float = 0.1,
+    probe: Callable[[], Awaitable[T | None] | T | None],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
     diagnose: Callable[[], str] | None = None,
 ) -> T:
     """Poll ``probe`` (sync or async) until it returns something truthy; return it."""
@@ -107,23 +110,37 @@ class Store:
     def event_seqs(self, case_id: str) -> list[int]:
         """Every projected seq of the case, in order, duplicates included."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(CaseEvent.seq).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).scalars())
+            return list(
+                conn.execute(
+                    select(CaseEvent.seq).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+                ).scalars()
+            )
 
     def events(self, case_id: str) -> list[tuple[int, str, dict[str, Any]]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(CaseEvent.seq, CaseEvent.kind, CaseEvent.payload).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+                select(CaseEvent.seq, CaseEvent.kind, CaseEvent.payload)
+                .where(CaseEvent.case_id == case_id)
+                .order_by(CaseEvent.seq)
             ).all()
         return [(r.seq, r.kind, r.payload) for r in rows]
 
     def reminders(self, case_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(Reminder).where(Reminder.case_id == case_id).order_by(Reminder.seq)).mappings().all()
+            rows = (
+                conn.execute(select(Reminder).where(Reminder.case_id == case_id).order_by(Reminder.seq))
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     def notifications(self, case_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(Notification).where(Notification.case_id == case_id).order_by(Notification.seq)).mappings().all()
+            rows = (
+                conn.execute(select(Notification).where(Notification.case_id == case_id).order_by(Notification.seq))
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     def case_row(self, case_id: str) -> dict[str, Any] | None:
@@ -133,7 +150,11 @@ class Store:
 
     def count_events(self, case_id: str) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)
+                ).scalar_one()
+            )
 
     @contextmanager
     def write_locked(self) -> Iterator[sqlite3.Connection]:
@@ -158,7 +179,8 @@ def assert_projection_complete(store: Store, case_id: str, last_seq: int) -> lis
     missing = sorted(set(range(1, last_seq + 1)) - set(seqs))
     extra = sorted(set(seqs) - set(range(1, last_seq + 1)))
     assert not duplicates and not missing and not extra, (
-        f"projection of case {case_id} is wrong: duplicates {duplicates}, missing {missing}, beyond seq {last_seq}: {extra}; got {seqs}"
+        f"projection of case {case_id} is wrong: duplicates {duplicates}, missing {missing}, beyond seq "
+        f"{last_seq}: {extra}; got {seqs}"
     )
     return seqs
 
@@ -232,13 +254,19 @@ class WorkerProcess:
         with open(self.log_path, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pathway.cli", "worker"],
-                env=self.env(), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                env=self.env(),
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 
         def running() -> bool:
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"the worker exited with {self.process.returncode} while starting:\n{self.output()}")
+                raise AssertionError(
+                    f"the worker exited with {self.process.returncode} while starting:\n{self.output()}"
+                )
             return "worker_running" in self.output(tail=200)
 
         await wait_for(running, timeout=timeout, what="the worker to start", diagnose=self.output)
@@ -279,7 +307,11 @@ class CaseHandle:
     async def update(self, name: str, command: Any, *, rpc_timeout: float = 30.0) -> CommandResult:
         try:
             return await self.client.get_workflow_handle(workflow_id(self.case_id)).execute_update(
-                name, command, id=command.command_id, result_type=CommandResult, rpc_timeout=timedelta(seconds=rpc_timeout)
+                name,
+                command,
+                id=command.command_id,
+                result_type=CommandResult,
+                rpc_timeout=timedelta(seconds=rpc_timeout),
             )
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
@@ -287,12 +319,20 @@ class CaseHandle:
             raise Refused(cause.type or "", cause.details[0] if cause.details else {}) from None
 
     async def advance(self, *, command_id: str | None = None, expected_stage: str | None = None) -> CommandResult:
-        return await self.update("advance", AdvanceCaseInput(
-            command_id=command_id or uuid.uuid4().hex, actor="coord-1", trigger="advance", expected_stage=expected_stage,
-        ))
+        return await self.update(
+            "advance",
+            AdvanceCaseInput(
+                command_id=command_id or uuid.uuid4().hex,
+                actor="coord-1",
+                trigger="advance",
+                expected_stage=expected_stage,
+            ),
+        )
 
     async def fact(self, name: str, value: Any, *, command_id: str | None = None) -> CommandResult:
-        return await self.update("set_fact", SetFactInput(command_id=command_id or uuid.uuid4().hex, actor="coord-1", name=name, value=value))
+        return await self.update(
+            "set_fact", SetFactInput(command_id=command_id or uuid.uuid4().hex, actor="coord-1", name=name, value=value)
+        )
 
     async def state(self) -> CaseView:
         return await self.client.get_workflow_handle(workflow_id(self.case_id)).query(
@@ -323,7 +363,11 @@ class CaseHandle:
 
 
 async def open_case(
-    client: Client, task_queue: str, *, due_in: timedelta | None = None, continue_as_new_after: int | None = None,
+    client: Client,
+    task_queue: str,
+    *,
+    due_in: timedelta | None = None,
+    continue_as_new_after: int | None = None,
 ) -> CaseHandle:
     """Start a case of the short pathway. With ``due_in`` the case is opened in the past
     (``opened_at = now - (deadline - due_in)``) so that its first deadline falls due
@@ -334,10 +378,17 @@ async def open_case(
     handle = await client.start_workflow(
         "PathwayWorkflow",
         OpenCaseInput(
-            case_id=case_id, definition=short_snapshot(), coordinator_id="coord-1", unit_id="unit-test", actor="coord-1",
-            opened_at=opened_at, continue_as_new_after=continue_as_new_after,
+            case_id=case_id,
+            definition=short_snapshot(),
+            coordinator_id="coord-1",
+            unit_id="unit-test",
+            actor="coord-1",
+            opened_at=opened_at,
+            continue_as_new_after=continue_as_new_after,
         ),
-        id=workflow_id(case_id), task_queue=task_queue, run_timeout=timedelta(days=30),
+        id=workflow_id(case_id),
+        task_queue=task_queue,
+        run_timeout=timedelta(days=30),
     )
     due_at = (opened_at or now) + stage_deadline()
     return CaseHandle(client=client, case_id=case_id, handle=handle, due_at=due_at)
@@ -376,12 +427,14 @@ def activity_runs(history: list[Any], activity_type: str) -> list[Any]:
     (one per activity: the server records the start of the last attempt only, with its
     ``attempt`` number, the previous attempt's ``last_failure`` and the worker's ``identity``)."""
     scheduled = {
-        e.event_id for e in history
+        e.event_id
+        for e in history
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
         and e.activity_task_scheduled_event_attributes.activity_type.name == activity_type
     }
     return [
-        e.activity_task_started_event_attributes for e in history
+        e.activity_task_started_event_attributes
+        for e in history
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
         and e.activity_task_started_event_attributes.scheduled_event_id in scheduled
     ]

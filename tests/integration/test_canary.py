@@ -20,9 +20,10 @@ import io
 import json
 import subprocess
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -56,7 +57,9 @@ SEARCH_ATTRIBUTES = ("searchAttributes", "indexedFields")
 PATCHES = {SEARCH_ATTRIBUTES_WITH_PROJECTION}  # every workflow.patched id PathwayWorkflow uses
 
 
-def _walk(node: Any, under_search_attributes: bool = False, under_patch: bool = False) -> Iterator[tuple[dict[str, Any], bool, bool]]:
+def _walk(
+    node: Any, under_search_attributes: bool = False, under_patch: bool = False
+) -> Iterator[tuple[dict[str, Any], bool, bool]]:
     """Every payload (a dict with base64 ``data``) in a `temporal workflow show -o json`
     dump, whether it is a search attribute (those are never encrypted: they hold ids,
     stage names and dates only, which the identity checks below confirm) and whether it is
@@ -65,7 +68,9 @@ def _walk(node: Any, under_search_attributes: bool = False, under_patch: bool = 
         if "data" in node and isinstance(node.get("metadata"), dict):
             yield node, under_search_attributes, under_patch
         for key, value in node.items():
-            yield from _walk(value, under_search_attributes or key in SEARCH_ATTRIBUTES, under_patch or key == "patch-data")
+            yield from _walk(
+                value, under_search_attributes or key in SEARCH_ATTRIBUTES, under_patch or key == "patch-data"
+            )
     elif isinstance(node, list):
         for value in node:
             yield from _walk(value, under_search_attributes, under_patch)
@@ -73,9 +78,21 @@ def _walk(node: Any, under_search_attributes: bool = False, under_patch: bool = 
 
 def _history(server: DevServer, workflow_id: str) -> tuple[str, list[tuple[str, bytes, bool]]]:
     result = subprocess.run(
-        [str(venv_binary("temporal")), "workflow", "show", "--workflow-id", workflow_id, "--address", server.address,
-         "-o", "json", "--disable-config-file", "--disable-config-env"],
-        capture_output=True, timeout=60,
+        [
+            str(venv_binary("temporal")),
+            "workflow",
+            "show",
+            "--workflow-id",
+            workflow_id,
+            "--address",
+            server.address,
+            "-o",
+            "json",
+            "--disable-config-file",
+            "--disable-config-env",
+        ],
+        capture_output=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr.decode()
     raw = result.stdout.decode()
@@ -86,7 +103,9 @@ def _history(server: DevServer, workflow_id: str) -> tuple[str, list[tuple[str, 
         if patch:
             # In clear by design: the id of one of our patches and nothing else.
             marker = json.loads(data)
-            assert marker.keys() <= {"id", "deprecated"} and marker["id"] in PATCHES, f"an unexpected patch marker: {data!r}"
+            assert marker.keys() <= {"id", "deprecated"} and marker["id"] in PATCHES, (
+                f"an unexpected patch marker: {data!r}"
+            )
             continue
         payloads.append((encoding, data, searchable))
     return raw, payloads
@@ -100,32 +119,58 @@ async def _drive(http: httpx.AsyncClient, partners: dict[str, str]) -> list[str]
 
     ids = []
     # One case walks every stage it can without waiting months, and is closed.
-    c = await call("POST", "/cases", {"definition": "model-wsparcia", "coordinator": "canary.coord", "client": CLIENTS[0], "note": NOTES[0]}, 201)
+    c = await call(
+        "POST",
+        "/cases",
+        {"definition": "model-wsparcia", "coordinator": "canary.coord", "client": CLIENTS[0], "note": NOTES[0]},
+        201,
+    )
     cid = c["id"]
     ids.append(cid)
-    now = datetime.now(timezone.utc)
-    await call("POST", f"/cases/{cid}/visits", {"occurred_at": now.isoformat(), "duration_minutes": 90, "note": NOTES[1]}, 201)
+    now = datetime.now(UTC)
+    await call(
+        "POST", f"/cases/{cid}/visits", {"occurred_at": now.isoformat(), "duration_minutes": 90, "note": NOTES[1]}, 201
+    )
     await call("PUT", f"/cases/{cid}/facts/diagnosis", {"value": CHECKLIST})
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance", "note": NOTES[0]})
-    await call("PUT", f"/cases/{cid}/facts/help_plan", {"value": {"agreed_on": now.date().isoformat(), "zi_reference": FACT_CANARY}})
+    await call(
+        "PUT",
+        f"/cases/{cid}/facts/help_plan",
+        {"value": {"agreed_on": now.date().isoformat(), "zi_reference": FACT_CANARY}},
+    )
     # The client agrees that the therapist is told, so the notification is attempted (and fails).
     await call("POST", f"/cases/{cid}/consents", {"partner_id": partners["broken"]}, 201)
-    await call("PUT", f"/cases/{cid}/facts/therapist", {"value": {"partner_id": partners["broken"]}})  # its notification fails
+    await call(
+        "PUT", f"/cases/{cid}/facts/therapist", {"value": {"partner_id": partners["broken"]}}
+    )  # its notification fails
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # therapy
     await call("PUT", f"/cases/{cid}/facts/ready_for_training", {"value": True})
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # training
     await call("PUT", f"/cases/{cid}/facts/training_completed", {"value": True})
     await call("PUT", f"/cases/{cid}/facts/placement", {"value": {"partner_id": partners["employer"]}})
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # internship
-    await call("PUT", f"/cases/{cid}/facts/employment", {"value": {"employer": partners["employer"], "started_on": now.date().isoformat()}})
+    await call(
+        "PUT",
+        f"/cases/{cid}/facts/employment",
+        {"value": {"employer": partners["employer"], "started_on": now.date().isoformat()}},
+    )
     moved = await call("POST", f"/cases/{cid}/transitions", {"trigger": "employ"})
     assert moved["stage"] == "follow_up"
     await call("POST", f"/cases/{cid}/pause", {"reason": "hospital", "note": NOTES[1]})
     await call("POST", f"/cases/{cid}/resume")
     await call("POST", f"/cases/{cid}/close", {"outcome": "transferred", "note": NOTES[0]})
     # Another, opened 40 days ago: its reminders and escalations fire at once.
-    old = await call("POST", "/cases", {"definition": "model-wsparcia", "coordinator": "canary.coord", "client": CLIENTS[1],
-                                        "opened_at": (now - timedelta(days=40)).isoformat()}, 201)
+    old = await call(
+        "POST",
+        "/cases",
+        {
+            "definition": "model-wsparcia",
+            "coordinator": "canary.coord",
+            "client": CLIENTS[1],
+            "opened_at": (now - timedelta(days=40)).isoformat(),
+        },
+        201,
+    )
     ids.append(old["id"])
     return ids
 
@@ -138,13 +183,27 @@ async def test_nothing_personal_is_readable_in_temporal_or_the_logs(tmp_path: Pa
     configure_logging(settings, stream=logs)
     engine = make_engine(f"sqlite:///{home / 'store.db'}")
     create_schema(engine)
-    accounts.create_user(engine, user_id="canary.coord", display_name="C", unit_id="unit-canary", roles=["coordinator"], password=PASSWORD)
+    accounts.create_user(
+        engine,
+        user_id="canary.coord",
+        display_name="C",
+        unit_id="unit-canary",
+        roles=["coordinator"],
+        password=PASSWORD,
+    )
     partners = {}
     with Session(engine) as session:
         for key, kind, channel in (("broken", "therapy", "smtp"), ("employer", "employer", "outbox")):
             partners[key] = queries.create_partner(
-                session, partner=PartnerCreate(unit_id="unit-canary", name=f"Partner {key}", kind=kind, sector="private", channel=channel,
-                                               internship_capacity=5 if kind == "employer" else 0)
+                session,
+                partner=PartnerCreate(
+                    unit_id="unit-canary",
+                    name=f"Partner {key}",
+                    kind=kind,
+                    sector="private",
+                    channel=channel,
+                    internship_capacity=5 if kind == "employer" else 0,
+                ),
             ).id
     async with DevServer(settings) as server:
         client = server.client
@@ -152,8 +211,9 @@ async def test_nothing_personal_is_readable_in_temporal_or_the_logs(tmp_path: Pa
         async with build_worker(client, settings, engine):
             token, _ = accounts.login(engine, user_id="canary.coord", password=PASSWORD)
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://canary", timeout=60,
-                                         headers={"Authorization": f"Bearer {token}"}) as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://canary", timeout=60, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
                 ids = await _drive(http, partners)
                 for cid in ids:  # let every effect (reminders, escalations, the failing notification) run
                     await _settle(client, f"case-{cid}")
@@ -195,7 +255,10 @@ async def _settle(client: Any, workflow_id: str, timeout: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         description = await handle.describe()
-        if not description.raw_description.pending_activities and description.raw_description.workflow_execution_info.history_length > 5:
+        if (
+            not description.raw_description.pending_activities
+            and description.raw_description.workflow_execution_info.history_length > 5
+        ):
             return
         assert asyncio.get_running_loop().time() < deadline, f"{workflow_id} still has pending activities"
         await asyncio.sleep(0.2)

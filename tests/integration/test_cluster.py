@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faults_support import ROOT, CaseHandle, Store, WorkerProcess, assert_projection_complete, codec_env, open_case, wait_for
+from faults_support import (
+    ROOT,
+    CaseHandle,
+    Store,
+    WorkerProcess,
+    assert_projection_complete,
+    codec_env,
+    open_case,
+    wait_for,
+)
 from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
@@ -35,7 +44,14 @@ def two_workers(tmp_path: Path, dev_server: DevServer) -> Iterator[tuple[Store, 
     store = Store(tmp_path / "store.db")
     task_queue = f"cluster-{uuid.uuid4()}"
     workers = [
-        WorkerProcess(server=dev_server, home=tmp_path / "home", store=store, task_queue=task_queue, log_dir=tmp_path, name=f"worker{i}")
+        WorkerProcess(
+            server=dev_server,
+            home=tmp_path / "home",
+            store=store,
+            task_queue=task_queue,
+            log_dir=tmp_path,
+            name=f"worker{i}",
+        )
         for i in (1, 2)
     ]
     try:
@@ -71,8 +87,18 @@ async def test_two_workers_share_the_cases_and_one_killed_loses_none(
 
     # Both workers did the work: workflow tasks and activities, by the workers' identities.
     histories = await asyncio.gather(*(c.history() for c in cases))
-    wf_ids = set().union(*(identities(h, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, "workflow_task_completed_event_attributes") for h in histories))
-    act_ids = set().union(*(identities(h, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, "activity_task_started_event_attributes") for h in histories))
+    wf_ids = set().union(
+        *(
+            identities(h, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, "workflow_task_completed_event_attributes")
+            for h in histories
+        )
+    )
+    act_ids = set().union(
+        *(
+            identities(h, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, "activity_task_started_event_attributes")
+            for h in histories
+        )
+    )
     for w in (first, second):
         assert any(i.startswith(w.identity) for i in wf_ids), f"{w.name} completed no workflow task: {wf_ids}"
         assert any(i.startswith(w.identity) for i in act_ids), f"{w.name} ran no activity: {act_ids}"
@@ -103,18 +129,30 @@ async def test_temporal_setup_registers_the_search_attributes_once(dev_server: D
     )
 
     async def present() -> set[str]:
-        listed = await dev_server.client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+        listed = await dev_server.client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
         return set(listed.custom_attributes)
 
     # A new namespace: not registered (and the namespace may need a moment to be usable).
     assert not (await present()) & SEARCH_ATTRIBUTES.keys()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWAY_")}
-    env.update(codec_env(dev_server.settings), PATHWAY_HOME=str(tmp_path), PATHWAY_TEMPORAL_ADDRESS=dev_server.address,
-               PATHWAY_TEMPORAL_NAMESPACE=namespace)
+    env.update(
+        codec_env(dev_server.settings),
+        PATHWAY_HOME=str(tmp_path),
+        PATHWAY_TEMPORAL_ADDRESS=dev_server.address,
+        PATHWAY_TEMPORAL_NAMESPACE=namespace,
+    )
 
     def setup() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pathway.cli", "temporal", "setup"], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "pathway.cli", "temporal", "setup"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     first = await asyncio.to_thread(setup)
     assert first.returncode == 0, first.stdout + first.stderr

@@ -71,8 +71,9 @@ async def test_search_attributes_registered_and_restart_keeps_workflows(tmp_path
         custom = listed["customAttributes"]
         for name in ("PathwayDefinition", "PathwayStage", "CoordinatorId", "UnitId", "StageDueAt", "NextVisitDueAt"):
             assert name in custom, f"{name} not registered: {custom}"
-        assert custom == {name: f"INDEXED_VALUE_TYPE_{'DATETIME' if name.endswith('At') else 'KEYWORD'}"
-                          for name in SEARCH_ATTRIBUTES}
+        assert custom == {
+            name: f"INDEXED_VALUE_TYPE_{'DATETIME' if name.endswith('At') else 'KEYWORD'}" for name in SEARCH_ATTRIBUTES
+        }
 
         async with Worker(server.client, task_queue=task_queue, workflows=[WaitADayWorkflow]):
             await server.client.start_workflow(WaitADayWorkflow.run, id=workflow_id, task_queue=task_queue)

@@ -75,8 +75,14 @@ def workers(tmp_path: Path, store: Store) -> Iterator[Workers]:
     task_queue = f"faults-{uuid.uuid4()}"
 
     def make(server: DevServer) -> WorkerProcess:
-        worker = WorkerProcess(server=server, home=tmp_path / "home", store=store, task_queue=task_queue,
-                               log_dir=tmp_path, name=f"worker{len(made) + 1}")
+        worker = WorkerProcess(
+            server=server,
+            home=tmp_path / "home",
+            store=store,
+            task_queue=task_queue,
+            log_dir=tmp_path,
+            name=f"worker{len(made) + 1}",
+        )
         made.append(worker)
         return worker
 
@@ -97,13 +103,18 @@ def phases(request: pytest.FixtureRequest) -> Iterator[Phases]:
 
 async def _settled_projection(store: Store, case: CaseHandle, *, timeout: float = SETTLE) -> int:
     """Wait until the projection shows everything the workflow emitted; return the last seq."""
+
     async def caught_up() -> int | None:
         seq = (await case.state()).seq
         row = store.case_row(case.case_id)
         return seq if row is not None and row["last_seq"] == seq and store.count_events(case.case_id) >= seq else None
 
-    return await wait_for(caught_up, timeout=timeout, what=f"the projection of case {case.case_id} to catch up",
-                          diagnose=lambda: f"stored seqs: {store.event_seqs(case.case_id)}")
+    return await wait_for(
+        caught_up,
+        timeout=timeout,
+        what=f"the projection of case {case.case_id} to catch up",
+        diagnose=lambda: f"stored seqs: {store.event_seqs(case.case_id)}",
+    )
 
 
 def _has(case: CaseHandle, event_type: str) -> Awaitable[bool]:
@@ -114,7 +125,9 @@ def _has(case: CaseHandle, event_type: str) -> Awaitable[bool]:
 
 
 # ------------------------------------------------------------------------------ 1
-async def test_worker_killed_with_a_timer_pending_reminds_once(dev_server: DevServer, store: Store, workers: Workers, phases: Phases) -> None:
+async def test_worker_killed_with_a_timer_pending_reminds_once(
+    dev_server: DevServer, store: Store, workers: Workers, phases: Phases
+) -> None:
     client = dev_server.client
     first = workers(dev_server)
     await first.start()
@@ -132,8 +145,11 @@ async def test_worker_killed_with_a_timer_pending_reminds_once(dev_server: DevSe
     first.kill()
     phases("killed")
     # The deadline falls due while no worker runs: the server fires the timer on its own.
-    await wait_for(lambda: datetime.now(UTC) > case.due_at + timedelta(milliseconds=500), timeout=DUE_IN.total_seconds() + 5,
-                   what="the due moment to pass")
+    await wait_for(
+        lambda: datetime.now(UTC) > case.due_at + timedelta(milliseconds=500),
+        timeout=DUE_IN.total_seconds() + 5,
+        what="the due moment to pass",
+    )
     await wait_for(lambda: _has(case, "TIMER_FIRED"), timeout=10, what="the timer to fire on the server")
     assert store.reminders(case.case_id) == [], "a reminder was sent although no worker was running"
     phases("due passed")
@@ -141,8 +157,12 @@ async def test_worker_killed_with_a_timer_pending_reminds_once(dev_server: DevSe
     second = workers(dev_server)
     await second.start()
     phases("worker restarted")
-    await wait_for(lambda: store.reminders(case.case_id), timeout=SETTLE, what="the reminder after the restart",
-                   diagnose=second.output)
+    await wait_for(
+        lambda: store.reminders(case.case_id),
+        timeout=SETTLE,
+        what="the reminder after the restart",
+        diagnose=second.output,
+    )
     phases("reminded")
     # The case goes on: a command works after the restart.
     moved = await case.advance(expected_stage="intake")
@@ -165,11 +185,16 @@ async def test_worker_killed_with_a_timer_pending_reminds_once(dev_server: DevSe
     reminds = activity_runs(history, "remind")
     assert len(reminds) == 1 and reminds[0].identity.startswith(second.identity), reminds
     # (Where the time goes: the task the timer woke was sticky to the killed worker.)
-    phases(f"workflow tasks timed out on the dead worker's sticky queue: {event_types(history).count('WORKFLOW_TASK_TIMED_OUT')}")
+    phases(
+        "workflow tasks timed out on the dead worker's sticky queue: "
+        f"{event_types(history).count('WORKFLOW_TASK_TIMED_OUT')}"
+    )
 
 
 # ------------------------------------------------------------------------------ 2
-async def test_worker_killed_while_the_projection_is_blocked(dev_server: DevServer, store: Store, workers: Workers, phases: Phases) -> None:
+async def test_worker_killed_while_the_projection_is_blocked(
+    dev_server: DevServer, store: Store, workers: Workers, phases: Phases
+) -> None:
     client = dev_server.client
     first = workers(dev_server)
     await first.start()
@@ -185,10 +210,16 @@ async def test_worker_killed_while_the_projection_is_blocked(dev_server: DevServ
 
         async def failed_and_waiting() -> bool:
             for a in await case.pending_activities():
-                if (a.activity_type.name == "project_events" and a.attempt >= 2
-                        and a.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
-                        and a.next_attempt_schedule_time.ToDatetime(UTC) - datetime.now(UTC) > timedelta(seconds=0.3)):
-                    assert any("database is locked" in m for m in failure_messages(a.last_failure, case.client.data_converter.payload_codec)), a.last_failure
+                if (
+                    a.activity_type.name == "project_events"
+                    and a.attempt >= 2
+                    and a.state == PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED
+                    and a.next_attempt_schedule_time.ToDatetime(UTC) - datetime.now(UTC) > timedelta(seconds=0.3)
+                ):
+                    assert any(
+                        "database is locked" in m
+                        for m in failure_messages(a.last_failure, case.client.data_converter.payload_codec)
+                    ), a.last_failure
                     assert a.last_worker_identity.startswith(first.identity), a
                     return True
             return False
@@ -197,8 +228,9 @@ async def test_worker_killed_while_the_projection_is_blocked(dev_server: DevServ
         # and the next one waits out its back-off, still a while. (An attempt killed while
         # running would only be retried after its 30 s start-to-close timeout: the
         # projection activity has no heartbeat.)
-        await wait_for(failed_and_waiting, timeout=SETTLE, interval=0.05, what="a failed projection attempt",
-                       diagnose=first.output)
+        await wait_for(
+            failed_and_waiting, timeout=SETTLE, interval=0.05, what="a failed projection attempt", diagnose=first.output
+        )
         first.kill()
         phases("killed while blocked")
         assert store.count_events(case.case_id) == opened, "events landed although the store was locked"
@@ -221,11 +253,16 @@ async def test_worker_killed_while_the_projection_is_blocked(dev_server: DevServ
     runs = activity_runs(history, "project_events")
     blocked = [r for r in runs if r.attempt > 1]
     assert blocked and all(r.identity.startswith(second.identity) for r in blocked), runs
-    phases(f"workflow tasks timed out on the dead worker's sticky queue: {event_types(history).count('WORKFLOW_TASK_TIMED_OUT')}")
+    phases(
+        "workflow tasks timed out on the dead worker's sticky queue: "
+        f"{event_types(history).count('WORKFLOW_TASK_TIMED_OUT')}"
+    )
 
 
 # ------------------------------------------------------------------------------ 3
-async def test_store_briefly_locked_projection_retries(dev_server: DevServer, store: Store, workers: Workers, phases: Phases) -> None:
+async def test_store_briefly_locked_projection_retries(
+    dev_server: DevServer, store: Store, workers: Workers, phases: Phases
+) -> None:
     client = dev_server.client
     worker = workers(dev_server)
     await worker.start()
@@ -237,7 +274,9 @@ async def test_store_briefly_locked_projection_retries(dev_server: DevServer, st
         moved = await case.advance(expected_stage="intake")
 
         async def retrying() -> bool:
-            return any(a.activity_type.name == "project_events" and a.attempt >= 2 for a in await case.pending_activities())
+            return any(
+                a.activity_type.name == "project_events" and a.attempt >= 2 for a in await case.pending_activities()
+            )
 
         await wait_for(retrying, timeout=SETTLE, what="the projection to be retried", diagnose=worker.output)
         phases("retrying")
@@ -254,7 +293,10 @@ async def test_store_briefly_locked_projection_retries(dev_server: DevServer, st
     retried = [r for r in runs if r.attempt > 1]
     assert retried, f"no projection was retried: attempts {[r.attempt for r in runs]}"
     for r in retried:
-        assert any("database is locked" in m for m in failure_messages(r.last_failure, case.client.data_converter.payload_codec)), r.last_failure
+        assert any(
+            "database is locked" in m
+            for m in failure_messages(r.last_failure, case.client.data_converter.payload_codec)
+        ), r.last_failure
     assert worker.alive
 
 
@@ -269,7 +311,9 @@ async def own_dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
         await server.stop()
 
 
-async def test_dev_server_restart_keeps_the_case_and_its_timer(own_dev_server: DevServer, store: Store, workers: Workers, phases: Phases) -> None:
+async def test_dev_server_restart_keeps_the_case_and_its_timer(
+    own_dev_server: DevServer, store: Store, workers: Workers, phases: Phases
+) -> None:
     server = own_dev_server
     worker = workers(server)
     await worker.start()
@@ -283,8 +327,11 @@ async def test_dev_server_restart_keeps_the_case_and_its_timer(own_dev_server: D
 
     await server.stop()
     phases("server stopped")
-    await wait_for(lambda: datetime.now(UTC) > case.due_at + timedelta(milliseconds=500), timeout=DUE_IN.total_seconds() + 5,
-                   what="the due moment to pass")
+    await wait_for(
+        lambda: datetime.now(UTC) > case.due_at + timedelta(milliseconds=500),
+        timeout=DUE_IN.total_seconds() + 5,
+        what="the due moment to pass",
+    )
     assert store.reminders(case.case_id) == []
     restarted_at = datetime.now(UTC)
     await server.start()  # the same home: the same SQLite file
@@ -296,8 +343,12 @@ async def test_dev_server_restart_keeps_the_case_and_its_timer(own_dev_server: D
     worker_survived = worker.alive
     if not worker_survived:  # a worker may give up on a server that went away; start another
         await worker.start()
-    await wait_for(lambda: store.reminders(case.case_id), timeout=SETTLE, what="the reminder after the restart",
-                   diagnose=worker.output)
+    await wait_for(
+        lambda: store.reminders(case.case_id),
+        timeout=SETTLE,
+        what="the reminder after the restart",
+        diagnose=worker.output,
+    )
     phases(f"reminded (worker {'kept running' if worker_survived else 'restarted'})")
     moved = await case.advance(expected_stage="intake")
     assert moved.case.stage == "work"
@@ -316,7 +367,9 @@ async def test_dev_server_restart_keeps_the_case_and_its_timer(own_dev_server: D
 
 
 # ------------------------------------------------------------------------------ 5
-async def test_command_repeated_across_continue_as_new_applies_once(dev_server: DevServer, store: Store, workers: Workers, phases: Phases) -> None:
+async def test_command_repeated_across_continue_as_new_applies_once(
+    dev_server: DevServer, store: Store, workers: Workers, phases: Phases
+) -> None:
     client = dev_server.client
     worker = workers(dev_server)
     await worker.start()
@@ -339,8 +392,11 @@ async def test_command_repeated_across_continue_as_new_applies_once(dev_server: 
     phases("continued as new")
     old = await case.history(run_id=first_run)
     assert event_types(old)[-1] == "WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
-    accepted = [e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id for e in old
-                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]
+    accepted = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
+        for e in old
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
     assert accepted == [command_id]
 
     # The same command again, now on the new run (which Temporal's own update-id dedup
@@ -353,6 +409,8 @@ async def test_command_repeated_across_continue_as_new_applies_once(dev_server: 
     last = await _settled_projection(store, case)
     assert last == first.seq
     assert_projection_complete(store, case.case_id, last)
-    entered = [p for _, k, p in store.events(case.case_id) if k == "stage_entered" and p.get("command_id") == command_id]
+    entered = [
+        p for _, k, p in store.events(case.case_id) if k == "stage_entered" and p.get("command_id") == command_id
+    ]
     assert len(entered) == 1, entered
     assert (await case.describe()).run_id != first_run

@@ -176,22 +176,32 @@ class Stack:
 
     def http(self, user: str = "ewa.koordynatorka", password: str = "ewa-password-123") -> httpx.Client:
         """The API, signed in as ``user``."""
-        return httpx.Client(base_url=self.base, timeout=30, headers={"Authorization": f"Bearer {self.token(user, password)}"})
+        return httpx.Client(
+            base_url=self.base, timeout=30, headers={"Authorization": f"Bearer {self.token(user, password)}"}
+        )
 
     def temporal(self, *args: str) -> Any:
         result = subprocess.run(
-            [str(venv_binary("temporal")), *args, "--address", self.temporal_address, "-o", "json",
-             "--disable-config-file", "--disable-config-env"],
-            capture_output=True, timeout=30, env=self.env(),
+            [
+                str(venv_binary("temporal")),
+                *args,
+                "--address",
+                self.temporal_address,
+                "-o",
+                "json",
+                "--disable-config-file",
+                "--disable-config-env",
+            ],
+            capture_output=True,
+            timeout=30,
+            env=self.env(),
         )
         assert result.returncode == 0, result.stderr.decode()
         return json.loads(result.stdout)
 
     def pathway_cli(self, *args: str, token: str | None = None) -> str:
         env = {**self.env(), **({"PATHWAY_TOKEN": token} if token else {})}
-        result = subprocess.run(
-            [sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=env
-        )
+        result = subprocess.run([sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=env)
         assert result.returncode == 0, f"pathway {' '.join(args)}: {result.returncode}\n{result.stderr.decode()}"
         return result.stdout.decode()
 
@@ -239,7 +249,9 @@ def settled_history_length(stack: Stack, case_id: str, timeout: float = 10.0) ->
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    )
     return response.json()
 
 
@@ -255,23 +267,59 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
     stack.start()
 
     with stack.http("admin", ADMIN_PASSWORD) as admin:  # the first admin, from PATHWAY_ADMIN_PASSWORD
-        therapist = _ok(admin.post("/partners", json={"name": "Ośrodek Terapii „Test”", "kind": "therapy", "sector": "non_public"}), 201)
-        _ok(admin.post("/users", json={"id": "ewa.koordynatorka", "display_name": "Ewa", "roles": ["coordinator"],
-                                       "password": "ewa-password-123"}), 201)
+        therapist = _ok(
+            admin.post("/partners", json={"name": "Ośrodek Terapii „Test”", "kind": "therapy", "sector": "non_public"}),
+            201,
+        )
+        _ok(
+            admin.post(
+                "/users",
+                json={
+                    "id": "ewa.koordynatorka",
+                    "display_name": "Ewa",
+                    "roles": ["coordinator"],
+                    "password": "ewa-password-123",
+                },
+            ),
+            201,
+        )
     with stack.http() as api:
-        opened = _ok(api.post("/cases", headers=_key(), json={
-            "definition": "model-wsparcia", "coordinator": "ewa.koordynatorka", "client": {"name": "Klientka Testowa"},
-        }), 201)
+        opened = _ok(
+            api.post(
+                "/cases",
+                headers=_key(),
+                json={
+                    "definition": "model-wsparcia",
+                    "coordinator": "ewa.koordynatorka",
+                    "client": {"name": "Klientka Testowa"},
+                },
+            ),
+            201,
+        )
         case_id = opened["id"]
         assert opened["stage"] == "diagnosis"
 
         _ok(api.put(f"/cases/{case_id}/facts/diagnosis", headers=_key(), json={"value": CHECKLIST}))
-        moved = _ok(api.post(f"/cases/{case_id}/transitions", headers=_key(),
-                             json={"trigger": "advance", "expected_stage": "diagnosis"}))
+        moved = _ok(
+            api.post(
+                f"/cases/{case_id}/transitions",
+                headers=_key(),
+                json={"trigger": "advance", "expected_stage": "diagnosis"},
+            )
+        )
         assert moved["stage"] == "plan"
-        visit = _ok(api.post(f"/cases/{case_id}/visits", headers=_key(), json={
-            "occurred_at": datetime.now(UTC).isoformat(), "duration_minutes": 90, "kind": "home",
-        }), 201)
+        visit = _ok(
+            api.post(
+                f"/cases/{case_id}/visits",
+                headers=_key(),
+                json={
+                    "occurred_at": datetime.now(UTC).isoformat(),
+                    "duration_minutes": 90,
+                    "kind": "home",
+                },
+            ),
+            201,
+        )
         assert visit["counted"] is True
 
         before = _ok(api.get(f"/cases/{case_id}"))
@@ -286,7 +334,9 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
         assert described["search_attributes"]["PathwayStage"] == "plan"
         assert described["search_attributes"]["CoordinatorId"] == "ewa.koordynatorka"
         for attribute, key in (("StageDueAt", "stage_due_at"), ("NextVisitDueAt", "next_visit_due_at")):
-            assert datetime.fromisoformat(described["search_attributes"][attribute]) == datetime.fromisoformat(before[key])
+            assert datetime.fromisoformat(described["search_attributes"][attribute]) == datetime.fromisoformat(
+                before[key]
+            )
 
         # A refused move (a guard unmet: no help plan, no therapist) leaves no trace in history.
         length = settled_history_length(stack, case_id)
@@ -305,23 +355,46 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
 
     with stack.http() as api:
         after = _ok(api.get(f"/cases/{case_id}"))
-        for key in ("stage", "status", "history", "visits_total", "stage_due_at", "next_visit_due_at", "facts", "opened_at"):
+        for key in (
+            "stage",
+            "status",
+            "history",
+            "visits_total",
+            "stage_due_at",
+            "next_visit_due_at",
+            "facts",
+            "opened_at",
+        ):
             assert after[key] == before[key], f"{key} changed across the restart: {before[key]!r} -> {after[key]!r}"
         # The timers survived: nothing was re-armed or replayed into history by the restart.
         again = describe(stack, case_id)
         assert again["status"] == "WORKFLOW_EXECUTION_STATUS_RUNNING"
         ours = ("PathwayDefinition", "PathwayStage", "CoordinatorId", "UnitId", "StageDueAt", "NextVisitDueAt")
-        assert {k: again["search_attributes"].get(k) for k in ours} == {k: described["search_attributes"].get(k) for k in ours}
+        assert {k: again["search_attributes"].get(k) for k in ours} == {
+            k: described["search_attributes"].get(k) for k in ours
+        }
         assert settled_history_length(stack, case_id) == length
         listed = _ok(api.get("/cases"))
         assert [c["id"] for c in listed["items"]] == [case_id]
 
         # The case moves on after the restart.
-        _ok(api.put(f"/cases/{case_id}/facts/help_plan", headers=_key(),
-                    json={"value": {"agreed_on": datetime.now(UTC).date().isoformat(), "zi_reference": "ZI-TEST-1"}}))
-        _ok(api.put(f"/cases/{case_id}/facts/therapist", headers=_key(), json={"value": {"partner_id": therapist["id"]}}))
-        moved = _ok(api.post(f"/cases/{case_id}/transitions", headers=_key(),
-                             json={"trigger": "advance", "expected_stage": "plan"}))
+        _ok(
+            api.put(
+                f"/cases/{case_id}/facts/help_plan",
+                headers=_key(),
+                json={"value": {"agreed_on": datetime.now(UTC).date().isoformat(), "zi_reference": "ZI-TEST-1"}},
+            )
+        )
+        _ok(
+            api.put(
+                f"/cases/{case_id}/facts/therapist", headers=_key(), json={"value": {"partner_id": therapist["id"]}}
+            )
+        )
+        moved = _ok(
+            api.post(
+                f"/cases/{case_id}/transitions", headers=_key(), json={"trigger": "advance", "expected_stage": "plan"}
+            )
+        )
         assert moved["stage"] == "therapy"
         assert [h["stage"] for h in moved["history"]] == ["diagnosis", "plan", "therapy"]
     deadline = time.monotonic() + 10
@@ -359,10 +432,20 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
     with _supervisor(stack) as api:
         stages = {c["id"]: (c["stage"], c["status"]) for c in _ok(api.get("/cases", params={"limit": 500}))["items"]}
     assert sorted(s for s, _ in stages.values()) == sorted(
-        ["diagnosis", "plan", "therapy", "internship", "transferred", "diagnosis",
-         # one case of each other pathway: a family past its contract, a disability service admitted,
-         # a person out of homelessness and a foreign family at their first stage
-         "diagnosis", "needs_assessment", "basic_needs", "work_plan"]
+        [
+            "diagnosis",
+            "plan",
+            "therapy",
+            "internship",
+            "transferred",
+            "diagnosis",
+            # one case of each other pathway: a family past its contract, a disability service admitted,
+            # a person out of homelessness and a foreign family at their first stage
+            "diagnosis",
+            "needs_assessment",
+            "basic_needs",
+            "work_plan",
+        ]
     )
     assert sorted(st for _, st in stages.values()).count("closed") == 1
     stack.stop()
@@ -382,7 +465,9 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
         case = _ok(api.get(f"/cases/{overdue_id}"))
         assert {o["watch"] for o in case["overdue"]} == {"stage_deadline", "visit"}
         assert all(o["escalated"] for o in case["overdue"]), case["overdue"]
-    from_cli = json.loads(stack.pathway_cli("audit", "stalled", "--format", "json", token=stack.token("anna.kierowniczka", DEMO_PASSWORD)))
+    from_cli = json.loads(
+        stack.pathway_cli("audit", "stalled", "--format", "json", token=stack.token("anna.kierowniczka", DEMO_PASSWORD))
+    )
     assert overdue_id in {r["case_id"] for r in from_cli["items"]}
     assert from_cli["count"] == stalled["count"]
 

@@ -22,7 +22,9 @@ def engine(tmp_path):
 
     engine = make_engine(f"sqlite:///{tmp_path / 'acc.db'}")
     create_schema(engine)
-    acc.create_user(engine, user_id="anna", display_name="Anna K.", unit_id="wro", roles=["coordinator"], password=PASSWORD)
+    acc.create_user(
+        engine, user_id="anna", display_name="Anna K.", unit_id="wro", roles=["coordinator"], password=PASSWORD
+    )
     yield engine
     engine.dispose()
 
@@ -102,23 +104,26 @@ COLLEAGUES = CaseScope(unit_id="wro", coordinator_id="beata")
 OTHER_UNIT = CaseScope(unit_id="gda", coordinator_id="anna")
 
 
-@pytest.mark.parametrize("principal, action, case, status", [
-    (COORD, Action.CASE_ACT, OWN, 200),
-    (COORD, Action.CASE_READ, COLLEAGUES, 404),
-    (COORD, Action.CASE_REASSIGN, OWN, 403),
-    (COORD, Action.CASE_REASSIGN, COLLEAGUES, 404),  # a colleague's case is not found, whatever the action
-    (SUPER, Action.CASE_READ, COLLEAGUES, 200),
-    (SUPER, Action.CASE_REASSIGN, COLLEAGUES, 200),
-    (SUPER, Action.CASE_ACT, COLLEAGUES, 403),
-    (ADMIN, Action.CASE_READ, OWN, 403),
-    (ADMIN, Action.CLIENT_READ, OWN, 403),
-    (COORD, Action.CASE_READ, OTHER_UNIT, 404),
-    (SUPER, Action.CASE_READ, OTHER_UNIT, 404),
-    (ADMIN, Action.USER_MANAGE, None, 200),
-    (COORD, Action.USER_MANAGE, None, 403),
-    (SUPER, Action.PARTNER_MANAGE, None, 403),
-    (COORD, Action.REPORT_READ, None, 403),
-])
+@pytest.mark.parametrize(
+    "principal, action, case, status",
+    [
+        (COORD, Action.CASE_ACT, OWN, 200),
+        (COORD, Action.CASE_READ, COLLEAGUES, 404),
+        (COORD, Action.CASE_REASSIGN, OWN, 403),
+        (COORD, Action.CASE_REASSIGN, COLLEAGUES, 404),  # a colleague's case is not found, whatever the action
+        (SUPER, Action.CASE_READ, COLLEAGUES, 200),
+        (SUPER, Action.CASE_REASSIGN, COLLEAGUES, 200),
+        (SUPER, Action.CASE_ACT, COLLEAGUES, 403),
+        (ADMIN, Action.CASE_READ, OWN, 403),
+        (ADMIN, Action.CLIENT_READ, OWN, 403),
+        (COORD, Action.CASE_READ, OTHER_UNIT, 404),
+        (SUPER, Action.CASE_READ, OTHER_UNIT, 404),
+        (ADMIN, Action.USER_MANAGE, None, 200),
+        (COORD, Action.USER_MANAGE, None, 403),
+        (SUPER, Action.PARTNER_MANAGE, None, 403),
+        (COORD, Action.REPORT_READ, None, 403),
+    ],
+)
 def test_the_policy(principal, action, case, status):
     decision = decide(principal, action, case)
     assert decision.allowed == (status == 200) and decision.status == status

@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from structlog.testing import capture_logs
 from temporalio import activity
@@ -30,8 +28,8 @@ from activities.notify import (
 )
 from activities.projection import ProjectionActivities
 from activities.reminders import ReminderActivities
-from pathway.core.commands import Advance, Close, RecordVisit, SetFact
 from pathway.core.case import Case as CoreCase
+from pathway.core.commands import Advance, Close, RecordVisit, SetFact
 from pathway.core.definition import load_definition, snapshot
 from pathway.core.events import (
     CaseClosed,
@@ -45,7 +43,7 @@ from pathway.core.state import PathwayState
 from pathway.security.codec import KeyRing
 from pathway.security.identity import IdentityVault, make_keystore_engine
 from pathway.store import consents, queries
-from pathway.store.db import create_schema, make_engine
+from pathway.store.db import make_engine
 from pathway.store.models import (
     Case,
     CaseEvent,
@@ -84,9 +82,17 @@ def count(engine: Engine, model: type) -> int:
 
 def summary(case_id: str, seq: int, stage: str = "diagnosis", **kw: Any) -> CaseSummary:
     values: dict[str, Any] = dict(
-        case_id=case_id, definition_id="model-wsparcia", definition_version=1, unit_id="u1",
-        coordinator_id="coord-a", stage=stage, status="active", opened_at=T0, stage_entered_at=T0,
-        last_activity_at=T0, seq=seq,
+        case_id=case_id,
+        definition_id="model-wsparcia",
+        definition_version=1,
+        unit_id="u1",
+        coordinator_id="coord-a",
+        stage=stage,
+        status="active",
+        opened_at=T0,
+        stage_entered_at=T0,
+        last_activity_at=T0,
+        seq=seq,
     )
     values.update(kw)
     return CaseSummary(**values)
@@ -94,17 +100,39 @@ def summary(case_id: str, seq: int, stage: str = "diagnosis", **kw: Any) -> Case
 
 def opened(at: datetime = T0) -> list[Event]:
     return [
-        CaseOpened(seq=1, at=at, actor="coord-a", definition_id="model-wsparcia", definition_version=1,
-                   definition_hash="h", coordinator_id="coord-a", unit_id="u1"),
-        StageEntered(seq=2, at=at, actor="coord-a", from_stage=None, stage="diagnosis", trigger=None,
-                     due_at=at + timedelta(days=30)),
+        CaseOpened(
+            seq=1,
+            at=at,
+            actor="coord-a",
+            definition_id="model-wsparcia",
+            definition_version=1,
+            definition_hash="h",
+            coordinator_id="coord-a",
+            unit_id="u1",
+        ),
+        StageEntered(
+            seq=2,
+            at=at,
+            actor="coord-a",
+            from_stage=None,
+            stage="diagnosis",
+            trigger=None,
+            due_at=at + timedelta(days=30),
+        ),
     ]
 
 
 def visit(seq: int, at: datetime, minutes: int = 90, counted: bool = True) -> VisitRecorded:
     return VisitRecorded(
-        seq=seq, at=at, actor="coord-a", stage="diagnosis", visit_id=f"v{seq}", occurred_at=at - timedelta(hours=1),
-        duration_minutes=minutes, visit_kind="home", counted=counted,
+        seq=seq,
+        at=at,
+        actor="coord-a",
+        stage="diagnosis",
+        visit_id=f"v{seq}",
+        occurred_at=at - timedelta(hours=1),
+        duration_minutes=minutes,
+        visit_kind="home",
+        counted=counted,
         not_counted_reason=None if counted else "too_short",
     )
 
@@ -124,9 +152,15 @@ VAULT = IdentityVault(make_keystore_engine("sqlite://"), KeyRing.parse(KeyRing.g
 def create_case(engine: Engine, case_id: str, name: str = "Anna Testowa") -> str:
     with Session(engine) as s:
         client, _ = queries.create_client_and_case(
-            s, vault=VAULT, client=ClientCreate(unit_id="u1", name=name, address=SECRET_ADDRESS, phone="600700800"),
-            definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a",
-            initial_stage="diagnosis", opened_at=T0, case_id=case_id,
+            s,
+            vault=VAULT,
+            client=ClientCreate(unit_id="u1", name=name, address=SECRET_ADDRESS, phone="600700800"),
+            definition_id="model-wsparcia",
+            definition_version=1,
+            coordinator_id="coord-a",
+            initial_stage="diagnosis",
+            opened_at=T0,
+            case_id=case_id,
         )
         return client.id
 
@@ -137,7 +171,13 @@ async def test_projection_fills_the_case_row_and_keeps_the_client(engine: Engine
     proj = ProjectionActivities(engine)
     due = T0 + timedelta(days=30)
     data = ProjectEventsInput(
-        summary=summary("k1", 3, stage_due_at=due, next_visit_due_at=T0 + timedelta(days=7), last_activity_at=T0 + timedelta(hours=2)),
+        summary=summary(
+            "k1",
+            3,
+            stage_due_at=due,
+            next_visit_due_at=T0 + timedelta(days=7),
+            last_activity_at=T0 + timedelta(hours=2),
+        ),
         events=[*opened(), visit(3, T0 + timedelta(hours=2))],
     )
     result = await env.run(proj.project_events, data)
@@ -162,7 +202,11 @@ async def test_projection_creates_a_missing_case_row(engine: Engine, env: Activi
 
 async def test_projecting_the_same_batch_twice_adds_nothing(engine: Engine, env: ActivityEnvironment) -> None:
     proj = ProjectionActivities(engine)
-    data = batch("k1", [*opened(), visit(3, T0 + timedelta(hours=1)), entered(4, T0 + timedelta(days=2), "plan", "diagnosis")], stage="plan")
+    data = batch(
+        "k1",
+        [*opened(), visit(3, T0 + timedelta(hours=1)), entered(4, T0 + timedelta(days=2), "plan", "diagnosis")],
+        stage="plan",
+    )
     first = await env.run(proj.project_events, data)
     second = await env.run(proj.project_events, data)
     assert (first.stored, first.duplicates) == (4, 0)
@@ -179,15 +223,23 @@ async def test_a_partly_new_batch_counts_only_the_new_events(engine: Engine, env
     assert (result.stored, result.duplicates, result.up_to_seq) == (1, 2, 3)
 
 
-async def test_out_of_order_batches_keep_the_later_summary_and_all_events(engine: Engine, env: ActivityEnvironment) -> None:
+async def test_out_of_order_batches_keep_the_later_summary_and_all_events(
+    engine: Engine, env: ActivityEnvironment
+) -> None:
     create_case(engine, "k1")
     proj = ProjectionActivities(engine)
     t_plan, t_therapy = T0 + timedelta(days=10), T0 + timedelta(days=40)
     early = batch("k1", [*opened(), visit(3, T0 + timedelta(days=1))], stage="diagnosis")
     late = batch(
         "k1",
-        [entered(4, t_plan, "plan", "diagnosis"), visit(5, t_plan + timedelta(days=1)), entered(6, t_therapy, "therapy", "plan")],
-        stage="therapy", stage_entered_at=t_therapy, last_activity_at=t_therapy,
+        [
+            entered(4, t_plan, "plan", "diagnosis"),
+            visit(5, t_plan + timedelta(days=1)),
+            entered(6, t_therapy, "therapy", "plan"),
+        ],
+        stage="therapy",
+        stage_entered_at=t_therapy,
+        last_activity_at=t_therapy,
     )
     await env.run(proj.project_events, late)
     result = await env.run(proj.project_events, early)
@@ -208,11 +260,19 @@ async def test_out_of_order_batches_keep_the_later_summary_and_all_events(engine
 
 async def test_an_older_summary_never_rolls_the_case_back(engine: Engine, env: ActivityEnvironment) -> None:
     proj = ProjectionActivities(engine)
-    await env.run(proj.project_events, ProjectEventsInput(summary=summary("k1", 9, stage="training", status="paused", paused_at=T0)))
+    await env.run(
+        proj.project_events,
+        ProjectEventsInput(summary=summary("k1", 9, stage="training", status="paused", paused_at=T0)),
+    )
     await env.run(proj.project_events, ProjectEventsInput(summary=summary("k1", 8, stage="therapy")))
     with Session(engine) as s:
         case = queries.get_case(s, case_id="k1")
-        assert case is not None and (case.stage, case.status, case.last_seq, case.paused_at) == ("training", "paused", 9, T0)
+        assert case is not None and (case.stage, case.status, case.last_seq, case.paused_at) == (
+            "training",
+            "paused",
+            9,
+            T0,
+        )
     # An equal seq (a retried batch) is applied again, a newer one wins.
     await env.run(proj.project_events, ProjectEventsInput(summary=summary("k1", 10, stage="training")))
     with Session(engine) as s:
@@ -228,7 +288,10 @@ async def test_stage_periods_close_when_the_next_stage_starts(engine: Engine, en
         [only] = queries.stage_periods(s, case_id="k1")
         assert (only.stage, only.left_at, only.trigger) == ("diagnosis", None, None)
     await env.run(proj.project_events, batch("k1", [entered(3, t1, "plan", "diagnosis")], stage="plan"))
-    await env.run(proj.project_events, batch("k1", [entered(4, t2, "dropped_out", "plan", trigger=None)], stage="dropped_out", status="closed"))
+    await env.run(
+        proj.project_events,
+        batch("k1", [entered(4, t2, "dropped_out", "plan", trigger=None)], stage="dropped_out", status="closed"),
+    )
     with Session(engine) as s:
         periods = queries.stage_periods(s, case_id="k1")
     assert [(p.seq, p.stage, p.entered_at, p.left_at, p.trigger) for p in periods] == [
@@ -240,7 +303,13 @@ async def test_stage_periods_close_when_the_next_stage_starts(engine: Engine, en
 
 async def test_visits_are_stored_with_whether_they_counted(engine: Engine, env: ActivityEnvironment) -> None:
     proj = ProjectionActivities(engine)
-    await env.run(proj.project_events, batch("k1", [*opened(), visit(3, T0 + timedelta(days=1)), visit(4, T0 + timedelta(days=2), minutes=20, counted=False)]))
+    await env.run(
+        proj.project_events,
+        batch(
+            "k1",
+            [*opened(), visit(3, T0 + timedelta(days=1)), visit(4, T0 + timedelta(days=2), minutes=20, counted=False)],
+        ),
+    )
     with Session(engine) as s:
         visits = queries.list_visits(s, case_id="k1")
     assert [(v.seq, v.visit_id, v.kind, v.duration_minutes, v.counted, v.not_counted_reason) for v in visits] == [
@@ -257,7 +326,10 @@ async def test_visits_are_stored_with_whether_they_counted(engine: Engine, env: 
 async def test_offset_datetimes_come_back_as_the_same_instant_in_utc(engine: Engine, env: ActivityEnvironment) -> None:
     local = datetime(2026, 6, 15, 23, 30, tzinfo=CEST)  # 21:30 UTC
     proj = ProjectionActivities(engine)
-    await env.run(proj.project_events, batch("k1", [*opened(local), visit(3, local)], opened_at=local, stage_entered_at=local, last_activity_at=local))
+    await env.run(
+        proj.project_events,
+        batch("k1", [*opened(local), visit(3, local)], opened_at=local, stage_entered_at=local, last_activity_at=local),
+    )
     with Session(engine) as s:
         case = queries.get_case(s, case_id="k1")
         [ev1, *_] = queries.case_events(s, case_id="k1")
@@ -282,9 +354,19 @@ async def test_a_database_error_is_raised_for_temporal_to_retry(tmp_path: Path, 
 
 async def test_a_failed_batch_leaves_nothing_behind(engine: Engine, env: ActivityEnvironment) -> None:
     # The case row and the first events are written before the bad (naive) event fails.
-    bad = StageEntered.model_construct(seq=3, at=datetime(2026, 3, 5, 9, 0), actor="coord-a", from_stage="diagnosis",
-                                       stage="plan", trigger="advance", kind="stage_entered", due_at=None, ends_at=None,
-                                       command_id=None, note_id=None)
+    bad = StageEntered.model_construct(
+        seq=3,
+        at=datetime(2026, 3, 5, 9, 0),
+        actor="coord-a",
+        from_stage="diagnosis",
+        stage="plan",
+        trigger="advance",
+        kind="stage_entered",
+        due_at=None,
+        ends_at=None,
+        command_id=None,
+        note_id=None,
+    )
     data = ProjectEventsInput.model_construct(summary=summary("k1", 3), events=[*opened(), bad])
     with pytest.raises(Exception, match="naive datetime refused"):
         await env.run(ProjectionActivities(engine).project_events, data)
@@ -294,7 +376,9 @@ async def test_a_failed_batch_leaves_nothing_behind(engine: Engine, env: Activit
 async def test_a_real_case_projects_every_event_of_the_core(engine: Engine, env: ActivityEnvironment) -> None:
     """Events produced by the pure core (not hand-built) project and read back unchanged."""
     definition = load_definition("model-wsparcia.yaml", (ROOT / "definitions" / "model-wsparcia.yaml").read_text())
-    case = CoreCase.open(case_id="k1", definition=snapshot(definition), coordinator_id="coord-a", unit_id="u1", now=T0, actor="coord-a")
+    case = CoreCase.open(
+        case_id="k1", definition=snapshot(definition), coordinator_id="coord-a", unit_id="u1", now=T0, actor="coord-a"
+    )
     t = T0 + timedelta(days=1)
     case.apply(RecordVisit(command_id="c1", actor="coord-a", occurred_at=t, duration_minutes=90, kind="home"), t)
     items = {k: True for k in definition.facts["diagnosis"].items}
@@ -318,20 +402,39 @@ async def test_a_real_case_projects_every_event_of_the_core(engine: Engine, env:
 def summary_of(state: PathwayState) -> CaseSummary:
     deadline, cadence = state.watches.get("stage_deadline"), state.watches.get("visit")
     return CaseSummary(
-        case_id=state.case_id, definition_id=state.definition.id, definition_version=state.definition.version,
-        unit_id=state.unit_id, coordinator_id=state.coordinator_id, stage=state.stage, status=state.status,
-        outcome=state.outcome, opened_at=state.opened_at, stage_entered_at=state.stage_entered_at,
-        stage_due_at=deadline.due_at if deadline else None, duration_ends_at=state.duration_ends_at,
-        next_visit_due_at=cadence.due_at if cadence else None, last_activity_at=state.last_activity_at,
-        paused_at=state.paused_at, closed_at=state.closed_at, seq=state.seq,
+        case_id=state.case_id,
+        definition_id=state.definition.id,
+        definition_version=state.definition.version,
+        unit_id=state.unit_id,
+        coordinator_id=state.coordinator_id,
+        stage=state.stage,
+        status=state.status,
+        outcome=state.outcome,
+        opened_at=state.opened_at,
+        stage_entered_at=state.stage_entered_at,
+        stage_due_at=deadline.due_at if deadline else None,
+        duration_ends_at=state.duration_ends_at,
+        next_visit_due_at=cadence.due_at if cadence else None,
+        last_activity_at=state.last_activity_at,
+        paused_at=state.paused_at,
+        closed_at=state.closed_at,
+        seq=state.seq,
     )
 
 
 # ---------------------------------------------------------------- reminders
 def remind_input(kind: str = "reminder", seq: int = 7, **kw: Any) -> RemindInput:
     values: dict[str, Any] = dict(
-        case_id="k1", unit_id="u1", coordinator_id="coord-a", seq=seq, stage="diagnosis", kind=kind,
-        watch="stage_deadline", n=2, due_at=T0 + timedelta(days=30), at=T0 + timedelta(days=32),
+        case_id="k1",
+        unit_id="u1",
+        coordinator_id="coord-a",
+        seq=seq,
+        stage="diagnosis",
+        kind=kind,
+        watch="stage_deadline",
+        n=2,
+        due_at=T0 + timedelta(days=30),
+        at=T0 + timedelta(days=32),
     )
     values.update(kw)
     return RemindInput(**values)
@@ -347,7 +450,14 @@ async def test_a_reminder_is_recorded_once_for_the_coordinator(engine: Engine, e
     with Session(engine) as s:
         [row] = s.exec(select(Reminder)).all()
         [note] = queries.list_notifications(s, recipient="coord-a")
-    assert (row.case_id, row.seq, row.kind, row.watch, row.n, row.recipient) == ("k1", 7, "reminder", "stage_deadline", 2, "coord-a")
+    assert (row.case_id, row.seq, row.kind, row.watch, row.n, row.recipient) == (
+        "k1",
+        7,
+        "reminder",
+        "stage_deadline",
+        2,
+        "coord-a",
+    )
     assert row.due_at == T0 + timedelta(days=30) and row.at == T0 + timedelta(days=32)
     assert (note.key, note.channel, note.payload["subject_code"]) == ("k1:7:coord-a", "outbox", "reminder")
     sent = [e for e in logs if e["event"] == "reminder_sent"]
@@ -371,8 +481,15 @@ async def test_an_escalation_goes_to_the_units_supervisors(engine: Engine, env: 
 # ---------------------------------------------------------------- partner notifications
 def notify_input(partner_id: str = "p-emp", seq: int = 12, moment: str = "enter") -> NotifyPartnerInput:
     return NotifyPartnerInput(
-        case_id="k1", unit_id="u1", coordinator_id="coord-a", seq=seq, stage="internship", moment=moment,
-        partner_id=partner_id, partner_kind="employer", at=datetime(2026, 3, 31, 23, 30, tzinfo=UTC),
+        case_id="k1",
+        unit_id="u1",
+        coordinator_id="coord-a",
+        seq=seq,
+        stage="internship",
+        moment=moment,
+        partner_id=partner_id,
+        partner_kind="employer",
+        at=datetime(2026, 3, 31, 23, 30, tzinfo=UTC),
     )
 
 
@@ -380,7 +497,8 @@ def add_partner(engine: Engine, partner_id: str = "p-emp", channel: str = "outbo
     """An employer of the resource map; with ``consent``, the client of case k1 agreed to it being told."""
     with Session(engine) as s:
         queries.create_partner(
-            s, partner=PartnerCreate(name="Zakład Pracy Sp. z o.o.", kind="employer", sector="private", channel=channel),
+            s,
+            partner=PartnerCreate(name="Zakład Pracy Sp. z o.o.", kind="employer", sector="private", channel=channel),
             partner_id=partner_id,
         )
         if consent:
@@ -409,7 +527,13 @@ async def test_notify_writes_one_outbox_row_per_key(engine: Engine, env: Activit
     # What the partner learns, and nothing more. The date is the Warsaw date (01:30 on 1 April).
     assert rows[0].payload == {
         "subject_code": "case_stage_enter",
-        "body": {"case_id": "k1", "stage": "internship", "moment": "enter", "date": "2026-04-01", "coordinator_id": "coord-a"},
+        "body": {
+            "case_id": "k1",
+            "stage": "internship",
+            "moment": "enter",
+            "date": "2026-04-01",
+            "coordinator_id": "coord-a",
+        },
     }
 
 
@@ -480,7 +604,9 @@ async def test_delivery_errors_map_to_retry_or_not(
     assert info.value.non_retryable is non_retryable and info.value.type == type_
 
 
-async def test_a_partner_without_a_channel_is_skipped_and_a_missing_channel_fails(engine: Engine, env: ActivityEnvironment) -> None:
+async def test_a_partner_without_a_channel_is_skipped_and_a_missing_channel_fails(
+    engine: Engine, env: ActivityEnvironment
+) -> None:
     add_partner(engine, "p-quiet", channel="none")
     add_partner(engine, "p-hook", channel="webhook")
     act = outbox_notify(engine)
@@ -514,7 +640,9 @@ async def test_automatic_actions_are_in_the_audit_trail_once(engine: Engine, env
     with Session(engine) as s:
         entries = list(s.exec(select(audit_trail.AuditEntry).order_by(audit_trail.AuditEntry.seq)).all())
     assert [(e.actor, e.action, e.case_id, e.details["seq"]) for e in entries] == [
-        ("system", "reminder.sent", "k1", 7), ("system", "escalation.sent", "k1", 8), ("system", "partner.notified", "k1", 12),
+        ("system", "reminder.sent", "k1", 7),
+        ("system", "escalation.sent", "k1", 8),
+        ("system", "partner.notified", "k1", 12),
     ]
     assert entries[1].details["recipient"] == "supervisors:u1"
     assert audit_trail.verify(engine, unit_id="u1").ok

@@ -34,9 +34,17 @@ def engine(tmp_path: Path) -> Engine:
 
 def add_case(s: Session, case_id: str, **overrides: object) -> Case:
     values: dict[str, object] = dict(
-        id=case_id, definition_id=MODEL.id, definition_version=1, unit_id="u1",
-        coordinator_id="coord-a", stage="therapy", status="active", opened_at=NOW - timedelta(days=200),
-        stage_entered_at=NOW - timedelta(days=20), last_activity_at=NOW - timedelta(days=1), last_seq=5,
+        id=case_id,
+        definition_id=MODEL.id,
+        definition_version=1,
+        unit_id="u1",
+        coordinator_id="coord-a",
+        stage="therapy",
+        status="active",
+        opened_at=NOW - timedelta(days=200),
+        stage_entered_at=NOW - timedelta(days=20),
+        last_activity_at=NOW - timedelta(days=1),
+        last_seq=5,
     )
     values.update(overrides)
     case = Case(**values)
@@ -58,13 +66,32 @@ def cases(engine: Engine) -> Engine:
         add_case(s, "idle-model", last_activity_at=NOW - timedelta(days=30), unit_id="u2")  # 21 days: since NOW-9d
         # 10 working days from Saturday 4 April (Easter Monday 6 April is a holiday): Monday 20 April.
         add_case(s, "idle-family", definition_id=FAMILY.id, stage="support", last_activity_at=NOW - timedelta(days=30))
-        add_case(s, "paused-model", status="paused", paused_at=NOW - timedelta(days=100), stage_due_at=NOW - timedelta(days=50))
-        add_case(s, "paused-family", definition_id=FAMILY.id, stage="support", status="paused", paused_at=NOW - timedelta(days=40))
+        add_case(
+            s,
+            "paused-model",
+            status="paused",
+            paused_at=NOW - timedelta(days=100),
+            stage_due_at=NOW - timedelta(days=50),
+        )
+        add_case(
+            s,
+            "paused-family",
+            definition_id=FAMILY.id,
+            stage="support",
+            status="paused",
+            paused_at=NOW - timedelta(days=40),
+        )
         add_case(s, "paused-short", status="paused", paused_at=NOW - timedelta(days=40))  # 3 months allowed
         add_case(s, "unknown-def", definition_id="gone", last_activity_at=NOW - timedelta(days=31))  # defaults: 30 days
         # Never stalled: clocks in the future, closed, opening.
         add_case(s, "fine", stage_due_at=NOW + timedelta(days=3), next_visit_due_at=NOW + timedelta(hours=1))
-        add_case(s, "closed", status="closed", stage_due_at=NOW - timedelta(days=9), last_activity_at=NOW - timedelta(days=90))
+        add_case(
+            s,
+            "closed",
+            status="closed",
+            stage_due_at=NOW - timedelta(days=9),
+            last_activity_at=NOW - timedelta(days=90),
+        )
         add_case(s, "opening", status="opening", last_activity_at=NOW - timedelta(days=90))
     return engine
 
@@ -89,7 +116,10 @@ def test_each_rule_fires_with_the_limits_of_the_case_s_own_definition(cases: Eng
     }
     # Most severe first: weighted days (a visit weighs 3, a pause 1) and a label for people.
     assert [(r.case_id, r.severity, r.score) for r in rows[:3]] == [
-        ("idle-family", "medium", 28), ("idle-model", "medium", 18), ("visit-family", "medium", 15)]
+        ("idle-family", "medium", 28),
+        ("idle-model", "medium", 18),
+        ("visit-family", "medium", 15),
+    ]
     assert rows[-1].case_id == "unknown-def" and rows[-1].severity == "low"
     idle = next(r for r in rows if r.case_id == "idle-model")
     assert (idle.coordinator, idle.stage, idle.unit_id, idle.definition) == ("coord-a", "therapy", "u2", MODEL.id)
@@ -99,7 +129,9 @@ def test_each_rule_fires_with_the_limits_of_the_case_s_own_definition(cases: Eng
 def test_the_visit_grace_ends_exactly_when_the_supervisor_is_told(cases: Engine) -> None:
     assert "visit-model" not in {r.case_id for r in run(cases, rule="visit_overdue")}
     later = run(cases, rule="visit_overdue", now=NOW + timedelta(seconds=1))
-    assert [(r.case_id, r.since, r.days_overdue) for r in later if r.case_id == "visit-model"] == [("visit-model", NOW, 1)]
+    assert [(r.case_id, r.since, r.days_overdue) for r in later if r.case_id == "visit-model"] == [
+        ("visit-model", NOW, 1)
+    ]
 
 
 def test_filters_and_an_asked_for_inactivity(cases: Engine) -> None:
@@ -110,7 +142,11 @@ def test_filters_and_an_asked_for_inactivity(cases: Engine) -> None:
     assert {r.case_id for r in run(cases, definition_id="gone")} == {"unknown-def"}
     # --inactive-days replaces every definition's limit: 35 days idle is none of them.
     assert run(cases, rule="inactive", inactive_days=35) == []
-    assert {r.case_id for r in run(cases, rule="inactive", inactive_days=25)} == {"idle-model", "idle-family", "unknown-def"}
+    assert {r.case_id for r in run(cases, rule="inactive", inactive_days=25)} == {
+        "idle-model",
+        "idle-family",
+        "unknown-def",
+    }
     with pytest.raises(ValueError, match="unknown rule"):
         run(cases, rule="slow")
     with pytest.raises(ValueError, match="timezone-aware"):
@@ -129,7 +165,9 @@ def test_due_at_now_is_not_yet_overdue(engine: Engine) -> None:
     with Session(engine) as s:
         add_case(s, "edge", stage_due_at=NOW)
     assert run(engine) == []
-    assert [(r.case_id, r.rule, r.days_overdue) for r in run(engine, now=NOW + timedelta(seconds=1))] == [("edge", "stage_overdue", 1)]
+    assert [(r.case_id, r.rule, r.days_overdue) for r in run(engine, now=NOW + timedelta(seconds=1))] == [
+        ("edge", "stage_overdue", 1)
+    ]
 
 
 def _in_spring_gap(s: datetime, duration: Duration) -> bool:
@@ -141,9 +179,18 @@ def _in_spring_gap(s: datetime, duration: Duration) -> bool:
     return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None)
 
 
-@pytest.mark.parametrize("text", ["5 working_days", "10 working_days", "21 days", "3 months", "1 months", "2 weeks", "36 hours"])
-@pytest.mark.parametrize("now", [NOW, datetime(2026, 1, 2, 7, 30, tzinfo=UTC), datetime(2026, 3, 29, 1, 15, tzinfo=UTC),
-                                 datetime(2026, 3, 2, 23, 59, tzinfo=UTC)])
+@pytest.mark.parametrize(
+    "text", ["5 working_days", "10 working_days", "21 days", "3 months", "1 months", "2 weeks", "36 hours"]
+)
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,
+        datetime(2026, 1, 2, 7, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 15, tzinfo=UTC),
+        datetime(2026, 3, 2, 23, 59, tzinfo=UTC),
+    ],
+)
 def test_past_limit_is_exactly_the_clocks_whose_limit_ran_out(text: str, now: datetime) -> None:
     duration = Duration.model_validate(text)
     ranges = audit.past_limit(now, duration, "Europe/Warsaw")

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 
 from pathway.store import audit_trail as trail
-from pathway.store.db import create_schema, make_engine
 
 
 @pytest.fixture
@@ -21,8 +20,16 @@ def engine(store_engine):
 def fill(engine, n=10, unit="u1"):
     start = datetime(2026, 3, 1, 9, tzinfo=UTC)
     for i in range(n):
-        trail.append(engine, unit_id=unit, actor=f"coord-{i % 3}", action="case.advance", case_id=f"c{i % 4}",
-                     address="10.0.0.7", details={"trigger": "advance", "stage": "plan"}, at=start + timedelta(minutes=i))
+        trail.append(
+            engine,
+            unit_id=unit,
+            actor=f"coord-{i % 3}",
+            action="case.advance",
+            case_id=f"c{i % 4}",
+            address="10.0.0.7",
+            details={"trigger": "advance", "stage": "plan"},
+            at=start + timedelta(minutes=i),
+        )
 
 
 def sql(engine, statement, **params):
@@ -87,8 +94,14 @@ def test_fifty_concurrent_writers_leave_one_unforked_chain(engine):
 
 
 def test_an_automatic_action_retried_is_recorded_once(engine):
-    first = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5")
-    again = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5")
-    other = trail.append(engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:6")
+    first = trail.append(
+        engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5"
+    )
+    again = trail.append(
+        engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:5"
+    )
+    other = trail.append(
+        engine, unit_id="u1", actor="system", action="reminder.sent", case_id="c1", dedupe_key="reminder.sent:c1:6"
+    )
     assert again == first and other.seq == first.seq + 1
     assert trail.verify(engine, unit_id="u1") == trail.VerifyResult("u1", 2, True)

@@ -4,7 +4,7 @@ Europe/Warsaw local dates, returned as aware UTC datetimes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -31,7 +31,7 @@ from pathway.core.calendar import (
 
 WAW = "Europe/Warsaw"
 WAW_TZ = ZoneInfo(WAW)
-UTC = timezone.utc
+UTC = UTC
 
 
 def warsaw(*args: int) -> datetime:
@@ -105,8 +105,14 @@ def test_parse_duration_forms(text: str, amount: int, unit: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "limit"),
-    [("87601 hours", 87600), ("3661 days", 3660), ("523 weeks", 522), ("121 months", 120), ("2521 working_days", 2520),
-     ("99999 miesięcy", 120)],
+    [
+        ("87601 hours", 87600),
+        ("3661 days", 3660),
+        ("523 weeks", 522),
+        ("121 months", 120),
+        ("2521 working_days", 2520),
+        ("99999 miesięcy", 120),
+    ],
 )
 def test_durations_longer_than_ten_years_are_refused(text: str, limit: int) -> None:
     """They are typos, and would leave the calendar's range (year 9999) or its holiday table."""
@@ -134,7 +140,9 @@ def test_parse_duration_rejects(text: str, words: str) -> None:
     assert words in str(info.value)
 
 
-@pytest.mark.parametrize("value", [30, 30.0, True, "0 days", "0 months", {"amount": -1, "unit": "days"}, {"amount": 1, "unit": "years"}])
+@pytest.mark.parametrize(
+    "value", [30, 30.0, True, "0 days", "0 months", {"amount": -1, "unit": "days"}, {"amount": 1, "unit": "years"}]
+)
 def test_duration_model_rejects(value: object) -> None:
     with pytest.raises(ValidationError):
         Duration.model_validate(value)
@@ -194,8 +202,15 @@ def test_holiday_table_comes_from_the_holidays_library() -> None:
 @pytest.mark.parametrize(
     "day",
     [
-        date(2026, 1, 1), date(2026, 1, 6), date(2026, 4, 6), date(2026, 5, 1), date(2026, 6, 4),
-        date(2026, 11, 11), date(2026, 12, 24), date(2026, 12, 25), date(2025, 12, 24),
+        date(2026, 1, 1),
+        date(2026, 1, 6),
+        date(2026, 4, 6),
+        date(2026, 5, 1),
+        date(2026, 6, 4),
+        date(2026, 11, 11),
+        date(2026, 12, 24),
+        date(2026, 12, 25),
+        date(2025, 12, 24),
     ],
 )
 def test_polish_public_holidays_on_weekdays_are_not_working_days(day: date) -> None:

@@ -5,14 +5,13 @@ moves from CET (+1) to CEST (+2) on Sunday 29 March."""
 
 from __future__ import annotations
 
-from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
-
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
 
 from pathway.core.case import Case
 from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, RecordVisit, Resume, SetFact
@@ -33,12 +32,14 @@ from pathway.core.events import (
 from pathway.core.state import MAX_REMEMBERED_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = parse_definition((ROOT / "definitions" / "model-wsparcia.yaml").read_text(encoding="utf-8"), "model-wsparcia.yaml")
+MODEL = parse_definition(
+    (ROOT / "definitions" / "model-wsparcia.yaml").read_text(encoding="utf-8"), "model-wsparcia.yaml"
+)
 SNAP = snapshot(MODEL)
 ALL_GUARDS = parse_definition(
     (ROOT / "tests" / "unit" / "fixtures" / "all-guards.yaml").read_text(encoding="utf-8"), "all-guards.yaml"
 )
-UTC = timezone.utc
+UTC = UTC
 WAW = ZoneInfo("Europe/Warsaw")
 
 OPENED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 2 March, 09:00 in Warsaw
@@ -57,8 +58,13 @@ def warsaw(*args: int) -> datetime:
 
 def open_case(now: datetime = OPENED, definition: Any = SNAP) -> Case:
     return Case.open(
-        case_id="case-42", definition=definition, coordinator_id="coord-1", unit_id="unit-wroclaw",
-        now=now, actor="coord-1", command_id="open-42",
+        case_id="case-42",
+        definition=definition,
+        coordinator_id="coord-1",
+        unit_id="unit-wroclaw",
+        now=now,
+        actor="coord-1",
+        command_id="open-42",
     )
 
 
@@ -70,7 +76,9 @@ def advance(case: Case, ids: Ids, trigger: str, now: datetime) -> list:
     return case.apply(Advance(command_id=ids(), actor="coord-1", trigger=trigger), now)
 
 
-def visit(case: Case, ids: Ids, occurred: datetime, minutes: int, now: datetime | None = None, kind: str = "home") -> VisitRecorded:
+def visit(
+    case: Case, ids: Ids, occurred: datetime, minutes: int, now: datetime | None = None, kind: str = "home"
+) -> VisitRecorded:
     [event] = case.apply(
         RecordVisit(command_id=ids(), actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind),
         now or occurred,
@@ -117,7 +125,11 @@ def test_opening_emits_case_opened_and_stage_entered_with_due_dates() -> None:
     opened, entered = case.state.outbox
     assert isinstance(opened, CaseOpened)
     assert (opened.seq, opened.at, opened.actor, opened.command_id) == (1, OPENED, "coord-1", "open-42")
-    assert (opened.definition_id, opened.definition_version, opened.definition_hash) == ("model-wsparcia", SNAP.version, SNAP.content_hash)
+    assert (opened.definition_id, opened.definition_version, opened.definition_hash) == (
+        "model-wsparcia",
+        SNAP.version,
+        SNAP.content_hash,
+    )
     assert (opened.coordinator_id, opened.unit_id) == ("coord-1", "unit-wroclaw")
     assert isinstance(entered, StageEntered)
     assert (entered.seq, entered.from_stage, entered.stage, entered.trigger) == (2, None, "diagnosis", None)
@@ -138,7 +150,9 @@ def test_opening_emits_case_opened_and_stage_entered_with_due_dates() -> None:
     assert view.stage == "diagnosis" and view.stage_due_at == DIAGNOSIS_DUE
     assert view.next_visit_due_at == FIRST_VISIT_DUE
     assert view.allowed == []
-    assert [(b.trigger, b.dest, b.guard, b.fact) for b in view.blocked] == [("advance", "plan", "checklist_complete", "diagnosis")]
+    assert [(b.trigger, b.dest, b.guard, b.fact) for b in view.blocked] == [
+        ("advance", "plan", "checklist_complete", "diagnosis")
+    ]
     assert view.outcomes == ["dropped_out", "transferred"]
     assert view.overdue == []
 
@@ -181,7 +195,12 @@ def test_missed_visit_reminds_and_a_counted_visit_resets_the_clock(ids: Ids) -> 
     case = open_case()
     assert deadline_events(case.fire_due(FIRST_VISIT_DUE - timedelta(microseconds=1)), "visit") == []
     [reminder] = deadline_events(case.fire_due(FIRST_VISIT_DUE), "visit")
-    assert (reminder.level, reminder.n, reminder.at, reminder.due_at) == ("reminder", 1, FIRST_VISIT_DUE, FIRST_VISIT_DUE)
+    assert (reminder.level, reminder.n, reminder.at, reminder.due_at) == (
+        "reminder",
+        1,
+        FIRST_VISIT_DUE,
+        FIRST_VISIT_DUE,
+    )
     assert [o.watch for o in case.view(FIRST_VISIT_DUE).overdue] == ["visit"]
     # a short visit does not stop the reminders, a proper one does
     visit(case, ids, utc(2026, 3, 10, 9, 0), 20)
@@ -196,11 +215,26 @@ def test_visit_checks(ids: Ids) -> None:
     case = open_case()
     now = utc(2026, 3, 4, 12, 0)
     visit(case, ids, now + timedelta(minutes=10), 60, now=now)  # phone clock a little ahead: fine
-    err = refused(case, RecordVisit(command_id=ids(), actor="coord-1", occurred_at=now + timedelta(minutes=20), duration_minutes=60), now, InvalidCommand)
+    err = refused(
+        case,
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=now + timedelta(minutes=20), duration_minutes=60),
+        now,
+        InvalidCommand,
+    )
     assert "future" in err.message
-    err = refused(case, RecordVisit(command_id=ids(), actor="coord-1", occurred_at=OPENED - timedelta(days=2), duration_minutes=60), now, InvalidCommand)
+    err = refused(
+        case,
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=OPENED - timedelta(days=2), duration_minutes=60),
+        now,
+        InvalidCommand,
+    )
     assert "before the case was opened" in err.message
-    err = refused(case, RecordVisit(command_id=ids(), actor="coord-1", occurred_at=now, duration_minutes=60, kind="skype"), now, InvalidCommand)
+    err = refused(
+        case,
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=now, duration_minutes=60, kind="skype"),
+        now,
+        InvalidCommand,
+    )
     assert "skype" in err.message and "home" in err.message
 
 
@@ -213,7 +247,13 @@ def test_deadline_reminders_repeat_every_two_working_days_then_escalate_once(ids
     assert deadline_events(case.fire_due(DIAGNOSIS_DUE - timedelta(microseconds=1))) == []
     [r1] = deadline_events(case.fire_due(DIAGNOSIS_DUE))
     assert (r1.level, r1.n, r1.at, r1.due_at, r1.stage, r1.coordinator_id) == (
-        "reminder", 1, DIAGNOSIS_DUE, DIAGNOSIS_DUE, "diagnosis", "coord-1")
+        "reminder",
+        1,
+        DIAGNOSIS_DUE,
+        DIAGNOSIS_DUE,
+        "diagnosis",
+        "coord-1",
+    )
     assert deadline_events(case.fire_due(DIAGNOSIS_DUE)) == []  # the same moment again: nothing new
     # Thu 2 Apr + 2 working days: Fri 3, (weekend, Easter Monday 6 Apr), Tue 7
     r2_at = warsaw(2026, 4, 7, 0, 0)
@@ -259,7 +299,12 @@ def test_reminders_go_to_the_current_coordinator(ids: Ids) -> None:
     case.apply(AssignCoordinator(command_id=ids(), actor="sup-1", coordinator_id="coord-2"), utc(2026, 3, 20))
     [r1] = deadline_events(case.fire_due(DIAGNOSIS_DUE))
     assert r1.coordinator_id == "coord-2"
-    refused(case, AssignCoordinator(command_id=ids(), actor="sup-1", coordinator_id="coord-2"), utc(2026, 3, 21), InvalidCommand)
+    refused(
+        case,
+        AssignCoordinator(command_id=ids(), actor="sup-1", coordinator_id="coord-2"),
+        utc(2026, 3, 21),
+        InvalidCommand,
+    )
 
 
 def test_moving_on_clears_the_old_stage_deadline(ids: Ids) -> None:
@@ -295,7 +340,12 @@ def test_pause_stops_the_clocks_and_resume_shifts_them_by_the_paused_time(ids: I
     # moves and visits wait for the resume; facts may still be recorded
     err = refused(case, Advance(command_id=ids(), actor="coord-1", trigger="advance"), utc(2026, 3, 25), IllegalMove)
     assert "paused" in err.message
-    refused(case, RecordVisit(command_id=ids(), actor="coord-1", occurred_at=utc(2026, 3, 25), duration_minutes=60), utc(2026, 3, 25), IllegalMove)
+    refused(
+        case,
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=utc(2026, 3, 25), duration_minutes=60),
+        utc(2026, 3, 25),
+        IllegalMove,
+    )
     refused(case, Pause(command_id=ids(), actor="coord-1"), utc(2026, 3, 25), IllegalMove)
     set_fact(case, ids, "diagnosis", {"safety": True}, utc(2026, 3, 25))
 
@@ -329,8 +379,12 @@ def test_pause_shifts_a_fixed_duration_too(ids: Ids) -> None:
     case.apply(Pause(command_id=ids(), actor="coord-1", reason="shelter"), utc(2026, 4, 1, 8, 0))
     case.apply(Resume(command_id=ids(), actor="coord-1"), utc(2026, 4, 8, 8, 0))
     assert case.state.duration_ends_at == end + timedelta(days=7)
-    refused(case, Advance(command_id=ids(), actor="coord-1", trigger="end_without_job"), end + timedelta(days=1), GuardUnmet)
-    assert [e.kind for e in case.fire_due(end + timedelta(days=7) - timedelta(seconds=1)) if e.kind == "duration_elapsed"] == []
+    refused(
+        case, Advance(command_id=ids(), actor="coord-1", trigger="end_without_job"), end + timedelta(days=1), GuardUnmet
+    )
+    assert [
+        e.kind for e in case.fire_due(end + timedelta(days=7) - timedelta(seconds=1)) if e.kind == "duration_elapsed"
+    ] == []
     [elapsed] = [e for e in case.fire_due(end + timedelta(days=7)) if e.kind == "duration_elapsed"]
     assert elapsed.at == end + timedelta(days=7)
 
@@ -349,7 +403,11 @@ def test_internship_fixed_duration_then_decision_deadline(ids: Ids) -> None:
     assert case.state.duration_ends_at == end
     assert "stage_deadline" not in case.state.watches  # the decision deadline starts when the internship ends
     # partners are told: the therapist on entering and leaving therapy, the employer on entering
-    notes = [(e.stage, e.moment, e.partner_fact, e.partner_id, e.partner_kind) for e in events if isinstance(e, NotificationRequested)]
+    notes = [
+        (e.stage, e.moment, e.partner_fact, e.partner_id, e.partner_kind)
+        for e in events
+        if isinstance(e, NotificationRequested)
+    ]
     assert notes == [
         ("therapy", "enter", "therapist", "TH-3", "therapy"),
         ("therapy", "exit", "therapist", "TH-3", "therapy"),
@@ -364,7 +422,12 @@ def test_internship_fixed_duration_then_decision_deadline(ids: Ids) -> None:
     [why] = [b for b in view.blocked if b.trigger == "end_without_job"]
     assert "2026-06-15" in why.reason
 
-    err = refused(case, Advance(command_id=ids(), actor="coord-1", trigger="end_without_job"), end - timedelta(seconds=1), GuardUnmet)
+    err = refused(
+        case,
+        Advance(command_id=ids(), actor="coord-1", trigger="end_without_job"),
+        end - timedelta(seconds=1),
+        GuardUnmet,
+    )
     assert [f.guard for f in err.failures] == ["duration_elapsed"]  # type: ignore[attr-defined]
 
     assert [e.kind for e in case.fire_due(end - timedelta(seconds=1)) if e.kind == "duration_elapsed"] == []
@@ -430,7 +493,9 @@ def test_advance_with_a_stale_expected_stage_is_refused(ids: Ids) -> None:
     advance(case, ids, "advance", now)  # someone else moved it to 'plan'
     set_fact(case, ids, "help_plan", {"agreed_on": "2026-03-03"}, now)
     set_fact(case, ids, "therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}, now)
-    err = refused(case, Advance(command_id=ids(), actor="c", trigger="advance", expected_stage="diagnosis"), now, IllegalMove)
+    err = refused(
+        case, Advance(command_id=ids(), actor="c", trigger="advance", expected_stage="diagnosis"), now, IllegalMove
+    )
     assert "'plan'" in err.message and err.details["expected_stage"] == "diagnosis"
     case.apply(Advance(command_id=ids(), actor="c", trigger="advance", expected_stage="plan"), now)
     assert case.state.stage == "therapy"
@@ -453,7 +518,12 @@ def test_close_ends_the_case_from_any_open_stage(ids: Ids) -> None:
     out = case.apply(Close(command_id=ids(), actor="coord-1", outcome="dropped_out", note_id="note-9"), utc(2026, 4, 1))
     assert [e.kind for e in out] == ["notification_requested", "stage_entered", "case_closed"]
     assert (out[0].moment, out[0].partner_fact) == ("exit", "placement")
-    assert (out[1].from_stage, out[1].stage, out[1].trigger, out[1].note_id) == ("internship", "dropped_out", None, "note-9")
+    assert (out[1].from_stage, out[1].stage, out[1].trigger, out[1].note_id) == (
+        "internship",
+        "dropped_out",
+        None,
+        "note-9",
+    )
     assert out[2].outcome == "dropped_out"
     s = case.state
     assert (s.stage, s.status, s.outcome, s.closed_at) == ("dropped_out", "closed", "dropped_out", utc(2026, 4, 1))
@@ -500,7 +570,9 @@ def test_checklist_facts_merge(ids: Ids) -> None:
     [e2] = set_fact(case, ids, "diagnosis", {"needs": False, "safety": True}, now)
     assert e2.value == {"situation": True, "needs": False, "safety": True}
     assert case.state.facts["diagnosis"] == {"situation": True, "needs": False, "safety": True}
-    err = refused(case, SetFact(command_id=ids(), actor="c", name="diagnosis", value={"income": True}), now, InvalidCommand)
+    err = refused(
+        case, SetFact(command_id=ids(), actor="c", name="diagnosis", value={"income": True}), now, InvalidCommand
+    )
     assert "income" in err.message and "situation" in err.message
     refused(case, SetFact(command_id=ids(), actor="c", name="diagnosis", value={"needs": "yes"}), now, InvalidCommand)
     refused(case, SetFact(command_id=ids(), actor="c", name="diagnosis", value=["needs"]), now, InvalidCommand)
@@ -511,13 +583,45 @@ def test_checklist_facts_merge(ids: Ids) -> None:
 def test_partner_facts(ids: Ids) -> None:
     case = open_case()
     now = utc(2026, 3, 3)
-    err = refused(case, SetFact(command_id=ids(), actor="c", name="therapist", value={"partner_id": "EMP-7", "partner_kind": "employer"}), now, InvalidCommand)
+    err = refused(
+        case,
+        SetFact(
+            command_id=ids(), actor="c", name="therapist", value={"partner_id": "EMP-7", "partner_kind": "employer"}
+        ),
+        now,
+        InvalidCommand,
+    )
     assert "therapy" in err.message and "employer" in err.message
-    err = refused(case, SetFact(command_id=ids(), actor="c", name="therapist", value={"partner_id": "Jan Kowalski", "partner_kind": "therapy"}), now, InvalidCommand)
+    err = refused(
+        case,
+        SetFact(
+            command_id=ids(),
+            actor="c",
+            name="therapist",
+            value={"partner_id": "Jan Kowalski", "partner_kind": "therapy"},
+        ),
+        now,
+        InvalidCommand,
+    )
     assert "free text" in err.message
     assert "Jan Kowalski" not in err.message  # a refusal does not echo personal data
-    refused(case, SetFact(command_id=ids(), actor="c", name="therapist", value={"partner_id": "TH-3", "partner_kind": "therapy", "phone": "600100200"}), now, InvalidCommand)
-    refused(case, SetFact(command_id=ids(), actor="c", name="therapist", value={"partner_kind": "therapy"}), now, InvalidCommand)
+    refused(
+        case,
+        SetFact(
+            command_id=ids(),
+            actor="c",
+            name="therapist",
+            value={"partner_id": "TH-3", "partner_kind": "therapy", "phone": "600100200"},
+        ),
+        now,
+        InvalidCommand,
+    )
+    refused(
+        case,
+        SetFact(command_id=ids(), actor="c", name="therapist", value={"partner_kind": "therapy"}),
+        now,
+        InvalidCommand,
+    )
     refused(case, SetFact(command_id=ids(), actor="c", name="therapist", value="TH-3"), now, InvalidCommand)
     [e] = set_fact(case, ids, "therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}, now)
     assert e.value == {"partner_id": "TH-3", "partner_kind": "therapy"}
@@ -526,9 +630,24 @@ def test_partner_facts(ids: Ids) -> None:
 def test_record_and_flag_facts(ids: Ids) -> None:
     case = open_case()
     now = utc(2026, 3, 3)
-    err = refused(case, SetFact(command_id=ids(), actor="c", name="employment", value={"employer": "Jan Kowalski", "started_on": "2026-05-04"}), now, InvalidCommand)
+    err = refused(
+        case,
+        SetFact(
+            command_id=ids(),
+            actor="c",
+            name="employment",
+            value={"employer": "Jan Kowalski", "started_on": "2026-05-04"},
+        ),
+        now,
+        InvalidCommand,
+    )
     assert "employer" in err.message and "Jan Kowalski" not in err.message
-    refused(case, SetFact(command_id=ids(), actor="c", name="employment", value={"started_on": "4 maja"}), now, InvalidCommand)
+    refused(
+        case,
+        SetFact(command_id=ids(), actor="c", name="employment", value={"started_on": "4 maja"}),
+        now,
+        InvalidCommand,
+    )
     refused(case, SetFact(command_id=ids(), actor="c", name="employment", value={"salary": 4000}), now, InvalidCommand)
     refused(case, SetFact(command_id=ids(), actor="c", name="employment", value={}), now, InvalidCommand)
     [e] = set_fact(case, ids, "employment", {"employer": "EMP-7", "started_on": "2026-05-04", "contract": None}, now)
@@ -545,12 +664,30 @@ def test_record_and_flag_facts(ids: Ids) -> None:
 def test_certificate_needs_a_date_and_its_guard_checks_validity(ids: Ids) -> None:
     case = open_case(definition=snapshot(ALL_GUARDS))
     now = utc(2026, 3, 3, 9, 0)
-    for bad in ({}, {"valid_until": "soon"}, {"valid_until": "2027-02-30"}, {"valid_from": "2026-01-01"},
-                {"valid_until": "2027-01-01", "diagnosis": "F32"}, "2027-01-01"):
+    for bad in (
+        {},
+        {"valid_until": "soon"},
+        {"valid_until": "2027-02-30"},
+        {"valid_from": "2026-01-01"},
+        {"valid_until": "2027-01-01", "diagnosis": "F32"},
+        "2027-01-01",
+    ):
         refused(case, SetFact(command_id=ids(), actor="c", name="certificate", value=bad), now, InvalidCommand)
-    [e] = set_fact(case, ids, "certificate", {"valid_until": "2026-03-10", "valid_from": "2024-03-10", "degree": "moderate"}, now)
+    [e] = set_fact(
+        case, ids, "certificate", {"valid_until": "2026-03-10", "valid_from": "2024-03-10", "degree": "moderate"}, now
+    )
     assert e.value == {"valid_until": "2026-03-10", "valid_from": "2024-03-10", "degree": "moderate"}
-    refused(case, SetFact(command_id=ids(), actor="c", name="certificate", value={"valid_until": "2027-01-01", "degree": "umiarkowany stopień"}), now, InvalidCommand)
+    refused(
+        case,
+        SetFact(
+            command_id=ids(),
+            actor="c",
+            name="certificate",
+            value={"valid_until": "2027-01-01", "degree": "umiarkowany stopień"},
+        ),
+        now,
+        InvalidCommand,
+    )
 
     # get to 'assess' and check the certificate guard on 'approve'
     set_fact(case, ids, "documents", {"id_card": True, "income": True}, now)

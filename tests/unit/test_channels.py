@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import make_settings
 from receivers import MailReceiver, WebhookReceiver
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import build_activities
@@ -25,7 +25,6 @@ from pathway.runtime import free_port
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Partner, PartnerCreate
-from helpers import make_settings
 
 
 @pytest.fixture
@@ -56,13 +55,29 @@ def partner(engine: Engine, partner_id: str, **spec: object) -> Partner:
 
 
 def notify(partner_id: str, kind: str, **kw: object) -> NotifyPartnerInput:
-    return NotifyPartnerInput(case_id="c1", unit_id="u1", coordinator_id="coord-a", seq=kw.pop("seq", 5), stage="therapy",  # type: ignore[arg-type]
-                              moment=kw.pop("moment", "enter"), partner_id=partner_id, partner_kind=kind,  # type: ignore[arg-type]
-                              at=datetime(2026, 5, 4, 10, tzinfo=UTC), **kw)
+    return NotifyPartnerInput(
+        case_id="c1",
+        unit_id="u1",
+        coordinator_id="coord-a",
+        seq=kw.pop("seq", 5),
+        stage="therapy",  # type: ignore[arg-type]
+        moment=kw.pop("moment", "enter"),
+        partner_id=partner_id,
+        partner_kind=kind,  # type: ignore[arg-type]
+        at=datetime(2026, 5, 4, 10, tzinfo=UTC),
+        **kw,
+    )
 
 
 def message(key: str = "c1:5:p") -> Message:
-    return Message(key=key, recipient="p", subject_code="case_stage_enter", body={"moment": "enter", "case_id": "c1"}, case_id="c1", seq=5)
+    return Message(
+        key=key,
+        recipient="p",
+        subject_code="case_stage_enter",
+        body={"moment": "enter", "case_id": "c1"},
+        case_id="c1",
+        seq=5,
+    )
 
 
 async def test_the_zi_is_told_without_consent_on_the_acts_basis(engine: Engine, hooks: WebhookReceiver) -> None:
@@ -76,10 +91,14 @@ async def test_the_zi_is_told_without_consent_on_the_acts_basis(engine: Engine, 
 
 
 async def test_a_referral_says_what_is_asked_and_where_to_answer(engine: Engine, hooks: WebhookReceiver) -> None:
-    ops = partner(engine, "p-ops", name="MOPS", kind="ops", sector="public", channel="webhook", webhook_url=hooks.url("/ops"))
+    ops = partner(
+        engine, "p-ops", name="MOPS", kind="ops", sector="public", channel="webhook", webhook_url=hooks.url("/ops")
+    )
     hooks.secrets["/ops"] = ops.webhook_secret or ""
     act = NotifyActivities(engine, {"webhook": WebhookChannel()}, public_url="https://pathway.ops.invalid/")
-    await ActivityEnvironment().run(act.notify_partner, notify("p-ops", "ops", moment="referral", referral_id="r-77", service="terapia"))
+    await ActivityEnvironment().run(
+        act.notify_partner, notify("p-ops", "ops", moment="referral", referral_id="r-77", service="terapia")
+    )
     [hit] = hooks.hits
     assert hit.body["type"] == "referral"
     assert hit.body["data"]["service"] == "terapia" and hit.body["data"]["referral_id"] == "r-77"
@@ -88,15 +107,27 @@ async def test_a_referral_says_what_is_asked_and_where_to_answer(engine: Engine,
 
 async def test_an_unsigned_or_wrongly_signed_request_is_what_the_receiver_refuses(hooks: WebhookReceiver) -> None:
     hooks.secrets["/x"] = "the-partners-key"
-    wrong = Partner(id="p", name="P", kind="ngo", sector="public", webhook_url=hooks.url("/x"), webhook_secret="another-key")
+    wrong = Partner(
+        id="p", name="P", kind="ngo", sector="public", webhook_url=hooks.url("/x"), webhook_secret="another-key"
+    )
     with pytest.raises(PermanentDeliveryError, match="401"):
         await WebhookChannel().deliver(message(), wrong)
     assert [h.verified for h in hooks.hits] == [False]
 
 
-@pytest.mark.parametrize(("status", "error"), [(503, TemporaryDeliveryError), (429, TemporaryDeliveryError), (408, TemporaryDeliveryError),
-                                               (404, PermanentDeliveryError), (410, PermanentDeliveryError)])
-async def test_webhook_answers_are_temporary_or_permanent(hooks: WebhookReceiver, status: int, error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (503, TemporaryDeliveryError),
+        (429, TemporaryDeliveryError),
+        (408, TemporaryDeliveryError),
+        (404, PermanentDeliveryError),
+        (410, PermanentDeliveryError),
+    ],
+)
+async def test_webhook_answers_are_temporary_or_permanent(
+    hooks: WebhookReceiver, status: int, error: type[Exception]
+) -> None:
     hooks.secrets["/s"] = "k"
     hooks.script["/s"] = [status]
     p = Partner(id="p", name="P", kind="ngo", sector="public", webhook_url=hooks.url("/s"), webhook_secret="k")
@@ -105,17 +136,29 @@ async def test_webhook_answers_are_temporary_or_permanent(hooks: WebhookReceiver
 
 
 async def test_a_webhook_nobody_listens_on_is_temporary() -> None:
-    p = Partner(id="p", name="P", kind="ngo", sector="public", webhook_url=f"http://127.0.0.1:{free_port()}/x", webhook_secret="k")
+    p = Partner(
+        id="p",
+        name="P",
+        kind="ngo",
+        sector="public",
+        webhook_url=f"http://127.0.0.1:{free_port()}/x",
+        webhook_secret="k",
+    )
     with pytest.raises(TemporaryDeliveryError):
         await WebhookChannel(timeout=2).deliver(message(), p)
 
 
-@pytest.mark.parametrize(("answer", "error"), [("450 4.2.1 mailbox busy", TemporaryDeliveryError), ("550 5.1.1 unknown", PermanentDeliveryError)])
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [("450 4.2.1 mailbox busy", TemporaryDeliveryError), ("550 5.1.1 unknown", PermanentDeliveryError)],
+)
 async def test_smtp_4xx_is_temporary_and_5xx_permanent(mail: MailReceiver, answer: str, error: type[Exception]) -> None:
     mail.refuse["x@partner.invalid"] = answer
     channel = SmtpChannel(SmtpSettings(host="127.0.0.1", port=mail.port))
     with pytest.raises(error):
-        await channel.deliver(message(), Partner(id="p", name="P", kind="ngo", sector="public", email="x@partner.invalid"))
+        await channel.deliver(
+            message(), Partner(id="p", name="P", kind="ngo", sector="public", email="x@partner.invalid")
+        )
     assert mail.mails == []
 
 
@@ -135,7 +178,9 @@ async def test_smtp_delivers_with_the_key_in_headers_and_a_server_that_is_down_i
 def test_a_worker_without_smtp_settings_has_no_smtp_channel(engine: Engine, tmp_path: Path) -> None:
     without = build_activities(engine, settings=make_settings(tmp_path))[2].__self__
     assert set(without.channels) == {"outbox", "webhook"}
-    with_smtp = build_activities(engine, settings=make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=2525))[2].__self__
+    with_smtp = build_activities(engine, settings=make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=2525))[
+        2
+    ].__self__
     assert set(with_smtp.channels) == {"outbox", "webhook", "smtp"}
 
 
@@ -145,5 +190,7 @@ def test_scope_rules_and_perpetrator_matching() -> None:
     assert scope_problems("therapy", ["violence_context"]) == []
     assert perpetrator_match(["Sprawca@Example.invalid"], email="sprawca@example.invalid", webhook_url=None)
     assert perpetrator_match(["+48 600 111 222"], email=None, webhook_url="https://x.invalid/sms/600111222")
-    assert not perpetrator_match(["sprawca@example.invalid"], email="biuro@example.invalid", webhook_url="https://example.invalid/hook")
+    assert not perpetrator_match(
+        ["sprawca@example.invalid"], email="biuro@example.invalid", webhook_url="https://example.invalid/hook"
+    )
     assert not perpetrator_match([], email="a@b.invalid", webhook_url=None)

@@ -45,12 +45,15 @@ async def test_old_keys_still_decrypt_after_a_rotation():
     assert new.metadata["encryption-key-id"] == b"k2026"
 
 
-@pytest.mark.parametrize("tamper, message", [
-    (lambda p: Payload(metadata=dict(p.metadata), data=p.data[:20]), "truncated"),
-    (lambda p: Payload(metadata=dict(p.metadata), data=p.data[:-1] + bytes([p.data[-1] ^ 1])), "tampered"),
-    (lambda p: Payload(metadata={**p.metadata, "encryption-key-id": b"nope"}, data=p.data), "unknown key"),
-    (lambda p: plain("not encrypted at all"), "not encrypted"),
-])
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        (lambda p: Payload(metadata=dict(p.metadata), data=p.data[:20]), "truncated"),
+        (lambda p: Payload(metadata=dict(p.metadata), data=p.data[:-1] + bytes([p.data[-1] ^ 1])), "tampered"),
+        (lambda p: Payload(metadata={**p.metadata, "encryption-key-id": b"nope"}, data=p.data), "unknown key"),
+        (lambda p: plain("not encrypted at all"), "not encrypted"),
+    ],
+)
 async def test_decoding_refuses_what_it_cannot_decrypt(tamper, message):
     codec = AesGcmCodec(ring("k1"))
     [sealed] = await codec.encode([plain("secret")])
@@ -64,13 +67,16 @@ async def test_a_payload_from_another_key_ring_is_refused():
         await AesGcmCodec(ring("k1")).decode([sealed])
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("", "no codec key"),
-    ("k1", "id:base64"),
-    ("k1:not-base64!", "base64"),
-    (f"k1:{base64.b64encode(b'short').decode()}", "32 bytes"),
-    (f"bad id:{base64.b64encode(os.urandom(32)).decode()}", "key id"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("", "no codec key"),
+        ("k1", "id:base64"),
+        ("k1:not-base64!", "base64"),
+        (f"k1:{base64.b64encode(b'short').decode()}", "32 bytes"),
+        (f"bad id:{base64.b64encode(os.urandom(32)).decode()}", "key id"),
+    ],
+)
 def test_a_malformed_key_configuration_is_explained(text, problem):
     with pytest.raises(CodecKeyError, match=problem):
         KeyRing.parse(text)

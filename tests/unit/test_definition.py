@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -157,8 +157,16 @@ def test_model_wsparcia_loads() -> None:
     assert d.initial == "diagnosis"
     assert d.timezone == "Europe/Warsaw"
     assert set(d.stages) == {
-        "diagnosis", "plan", "therapy", "training", "internship", "follow_up",
-        "closed", "not_employed", "dropped_out", "transferred",
+        "diagnosis",
+        "plan",
+        "therapy",
+        "training",
+        "internship",
+        "follow_up",
+        "closed",
+        "not_employed",
+        "dropped_out",
+        "transferred",
     }
     assert set(d.terminal_stages()) == {"closed", "not_employed", "dropped_out", "transferred"}
     assert d.main_path()[:6] == ["diagnosis", "plan", "therapy", "training", "internship", "follow_up"]
@@ -274,7 +282,9 @@ def test_terminal_initial_stage() -> None:
 
 def test_unreachable_stage() -> None:
     text = with_transition(
-        "leave", "orphan", "done",
+        "leave",
+        "orphan",
+        "done",
         with_stage("  orphan:\n    title: {pl: Sierota, en: Orphan}\n"),
     )
     err = rejected(text)
@@ -290,7 +300,9 @@ def test_no_terminal_stage() -> None:
 
 def test_dead_end_stage() -> None:
     text = with_transition(
-        "park", "start", "limbo",
+        "park",
+        "start",
+        "limbo",
         with_stage("  limbo:\n    title: {pl: Zawieszenie, en: Limbo}\n"),
     )
     err = rejected(text)
@@ -300,7 +312,9 @@ def test_dead_end_stage() -> None:
 
 def test_a_loop_with_no_way_out_is_a_dead_end_too() -> None:
     text = with_transition(
-        "spin", "limbo", "limbo",
+        "spin",
+        "limbo",
+        "limbo",
         with_transition("park", "start", "limbo", with_stage("  limbo:\n    title: {pl: Pętla, en: Loop}\n")),
     )
     err = rejected(text)
@@ -374,7 +388,10 @@ def test_unknown_partner_kind() -> None:
     text = mutate("partner_kind: employer", "partner_kind: emplyer")
     err = rejected(text)
     p = assert_located(
-        err, "facts.employer.partner_kind", "unknown partner role 'emplyer'", line=line_of(text, "partner_kind: emplyer")
+        err,
+        "facts.employer.partner_kind",
+        "unknown partner role 'emplyer'",
+        line=line_of(text, "partner_kind: emplyer"),
     )
     for known in PARTNER_KINDS:
         assert known in p.message
@@ -400,7 +417,9 @@ def test_bad_duration_string(written: str, words: list[str]) -> None:
 
 
 def test_bad_duration_in_a_nested_place() -> None:
-    text = mutate("title: {pl: Mini, en: Mini}\n", "title: {pl: Mini, en: Mini}\nescalation: {repeat_every: 2 fortnights}\n")
+    text = mutate(
+        "title: {pl: Mini, en: Mini}\n", "title: {pl: Mini, en: Mini}\nescalation: {repeat_every: 2 fortnights}\n"
+    )
     err = rejected(text)
     assert_located(err, "escalation.repeat_every", "fortnights", line=line_of(text, "escalation:"))
 
@@ -462,7 +481,9 @@ def test_duplicate_trigger_from_the_same_source() -> None:
     assert p.line == len(MINI.splitlines()) + 1  # the line of the added '- trigger: advance'
 
 
-@pytest.mark.parametrize("sources", ['["*"]', '[work, "*"]', "[]"], ids=["star-in-a-list", "star-with-a-stage", "empty-list"])
+@pytest.mark.parametrize(
+    "sources", ['["*"]', '[work, "*"]', "[]"], ids=["star-in-a-list", "star-with-a-stage", "empty-list"]
+)
 def test_a_source_list_that_names_no_real_stage_is_expanded_or_rejected(sources: str) -> None:
     """'*' means every open stage only as a bare string; inside a list it is neither expanded
     nor rejected, and an empty list names no stage: either way the move silently never exists."""
@@ -572,7 +593,12 @@ def test_unknown_timezone(zone_name: str) -> None:
 
 @pytest.mark.parametrize(
     ("written", "limit"),
-    [("99999 months", "120 months"), ("3661 days", "3660 days"), ("523 weeks", "522 weeks"), ("2521 working_days", "2520 working_days")],
+    [
+        ("99999 months", "120 months"),
+        ("3661 days", "3660 days"),
+        ("523 weeks", "522 weeks"),
+        ("2521 working_days", "2520 working_days"),
+    ],
 )
 def test_duration_beyond_any_pathway(written: str, limit: str) -> None:
     text = mutate("deadline: 30 days", f"deadline: {written}")
@@ -582,8 +608,12 @@ def test_duration_beyond_any_pathway(written: str, limit: str) -> None:
 
 def open_on(d: Definition) -> Case:
     return Case.open(
-        case_id="c-1", definition=snapshot(d), coordinator_id="u-1", unit_id="unit-1",
-        now=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), actor="u-1",
+        case_id="c-1",
+        definition=snapshot(d),
+        coordinator_id="u-1",
+        unit_id="unit-1",
+        now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        actor="u-1",
     )
 
 
@@ -604,7 +634,9 @@ YAML_CHARS = st.sampled_from(list(":-[]{},#&*!|>'\"%@` \t\n?0123456789azAZ_.ąę
 def mutated_model_text(draw: st.DrawFn) -> str:
     lines = list(MODEL_LINES)
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "replace_char", "truncate", "insert_char", "cut_line"]))
+        op = draw(
+            st.sampled_from(["delete", "duplicate", "swap", "replace_char", "truncate", "insert_char", "cut_line"])
+        )
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
@@ -626,7 +658,7 @@ def mutated_model_text(draw: st.DrawFn) -> str:
             line = lines[i]
             k = draw(st.integers(0, max(len(line) - 1, 0)))
             ch = draw(YAML_CHARS)
-            lines[i] = line[:k] + ch + line[k + (1 if op == "replace_char" else 0):]
+            lines[i] = line[:k] + ch + line[k + (1 if op == "replace_char" else 0) :]
     return "".join(lines)
 
 
@@ -653,15 +685,64 @@ json_leaves = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=12)
     | st.sampled_from(
-        ["diagnosis", "plan", "closed", "*", "30 days", "3 months", "10 working_days", "0 days", "abc",
-         "checklist", "partner", "flag", "record", "certificate", "employer", "advance", "close",
-         "checklist_complete", "duration_elapsed", "fact_recorded", "Europe/Warsaw"]
+        [
+            "diagnosis",
+            "plan",
+            "closed",
+            "*",
+            "30 days",
+            "3 months",
+            "10 working_days",
+            "0 days",
+            "abc",
+            "checklist",
+            "partner",
+            "flag",
+            "record",
+            "certificate",
+            "employer",
+            "advance",
+            "close",
+            "checklist_complete",
+            "duration_elapsed",
+            "fact_recorded",
+            "Europe/Warsaw",
+        ]
     )
 )
 json_keys = st.sampled_from(
-    ["id", "version", "title", "pl", "en", "initial", "stages", "transitions", "facts", "outcomes", "trigger",
-     "source", "dest", "guards", "guard", "fact", "kind", "items", "terminal", "deadline", "duration", "visits",
-     "every", "notify", "on_enter", "partner_kind", "fields", "diagnosis", "plan", "closed"]
+    [
+        "id",
+        "version",
+        "title",
+        "pl",
+        "en",
+        "initial",
+        "stages",
+        "transitions",
+        "facts",
+        "outcomes",
+        "trigger",
+        "source",
+        "dest",
+        "guards",
+        "guard",
+        "fact",
+        "kind",
+        "items",
+        "terminal",
+        "deadline",
+        "duration",
+        "visits",
+        "every",
+        "notify",
+        "on_enter",
+        "partner_kind",
+        "fields",
+        "diagnosis",
+        "plan",
+        "closed",
+    ]
 ) | st.text(max_size=8)
 json_values = st.recursive(
     json_leaves,

@@ -19,7 +19,9 @@ from pathway.demo import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, _fact
 from pathway.store.models import PartnerCreate
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = parse_definition((ROOT / "definitions" / f"{DEFINITION}.yaml").read_text(encoding="utf-8"), f"{DEFINITION}.yaml")
+MODEL = parse_definition(
+    (ROOT / "definitions" / f"{DEFINITION}.yaml").read_text(encoding="utf-8"), f"{DEFINITION}.yaml"
+)
 NOW = datetime(2026, 5, 6, 10, 0, tzinfo=UTC)  # a Wednesday
 PARTNER_KIND = {p.id: p.kind for p in DEMO_PARTNERS}
 
@@ -30,8 +32,14 @@ def test_partners_are_valid_and_cover_the_resource_map() -> None:
     for p in DEMO_PARTNERS:
         assert CODE.match(p.id), p.id  # a partner fact carries the id into the workflow
         assert p.kind in PARTNER_KINDS
-        PartnerCreate(name=p.name, kind=p.kind, sector=p.sector, services=list(p.services), email=p.email,  # type: ignore[arg-type]
-                      internship_capacity=p.internship_capacity)
+        PartnerCreate(
+            name=p.name,
+            kind=p.kind,
+            sector=p.sector,
+            services=list(p.services),
+            email=p.email,  # type: ignore[arg-type]
+            internship_capacity=p.internship_capacity,
+        )
     kinds = [p.kind for p in DEMO_PARTNERS]
     for kind in ("police", "court", "zi", "therapy", "training", "pup"):
         assert kind in kinds
@@ -64,8 +72,14 @@ def _resolve(value: object) -> object:
 @pytest.mark.parametrize("spec", DEMO_CASES, ids=lambda c: c.slug)
 def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: ignore[no-untyped-def]
     opened = NOW - timedelta(days=spec.opened_days_ago)
-    case = Case.open(case_id=f"demo-{spec.slug}", definition=snapshot(MODEL), coordinator_id=spec.coordinator,
-                     unit_id="default", now=opened, actor="demo")
+    case = Case.open(
+        case_id=f"demo-{spec.slug}",
+        definition=snapshot(MODEL),
+        coordinator_id=spec.coordinator,
+        unit_id="default",
+        now=opened,
+        actor="demo",
+    )
     n = 0
 
     def cid() -> str:
@@ -75,7 +89,9 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
 
     case.fire_due(NOW)
     if spec.visit:
-        case.apply(RecordVisit(command_id=cid(), actor="demo", occurred_at=NOW - timedelta(days=1), duration_minutes=90), NOW)
+        case.apply(
+            RecordVisit(command_id=cid(), actor="demo", occurred_at=NOW - timedelta(days=1), duration_minutes=90), NOW
+        )
     while MAIN_PATH.index(case.state.stage) < MAIN_PATH.index(spec.target):
         stage = case.state.stage
         for name, value in _facts_to_leave(stage, NOW.date()):

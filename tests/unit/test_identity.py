@@ -115,7 +115,13 @@ def test_a_sealed_value_moved_to_another_client_or_field_does_not_open(vault: Id
         vault.open("c2", "client.name", f"v1:{other_dek}:{sealed.split(':')[2]}")
     version, dek_id, body = sealed.split(":")
     flipped = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1]
-    for bad in (f"{version}:{dek_id}:{flipped}", "plain text", f"v2:{dek_id}:{body}", f"v1:{dek_id}:@@@", f"v1:{dek_id}:AAAA"):
+    for bad in (
+        f"{version}:{dek_id}:{flipped}",
+        "plain text",
+        f"v2:{dek_id}:{body}",
+        f"v1:{dek_id}:@@@",
+        f"v1:{dek_id}:AAAA",
+    ):
         with pytest.raises(IdentityError):
             vault.open("c1", "client.name", bad)
     assert vault.open("c1", "client.name", sealed) == NAME
@@ -204,7 +210,9 @@ def test_an_erasure_reaches_every_process_at_once(keystore: Engine, master: KeyR
     assert api_2.open("c1", "client.name", sealed) is None
 
 
-def test_after_erasure_the_key_store_file_no_longer_holds_the_wrapped_key(vault: IdentityVault, keystore: Engine) -> None:
+def test_after_erasure_the_key_store_file_no_longer_holds_the_wrapped_key(
+    vault: IdentityVault, keystore: Engine
+) -> None:
     path = Path(keystore.url.database)
     for i in range(50):  # neighbours on the same pages
         vault.new_client_key(f"other-{i}")
@@ -222,14 +230,18 @@ def test_after_erasure_the_key_store_file_no_longer_holds_the_wrapped_key(vault:
     assert len(key_rows(keystore)) == 50
 
 
-def test_the_key_store_is_its_own_database(tmp_path: Path, data: Engine, keystore: Engine, vault: IdentityVault) -> None:
+def test_the_key_store_is_its_own_database(
+    tmp_path: Path, data: Engine, keystore: Engine, vault: IdentityVault
+) -> None:
     assert not {"client_keys", "client_erasures"} & set(inspect(data).get_table_names())
     # Its tables and its own migration version table (pathway/store/migrations/keystore).
     assert set(inspect(keystore).get_table_names()) == {"client_keys", "client_erasures", "alembic_version_keystore"}
     settings = Settings(home=tmp_path, database_url=None, keystore_url=None)
     assert settings.resolved_keystore_url.endswith("keystore.db")
     assert settings.resolved_keystore_url != settings.resolved_database_url
-    same = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'one.db'}", keystore_url=f"sqlite:///{tmp_path / 'one.db'}")
+    same = Settings(
+        home=tmp_path, database_url=f"sqlite:///{tmp_path / 'one.db'}", keystore_url=f"sqlite:///{tmp_path / 'one.db'}"
+    )
     with pytest.raises(ValueError, match="database of its own"):
         keystore_engine(same)
 
@@ -237,9 +249,15 @@ def test_the_key_store_is_its_own_database(tmp_path: Path, data: Engine, keystor
 # ---------------------------------------------------------------- the store, sealed
 def open_client(s: Session, vault: IdentityVault, case_id: str, name: str = NAME) -> str:
     client, _ = queries.create_client_and_case(
-        s, vault=vault, client=ClientCreate(unit_id="u1", name=name, address=ADDRESS, phone=PHONE),
-        definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a", initial_stage="diagnosis",
-        opened_at=NOW, case_id=case_id,
+        s,
+        vault=vault,
+        client=ClientCreate(unit_id="u1", name=name, address=ADDRESS, phone=PHONE),
+        definition_id="model-wsparcia",
+        definition_version=1,
+        coordinator_id="coord-a",
+        initial_stage="diagnosis",
+        opened_at=NOW,
+        case_id=case_id,
     )
     return client.id
 
@@ -268,7 +286,9 @@ def test_the_data_files_never_hold_a_clients_identity_or_notes(data: Engine, vau
     check(db.read_bytes(), "checkpointed database file")
 
 
-def test_a_backup_taken_before_erasure_no_longer_opens_after_it(tmp_path: Path, data: Engine, vault: IdentityVault) -> None:
+def test_a_backup_taken_before_erasure_no_longer_opens_after_it(
+    tmp_path: Path, data: Engine, vault: IdentityVault
+) -> None:
     with Session(data) as s:
         client_id = open_client(s, vault, "case-1")
         note = queries.add_note(s, vault=vault, case_id="case-1", author="coord-a", text=NOTE)
@@ -308,7 +328,9 @@ def test_a_backup_taken_before_erasure_no_longer_opens_after_it(tmp_path: Path, 
         assert (person.name, person.address, person.phone) == (ERASED, ERASED, ERASED)
         [erased_note] = queries.list_notes(s, vault=vault, case_id="case-1")
         assert (erased_note.text, erased_note.erased) == (ERASED, True)
-        names = queries.client_names(s, vault=vault, client_ids=[client_id, *queries.client_cases(s, client_id=client_id)])
+        names = queries.client_names(
+            s, vault=vault, client_ids=[client_id, *queries.client_cases(s, client_id=client_id)]
+        )
         assert names == {client_id: ERASED}
         assert queries.get_case(s, case_id="case-1") is not None  # the pseudonymous case stays
         with pytest.raises(ClientErased):
@@ -321,8 +343,15 @@ def test_a_backup_taken_before_erasure_no_longer_opens_after_it(tmp_path: Path, 
 def test_a_client_without_address_or_phone_stays_without_them(data: Engine, vault: IdentityVault) -> None:
     with Session(data) as s:
         client, _ = queries.create_client_and_case(
-            s, vault=vault, client=ClientCreate(unit_id="u1", name="Ola"), definition_id="model-wsparcia",
-            definition_version=1, coordinator_id="coord-a", initial_stage="diagnosis", opened_at=NOW, case_id="k",
+            s,
+            vault=vault,
+            client=ClientCreate(unit_id="u1", name="Ola"),
+            definition_id="model-wsparcia",
+            definition_version=1,
+            coordinator_id="coord-a",
+            initial_stage="diagnosis",
+            opened_at=NOW,
+            case_id="k",
         )
         row = s.get(Client, client.id)
         assert row is not None and (row.address_sealed, row.phone_sealed) == (None, None)
@@ -357,8 +386,15 @@ def test_cli_erase_asks_first_then_calls_the_api(tmp_path: Path, monkeypatch: py
 
     def fake_request(method: str, url: str, **kw: object) -> httpx.Response:
         sent.append((method, url, dict(kw["headers"])))  # type: ignore[arg-type]
-        body = {"client_id": "c1", "erased": True, "erased_at": "2026-05-04T12:00:00Z", "key_destroyed": True,
-                "fields": ["name", "address"], "notes": 2, "cases": ["case-1"]}
+        body = {
+            "client_id": "c1",
+            "erased": True,
+            "erased_at": "2026-05-04T12:00:00Z",
+            "key_destroyed": True,
+            "fields": ["name", "address"],
+            "notes": 2,
+            "cases": ["case-1"],
+        }
         return httpx.Response(200, json=body, request=httpx.Request(method, url))
 
     monkeypatch.setattr(cli.httpx, "request", fake_request)

@@ -98,8 +98,10 @@ def test_level_is_respected_and_reconfiguring_does_not_duplicate(tmp_path: Path)
     logging.getLogger("temporalio").info("hidden too")
 
     assert [r["event"] for r in lines(stream)] == ["shown"]
-    assert len([h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)
-                and h.stream is stream]) == 1
+    assert (
+        len([h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler) and h.stream is stream])
+        == 1
+    )
 
 
 def test_console_renderer_by_default(tmp_path: Path) -> None:

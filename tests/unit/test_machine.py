@@ -6,7 +6,7 @@ module, so that a wrong guard or a wrong move table shows up as a disagreement."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,27 @@ from pathway.core.machine import PathwayMachine
 from pathway.core.state import PathwayState
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = parse_definition((ROOT / "definitions" / "model-wsparcia.yaml").read_text(encoding="utf-8"), "model-wsparcia.yaml")
+MODEL = parse_definition(
+    (ROOT / "definitions" / "model-wsparcia.yaml").read_text(encoding="utf-8"), "model-wsparcia.yaml"
+)
 ALL_GUARDS = parse_definition(
     (ROOT / "tests" / "unit" / "fixtures" / "all-guards.yaml").read_text(encoding="utf-8"), "all-guards.yaml"
 )
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 in Warsaw
-JUNK_TRIGGERS = ["to_plan", "may_advance", "trigger", "state", "close", "pause", "resume", "", "Advance", "advance ", "nope"]
+JUNK_TRIGGERS = [
+    "to_plan",
+    "may_advance",
+    "trigger",
+    "state",
+    "close",
+    "pause",
+    "resume",
+    "",
+    "Advance",
+    "advance ",
+    "nope",
+]
 DIAGNOSIS_DONE = {"situation": True, "needs": True, "resources": True, "limits": True, "safety": True}
 
 
@@ -231,8 +245,11 @@ def test_wildcard_and_list_sources() -> None:
 
 def test_certificate_and_visit_count_guards() -> None:
     m = PathwayMachine(ALL_GUARDS, "assess")
-    facts = {"ops": {"partner_id": "OPS-1", "partner_kind": "ops"}, "plan": {"reference": "P1"},
-             "certificate": {"valid_until": "2026-03-01"}}
+    facts = {
+        "ops": {"partner_id": "OPS-1", "partner_kind": "ops"},
+        "plan": {"reference": "P1"},
+        "certificate": {"valid_until": "2026-03-01"},
+    }
     now = datetime(2026, 3, 1, 22, 59, tzinfo=UTC)  # 23:59 on 1 March in Warsaw: still valid
     assert set(m.allowed(ctx(ALL_GUARDS, "assess", facts, now))) == {"approve", "back"}
     later = now + timedelta(minutes=1)  # 2 March in Warsaw: expired
@@ -283,10 +300,16 @@ def oracle_failing_guards(
         elif g.guard == "fact_recorded":
             ok = value is not None and value is not False and value != {} and value != []
         elif g.guard == "partner_assigned":
-            ok = isinstance(value, dict) and bool(value.get("partner_id")) and value.get("partner_kind") == spec.partner_kind  # type: ignore[union-attr]
+            ok = (
+                isinstance(value, dict)
+                and bool(value.get("partner_id"))
+                and value.get("partner_kind") == spec.partner_kind
+            )  # type: ignore[union-attr]
         elif g.guard == "certificate_valid":
-            ok = isinstance(value, dict) and bool(value.get("valid_until")) and (
-                date.fromisoformat(value["valid_until"]) >= local_date(now, d.timezone)
+            ok = (
+                isinstance(value, dict)
+                and bool(value.get("valid_until"))
+                and (date.fromisoformat(value["valid_until"]) >= local_date(now, d.timezone))
             )
         elif g.guard == "duration_elapsed":
             ok = ends is not None and now >= ends
@@ -336,7 +359,9 @@ def valid_fact_value(d: Definition, name: str) -> st.SearchStrategy[Any]:
         return st.booleans()
     if spec.kind == "checklist":
         items = list(spec.items)
-        return st.just({i: True for i in items}) | st.dictionaries(st.sampled_from(items), st.booleans(), max_size=len(items))
+        return st.just({i: True for i in items}) | st.dictionaries(
+            st.sampled_from(items), st.booleans(), max_size=len(items)
+        )
     if spec.kind == "partner":
         return st.fixed_dictionaries({"partner_id": codes, "partner_kind": st.just(spec.partner_kind)})
     if spec.kind == "certificate":
@@ -356,15 +381,19 @@ def invalid_fact_value(d: Definition, name: str) -> st.SearchStrategy[Any]:
         return st.sampled_from([{"no_such_item": True}, {next(iter(spec.items)): "done"}, "all", [True]])
     if spec.kind == "partner":
         other = next(k for k in PARTNER_KINDS if k != spec.partner_kind)
-        return st.sampled_from([
-            {"partner_id": "Jan Kowalski", "partner_kind": spec.partner_kind},
-            {"partner_id": "P-1", "partner_kind": other},
-            {"partner_id": "P-1"},
-            {"partner_id": "P-1", "partner_kind": spec.partner_kind, "name": "Anna Nowak"},
-            "P-1",
-        ])
+        return st.sampled_from(
+            [
+                {"partner_id": "Jan Kowalski", "partner_kind": spec.partner_kind},
+                {"partner_id": "P-1", "partner_kind": other},
+                {"partner_id": "P-1"},
+                {"partner_id": "P-1", "partner_kind": spec.partner_kind, "name": "Anna Nowak"},
+                "P-1",
+            ]
+        )
     if spec.kind == "certificate":
-        return st.sampled_from([{"valid_until": "soon"}, {}, {"valid_from": "2026-01-01"}, {"valid_until": "2027-01-01", "note": "x"}])
+        return st.sampled_from(
+            [{"valid_until": "soon"}, {}, {"valid_from": "2026-01-01"}, {"valid_until": "2027-01-01", "note": "x"}]
+        )
     field = next(iter(spec.fields))
     return st.sampled_from([{}, {"no_such_field": 1}, {field: "Jan Kowalski z ul. Długiej 5"}, "text"])
 
@@ -513,7 +542,9 @@ class AllGuardsMachine(MachineProperties):
     definition = ALL_GUARDS
 
 
-STATEFUL = settings(max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+STATEFUL = settings(
+    max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 TestModelWsparciaMachine = ModelWsparciaMachine.TestCase
 TestModelWsparciaMachine.settings = STATEFUL
 TestAllGuardsMachine = AllGuardsMachine.TestCase
@@ -542,8 +573,13 @@ class CaseProperties(RuleBasedStateMachine):
     def open_case(self, offset: timedelta) -> None:
         self.now = T0 + offset
         self.case = Case.open(
-            case_id="case-1", definition=snapshot(self.definition), coordinator_id="coord-1",
-            unit_id="unit-1", now=self.now, actor="coord-1", command_id="open-1",
+            case_id="case-1",
+            definition=snapshot(self.definition),
+            coordinator_id="coord-1",
+            unit_id="unit-1",
+            now=self.now,
+            actor="coord-1",
+            command_id="open-1",
         )
         s = self.case.state
         assert s.stage == self.definition.initial
@@ -600,22 +636,34 @@ class CaseProperties(RuleBasedStateMachine):
                 s = self.case.state  # type: ignore[union-attr]
                 if g.fact:
                     value = satisfying_value(d, g.fact, local_date(self.now, d.timezone), self.n)
-                    self.attempt(SetFact(command_id=self.next_id(), actor="coord-1", name=g.fact, value=value), must_succeed=True)
+                    self.attempt(
+                        SetFact(command_id=self.next_id(), actor="coord-1", name=g.fact, value=value), must_succeed=True
+                    )
                 elif g.guard == "duration_elapsed" and s.duration_ends_at is not None and self.now < s.duration_ends_at:
                     self.tick(s.duration_ends_at - self.now)
                 elif g.guard == "min_visits_in_stage":
                     stage = d.stages[s.stage]
                     kind = stage.visits.kinds[0] if stage.visits else "home"
                     for _ in range((g.count or 1) - s.visits_in_stage):
-                        self.attempt(RecordVisit(command_id=self.next_id(), actor="coord-1", occurred_at=self.now,
-                                                 duration_minutes=120, kind=kind), must_succeed=True)
+                        self.attempt(
+                            RecordVisit(
+                                command_id=self.next_id(),
+                                actor="coord-1",
+                                occurred_at=self.now,
+                                duration_minutes=120,
+                                kind=kind,
+                            ),
+                            must_succeed=True,
+                        )
             s = self.case.state  # type: ignore[union-attr]
             assert oracle_failing_guards(d, t, s.facts, self.now, s.duration_ends_at, s.visits_in_stage) == []
             self.advance_by(trigger)
 
     @rule(data=st.data())
     def advance(self, data: st.DataObject) -> None:
-        trigger = data.draw(st.sampled_from(sorted({t.trigger for t in self.definition.transitions}) + JUNK_TRIGGERS), label="trigger")
+        trigger = data.draw(
+            st.sampled_from(sorted({t.trigger for t in self.definition.transitions}) + JUNK_TRIGGERS), label="trigger"
+        )
         self.advance_by(trigger)
 
     def advance_by(self, trigger: str) -> None:
@@ -644,17 +692,25 @@ class CaseProperties(RuleBasedStateMachine):
         d, s = self.definition, self.case.state  # type: ignore[union-attr]
         name = data.draw(st.sampled_from(sorted(d.facts) + ["no_such_fact"]), label="fact")
         if name == "no_such_fact":
-            self.attempt(SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=True), InvalidCommand if s.status != "closed" else IllegalMove)
+            self.attempt(
+                SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=True),
+                InvalidCommand if s.status != "closed" else IllegalMove,
+            )
             return
         kind = data.draw(st.sampled_from(["valid", "valid", "clear", "invalid"]), label="value kind")
         if kind == "invalid":
             value = data.draw(invalid_fact_value(d, name), label="value")
-            self.attempt(SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=value), InvalidCommand if s.status != "closed" else IllegalMove)
+            self.attempt(
+                SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=value),
+                InvalidCommand if s.status != "closed" else IllegalMove,
+            )
             return
         value = None if kind == "clear" else data.draw(valid_fact_value(d, name), label="value")
         previous = s.facts.get(name)
-        events = self.attempt(SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=value),
-                              IllegalMove if s.status == "closed" else None)
+        events = self.attempt(
+            SetFact(command_id=self.next_id(), actor="coord-1", name=name, value=value),
+            IllegalMove if s.status == "closed" else None,
+        )
         if events:
             stored = self.case.state.facts.get(name)  # type: ignore[union-attr]
             if value is None:
@@ -664,13 +720,18 @@ class CaseProperties(RuleBasedStateMachine):
             else:
                 assert stored == value
 
-    @rule(back=st.timedeltas(timedelta(0), timedelta(days=2)), minutes=st.integers(1, 180),
-          kind=st.sampled_from(["home", "office", "phone", "outreach", "accompanying", "teleport"]))
+    @rule(
+        back=st.timedeltas(timedelta(0), timedelta(days=2)),
+        minutes=st.integers(1, 180),
+        kind=st.sampled_from(["home", "office", "phone", "outreach", "accompanying", "teleport"]),
+    )
     def record_visit(self, back: timedelta, minutes: int, kind: str) -> None:
         s = self.case.state  # type: ignore[union-attr]
         stage = self.definition.stages[s.stage]
         occurred = self.now - back
-        command = RecordVisit(command_id=self.next_id(), actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind)
+        command = RecordVisit(
+            command_id=self.next_id(), actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind
+        )
         if s.status != "active":
             self.attempt(command, IllegalMove)
             return
@@ -684,7 +745,10 @@ class CaseProperties(RuleBasedStateMachine):
         [event] = self.attempt(command, must_succeed=True)
         assert event.kind == "visit_recorded"
         # only a visit that counts toward the cadence counts as a visit in this stage
-        assert (self.case.state.visits_total, self.case.state.visits_in_stage) == (total + 1, in_stage + int(event.counted))  # type: ignore[union-attr]
+        assert (self.case.state.visits_total, self.case.state.visits_in_stage) == (
+            total + 1,
+            in_stage + int(event.counted),
+        )  # type: ignore[union-attr]
         if stage.visits is not None:
             assert event.counted == (minutes >= stage.visits.min_minutes)
             assert (event.not_counted_reason is None) == event.counted
@@ -692,20 +756,31 @@ class CaseProperties(RuleBasedStateMachine):
     @rule()
     def pause(self) -> None:
         status = self.case.state.status  # type: ignore[union-attr]
-        self.attempt(Pause(command_id=self.next_id(), actor="coord-1", reason="hospital"),
-                     None if status == "active" else IllegalMove, must_succeed=status == "active")
+        self.attempt(
+            Pause(command_id=self.next_id(), actor="coord-1", reason="hospital"),
+            None if status == "active" else IllegalMove,
+            must_succeed=status == "active",
+        )
         if status == "active":
             assert self.case.state.status == "paused"  # type: ignore[union-attr]
 
     @rule()
     def resume(self) -> None:
         status = self.case.state.status  # type: ignore[union-attr]
-        self.attempt(Resume(command_id=self.next_id(), actor="coord-1"),
-                     None if status == "paused" else IllegalMove, must_succeed=status == "paused")
+        self.attempt(
+            Resume(command_id=self.next_id(), actor="coord-1"),
+            None if status == "paused" else IllegalMove,
+            must_succeed=status == "paused",
+        )
         if status == "paused":
             assert self.case.state.status == "active"  # type: ignore[union-attr]
 
-    @rule(outcome=st.sampled_from(sorted(set(MODEL.outcomes) | set(ALL_GUARDS.outcomes)) + ["employed_maybe", "Dropped_Out", "closed", "done "]))
+    @rule(
+        outcome=st.sampled_from(
+            sorted(set(MODEL.outcomes) | set(ALL_GUARDS.outcomes))
+            + ["employed_maybe", "Dropped_Out", "closed", "done "]
+        )
+    )
     def close(self, outcome: str) -> None:
         s = self.case.state  # type: ignore[union-attr]
         command = Close(command_id=self.next_id(), actor="coord-1", outcome=outcome)

@@ -6,12 +6,11 @@ from CET (+1) to CEST (+2) on Sunday 29 March."""
 
 from __future__ import annotations
 
-from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
-
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
 from migration_defs import PLAN_MAPPING, model_v1, model_v2
 
 from pathway.core import calendar as cal
@@ -23,7 +22,7 @@ from pathway.core.events import DefinitionMigrated, DurationElapsed, ReminderDue
 from pathway.core.migration import plan_migration
 from pathway.core.state import PathwayState
 
-UTC = timezone.utc
+UTC = UTC
 V1 = model_v1()
 V2 = model_v2()
 SNAP1, SNAP2 = snapshot(V1), snapshot(V2)
@@ -38,7 +37,9 @@ PLAN_DUE_20 = datetime(2026, 4, 8, 22, 0, tzinfo=UTC)
 
 
 def open_case(now: datetime = OPENED) -> Case:
-    return Case.open(case_id="case-7", definition=SNAP1, coordinator_id="coord-1", unit_id="unit-wro", now=now, actor="coord-1")
+    return Case.open(
+        case_id="case-7", definition=SNAP1, coordinator_id="coord-1", unit_id="unit-wro", now=now, actor="coord-1"
+    )
 
 
 def in_plan(ids: Ids) -> Case:
@@ -49,9 +50,15 @@ def in_plan(ids: Ids) -> Case:
     return case
 
 
-def migrate(target: DefinitionSnapshot = SNAP2, mapping: dict[str, str] | None = None, command_id: str = "mig-1") -> MigrateDefinition:
-    return MigrateDefinition(command_id=command_id, actor="admin-1", target=target,
-                             stage_mapping=PLAN_MAPPING if mapping is None else mapping)
+def migrate(
+    target: DefinitionSnapshot = SNAP2, mapping: dict[str, str] | None = None, command_id: str = "mig-1"
+) -> MigrateDefinition:
+    return MigrateDefinition(
+        command_id=command_id,
+        actor="admin-1",
+        target=target,
+        stage_mapping=PLAN_MAPPING if mapping is None else mapping,
+    )
 
 
 def refused(case: Case, command: Any, now: datetime, error: type[PathwayError]) -> PathwayError:
@@ -68,6 +75,7 @@ def refused(case: Case, command: Any, now: datetime, error: type[PathwayError]) 
 def help_plan_deadline(duration: str) -> Any:
     def edit(data: dict[str, Any]) -> None:
         data["stages"]["help_plan"]["deadline"] = duration
+
     return edit
 
 
@@ -80,9 +88,16 @@ def test_plan_lists_where_each_stage_goes() -> None:
     assert (plan.definition_id, plan.from_version, plan.to_version) == ("model-wsparcia", 1, 2)
     routes = {r.stage: (r.to_stage, r.via) for r in plan.routes}
     assert routes == {
-        "diagnosis": ("diagnosis", "same_name"), "plan": ("help_plan", "mapping"), "therapy": ("therapy", "same_name"),
-        "training": ("training", "same_name"), "internship": ("internship", "same_name"), "follow_up": ("follow_up", "same_name"),
-        "closed": (None, "closed"), "not_employed": (None, "closed"), "dropped_out": (None, "closed"), "transferred": (None, "closed"),
+        "diagnosis": ("diagnosis", "same_name"),
+        "plan": ("help_plan", "mapping"),
+        "therapy": ("therapy", "same_name"),
+        "training": ("training", "same_name"),
+        "internship": ("internship", "same_name"),
+        "follow_up": ("follow_up", "same_name"),
+        "closed": (None, "closed"),
+        "not_employed": (None, "closed"),
+        "dropped_out": (None, "closed"),
+        "transferred": (None, "closed"),
     }
     assert all(r.clock_changes == [] for r in plan.routes)
 
@@ -103,7 +118,9 @@ def test_plan_reports_what_is_wrong_with_the_mapping_and_the_target() -> None:
     assert plan.unmapped == []  # 'plan' is mapped, even if badly: the problem says so
 
     older = plan_migration(V2, V1, {"help_plan": "plan"})
-    assert older.problems == ["the target is version 1 of 'model-wsparcia'; a migration goes to a higher version than 2"]
+    assert older.problems == [
+        "the target is version 1 of 'model-wsparcia'; a migration goes to a higher version than 2"
+    ]
     other = plan_migration(V1, model_v2(lambda d: d.update(id="inny-model")), PLAN_MAPPING)
     assert other.problems == ["the target is definition 'inny-model', not 'model-wsparcia'"]
 
@@ -114,7 +131,11 @@ def test_plan_shows_clock_and_fact_changes() -> None:
         data["stages"]["internship"]["duration"] = "4 months"
         data["stages"]["therapy"]["visits"]["every"] = "7 days"
         del data["facts"]["zi"]
-        data["facts"]["training_completed"] = {"kind": "record", "title": {"pl": "Szkolenie", "en": "Training"}, "fields": {"on": "date"}}
+        data["facts"]["training_completed"] = {
+            "kind": "record",
+            "title": {"pl": "Szkolenie", "en": "Training"},
+            "fields": {"on": "date"},
+        }
         del data["facts"]["diagnosis"]["items"]["limits"]
         data["facts"]["employment"]["fields"]["contract"] = "int"
 
@@ -126,7 +147,10 @@ def test_plan_shows_clock_and_fact_changes() -> None:
     problems = {f.fact: f.problem for f in plan.fact_changes}
     assert set(problems) == {"diagnosis", "zi", "training_completed", "employment"}
     assert problems["zi"] == "version 2 does not declare the fact 'zi'"
-    assert problems["training_completed"] == "the fact 'training_completed' is a flag in version 1 but a record in version 2"
+    assert (
+        problems["training_completed"]
+        == "the fact 'training_completed' is a flag in version 1 but a record in version 2"
+    )
     assert "loses item(s) limits" in problems["diagnosis"]
     assert "contract" in problems["employment"]
 
@@ -136,7 +160,10 @@ def test_plan_shows_clock_and_fact_changes() -> None:
 
 def test_a_case_in_a_renamed_stage_moves_and_keeps_its_clocks_and_history(ids: Ids) -> None:
     case = in_plan(ids)
-    case.apply(RecordVisit(command_id=ids(), actor="coord-1", occurred_at=TO_PLAN + timedelta(days=2), duration_minutes=90), TO_PLAN + timedelta(days=2))
+    case.apply(
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=TO_PLAN + timedelta(days=2), duration_minutes=90),
+        TO_PLAN + timedelta(days=2),
+    )
     before = case.state.model_copy(deep=True)
     view_before = case.view(MIGRATED)
 
@@ -162,7 +189,10 @@ def test_a_case_in_a_renamed_stage_moves_and_keeps_its_clocks_and_history(ids: I
     view = case.view(MIGRATED)
     assert (view.definition_version, view.stage, view.stage_due_at) == (2, "help_plan", PLAN_DUE)
     assert view.allowed == ["orient"]
-    assert [(b.trigger, b.guard) for b in view.blocked] == [("advance", "fact_recorded"), ("advance", "partner_assigned")]
+    assert [(b.trigger, b.guard) for b in view.blocked] == [
+        ("advance", "fact_recorded"),
+        ("advance", "partner_assigned"),
+    ]
     # the machine is the new version's: its moves work, the old stage name is gone
     case.apply(Advance(command_id=ids(), actor="coord-1", trigger="orient"), MIGRATED + timedelta(days=1))
     assert case.state.stage == "orientation"
@@ -183,7 +213,9 @@ def test_a_changed_deadline_runs_from_the_original_stage_entry(ids: Ids) -> None
     [event] = case.apply(migrate(target), MIGRATED)
     watch = case.state.watches["stage_deadline"]
     assert watch.due_at == PLAN_DUE_20 == event.stage_due_at
-    assert watch.due_at != cal.deadline_at(MIGRATED, model_v2(help_plan_deadline("20 working_days")).stages["help_plan"].deadline, "Europe/Warsaw")  # type: ignore[arg-type]
+    assert watch.due_at != cal.deadline_at(
+        MIGRATED, model_v2(help_plan_deadline("20 working_days")).stages["help_plan"].deadline, "Europe/Warsaw"
+    )  # type: ignore[arg-type]
     assert (watch.next_alarm_at, watch.reminders, watch.escalated) == (PLAN_DUE_20, 0, False)
 
 
@@ -231,9 +263,12 @@ def test_a_changed_visit_cadence_runs_from_the_last_counted_visit(ids: Ids) -> N
 def _in_internship(ids: Ids, at: datetime) -> Case:
     case = open_case()
     for name, value in [
-        ("diagnosis", DIAGNOSIS_DONE), ("help_plan", {"agreed_on": "2026-03-10"}),
-        ("therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}), ("ready_for_training", True),
-        ("training_completed", True), ("placement", {"partner_id": "EMP-7", "partner_kind": "employer"}),
+        ("diagnosis", DIAGNOSIS_DONE),
+        ("help_plan", {"agreed_on": "2026-03-10"}),
+        ("therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}),
+        ("ready_for_training", True),
+        ("training_completed", True),
+        ("placement", {"partner_id": "EMP-7", "partner_kind": "employer"}),
     ]:
         case.apply(SetFact(command_id=ids(), actor="coord-1", name=name, value=value), at)
     for _ in range(4):
@@ -245,6 +280,7 @@ def _in_internship(ids: Ids, at: datetime) -> Case:
 def internship_duration(duration: str) -> Any:
     def edit(data: dict[str, Any]) -> None:
         data["stages"]["internship"]["duration"] = duration
+
     return edit
 
 
@@ -277,7 +313,9 @@ def test_a_shorter_fixed_duration_already_over_ends_at_its_own_moment(ids: Ids) 
     [elapsed] = [e for e in case.fire_due(now) if isinstance(e, DurationElapsed)]
     assert elapsed.at == ended and case.state.duration_elapsed
     # the outcome is due 10 working days after the (new) end, as for any stay
-    assert case.state.watches["stage_deadline"].due_at == cal.deadline_at(ended, V2.stages["internship"].deadline, "Europe/Warsaw")  # type: ignore[arg-type]
+    assert case.state.watches["stage_deadline"].due_at == cal.deadline_at(
+        ended, V2.stages["internship"].deadline, "Europe/Warsaw"
+    )  # type: ignore[arg-type]
 
 
 def test_a_changed_duration_keeps_the_time_paused_before_it_ended(ids: Ids) -> None:
@@ -286,7 +324,9 @@ def test_a_changed_duration_keeps_the_time_paused_before_it_ended(ids: Ids) -> N
     case.apply(Pause(command_id=ids(), actor="coord-1", reason="hospital"), datetime(2026, 4, 1, 9, 0, tzinfo=UTC))
     case.apply(Resume(command_id=ids(), actor="coord-1"), datetime(2026, 4, 11, 9, 0, tzinfo=UTC))
     assert case.state.duration_ends_at == datetime(2026, 6, 3, 22, 0, tzinfo=UTC) + timedelta(days=10)
-    case.apply(migrate(snapshot(model_v2(internship_duration("4 months"))), mapping={}), datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    case.apply(
+        migrate(snapshot(model_v2(internship_duration("4 months"))), mapping={}), datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    )
     assert case.state.duration_ends_at == datetime(2026, 7, 3, 22, 0, tzinfo=UTC) + timedelta(days=10)
     assert case.state.watches["duration"].due_at == case.state.duration_ends_at
 
@@ -314,7 +354,12 @@ def test_a_stage_without_a_mapping_is_refused_by_name(ids: Ids) -> None:
 def test_the_target_must_be_a_higher_version_of_the_same_definition(ids: Ids) -> None:
     case = in_plan(ids)
     assert "cannot migrate to version 1" in refused(case, migrate(SNAP1, {}), MIGRATED, InvalidCommand).message
-    assert "'inny-model'" in refused(case, migrate(snapshot(model_v2(lambda d: d.update(id="inny-model")))), MIGRATED, InvalidCommand).message
+    assert (
+        "'inny-model'"
+        in refused(
+            case, migrate(snapshot(model_v2(lambda d: d.update(id="inny-model")))), MIGRATED, InvalidCommand
+        ).message
+    )
     case.apply(migrate(), MIGRATED)
     again = refused(case, migrate(command_id="mig-2"), MIGRATED, InvalidCommand)
     assert "it is already on that version" in again.message
@@ -323,15 +368,27 @@ def test_the_target_must_be_a_higher_version_of_the_same_definition(ids: Ids) ->
 
 def test_a_mapping_to_a_stage_the_target_lacks_or_to_a_terminal_stage_is_refused(ids: Ids) -> None:
     case = in_plan(ids)
-    assert "'nowhere', which version 2 does not have" in refused(case, migrate(mapping={"plan": "nowhere"}), MIGRATED, InvalidCommand).message
+    assert (
+        "'nowhere', which version 2 does not have"
+        in refused(case, migrate(mapping={"plan": "nowhere"}), MIGRATED, InvalidCommand).message
+    )
     # even a mapping for another stage: a wrong mapping is refused as a whole
-    assert "which version 2 does not have" in refused(case, migrate(mapping={"plan": "help_plan", "therapy": "terapia"}), MIGRATED, InvalidCommand).message
-    assert "never closes a case" in refused(case, migrate(mapping={"plan": "dropped_out"}), MIGRATED, InvalidCommand).message
+    assert (
+        "which version 2 does not have"
+        in refused(case, migrate(mapping={"plan": "help_plan", "therapy": "terapia"}), MIGRATED, InvalidCommand).message
+    )
+    assert (
+        "never closes a case"
+        in refused(case, migrate(mapping={"plan": "dropped_out"}), MIGRATED, InvalidCommand).message
+    )
 
 
 def test_a_fact_the_target_does_not_take_is_refused(ids: Ids) -> None:
     case = in_plan(ids)
-    case.apply(SetFact(command_id=ids(), actor="coord-1", name="zi", value={"partner_id": "ZI-1", "partner_kind": "zi"}), TO_PLAN)
+    case.apply(
+        SetFact(command_id=ids(), actor="coord-1", name="zi", value={"partner_id": "ZI-1", "partner_kind": "zi"}),
+        TO_PLAN,
+    )
 
     def drop_zi(data: dict[str, Any]) -> None:
         del data["facts"]["zi"]
@@ -343,13 +400,19 @@ def test_a_fact_the_target_does_not_take_is_refused(ids: Ids) -> None:
     def zi_as_flag(data: dict[str, Any]) -> None:
         data["facts"]["zi"] = {"kind": "flag", "title": {"pl": "ZI", "en": "ZI"}}
 
-    assert "'zi' is a partner in version 1 but a flag in version 2" in refused(case, migrate(snapshot(model_v2(zi_as_flag))), MIGRATED, InvalidCommand).message
+    assert (
+        "'zi' is a partner in version 1 but a flag in version 2"
+        in refused(case, migrate(snapshot(model_v2(zi_as_flag))), MIGRATED, InvalidCommand).message
+    )
 
     def fewer_items(data: dict[str, Any]) -> None:
         del data["facts"]["diagnosis"]["items"]["limits"]
 
     error = refused(case, migrate(snapshot(model_v2(fewer_items))), MIGRATED, InvalidCommand)
-    assert error.message.startswith("the value of the fact 'diagnosis' does not fit version 2") and "limits" in error.message
+    assert (
+        error.message.startswith("the value of the fact 'diagnosis' does not fit version 2")
+        and "limits" in error.message
+    )
 
     # a case without the fact set moves on the same target
     other = in_plan(Ids())

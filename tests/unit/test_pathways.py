@@ -5,12 +5,11 @@ certificate's expiry and referrals — the pure rules, with concrete Warsaw date
 
 from __future__ import annotations
 
-from helpers import Ids  # noqa: F401
-
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import Ids  # noqa: F401
 
 from pathway.catalog import Catalog, load_blocks, load_file
 from pathway.core.blocks import BlockText
@@ -18,20 +17,35 @@ from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, AnswerReferral, Pause, RecordVisit, Refer, Resume, SetFact
 from pathway.core.definition import parse_definition
 from pathway.core.errors import DefinitionError, GuardUnmet, IllegalMove, InvalidCommand
-from pathway.core.events import CasePaused, CaseResumed, CertificateLapsed, NotificationRequested, ReferralAnswered, ReferralMade, ReminderDue
+from pathway.core.events import (
+    CasePaused,
+    CaseResumed,
+    CertificateLapsed,
+    NotificationRequested,
+    ReferralAnswered,
+    ReferralMade,
+    ReminderDue,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "definitions"
 CATALOG = Catalog.load(DEFINITIONS)
-UTC = timezone.utc
+UTC = UTC
 OPENED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 2 March, 09:00 in Warsaw
 
 
 def open_case(definition_id: str, now: datetime = OPENED) -> Case:
     entry = CATALOG.get(definition_id)
     assert entry is not None
-    return Case.open(case_id="case-1", definition=entry.snapshot, coordinator_id="coord-1", unit_id="unit-1",
-                     now=now, actor="coord-1", command_id="open-1")
+    return Case.open(
+        case_id="case-1",
+        definition=entry.snapshot,
+        coordinator_id="coord-1",
+        unit_id="unit-1",
+        now=now,
+        actor="coord-1",
+        command_id="open-1",
+    )
 
 
 def set_fact(case: Case, ids: Ids, name: str, value: object, now: datetime) -> list:
@@ -43,7 +57,10 @@ def set_fact(case: Case, ids: Ids, name: str, value: object, now: datetime) -> l
 
 def test_every_pathway_of_the_source_documents_is_in_the_catalogue() -> None:
     assert set(CATALOG.ids()) == {
-        "model-wsparcia", "asystent-rodziny", "asystent-osoby-niepelnosprawnej", "wychodzenie-z-bezdomnosci",
+        "model-wsparcia",
+        "asystent-rodziny",
+        "asystent-osoby-niepelnosprawnej",
+        "wychodzenie-z-bezdomnosci",
         "asystent-miedzykulturowy",
     }
     for entry in CATALOG.entries():
@@ -54,7 +71,12 @@ def test_every_pathway_of_the_source_documents_is_in_the_catalogue() -> None:
 
 
 def test_pathways_share_their_exits_through_a_block_instead_of_copies() -> None:
-    for definition_id in ("asystent-rodziny", "asystent-osoby-niepelnosprawnej", "wychodzenie-z-bezdomnosci", "asystent-miedzykulturowy"):
+    for definition_id in (
+        "asystent-rodziny",
+        "asystent-osoby-niepelnosprawnej",
+        "wychodzenie-z-bezdomnosci",
+        "asystent-miedzykulturowy",
+    ):
         d = CATALOG.get(definition_id).definition  # type: ignore[union-attr]
         assert "wspolne-wyjscia" in d.composed_from
         assert d.outcomes == {"dropped_out": "dropped_out", "transferred": "transferred"}
@@ -68,7 +90,11 @@ def test_pathways_share_their_exits_through_a_block_instead_of_copies() -> None:
 
 def test_the_snapshot_holds_the_composed_definition_so_editing_a_block_never_changes_a_case() -> None:
     snap = CATALOG.get("asystent-rodziny").snapshot  # type: ignore[union-attr]
-    assert "use" not in snap.content and snap.content["composed_from"] == ["plan-pomocy", "zatrudnienie", "wspolne-wyjscia"]
+    assert "use" not in snap.content and snap.content["composed_from"] == [
+        "plan-pomocy",
+        "zatrudnienie",
+        "wspolne-wyjscia",
+    ]
     assert "dropped_out" in snap.content["stages"]
     case = Case.open(case_id="c", definition=snap, coordinator_id="a", unit_id="u", now=OPENED, actor="a")
     assert "help_plan" in case.definition.facts
@@ -79,7 +105,8 @@ def test_a_definition_overrides_a_block_entry_with_its_own() -> None:
     text = (DEFINITIONS / "asystent-miedzykulturowy.yaml").read_text(encoding="utf-8")
     data_text = text.replace(
         "  closed:\n    title: {pl: Zakończona — rodzina samodzielna",
-        "  dropped_out:\n    title: {pl: Rezygnacja rodziny, en: The family withdrew}\n    terminal: true\n    funnel: false\n"
+        "  dropped_out:\n    title: {pl: Rezygnacja rodziny, en: The family withdrew}\n    terminal: true\n  "
+        "  funnel: false\n"
         "  closed:\n    title: {pl: Zakończona — rodzina samodzielna",
     )
     d = parse_definition(data_text, "x.yaml", blocks)
@@ -87,8 +114,10 @@ def test_a_definition_overrides_a_block_entry_with_its_own() -> None:
 
 
 def test_an_unknown_block_is_named_with_the_blocks_there_are() -> None:
-    text = (DEFINITIONS / "asystent-miedzykulturowy.yaml").read_text(encoding="utf-8").replace(
-        "use: [wspolne-wyjscia]", "use: [wspolne-wyjscie]"
+    text = (
+        (DEFINITIONS / "asystent-miedzykulturowy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("use: [wspolne-wyjscia]", "use: [wspolne-wyjscie]")
     )
     with pytest.raises(DefinitionError) as err:
         parse_definition(text, "definitions/asystent-miedzykulturowy.yaml", load_blocks(DEFINITIONS))
@@ -102,8 +131,10 @@ def test_a_wrong_block_names_the_block_file(tmp_path: Path) -> None:
     (tmp_path / "blocks" / "broken.yaml").write_text(
         "stages:\n  gone:\n    title: {pl: X, en: X}\n    terminal: true\n    deadline: 3 days\n", encoding="utf-8"
     )
-    text = (DEFINITIONS / "asystent-miedzykulturowy.yaml").read_text(encoding="utf-8").replace(
-        "use: [wspolne-wyjscia]", "use: [broken]\noutcomes: {gone: gone}"
+    text = (
+        (DEFINITIONS / "asystent-miedzykulturowy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("use: [wspolne-wyjscia]", "use: [broken]\noutcomes: {gone: gone}")
     )
     path = tmp_path / "asystent-miedzykulturowy.yaml"
     path.write_text(text, encoding="utf-8")
@@ -119,8 +150,10 @@ def test_two_blocks_defining_the_same_entry_are_refused() -> None:
         "a": BlockText("blocks/a.yaml", "facts:\n  note:\n    kind: flag\n    title: {pl: A, en: A}\n"),
         "b": BlockText("blocks/b.yaml", "facts:\n  note:\n    kind: flag\n    title: {pl: B, en: B}\n"),
     }
-    text = (DEFINITIONS / "asystent-miedzykulturowy.yaml").read_text(encoding="utf-8").replace(
-        "use: [wspolne-wyjscia]", "use: [a, b]"
+    text = (
+        (DEFINITIONS / "asystent-miedzykulturowy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("use: [wspolne-wyjscia]", "use: [a, b]")
     )
     with pytest.raises(DefinitionError) as err:
         parse_definition(text, "x.yaml", blocks)
@@ -164,7 +197,9 @@ def test_a_lapsed_certificate_suspends_the_service_and_a_new_one_resumes_it(ids:
     lapse = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)  # 1 July 00:00 CEST
     events = case.fire_due(lapse + timedelta(hours=1))
     lapsed = [e for e in events if isinstance(e, CertificateLapsed)]
-    assert [(e.fact, e.valid_until, e.suspended, e.at) for e in lapsed] == [("disability_certificate", "2026-06-30", True, lapse)]
+    assert [(e.fact, e.valid_until, e.suspended, e.at) for e in lapsed] == [
+        ("disability_certificate", "2026-06-30", True, lapse)
+    ]
     assert any(isinstance(e, CasePaused) and e.reason == CERTIFICATE_LAPSED for e in events)
     assert (case.state.status, case.state.pause_reason, case.state.paused_at) == ("paused", CERTIFICATE_LAPSED, lapse)
     # the service stays suspended: a person cannot simply resume it
@@ -203,10 +238,19 @@ def test_the_certificate_date_does_not_move_with_a_pause(ids: Ids) -> None:
 # ------------------------------------------------------------------ referrals
 
 
-def refer(case: Case, ids: Ids, now: datetime, service: str = "therapy", partner: str = "p-therapy", kind: str = "therapy") -> list:
+def refer(
+    case: Case, ids: Ids, now: datetime, service: str = "therapy", partner: str = "p-therapy", kind: str = "therapy"
+) -> list:
     return case.apply(
-        Refer(command_id=ids(), actor="coord-1", referral_id=f"r-{service}", partner_id=partner, partner_kind=kind,
-              service=service, consent_id="consent-1"),
+        Refer(
+            command_id=ids(),
+            actor="coord-1",
+            referral_id=f"r-{service}",
+            partner_id=partner,
+            partner_kind=kind,
+            service=service,
+            consent_id="consent-1",
+        ),
         now,
     )
 
@@ -218,8 +262,12 @@ def test_a_referral_tells_the_partner_and_waits_for_an_answer(ids: Ids) -> None:
     assert isinstance(made, ReferralMade) and made.consent_id == "consent-1"
     # 10 working days from Monday 2 March: Monday 16 March, missed from 17 March 00:00 CET
     assert made.answer_due_at == datetime(2026, 3, 16, 23, 0, tzinfo=UTC)
-    assert isinstance(note, NotificationRequested) and (note.moment, note.referral_id, note.service, note.partner_id) == (
-        "referral", "r-therapy", "therapy", "p-therapy")
+    assert isinstance(note, NotificationRequested) and (
+        note.moment,
+        note.referral_id,
+        note.service,
+        note.partner_id,
+    ) == ("referral", "r-therapy", "therapy", "p-therapy")
     assert case.view(OPENED).referrals[0].status == "pending"
 
 
@@ -240,13 +288,26 @@ def test_an_unanswered_referral_reminds_then_escalates_like_an_overdue_visit(ids
 def test_an_answer_stops_the_reminders(ids: Ids) -> None:
     case = open_case("model-wsparcia")
     refer(case, ids, OPENED)
-    [answered] = case.apply(AnswerReferral(command_id=ids(), actor="partner:p-therapy", referral_id="r-therapy", answer="accepted"), OPENED + timedelta(days=3))
+    [answered] = case.apply(
+        AnswerReferral(command_id=ids(), actor="partner:p-therapy", referral_id="r-therapy", answer="accepted"),
+        OPENED + timedelta(days=3),
+    )
     assert isinstance(answered, ReferralAnswered) and answered.answer == "accepted"
     assert "referral:r-therapy" not in case.state.watches
-    assert not [e for e in case.fire_due(OPENED + timedelta(days=40)) if isinstance(e, ReminderDue) and e.watch.startswith("referral")]
-    case.apply(AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="done"), OPENED + timedelta(days=50))
+    assert not [
+        e
+        for e in case.fire_due(OPENED + timedelta(days=40))
+        if isinstance(e, ReminderDue) and e.watch.startswith("referral")
+    ]
+    case.apply(
+        AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="done"),
+        OPENED + timedelta(days=50),
+    )
     with pytest.raises(IllegalMove) as err:
-        case.validate(AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="accepted"), OPENED + timedelta(days=51))
+        case.validate(
+            AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="accepted"),
+            OPENED + timedelta(days=51),
+        )
     assert "already done" in err.value.message
 
 
@@ -260,7 +321,12 @@ def test_an_answer_stops_the_reminders(ids: Ids) -> None:
 def test_a_referral_must_fit_the_pathway(ids: Ids, service: str, kind: str, message: str) -> None:
     case = open_case("model-wsparcia")
     with pytest.raises(InvalidCommand) as err:
-        case.validate(Refer(command_id=ids(), actor="coord-1", referral_id="r", partner_id="p", partner_kind=kind, service=service), OPENED)
+        case.validate(
+            Refer(
+                command_id=ids(), actor="coord-1", referral_id="r", partner_id="p", partner_kind=kind, service=service
+            ),
+            OPENED,
+        )
     assert message in err.value.message
 
 
@@ -268,29 +334,73 @@ def test_a_rejection_needs_a_reason_and_a_second_open_referral_is_refused(ids: I
     case = open_case("model-wsparcia")
     refer(case, ids, OPENED)
     with pytest.raises(IllegalMove) as err:
-        case.validate(Refer(command_id=ids(), actor="coord-1", referral_id="r-2", partner_id="p-therapy", partner_kind="therapy", service="therapy"), OPENED)
+        case.validate(
+            Refer(
+                command_id=ids(),
+                actor="coord-1",
+                referral_id="r-2",
+                partner_id="p-therapy",
+                partner_kind="therapy",
+                service="therapy",
+            ),
+            OPENED,
+        )
     assert "still pending" in err.value.message
     with pytest.raises(InvalidCommand) as err2:
-        case.validate(AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="rejected"), OPENED)
+        case.validate(
+            AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="rejected"), OPENED
+        )
     assert "needs a reason" in err2.value.message
-    case.apply(AnswerReferral(command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="rejected", reason="no_places"), OPENED)
+    case.apply(
+        AnswerReferral(
+            command_id=ids(), actor="coord-1", referral_id="r-therapy", answer="rejected", reason="no_places"
+        ),
+        OPENED,
+    )
     assert case.state.referrals["r-therapy"].reason == "no_places"
     with pytest.raises(InvalidCommand):
-        case.validate(Refer(command_id=ids(), actor="coord-1", referral_id="r-therapy", partner_id="p-therapy", partner_kind="therapy", service="therapy"), OPENED)
+        case.validate(
+            Refer(
+                command_id=ids(),
+                actor="coord-1",
+                referral_id="r-therapy",
+                partner_id="p-therapy",
+                partner_kind="therapy",
+                service="therapy",
+            ),
+            OPENED,
+        )
 
 
 def test_a_pathway_without_referrals_refuses_them(ids: Ids) -> None:
     case = open_case("asystent-osoby-niepelnosprawnej")
     with pytest.raises(InvalidCommand) as err:
-        case.validate(Refer(command_id=ids(), actor="coord-1", referral_id="r", partner_id="p", partner_kind="therapy", service="therapy"), OPENED)
+        case.validate(
+            Refer(
+                command_id=ids(),
+                actor="coord-1",
+                referral_id="r",
+                partner_id="p",
+                partner_kind="therapy",
+                service="therapy",
+            ),
+            OPENED,
+        )
     assert "makes no referrals" in err.value.message
 
 
 def test_a_short_family_visit_is_logged_but_does_not_count(ids: Ids) -> None:
     case = open_case("asystent-rodziny")
-    [short] = case.apply(RecordVisit(command_id=ids(), actor="coord-1", occurred_at=OPENED, duration_minutes=45, kind="home"), OPENED)
+    [short] = case.apply(
+        RecordVisit(command_id=ids(), actor="coord-1", occurred_at=OPENED, duration_minutes=45, kind="home"), OPENED
+    )
     assert short.counted is False and "60 minutes" in (short.not_counted_reason or "")
-    [full] = case.apply(RecordVisit(command_id=ids(), actor="coord-1", occurred_at=OPENED + timedelta(hours=3), duration_minutes=90, kind="home"), OPENED + timedelta(hours=3))
+    [full] = case.apply(
+        RecordVisit(
+            command_id=ids(), actor="coord-1", occurred_at=OPENED + timedelta(hours=3), duration_minutes=90, kind="home"
+        ),
+        OPENED + timedelta(hours=3),
+    )
     assert full.counted is True
     # due 7 days after the counted visit: 9 March, missed from 10 March 00:00 CET
     assert case.state.watches["visit"].due_at == datetime(2026, 3, 9, 23, 0, tzinfo=UTC)

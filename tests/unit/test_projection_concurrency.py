@@ -30,13 +30,18 @@ def test_two_processes_projecting_out_of_order_leave_no_duplicate_and_no_gap(sto
     n_visits = sum(isinstance(e, VisitRecorded) for e in events)
     with store_engine.connect() as conn:
         for case_id in CASES:
-            seqs = conn.execute(select(CaseEvent.seq).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).scalars().all()
+            seqs = (
+                conn.execute(select(CaseEvent.seq).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+                .scalars()
+                .all()
+            )
             assert seqs == list(range(1, len(events) + 1)), f"{case_id}: duplicates or gaps in {seqs}"
             visits = conn.execute(select(Visit.seq).where(Visit.case_id == case_id)).scalars().all()
             assert len(visits) == len(set(visits)) == n_visits
             periods = conn.execute(
                 select(StagePeriod.seq, StagePeriod.stage, StagePeriod.entered_at, StagePeriod.left_at)
-                .where(StagePeriod.case_id == case_id).order_by(StagePeriod.seq)
+                .where(StagePeriod.case_id == case_id)
+                .order_by(StagePeriod.seq)
             ).all()
             assert [(p.seq, p.stage) for p in periods] == [(e.seq, e.stage) for e in entered]
             # Each stay ends exactly when the next one starts; only the last is open.

@@ -22,8 +22,10 @@ from pathway.store.db import create_schema, data_metadata, make_engine
 
 def explain(diffs: list) -> str:
     lines = "\n".join(f"  {d}" for d in diffs)
-    return (f"the models and the migrations disagree:\n{lines}\n"
-            "write a revision: .venv/bin/pathway db revision -m 'what changed' (then read it and commit it)")
+    return (
+        f"the models and the migrations disagree:\n{lines}\n"
+        "write a revision: .venv/bin/pathway db revision -m 'what changed' (then read it and commit it)"
+    )
 
 
 def test_the_migrations_build_what_the_models_declare(store_engine: Engine) -> None:

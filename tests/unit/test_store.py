@@ -44,9 +44,17 @@ def vault(tmp_path: Path) -> IdentityVault:
 
 def add_case(s: Session, case_id: str, **overrides: object) -> Case:
     values: dict[str, object] = dict(
-        id=case_id, definition_id="model-wsparcia", definition_version=1, unit_id="u1",
-        coordinator_id="coord-a", stage="therapy", status="active", opened_at=NOW - timedelta(days=200),
-        stage_entered_at=NOW - timedelta(days=20), last_activity_at=NOW - timedelta(days=1), last_seq=5,
+        id=case_id,
+        definition_id="model-wsparcia",
+        definition_version=1,
+        unit_id="u1",
+        coordinator_id="coord-a",
+        stage="therapy",
+        status="active",
+        opened_at=NOW - timedelta(days=200),
+        stage_entered_at=NOW - timedelta(days=20),
+        last_activity_at=NOW - timedelta(days=1),
+        last_seq=5,
     )
     values.update(overrides)
     case = Case(**values)
@@ -108,11 +116,19 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
 
 
 # ---------------------------------------------------------------- clients and cases
-def open_case(s: Session, vault: IdentityVault, name: str = "Anna Testowa", case_id: str | None = None) -> tuple[ClientPublic, Case]:
+def open_case(
+    s: Session, vault: IdentityVault, name: str = "Anna Testowa", case_id: str | None = None
+) -> tuple[ClientPublic, Case]:
     return queries.create_client_and_case(
-        s, vault=vault, client=ClientCreate(unit_id="u1", name=name, address="ul. Tajna 1", phone="600100200"),
-        definition_id="model-wsparcia", definition_version=1, coordinator_id="coord-a",
-        initial_stage="diagnosis", opened_at=NOW, case_id=case_id,
+        s,
+        vault=vault,
+        client=ClientCreate(unit_id="u1", name=name, address="ul. Tajna 1", phone="600100200"),
+        definition_id="model-wsparcia",
+        definition_version=1,
+        coordinator_id="coord-a",
+        initial_stage="diagnosis",
+        opened_at=NOW,
+        case_id=case_id,
     )
 
 
@@ -126,7 +142,12 @@ def test_create_client_and_case_stores_an_opening_placeholder(engine: Engine, va
         assert (stored.status, stored.stage, stored.last_seq, stored.unit_id) == ("opening", "diagnosis", 0, "u1")
         person = queries.get_client(s, vault=vault, client_id=client.id)
         assert person is not None and person.name == "Anna Testowa"
-        assert (person.address, person.phone, person.unit_id, person.erased) == ("ul. Tajna 1", "600100200", "u1", False)
+        assert (person.address, person.phone, person.unit_id, person.erased) == (
+            "ul. Tajna 1",
+            "600100200",
+            "u1",
+            False,
+        )
         row = s.get(Client, client.id)
         assert row is not None and row.name_sealed.startswith("v1:") and "Anna" not in row.name_sealed
 
@@ -163,7 +184,10 @@ def test_client_names_and_notes(engine: Engine, vault: IdentityVault) -> None:
         anna, _ = open_case(s, vault, name="Anna", case_id="c-a")
         ewa, _ = open_case(s, vault, name="Ewa", case_id="c-e")
         ids = (anna.id, ewa.id)
-        assert queries.client_names(s, vault=vault, client_ids=[ids[0], ids[1], ids[0], "nobody"]) == {ids[0]: "Anna", ids[1]: "Ewa"}
+        assert queries.client_names(s, vault=vault, client_ids=[ids[0], ids[1], ids[0], "nobody"]) == {
+            ids[0]: "Anna",
+            ids[1]: "Ewa",
+        }
         assert queries.client_names(s, vault=vault, client_ids=[]) == {}
         queries.add_note(s, vault=vault, case_id="c-a", author="coord-a", text="kept", created_at=NOW)
         dropped = queries.add_note(s, vault=vault, case_id="c-a", author="coord-a", text="dropped")
@@ -196,11 +220,16 @@ def test_list_cases_filters_pages_and_counts(engine: Engine) -> None:
 def test_partners_are_created_listed_and_validated(engine: Engine) -> None:
     with Session(engine) as s:
         p = queries.create_partner(
-            s, partner=PartnerCreate(name="Fundacja Przykład", kind="ngo", sector="non_public", services=["therapy"]),
+            s,
+            partner=PartnerCreate(name="Fundacja Przykład", kind="ngo", sector="non_public", services=["therapy"]),
             partner_id="p-ngo",
         )
-        queries.create_partner(s, partner=PartnerCreate(name="Firma U2", kind="employer", sector="private", unit_id="u2"))
-        queries.create_partner(s, partner=PartnerCreate(name="Apteka U1", kind="health", sector="private", unit_id="u1"))
+        queries.create_partner(
+            s, partner=PartnerCreate(name="Firma U2", kind="employer", sector="private", unit_id="u2")
+        )
+        queries.create_partner(
+            s, partner=PartnerCreate(name="Apteka U1", kind="health", sector="private", unit_id="u1")
+        )
         assert p.channel == "outbox" and p.created_at.tzinfo is UTC
     with Session(engine) as s:
         got = queries.get_partner(s, partner_id="p-ngo")

@@ -66,9 +66,7 @@ def test_free_port_can_be_bound_and_is_not_handed_out_again() -> None:
 
 
 def test_dev_server_command(tmp_path: Path) -> None:
-    settings = Settings(
-        home=tmp_path, temporal_port=7301, temporal_ui_port=8301, temporal_namespace="ops-wroclaw"
-    )
+    settings = Settings(home=tmp_path, temporal_port=7301, temporal_ui_port=8301, temporal_namespace="ops-wroclaw")
     server = DevServer(settings, ui_codec_endpoint="http://127.0.0.1:8000/codec", binary=Path("/bin/temporal"))
     server.http_port, server.metrics_port = 7302, 7303
     cmd = server.command()

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.datastructures import FormData
 
-from pathway.api.errors import ApiError
 from pathway import charts
+from pathway.api.errors import ApiError
 from pathway.api.schemas import CaseListItem, CaseOut
 from pathway.catalog import Catalog
 from pathway.core.case import CERTIFICATE_LAPSED, Case
@@ -68,21 +68,38 @@ def test_each_pathway_is_drawn_as_a_well_formed_svg(definition_id: str) -> None:
 
 def test_the_svg_escapes_what_a_definition_says() -> None:
     text = (ROOT / "definitions" / "model-wsparcia.yaml").read_text(encoding="utf-8")
-    text = text.replace("title: {pl: Diagnoza, en: Diagnosis}\n    # assumption", 'title: {pl: "<script>x</script> & co", en: D}\n    # assumption')
+    text = text.replace(
+        "title: {pl: Diagnoza, en: Diagnosis}\n    # assumption",
+        'title: {pl: "<script>x</script> & co", en: D}\n    # assumption',
+    )
     d = parse_definition(text, "test.yaml")
     svg = render_svg(d, "pl")
     assert "<script>" not in svg and "&lt;script&gt;x&lt;/script&gt;" in svg
     ET.fromstring(svg)
 
 
-def _item(case_id: str, now: datetime, *, status: str = "active", stage_due: int | None = None, visit_due: int | None = None) -> CaseListItem:
+def _item(
+    case_id: str, now: datetime, *, status: str = "active", stage_due: int | None = None, visit_due: int | None = None
+) -> CaseListItem:
     def at(days: int | None) -> datetime | None:
         return None if days is None else now + timedelta(days=days)
 
-    return CaseListItem(id=case_id, definition="model-wsparcia", definition_version=1, stage="diagnosis", status=status, outcome=None,
-                        coordinator="c", unit="u", client_name=None, opened_at=now - timedelta(days=50),
-                        stage_entered_at=now - timedelta(days=10, hours=1), stage_due_at=at(stage_due), next_visit_due_at=at(visit_due),
-                        last_activity_at=now)
+    return CaseListItem(
+        id=case_id,
+        definition="model-wsparcia",
+        definition_version=1,
+        stage="diagnosis",
+        status=status,
+        outcome=None,
+        coordinator="c",
+        unit="u",
+        client_name=None,
+        opened_at=now - timedelta(days=50),
+        stage_entered_at=now - timedelta(days=10, hours=1),
+        stage_due_at=at(stage_due),
+        next_visit_due_at=at(visit_due),
+        last_activity_at=now,
+    )
 
 
 def test_the_most_urgent_case_comes_first() -> None:
@@ -96,7 +113,14 @@ def test_the_most_urgent_case_comes_first() -> None:
         _item("no-dates", now),
     ]
     rows = caseload.rows_by_urgency(items, now)
-    assert [r.item.id for r in rows] == ["stage-9-days-late", "visit-2-days-late", "due-soon", "due-later", "no-dates", "paused-overdue"]
+    assert [r.item.id for r in rows] == [
+        "stage-9-days-late",
+        "visit-2-days-late",
+        "due-soon",
+        "due-later",
+        "no-dates",
+        "paused-overdue",
+    ]
     first = rows[0]
     assert (first.stage_overdue_days, first.visit_overdue_days, first.days_in_stage) == (9, None, 10)
     assert rows[-1].overdue is False  # a paused case's clocks are stopped: no overdue badge
@@ -114,8 +138,9 @@ def test_form_fields_become_the_values_the_api_takes() -> None:
     assert forms.fact_value(d.facts["ready_for_training"], _form(("value", "on"))) is True
     assert forms.fact_value(d.facts["therapist"], _form(("partner_id", "p-1"))) == {"partner_id": "p-1"}
     assert forms.fact_value(d.facts["therapist"], _form(("partner_id", ""))) is None  # clears the fact
-    assert forms.fact_value(d.facts["help_plan"], _form(("field.agreed_on", "2025-01-02"), ("field.zi_reference", " "))) == {
-        "agreed_on": "2025-01-02"}
+    assert forms.fact_value(
+        d.facts["help_plan"], _form(("field.agreed_on", "2025-01-02"), ("field.zi_reference", " "))
+    ) == {"agreed_on": "2025-01-02"}
 
 
 def test_dates_from_a_form_are_read_in_the_units_time_zone() -> None:
@@ -130,9 +155,17 @@ def test_dates_from_a_form_are_read_in_the_units_time_zone() -> None:
     assert forms.opened_at("2025-05-22", "Europe/Warsaw", today) == datetime(2025, 5, 22, 7, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/cases/abc", "/cases/abc"), ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil", "/"), (None, "/"), ("", "/"),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/cases/abc", "/cases/abc"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil", "/"),
+        (None, "/"),
+        ("", "/"),
+    ],
+)
 def test_only_this_sites_paths_are_followed_after_signing_in(target: str | None, expected: str) -> None:
     assert local_path(target) == expected
 
@@ -143,12 +176,35 @@ def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) 
     page.lang, page._, page.tz = lang, translator(lang), ZoneInfo("Europe/Warsaw")
     suspended = pages._suspension(page, definition, case) if case.pause_reason == CERTIFICATE_LAPSED else None
     context = dict(
-        page=page, _=page._, lang=lang, principal=None, csrf="t", csrf_field="csrf", path=f"/cases/{case.id}", new_key=lambda: "k",
-        case=case, definition=definition, error=None, can_act=True, done=None, moves={}, needed=set(), visits=[], notifications=[],
-        partners=[], partner_names={}, pause_reasons=pages.PAUSE_REASONS, consents=[], referrals=case.referrals,
-        reject_reasons=pages.REJECT_REASONS, answers=pages.ANSWERS, consent_partners=[],
-        referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"}, suspended=suspended,
-        visit_kinds=["home"], now_local="2026-07-03T10:00",
+        page=page,
+        _=page._,
+        lang=lang,
+        principal=None,
+        csrf="t",
+        csrf_field="csrf",
+        path=f"/cases/{case.id}",
+        new_key=lambda: "k",
+        case=case,
+        definition=definition,
+        error=None,
+        can_act=True,
+        done=None,
+        moves={},
+        needed=set(),
+        visits=[],
+        notifications=[],
+        partners=[],
+        partner_names={},
+        pause_reasons=pages.PAUSE_REASONS,
+        consents=[],
+        referrals=case.referrals,
+        reject_reasons=pages.REJECT_REASONS,
+        answers=pages.ANSWERS,
+        consent_partners=[],
+        referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
+        suspended=suspended,
+        visit_kinds=["home"],
+        now_local="2026-07-03T10:00",
     )
     context.update(extra)
     return pages.templates.env.get_template("case.html").render(**context)
@@ -158,24 +214,50 @@ def test_a_suspended_service_is_said_in_words_and_cannot_simply_be_resumed() -> 
     entry = CATALOG.get("asystent-osoby-niepelnosprawnej")
     assert entry is not None
     opened = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    case = Case.open(case_id="case-1", definition=entry.snapshot, coordinator_id="coord-1", unit_id="unit-1", now=opened,
-                     actor="coord-1", command_id="open-1")
-    case.apply(SetFact(command_id="c1", actor="coord-1", name="disability_certificate",
-                       value={"valid_until": "2026-06-30", "degree": "umiarkowany"}), opened)
+    case = Case.open(
+        case_id="case-1",
+        definition=entry.snapshot,
+        coordinator_id="coord-1",
+        unit_id="unit-1",
+        now=opened,
+        actor="coord-1",
+        command_id="open-1",
+    )
+    case.apply(
+        SetFact(
+            command_id="c1",
+            actor="coord-1",
+            name="disability_certificate",
+            value={"valid_until": "2026-06-30", "degree": "umiarkowany"},
+        ),
+        opened,
+    )
     case.apply(Advance(command_id="c2", actor="coord-1", trigger="admit"), opened)
     later = datetime(2026, 7, 3, 9, 0, tzinfo=UTC)
     case.fire_due(later)
     view = CaseOut(**case.view(later).model_dump())
     assert (view.status, view.pause_reason) == ("paused", CERTIFICATE_LAPSED)
     html = _case_page_html(view, entry.definition)
-    assert ("Usługa zawieszona: orzeczenie straciło ważność (Orzeczenie o niepełnosprawności, ważne do 2026-06-30); "
-            "zawieszona od 2026-07-01") in html
+    assert (
+        "Usługa zawieszona: orzeczenie straciło ważność (Orzeczenie o niepełnosprawności, ważne do 2026-06-30); "
+        "zawieszona od 2026-07-01"
+    ) in html
     assert "/resume" not in html and "Wstrzymana od" not in html
     english = _case_page_html(view, entry.definition, lang="en")
-    assert "Service suspended: the disability certificate has lapsed (Disability certificate, valid until 2026-06-30)" in english
+    assert (
+        "Service suspended: the disability certificate has lapsed (Disability certificate, valid until 2026-06-30)"
+        in english
+    )
     # an ordinary pause still offers the resume button
-    case.apply(SetFact(command_id="c3", actor="coord-1", name="disability_certificate",
-                       value={"valid_until": "2027-06-30", "degree": "umiarkowany"}), later)
+    case.apply(
+        SetFact(
+            command_id="c3",
+            actor="coord-1",
+            name="disability_certificate",
+            value={"valid_until": "2027-06-30", "degree": "umiarkowany"},
+        ),
+        later,
+    )
     case.apply(Pause(command_id="c4", actor="coord-1", reason="hospital"), later)
     paused = CaseOut(**case.view(later).model_dump())
     html = _case_page_html(paused, entry.definition)
@@ -186,24 +268,49 @@ def test_an_overdue_referral_has_its_own_badge() -> None:
     entry = CATALOG.get("model-wsparcia")
     assert entry is not None
     opened = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    case = Case.open(case_id="case-2", definition=entry.snapshot, coordinator_id="coord-1", unit_id="unit-1", now=opened,
-                     actor="coord-1", command_id="open-1")
-    case.apply(Refer(command_id="r1", actor="coord-1", referral_id="ref-1", partner_id="p-1", partner_kind="therapy",
-                     service="therapy", consent_id="consent-1"), opened)
+    case = Case.open(
+        case_id="case-2",
+        definition=entry.snapshot,
+        coordinator_id="coord-1",
+        unit_id="unit-1",
+        now=opened,
+        actor="coord-1",
+        command_id="open-1",
+    )
+    case.apply(
+        Refer(
+            command_id="r1",
+            actor="coord-1",
+            referral_id="ref-1",
+            partner_id="p-1",
+            partner_kind="therapy",
+            service="therapy",
+            consent_id="consent-1",
+        ),
+        opened,
+    )
     later = opened + timedelta(days=21)
     case.fire_due(later)
     view = CaseOut(**case.view(later).model_dump())
     assert [o.watch for o in view.overdue if o.ref == "ref-1"] == ["referral"]
     html = _case_page_html(view, entry.definition, partner_names={"p-1": "Poradnia"})
-    row = html[html.index('data-referral="ref-1"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index('data-referral="ref-1"') :]
+    row = row[: row.index("</tr>")]
     assert "Terapia" in row and "oczekuje na odpowiedź" in row and "Brak odpowiedzi na skierowanie (" in row
     assert html.count("Brak odpowiedzi na skierowanie (") == 2  # in the case's summary, and on its row
 
 
 def test_chart_ids_are_unique_per_chart_and_still_name_the_svg() -> None:
-    report = FunnelReport(definition="model-wsparcia", definition_title_pl="Model", definition_title_en="Model", unit="u",
-                          opened_from=None, opened_to=None, cohort=0, still_open=0)
+    report = FunnelReport(
+        definition="model-wsparcia",
+        definition_title_pl="Model",
+        definition_title_en="Model",
+        unit="u",
+        opened_from=None,
+        opened_to=None,
+        cohort=0,
+        still_open=0,
+    )
     svgs = [charts.funnel_svg(report), charts.time_in_stage_svg(report), charts.funnel_svg(report, svg_id="funnel-b")]
     ids = []
     for svg in svgs:

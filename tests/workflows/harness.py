@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -23,9 +24,9 @@ from activities import build_activities
 from pathway.catalog import load_file
 from pathway.core.case import CaseView
 from pathway.core.definition import DefinitionSnapshot, snapshot
+from pathway.store import consents
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate, Reminder
-from pathway.store import consents
 from pathway.store.queries import create_partner
 from workflows.messages import (
     AdvanceCaseInput,
@@ -48,9 +49,12 @@ def model_wsparcia() -> DefinitionSnapshot:
 
 
 ENDED = {
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
 }
 
 
@@ -82,20 +86,30 @@ class CaseDriver:
             raise Refused(cause.type or "", cause.details[0] if cause.details else {}) from None
 
     async def advance(self, trigger: str = "advance", **kw: Any) -> CommandResult:
-        return await self.update("advance", AdvanceCaseInput(command_id=kw.pop("command_id", uuid.uuid4().hex), actor="coord-1", trigger=trigger, **kw))
+        return await self.update(
+            "advance",
+            AdvanceCaseInput(command_id=kw.pop("command_id", uuid.uuid4().hex), actor="coord-1", trigger=trigger, **kw),
+        )
 
     async def fact(self, name: str, value: Any) -> CommandResult:
-        return await self.update("set_fact", SetFactInput(command_id=uuid.uuid4().hex, actor="coord-1", name=name, value=value))
+        return await self.update(
+            "set_fact", SetFactInput(command_id=uuid.uuid4().hex, actor="coord-1", name=name, value=value)
+        )
 
     async def visit(self, minutes: int = 90, at: datetime | None = None, kind: str = "home") -> CommandResult:
         occurred = at or await self.now()
-        return await self.update("record_visit", RecordVisitInput(command_id=uuid.uuid4().hex, actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind))
+        return await self.update(
+            "record_visit",
+            RecordVisitInput(
+                command_id=uuid.uuid4().hex, actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind
+            ),
+        )
 
     async def state(self) -> CaseView:
         return await self.handle.query("state", GetStateInput(), result_type=CaseView)
 
     async def now(self) -> datetime:
-        return (await self.env.get_current_time()).astimezone(timezone.utc)
+        return (await self.env.get_current_time()).astimezone(UTC)
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)
@@ -121,13 +135,19 @@ class CaseDriver:
             if last in ENDED:
                 return events
             # A workflow task's commands follow its completion: any of them may end an idle history.
-            idle = last in (EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_TIMER_STARTED,
-                            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
+            idle = last in (
+                EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+                EventType.EVENT_TYPE_TIMER_STARTED,
+                EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+                EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+            )
             if idle and len(events) == len(previous):
                 return events
             previous = events
             await asyncio.sleep(0.05)
-        raise AssertionError("the workflow never settled: " + ", ".join(EventType.Name(e.event_type) for e in previous[-6:]))
+        raise AssertionError(
+            "the workflow never settled: " + ", ".join(EventType.Name(e.event_type) for e in previous[-6:])
+        )
 
 
 PARTNERS = {
@@ -143,9 +163,17 @@ CHANNELS = {"p-unreachable": "smtp"}
 def seed_partners(engine: Engine) -> None:
     with Session(engine) as session:
         for partner_id, (name, kind, sector) in PARTNERS.items():
-            create_partner(session, partner=PartnerCreate(name=name, kind=kind, sector=sector, internship_capacity=2 if kind == "employer" else 0,
-                                                          channel=CHANNELS.get(partner_id, "outbox")),
-                           partner_id=partner_id)
+            create_partner(
+                session,
+                partner=PartnerCreate(
+                    name=name,
+                    kind=kind,
+                    sector=sector,
+                    internship_capacity=2 if kind == "employer" else 0,
+                    channel=CHANNELS.get(partner_id, "outbox"),
+                ),
+                partner_id=partner_id,
+            )
 
 
 class Harness:
@@ -186,7 +214,10 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
     harness = Harness(env, task_queue, engine)
     try:
         async with Worker(
-            env.client, task_queue=task_queue, workflows=[PathwayWorkflow], activities=build_activities(engine),
+            env.client,
+            task_queue=task_queue,
+            workflows=[PathwayWorkflow],
+            activities=build_activities(engine),
             workflow_runner=workflow_runner(),
         ):
             try:
@@ -198,16 +229,30 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
 
 
 async def open_case(
-    client: Client, env: WorkflowEnvironment, task_queue: str, engine: Engine, *,
-    definition: DefinitionSnapshot | None = None, continue_as_new_after: int | None = None, case_id: str | None = None,
+    client: Client,
+    env: WorkflowEnvironment,
+    task_queue: str,
+    engine: Engine,
+    *,
+    definition: DefinitionSnapshot | None = None,
+    continue_as_new_after: int | None = None,
+    case_id: str | None = None,
     unit_id: str = "unit-wro",
 ) -> CaseDriver:
     case_id = case_id or uuid.uuid4().hex
     handle = await client.start_workflow(
         "PathwayWorkflow",
-        OpenCaseInput(case_id=case_id, definition=definition or model_wsparcia(), coordinator_id="coord-1", unit_id=unit_id,
-                      actor="coord-1", continue_as_new_after=continue_as_new_after),
-        id=workflow_id(case_id), task_queue=task_queue, run_timeout=timedelta(days=3650),
+        OpenCaseInput(
+            case_id=case_id,
+            definition=definition or model_wsparcia(),
+            coordinator_id="coord-1",
+            unit_id=unit_id,
+            actor="coord-1",
+            continue_as_new_after=continue_as_new_after,
+        ),
+        id=workflow_id(case_id),
+        task_queue=task_queue,
+        run_timeout=timedelta(days=3650),
     )
     driver = CaseDriver(env, handle, engine)
     await driver.state()  # the first workflow task has run

@@ -23,8 +23,8 @@ from harness import DIAGNOSIS_DONE, running_worker  # noqa: E402
 from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
 from pathway.catalog import Catalog  # noqa: E402
+from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
 from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
 
 HISTORIES = HERE / "histories"
@@ -77,12 +77,26 @@ async def continued_as_new(harness) -> object:
 
 async def referral_answered(harness) -> object:
     case = await harness.open(case_id="replay-referral")
-    await case.update("refer", ReferClientInput(command_id=uuid.uuid4().hex, actor="coord-1", referral_id="r-1",
-                                                partner_id="p-therapy", partner_kind="therapy", service="therapy", consent_id="c-1"))
+    await case.update(
+        "refer",
+        ReferClientInput(
+            command_id=uuid.uuid4().hex,
+            actor="coord-1",
+            referral_id="r-1",
+            partner_id="p-therapy",
+            partner_kind="therapy",
+            service="therapy",
+            consent_id="c-1",
+        ),
+    )
     await case.sleep(timedelta(days=16))  # unanswered: reminded
     await case.visit(minutes=90)
-    await case.update("answer_referral", AnswerReferralInput(command_id=uuid.uuid4().hex, actor="partner:p-therapy",
-                                                             referral_id="r-1", answer="accepted"))
+    await case.update(
+        "answer_referral",
+        AnswerReferralInput(
+            command_id=uuid.uuid4().hex, actor="partner:p-therapy", referral_id="r-1", answer="accepted"
+        ),
+    )
     await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="transferred"))
     await case.handle.result()
     return case
@@ -101,11 +115,16 @@ async def certificate_lapsed(harness) -> object:
     return case
 
 
-SCENARIOS = {"full_pathway": full_pathway, "paused_and_dropped": paused_and_dropped, "continued_as_new": continued_as_new,
-             "referral_answered": referral_answered, "certificate_lapsed": certificate_lapsed,
-             # Recorded after the search-attributes-with-projection patch: the others replay the
-             # runs that upserted in each command's task, this one the runs that do not.
-             "full_pathway_search_attributes_with_projection": full_pathway}
+SCENARIOS = {
+    "full_pathway": full_pathway,
+    "paused_and_dropped": paused_and_dropped,
+    "continued_as_new": continued_as_new,
+    "referral_answered": referral_answered,
+    "certificate_lapsed": certificate_lapsed,
+    # Recorded after the search-attributes-with-projection patch: the others replay the
+    # runs that upserted in each command's task, this one the runs that do not.
+    "full_pathway_search_attributes_with_projection": full_pathway,
+}
 
 
 async def main() -> None:
@@ -126,7 +145,9 @@ async def main() -> None:
                     case = await scenario(harness)
                     await case.settled_history()
                     # the first run of the case: what a worker replays when it picks the case up
-                    handle = env.client.get_workflow_handle(case.handle.id, run_id=case.handle.first_execution_run_id or case.handle.result_run_id)
+                    handle = env.client.get_workflow_handle(
+                        case.handle.id, run_id=case.handle.first_execution_run_id or case.handle.result_run_id
+                    )
                     history = await handle.fetch_history()
                     (HISTORIES / f"{name}.json").write_text(history.to_json())
                     print(f"recorded {name}: {len(history.events)} events")

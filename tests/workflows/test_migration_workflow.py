@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import DIAGNOSIS_DONE, CaseDriver, running_worker
 from migration_defs import PLAN_MAPPING, model_v1, model_v2
 from sqlalchemy import update
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 
-from harness import DIAGNOSIS_DONE, CaseDriver, running_worker
 from pathway.catalog import CatalogEntry
 from pathway.core.definition import snapshot
 from pathway.migrations import ACTION, CaseMigration, MigrationReport, command_id_for, migrate_cases, migration_id_for
@@ -28,7 +28,11 @@ from workflows.messages import CloseCaseInput, OpenCaseInput
 V1, V2 = model_v1(), model_v2()
 SNAP1, SNAP2 = snapshot(V1), snapshot(V2)
 TARGET = CatalogEntry(definition=V2, snapshot=SNAP2, path=Path("definitions/model-wsparcia.yaml"))
-WORKFLOW_TASK_EVENTS = {"EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_STARTED", "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"}
+WORKFLOW_TASK_EVENTS = {
+    "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED",
+    "EVENT_TYPE_WORKFLOW_TASK_STARTED",
+    "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+}
 
 
 async def to_plan(case: CaseDriver) -> None:
@@ -51,7 +55,13 @@ def row(engine: Any, case_id: str) -> Case:
 
 def audit_entries(engine: Any, unit_id: str = "unit-wro") -> list[AuditEntry]:
     with Session(engine) as session:
-        return list(session.exec(select(AuditEntry).where(AuditEntry.unit_id == unit_id, AuditEntry.action == ACTION).order_by(AuditEntry.seq)).all())
+        return list(
+            session.exec(
+                select(AuditEntry)
+                .where(AuditEntry.unit_id == unit_id, AuditEntry.action == ACTION)
+                .order_by(AuditEntry.seq)
+            ).all()
+        )
 
 
 def by_case(cases: list[CaseMigration]) -> dict[str, CaseMigration]:
@@ -75,24 +85,39 @@ async def test_running_cases_move_to_v2_keeping_their_clocks_and_history(time_sk
 
         # A dry run says what would happen and changes nothing.
         progress: list[tuple[str, int, int]] = []
-        dry = await migrate_cases(client=env.client, engine=engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1",
-                                  unit_id="unit-wro", dry_run=True, on_progress=lambda c, done, total: progress.append((c.case_id, done, total)))
+        dry = await migrate_cases(
+            client=env.client,
+            engine=engine,
+            target=TARGET,
+            mapping=PLAN_MAPPING,
+            actor="admin-1",
+            unit_id="unit-wro",
+            dry_run=True,
+            on_progress=lambda c, done, total: progress.append((c.case_id, done, total)),
+        )
         assert dry.dry_run and dry.selected == 2 and dry.ok
         assert {(c.case_id, c.outcome, c.from_stage, c.to_stage) for c in dry.migrated} == {
-            (planning.case_id, "would_migrate", "plan", "help_plan"), (diagnosing.case_id, "would_migrate", "diagnosis", "diagnosis"),
+            (planning.case_id, "would_migrate", "plan", "help_plan"),
+            (diagnosing.case_id, "would_migrate", "diagnosis", "diagnosis"),
         }
         assert sorted(done for _, done, _ in progress) == [1, 2] and {total for *_, total in progress} == {2}
         assert comparable(await planning.state()) == comparable(before[planning.case_id])
         assert len(await planning.settled_history()) == len(history_before)
         assert audit_entries(engine) == [], "a dry run writes no audit entry"
 
-        report = await migrate_cases(client=env.client, engine=engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1", unit_id="unit-wro")
+        report = await migrate_cases(
+            client=env.client, engine=engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1", unit_id="unit-wro"
+        )
         assert isinstance(report, MigrationReport) and not report.dry_run and report.ok
         assert report.counts() == {"selected": 2, "migrated": 2, "already_at_target": 0, "refused": 0, "failed": 0}
         assert report.migration_id == migration_id_for(TARGET, PLAN_MAPPING)
         assert (report.definition_id, report.to_version, report.to_hash) == ("model-wsparcia", 2, SNAP2.content_hash)
         moved = by_case(report.migrated)
-        assert (moved[planning.case_id].from_version, moved[planning.case_id].from_stage, moved[planning.case_id].to_stage) == (1, "plan", "help_plan")
+        assert (
+            moved[planning.case_id].from_version,
+            moved[planning.case_id].from_stage,
+            moved[planning.case_id].to_stage,
+        ) == (1, "plan", "help_plan")
         assert moved[diagnosing.case_id].to_stage == "diagnosis"
 
         # The migrated case: new stage and snapshot, the same clocks and the same history.
@@ -108,19 +133,40 @@ async def test_running_cases_move_to_v2_keeping_their_clocks_and_history(time_sk
         # ... and in the SQL store: the event, and the case row on version 2.
         await planning.settled_history()
         with Session(engine) as session:
-            events = session.exec(select(CaseEvent).where(CaseEvent.case_id == planning.case_id).order_by(CaseEvent.seq)).all()
+            events = session.exec(
+                select(CaseEvent).where(CaseEvent.case_id == planning.case_id).order_by(CaseEvent.seq)
+            ).all()
             assert [e.seq for e in events] == list(range(1, view.seq + 1))
             migrated = events[-1]
-            assert migrated.kind == "definition_migrated" and migrated.actor == "admin-1" and migrated.seq == moved[planning.case_id].seq
+            assert (
+                migrated.kind == "definition_migrated"
+                and migrated.actor == "admin-1"
+                and migrated.seq == moved[planning.case_id].seq
+            )
             assert migrated.payload["from_version"] == 1 and migrated.payload["to_version"] == 2
-            assert (migrated.payload["from_stage"], migrated.payload["to_stage"], migrated.payload["mapping"]) == ("plan", "help_plan", PLAN_MAPPING)
+            assert (migrated.payload["from_stage"], migrated.payload["to_stage"], migrated.payload["mapping"]) == (
+                "plan",
+                "help_plan",
+                PLAN_MAPPING,
+            )
             assert migrated.payload["command_id"] == command_id_for(report.migration_id, planning.case_id)
-            periods = session.exec(select(StagePeriod).where(StagePeriod.case_id == planning.case_id).order_by(StagePeriod.seq)).all()
-            assert [p.stage for p in periods] == ["diagnosis", "plan"], "the stay in 'plan' goes on; nothing is rewritten"
+            periods = session.exec(
+                select(StagePeriod).where(StagePeriod.case_id == planning.case_id).order_by(StagePeriod.seq)
+            ).all()
+            assert [p.stage for p in periods] == ["diagnosis", "plan"], (
+                "the stay in 'plan' goes on; nothing is rewritten"
+            )
         projected = row(engine, planning.case_id)
-        assert (projected.definition_version, projected.stage, projected.stage_due_at) == (2, "help_plan", view.stage_due_at)
+        assert (projected.definition_version, projected.stage, projected.stage_due_at) == (
+            2,
+            "help_plan",
+            view.stage_due_at,
+        )
         await diagnosing.settled_history()
-        assert (row(engine, diagnosing.case_id).definition_version, row(engine, diagnosing.case_id).stage) == (2, "diagnosis")
+        assert (row(engine, diagnosing.case_id).definition_version, row(engine, diagnosing.case_id).stage) == (
+            2,
+            "diagnosis",
+        )
 
         # Not selected: another unit's case and a closed case keep their version-1 snapshot.
         assert comparable(await elsewhere.state()) == comparable(before[elsewhere.case_id])
@@ -131,11 +177,17 @@ async def test_running_cases_move_to_v2_keeping_their_clocks_and_history(time_sk
         entries = audit_entries(engine)
         assert len(entries) == 3
         # cases are migrated concurrently: their entries come in either order, the summary last
-        assert {(e.case_id, e.actor) for e in entries[:2]} == {(planning.case_id, "admin-1"), (diagnosing.case_id, "admin-1")}
+        assert {(e.case_id, e.actor) for e in entries[:2]} == {
+            (planning.case_id, "admin-1"),
+            (diagnosing.case_id, "admin-1"),
+        }
         per_case = {e.case_id: e.details for e in entries if e.case_id is not None}
         assert per_case[planning.case_id]["migration_id"] == report.migration_id
         assert (per_case[planning.case_id]["from_version"], per_case[planning.case_id]["to_version"]) == (1, 2)
-        assert (per_case[planning.case_id]["from_stage"], per_case[planning.case_id]["to_stage"]) == ("plan", "help_plan")
+        assert (per_case[planning.case_id]["from_stage"], per_case[planning.case_id]["to_stage"]) == (
+            "plan",
+            "help_plan",
+        )
         summary = entries[-1]
         assert summary.case_id is None and summary.details["summary"] is True
         assert (summary.details["migrated"], summary.details["refused"], summary.details["selected"]) == (2, 0, 2)
@@ -168,15 +220,21 @@ async def test_a_case_with_no_mapping_is_refused_and_a_rerun_is_idempotent(time_
         assert first.counts() == {"selected": 2, "migrated": 1, "already_at_target": 0, "refused": 1, "failed": 0}
         assert not first.ok
         [refusal] = first.refused
-        assert (refusal.case_id, refusal.code, refusal.from_version, refusal.from_stage) == (planning.case_id, "illegal_move", 1, "plan")
+        assert (refusal.case_id, refusal.code, refusal.from_version, refusal.from_stage) == (
+            planning.case_id,
+            "illegal_move",
+            1,
+            "plan",
+        )
         assert refusal.reason is not None and refusal.reason.startswith(
-            "stage 'plan' of version 1 has no mapping and version 2 has no stage of that name")
+            "stage 'plan' of version 1 has no mapping and version 2 has no stage of that name"
+        )
         assert refusal.details["stage"] == "plan"
         assert [c.case_id for c in first.migrated] == [diagnosing.case_id]
 
         # The refused case is untouched: same state, nothing in its history but workflow tasks.
         assert comparable(await planning.state()) == comparable(before)
-        added = {EventType.Name(e.event_type) for e in (await planning.settled_history())[len(history_before):]}
+        added = {EventType.Name(e.event_type) for e in (await planning.settled_history())[len(history_before) :]}
         assert added <= WORKFLOW_TASK_EVENTS, added
         assert row(engine, planning.case_id).definition_version == 1
         # ... and it keeps running on version 1: its moves are v1's
@@ -206,15 +264,26 @@ async def test_a_case_with_no_mapping_is_refused_and_a_rerun_is_idempotent(time_
         assert [e.case_id for e in audit_entries(engine)] == [diagnosing.case_id]
 
         # A different migration id (not the same one re-run) finds the case on v2 already.
-        other = await migrate_cases(client=env.client, engine=engine, target=TARGET, mapping={}, actor="admin-1", migration_id="manual-2")
+        other = await migrate_cases(
+            client=env.client, engine=engine, target=TARGET, mapping={}, actor="admin-1", migration_id="manual-2"
+        )
         assert by_case(other.already_at_target)[diagnosing.case_id].code == "invalid_command"
 
         # With the mapping, the refused case moves (a new migration id).
-        fixed = await migrate_cases(client=env.client, engine=engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1")
+        fixed = await migrate_cases(
+            client=env.client, engine=engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1"
+        )
         assert fixed.migration_id != first.migration_id
-        assert [(c.case_id, c.outcome, c.to_stage) for c in fixed.migrated] == [(planning.case_id, "migrated", "help_plan")]
+        assert [(c.case_id, c.outcome, c.to_stage) for c in fixed.migrated] == [
+            (planning.case_id, "migrated", "help_plan")
+        ]
         view = await planning.state()
-        assert (view.definition_version, view.stage, view.stage_due_at, view.history) == (2, "help_plan", before.stage_due_at, before.history)
+        assert (view.definition_version, view.stage, view.stage_due_at, view.history) == (
+            2,
+            "help_plan",
+            before.stage_due_at,
+            before.history,
+        )
         assert audit_trail.verify(engine, unit_id="unit-wro").ok and audit_trail.verify(engine, unit_id="system").ok
         assert [e.case_id for e in audit_entries(engine)] == [diagnosing.case_id, planning.case_id]
 
@@ -224,7 +293,9 @@ async def test_a_migrated_case_continues_as_new_on_its_new_version(time_skipping
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open(definition=SNAP1, continue_as_new_after=40)
         await to_plan(case)
-        report = await migrate_cases(client=env.client, engine=harness.engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1")
+        report = await migrate_cases(
+            client=env.client, engine=harness.engine, target=TARGET, mapping=PLAN_MAPPING, actor="admin-1"
+        )
         assert [c.outcome for c in report.migrated] == ["migrated"]
         # (No query right after the migration: the case may be continuing as new just then,
         # and the time-skipping server can wedge on a query that races a continue-as-new.)
@@ -238,27 +309,39 @@ async def test_a_migrated_case_continues_as_new_on_its_new_version(time_skipping
         started = (await case.history_events())[0]
         assert started.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
         [carried] = await env.client.data_converter.decode(
-            started.workflow_execution_started_event_attributes.input.payloads, [OpenCaseInput])
+            started.workflow_execution_started_event_attributes.input.payloads, [OpenCaseInput]
+        )
         assert carried.state is not None and carried.state.runs == view.runs > 1
         assert carried.definition == SNAP2 and carried.state.definition == SNAP2
         assert (await case.advance("orient")).case.stage == "orientation"
 
 
-@pytest.mark.parametrize(("mapping", "migration_id", "says"), [
-    ({}, "has space", "a migration id is"),
-    ({}, "x" * 65, "at most 64 characters"),
-    ({"plan": "plan_pomocy"}, None, "moves 'plan' to 'plan_pomocy', which version 2 does not have"),
-    ({"plan": "dropped_out"}, None, "a migration never closes a case"),
-])
-async def test_a_wrong_argument_is_refused_before_any_case_is_asked(time_skipping_env, tmp_path, mapping, migration_id, says):
+@pytest.mark.parametrize(
+    ("mapping", "migration_id", "says"),
+    [
+        ({}, "has space", "a migration id is"),
+        ({}, "x" * 65, "at most 64 characters"),
+        ({"plan": "plan_pomocy"}, None, "moves 'plan' to 'plan_pomocy', which version 2 does not have"),
+        ({"plan": "dropped_out"}, None, "a migration never closes a case"),
+    ],
+)
+async def test_a_wrong_argument_is_refused_before_any_case_is_asked(
+    time_skipping_env, tmp_path, mapping, migration_id, says
+):
     from pathway.store.db import create_schema, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     create_schema(engine)
     try:
         with pytest.raises(ValueError, match=says):
-            await migrate_cases(client=time_skipping_env.client, engine=engine, target=TARGET, mapping=mapping, actor="admin-1",
-                                migration_id=migration_id)
+            await migrate_cases(
+                client=time_skipping_env.client,
+                engine=engine,
+                target=TARGET,
+                mapping=mapping,
+                actor="admin-1",
+                migration_id=migration_id,
+            )
         assert audit_entries(engine, "system") == []
     finally:
         engine.dispose()

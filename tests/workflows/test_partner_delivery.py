@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from harness import DIAGNOSIS_DONE, CaseDriver, Harness
 from helpers import make_settings
 from receivers import MailReceiver, WebhookReceiver
@@ -40,25 +39,62 @@ PERPETRATOR = "sprawca.kanarek@example.invalid"
 UNIT = "unit-wro"
 
 # Where each scope field shows in a webhook body and in the text of an e-mail.
-BODY_KEY = {"case_reference": "case_id", "stage": "stage", "dates": "date", "coordinator_contact": "coordinator_id",
-            "client_name": "client_name", "client_phone": "client_phone", "client_address": "client_address",
-            "support_reason": "support_reason", "violence_context": "violence_context"}
+BODY_KEY = {
+    "case_reference": "case_id",
+    "stage": "stage",
+    "dates": "date",
+    "coordinator_contact": "coordinator_id",
+    "client_name": "client_name",
+    "client_phone": "client_phone",
+    "client_address": "client_address",
+    "support_reason": "support_reason",
+    "violence_context": "violence_context",
+}
 ENVELOPE = {"moment", "referral_id", "service", "callback_url"}
-SECRETS = {"client_name": NAME, "client_phone": PHONE, "client_address": ADDRESS, "violence_context": ZI_REF,
-           "support_reason": "model-wsparcia"}
+SECRETS = {
+    "client_name": NAME,
+    "client_phone": PHONE,
+    "client_address": ADDRESS,
+    "violence_context": ZI_REF,
+    "support_reason": "model-wsparcia",
+}
 
 PARTNERS: dict[str, dict[str, Any]] = {
     # a therapy centre, told by webhook: the most it may know (but not the address)
-    "w-therapy": dict(name="Ośrodek Terapii Kanarek", kind="therapy", sector="non_public", channel="webhook",
-                      data_scope=["case_reference", "stage", "dates", "coordinator_contact", "client_name", "client_phone",
-                                  "support_reason", "violence_context"]),
+    "w-therapy": dict(
+        name="Ośrodek Terapii Kanarek",
+        kind="therapy",
+        sector="non_public",
+        channel="webhook",
+        data_scope=[
+            "case_reference",
+            "stage",
+            "dates",
+            "coordinator_contact",
+            "client_name",
+            "client_phone",
+            "support_reason",
+            "violence_context",
+        ],
+    ),
     # a training provider, told by e-mail: who is coming, nothing of why
-    "w-training": dict(name="Centrum Szkoleń Kanarek", kind="training", sector="private", channel="smtp",
-                       email="szkolenia@kanarek.invalid", data_scope=["case_reference", "stage", "dates", "client_name"]),
+    "w-training": dict(
+        name="Centrum Szkoleń Kanarek",
+        kind="training",
+        sector="private",
+        channel="smtp",
+        email="szkolenia@kanarek.invalid",
+        data_scope=["case_reference", "stage", "dates", "client_name"],
+    ),
     # an employer, told by webhook: the name and phone of its intern, never address/reason/violence
-    "w-employer": dict(name="Piekarnia Kanarek", kind="employer", sector="private", channel="webhook",
-                       data_scope=["case_reference", "stage", "dates", "coordinator_contact", "client_name", "client_phone"],
-                       internship_capacity=2),
+    "w-employer": dict(
+        name="Piekarnia Kanarek",
+        kind="employer",
+        sector="private",
+        channel="webhook",
+        data_scope=["case_reference", "stage", "dates", "coordinator_contact", "client_name", "client_phone"],
+        internship_capacity=2,
+    ),
 }
 
 
@@ -73,14 +109,27 @@ class World:
     def engine(self) -> Any:
         return self.harness.engine
 
-    async def open(self, *, consent_to: tuple[str, ...] = tuple(PARTNERS), perpetrator: list[str] | None = None) -> CaseDriver:
+    async def open(
+        self, *, consent_to: tuple[str, ...] = tuple(PARTNERS), perpetrator: list[str] | None = None
+    ) -> CaseDriver:
         case_id = queries.new_id()
         with Session(self.engine, info={"vault": self.vault}) as session:
             queries.create_client_and_case(
-                session, vault=self.vault, case_id=case_id, definition_id="model-wsparcia", definition_version=1,
-                coordinator_id="coord-1", initial_stage="diagnosis",
-                client=ClientCreate(unit_id=UNIT, name=NAME, phone=PHONE, address=ADDRESS, perpetrator_name="Sprawca Kanarek",
-                                    perpetrator_contacts=perpetrator or []),
+                session,
+                vault=self.vault,
+                case_id=case_id,
+                definition_id="model-wsparcia",
+                definition_version=1,
+                coordinator_id="coord-1",
+                initial_stage="diagnosis",
+                client=ClientCreate(
+                    unit_id=UNIT,
+                    name=NAME,
+                    phone=PHONE,
+                    address=ADDRESS,
+                    perpetrator_name="Sprawca Kanarek",
+                    perpetrator_contacts=perpetrator or [],
+                ),
             )
             for partner_id in consent_to:
                 consents.give_consent(session, case_id=case_id, partner_id=partner_id, actor="coord-1")
@@ -88,27 +137,41 @@ class World:
 
     def notification(self, case_id: str, partner_id: str) -> Notification | None:
         with Session(self.engine) as session:
-            return session.exec(select(Notification).where(Notification.case_id == case_id, Notification.partner_id == partner_id)).first()
+            return session.exec(
+                select(Notification).where(Notification.case_id == case_id, Notification.partner_id == partner_id)
+            ).first()
 
 
 @asynccontextmanager
 async def world(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> AsyncIterator[World]:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     create_schema(engine)
-    vault = IdentityVault(make_keystore_engine(f"sqlite:///{tmp_path / 'keys.db'}"), KeyRing.parse(KeyRing.generate_line("k1")))
+    vault = IdentityVault(
+        make_keystore_engine(f"sqlite:///{tmp_path / 'keys.db'}"), KeyRing.parse(KeyRing.generate_line("k1"))
+    )
     mail = MailReceiver().start()
     hooks = WebhookReceiver().start()
     with Session(engine) as session:
         for partner_id, spec in PARTNERS.items():
             path = f"/{partner_id}"
-            row = queries.create_partner(session, partner=PartnerCreate(
-                unit_id=UNIT, webhook_url=hooks.url(path) if spec["channel"] == "webhook" else None, **spec), partner_id=partner_id)
+            row = queries.create_partner(
+                session,
+                partner=PartnerCreate(
+                    unit_id=UNIT, webhook_url=hooks.url(path) if spec["channel"] == "webhook" else None, **spec
+                ),
+                partner_id=partner_id,
+            )
             hooks.secrets[path] = row.webhook_secret or ""
     settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=mail.port, smtp_from="pathway@ops.invalid")
     harness = Harness(env, task_queue, engine)
     try:
-        async with Worker(env.client, task_queue=task_queue, workflows=[PathwayWorkflow],
-                          activities=build_activities(engine, settings=settings, vault=vault), workflow_runner=workflow_runner()):
+        async with Worker(
+            env.client,
+            task_queue=task_queue,
+            workflows=[PathwayWorkflow],
+            activities=build_activities(engine, settings=settings, vault=vault),
+            workflow_runner=workflow_runner(),
+        ):
             try:
                 yield World(harness, vault, mail, hooks)
             finally:
@@ -154,7 +217,9 @@ def unreachable(case: CaseDriver) -> list[Any]:
 
 
 # ---------------------------------------------------------------- what is told
-async def test_every_delivered_message_holds_only_what_the_partners_scope_allows(time_skipping_env, task_queue, tmp_path):
+async def test_every_delivered_message_holds_only_what_the_partners_scope_allows(
+    time_skipping_env, task_queue, tmp_path
+):
     async with world(time_skipping_env, task_queue, tmp_path) as w:
         case = await w.open()
         await to_internship(case)
@@ -171,7 +236,9 @@ async def test_every_delivered_message_holds_only_what_the_partners_scope_allows
             assert set(data) <= allowed_keys, f"{partner} got fields outside its scope: {set(data) - allowed_keys}"
             text = json.dumps(hit.body, ensure_ascii=False)
             for field_code, secret in SECRETS.items():
-                assert (secret in text) == (field_code in scope), f"{partner}: {field_code} {'missing' if field_code in scope else 'leaked'}"
+                assert (secret in text) == (field_code in scope), (
+                    f"{partner}: {field_code} {'missing' if field_code in scope else 'leaked'}"
+                )
             assert "Sprawca" not in text and PERPETRATOR not in text
         [mail] = w.mail.mails
         assert mail.recipients == ["szkolenia@kanarek.invalid"]
@@ -198,7 +265,9 @@ async def test_every_delivered_message_holds_only_what_the_partners_scope_allows
 
 
 # ---------------------------------------------------------------- faults
-async def test_a_partner_answering_503_three_times_gets_it_once_on_the_fourth_attempt(time_skipping_env, task_queue, tmp_path):
+async def test_a_partner_answering_503_three_times_gets_it_once_on_the_fourth_attempt(
+    time_skipping_env, task_queue, tmp_path
+):
     async with world(time_skipping_env, task_queue, tmp_path) as w:
         w.hooks.script["/w-therapy"] = [503, 503, 503]
         case = await w.open()
@@ -212,9 +281,9 @@ async def test_a_partner_answering_503_three_times_gets_it_once_on_the_fourth_at
         # backoff: each wait longer than the one before (Temporal's clock of each attempt)
         times = [h.attempt_at for h in hits]
         assert all(t is not None for t in times)
-        gaps = [b - a for a, b in zip(times, times[1:])]  # type: ignore[operator]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]  # type: ignore[operator]
         # (Temporal stamps attempt n+1 when attempt n failed, so the first gap is short.)
-        assert all(a < b for a, b in zip(gaps, gaps[1:])), gaps
+        assert all(a < b for a, b in zip(gaps, gaps[1:], strict=False)), gaps
         assert gaps[-1] >= 2 * EFFECT_RETRY.initial_interval, gaps  # type: ignore[operator]
         row = w.notification(case.case_id, "w-therapy")
         assert row is not None and (row.status, row.attempts, row.channel) == ("delivered", 4, "webhook")
@@ -249,7 +318,10 @@ async def test_a_receiver_down_for_a_while_loses_nothing_and_gets_no_duplicate(t
         w.hooks.stop()  # the partner's server is down: its port refuses connections
         with env.auto_time_skipping_disabled():
             await to_therapy(case)
-            await until(lambda: (n := w.notification(case.case_id, "w-therapy")) is not None and n.attempts >= 1, "a first failed attempt")
+            await until(
+                lambda: (n := w.notification(case.case_id, "w-therapy")) is not None and n.attempts >= 1,
+                "a first failed attempt",
+            )
             await env.sleep(timedelta(seconds=3))  # the second attempt (after 2 s) fails too
             await until(lambda: w.notification(case.case_id, "w-therapy").attempts >= 2, "a second failed attempt")  # type: ignore[union-attr]
             assert w.notification(case.case_id, "w-therapy").status == "retrying"  # type: ignore[union-attr]
@@ -275,7 +347,9 @@ async def test_consent_withdrawn_while_retrying_stops_the_next_attempt(time_skip
             await env.sleep(timedelta(seconds=3))
             await until(lambda: len(w.hooks.at("/w-therapy")) >= 2, "a second attempt")
             with Session(w.engine) as session:
-                [consent] = [c for c in consents.list_consents(session, case_id=case.case_id) if c.partner_id == "w-therapy"]
+                [consent] = [
+                    c for c in consents.list_consents(session, case_id=case.case_id) if c.partner_id == "w-therapy"
+                ]
                 consents.withdraw_consent(session, case_id=case.case_id, consent_id=consent.id, actor="coord-1")
             before = len(w.hooks.at("/w-therapy"))
             await env.sleep(timedelta(minutes=30))  # every later attempt would have run by now
@@ -300,12 +374,23 @@ async def test_without_consent_nothing_is_sent_and_it_is_not_an_error(time_skipp
         assert not unreachable(case)
 
 
-async def test_a_partner_at_the_perpetrators_address_is_never_told_and_the_coordinator_is(time_skipping_env, task_queue, tmp_path):
+async def test_a_partner_at_the_perpetrators_address_is_never_told_and_the_coordinator_is(
+    time_skipping_env, task_queue, tmp_path
+):
     async with world(time_skipping_env, task_queue, tmp_path) as w:
         with Session(w.engine) as session:
-            queries.create_partner(session, partner=PartnerCreate(
-                unit_id=UNIT, name="Gabinet Terapii (adres sprawcy)", kind="therapy", sector="private", channel="smtp",
-                email=PERPETRATOR.upper()), partner_id="w-therapy-mail")
+            queries.create_partner(
+                session,
+                partner=PartnerCreate(
+                    unit_id=UNIT,
+                    name="Gabinet Terapii (adres sprawcy)",
+                    kind="therapy",
+                    sector="private",
+                    channel="smtp",
+                    email=PERPETRATOR.upper(),
+                ),
+                partner_id="w-therapy-mail",
+            )
         case = await w.open(consent_to=("w-therapy-mail",), perpetrator=["+48 600 000 111", PERPETRATOR])
         await to_therapy(case, therapist="w-therapy-mail")
         await until(lambda: unreachable(case), "the coordinator told")

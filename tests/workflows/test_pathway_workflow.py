@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 from dateutil.relativedelta import relativedelta
+from harness import DIAGNOSIS_DONE, Refused, running_worker
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 
-from harness import DIAGNOSIS_DONE, Refused, running_worker
 from pathway.store.models import Case, CaseEvent, Notification, StagePeriod, Visit
 from workflows.messages import CaseResult
 
@@ -22,7 +22,7 @@ PL_HOLIDAYS = holidays.Poland(years=range(2025, 2032))
 
 
 def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=WARSAW).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=WARSAW).astimezone(UTC)
 
 
 def end_of_day(day: date) -> datetime:
@@ -42,7 +42,6 @@ async def test_whole_model_wsparcia_pathway_over_a_year(time_skipping_env, task_
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
 
         async def weeks(n: int) -> None:
             for _ in range(n):
@@ -64,7 +63,9 @@ async def test_whole_model_wsparcia_pathway_over_a_year(time_skipping_env, task_
         await case.fact("placement", {"partner_id": "p-employer", "partner_kind": "employer"})
         assert (await case.advance()).case.stage == "internship"
         await weeks(13)
-        await case.fact("employment", {"employer": "p-employer", "started_on": "2027-01-04", "contract": "umowa_o_prace"})
+        await case.fact(
+            "employment", {"employer": "p-employer", "started_on": "2027-01-04", "contract": "umowa_o_prace"}
+        )
         assert (await case.advance("employ")).case.stage == "follow_up"
         blocked = (await case.state()).blocked
         assert [b.guard for b in blocked if b.trigger == "complete"] == ["duration_elapsed"]
@@ -75,21 +76,37 @@ async def test_whole_model_wsparcia_pathway_over_a_year(time_skipping_env, task_
         outcome = CaseResult.model_validate(await case.handle.result())
         assert outcome.outcome == "employed" and outcome.stage == "closed"
         view = await case.state()
-        assert [h.stage for h in view.history] == ["diagnosis", "plan", "therapy", "training", "internship", "follow_up", "closed"]
+        assert [h.stage for h in view.history] == [
+            "diagnosis",
+            "plan",
+            "therapy",
+            "training",
+            "internship",
+            "follow_up",
+            "closed",
+        ]
         span = view.history[-1].entered_at - view.opened_at
         assert timedelta(days=330) < span < timedelta(days=430), span
 
-        with Session(engine) as session:
+        with Session(harness.engine) as session:
             row = session.get(Case, case.case_id)
             assert row is not None and row.status == "closed" and row.stage == "closed" and row.outcome == "employed"
-            periods = session.exec(select(StagePeriod).where(StagePeriod.case_id == case.case_id).order_by(StagePeriod.seq)).all()
+            periods = session.exec(
+                select(StagePeriod).where(StagePeriod.case_id == case.case_id).order_by(StagePeriod.seq)
+            ).all()
             assert [p.stage for p in periods] == [h.stage for h in view.history]
             assert all(p.left_at is not None for p in periods[:-1])
-            seqs = session.exec(select(CaseEvent.seq).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq)).all()
+            seqs = session.exec(
+                select(CaseEvent.seq).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq)
+            ).all()
             assert list(seqs) == list(range(1, view.seq + 1)), "the projection has every event once, no gaps"
             visits = session.exec(select(Visit).where(Visit.case_id == case.case_id)).all()
             assert len(visits) == view.visits_total == 58
-            told = session.exec(select(Notification).where(Notification.case_id == case.case_id, Notification.partner_id == "p-employer")).all()
+            told = session.exec(
+                select(Notification).where(
+                    Notification.case_id == case.case_id, Notification.partner_id == "p-employer"
+                )
+            ).all()
             # the employer hears that the internship starts and ends; the therapist likewise for therapy
             assert sorted(n.payload["body"]["moment"] for n in told) == ["enter", "exit"]
             assert len({n.key for n in told}) == 2
@@ -101,7 +118,6 @@ async def test_overdue_visit_reminds_then_escalates_and_a_visit_clears_it(time_s
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         opened = (await case.state()).opened_at
         due = end_of_day(opened.astimezone(WARSAW).date() + timedelta(days=7))
         assert (await case.state()).next_visit_due_at == due
@@ -140,7 +156,6 @@ async def test_a_short_visit_is_recorded_but_does_not_count(time_skipping_env, t
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         before = (await case.state()).next_visit_due_at
         short = await case.visit(minutes=20)
         event = short.events[0]
@@ -153,7 +168,6 @@ async def test_an_illegal_move_is_refused_and_leaves_no_trace(time_skipping_env,
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         before = await case.settled_history()
 
         with pytest.raises(Refused) as illegal:
@@ -170,8 +184,12 @@ async def test_an_illegal_move_is_refused_and_leaves_no_trace(time_skipping_env,
         after = await case.settled_history()
         # The time-skipping server records the (empty) workflow tasks that ran the validators;
         # the real server drops them too (checked in the integration test). Nothing else.
-        added = {EventType.Name(e.event_type) for e in after[len(before):]}
-        assert added <= {"EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_STARTED", "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"}, added
+        added = {EventType.Name(e.event_type) for e in after[len(before) :]}
+        assert added <= {
+            "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED",
+            "EVENT_TYPE_WORKFLOW_TASK_STARTED",
+            "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+        }, added
         view = await case.state()
         assert view.stage == "diagnosis" and [h.stage for h in view.history] == ["diagnosis"]
 
@@ -180,11 +198,13 @@ async def test_the_internship_ends_on_its_calendar_date(time_skipping_env, task_
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         for name, value in [
-            ("diagnosis", DIAGNOSIS_DONE), ("help_plan", {"agreed_on": "2026-01-15"}),
-            ("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"}), ("ready_for_training", True),
-            ("training_completed", True), ("placement", {"partner_id": "p-employer", "partner_kind": "employer"}),
+            ("diagnosis", DIAGNOSIS_DONE),
+            ("help_plan", {"agreed_on": "2026-01-15"}),
+            ("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"}),
+            ("ready_for_training", True),
+            ("training_completed", True),
+            ("placement", {"partner_id": "p-employer", "partner_kind": "employer"}),
         ]:
             await case.fact(name, value)
         for _ in range(4):
@@ -215,7 +235,6 @@ async def test_pause_stops_the_clocks_and_resume_keeps_the_time_left(time_skippi
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         from workflows.messages import PauseCaseInput, ResumeCaseInput
 
         first = await case.state()
@@ -239,7 +258,6 @@ async def test_continue_as_new_keeps_the_whole_state_and_applied_commands(time_s
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open(continue_as_new_after=40)
-        engine = harness.engine
         first_run = (await case.handle.describe()).run_id
         await case.fact("diagnosis", DIAGNOSIS_DONE)
         once = await case.visit(minutes=75)
@@ -261,13 +279,17 @@ async def test_continue_as_new_keeps_the_whole_state_and_applied_commands(time_s
 
         again = await case.update(
             "record_visit",
-            RecordVisitInput(command_id=visit_command, actor="coord-1", occurred_at=await case.now(), duration_minutes=75),
+            RecordVisitInput(
+                command_id=visit_command, actor="coord-1", occurred_at=await case.now(), duration_minutes=75
+            ),
         )
         assert again.duplicate is True and again.seq == once.seq
         assert (await case.state()).visits_total == 26
 
-        with Session(engine) as session:
-            seqs = session.exec(select(CaseEvent.seq).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq)).all()
+        with Session(harness.engine) as session:
+            seqs = session.exec(
+                select(CaseEvent.seq).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq)
+            ).all()
         assert list(seqs) == list(range(1, view.seq + 1))
 
 
@@ -275,7 +297,6 @@ async def test_two_people_moving_the_same_case_at_once_one_wins(time_skipping_en
     env = time_skipping_env
     async with running_worker(env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        engine = harness.engine
         await case.fact("diagnosis", DIAGNOSIS_DONE)
         await case.fact("help_plan", {"agreed_on": "2026-01-15"})
         await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
@@ -307,14 +328,20 @@ async def test_a_partner_that_cannot_be_told_is_reported_to_the_coordinator(time
         assert len(told) == 1 and told[0].recipient == "coord-1"
         with Session(harness.engine) as session:
             kinds = session.exec(select(CaseEvent.kind).where(CaseEvent.case_id == case.case_id)).all()
-            inbox = session.exec(select(Notification).where(Notification.partner_id == "coord-1", Notification.case_id == case.case_id)).all()
+            inbox = session.exec(
+                select(Notification).where(Notification.partner_id == "coord-1", Notification.case_id == case.case_id)
+            ).all()
         assert "partner_unreachable" in kinds
         [message] = [n for n in inbox if n.payload["subject_code"] == "partner_unreachable"]
-        assert message.payload["body"]["partner_id"] == "p-unreachable" and message.payload["body"]["stage"] == "therapy"
+        assert (
+            message.payload["body"]["partner_id"] == "p-unreachable" and message.payload["body"]["stage"] == "therapy"
+        )
         assert (await case.state()).stage == "therapy", "the pathway goes on"
 
 
-async def test_a_move_upserts_its_search_attributes_with_its_projection_not_in_its_answer(time_skipping_env, task_queue, tmp_path):
+async def test_a_move_upserts_its_search_attributes_with_its_projection_not_in_its_answer(
+    time_skipping_env, task_queue, tmp_path
+):
     """The answer to a command waits only for the command's own workflow task: the search
     attributes follow in the task after the projection (bench/RESULTS.md: the upsert was
     ~0.2-0.3x of a bare update on every answer). They still land, with the new stage."""
@@ -331,8 +358,12 @@ async def test_a_move_upserts_its_search_attributes_with_its_projection_not_in_i
         kinds = [e.event_type for e in events]
         completed = kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
         projected = kinds.index(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, completed)
-        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[:projected], "nothing upserted in the answer's task"
-        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES in kinds[projected:], "upserted once the move is projected"
+        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[:projected], (
+            "nothing upserted in the answer's task"
+        )
+        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES in kinds[projected:], (
+            "upserted once the move is projected"
+        )
         attributes = (await case.handle.describe()).typed_search_attributes
         assert attributes[PATHWAY_STAGE] == "plan"
         assert attributes[STAGE_DUE_AT] == projected_due(harness, case)

@@ -5,12 +5,12 @@ certificate's expiry, referrals left unanswered, and five years out of homelessn
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
+from harness import ROOT, CaseDriver, Refused, running_worker
 from sqlmodel import Session, select
 
-from harness import ROOT, CaseDriver, Refused, running_worker
 from pathway.catalog import Catalog
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod
 from workflows.messages import AnswerReferralInput, CaseResult, CloseCaseInput, ReferClientInput
@@ -40,7 +40,10 @@ async def result_of(case: CaseDriver) -> CaseResult:
 
 def stages_of(case: CaseDriver) -> list[str]:
     with Session(case.engine) as s:
-        return [p.stage for p in s.exec(select(StagePeriod).where(StagePeriod.case_id == case.case_id).order_by(StagePeriod.seq))]
+        return [
+            p.stage
+            for p in s.exec(select(StagePeriod).where(StagePeriod.case_id == case.case_id).order_by(StagePeriod.seq))
+        ]
 
 
 def row(case: CaseDriver) -> Case:
@@ -84,13 +87,23 @@ async def test_family_assistant_from_contract_to_work_with_the_therapy_branch(ti
         assert (await case.advance("complete")).case.stage == "closed"
         outcome = await result_of(case)
         assert outcome.outcome == "employed"
-        assert stages_of(case) == ["contract", "diagnosis", "plan", "basic_problems", "psychological_support", "activation",
-                                   "employment_support", "closed"]
+        assert stages_of(case) == [
+            "contract",
+            "diagnosis",
+            "plan",
+            "basic_problems",
+            "psychological_support",
+            "activation",
+            "employment_support",
+            "closed",
+        ]
         # weekly visits kept the cadence: no visit reminder was ever raised
         assert not [r for r in case.reminders() if r.watch == "visit"]
 
 
-async def test_family_assistant_visits_too_short_to_count_leave_the_cadence_overdue(time_skipping_env, task_queue, tmp_path):
+async def test_family_assistant_visits_too_short_to_count_leave_the_cadence_overdue(
+    time_skipping_env, task_queue, tmp_path
+):
     async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
         case = await harness.open(definition=definition("asystent-rodziny"))
         for _ in range(2):
@@ -145,7 +158,10 @@ async def test_disability_service_is_suspended_when_the_certificate_lapses_and_r
         assert (await case.advance("complete")).case.stage == "closed"
         assert (await result_of(case)).outcome == "goals_reached"
         with Session(case.engine) as s:
-            kinds = [e.kind for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq))]
+            kinds = [
+                e.kind
+                for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq))
+            ]
         assert kinds.count("certificate_lapsed") == 1 and "case_paused" in kinds and "case_resumed" in kinds
 
 
@@ -179,9 +195,18 @@ async def test_an_unanswered_referral_reminds_the_coordinator_then_the_superviso
 ):
     async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
         case = await harness.open()
-        made = await case.update("refer", ReferClientInput(
-            command_id=uuid.uuid4().hex, actor="coord-1", referral_id="ref-1", partner_id="p-therapy",
-            partner_kind="therapy", service="therapy", consent_id="consent-1"))
+        made = await case.update(
+            "refer",
+            ReferClientInput(
+                command_id=uuid.uuid4().hex,
+                actor="coord-1",
+                referral_id="ref-1",
+                partner_id="p-therapy",
+                partner_kind="therapy",
+                service="therapy",
+                consent_id="consent-1",
+            ),
+        )
         due = made.case.referrals[0]
         assert due.status == "pending"
         await case.sleep(timedelta(days=14, hours=12))  # past 10 working days (two weeks)
@@ -194,8 +219,12 @@ async def test_an_unanswered_referral_reminds_the_coordinator_then_the_superviso
         with Session(case.engine) as s:
             projected = s.get(Referral, "ref-1")
             assert projected is not None and projected.status == "pending" and projected.consent_id == "consent-1"
-        answered = await case.update("answer_referral", AnswerReferralInput(
-            command_id=uuid.uuid4().hex, actor="partner:p-therapy", referral_id="ref-1", answer="accepted"))
+        answered = await case.update(
+            "answer_referral",
+            AnswerReferralInput(
+                command_id=uuid.uuid4().hex, actor="partner:p-therapy", referral_id="ref-1", answer="accepted"
+            ),
+        )
         assert answered.case.referrals[0].status == "accepted"
         count = len([r for r in case.reminders() if r.watch == "referral:ref-1"])
         await case.sleep(timedelta(days=30))
@@ -204,11 +233,17 @@ async def test_an_unanswered_referral_reminds_the_coordinator_then_the_superviso
         assert len([r for r in case.reminders() if r.watch == "referral:ref-1"]) == count
         with Session(case.engine) as s:
             projected = s.get(Referral, "ref-1")
-            assert projected is not None and projected.status == "accepted" and projected.answered_by == "partner:p-therapy"
+            assert (
+                projected is not None
+                and projected.status == "accepted"
+                and projected.answered_by == "partner:p-therapy"
+            )
 
 
 @pytest.mark.slow
-async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_history(time_skipping_env, task_queue, tmp_path):
+async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_history(
+    time_skipping_env, task_queue, tmp_path
+):
     """Weekly outreach for five years: the case continues as new whenever its history grows
     past the bound, carries everything over, and ends where a person would expect."""
     bound = 400
@@ -225,7 +260,9 @@ async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_h
                 visits += 1
 
         await weeks(8)
-        await case.fact("basic_needs", dict.fromkeys(("shelter", "food", "documents", "health_insurance", "income"), True))
+        await case.fact(
+            "basic_needs", dict.fromkeys(("shelter", "food", "documents", "health_insurance", "income"), True)
+        )
         await case.fact("addiction_therapy_needed", True)
         await case.fact("therapy_centre", {"partner_id": "p-therapy", "partner_kind": "therapy"})
         assert (await case.advance("start_therapy")).case.stage == "addiction_therapy"
@@ -257,19 +294,35 @@ async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_h
             events = [e async for e in client.get_workflow_handle(case.handle.id, run_id=run_id).fetch_history_events()]
             lengths.append(len(events))
             last = events[-1]
-            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id if last.HasField(
-                "workflow_execution_continued_as_new_event_attributes") else None
+            run_id = (
+                last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+                if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                else None
+            )
         assert len(lengths) == view.runs and max(lengths) < bound + 60, lengths
-        assert stages_of(case) == ["basic_needs", "addiction_therapy", "work_search", "keeping_work", "work_search",
-                                   "keeping_work", "housing_application", "closed"]
+        assert stages_of(case) == [
+            "basic_needs",
+            "addiction_therapy",
+            "work_search",
+            "keeping_work",
+            "work_search",
+            "keeping_work",
+            "housing_application",
+            "closed",
+        ]
         with Session(case.engine) as s:
-            seqs = [e.seq for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq))]
+            seqs = [
+                e.seq
+                for e in s.exec(select(CaseEvent).where(CaseEvent.case_id == case.case_id).order_by(CaseEvent.seq))
+            ]
         assert seqs == list(range(1, len(seqs) + 1))  # nothing lost, nothing twice, across every run
         assert len([r for r in case.reminders() if r.watch == "visit"]) == 0
 
 
 @pytest.mark.parametrize("definition_id", sorted(CATALOG.ids()))
-async def test_every_exit_of_every_pathway_closes_the_case_with_its_outcome(time_skipping_env, task_queue, tmp_path, definition_id):
+async def test_every_exit_of_every_pathway_closes_the_case_with_its_outcome(
+    time_skipping_env, task_queue, tmp_path, definition_id
+):
     snap = definition(definition_id)
     outcomes = CATALOG.get(definition_id).definition.outcomes  # type: ignore[union-attr]
     assert outcomes, definition_id

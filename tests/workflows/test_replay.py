@@ -28,7 +28,11 @@ def _history(path: Path) -> WorkflowHistory:
 
 
 def _replayer(workflow_class: type) -> Replayer:
-    return Replayer(workflows=[workflow_class], workflow_runner=workflow_runner(), data_converter=data_converter(Settings(codec_disabled=True)))
+    return Replayer(
+        workflows=[workflow_class],
+        workflow_runner=workflow_runner(),
+        data_converter=data_converter(Settings(codec_disabled=True)),
+    )
 
 
 def test_there_are_histories_to_replay():
@@ -56,6 +60,8 @@ class ReorderedPathwayWorkflow(PathwayWorkflow):
 
 
 async def test_a_workflow_change_that_breaks_running_cases_is_caught():
-    result = await _replayer(ReorderedPathwayWorkflow).replay_workflow(_history(HISTORIES[0]), raise_on_replay_failure=False)
+    result = await _replayer(ReorderedPathwayWorkflow).replay_workflow(
+        _history(HISTORIES[0]), raise_on_replay_failure=False
+    )
     assert result.replay_failure is not None
     assert "nondetermin" in f"{type(result.replay_failure).__name__} {result.replay_failure}".lower()

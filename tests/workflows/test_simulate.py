@@ -21,7 +21,7 @@ async def test_a_coordinator_who_keeps_to_the_deadlines_takes_the_case_to_its_en
     stages = [s.stage for s in report.stages]
     assert stages == ["diagnosis", "plan", "therapy", "training", "internship", "follow_up", "closed"]
     # Each stay but the last ends when the next begins.
-    assert all(a.left_at == b.entered_at for a, b in zip(report.stages, report.stages[1:]))
+    assert all(a.left_at == b.entered_at for a, b in zip(report.stages, report.stages[1:], strict=False))
     assert report.visits >= 20 and report.refused_moves == 0
     assert report.moves[0].startswith("diagnosis -[advance]-> plan")
     # The partners the script assigned are in the resource map: every one could be told.
@@ -29,8 +29,15 @@ async def test_a_coordinator_who_keeps_to_the_deadlines_takes_the_case_to_its_en
 
 
 async def test_five_years_of_weekly_visits_without_a_move_continue_as_new_and_escalate(tmp_path: Path) -> None:
-    report = await run_simulation(make_settings(tmp_path), "model-wsparcia", years=5, visit_every_days=7,
-                                  advance_every_days=None, auto_advance=False, continue_as_new_after=400)
+    report = await run_simulation(
+        make_settings(tmp_path),
+        "model-wsparcia",
+        years=5,
+        visit_every_days=7,
+        advance_every_days=None,
+        auto_advance=False,
+        continue_as_new_after=400,
+    )
     assert report.status == "active" and [s.stage for s in report.stages] == ["diagnosis"]
     assert report.years >= 4.9
     assert report.visits == 260  # one a week, every one projected
@@ -43,8 +50,14 @@ async def test_out_of_homelessness_the_script_visits_on_the_street_and_never_tak
     report = await run_simulation(make_settings(tmp_path), "wychodzenie-z-bezdomnosci", years=5, visit_every_days=7)
     # "home" is no kind of visit for a person without one: the stage's own kind is used
     assert report.refused_moves == 0 and report.visits >= 100
-    assert [s.stage for s in report.stages] == ["basic_needs", "addiction_therapy", "work_search", "keeping_work",
-                                                "housing_application", "closed"]
+    assert [s.stage for s in report.stages] == [
+        "basic_needs",
+        "addiction_therapy",
+        "work_search",
+        "keeping_work",
+        "housing_application",
+        "closed",
+    ]
     assert not any("job_lost" in m or "relapse" in m for m in report.moves)
 
 

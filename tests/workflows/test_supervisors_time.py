@@ -8,9 +8,9 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
+from harness import DIAGNOSIS_DONE, CaseDriver, model_wsparcia, running_worker
 from sqlmodel import Session
 
-from harness import DIAGNOSIS_DONE, CaseDriver, model_wsparcia, running_worker
 from pathway import audit, reports
 from pathway.core import calendar as cal
 from pathway.core.definition import from_snapshot
@@ -44,7 +44,9 @@ async def at(case: CaseDriver, moment: datetime) -> datetime:
     return await case.now()
 
 
-async def test_each_stalled_rule_fires_at_its_moment_and_clears_when_the_coordinator_acts(time_skipping_env, task_queue, tmp_path):
+async def test_each_stalled_rule_fires_at_its_moment_and_clears_when_the_coordinator_acts(
+    time_skipping_env, task_queue, tmp_path
+):
     async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
         case = await harness.open()
         await case.settled_history()
@@ -111,9 +113,11 @@ async def test_a_cohort_s_funnel_gives_exactly_the_share_employed(time_skipping_
     async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
         cases = [await harness.open() for _ in range(COHORT)]
         for batch in range(0, COHORT, 10):
-            await asyncio.gather(*(to_internship(c) for c in cases[batch:batch + 10]))
+            await asyncio.gather(*(to_internship(c) for c in cases[batch : batch + 10]))
         for c in cases[:EMPLOYED]:
-            await c.fact("employment", {"employer": "p-employer", "started_on": "2026-06-01", "contract": "umowa_o_prace"})
+            await c.fact(
+                "employment", {"employer": "p-employer", "started_on": "2026-06-01", "contract": "umowa_o_prace"}
+            )
             assert (await c.advance("employ")).case.stage == "follow_up"
         # The internship's 3 months run out; the others end without a job.
         await cases[0].sleep(timedelta(days=93))
@@ -126,11 +130,23 @@ async def test_a_cohort_s_funnel_gives_exactly_the_share_employed(time_skipping_
             report = reports.funnel(s, definition=MODEL, unit_id="unit-wro")
     assert report.cohort == COHORT and report.still_open == EMPLOYED
     reached = {step.stage: step.reached for step in report.steps}
-    assert reached == {"diagnosis": 50, "plan": 50, "therapy": 50, "training": 50, "internship": 50, "follow_up": EMPLOYED, "closed": 0}
+    assert reached == {
+        "diagnosis": 50,
+        "plan": 50,
+        "therapy": 50,
+        "training": 50,
+        "internship": 50,
+        "follow_up": EMPLOYED,
+        "closed": 0,
+    }
     internship = next(c for c in report.conversions if (c.source, c.target) == ("internship", "follow_up"))
     assert (internship.source_count, internship.target_count, internship.rate) == (COHORT, EMPLOYED, 0.38)
     assert [(e.outcome, e.count, e.share) for e in report.exits] == [("not_employed", COHORT - EMPLOYED, 0.62)]
     times = {t.stage: t for t in report.time_in_stage}
     # Nobody waited in the early stages (moved on at once); the 31 unemployed interns stayed 93 days.
     assert times["diagnosis"].stays == COHORT and times["diagnosis"].median_days == 0
-    assert times["internship"].stays == COHORT and times["internship"].median_days == 93 and times["internship"].p90_days == 93
+    assert (
+        times["internship"].stays == COHORT
+        and times["internship"].median_days == 93
+        and times["internship"].p90_days == 93
+    )

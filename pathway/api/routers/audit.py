@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from pathway import audit as stalled_audit
 from pathway.api.csv_export import csv_response
-from pathway.api.deps import coordinator_scope, ActorDep, ServicesDep, SessionDep, authorize, own_unit
-from pathway.security.policy import Action
+from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize, coordinator_scope, own_unit
 from pathway.api.errors import ApiError
 from pathway.api.schemas import ID_PATTERN, Page, StalledItem
+from pathway.security.policy import Action
 from pathway.store import audit_trail
 from pathway.store.models import utcnow
 
@@ -44,13 +44,31 @@ async def stalled(
     coordinator = coordinator_scope(actor, coordinator)
     if source == "temporal":
         if rule not in (None, *stalled_audit.TEMPORAL_RULES) or inactive_days is not None:
-            raise ApiError(422, "rule_not_in_temporal", "Temporal's visibility answers stage_overdue only / "
-                           "z Temporala tylko reguła stage_overdue", rules=list(stalled_audit.TEMPORAL_RULES))
-        rows = await stalled_audit.stalled_from_temporal(services.client, now=utcnow(), unit_id=unit_id, coordinator_id=coordinator,
-                                                         definition_id=definition, rule=rule)
+            raise ApiError(
+                422,
+                "rule_not_in_temporal",
+                "Temporal's visibility answers stage_overdue only / z Temporala tylko reguła stage_overdue",
+                rules=list(stalled_audit.TEMPORAL_RULES),
+            )
+        rows = await stalled_audit.stalled_from_temporal(
+            services.client,
+            now=utcnow(),
+            unit_id=unit_id,
+            coordinator_id=coordinator,
+            definition_id=definition,
+            rule=rule,
+        )
     else:
-        rows = stalled_audit.stalled(session, now=utcnow(), definitions=services.catalog.definitions(), unit_id=unit_id,
-                                     coordinator_id=coordinator, definition_id=definition, rule=rule, inactive_days=inactive_days)
+        rows = stalled_audit.stalled(
+            session,
+            now=utcnow(),
+            definitions=services.catalog.definitions(),
+            unit_id=unit_id,
+            coordinator_id=coordinator,
+            definition_id=definition,
+            rule=rule,
+            inactive_days=inactive_days,
+        )
     items = [StalledItem(**row) for row in stalled_audit.rows_as_dicts(rows)]
     if format == "csv":
         return csv_response((i.model_dump() for i in items), CSV_COLUMNS, "stalled.csv")
@@ -70,4 +88,6 @@ def verify(services: ServicesDep, actor: ActorDep) -> VerifyOut:
     """Walk the unit's tamper-evident audit trail; name the first entry that does not hold."""
     authorize(actor, Action.AUDIT_VERIFY)
     result = audit_trail.verify(services.engine, unit_id=actor.unit_id)
-    return VerifyOut(unit=result.unit_id, entries=result.entries, ok=result.ok, broken_seq=result.broken_seq, problem=result.problem)
+    return VerifyOut(
+        unit=result.unit_id, entries=result.entries, ok=result.ok, broken_seq=result.broken_seq, problem=result.problem
+    )

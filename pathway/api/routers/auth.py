@@ -41,18 +41,31 @@ async def _login(body: TokenRequest, request: Request, services: ServicesDep, ki
     engine = services.engine
     try:
         # argon2 is deliberately slow: keep it off the event loop
-        raw, session = await asyncio.to_thread(accounts.login, engine, user_id=body.username, password=body.password, kind=kind)
+        raw, session = await asyncio.to_thread(
+            accounts.login, engine, user_id=body.username, password=body.password, kind=kind
+        )
     except accounts.AccountError as refused:
         user = accounts.get_user(engine, body.username)
         if user is not None:
-            audit_trail.append(engine, unit_id=user.unit_id, actor=user.id, action="auth.login_refused",
-                               address=client_address(request), details={"reason": refused.code})
+            audit_trail.append(
+                engine,
+                unit_id=user.unit_id,
+                actor=user.id,
+                action="auth.login_refused",
+                address=client_address(request),
+                details={"reason": refused.code},
+            )
         raise ApiError(401, refused.code, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
     user = accounts.get_user(engine, body.username)
     assert user is not None
-    audit_trail.append(engine, unit_id=user.unit_id, actor=user.id, action="auth.login", address=client_address(request))
-    return TokenOut(access_token=raw, expires_at=session.expires_at,
-                    user=UserOut(id=user.id, display_name=user.display_name, unit=user.unit_id, roles=user.roles))
+    audit_trail.append(
+        engine, unit_id=user.unit_id, actor=user.id, action="auth.login", address=client_address(request)
+    )
+    return TokenOut(
+        access_token=raw,
+        expires_at=session.expires_at,
+        user=UserOut(id=user.id, display_name=user.display_name, unit=user.unit_id, roles=user.roles),
+    )
 
 
 @router.post("/token", response_model=TokenOut)
@@ -66,8 +79,15 @@ async def open_session(body: TokenRequest, request: Request, response: Response,
     """A session cookie for people in a browser (the web pages; the Temporal UI's codec calls).
     HttpOnly (no script reads it) and SameSite=Strict (no other site can send it)."""
     answer = await _login(body, request, services, "web")
-    response.set_cookie(SESSION_COOKIE, answer.access_token, httponly=True, samesite="strict", path="/",
-                        secure=request.url.scheme == "https", max_age=int(accounts.ABSOLUTE_EXPIRY.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        answer.access_token,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+        max_age=int(accounts.ABSOLUTE_EXPIRY.total_seconds()),
+    )
     return answer.user
 
 
@@ -76,7 +96,9 @@ def end_session(request: Request, services: ServicesDep, actor: ActorDep, respon
     raw = _token_from(request)
     if raw:
         accounts.logout(services.engine, raw)
-    audit_trail.append(services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request))
+    audit_trail.append(
+        services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request)
+    )
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -12,7 +12,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from pathway.api.deps import coordinator_scope, Actor, ActorDep, AuditDep, Auditor, IdempotencyKeyDep, ServicesDep, SessionDep, authorize, release_connection, vault_of
+from pathway.api.deps import (
+    Actor,
+    ActorDep,
+    AuditDep,
+    Auditor,
+    IdempotencyKeyDep,
+    ServicesDep,
+    SessionDep,
+    authorize,
+    coordinator_scope,
+    release_connection,
+    vault_of,
+)
 from pathway.api.errors import ApiError, not_found
 from pathway.api.routers.caseloads import enforce_limit
 from pathway.api.schemas import (
@@ -112,7 +124,9 @@ class Done:
 _NOTE_KEY_NAMESPACE = uuid.UUID("0b9f6f0e-52a4-4d0c-9a43-7c2d1f4e8a61")
 
 
-def _note(session: Session, case_id: str, actor: Actor, text: str | None, command: str = "", key: str | None = None) -> str | None:
+def _note(
+    session: Session, case_id: str, actor: Actor, text: str | None, command: str = "", key: str | None = None
+) -> str | None:
     """Free text stays in SQL; the workflow only ever sees the note's id.
 
     A command retried with its idempotency key keeps the note of its first attempt (the
@@ -123,18 +137,28 @@ def _note(session: Session, case_id: str, actor: Actor, text: str | None, comman
     if note_id is not None and session.get(Note, note_id) is not None:
         return note_id
     try:
-        return queries.add_note(session, vault=vault_of(session), case_id=case_id, author=actor.id, text=text.strip(), note_id=note_id).id
+        return queries.add_note(
+            session, vault=vault_of(session), case_id=case_id, author=actor.id, text=text.strip(), note_id=note_id
+        ).id
     except ClientErased:
         raise ApiError(409, "client_erased", "this client's identity was erased: the case takes no new notes") from None
 
 
 async def _command(
-    session: Session, gateway: CaseGateway, case: Case, name: str, command: object, audit: "Auditor", note_id: str | None = None
+    session: Session,
+    gateway: CaseGateway,
+    case: Case,
+    name: str,
+    command: object,
+    audit: Auditor,
+    note_id: str | None = None,
 ) -> Done:
     release_connection(session)
     # The client's identity is opened while the workflow works on the command, not after:
     # the answer needs both, and neither waits for the other.
-    client = asyncio.ensure_future(asyncio.to_thread(_read_client, session.get_bind(), vault_of(session), case.client_id))
+    client = asyncio.ensure_future(
+        asyncio.to_thread(_read_client, session.get_bind(), vault_of(session), case.client_id)
+    )
     try:
         result = await gateway.update(case.id, name, command)  # type: ignore[arg-type]
     except BaseException as failed:
@@ -142,28 +166,56 @@ async def _command(
         if isinstance(failed, ApiError) and note_id is not None:
             queries.delete_note(session, note_id=note_id)  # a refused command leaves no trace
         raise
-    audit.record(f"case.{name}", case_id=case.id, command_id=getattr(command, "command_id", None), seq=result.seq,
-                 stage=result.case.stage, duplicate=result.duplicate, **_audit_details(command))
+    audit.record(
+        f"case.{name}",
+        case_id=case.id,
+        command_id=getattr(command, "command_id", None),
+        seq=result.seq,
+        stage=result.case.stage,
+        duplicate=result.duplicate,
+        **_audit_details(command),
+    )
     return Done(result, await client)
 
 
 def _audit_details(command: object) -> dict[str, object]:
     """What the trail keeps of a command: its codes and ids, never free text."""
-    keep = ("trigger", "expected_stage", "name", "reason", "outcome", "coordinator_id", "override_reason", "kind",
-            "duration_minutes", "referral_id", "partner_id", "service", "consent_id", "answer")
+    keep = (
+        "trigger",
+        "expected_stage",
+        "name",
+        "reason",
+        "outcome",
+        "coordinator_id",
+        "override_reason",
+        "kind",
+        "duration_minutes",
+        "referral_id",
+        "partner_id",
+        "service",
+        "consent_id",
+        "answer",
+    )
     return {k: getattr(command, k) for k in keep if getattr(command, k, None) is not None}
 
 
 @router.post("", status_code=201, response_model=CaseOut)
 async def open_case(
-    body: OpenCaseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, response: Response,
+    body: OpenCaseRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
+    response: Response,
     audit: AuditDep,
 ) -> CaseOut:
     authorize(actor, Action.CASE_OPEN)
     _check_coordinator(services, actor, body.coordinator)
     entry = services.catalog.get(body.definition)
     if entry is None:
-        raise ApiError(422, "unknown_definition", f"no pathway definition '{body.definition}'", definitions=services.catalog.ids())
+        raise ApiError(
+            422, "unknown_definition", f"no pathway definition '{body.definition}'", definitions=services.catalog.ids()
+        )
     now = utcnow()
     if body.opened_at is not None and body.opened_at > now:
         raise ApiError(422, "invalid_request", "opened_at cannot be in the future")
@@ -171,11 +223,18 @@ async def open_case(
     case_id = queries.case_id_for_key(actor=actor.id, key=key, unit_id=actor.unit_id) if key else queries.new_id()
     existing = queries.get_case(session, case_id=case_id)
     if existing is None:
-        enforce_limit(session, actor, audit, definition=entry.definition, coordinator=body.coordinator,
-                      override_reason=body.override_reason)
+        enforce_limit(
+            session,
+            actor,
+            audit,
+            definition=entry.definition,
+            coordinator=body.coordinator,
+            override_reason=body.override_reason,
+        )
         try:
             _, case = queries.create_client_and_case(
-                session, vault=vault_of(session),
+                session,
+                vault=vault_of(session),
                 client=ClientCreate(unit_id=actor.unit_id, **body.client.model_dump()),
                 definition_id=entry.definition.id,
                 definition_version=entry.definition.version,
@@ -206,8 +265,14 @@ async def open_case(
     )
     if not started and existing is None:
         response.status_code = 200
-    audit.record("case.open", case_id=case.id, definition=entry.definition.id, version=entry.definition.version,
-                 coordinator_id=body.coordinator, retried=response.status_code == 200)
+    audit.record(
+        "case.open",
+        case_id=case.id,
+        definition=entry.definition.id,
+        version=entry.definition.version,
+        coordinator_id=body.coordinator,
+        retried=response.status_code == 200,
+    )
     return _with_client(session, case, await gateway.state(case.id))
 
 
@@ -215,10 +280,17 @@ def _check_coordinator(services: ServicesDep, actor: Actor, coordinator_id: str)
     """A case is assigned to an active coordinator of the actor's unit; a coordinator opens
     cases for themselves (assigning to others is a supervisor's decision)."""
     if actor.has("coordinator") and not actor.has("supervisor") and coordinator_id != actor.id:
-        raise ApiError(403, "forbidden", "a coordinator opens cases for themselves; a supervisor assigns them to others")
+        raise ApiError(
+            403, "forbidden", "a coordinator opens cases for themselves; a supervisor assigns them to others"
+        )
     user = accounts.get_user(services.engine, coordinator_id)
     if user is None or user.disabled or user.unit_id != actor.unit_id or "coordinator" not in user.roles:
-        raise ApiError(422, "unknown_coordinator", f"'{coordinator_id}' is not an active coordinator of your unit", field="coordinator")
+        raise ApiError(
+            422,
+            "unknown_coordinator",
+            f"'{coordinator_id}' is not an active coordinator of your unit",
+            field="coordinator",
+        )
 
 
 @router.get("", response_model=Page[CaseListItem])
@@ -235,17 +307,35 @@ def list_cases(
     authorize(actor, Action.CASE_LIST)
     coordinator = coordinator_scope(actor, coordinator)
     rows, total = queries.list_cases(
-        session, unit_id=actor.unit_id, coordinator_id=coordinator, status=status, definition_id=definition, limit=limit, offset=offset
+        session,
+        unit_id=actor.unit_id,
+        coordinator_id=coordinator,
+        status=status,
+        definition_id=definition,
+        limit=limit,
+        offset=offset,
     )
     if rows:  # the list shows clients' names: reading them is recorded
         audit.record("client.list", cases=len(rows), offset=offset)
-    names = queries.client_names(session, vault=vault_of(session), client_ids=[r.client_id for r in rows if r.client_id])
+    names = queries.client_names(
+        session, vault=vault_of(session), client_ids=[r.client_id for r in rows if r.client_id]
+    )
     items = [
         CaseListItem(
-            id=r.id, definition=r.definition_id, definition_version=r.definition_version, stage=r.stage, status=r.status,
-            outcome=r.outcome, coordinator=r.coordinator_id, unit=r.unit_id, client_name=names.get(r.client_id or ""),
-            opened_at=r.opened_at, stage_entered_at=r.stage_entered_at, stage_due_at=r.stage_due_at,
-            next_visit_due_at=r.next_visit_due_at, last_activity_at=r.last_activity_at,
+            id=r.id,
+            definition=r.definition_id,
+            definition_version=r.definition_version,
+            stage=r.stage,
+            status=r.status,
+            outcome=r.outcome,
+            coordinator=r.coordinator_id,
+            unit=r.unit_id,
+            client_name=names.get(r.client_id or ""),
+            opened_at=r.opened_at,
+            stage_entered_at=r.stage_entered_at,
+            stage_due_at=r.stage_due_at,
+            next_visit_due_at=r.next_visit_due_at,
+            last_activity_at=r.last_activity_at,
         )
         for r in rows
     ]
@@ -253,7 +343,9 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseOut)
-async def get_case(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, audit: AuditDep) -> CaseOut:
+async def get_case(
+    case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, audit: AuditDep
+) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CLIENT_READ)
     release_connection(session)
     view = await _gateway(services).state(case_id)
@@ -263,27 +355,45 @@ async def get_case(case_id: str, services: ServicesDep, session: SessionDep, act
 
 @router.post("/{case_id}/transitions", response_model=CaseOut)
 async def transition(
-    case_id: str, body: TransitionRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    case_id: str,
+    body: TransitionRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
     audit: AuditDep,
 ) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "advance", key)
     command = AdvanceCaseInput(
-        command_id=key or new_command_id(), actor=actor.id, trigger=body.trigger, note_id=note_id, expected_stage=body.expected_stage
+        command_id=key or new_command_id(),
+        actor=actor.id,
+        trigger=body.trigger,
+        note_id=note_id,
+        expected_stage=body.expected_stage,
     )
     return (await _command(session, _gateway(services), case, "advance", command, audit, note_id)).case_out()
 
 
 @router.post("/{case_id}/visits", status_code=201, response_model=VisitOut)
 async def record_visit(
-    case_id: str, body: VisitRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    case_id: str,
+    body: VisitRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
     audit: AuditDep,
 ) -> VisitOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "record_visit", key)
     command = RecordVisitInput(
-        command_id=key or new_command_id(), actor=actor.id, occurred_at=body.occurred_at,
-        duration_minutes=body.duration_minutes, kind=body.kind, visit_id=note_id,
+        command_id=key or new_command_id(),
+        actor=actor.id,
+        occurred_at=body.occurred_at,
+        duration_minutes=body.duration_minutes,
+        kind=body.kind,
+        visit_id=note_id,
     )
     done = await _command(session, _gateway(services), case, "record_visit", command, audit, note_id)
     result = done.result
@@ -294,13 +404,24 @@ async def record_visit(
     else:
         counted, reason = recorded.counted, recorded.not_counted_reason
     view = result.case
-    return VisitOut(seq=result.seq, counted=counted, not_counted_reason=reason,
-                    next_visit_due_at=view.next_visit_due_at, case=done.case_out())
+    return VisitOut(
+        seq=result.seq,
+        counted=counted,
+        not_counted_reason=reason,
+        next_visit_due_at=view.next_visit_due_at,
+        case=done.case_out(),
+    )
 
 
 @router.put("/{case_id}/facts/{name}", response_model=CaseOut)
 async def set_fact(
-    case_id: str, name: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)], body: FactRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    case_id: str,
+    name: Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)],
+    body: FactRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
     audit: AuditDep,
 ) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
@@ -328,15 +449,26 @@ def _check_capacity(session: Session, partner: Partner, case_id: str | None) -> 
     used = placements.places_in_use(session, partner_ids=[partner.id], except_case=case_id)[partner.id]
     if used >= partner.internship_capacity:
         raise ApiError(
-            409, "no_internship_capacity",
+            409,
+            "no_internship_capacity",
             f"{used} of {partner.internship_capacity} places in use at {partner.name} / "
             f"zajętych miejsc praktyk: {used} z {partner.internship_capacity} ({partner.name})",
-            partner_id=partner.id, capacity=partner.internship_capacity, in_use=used,
+            partner_id=partner.id,
+            capacity=partner.internship_capacity,
+            in_use=used,
         )
 
 
 @router.post("/{case_id}/pause", response_model=CaseOut)
-async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+async def pause(
+    case_id: str,
+    body: PauseRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
+    audit: AuditDep,
+) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     # The command carries the reason code only; the note (why, in words) stays in SQL.
     note_id = _note(session, case_id, actor, body.note, "pause", key)
@@ -345,13 +477,32 @@ async def pause(case_id: str, body: PauseRequest, services: ServicesDep, session
 
 
 @router.post("/{case_id}/resume", response_model=CaseOut)
-async def resume(case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+async def resume(
+    case_id: str, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep
+) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
-    return (await _command(session, _gateway(services), case, "resume", ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id), audit)).case_out()
+    return (
+        await _command(
+            session,
+            _gateway(services),
+            case,
+            "resume",
+            ResumeCaseInput(command_id=key or new_command_id(), actor=actor.id),
+            audit,
+        )
+    ).case_out()
 
 
 @router.post("/{case_id}/close", response_model=CaseOut)
-async def close(case_id: str, body: CloseRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+async def close(
+    case_id: str,
+    body: CloseRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
+    audit: AuditDep,
+) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, "close", key)
     command = CloseCaseInput(command_id=key or new_command_id(), actor=actor.id, outcome=body.outcome, note_id=note_id)
@@ -359,22 +510,44 @@ async def close(case_id: str, body: CloseRequest, services: ServicesDep, session
 
 
 @router.put("/{case_id}/coordinator", response_model=CaseOut)
-async def assign(case_id: str, body: AssignRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep) -> CaseOut:
+async def assign(
+    case_id: str,
+    body: AssignRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
+    audit: AuditDep,
+) -> CaseOut:
     case = _case_row(session, case_id, actor, Action.CASE_REASSIGN)
     _check_coordinator(services, actor, body.coordinator)
     definition = services.catalog.get(case.definition_id)
     if definition is not None and body.coordinator != case.coordinator_id:
-        enforce_limit(session, actor, audit, definition=definition.definition, coordinator=body.coordinator,
-                      override_reason=body.override_reason, case_id=case.id)
-    command = AssignCoordinatorInput(command_id=key or new_command_id(), actor=actor.id, coordinator_id=body.coordinator,
-                                     override_reason=body.override_reason)
+        enforce_limit(
+            session,
+            actor,
+            audit,
+            definition=definition.definition,
+            coordinator=body.coordinator,
+            override_reason=body.override_reason,
+            case_id=case.id,
+        )
+    command = AssignCoordinatorInput(
+        command_id=key or new_command_id(),
+        actor=actor.id,
+        coordinator_id=body.coordinator,
+        override_reason=body.override_reason,
+    )
     return (await _command(session, _gateway(services), case, "assign_coordinator", command, audit)).case_out()
 
 
 @router.get("/{case_id}/notifications", response_model=Page[NotificationPublic])
 def notifications(
-    case_id: str, session: SessionDep, actor: ActorDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    case_id: str,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[NotificationPublic]:
     _case_row(session, case_id, actor)
     rows = queries.list_notifications(session, case_id=case_id, limit=limit, offset=offset)

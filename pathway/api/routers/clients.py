@@ -44,11 +44,26 @@ def erase_client(client_id: ClientId, session: SessionDep, actor: ActorDep, audi
     row = queries.get_client_row(session, client_id=client_id)
     if row is None or row.unit_id != actor.unit_id:
         raise not_found("client", client_id)
-    fields = [f for f, v in (("name", row.name_sealed), ("address", row.address_sealed), ("phone", row.phone_sealed),
-                                     ("perpetrator_name", row.perpetrator_name_sealed), ("perpetrator_contacts", row.perpetrator_contacts_sealed)) if v is not None]
+    fields = [
+        f
+        for f, v in (
+            ("name", row.name_sealed),
+            ("address", row.address_sealed),
+            ("phone", row.phone_sealed),
+            ("perpetrator_name", row.perpetrator_name_sealed),
+            ("perpetrator_contacts", row.perpetrator_contacts_sealed),
+        )
+        if v is not None
+    ]
     cases = queries.client_cases(session, client_id=client_id)
     notes = queries.count_client_notes(session, client_id=client_id)
     erasure = vault_of(session).erasure(client_id)
     audit.record("client.erase", client_id=client_id, key_destroyed=erasure.key_destroyed, cases=cases)
-    return ErasureOut(client_id=client_id, erased_at=erasure.erased_at, key_destroyed=erasure.key_destroyed,
-                      fields=fields, notes=notes, cases=cases)
+    return ErasureOut(
+        client_id=client_id,
+        erased_at=erasure.erased_at,
+        key_destroyed=erasure.key_destroyed,
+        fields=fields,
+        notes=notes,
+        cases=cases,
+    )

@@ -35,20 +35,26 @@ class Payloads(BaseModel):
 
 def _from_json(p: JsonPayload) -> Payload:
     try:
-        return Payload(metadata={k: base64.b64decode(v, validate=True) for k, v in p.metadata.items()},
-                       data=base64.b64decode(p.data, validate=True))
+        return Payload(
+            metadata={k: base64.b64decode(v, validate=True) for k, v in p.metadata.items()},
+            data=base64.b64decode(p.data, validate=True),
+        )
     except (binascii.Error, ValueError):
         raise ApiError(422, "invalid_payload", "payload metadata and data must be base64") from None
 
 
 def _to_json(p: Payload) -> JsonPayload:
-    return JsonPayload(metadata={k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
-                       data=base64.b64encode(p.data).decode())
+    return JsonPayload(
+        metadata={k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+        data=base64.b64encode(p.data).decode(),
+    )
 
 
 def _codec(services: ServicesDep) -> Any:
     if services.codec is None:
-        raise ApiError(409, "codec_disabled", "payload encryption is turned off on this server (PATHWAY_CODEC_DISABLED)")
+        raise ApiError(
+            409, "codec_disabled", "payload encryption is turned off on this server (PATHWAY_CODEC_DISABLED)"
+        )
     return services.codec
 
 

@@ -45,9 +45,18 @@ class ConsentOut(BaseModel):
 
 def _out(c: Consent, names: dict[str, tuple[str, str]]) -> ConsentOut:
     name, kind = names.get(c.partner_id, (None, ""))
-    return ConsentOut(id=c.id, case_id=c.case_id, partner_id=c.partner_id, partner_name=name, given_at=c.given_at,
-                      given_by=c.given_by, withdrawn_at=c.withdrawn_at, withdrawn_by=c.withdrawn_by,
-                      active=c.withdrawn_at is None, required=needs_consent(kind))
+    return ConsentOut(
+        id=c.id,
+        case_id=c.case_id,
+        partner_id=c.partner_id,
+        partner_name=name,
+        given_at=c.given_at,
+        given_by=c.given_by,
+        withdrawn_at=c.withdrawn_at,
+        withdrawn_by=c.withdrawn_by,
+        active=c.withdrawn_at is None,
+        required=needs_consent(kind),
+    )
 
 
 def _partner_names(session: SessionDep, ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -64,7 +73,9 @@ def give(case_id: str, body: ConsentIn, session: SessionDep, actor: ActorDep, au
     _case_row(session, case_id, actor, Action.CASE_ACT)
     partner = queries.get_partner(session, partner_id=body.partner_id)
     if partner is None or (partner.unit_id is not None and partner.unit_id != actor.unit_id):
-        raise ApiError(422, "unknown_partner", f"no partner '{body.partner_id}' in the resource map", field="partner_id")
+        raise ApiError(
+            422, "unknown_partner", f"no partner '{body.partner_id}' in the resource map", field="partner_id"
+        )
     consent = consents.give_consent(session, case_id=case_id, partner_id=partner.id, actor=actor.id)
     audit.record("consent.give", case_id=case_id, consent_id=consent.id, partner_id=partner.id)
     return _out(consent, {partner.id: (partner.name, partner.kind)})

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-
-from pathway.api.deps import ActorDep, ServicesDep, authorize
-from pathway.security.policy import Action
 from pydantic import BaseModel, ConfigDict, Field
 
+from pathway.api.deps import ActorDep, ServicesDep, authorize
 from pathway.api.errors import ApiError, not_found
-from pathway.migrations import MigrationReport, migrate_cases
 from pathway.api.schemas import DefinitionOut, DefinitionSummary, Page
 from pathway.catalog import CatalogEntry
 from pathway.core.diagram import mermaid
+from pathway.migrations import MigrationReport, migrate_cases
+from pathway.security.policy import Action
 
 router = APIRouter(prefix="/definitions", tags=["definitions"])
 
 
 def _summary(entry: CatalogEntry) -> DefinitionSummary:
     d = entry.definition
-    return DefinitionSummary(id=d.id, version=d.version, title=d.title.model_dump(), content_hash=entry.snapshot.content_hash, stages=d.main_path())
+    return DefinitionSummary(
+        id=d.id,
+        version=d.version,
+        title=d.title.model_dump(),
+        content_hash=entry.snapshot.content_hash,
+        stages=d.main_path(),
+    )
 
 
 @router.get("", response_model=Page[DefinitionSummary])
@@ -35,7 +40,9 @@ def get_definition(definition_id: str, services: ServicesDep, actor: ActorDep) -
     entry = services.catalog.get(definition_id)
     if entry is None:
         raise not_found("definition", definition_id)
-    return DefinitionOut(**_summary(entry).model_dump(), content=entry.snapshot.content, mermaid=mermaid(entry.definition))
+    return DefinitionOut(
+        **_summary(entry).model_dump(), content=entry.snapshot.content, mermaid=mermaid(entry.definition)
+    )
 
 
 class MigrationRequest(BaseModel):
@@ -46,7 +53,9 @@ class MigrationRequest(BaseModel):
 
 
 @router.post("/{definition_id}/migrations", response_model=MigrationReport)
-async def migrate(definition_id: str, body: MigrationRequest, services: ServicesDep, actor: ActorDep) -> MigrationReport:
+async def migrate(
+    definition_id: str, body: MigrationRequest, services: ServicesDep, actor: ActorDep
+) -> MigrationReport:
     """Move the unit's running cases of older versions to the current version of the
     definition, stage by stage as ``mapping`` says. Each case moves by a Temporal update;
     a case whose stage has no mapping is refused and keeps running on its snapshot.
@@ -56,7 +65,14 @@ async def migrate(definition_id: str, body: MigrationRequest, services: Services
     if entry is None:
         raise not_found("definition", definition_id)
     try:
-        return await migrate_cases(client=services.client, engine=services.engine, target=entry, mapping=body.mapping,
-                                   actor=actor.id, unit_id=actor.unit_id, dry_run=body.dry_run)
+        return await migrate_cases(
+            client=services.client,
+            engine=services.engine,
+            target=entry,
+            mapping=body.mapping,
+            actor=actor.id,
+            unit_id=actor.unit_id,
+            dry_run=body.dry_run,
+        )
     except ValueError as refused:
         raise ApiError(422, "invalid_migration", str(refused)) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,9 +10,9 @@ from pydantic import Field
 from sqlmodel import Session
 
 from pathway.api.deps import ActorDep, AuditDep, SessionDep, authorize
-from pathway.security.policy import Action
 from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import MAX_OFFSET, Page
+from pathway.security.policy import Action
 from pathway.store import placements, queries
 from pathway.store.models import Partner, PartnerCreate, PartnerPublic
 
@@ -53,11 +52,17 @@ def partner_out(rows: list[Partner], session: Session) -> list[PartnerOut]:
 
 @router.get("", response_model=Page[PartnerOut])
 def list_partners(
-    session: SessionDep, actor: ActorDep, kind: str | None = None, sector: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    session: SessionDep,
+    actor: ActorDep,
+    kind: str | None = None,
+    sector: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[PartnerOut]:
     authorize(actor, Action.PARTNER_READ)
-    rows, total = queries.list_partners(session, unit_id=actor.unit_id, kind=kind, sector=sector, limit=limit, offset=offset)
+    rows, total = queries.list_partners(
+        session, unit_id=actor.unit_id, kind=kind, sector=sector, limit=limit, offset=offset
+    )
     return Page(items=partner_out(rows, session), count=total)
 
 
@@ -66,7 +71,9 @@ def create_partner(body: PartnerIn, session: SessionDep, actor: ActorDep, audit:
     authorize(actor, Action.PARTNER_MANAGE)
     data = body.model_dump()
     if data.get("unit_id") not in (None, actor.unit_id):
-        raise ApiError(422, "forbidden_field", "a partner can only be added to your own unit's resource map", field="unit_id")
+        raise ApiError(
+            422, "forbidden_field", "a partner can only be added to your own unit's resource map", field="unit_id"
+        )
     data["unit_id"] = actor.unit_id
     secret = secrets.token_urlsafe(32)  # shown once, here; stored sealed
     row = queries.create_partner(session, partner=PartnerCreate(**data), webhook_secret=secret)

@@ -21,7 +21,15 @@ from activities.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, veri
 from pathway.api.deps import ActorDep, AuditDep, IdempotencyKeyDep, ServicesDep, SessionDep, vault_of
 from pathway.api.errors import ApiError, not_found
 from pathway.api.routers.cases import Done, _case_row, _command, _gateway, _note
-from pathway.api.schemas import ID_PATTERN, MAX_OFFSET, CaseOut, Page, PartnerAnswerRequest, ReferralAnswerRequest, ReferralRequest
+from pathway.api.schemas import (
+    ID_PATTERN,
+    MAX_OFFSET,
+    CaseOut,
+    Page,
+    PartnerAnswerRequest,
+    ReferralAnswerRequest,
+    ReferralRequest,
+)
 from pathway.core.sharing import needs_consent
 from pathway.security.partner_keys import open_secret
 from pathway.security.policy import Action
@@ -58,19 +66,27 @@ def _referral_out(done: Done, referral_id: str) -> ReferralOut:
 
 @router.post("/{case_id}/referrals", status_code=201, response_model=ReferralOut)
 async def refer(
-    case_id: str, body: ReferralRequest, services: ServicesDep, session: SessionDep, actor: ActorDep, key: IdempotencyKeyDep,
+    case_id: str,
+    body: ReferralRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
     audit: AuditDep,
 ) -> ReferralOut:
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     partner = queries.get_partner(session, partner_id=body.partner_id)
     if partner is None or (partner.unit_id is not None and partner.unit_id != actor.unit_id):
-        raise ApiError(422, "unknown_partner", f"no partner '{body.partner_id}' in the resource map", field="partner_id")
+        raise ApiError(
+            422, "unknown_partner", f"no partner '{body.partner_id}' in the resource map", field="partner_id"
+        )
     consent_id = None
     if needs_consent(partner.kind):
         consent = active_consent(session, case_id=case_id, partner_id=partner.id)
         if consent is None:
             raise ApiError(
-                409, "consent_required",
+                409,
+                "consent_required",
                 f"the client has not consented to sharing with '{partner.name}'; record the consent first",
                 partner_id=partner.id,
             )
@@ -78,16 +94,27 @@ async def refer(
     referral_id = uuid.uuid5(_REFERRAL_NS, f"{case_id}\x00{actor.id}\x00{key}").hex if key else uuid.uuid4().hex
     note_id = _note(session, case_id, actor, body.note, "refer", key)
     command = ReferClientInput(
-        command_id=key or uuid.uuid4().hex, actor=actor.id, referral_id=referral_id, partner_id=partner.id,
-        partner_kind=partner.kind, service=body.service, consent_id=consent_id, note_id=note_id,
+        command_id=key or uuid.uuid4().hex,
+        actor=actor.id,
+        referral_id=referral_id,
+        partner_id=partner.id,
+        partner_kind=partner.kind,
+        service=body.service,
+        consent_id=consent_id,
+        note_id=note_id,
     )
-    return _referral_out(await _command(session, _gateway(services), case, "refer", command, audit, note_id), referral_id)
+    return _referral_out(
+        await _command(session, _gateway(services), case, "refer", command, audit, note_id), referral_id
+    )
 
 
 @router.get("/{case_id}/referrals", response_model=Page[ReferralPublic])
 def list_referrals(
-    case_id: str, session: SessionDep, actor: ActorDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    case_id: str,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[ReferralPublic]:
     _case_row(session, case_id, actor)
     rows = session.exec(
@@ -99,14 +126,24 @@ def list_referrals(
 
 @router.post("/{case_id}/referrals/{referral_id}/answer", response_model=ReferralOut)
 async def answer(
-    case_id: str, referral_id: ReferralId, body: ReferralAnswerRequest, services: ServicesDep, session: SessionDep,
-    actor: ActorDep, key: IdempotencyKeyDep, audit: AuditDep,
+    case_id: str,
+    referral_id: ReferralId,
+    body: ReferralAnswerRequest,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    key: IdempotencyKeyDep,
+    audit: AuditDep,
 ) -> ReferralOut:
     """The coordinator enters the partner's answer (given by phone, on paper)."""
     case = _case_row(session, case_id, actor, Action.CASE_ACT)
     note_id = _note(session, case_id, actor, body.note, f"answer:{referral_id}", key)
     command = AnswerReferralInput(
-        command_id=key or uuid.uuid4().hex, actor=actor.id, referral_id=referral_id, answer=body.answer, reason=body.reason,
+        command_id=key or uuid.uuid4().hex,
+        actor=actor.id,
+        referral_id=referral_id,
+        answer=body.answer,
+        reason=body.reason,
         note_id=note_id,
     )
     done = await _command(session, _gateway(services), case, "answer_referral", command, audit, note_id)
@@ -151,22 +188,38 @@ async def partner_answer(
     try:
         body = PartnerAnswerRequest.model_validate_json(raw)
     except ValueError as exc:
-        raise ApiError(422, "invalid_request", "the answer is {\"answer\": accepted|rejected|done, \"reason\": code}",
-                       errors=str(exc)[:500]) from None
+        raise ApiError(
+            422,
+            "invalid_request",
+            'the answer is {"answer": accepted|rejected|done, "reason": code}',
+            errors=str(exc)[:500],
+        ) from None
     case = queries.get_case(session, case_id=referral.case_id)
     if case is None:  # pragma: no cover - a projected referral always has its case row
         raise not_found("referral", referral_id)
     actor = f"partner:{partner.id}"
     command = AnswerReferralInput(
         command_id=key or uuid.uuid5(_REFERRAL_NS, f"callback\x00{referral_id}\x00{timestamp}\x00{signature}").hex,
-        actor=actor, referral_id=referral_id, answer=body.answer, reason=body.reason,
+        actor=actor,
+        referral_id=referral_id,
+        answer=body.answer,
+        reason=body.reason,
     )
     result = await _gateway(services).update(case.id, "answer_referral", command)
     audit_trail.append(
-        services.engine, unit_id=case.unit_id, actor=actor, action="case.answer_referral", case_id=case.id,
-        details={"referral_id": referral_id, "answer": body.answer, "reason": body.reason, "seq": result.seq,
-                 "duplicate": result.duplicate, "address": request.client.host if request.client else None},
+        services.engine,
+        unit_id=case.unit_id,
+        actor=actor,
+        action="case.answer_referral",
+        case_id=case.id,
+        details={
+            "referral_id": referral_id,
+            "answer": body.answer,
+            "reason": body.reason,
+            "seq": result.seq,
+            "duplicate": result.duplicate,
+            "address": request.client.host if request.client else None,
+        },
     )
     status = next((r.status for r in result.case.referrals if r.referral_id == referral_id), body.answer)
     return CallbackOut(referral_id=referral_id, status=status, duplicate=result.duplicate)
-

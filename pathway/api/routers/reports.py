@@ -17,30 +17,58 @@ from pathway.security.policy import Action
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 # Optional in the signature so that who may read reports is decided before what was asked.
-DefinitionParam = Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN, description="the definition's id")]
-Day = Annotated[date | None, Query(ge=date(1990, 1, 1), le=date(2200, 1, 1), description="cases opened on or after / before (local dates, included)")]
+DefinitionParam = Annotated[
+    str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN, description="the definition's id")
+]
+Day = Annotated[
+    date | None,
+    Query(
+        ge=date(1990, 1, 1),
+        le=date(2200, 1, 1),
+        description="cases opened on or after / before (local dates, included)",
+    ),
+]
 SVG = "image/svg+xml; charset=utf-8"
 
 
-def _report(services: ServicesDep, session: SessionDep, actor: ActorDep, definition: str | None, opened_from: date | None,
-            opened_to: date | None, unit: str | None) -> reports.FunnelReport:
+def _report(
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    definition: str | None,
+    opened_from: date | None,
+    opened_to: date | None,
+    unit: str | None,
+) -> reports.FunnelReport:
     authorize(actor, Action.REPORT_READ)
     unit_id = own_unit(actor, unit)
     if definition is None:
-        raise ApiError(422, "definition_required", "say which definition: ?definition=ID / podaj definicję ścieżki",
-                       definitions=services.catalog.ids())
+        raise ApiError(
+            422,
+            "definition_required",
+            "say which definition: ?definition=ID / podaj definicję ścieżki",
+            definitions=services.catalog.ids(),
+        )
     entry = services.catalog.get(definition)
     if entry is None:
-        raise ApiError(422, "unknown_definition", f"no pathway definition '{definition}'", definitions=services.catalog.ids())
+        raise ApiError(
+            422, "unknown_definition", f"no pathway definition '{definition}'", definitions=services.catalog.ids()
+        )
     if opened_from is not None and opened_to is not None and opened_to < opened_from:
         raise ApiError(422, "invalid_period", "opened_to is before opened_from / koniec okresu przed początkiem")
-    return reports.funnel(session, definition=entry.definition, unit_id=unit_id, opened_from=opened_from, opened_to=opened_to)
+    return reports.funnel(
+        session, definition=entry.definition, unit_id=unit_id, opened_from=opened_from, opened_to=opened_to
+    )
 
 
 @router.get("/funnel", response_model=reports.FunnelReport)
 def funnel(
-    services: ServicesDep, session: SessionDep, actor: ActorDep, definition: DefinitionParam = None,
-    opened_from: Day = None, opened_to: Day = None,
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    definition: DefinitionParam = None,
+    opened_from: Day = None,
+    opened_to: Day = None,
     unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
@@ -54,8 +82,13 @@ def funnel(
 
 @router.get("/funnel.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 def funnel_chart(
-    services: ServicesDep, session: SessionDep, actor: ActorDep, definition: DefinitionParam = None,
-    opened_from: Day = None, opened_to: Day = None, lang: Literal["pl", "en"] = "pl",
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    definition: DefinitionParam = None,
+    opened_from: Day = None,
+    opened_to: Day = None,
+    lang: Literal["pl", "en"] = "pl",
 ) -> Response:
     report = _report(services, session, actor, definition, opened_from, opened_to, None)
     return Response(charts.funnel_svg(report, lang), media_type=SVG)
@@ -63,8 +96,13 @@ def funnel_chart(
 
 @router.get("/time-in-stage.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 def time_in_stage_chart(
-    services: ServicesDep, session: SessionDep, actor: ActorDep, definition: DefinitionParam = None,
-    opened_from: Day = None, opened_to: Day = None, lang: Literal["pl", "en"] = "pl",
+    services: ServicesDep,
+    session: SessionDep,
+    actor: ActorDep,
+    definition: DefinitionParam = None,
+    opened_from: Day = None,
+    opened_to: Day = None,
+    lang: Literal["pl", "en"] = "pl",
 ) -> Response:
     report = _report(services, session, actor, definition, opened_from, opened_to, None)
     return Response(charts.time_in_stage_svg(report, lang), media_type=SVG)

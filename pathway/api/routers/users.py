@@ -57,8 +57,14 @@ def list_users(services: ServicesDep, actor: ActorDep) -> Page[UserOut]:
 def create_user(body: UserIn, services: ServicesDep, actor: ActorDep, audit: AuditDep) -> UserOut:
     authorize(actor, Action.USER_MANAGE)
     try:
-        user = accounts.create_user(services.engine, user_id=body.id, display_name=body.display_name, unit_id=actor.unit_id,
-                                    roles=body.roles, password=body.password)
+        user = accounts.create_user(
+            services.engine,
+            user_id=body.id,
+            display_name=body.display_name,
+            unit_id=actor.unit_id,
+            roles=body.roles,
+            password=body.password,
+        )
     except accounts.AccountError as refused:
         raise ApiError(409 if refused.code == "user_exists" else 422, refused.code, refused.message) from None
     audit.record("user.create", user_id=user.id, roles=user.roles)

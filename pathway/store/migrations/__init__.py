@@ -145,7 +145,11 @@ def _baseline_columns(tree: str) -> dict[str, set[str]]:
         with scratch.begin() as conn:
             command.upgrade(config(tree, conn), TREES[tree].baseline)
         insp = inspect(scratch)
-        return {t: {c["name"] for c in insp.get_columns(t)} for t in insp.get_table_names() if t != TREES[tree].version_table}
+        return {
+            t: {c["name"] for c in insp.get_columns(t)}
+            for t in insp.get_table_names()
+            if t != TREES[tree].version_table
+        }
     finally:
         scratch.dispose()
 
@@ -209,9 +213,7 @@ def differences(engine: Engine, tree: str = "data") -> list[Any]:
     """What the models declare that the database does not have (or the other way round):
     Alembic's autogenerate diff; empty when the migrations and the models agree."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(
-            conn, opts={"version_table": TREES[tree].version_table, "compare_type": True}
-        )
+        ctx = MigrationContext.configure(conn, opts={"version_table": TREES[tree].version_table, "compare_type": True})
         return compare_metadata(ctx, TREES[tree].metadata())
 
 
