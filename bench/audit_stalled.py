@@ -1,7 +1,7 @@
 """Benchmark: the stalled-pathway audit over 100,000 cases, on SQLite or PostgreSQL.
 
 Builds a store (bulk insert, a realistic spread of definitions, stages, statuses, dates and
-coordinators), then times the audit (``pathway.audit.stalled``: one UNION ALL statement plus
+coordinators), then times the audit (``pathway.readmodels.stalled.stalled``: one UNION ALL statement plus
 computing ``since`` for each stalled row) against the bare indexed SELECT it is built on
 (the same statement on the driver's own connection, rows fetched and nothing else), prints
 both, their ratio and the database's query plan. PostgreSQL: a fresh database on
@@ -26,8 +26,8 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from pathway import audit
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
+from pathway.readmodels import stalled as audit
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Case
 

@@ -29,7 +29,7 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from pathway.config import Settings  # noqa: E402
-from pathway.runtime import DevServer, find_temporal_binary, free_port  # noqa: E402
+from pathway.runtime.devserver import DevServer, find_temporal_binary, free_port  # noqa: E402
 
 UNIT = "unit-bench"
 COORDINATOR = "coord-bench"
@@ -161,9 +161,9 @@ async def embedded(
     ``worker_process`` the engine's worker runs as ``pathway worker`` in a process of its own
     (the production shape: ``pathway worker`` + ``pathway serve``)."""
     from pathway.api.app import create_app
+    from pathway.runtime.worker import build_worker
     from pathway.security import accounts
     from pathway.store.db import create_schema, make_engine
-    from pathway.worker import build_worker
     from workflows.runner import workflow_runner
 
     async with AsyncExitStack() as stack:

@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from pathway.config import Settings
-from pathway.simulate import _test_server_binary, run_simulation
+from pathway.runtime.simulate import _test_server_binary, run_simulation
 
 
 async def bare_weeks(weeks: int) -> float:

@@ -3,7 +3,7 @@
 - ``time_skipping_env`` — a time-skipping ``WorkflowEnvironment`` (the pinned
   ``temporal-test-server`` binary, our data converter, the case search attributes
   registered). Session-scoped: give each test its own ``task_queue``.
-- ``dev_server`` — a real Temporal dev server (``pathway.runtime.DevServer``) in a temporary
+- ``dev_server`` — a real Temporal dev server (``pathway.runtime.devserver.DevServer``) in a temporary
   home on free ports, for tests marked ``integration``. ``dev_server.client`` is connected.
 - ``task_queue`` — a unique task queue name per test.
 - ``test_settings`` — session ``Settings`` with a temporary home (the time-skipping
@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from pathway.config import Settings
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
 from pathway.temporal import data_converter, ensure_search_attributes
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pathway.config import Settings
-from pathway.runtime import free_port
+from pathway.runtime.devserver import free_port
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -22,7 +22,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from activities.channels.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from pathway.runtime import free_port
+from pathway.runtime.devserver import free_port
 
 
 # ---------------------------------------------------------------- SMTP

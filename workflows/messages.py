@@ -81,7 +81,7 @@ class AnswerReferralInput(commands.AnswerReferral):
 
 class MigrateDefinitionInput(commands.MigrateDefinition):
     """Move the case onto a newer version of its definition (``target``), with a mapping of
-    old stage -> new stage. Sent by ``pathway.migrations.migrate_cases``; the update id is
+    old stage -> new stage. Sent by ``pathway.app.case_upgrades.migrate_cases``; the update id is
     the command id, derived from the migration id and the case id."""
 
 

@@ -26,7 +26,7 @@ from pathway.api.routers import (
     reports,
     users,
 )
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring

@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
 from pathway.api.errors import ApiError
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.core.commands import TOKEN
 from pathway.security import accounts

@@ -150,8 +150,8 @@ def keystore_engine(settings: Settings) -> Engine:
 
 
 def create_keystore_schema(engine: Engine) -> None:
-    """The key store's own migrations (pathway/store/migrations/keystore)."""
-    from pathway.store.migrations import upgrade
+    """The key store's own migrations (pathway/store/schema/keystore)."""
+    from pathway.store.schema import upgrade
 
     upgrade(engine, tree="keystore")
 

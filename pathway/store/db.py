@@ -68,9 +68,9 @@ def data_metadata() -> MetaData:
 
 
 def create_schema(engine: Engine) -> None:
-    """Bring the data store to the newest migration (pathway/store/migrations): the same
+    """Bring the data store to the newest migration (pathway/store/schema): the same
     revisions for the embedded SQLite and for PostgreSQL; never ``create_all``."""
-    from pathway.store.migrations import upgrade
+    from pathway.store.schema import upgrade
 
     upgrade(engine)
 

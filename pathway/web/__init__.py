@@ -16,7 +16,8 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files, and the two answers only a browser gets."""
-    from pathway.web.pages import Page, router
+    from pathway.web.page import Page
+    from pathway.web.pages import router
 
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

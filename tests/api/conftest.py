@@ -18,11 +18,11 @@ from helpers import make_settings
 from sqlmodel import Session
 
 from pathway.api.app import create_app
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
+from pathway.runtime.worker import build_worker
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from pathway.worker import build_worker
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

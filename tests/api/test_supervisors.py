@@ -23,7 +23,7 @@ from apistack import Stack, new_unit
 from sqlmodel import Session, col, select
 
 from pathway.api.app import create_app
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.store.audit_trail import AuditEntry
 
 pytestmark = pytest.mark.integration

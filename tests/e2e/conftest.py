@@ -37,12 +37,13 @@ from helpers import make_settings
 from sqlmodel import Session
 
 from pathway.api.app import create_app
-from pathway.runtime import DevServer, _make_api_server, _serve_api, _wait_started
+from pathway.runtime.devserver import DevServer
+from pathway.runtime.stack import _make_api_server, _serve_api, _wait_started
+from pathway.runtime.worker import build_worker
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from pathway.worker import build_worker
 
 
 @pytest.fixture(scope="session")

@@ -29,11 +29,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from pathway.catalog import load_file
+from pathway.app.catalog import load_file
 from pathway.config import Settings
 from pathway.core.case import CaseView
 from pathway.core.definition import Definition, DefinitionSnapshot, snapshot
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
 from pathway.security.codec import AesGcmCodec
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Case, CaseEvent, Notification, Reminder

@@ -32,12 +32,12 @@ from sqlmodel import Session
 
 from pathway.api.app import create_app
 from pathway.logging import configure_logging
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
+from pathway.runtime.worker import build_worker
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from pathway.worker import build_worker
 from workflows.pathway import SEARCH_ATTRIBUTES_WITH_PROJECTION
 
 pytestmark = pytest.mark.integration

@@ -31,7 +31,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
 from pathway.temporal import SEARCH_ATTRIBUTES
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.client import Client, WorkflowExecutionStatus
     from temporalio.worker import Worker
 
-    from pathway.runtime import DevServer, DevServerError
+    from pathway.runtime.devserver import DevServer, DevServerError
     from pathway.temporal import SEARCH_ATTRIBUTES
     from workflows.search_attributes import PATHWAY_STAGE
 

@@ -44,7 +44,7 @@ from faults_support import (
 from helpers import make_settings, venv_binary
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 
-from pathway.runtime import DevServer
+from pathway.runtime.devserver import DevServer
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""The stalled-pathway audit on the store (pathway/audit.py): each rule with the limits of
+"""The stalled-pathway audit on the store (pathway/readmodels/stalled.py): each rule with the limits of
 the case's own definition, counted in calendar and working days; one statement per audit."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from pathway import audit
-from pathway.catalog import load_file
+from pathway.app.catalog import load_file
 from pathway.core.calendar import Duration
+from pathway.readmodels import stalled as audit
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Case
 

@@ -21,7 +21,7 @@ from activities.channels.webhook import WebhookChannel
 from activities.messages import NotifyPartnerInput
 from activities.notify import Message, NotifyActivities, PermanentDeliveryError, TemporaryDeliveryError
 from pathway.core.sharing import perpetrator_match, scope_problems
-from pathway.runtime import free_port
+from pathway.runtime.devserver import free_port
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Partner, PartnerCreate

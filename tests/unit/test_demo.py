@@ -15,7 +15,7 @@ import pytest
 from pathway.core.case import CODE, Case
 from pathway.core.commands import TOKEN, Advance, Close, RecordVisit, SetFact
 from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
-from pathway.demo import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, _facts_to_leave
+from pathway.runtime.demo import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, _facts_to_leave
 from pathway.store.models import PartnerCreate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,9 +118,9 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
     from datetime import date
     from pathlib import Path
 
-    from pathway.catalog import Catalog
+    from pathway.app.catalog import Catalog
     from pathway.core.case import Case
-    from pathway.demo import DEMO_OTHER_CASES
+    from pathway.runtime.demo import DEMO_OTHER_CASES
 
     catalog = Catalog.load(Path(__file__).resolve().parents[2] / "definitions")
     assert {c.definition for c in DEMO_OTHER_CASES} | {DEFINITION} == set(catalog.ids())

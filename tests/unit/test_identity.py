@@ -234,7 +234,7 @@ def test_the_key_store_is_its_own_database(
     tmp_path: Path, data: Engine, keystore: Engine, vault: IdentityVault
 ) -> None:
     assert not {"client_keys", "client_erasures"} & set(inspect(data).get_table_names())
-    # Its tables and its own migration version table (pathway/store/migrations/keystore).
+    # Its tables and its own migration version table (pathway/store/schema/keystore).
     assert set(inspect(keystore).get_table_names()) == {"client_keys", "client_erasures", "alembic_version_keystore"}
     settings = Settings(home=tmp_path, database_url=None, keystore_url=None)
     assert settings.resolved_keystore_url.endswith("keystore.db")
@@ -378,6 +378,7 @@ def test_cli_erase_asks_first_then_calls_the_api(tmp_path: Path, monkeypatch: py
     from typer.testing import CliRunner
 
     from pathway import cli
+    from pathway.cli import console as cli_console
 
     monkeypatch.setenv("PATHWAY_HOME", str(tmp_path))
     monkeypatch.setenv("PATHWAY_API_URL", "http://api.test")
@@ -397,7 +398,7 @@ def test_cli_erase_asks_first_then_calls_the_api(tmp_path: Path, monkeypatch: py
         }
         return httpx.Response(200, json=body, request=httpx.Request(method, url))
 
-    monkeypatch.setattr(cli.httpx, "request", fake_request)
+    monkeypatch.setattr(cli_console.httpx, "request", fake_request)
     runner = CliRunner()
     refused = runner.invoke(cli.app, ["clients", "erase", "c1"], input="n\n")
     assert refused.exit_code != 0 and sent == [], "answering no sends nothing"

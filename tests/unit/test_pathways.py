@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import Ids  # noqa: F401
 
-from pathway.catalog import Catalog, load_blocks, load_file
+from pathway.app.catalog import Catalog, load_blocks, load_file
 from pathway.core.blocks import BlockText
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, AnswerReferral, Pause, RecordVisit, Refer, Resume, SetFact

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pathway.cli import app
 from pathway.security.identity import create_keystore_schema, make_keystore_engine
-from pathway.store import migrations
+from pathway.store import schema as migrations
 from pathway.store.db import create_schema, data_metadata, make_engine
 
 

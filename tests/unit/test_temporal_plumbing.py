@@ -12,7 +12,7 @@ from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.service import TLSConfig
 
 from pathway.config import Settings
-from pathway.runtime import DevServer, free_port
+from pathway.runtime.devserver import DevServer, free_port
 from pathway.temporal import SEARCH_ATTRIBUTES, _tls, data_converter, search_attribute_cli_flags
 
 KEYWORD = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD

@@ -12,17 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.datastructures import FormData
 
-from pathway import charts
 from pathway.api.errors import ApiError
 from pathway.api.schemas import CaseListItem, CaseOut
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, Pause, Refer, SetFact
 from pathway.core.definition import parse_definition
-from pathway.reports import FunnelReport
-from pathway.web import caseload, forms, pages
-from pathway.web.diagram import render_svg
+from pathway.readmodels.funnel import FunnelReport
+from pathway.render import charts
+from pathway.render.diagram_svg import render_svg
+from pathway.web import caseload, forms
+from pathway.web import page as web_page
 from pathway.web.i18n import MESSAGES, translator
+from pathway.web.pages import cases as case_pages
 from pathway.web.session import local_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,9 +174,9 @@ def test_only_this_sites_paths_are_followed_after_signing_in(target: str | None,
 
 def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) -> str:
     """The case template rendered as the page would for its coordinator, without a server."""
-    page = pages.Page.__new__(pages.Page)
+    page = web_page.Page.__new__(web_page.Page)
     page.lang, page._, page.tz = lang, translator(lang), ZoneInfo("Europe/Warsaw")
-    suspended = pages._suspension(page, definition, case) if case.pause_reason == CERTIFICATE_LAPSED else None
+    suspended = case_pages._suspension(page, definition, case) if case.pause_reason == CERTIFICATE_LAPSED else None
     context = dict(
         page=page,
         _=page._,
@@ -195,11 +197,11 @@ def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) 
         notifications=[],
         partners=[],
         partner_names={},
-        pause_reasons=pages.PAUSE_REASONS,
+        pause_reasons=case_pages.PAUSE_REASONS,
         consents=[],
         referrals=case.referrals,
-        reject_reasons=pages.REJECT_REASONS,
-        answers=pages.ANSWERS,
+        reject_reasons=case_pages.REJECT_REASONS,
+        answers=case_pages.ANSWERS,
         consent_partners=[],
         referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
         suspended=suspended,
@@ -207,7 +209,7 @@ def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) 
         now_local="2026-07-03T10:00",
     )
     context.update(extra)
-    return pages.templates.env.get_template("case.html").render(**context)
+    return web_page.templates.env.get_template("case.html").render(**context)
 
 
 def test_a_suspended_service_is_said_in_words_and_cannot_simply_be_resumed() -> None:

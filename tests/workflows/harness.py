@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import build_activities
-from pathway.catalog import load_file
+from pathway.app.catalog import load_file
 from pathway.core.case import CaseView
 from pathway.core.definition import DefinitionSnapshot, snapshot
 from pathway.store import consents

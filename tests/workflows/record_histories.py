@@ -23,7 +23,7 @@ from harness import DIAGNOSIS_DONE, running_worker  # noqa: E402
 from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from pathway.catalog import Catalog  # noqa: E402
+from pathway.app.catalog import Catalog  # noqa: E402
 from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
 from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
 

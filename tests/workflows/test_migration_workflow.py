@@ -1,4 +1,4 @@
-"""Migrating running cases from Model Wsparcia v1 to v2 (``pathway.migrations.migrate_cases``)
+"""Migrating running cases from Model Wsparcia v1 to v2 (``pathway.app.case_upgrades.migrate_cases``)
 on the time-skipping server, with the real activities writing to a SQLite store.
 
 v2 (tests/migration_defs.py) renames the stage ``plan`` to ``help_plan`` and adds a stage
@@ -17,9 +17,16 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 
-from pathway.catalog import CatalogEntry
+from pathway.app.case_upgrades import (
+    ACTION,
+    CaseMigration,
+    MigrationReport,
+    command_id_for,
+    migrate_cases,
+    migration_id_for,
+)
+from pathway.app.catalog import CatalogEntry
 from pathway.core.definition import snapshot
-from pathway.migrations import ACTION, CaseMigration, MigrationReport, command_id_for, migrate_cases, migration_id_for
 from pathway.store import audit_trail
 from pathway.store.audit_trail import AuditEntry
 from pathway.store.models import Case, CaseEvent, StagePeriod

@@ -11,7 +11,7 @@ import pytest
 from harness import ROOT, CaseDriver, Refused, running_worker
 from sqlmodel import Session, select
 
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod
 from workflows.messages import AnswerReferralInput, CaseResult, CloseCaseInput, ReferClientInput
 

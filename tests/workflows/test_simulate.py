@@ -10,7 +10,7 @@ from helpers import make_settings
 from typer.testing import CliRunner
 
 from pathway.cli import app
-from pathway.simulate import SimulationError, parse_days, run_simulation
+from pathway.runtime.simulate import SimulationError, parse_days, run_simulation
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,10 @@ import pytest
 from harness import DIAGNOSIS_DONE, CaseDriver, model_wsparcia, running_worker
 from sqlmodel import Session
 
-from pathway import audit, reports
 from pathway.core import calendar as cal
 from pathway.core.definition import from_snapshot
+from pathway.readmodels import funnel as reports
+from pathway.readmodels import stalled as audit
 from pathway.store.models import Case
 from workflows.messages import PauseCaseInput, ResumeCaseInput
 

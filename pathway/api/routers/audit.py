@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from pathway import audit as stalled_audit
 from pathway.api.csv_export import csv_response
 from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize, coordinator_scope, own_unit
 from pathway.api.errors import ApiError
 from pathway.api.schemas import ID_PATTERN, Page, StalledItem
+from pathway.readmodels import stalled as stalled_audit
 from pathway.security.policy import Action
 from pathway.store import audit_trail
 from pathway.store.models import utcnow

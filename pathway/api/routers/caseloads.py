@@ -10,8 +10,6 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from pathway import audit as stalled_audit
-from pathway import caseload
 from pathway.api.csv_export import csv_response
 from pathway.api.deps import (
     Actor,
@@ -28,6 +26,8 @@ from pathway.api.errors import ApiError
 from pathway.api.schemas import ID_PATTERN, Page
 from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.definition import Definition
+from pathway.readmodels import caseload
+from pathway.readmodels import stalled as stalled_audit
 from pathway.security import accounts
 from pathway.security.policy import Action
 from pathway.store.models import Case, utcnow

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pathway.api.deps import ActorDep, ServicesDep, authorize
 from pathway.api.errors import ApiError, not_found
 from pathway.api.schemas import DefinitionOut, DefinitionSummary, Page
-from pathway.catalog import CatalogEntry
-from pathway.core.diagram import mermaid
-from pathway.migrations import MigrationReport, migrate_cases
+from pathway.app.case_upgrades import MigrationReport, migrate_cases
+from pathway.app.catalog import CatalogEntry
+from pathway.render.mermaid import mermaid
 from pathway.security.policy import Action
 
 router = APIRouter(prefix="/definitions", tags=["definitions"])

@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from pathway import charts, reports
 from pathway.api.csv_export import csv_response
 from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize, own_unit
 from pathway.api.errors import ApiError
 from pathway.api.schemas import ID_PATTERN
+from pathway.readmodels import funnel as reports
+from pathway.render import charts
 from pathway.security.policy import Action
 
 router = APIRouter(prefix="/reports", tags=["reports"])

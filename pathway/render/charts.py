@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import escape
 
-from pathway.reports import FunnelReport
+from pathway.readmodels.funnel import FunnelReport
 
 Lang = Literal["pl", "en"]
 _WIDTH, _LABEL, _BAR, _ROW, _TOP = 760, 250, 380, 34, 70

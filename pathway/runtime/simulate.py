@@ -28,7 +28,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from pathway.catalog import Catalog
+from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.core.case import CaseView
 from pathway.core.definition import Definition, FactSpec
@@ -218,10 +218,10 @@ async def run_simulation(
 ) -> SimulationReport:
     from temporalio.testing import WorkflowEnvironment
 
+    from pathway.runtime.worker import build_worker
     from pathway.store.db import create_schema, make_engine
     from pathway.store.models import CaseEvent, Reminder, StagePeriod, Visit
     from pathway.temporal import data_converter, ensure_search_attributes, temporal_runtime
-    from pathway.worker import build_worker
     from workflows.messages import OpenCaseInput, workflow_id
 
     if years <= 0 or years > 50:

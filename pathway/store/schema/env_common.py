@@ -1,6 +1,6 @@
 """What both Alembic environments (the data store's and the key store's) run.
 
-Programmatic only: :mod:`pathway.store.migrations` hands a live connection in
+Programmatic only: :mod:`pathway.store.schema` hands a live connection in
 ``config.attributes["connection"]`` and names the tree in ``config.attributes["tree"]``;
 there is no ``alembic.ini`` and no URL to read here."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from pathway.store.migrations import TREES
+from pathway.store.schema import TREES
 
 
 def run() -> None:

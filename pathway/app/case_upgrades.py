@@ -32,7 +32,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from pathway.catalog import CatalogEntry
+from pathway.app.catalog import CatalogEntry
 from pathway.core.commands import TOKEN
 from pathway.core.definition import DefinitionSnapshot
 from pathway.core.events import DefinitionMigrated

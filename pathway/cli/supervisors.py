@@ -1,7 +1,6 @@
 """Supervisors' commands of `pathway`: `caseload`, `case reassign`, `report funnel`.
 
-Registered on the app of pathway/cli.py (imported at its end); like every other command they
-talk to the API, so the same rules hold."""
+Like every other command they talk to the API, so the same rules hold."""
 
 from __future__ import annotations
 
@@ -14,11 +13,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pathway.cli import ApiClient, app, case_app, check_format, console, err, fetch_listing
+from pathway.cli.console import ApiClient, check_format, console, err, fetch_listing
 from pathway.config import Settings
 
 report_app = typer.Typer(help="Outcome reports for funders.", no_args_is_help=True)
-app.add_typer(report_app, name="report")
 
 REASSIGN_CHUNK = 10  # cases per API call: the progress bar moves per call
 
@@ -27,7 +25,6 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
-@app.command("caseload")
 def caseload(
     coordinator: str | None = typer.Option(None, "--coordinator"),
     format: str = typer.Option("table", "--format", help="table, json or csv"),
@@ -72,7 +69,6 @@ def _open_cases_of(api: ApiClient, coordinator: str) -> list[str]:
     return ids
 
 
-@case_app.command("reassign")
 def case_reassign(
     source: str = typer.Option(..., "--from", help="the coordinator whose cases move"),
     targets: list[str] = typer.Option(..., "--to", help="who takes them (repeat: split evenly)"),
@@ -177,3 +173,10 @@ def report_funnel(
             "—" if t["p90_days"] is None else f"{t['p90_days']:g}",
         )
     console.print(times)
+
+
+def register(app: typer.Typer, case_app: typer.Typer) -> None:
+    """``pathway caseload``, ``pathway case reassign`` and ``pathway report ...``."""
+    app.command("caseload")(caseload)
+    case_app.command("reassign")(case_reassign)
+    app.add_typer(report_app, name="report")

@@ -67,7 +67,7 @@ def db_upgrade(
 ) -> None:
     """Bring the database(s) to the newest schema (or to --to REV). Safe to run twice, and
     from two machines at once (PostgreSQL: an advisory lock)."""
-    from pathway.store import migrations
+    from pathway.store import schema as migrations
 
     settings = Settings()
     if to != "head" and tree == "all":
@@ -90,7 +90,7 @@ def db_upgrade(
 @db_app.command("current")
 def db_current(tree: str = typer.Option("all", "--tree", help=TREE_HELP)) -> None:
     """The revision each database is at, and the newest one this code knows."""
-    from pathway.store import migrations
+    from pathway.store import schema as migrations
 
     settings = Settings()
     table = Table("tree", "database", "current", "head", "up to date")
@@ -118,7 +118,7 @@ def db_revision(
 ) -> None:
     """(Developers) Write a new revision from what the models declare and the migrations do
     not have yet. Read it before committing: Alembic cannot see renames."""
-    from pathway.store import migrations
+    from pathway.store import schema as migrations
 
     if tree not in migrations.TREES:
         _fail(f"unknown tree '{tree}': data or keystore")
@@ -195,7 +195,7 @@ def simulate(
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
     from pathway.logging import configure_logging
-    from pathway.simulate import SimulationError, parse_days, print_report, run_simulation
+    from pathway.runtime.simulate import SimulationError, parse_days, print_report, run_simulation
 
     settings = Settings()
     # The worker's per-event logs would bury the report: warnings and errors only.
@@ -226,7 +226,7 @@ def simulate(
 
 
 def register(app: Any) -> None:
-    """Add these commands to the main app (one line in pathway/cli.py)."""
+    """``pathway db ...``, ``pathway temporal ...`` and ``pathway simulate``."""
     app.add_typer(db_app, name="db")
     app.add_typer(temporal_app, name="temporal")
     app.command("simulate")(simulate)

@@ -1,0 +1,30 @@
+"""The `pathway` command: one module per command group.
+
+`up`, `worker` and `serve` run the processes; `definitions` works on the YAML files; `case`,
+`audit`, `partners`, `users`, `caseload` and `report` talk to a running API
+(``PATHWAY_API_URL``, by default the embedded stack's), so the CLI obeys the same rules as
+every other client, also against a remote server; `db`, `temporal` and `simulate` are the
+operator's.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from pathway.cli import accounts, audit, cases, clients, definitions, ops, partners, processes, sharing, supervisors
+
+app = typer.Typer(help="Support pathways of a social welfare centre.", no_args_is_help=True)
+app.registered_commands += processes.processes.registered_commands
+app.registered_commands += accounts.accounts.registered_commands
+app.add_typer(definitions.definitions_app, name="definitions")
+app.add_typer(cases.case_app, name="case")
+cases.case_app.add_typer(sharing.consent_app, name="consent")
+cases.case_app.add_typer(sharing.referral_app, name="referral")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(partners.partners_app, name="partners")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(clients.clients_app, name="clients")
+supervisors.register(app, cases.case_app)
+ops.register(app)
+
+__all__ = ["app"]

@@ -1,0 +1,105 @@
+"""`pathway partners list|add|show`: the resource map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from pathway.cli.console import ApiClient, console
+from pathway.config import Settings
+
+partners_app = typer.Typer(help="The resource map.", no_args_is_help=True)
+
+
+# --------------------------------------------------------------------------- partners
+@partners_app.command("list")
+def partners_list(
+    kind: str | None = typer.Option(None, "--kind"), sector: str | None = typer.Option(None, "--sector")
+) -> None:
+    """Partners of the resource map."""
+    params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
+    page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
+    table = Table("name", "kind", "sector", "services", "channel", "may be told", "internship places")
+    table.add_column("id", no_wrap=True, min_width=14)
+    for p in page["items"]:
+        table.add_row(
+            p["name"],
+            p["kind"],
+            p["sector"],
+            ", ".join(p.get("services") or []),
+            p.get("channel", ""),
+            ", ".join(p.get("data_scope") or []),
+            _places(p),
+            p["id"],
+        )
+    console.print(table)
+    console.print(f"{len(page['items'])} of {page['count']}")
+
+
+def _places(p: dict[str, Any]) -> str:
+    """An employer's internship places: in use / capacity (free)."""
+    if p.get("places_in_use") is None:
+        return "—"
+    return f"{p['places_in_use']} / {p['internship_capacity']} ({p['places_free']} free / wolne)"
+
+
+@partners_app.command("add")
+def partners_add(
+    name: str = typer.Option(..., "--name"),
+    kind: str = typer.Option(..., "--kind"),
+    sector: str = typer.Option(..., "--sector", help="public, non_public or private"),
+    email: str | None = typer.Option(None, "--email"),
+    capacity: int = typer.Option(0, "--capacity", help="internship places (employers)"),
+    service: list[str] = typer.Option([], "--service"),
+    channel: str = typer.Option("outbox", "--channel", help="outbox, smtp, webhook or none"),
+    webhook_url: str | None = typer.Option(None, "--webhook-url"),
+    scope: list[str] = typer.Option(
+        [],
+        "--scope",
+        help="a field the partner may be told (repeat); default: case_reference, stage, dates, coordinator_contact",
+    ),
+) -> None:
+    """Add a partner to the resource map (admin). Its webhook signing key is shown once."""
+    body: dict[str, Any] = {
+        "name": name,
+        "kind": kind,
+        "sector": sector,
+        "email": email,
+        "internship_capacity": capacity,
+        "services": service,
+        "channel": channel,
+        "webhook_url": webhook_url,
+    }
+    if scope:
+        body["data_scope"] = scope
+    p = ApiClient(Settings()).call("POST", "/partners", json_body=body).json()
+    console.print(
+        f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']}); may be told: "
+        f"{', '.join(p['data_scope'])}"
+    )
+    console.print("webhook signing key (shown once / pokazywany raz; give it to the partner):", markup=False)
+    console.print(p["webhook_secret"], markup=False, highlight=False)
+
+
+@partners_app.command("show")
+def partners_show(partner_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One partner: kind, channel, what it may be told, internship places."""
+    from pathway.core.sharing import SCOPE_FIELDS
+
+    p = ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json()
+    if as_json:
+        console.print_json(data=p)
+        return
+    console.print(f"[bold]{p['name']}[/bold] ({p['kind']}, {p['sector']})  id {p['id']}", highlight=False)
+    console.print(
+        f"channel: {p['channel']}  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}",
+        markup=False,
+    )
+    console.print("services: " + (", ".join(p.get("services") or []) or "—"), markup=False)
+    console.print("internship places: " + _places(p), markup=False)
+    console.print("may be told / zakres danych:")
+    for code in p.get("data_scope") or []:
+        pl, en = SCOPE_FIELDS.get(code, (code, code))
+        console.print(f"  - {code}: {pl} / {en}", markup=False)

@@ -1,3 +1,0 @@
-from pathway.store.migrations.env_common import run
-
-run()

@@ -1,0 +1,3 @@
+from pathway.store.schema.env_common import run
+
+run()

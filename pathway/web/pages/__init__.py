@@ -1,0 +1,13 @@
+"""The pages people use, at ``/`` of the same app as the API: one module per subject."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pathway.web.pages import case_commands, cases, definitions, signin, unit
+
+router = APIRouter(include_in_schema=False)
+for module in (signin, cases, case_commands, unit, definitions):
+    router.include_router(module.router)
+
+__all__ = ["router"]

@@ -1,0 +1,211 @@
+"""The case list, opening a case, and the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from pathway.api.deps import authorize
+from pathway.api.errors import ApiError
+from pathway.api.routers import cases as case_api
+from pathway.api.routers import consents as consents_api
+from pathway.api.schemas import (
+    OpenCaseRequest,
+)
+from pathway.app.catalog import CatalogEntry
+from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
+from pathway.core.definition import Definition
+from pathway.core.sharing import needs_consent
+from pathway.security import accounts
+from pathway.security.policy import Action, CaseScope, decide
+from pathway.store import queries
+from pathway.store.models import utcnow
+from pathway.web import caseload, forms
+from pathway.web.page import Page, form_key, form_of, redirect, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+PAUSE_REASONS = ("hospital", "shelter", "other")
+# Reason codes offered when a coordinator enters a partner's refusal (any code is accepted).
+REJECT_REASONS = ("no_places", "not_eligible", "client_declined", "no_contact")
+# The answers a referral in each status can still take, in the order a partner gives them.
+ANSWERS = {
+    status: [a for a in ("accepted", "rejected", "done") if a in allowed]
+    for status, allowed in REFERRAL_ANSWERS.items()
+}
+DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
+
+
+# ---------------------------------------------------------------------- cases
+@router.get("/cases")
+async def case_list(request: Request) -> Response:
+    page = await signed_in(request)
+    with page.session() as session:
+        try:
+            items, total = [], 0
+            for status in ("active", "paused"):
+                found = case_api.list_cases(session, page.actor, page.auditor(), status=status, limit=500, offset=0)
+                items += found.items
+                total += found.count
+        except ApiError as exc:
+            return page.error(exc)
+    rows = caseload.rows_by_urgency(items, utcnow())
+    return page.render(
+        "cases.html",
+        rows=rows,
+        total=total,
+        own=not page.actor.has("supervisor"),
+        definitions={e.definition.id: e.definition for e in page.services.catalog.entries()},
+    )
+
+
+def _coordinators(page: Page) -> list[accounts.User]:
+    if not page.actor.has("supervisor"):
+        user = accounts.get_user(page.services.engine, page.actor.id)
+        return [user] if user else []
+    return [
+        u
+        for u in accounts.list_users(page.services.engine, unit_id=page.actor.unit_id)
+        if "coordinator" in u.roles and not u.disabled
+    ]
+
+
+def _open_form(
+    page: Page, status: int = 200, error: ApiError | None = None, values: dict[str, Any] | None = None
+) -> HTMLResponse:
+    return page.render(
+        "open.html",
+        status=status,
+        error=error,
+        values=values or {},
+        coordinators=_coordinators(page),
+        entries=page.services.catalog.entries(),
+    )
+
+
+@router.get("/cases/new")
+async def open_case_form(request: Request) -> Response:
+    page = await signed_in(request)
+    try:
+        authorize(page.actor, Action.CASE_OPEN)
+    except ApiError as exc:
+        return page.error(exc)
+    return _open_form(page)
+
+
+@router.post("/cases/new")
+async def open_case(request: Request) -> Response:
+    page, form = await form_of(request)
+    values = {
+        k: forms.field(form, k)
+        for k in ("definition", "coordinator", "name", "address", "phone", "opened_on", "note", "key")
+    }
+    try:
+        key = form_key(form)
+        body = OpenCaseRequest(
+            definition=values["definition"] or "",
+            coordinator=values["coordinator"] or page.actor.id,
+            client={"name": values["name"] or "", "address": values["address"], "phone": values["phone"]},
+            opened_at=forms.opened_at(
+                values["opened_on"], page.services.settings.tz, utcnow().astimezone(page.tz).date()
+            ),
+            note=values["note"],
+        )
+        with page.session() as session:
+            case = await case_api.open_case(body, page.services, session, page.actor, key, Response(), page.auditor())
+    except ValidationError as exc:
+        return _open_form(page, 422, forms.from_validation(exc), values)
+    except ApiError as exc:
+        if exc.status in (403, 503):
+            return page.error(exc)
+        return _open_form(page, exc.status, exc, values)
+    return redirect(f"/cases/{case.id}?done=open")
+
+
+def catalog_entry(page: Page, definition_id: str) -> CatalogEntry | None:
+    return page.services.catalog.get(definition_id)
+
+
+def _transition_titles(definition: Definition, stage: str) -> dict[str, Any]:
+    return {t.trigger: t.title for t in definition.transitions_from(stage)}
+
+
+async def case_page_response(
+    page: Page, case_id: str, *, error: ApiError | None = None, status: int = 200
+) -> HTMLResponse:
+    with page.session() as session:
+        try:
+            case = await case_api.get_case(case_id, page.services, session, page.actor, page.auditor())
+        except ApiError as exc:
+            return page.error(exc)
+        notifications = case_api.notifications(case_id, session, page.actor, limit=100, offset=0).items
+        visits = queries.list_visits(session, case_id=case_id)
+        partners, _count = queries.list_partners(session, unit_id=page.actor.unit_id, limit=500)
+        consents = consents_api.list_(case_id, session, page.actor).items
+    entry = catalog_entry(page, case.definition)
+    definition = entry.definition if entry else None
+    can_act = decide(page.actor, Action.CASE_ACT, CaseScope(unit_id=case.unit, coordinator_id=case.coordinator)).allowed
+    done = page.request.query_params.get("done")
+    return page.render(
+        "case.html",
+        status=status,
+        case=case,
+        definition=definition,
+        error=error,
+        can_act=can_act,
+        done=done if done in DONE else None,
+        moves=_transition_titles(definition, case.stage) if definition else {},
+        needed={b.fact for b in case.blocked if b.fact},
+        visits=visits,
+        notifications=notifications,
+        partners=partners,
+        partner_names={p.id: p.name for p in partners},
+        pause_reasons=PAUSE_REASONS,
+        # The workflow's own view of its referrals (the answer of get_case), not the SQL projection
+        # that lands a moment later: the page after "refer" already shows the referral.
+        consents=consents,
+        referrals=case.referrals,
+        reject_reasons=REJECT_REASONS,
+        answers=ANSWERS,
+        consent_partners=[
+            p
+            for p in partners
+            if needs_consent(p.kind) and not any(c.active and c.partner_id == p.id for c in consents)
+        ],
+        referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
+        suspended=_suspension(page, definition, case)
+        if case.status == "paused" and case.pause_reason == CERTIFICATE_LAPSED
+        else None,
+        visit_kinds=(
+            definition.stages[case.stage].visits.kinds
+            if definition and case.stage in definition.stages and definition.stages[case.stage].visits
+            else ["home", "office", "phone", "outreach", "accompanying"]
+        ),
+        now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
+    )
+
+
+def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
+    """Why a service is suspended, in words: the certificates that lapsed by the pause."""
+    lapsed = []
+    for name, spec in definition.facts.items() if definition else ():
+        value = case.facts.get(name)
+        if (
+            spec.kind == "certificate"
+            and spec.suspend_when_lapsed
+            and isinstance(value, dict)
+            and value.get("valid_until")
+        ):
+            if case.paused_at is None or str(value["valid_until"]) < page.d(case.paused_at):
+                lapsed.append(page._("case.lapsed_item", title=page.t(spec.title), until=value["valid_until"]))
+    return page._(
+        "case.suspended", since=page.d(case.paused_at), what="; ".join(lapsed) or page._("case.lapsed_unknown")
+    )
+
+
+@router.get("/cases/{case_id}")
+async def case_page(case_id: str, request: Request) -> Response:
+    return await case_page_response(await signed_in(request), case_id)

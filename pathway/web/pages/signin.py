@@ -1,0 +1,102 @@
+"""Signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from pathway.api.deps import services_of
+from pathway.api.errors import ApiError
+from pathway.api.routers import auth as auth_api
+from pathway.web import forms
+from pathway.web.i18n import LANGUAGES, MESSAGES, translator
+from pathway.web.page import Page, form_of, redirect, signed_in
+from pathway.web.session import (
+    CSRF_FIELD,
+    LANG_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    check_login_csrf,
+    lang_of,
+    local_path,
+    new_login_csrf,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+# ---------------------------------------------------------------------- signing in and out
+@router.get("/")
+async def home(request: Request) -> Response:
+    page = await signed_in(request)
+    if page.actor.has("coordinator"):
+        return redirect("/cases")
+    if page.actor.has("supervisor"):
+        return redirect("/dashboard")
+    return redirect("/partners")
+
+
+def _login_page(request: Request, status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
+    token = new_login_csrf()
+    response = Page(request, None).render(
+        "login.html",
+        status=status,
+        error=error,
+        username=username,
+        login_csrf=token,
+        next=local_path(request.query_params.get("next"), ""),
+        expired=request.query_params.get("expired") == "1",
+        signed_out=request.query_params.get("out") == "1",
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login", secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    check_login_csrf(request, form.get(CSRF_FIELD))
+    username = forms.field(form, "username") or ""
+    try:
+        body = auth_api.TokenRequest(username=username, password=str(form.get("password") or ""))
+    except ValidationError:
+        return _login_page(request, 422, translator(lang_of(request))("login.missing"), username)
+    response = redirect(local_path(forms.field(form, "next"), "/"))
+    try:
+        await auth_api.open_session(body, request, response, services_of(request))
+    except ApiError as refused:
+        words = translator(lang_of(request))
+        known = f"login.{refused.code}"
+        return _login_page(request, 401, words(known) if known in MESSAGES["pl"] else refused.message, username)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    page, _form_data = await form_of(request)
+    response = redirect("/login?out=1")
+    auth_api.end_session(request, page.services, page.actor, response)
+    return response
+
+
+@router.get("/lang/{code}")
+async def switch_language(code: str, request: Request) -> Response:
+    response = redirect(local_path(request.query_params.get("next"), "/"))
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            samesite="strict",
+            path="/",
+            max_age=365 * 24 * 3600,
+            secure=request.url.scheme == "https",
+        )
+    return response

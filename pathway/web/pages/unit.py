@@ -1,0 +1,81 @@
+"""The unit: the resource map, and the supervisor's dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from pathway.api.deps import authorize
+from pathway.api.errors import ApiError
+from pathway.api.routers import audit as audit_api
+from pathway.api.routers import caseloads as caseloads_api
+from pathway.api.routers import partners as partners_api
+from pathway.api.routers import reports as reports_api
+from pathway.core.definition import PARTNER_KINDS
+from pathway.render import charts
+from pathway.security.policy import Action
+from pathway.store.models import SECTORS
+from pathway.web import caseload
+from pathway.web.page import signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+# ---------------------------------------------------------------------- the unit
+@router.get("/partners")
+async def resource_map(request: Request) -> Response:
+    page = await signed_in(request)
+    kind = request.query_params.get("kind") or None
+    sector = request.query_params.get("sector") or None
+    kind = kind if kind in PARTNER_KINDS else None
+    sector = sector if sector in SECTORS else None
+    with page.session() as session:
+        try:
+            found = partners_api.list_partners(session, page.actor, kind=kind, sector=sector, limit=500, offset=0)
+        except ApiError as exc:
+            return page.error(exc)
+    grouped: dict[str, dict[str, list[Any]]] = {}
+    for p in found.items:
+        grouped.setdefault(p.sector, {}).setdefault(p.kind, []).append(p)
+    employers = [p for p in found.items if p.kind == "employer"]
+    return page.render(
+        "partners.html",
+        grouped=[(s, grouped[s]) for s in SECTORS if s in grouped],
+        employers=employers,
+        kinds=PARTNER_KINDS,
+        sectors=SECTORS,
+        kind=kind,
+        sector=sector,
+        capacity=sum(p.internship_capacity for p in employers),
+        free=sum(p.internship_capacity if p.places_free is None else p.places_free for p in employers),
+    )
+
+
+@router.get("/dashboard")
+async def dashboard(request: Request) -> Response:
+    """Stalled pathways, caseloads, open cases by stage, and one definition's funnel and
+    time-in-stage charts (``?definition=``; by default the first with open cases)."""
+    page = await signed_in(request)
+    catalog = page.services.catalog
+    with page.session() as session:
+        try:
+            authorize(page.actor, Action.REPORT_READ)
+            stalled = await audit_api.stalled(page.services, session, page.actor)
+            loads = caseloads_api.list_caseloads(page.services, session, page.actor)
+            by_stage = caseload.open_cases_by_stage(session, unit_id=page.actor.unit_id)
+            asked = request.query_params.get("definition")
+            chosen = asked if asked in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
+            report = reports_api.funnel(page.services, session, page.actor, definition=chosen)
+        except ApiError as exc:
+            return page.error(exc)
+    lang = "pl" if page.lang == "pl" else "en"
+    return page.render(
+        "dashboard.html",
+        stalled=stalled.items,
+        loads=loads.items,
+        by_stage=by_stage,
+        chosen=chosen,
+        definitions={e.definition.id: e.definition for e in catalog.entries()},
+        charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)],
+    )
