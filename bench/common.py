@@ -160,7 +160,7 @@ async def embedded(
     """The stack of ``pathway up`` in this process, on a new temporary home; with
     ``worker_process`` the engine's worker runs as ``pathway worker`` in a process of its own
     (the production shape: ``pathway worker`` + ``pathway serve``)."""
-    from pathway.api.app import create_app
+    from pathway.runtime.asgi import create_app
     from pathway.runtime.worker import build_worker
     from pathway.security import accounts
     from pathway.store.db import create_schema, make_engine

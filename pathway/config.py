@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     task_queue: str = "pathway"
     # The worker's workflow cache must cover the open caseload (see DESIGN.md).
     max_cached_workflows: int = 10_000
+    # How long a person's command or read waits for the case's workflow before the answer is
+    # 503 worker_unavailable (no worker polls the task queue; the command may still be applied
+    # later, and a retry with the same Idempotency-Key returns its outcome).
+    command_wait_seconds: float = Field(default=15.0, gt=0, le=120)
 
     # Embedded stack ports, all bound to 127.0.0.1.
     host: str = "127.0.0.1"

@@ -1,16 +1,10 @@
-"""The FastAPI application: the HTTP API under /api/v1 (and, later, the web pages)."""
+"""The HTTP API under /api/v1: its routers, one per resource, and its one error shape."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
-from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
-from pathway.api.limits import BodySizeLimit
-from pathway.api.no_store import NoStore
 from pathway.api.routers import (
     audit,
     auth,
@@ -26,63 +20,13 @@ from pathway.api.routers import (
     reports,
     users,
 )
-from pathway.app.catalog import Catalog
-from pathway.config import Settings
-from pathway.security.identity import IdentityVault, keystore_engine
-from pathway.temporal import key_ring
-from pathway.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
 
-def temporal_ui_origins(settings: Settings) -> list[str]:
-    port = settings.temporal_ui_port
-    return [f"http://{settings.host}:{port}", f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
-
-
-def codec_endpoint(settings: Settings) -> str:
-    return f"http://{settings.host}:{settings.api_port}{API_PREFIX}/codec"
-
-
-def create_app(
-    settings: Settings,
-    *,
-    client: Client,
-    engine: Engine,
-    catalog: Catalog | None = None,
-    vault: IdentityVault | None = None,
-) -> FastAPI:
-    app = FastAPI(
-        title="Pathway — ścieżki wsparcia",
-        description="Support pathways of a social welfare centre: cases, moves, visits, audits.",
-        version="0.1.0",
-        openapi_url="/openapi.json",
-        docs_url="/docs",
-        redoc_url=None,
-    )
-    app.state.services = Services(
-        settings=settings,
-        client=client,
-        engine=engine,
-        catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
-        codec=client.data_converter.payload_codec,
-        vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
-    )
+def install(app: FastAPI) -> None:
+    """Mount the API's routers and error handlers on the application."""
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit)  # 413 for a body over limits.MAX_BODY_BYTES, streamed or not
-
-    app.add_middleware(NoStore)  # answers carry personal data: no browser or proxy keeps a copy
-
-    # The embedded Temporal UI (another port of the same host) calls /codec from the browser
-    # with the staff member's session cookie; no other origin may.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=temporal_ui_origins(settings),
-        allow_credentials=True,
-        allow_methods=["POST"],
-        allow_headers=["Content-Type", "Authorization", "X-Namespace"],
-    )
-
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
@@ -90,5 +34,3 @@ def create_app(
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)
-    install_web(app)  # the pages for people, at /
-    return app

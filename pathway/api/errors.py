@@ -1,6 +1,8 @@
 """One error shape for the whole API: ``{"detail": {"code", "message", ...}}``.
 
-Bad input is always a 4xx with a message for people; a 500 means a bug, never bad input."""
+The use cases refuse with ``AppError``; this renders it, and FastAPI's own refusals (a body
+that does not validate, a route that does not exist) in the same shape. Bad input is always a
+4xx with a message for people; a 500 means a bug, never bad input."""
 
 from __future__ import annotations
 
@@ -13,23 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pathway.app.errors import AppError
+
 log = structlog.get_logger()
-
-
-class ApiError(Exception):
-    # Positional-only, so that details named like them (a refused move says the case's
-    # "status") land in ``extra`` instead of raising a TypeError (a 500).
-    def __init__(self, status: int, code: str, message: str, /, **extra: Any) -> None:
-        super().__init__(message)
-        self.headers: dict[str, str] | None = extra.pop("headers", None)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
-
-    def body(self) -> dict[str, Any]:
-        return {"detail": {"code": self.code, "message": self.message, **self.extra}}
-
-
-def not_found(what: str, ident: str) -> ApiError:
-    return ApiError(404, f"{what}_not_found", f"no {what} '{ident}'")
 
 
 def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,8 +36,8 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     install_error_documentation(app)
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

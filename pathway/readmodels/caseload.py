@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -44,7 +44,7 @@ class CaseloadFull(Exception):
         }
 
 
-def open_cases(session: Session, *, coordinator_id: str, definition_id: str, exclude_case: str | None = None) -> int:
+def open_cases(conn: Connection, *, coordinator_id: str, definition_id: str, exclude_case: str | None = None) -> int:
     stmt = (
         core_select(func.count())
         .select_from(Case)
@@ -56,7 +56,7 @@ def open_cases(session: Session, *, coordinator_id: str, definition_id: str, exc
     )
     if exclude_case is not None:
         stmt = stmt.where(col(Case.id) != exclude_case)
-    return int(session.connection().execute(stmt).scalar_one())
+    return int(conn.execute(stmt).scalar_one())
 
 
 def check_limit(
@@ -66,7 +66,9 @@ def check_limit(
     over its limit (``exclude_case``: a case already counted, e.g. one being re-opened)."""
     if definition.caseload_limit is None:
         return
-    current = open_cases(session, coordinator_id=coordinator_id, definition_id=definition.id, exclude_case=exclude_case)
+    current = open_cases(
+        session.connection(), coordinator_id=coordinator_id, definition_id=definition.id, exclude_case=exclude_case
+    )
     if current >= definition.caseload_limit:
         raise CaseloadFull(coordinator_id, definition.id, current, definition.caseload_limit)
 
@@ -135,3 +137,16 @@ class Tally:
         self.totals[source] -= 1
         self.counts[(target, case_definition)] += 1
         self.totals[target] += 1
+
+
+def open_cases_by_stage(session: Session, *, unit_id: str) -> dict[str, dict[str, int]]:
+    """definition id -> stage -> how many of the unit's cases are open in it."""
+    stmt = (
+        core_select(Case.definition_id, Case.stage, func.count())
+        .where(col(Case.unit_id) == unit_id, col(Case.status).in_(("active", "paused")))
+        .group_by(Case.definition_id, Case.stage)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for definition_id, stage, n in session.connection().execute(stmt):
+        out.setdefault(definition_id, {})[stage] = int(n)
+    return out

@@ -437,7 +437,7 @@ def _seed_users(engine: Engine) -> list[str]:
 
 async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
     """Add the demo partners and cases (see the module docstring); safe to run again."""
-    from pathway.api.app import create_app
+    from pathway.runtime.asgi import create_app
 
     app = create_app(settings, client=client, engine=engine)
     if app.state.services.catalog.get(DEFINITION) is None:

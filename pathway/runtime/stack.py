@@ -209,7 +209,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     """``pathway up``: dev server (unless ``PATHWAY_TEMPORAL_ADDRESS`` is set), worker and
     API in this loop; prints the URLs; returns after Ctrl-C / SIGTERM has stopped the API,
     the worker and the dev server, in that order."""
-    from pathway.api.app import codec_endpoint, create_app
+    from pathway.runtime.asgi import codec_endpoint, create_app
     from pathway.runtime.worker import build_worker
     from pathway.store.db import create_schema, make_engine
 
@@ -346,7 +346,7 @@ async def run_worker(settings: Settings) -> None:
 
 async def run_api(settings: Settings) -> None:
     """``pathway serve``: the HTTP API only, until Ctrl-C / SIGTERM."""
-    from pathway.api.app import create_app
+    from pathway.runtime.asgi import create_app
 
     async with _single_process(settings) as (stopper, client, engine):
         api = _make_api_server(settings, create_app(settings, client=client, engine=engine))

@@ -104,7 +104,9 @@ def decide(principal: Principal, action: Action, case: CaseScope | None = None) 
         if case.unit_id != principal.unit_id:
             return Decision(False, 404, "not found")
         if not any(a in CASE_ACTIONS for role in principal.roles for a in ROLE_ACTIONS.get(role, frozenset())):
-            return Decision(False, 403, "this role does not work with cases")
+            # A role that never works with cases (the admin) is told nothing either: a real
+            # case id and a made-up one answer the same.
+            return Decision(False, 404, "not found")
         # Whether the case may be seen at all comes first: a colleague's case is "not found"
         # whatever the action, so its existence is never disclosed.
         if _only_own_cases(principal) and case.coordinator_id != principal.id:

@@ -3,9 +3,13 @@
 Entries form one hash chain per unit: each entry's hash covers its own fields and the
 previous entry's hash, so editing, deleting or reordering a row breaks the chain at that
 row. The chain's head (last seq and hash) is kept in a separate table, so cutting the tail
-is caught too. Appends are serialised per unit: a writer that loses the race for the next
-sequence number (unique per unit) retries on the new head, so concurrent writers can never
-fork the chain.
+is caught too. Appends are serialised per unit (``pathway.store.locks``: an advisory lock
+on PostgreSQL, the write lock taken first on SQLite), so writers queue instead of racing;
+the rare loser of a race the lock cannot cover (the unit's very first entry, a database
+that answered "busy") retries on the new head, at most ``APPEND_ATTEMPTS`` times with a
+short random backoff (tenacity), then fails loudly: concurrent writers never fork the chain.
+
+``append`` is blocking (it is a transaction); callers on an event loop run it in a thread.
 
 Entries hold ids, codes and addresses of staff machines; never a client's name or notes.
 """
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +25,14 @@ from typing import Any
 from sqlalchemy import Engine, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import JSON, Field, Session, SQLModel
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
+from pathway.store import locks
 from pathway.store.models import UTCDateTime, utcnow
 
 GENESIS = "0" * 64
+# A race the lock does not cover is rare: a few attempts, a few milliseconds apart.
+APPEND_ATTEMPTS = 8
 
 
 class AuditEntry(SQLModel, table=True):
@@ -111,76 +118,94 @@ def append(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
     dedupe_key: str | None = None,
-    attempts: int = 50,
+    attempts: int = APPEND_ATTEMPTS,
 ) -> Appended:
     """Append one entry to the unit's chain, in its own transaction. With ``dedupe_key``,
     an entry already appended under that key is returned instead of a second one."""
     details = json.loads(json.dumps(details or {}, default=str))  # what is stored is what is hashed
     at = (at or utcnow()).astimezone(UTC)
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=0.002, max=0.05),
+        retry=retry_if_exception_type((IntegrityError, OperationalError, _Raced)),
+        reraise=True,
+    )
+    return retrying(
+        _append_once,
+        engine,
+        unit_id=unit_id,
+        actor=actor,
+        action=action,
+        case_id=case_id,
+        address=address,
+        details=details,
+        at=at,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _append_once(
+    engine: Engine,
+    *,
+    unit_id: str,
+    actor: str,
+    action: str,
+    case_id: str | None,
+    address: str | None,
+    details: dict[str, Any],
+    at: datetime,
+    dedupe_key: str | None,
+) -> Appended:
     entries, heads = AuditEntry.__table__, AuditHead.__table__
-    for attempt in range(attempts):
-        try:
-            # Core statements in one transaction: this runs on every command a person sends,
-            # and the ORM's unit of work cost more than the writes themselves.
-            with engine.begin() as conn:
-                if dedupe_key is not None:
-                    done = conn.execute(
-                        select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(
-                            entries.c.dedupe_key == dedupe_key
-                        )
-                    ).first()
-                    if done is not None:
-                        return Appended(done.unit_id, done.seq, done.hash)
-                # FOR UPDATE: on PostgreSQL the next writer of this unit waits here and then
-                # reads the new head, instead of losing the race on the unique seq and
-                # retrying. (SQLite has one writer at a time anyway; the retry covers it.)
-                head = conn.execute(
-                    select(heads.c.seq, heads.c.hash).where(heads.c.unit_id == unit_id).with_for_update()
-                ).first()
-                seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-                digest = entry_hash(
-                    unit_id=unit_id,
-                    seq=seq,
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    case_id=case_id,
-                    address=address,
-                    details=details,
-                    prev_hash=prev,
-                )
-                conn.execute(
-                    entries.insert(),
-                    {
-                        "unit_id": unit_id,
-                        "seq": seq,
-                        "at": at,
-                        "actor": actor,
-                        "action": action,
-                        "case_id": case_id,
-                        "address": address,
-                        "details": details,
-                        "prev_hash": prev,
-                        "hash": digest,
-                        "dedupe_key": dedupe_key,
-                    },
-                )
-                if head is None:
-                    conn.execute(heads.insert(), {"unit_id": unit_id, "seq": seq, "hash": digest})
-                elif (
-                    conn.execute(
-                        update(heads)
-                        .where(heads.c.unit_id == unit_id, heads.c.seq == head.seq)
-                        .values(seq=seq, hash=digest)
-                    ).rowcount
-                    != 1
-                ):
-                    raise _Raced()
-            return Appended(unit_id, seq, digest)
-        except (IntegrityError, OperationalError, _Raced):
-            # Another writer took this seq (or held the database): read the new head, retry.
-            time.sleep(min(0.002 * (attempt + 1), 0.05))
-    raise RuntimeError(f"could not append to the audit trail of unit {unit_id} after {attempts} attempts")
+    # Core statements in one transaction: this runs on every command a person sends, and the
+    # ORM's unit of work cost more than the writes themselves.
+    with engine.begin() as conn:
+        locks.hold(conn, f"audit:{unit_id}")
+        if dedupe_key is not None:
+            done = conn.execute(
+                select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(entries.c.dedupe_key == dedupe_key)
+            ).first()
+            if done is not None:
+                return Appended(done.unit_id, done.seq, done.hash)
+        head = conn.execute(select(heads.c.seq, heads.c.hash).where(heads.c.unit_id == unit_id)).first()
+        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        digest = entry_hash(
+            unit_id=unit_id,
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            case_id=case_id,
+            address=address,
+            details=details,
+            prev_hash=prev,
+        )
+        conn.execute(
+            entries.insert(),
+            {
+                "unit_id": unit_id,
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "case_id": case_id,
+                "address": address,
+                "details": details,
+                "prev_hash": prev,
+                "hash": digest,
+                "dedupe_key": dedupe_key,
+            },
+        )
+        if head is None:
+            conn.execute(heads.insert(), {"unit_id": unit_id, "seq": seq, "hash": digest})
+        elif (
+            conn.execute(
+                update(heads).where(heads.c.unit_id == unit_id, heads.c.seq == head.seq).values(seq=seq, hash=digest)
+            ).rowcount
+            != 1
+        ):
+            raise _Raced()
+    return Appended(unit_id, seq, digest)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -424,3 +424,29 @@ def create_partner(
     session.commit()
     session.refresh(row)
     return row
+
+
+def assign_case_row(conn: Connection, *, case_id: str, coordinator_id: str, seq: int) -> None:
+    """Show a reassignment the workflow accepted (its event ``seq``) in the case row at once,
+    not a projection later: the new coordinator may act, and the old one may not, from the
+    moment the answer is given. A row already showing ``seq`` or later is left as it is; the
+    projection of ``seq`` then writes the whole summary."""
+    table = Case.__table__  # type: ignore[attr-defined]
+    conn.execute(
+        update(table)
+        .where(table.c.id == case_id, table.c.last_seq < seq)
+        .values(coordinator_id=coordinator_id, last_seq=seq)
+    )
+
+
+def cases_of(
+    session: Session, *, unit_id: str, coordinator_id: str, statuses: Iterable[str], ids: list[str] | None = None
+) -> dict[str, Case]:
+    """The unit's cases of one coordinator in ``statuses`` (oldest first), or, with ``ids``,
+    those cases whoever has them (the caller says which of them it may move)."""
+    stmt = select(Case).where(col(Case.unit_id) == unit_id)
+    if ids is not None:
+        stmt = stmt.where(col(Case.id).in_(ids))
+    else:
+        stmt = stmt.where(col(Case.coordinator_id) == coordinator_id, col(Case.status).in_(list(statuses)))
+    return {c.id: c for c in session.exec(stmt.order_by(col(Case.opened_at), col(Case.id))).all()}

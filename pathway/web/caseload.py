@@ -8,11 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlmodel import Session, col
-
-from pathway.api.schemas import CaseListItem
-from pathway.store.models import Case
+from pathway.app.schemas import CaseListItem
 
 FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
@@ -56,16 +52,3 @@ def rows_by_urgency(items: list[CaseListItem], now: datetime) -> list[CaseRow]:
             )
         )
     return sorted(rows, key=CaseRow.urgency)
-
-
-def open_cases_by_stage(session: Session, *, unit_id: str) -> dict[str, dict[str, int]]:
-    """definition id -> stage -> how many of the unit's cases are open in it."""
-    stmt = (
-        select(Case.definition_id, Case.stage, func.count())
-        .where(col(Case.unit_id) == unit_id, col(Case.status).in_(("active", "paused")))
-        .group_by(Case.definition_id, Case.stage)
-    )
-    out: dict[str, dict[str, int]] = {}
-    for definition_id, stage, n in session.connection().execute(stmt):
-        out.setdefault(definition_id, {})[stage] = int(n)
-    return out

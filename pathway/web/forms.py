@@ -1,6 +1,6 @@
 """From an HTML form to the API's request bodies.
 
-A browser sends strings; the API's bodies (``pathway.api.schemas``) and the core's fact
+A browser sends strings; the API's bodies (``pathway.app.schemas``) and the core's fact
 rules decide what is valid. This module only turns fields into the JSON a client of the
 API would send (a checkbox into a boolean, a local date and time into an aware datetime)
 and leaves every judgement to them."""
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from pathway.api.errors import ApiError
+from pathway.app.errors import AppError
 from pathway.core.definition import FactSpec
 
 CHECKED = "on"
@@ -28,11 +28,11 @@ def field(form: FormData, name: str) -> str | None:
     return value or None
 
 
-def invalid(message: str, **extra: Any) -> ApiError:
-    return ApiError(422, "invalid_request", message, **extra)
+def invalid(message: str, **extra: Any) -> AppError:
+    return AppError(422, "invalid_request", message, **extra)
 
 
-def from_validation(exc: ValidationError) -> ApiError:
+def from_validation(exc: ValidationError) -> AppError:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ())) or "form"
     what = str(first.get("msg", "invalid value")).removeprefix("Value error, ")

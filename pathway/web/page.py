@@ -4,6 +4,8 @@ security headers, forms with a CSRF token and an idempotency key, errors in word
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,14 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from pathway.api.deps import Auditor, Services, checked_idempotency_key, client_address, services_of
-from pathway.api.errors import ApiError
+from pathway.app.context import Context, open_session
+from pathway.app.errors import AppError
+from pathway.app.services import Services
 from pathway.core.definition import PARTNER_KINDS
 from pathway.core.sharing import SCOPE_FIELDS
+from pathway.http.requests import checked_idempotency_key, client_address, services_of
 from pathway.security.accounts import Principal
 from pathway.web import forms
 from pathway.web.i18n import MESSAGES, title, translator
@@ -57,11 +60,12 @@ class Page:
         assert self.principal is not None
         return self.principal
 
-    def auditor(self) -> Auditor:
-        return Auditor(self.services.engine, self.actor, client_address(self.request))
-
-    def session(self) -> Session:
-        return Session(self.services.engine, info={"vault": self.services.vault})
+    @contextmanager
+    def context(self) -> Iterator[Context]:
+        """The use cases' context for this person's request, with a database session of its own
+        (closed when the block ends)."""
+        with open_session(self.services) as session:
+            yield Context(self.services, session, self.actor, client_address(self.request))
 
     # ------------------------------------------------------------------ formatting
     def dt(self, value: datetime | None) -> str:
@@ -86,7 +90,7 @@ class Page:
         i = 0 if self.lang == "pl" else 1
         return ", ".join(names[i] for code, names in SCOPE_FIELDS.items() if code in fields)
 
-    def refusal(self, exc: ApiError) -> str:
+    def refusal(self, exc: AppError) -> str:
         """A refusal in the page's language where the catalogue words its code, else the API's message."""
         key = f"refusal.{exc.code}"
         return self._(key) if key in MESSAGES[self.lang] else exc.message
@@ -104,7 +108,7 @@ class Page:
         )
         return templates.TemplateResponse(self.request, template, context, status_code=status, headers=PAGE_HEADERS)
 
-    def error(self, exc: ApiError) -> HTMLResponse:
+    def error(self, exc: AppError) -> HTMLResponse:
         if exc.status == 404:
             message = self._("error.not_found")
         elif exc.status == 403:

@@ -1,7 +1,7 @@
 """The browser side of a session: who is signed in, the forms' CSRF tokens, the language.
 
 The session itself is the API's (``POST /api/v1/auth/session``: an HttpOnly, SameSite=Strict
-cookie, checked by ``pathway.api.deps.current_principal``). On top of SameSite, every form
+cookie, checked by ``pathway.http.requests.authenticated``). On top of SameSite, every form
 that changes something carries a CSRF token derived from the session's secret token: only a
 page rendered for this session can know it, and nothing has to be stored for it. The
 sign-in form, which comes before any session, uses a double-submit cookie instead."""
@@ -14,8 +14,8 @@ import secrets
 
 from fastapi import Request
 
-from pathway.api.deps import _token_from, authenticated, services_of
-from pathway.api.errors import ApiError
+from pathway.app.errors import AppError
+from pathway.http.requests import authenticated, services_of, token_from
 from pathway.security.accounts import Principal
 from pathway.web.i18n import language
 
@@ -36,12 +36,12 @@ class CsrfRefused(Exception):
 def principal_of(request: Request) -> Principal:
     try:
         return authenticated(request, services_of(request))
-    except ApiError:
+    except AppError:
         raise LoginRequired() from None
 
 
 def csrf_token(request: Request) -> str | None:
-    raw = _token_from(request)
+    raw = token_from(request)
     if not raw:
         return None
     return hmac.new(raw.encode("utf-8"), _CSRF_CONTEXT, hashlib.sha256).hexdigest()

@@ -17,7 +17,7 @@ from apistack import UNIT, Stack
 from helpers import make_settings
 from sqlmodel import Session
 
-from pathway.api.app import create_app
+from pathway.runtime.asgi import create_app
 from pathway.runtime.devserver import DevServer
 from pathway.runtime.worker import build_worker
 from pathway.store import queries

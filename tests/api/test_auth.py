@@ -7,7 +7,7 @@
   never silently applied or dropped;
 - ``Cache-Control: no-store`` on every answer, errors included;
 - no personal data in URLs (walks the OpenAPI document);
-- request size and types (``pathway.api.limits``): 413 over 1 MiB, whether the body says
+- request size and types (``pathway.http.body_limit``): 413 over 1 MiB, whether the body says
   its length or streams in chunks; wrong types and non-JSON bodies are a 4xx, never a 500.
 """
 
@@ -25,7 +25,7 @@ import pytest
 import pytest_asyncio
 from apistack import PASSWORD, Stack, new_unit
 
-from pathway.api.limits import MAX_BODY_BYTES, BodySizeLimit
+from pathway.http.body_limit import MAX_BODY_BYTES, BodySizeLimit
 from pathway.security import accounts
 
 pytestmark = pytest.mark.integration

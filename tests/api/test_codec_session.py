@@ -8,7 +8,7 @@ import json
 import pytest
 from apistack import PASSWORD, UNIT, Stack
 
-from pathway.api.app import temporal_ui_origins
+from pathway.runtime.asgi import temporal_ui_origins
 
 pytestmark = pytest.mark.integration
 

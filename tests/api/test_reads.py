@@ -259,7 +259,7 @@ async def test_notifications_of_a_case_page_and_count(stack: Stack) -> None:
 async def test_health_and_readiness(stack: Stack) -> None:
     assert await get(stack, "/healthz") == {"status": "ok", "checks": {}}
     ready = await get(stack, "/readyz")
-    assert ready == {"status": "ok", "checks": {"database": "ok", "temporal": "ok"}}
+    assert ready == {"status": "ok", "checks": {"database": "ok", "temporal": "ok", "worker": "ok"}}
 
 
 async def test_openapi_lists_every_route(stack: Stack) -> None:

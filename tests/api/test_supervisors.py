@@ -22,8 +22,8 @@ import pytest_asyncio
 from apistack import Stack, new_unit
 from sqlmodel import Session, col, select
 
-from pathway.api.app import create_app
 from pathway.app.catalog import Catalog
+from pathway.runtime.asgi import create_app
 from pathway.store.audit_trail import AuditEntry
 
 pytestmark = pytest.mark.integration

@@ -199,7 +199,8 @@ async def test_each_role_sees_its_own_pages(stack: Stack, unit: dict[str, str]) 
     assert (await sup.http.get("/dashboard")).status_code == 200
     assert (await coord.http.get("/dashboard")).status_code == 403
     assert (await admin.http.get("/cases")).status_code == 403
-    assert (await admin.http.get(f"/cases/{case_id}")).status_code == 403
+    # The admin reads no case: a real case is "not found", like a made-up one.
+    assert (await admin.http.get(f"/cases/{case_id}")).status_code == 404
     assert (await admin.http.get("/partners")).status_code == 200
     # English on request, remembered in a cookie
     r = await coord.http.get("/lang/en?next=/cases")

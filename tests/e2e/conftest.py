@@ -36,7 +36,7 @@ from e2estack import (
 from helpers import make_settings
 from sqlmodel import Session
 
-from pathway.api.app import create_app
+from pathway.runtime.asgi import create_app
 from pathway.runtime.devserver import DevServer
 from pathway.runtime.stack import _make_api_server, _serve_api, _wait_started
 from pathway.runtime.worker import build_worker

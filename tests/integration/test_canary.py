@@ -30,8 +30,8 @@ import pytest
 from helpers import make_settings, venv_binary
 from sqlmodel import Session
 
-from pathway.api.app import create_app
 from pathway.logging import configure_logging
+from pathway.runtime.asgi import create_app
 from pathway.runtime.devserver import DevServer
 from pathway.runtime.worker import build_worker
 from pathway.security import accounts

@@ -114,8 +114,8 @@ OTHER_UNIT = CaseScope(unit_id="gda", coordinator_id="anna")
         (SUPER, Action.CASE_READ, COLLEAGUES, 200),
         (SUPER, Action.CASE_REASSIGN, COLLEAGUES, 200),
         (SUPER, Action.CASE_ACT, COLLEAGUES, 403),
-        (ADMIN, Action.CASE_READ, OWN, 403),
-        (ADMIN, Action.CLIENT_READ, OWN, 403),
+        (ADMIN, Action.CASE_READ, OWN, 404),  # a role that reads no case is told nothing of it
+        (ADMIN, Action.CLIENT_READ, OWN, 404),
         (COORD, Action.CASE_READ, OTHER_UNIT, 404),
         (SUPER, Action.CASE_READ, OTHER_UNIT, 404),
         (ADMIN, Action.USER_MANAGE, None, 200),

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.datastructures import FormData
 
-from pathway.api.errors import ApiError
-from pathway.api.schemas import CaseListItem, CaseOut
 from pathway.app.catalog import Catalog
+from pathway.app.errors import AppError
+from pathway.app.schemas import CaseListItem, CaseOut
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, Pause, Refer, SetFact
 from pathway.core.definition import parse_definition
@@ -148,7 +148,7 @@ def test_form_fields_become_the_values_the_api_takes() -> None:
 def test_dates_from_a_form_are_read_in_the_units_time_zone() -> None:
     when = forms.local_datetime("2025-07-01T10:30", "Europe/Warsaw", "occurred_at")
     assert when is not None and when.astimezone(UTC) == datetime(2025, 7, 1, 8, 30, tzinfo=UTC)
-    with pytest.raises(ApiError) as bad:
+    with pytest.raises(AppError) as bad:
         forms.local_datetime("yesterday", "Europe/Warsaw", "occurred_at")
     assert bad.value.status == 422
     today = date(2025, 7, 1)

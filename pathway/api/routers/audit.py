@@ -1,20 +1,17 @@
-"""The supervisors' view: which pathways have stalled, and why."""
+"""The supervisors' view: which pathways have stalled, and why (thin; see
+``pathway.app.audits``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
 
 from pathway.api.csv_export import csv_response
-from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize, coordinator_scope, own_unit
-from pathway.api.errors import ApiError
-from pathway.api.schemas import ID_PATTERN, Page, StalledItem
-from pathway.readmodels import stalled as stalled_audit
-from pathway.security.policy import Action
-from pathway.store import audit_trail
-from pathway.store.models import utcnow
+from pathway.api.deps import ContextDep
+from pathway.app import audits
+from pathway.app.audits import VerifyOut
+from pathway.app.schemas import ID_PATTERN, Page, StalledItem
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -24,9 +21,7 @@ IdParam = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_P
 
 @router.get("/stalled", response_model=Page[StalledItem])
 async def stalled(
-    services: ServicesDep,
-    session: SessionDep,
-    actor: ActorDep,
+    ctx: ContextDep,
     unit: IdParam = None,
     coordinator: IdParam = None,
     definition: IdParam = None,
@@ -37,57 +32,21 @@ async def stalled(
 ) -> Response | Page[StalledItem]:
     """Stalled pathways of your unit, most severe first: which rule fired, since when, for
     whom. ``source=temporal`` answers ``stage_overdue`` from Temporal's visibility."""
-    if rule is not None and rule not in stalled_audit.RULES:
-        raise ApiError(422, "unknown_rule", f"unknown rule '{rule}' / nieznana reguła", rules=list(stalled_audit.RULES))
-    authorize(actor, Action.AUDIT_READ)
-    unit_id = own_unit(actor, unit)
-    coordinator = coordinator_scope(actor, coordinator)
-    if source == "temporal":
-        if rule not in (None, *stalled_audit.TEMPORAL_RULES) or inactive_days is not None:
-            raise ApiError(
-                422,
-                "rule_not_in_temporal",
-                "Temporal's visibility answers stage_overdue only / z Temporala tylko reguła stage_overdue",
-                rules=list(stalled_audit.TEMPORAL_RULES),
-            )
-        rows = await stalled_audit.stalled_from_temporal(
-            services.client,
-            now=utcnow(),
-            unit_id=unit_id,
-            coordinator_id=coordinator,
-            definition_id=definition,
-            rule=rule,
-        )
-    else:
-        rows = stalled_audit.stalled(
-            session,
-            now=utcnow(),
-            definitions=services.catalog.definitions(),
-            unit_id=unit_id,
-            coordinator_id=coordinator,
-            definition_id=definition,
-            rule=rule,
-            inactive_days=inactive_days,
-        )
-    items = [StalledItem(**row) for row in stalled_audit.rows_as_dicts(rows)]
+    page = await audits.stalled(
+        ctx,
+        unit=unit,
+        coordinator=coordinator,
+        definition=definition,
+        rule=rule,
+        inactive_days=inactive_days,
+        source=source,
+    )
     if format == "csv":
-        return csv_response((i.model_dump() for i in items), CSV_COLUMNS, "stalled.csv")
-    return Page(items=items, count=len(items))
-
-
-class VerifyOut(BaseModel):
-    unit: str
-    entries: int
-    ok: bool
-    broken_seq: int | None = None
-    problem: str | None = None
+        return csv_response((i.model_dump() for i in page.items), CSV_COLUMNS, "stalled.csv")
+    return page
 
 
 @router.get("/verify", response_model=VerifyOut)
-def verify(services: ServicesDep, actor: ActorDep) -> VerifyOut:
+async def verify(ctx: ContextDep) -> VerifyOut:
     """Walk the unit's tamper-evident audit trail; name the first entry that does not hold."""
-    authorize(actor, Action.AUDIT_VERIFY)
-    result = audit_trail.verify(services.engine, unit_id=actor.unit_id)
-    return VerifyOut(
-        unit=result.unit_id, entries=result.entries, ok=result.ok, broken_seq=result.broken_seq, problem=result.problem
-    )
+    return await audits.verify_trail(ctx)

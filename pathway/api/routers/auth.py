@@ -8,8 +8,9 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathway.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, _token_from, client_address
-from pathway.api.errors import ApiError
+from pathway.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, client_address, token_from
+from pathway.app.errors import AppError
+from pathway.app.staff import UserOut
 from pathway.security import accounts
 from pathway.store import audit_trail
 
@@ -21,13 +22,6 @@ class TokenRequest(BaseModel):
 
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
-
-
-class UserOut(BaseModel):
-    id: str
-    display_name: str
-    unit: str
-    roles: list[str]
 
 
 class TokenOut(BaseModel):
@@ -55,7 +49,7 @@ async def _login(body: TokenRequest, request: Request, services: ServicesDep, ki
                 address=client_address(request),
                 details={"reason": refused.code},
             )
-        raise ApiError(401, refused.code, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
+        raise AppError(401, refused.code, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
     user = accounts.get_user(engine, body.username)
     assert user is not None
     audit_trail.append(
@@ -93,7 +87,7 @@ async def open_session(body: TokenRequest, request: Request, response: Response,
 
 def end_session(request: Request, services: ServicesDep, actor: ActorDep, response: Response) -> None:
     """Revoke the request's token, record it, and (for a browser) drop the session cookie."""
-    raw = _token_from(request)
+    raw = token_from(request)
     if raw:
         accounts.logout(services.engine, raw)
     audit_trail.append(

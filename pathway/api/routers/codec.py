@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from pathway.api.deps import ActorDep, AuditDep, ServicesDep, authorize
-from pathway.api.errors import ApiError
-from pathway.security.codec import CodecError
-from pathway.security.policy import Action
+from pathway.api.deps import ContextDep
+from pathway.app import payload_codec
+from pathway.app.errors import AppError
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 MAX_PAYLOADS = 1000
@@ -40,7 +38,7 @@ def _from_json(p: JsonPayload) -> Payload:
             data=base64.b64decode(p.data, validate=True),
         )
     except (binascii.Error, ValueError):
-        raise ApiError(422, "invalid_payload", "payload metadata and data must be base64") from None
+        raise AppError(422, "invalid_payload", "payload metadata and data must be base64") from None
 
 
 def _to_json(p: Payload) -> JsonPayload:
@@ -50,27 +48,13 @@ def _to_json(p: Payload) -> JsonPayload:
     )
 
 
-def _codec(services: ServicesDep) -> Any:
-    if services.codec is None:
-        raise ApiError(
-            409, "codec_disabled", "payload encryption is turned off on this server (PATHWAY_CODEC_DISABLED)"
-        )
-    return services.codec
-
-
 @router.post("/encode", response_model=Payloads)
-async def encode(body: Payloads, services: ServicesDep, actor: ActorDep) -> Payloads:
-    authorize(actor, Action.CODEC_USE)
-    encoded = await _codec(services).encode([_from_json(p) for p in body.payloads])
+async def encode(body: Payloads, ctx: ContextDep) -> Payloads:
+    encoded = await payload_codec.encode(ctx, [_from_json(p) for p in body.payloads])
     return Payloads(payloads=[_to_json(p) for p in encoded])
 
 
 @router.post("/decode", response_model=Payloads)
-async def decode(body: Payloads, services: ServicesDep, actor: ActorDep, audit: AuditDep) -> Payloads:
-    authorize(actor, Action.CODEC_USE)
-    try:
-        decoded = await _codec(services).decode([_from_json(p) for p in body.payloads])
-    except CodecError as refused:
-        raise ApiError(422, "undecryptable_payload", str(refused)) from None
-    audit.record("codec.decode", payloads=len(decoded))
+async def decode(body: Payloads, ctx: ContextDep) -> Payloads:
+    decoded = await payload_codec.decode(ctx, [_from_json(p) for p in body.payloads])
     return Payloads(payloads=[_to_json(p) for p in decoded])

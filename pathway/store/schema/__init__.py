@@ -24,7 +24,8 @@ transaction-scoped advisory lock; the DDL runs in that same transaction.
 from __future__ import annotations
 
 import functools
-import hashlib
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect
 from sqlalchemy.pool import StaticPool
+
+from pathway.store import locks
 
 HERE = Path(__file__).resolve().parent
 
@@ -85,6 +88,22 @@ def config(tree: str = "data", connection: Connection | None = None) -> Config:
     return cfg
 
 
+def _format_with_ruff(cfg: Config) -> None:
+    """A new revision comes out formatted and linted like the rest of the repository (Alembic's
+    ``ruff`` post-write hook), when ruff is installed (it is, with the test extras)."""
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        return
+    cfg.set_section_option("post_write_hooks", "hooks", "ruff_fix, ruff_format")
+    for name, options in (
+        ("ruff_fix", "check --fix REVISION_SCRIPT_FILENAME"),
+        ("ruff_format", "format REVISION_SCRIPT_FILENAME"),
+    ):
+        cfg.set_section_option("post_write_hooks", f"{name}.type", "exec")
+        cfg.set_section_option("post_write_hooks", f"{name}.executable", ruff)
+        cfg.set_section_option("post_write_hooks", f"{name}.options", options)
+
+
 @functools.cache
 def _script(tree: str) -> ScriptDirectory:
     return ScriptDirectory.from_config(config(tree))
@@ -127,14 +146,9 @@ def status(engine: Engine, tree: str = "data") -> str:
 
 def _lock(connection: Connection, tree: str) -> None:
     """Serialise upgrades: two processes starting at once (two workers, a worker and the API)
-    would otherwise both create the version table."""
-    if connection.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"pathway-migrations:{tree}".encode()).digest()[:8], "big", signed=True)
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        # SQLite's write lock, taken now rather than at the first write: the second process
-        # waits here (busy_timeout) and then finds the schema at its head.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    would otherwise both create the version table (the second waits, then finds the schema
+    at its head)."""
+    locks.hold(connection, f"pathway-migrations:{tree}")
 
 
 @functools.cache
@@ -224,6 +238,7 @@ def revision(message: str, *, tree: str = "data", rev_id: str | None = None) -> 
     try:
         with scratch.begin() as conn:
             cfg = config(tree, conn)
+            _format_with_ruff(cfg)
             command.upgrade(cfg, "head")
             script = command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
     finally:

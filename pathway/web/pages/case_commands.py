@@ -8,14 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from pathway.api.errors import ApiError
-from pathway.api.routers import cases as case_api
-from pathway.api.routers import consents as consents_api
-from pathway.api.routers import referrals as referrals_api
-from pathway.api.schemas import (
+from pathway.app import commands, consents, referrals
+from pathway.app.consents import ConsentIn
+from pathway.app.context import Context
+from pathway.app.errors import AppError
+from pathway.app.schemas import (
     CloseRequest,
     FactRequest,
     PauseRequest,
@@ -24,14 +23,13 @@ from pathway.api.schemas import (
     TransitionRequest,
     VisitRequest,
 )
-from pathway.security.policy import Action
 from pathway.web import forms
 from pathway.web.page import Page, form_key, form_of, redirect
-from pathway.web.pages.cases import case_page_response, catalog_entry
+from pathway.web.pages.cases import case_page_response
 
 router = APIRouter(include_in_schema=False)
 
-Command = Callable[[Page, Session, FormData, str | None], Awaitable[Any]]
+Command = Callable[[Page, Context, FormData, str | None], Awaitable[Any]]
 
 
 async def _command(request: Request, case_id: str, done: str, run: Command) -> Response:
@@ -40,11 +38,11 @@ async def _command(request: Request, case_id: str, done: str, run: Command) -> R
     page, form = await form_of(request)
     try:
         key = form_key(form)
-        with page.session() as session:
-            await run(page, session, form, key)
+        with page.context() as ctx:
+            await run(page, ctx, form, key)
     except ValidationError as exc:
         return await case_page_response(page, case_id, error=forms.from_validation(exc), status=422)
-    except ApiError as exc:
+    except AppError as exc:
         if exc.status in (403, 404):
             return page.error(exc)
         return await case_page_response(page, case_id, error=exc, status=exc.status)
@@ -53,20 +51,20 @@ async def _command(request: Request, case_id: str, done: str, run: Command) -> R
 
 @router.post("/cases/{case_id}/move")
 async def move(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = TransitionRequest(
             trigger=forms.field(form, "trigger") or "",
             note=forms.field(form, "note"),
             expected_stage=forms.field(form, "expected_stage"),
         )
-        return await case_api.transition(case_id, body, page.services, session, page.actor, key, page.auditor())
+        return await commands.advance(ctx, case_id, body, key)
 
     return await _command(request, case_id, "advance", run)
 
 
 @router.post("/cases/{case_id}/visit")
 async def visit(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = VisitRequest(
             occurred_at=forms.local_datetime(
                 forms.field(form, "occurred_at"), page.services.settings.tz, "occurred_at"
@@ -75,91 +73,85 @@ async def visit(case_id: str, request: Request) -> Response:
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
         )
-        return await case_api.record_visit(case_id, body, page.services, session, page.actor, key, page.auditor())
+        return await commands.record_visit(ctx, case_id, body, key)
 
     return await _command(request, case_id, "visit", run)
 
 
 @router.post("/cases/{case_id}/facts/{name}")
 async def fact(case_id: str, name: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        case = case_api._case_row(session, case_id, page.actor, Action.CASE_ACT)
-        entry = catalog_entry(page, case.definition_id)
-        spec = entry.definition.facts.get(name) if entry else None
-        if spec is None:
-            raise forms.invalid(f"no fact '{name}' in this pathway")
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        spec = commands.fact_spec(ctx, case_id, name)
         body = FactRequest(value=forms.fact_value(spec, form))
-        return await case_api.set_fact(case_id, name, body, page.services, session, page.actor, key, page.auditor())
+        return await commands.set_fact(ctx, case_id, name, body, key)
 
     return await _command(request, case_id, "fact", run)
 
 
 @router.post("/cases/{case_id}/pause")
 async def pause(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = PauseRequest(reason=forms.field(form, "reason") or "other", note=forms.field(form, "note"))
-        return await case_api.pause(case_id, body, page.services, session, page.actor, key, page.auditor())
+        return await commands.pause(ctx, case_id, body, key)
 
     return await _command(request, case_id, "pause", run)
 
 
 @router.post("/cases/{case_id}/resume")
 async def resume(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        return await case_api.resume(case_id, page.services, session, page.actor, key, page.auditor())
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        return await commands.resume(ctx, case_id, key)
 
     return await _command(request, case_id, "resume", run)
 
 
 @router.post("/cases/{case_id}/close")
 async def close(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = CloseRequest(outcome=forms.field(form, "outcome") or "", note=forms.field(form, "note"))
-        return await case_api.close(case_id, body, page.services, session, page.actor, key, page.auditor())
+        return await commands.close(ctx, case_id, body, key)
 
     return await _command(request, case_id, "close", run)
 
 
 @router.post("/cases/{case_id}/consents")
 async def give_consent(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        body = consents_api.ConsentIn(partner_id=forms.field(form, "partner_id") or "")
-        return consents_api.give(case_id, body, session, page.actor, page.auditor())
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        body = ConsentIn(partner_id=forms.field(form, "partner_id") or "")
+        return await consents.give(ctx, case_id, body)
 
     return await _command(request, case_id, "consent", run)
 
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
 async def withdraw_consent(case_id: str, consent_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
-        return consents_api.withdraw(case_id, consent_id, session, page.actor, page.auditor())
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        return await consents.withdraw(ctx, case_id, consent_id)
 
     return await _command(request, case_id, "withdraw", run)
 
 
 @router.post("/cases/{case_id}/referrals")
 async def refer(case_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = ReferralRequest(
             partner_id=forms.field(form, "partner_id") or "",
             service=forms.field(form, "service") or "",
             note=forms.field(form, "note"),
         )
-        return await referrals_api.refer(case_id, body, page.services, session, page.actor, key, page.auditor())
+        return await referrals.refer(ctx, case_id, body, key)
 
     return await _command(request, case_id, "refer", run)
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/answer")
 async def answer_referral(case_id: str, referral_id: str, request: Request) -> Response:
-    async def run(page: Page, session: Session, form: FormData, key: str | None) -> Any:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = ReferralAnswerRequest(
             answer=forms.field(form, "answer") or "",
             reason=forms.field(form, "reason"),  # type: ignore[arg-type]
             note=forms.field(form, "note"),
         )
-        return await referrals_api.answer(
-            case_id, referral_id, body, page.services, session, page.actor, key, page.auditor()
-        )
+        return await referrals.answer(ctx, case_id, referral_id, body, key)
 
     return await _command(request, case_id, "answer", run)

@@ -8,20 +8,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from pathway.api.deps import authorize
-from pathway.api.errors import ApiError
-from pathway.api.routers import cases as case_api
-from pathway.api.routers import consents as consents_api
-from pathway.api.schemas import (
-    OpenCaseRequest,
-)
+from pathway.app import cases
+from pathway.app.access import authorize
+from pathway.app.case_sheet import case_sheet
+from pathway.app.caseloads import assignable_coordinators
 from pathway.app.catalog import CatalogEntry
+from pathway.app.errors import AppError
+from pathway.app.schemas import OpenCaseRequest
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.sharing import needs_consent
-from pathway.security import accounts
-from pathway.security.policy import Action, CaseScope, decide
-from pathway.store import queries
+from pathway.security.policy import Action
 from pathway.store.models import utcnow
 from pathway.web import caseload, forms
 from pathway.web.page import Page, form_key, form_of, redirect, signed_in
@@ -43,14 +40,14 @@ DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent
 @router.get("/cases")
 async def case_list(request: Request) -> Response:
     page = await signed_in(request)
-    with page.session() as session:
+    with page.context() as ctx:
         try:
             items, total = [], 0
             for status in ("active", "paused"):
-                found = case_api.list_cases(session, page.actor, page.auditor(), status=status, limit=500, offset=0)
+                found = await cases.list_cases(ctx, status=status, limit=500, offset=0)
                 items += found.items
                 total += found.count
-        except ApiError as exc:
+        except AppError as exc:
             return page.error(exc)
     rows = caseload.rows_by_urgency(items, utcnow())
     return page.render(
@@ -62,26 +59,17 @@ async def case_list(request: Request) -> Response:
     )
 
 
-def _coordinators(page: Page) -> list[accounts.User]:
-    if not page.actor.has("supervisor"):
-        user = accounts.get_user(page.services.engine, page.actor.id)
-        return [user] if user else []
-    return [
-        u
-        for u in accounts.list_users(page.services.engine, unit_id=page.actor.unit_id)
-        if "coordinator" in u.roles and not u.disabled
-    ]
-
-
 def _open_form(
-    page: Page, status: int = 200, error: ApiError | None = None, values: dict[str, Any] | None = None
+    page: Page, status: int = 200, error: AppError | None = None, values: dict[str, Any] | None = None
 ) -> HTMLResponse:
+    with page.context() as ctx:
+        coordinators = assignable_coordinators(ctx)
     return page.render(
         "open.html",
         status=status,
         error=error,
         values=values or {},
-        coordinators=_coordinators(page),
+        coordinators=coordinators,
         entries=page.services.catalog.entries(),
     )
 
@@ -91,7 +79,7 @@ async def open_case_form(request: Request) -> Response:
     page = await signed_in(request)
     try:
         authorize(page.actor, Action.CASE_OPEN)
-    except ApiError as exc:
+    except AppError as exc:
         return page.error(exc)
     return _open_form(page)
 
@@ -114,11 +102,11 @@ async def open_case(request: Request) -> Response:
             ),
             note=values["note"],
         )
-        with page.session() as session:
-            case = await case_api.open_case(body, page.services, session, page.actor, key, Response(), page.auditor())
+        with page.context() as ctx:
+            case, _created = await cases.open_case(ctx, body, key)
     except ValidationError as exc:
         return _open_form(page, 422, forms.from_validation(exc), values)
-    except ApiError as exc:
+    except AppError as exc:
         if exc.status in (403, 503):
             return page.error(exc)
         return _open_form(page, exc.status, exc, values)
@@ -134,20 +122,14 @@ def _transition_titles(definition: Definition, stage: str) -> dict[str, Any]:
 
 
 async def case_page_response(
-    page: Page, case_id: str, *, error: ApiError | None = None, status: int = 200
+    page: Page, case_id: str, *, error: AppError | None = None, status: int = 200
 ) -> HTMLResponse:
-    with page.session() as session:
+    with page.context() as ctx:
         try:
-            case = await case_api.get_case(case_id, page.services, session, page.actor, page.auditor())
-        except ApiError as exc:
+            sheet = await case_sheet(ctx, case_id)
+        except AppError as exc:
             return page.error(exc)
-        notifications = case_api.notifications(case_id, session, page.actor, limit=100, offset=0).items
-        visits = queries.list_visits(session, case_id=case_id)
-        partners, _count = queries.list_partners(session, unit_id=page.actor.unit_id, limit=500)
-        consents = consents_api.list_(case_id, session, page.actor).items
-    entry = catalog_entry(page, case.definition)
-    definition = entry.definition if entry else None
-    can_act = decide(page.actor, Action.CASE_ACT, CaseScope(unit_id=case.unit, coordinator_id=case.coordinator)).allowed
+    case, definition, partners, consents = sheet.case, sheet.definition, sheet.partners, sheet.consents
     done = page.request.query_params.get("done")
     return page.render(
         "case.html",
@@ -155,12 +137,12 @@ async def case_page_response(
         case=case,
         definition=definition,
         error=error,
-        can_act=can_act,
+        can_act=sheet.can_act,
         done=done if done in DONE else None,
         moves=_transition_titles(definition, case.stage) if definition else {},
         needed={b.fact for b in case.blocked if b.fact},
-        visits=visits,
-        notifications=notifications,
+        visits=sheet.visits,
+        notifications=sheet.notifications,
         partners=partners,
         partner_names={p.id: p.name for p in partners},
         pause_reasons=PAUSE_REASONS,

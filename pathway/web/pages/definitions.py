@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from pathway.api.errors import ApiError
-from pathway.api.routers import definitions as definitions_api
+from pathway.app import definitions
+from pathway.app.errors import AppError
 from pathway.render.diagram_svg import render_svg
 from pathway.render.mermaid import mermaid
 from pathway.web.page import signed_in
@@ -17,8 +17,9 @@ router = APIRouter(include_in_schema=False)
 async def definition_list(request: Request) -> Response:
     page = await signed_in(request)
     try:
-        found = definitions_api.list_definitions(page.services, page.actor)
-    except ApiError as exc:
+        with page.context() as ctx:
+            found = definitions.list_definitions(ctx)
+    except AppError as exc:
         return page.error(exc)
     return page.render("definitions.html", definitions=found.items)
 
@@ -27,11 +28,10 @@ async def definition_list(request: Request) -> Response:
 async def definition_page(definition_id: str, request: Request) -> Response:
     page = await signed_in(request)
     try:
-        definitions_api.get_definition(definition_id, page.services, page.actor)
-    except ApiError as exc:
+        with page.context() as ctx:
+            entry = definitions.definition_entry(ctx, definition_id)
+    except AppError as exc:
         return page.error(exc)
-    entry = page.services.catalog.get(definition_id)
-    assert entry is not None
     d = entry.definition
     return page.render(
         "definition.html",

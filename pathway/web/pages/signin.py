@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from pathway.api.deps import services_of
-from pathway.api.errors import ApiError
 from pathway.api.routers import auth as auth_api
+from pathway.app.errors import AppError
+from pathway.http.requests import services_of
 from pathway.web import forms
 from pathway.web.i18n import LANGUAGES, MESSAGES, translator
 from pathway.web.page import Page, form_of, redirect, signed_in
@@ -71,7 +71,7 @@ async def login(request: Request) -> Response:
     response = redirect(local_path(forms.field(form, "next"), "/"))
     try:
         await auth_api.open_session(body, request, response, services_of(request))
-    except ApiError as refused:
+    except AppError as refused:
         words = translator(lang_of(request))
         known = f"login.{refused.code}"
         return _login_page(request, 401, words(known) if known in MESSAGES["pl"] else refused.message, username)

@@ -6,17 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from pathway.api.deps import authorize
-from pathway.api.errors import ApiError
-from pathway.api.routers import audit as audit_api
-from pathway.api.routers import caseloads as caseloads_api
-from pathway.api.routers import partners as partners_api
-from pathway.api.routers import reports as reports_api
+from pathway.app import partners
+from pathway.app.dashboard import dashboard as dashboard_of
+from pathway.app.errors import AppError
 from pathway.core.definition import PARTNER_KINDS
 from pathway.render import charts
-from pathway.security.policy import Action
 from pathway.store.models import SECTORS
-from pathway.web import caseload
 from pathway.web.page import signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -30,10 +25,10 @@ async def resource_map(request: Request) -> Response:
     sector = request.query_params.get("sector") or None
     kind = kind if kind in PARTNER_KINDS else None
     sector = sector if sector in SECTORS else None
-    with page.session() as session:
+    with page.context() as ctx:
         try:
-            found = partners_api.list_partners(session, page.actor, kind=kind, sector=sector, limit=500, offset=0)
-        except ApiError as exc:
+            found = partners.list_partners(ctx, kind=kind, sector=sector, limit=500, offset=0)
+        except AppError as exc:
             return page.error(exc)
     grouped: dict[str, dict[str, list[Any]]] = {}
     for p in found.items:
@@ -58,24 +53,19 @@ async def dashboard(request: Request) -> Response:
     time-in-stage charts (``?definition=``; by default the first with open cases)."""
     page = await signed_in(request)
     catalog = page.services.catalog
-    with page.session() as session:
+    with page.context() as ctx:
         try:
-            authorize(page.actor, Action.REPORT_READ)
-            stalled = await audit_api.stalled(page.services, session, page.actor)
-            loads = caseloads_api.list_caseloads(page.services, session, page.actor)
-            by_stage = caseload.open_cases_by_stage(session, unit_id=page.actor.unit_id)
-            asked = request.query_params.get("definition")
-            chosen = asked if asked in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
-            report = reports_api.funnel(page.services, session, page.actor, definition=chosen)
-        except ApiError as exc:
+            board = await dashboard_of(ctx, definition=request.query_params.get("definition"))
+        except AppError as exc:
             return page.error(exc)
     lang = "pl" if page.lang == "pl" else "en"
+    report = board.report
     return page.render(
         "dashboard.html",
-        stalled=stalled.items,
-        loads=loads.items,
-        by_stage=by_stage,
-        chosen=chosen,
+        stalled=board.stalled,
+        loads=board.loads,
+        by_stage=board.by_stage,
+        chosen=board.chosen,
         definitions={e.definition.id: e.definition for e in catalog.entries()},
         charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)],
     )

@@ -1,4 +1,5 @@
-"""Request and response bodies of the HTTP API (beyond the store's public models)."""
+"""The shapes the use cases take and give (beyond the store's public models): what every
+surface sends and shows. The API publishes them in its OpenAPI document."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from pathway.core.case import CaseView
+from pathway.store.models import Case
 
 T = TypeVar("T")
 
@@ -126,6 +128,8 @@ class VisitOut(BaseModel):
 
 
 class CaseListItem(BaseModel):
+    """One case of a list, as the store's projection shows it."""
+
     id: str
     definition: str
     definition_version: int
@@ -140,6 +144,25 @@ class CaseListItem(BaseModel):
     stage_due_at: datetime | None
     next_visit_due_at: datetime | None
     last_activity_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Case, *, client_name: str | None) -> CaseListItem:
+        return cls(
+            id=row.id,
+            definition=row.definition_id,
+            definition_version=row.definition_version,
+            stage=row.stage,
+            status=row.status,
+            outcome=row.outcome,
+            coordinator=row.coordinator_id,
+            unit=row.unit_id,
+            client_name=client_name,
+            opened_at=row.opened_at,
+            stage_entered_at=row.stage_entered_at,
+            stage_due_at=row.stage_due_at,
+            next_visit_due_at=row.next_visit_due_at,
+            last_activity_at=row.last_activity_at,
+        )
 
 
 class StalledItem(BaseModel):
@@ -165,11 +188,6 @@ class DefinitionSummary(BaseModel):
 class DefinitionOut(DefinitionSummary):
     content: dict[str, Any]
     mermaid: str
-
-
-class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(default_factory=dict)
 
 
 class ReferralRequest(_Body):

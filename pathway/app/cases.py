@@ -1,0 +1,141 @@
+"""Cases: open one, read one, list them, and what was sent to partners about one."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from pathway.app import caseloads
+from pathway.app.access import authorize, coordinator_scope, visible_case
+from pathway.app.clients import client_of
+from pathway.app.context import Context
+from pathway.app.errors import AppError
+from pathway.app.notes import keep_note
+from pathway.app.schemas import CaseListItem, CaseOut, OpenCaseRequest, Page
+from pathway.core.case import CaseView
+from pathway.security.policy import Action
+from pathway.store import queries
+from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
+from workflows.messages import OpenCaseInput
+
+
+def case_out(ctx: Context, case: Case, view: CaseView) -> CaseOut:
+    return CaseOut(**view.model_dump(), client=client_of(ctx.session, ctx.vault, case.client_id))
+
+
+async def open_case(ctx: Context, body: OpenCaseRequest, key: str | None) -> tuple[CaseOut, bool]:
+    """Open a case for a client: the identity sealed in the store, the pathway a workflow that
+    carries only ids. Returns the case and whether it was opened now (False: the same open,
+    retried with its idempotency key)."""
+    authorize(ctx.actor, Action.CASE_OPEN)
+    caseloads.check_assignee(ctx, body.coordinator)
+    entry = ctx.services.catalog.get(body.definition)
+    if entry is None:
+        raise AppError(
+            422,
+            "unknown_definition",
+            f"no pathway definition '{body.definition}'",
+            definitions=ctx.services.catalog.ids(),
+            field="definition",
+        )
+    now = utcnow()
+    if body.opened_at is not None and body.opened_at > now:
+        raise AppError(422, "invalid_request", "opened_at cannot be in the future", field="opened_at")
+    case_id = queries.case_id_for_key(actor=ctx.actor.id, key=key, unit_id=ctx.unit_id) if key else queries.new_id()
+    existing = queries.get_case(ctx.session, case_id=case_id)
+    if existing is None:
+        try:
+            async with caseloads.caseload_room(
+                ctx,
+                definition=entry.definition,
+                coordinator=body.coordinator,
+                case_id=case_id,
+                override_reason=body.override_reason,
+                command_id=key or case_id,
+            ):
+                _, case = queries.create_client_and_case(
+                    ctx.session,
+                    vault=ctx.vault,
+                    client=ClientCreate(unit_id=ctx.unit_id, **body.client.model_dump()),
+                    definition_id=entry.definition.id,
+                    definition_version=entry.definition.version,
+                    coordinator_id=body.coordinator,
+                    initial_stage=entry.definition.initial,
+                    opened_at=body.opened_at or now,
+                    case_id=case_id,
+                )
+            keep_note(ctx, case.id, body.note)
+        except IntegrityError:
+            # The same open, retried at the same moment by another process: it created the row.
+            ctx.session.rollback()
+            existing = visible_case(ctx, case_id)
+    if existing is not None:
+        case = visible_case(ctx, case_id)
+    ctx.release_connection()
+    started = await ctx.gateway.start(
+        OpenCaseInput(
+            case_id=case.id,
+            definition=entry.snapshot,
+            coordinator_id=body.coordinator,
+            unit_id=ctx.unit_id,
+            actor=ctx.actor.id,
+            command_id=key,
+            opened_at=body.opened_at,
+        )
+    )
+    created = existing is None and started
+    await ctx.record(
+        "case.open",
+        case_id=case.id,
+        definition=entry.definition.id,
+        version=entry.definition.version,
+        coordinator_id=body.coordinator,
+        retried=not created,
+    )
+    return case_out(ctx, case, await ctx.gateway.state(case.id)), created
+
+
+async def read_case(ctx: Context, case_id: str) -> CaseOut:
+    """The case as its workflow sees it now, with the client's identity (a read that is
+    recorded in the audit trail)."""
+    case = visible_case(ctx, case_id, Action.CLIENT_READ)
+    ctx.release_connection()
+    view = await ctx.gateway.state(case_id)
+    await ctx.record("client.read", case_id=case_id)
+    return case_out(ctx, case, view)
+
+
+async def list_cases(
+    ctx: Context,
+    *,
+    coordinator: str | None = None,
+    status: str | None = None,
+    definition: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[CaseListItem]:
+    """A page of the cases the person may see, newest first, with the clients' names (a read
+    that is recorded in the audit trail)."""
+    authorize(ctx.actor, Action.CASE_LIST)
+    coordinator = coordinator_scope(ctx.actor, coordinator)
+    rows, total = queries.list_cases(
+        ctx.session,
+        unit_id=ctx.unit_id,
+        coordinator_id=coordinator,
+        status=status,
+        definition_id=definition,
+        limit=limit,
+        offset=offset,
+    )
+    names = queries.client_names(ctx.session, vault=ctx.vault, client_ids=[r.client_id for r in rows if r.client_id])
+    if rows:  # the list shows clients' names: reading them is recorded
+        await ctx.record("client.list", cases=len(rows), offset=offset)
+    items = [CaseListItem.from_row(r, client_name=names.get(r.client_id or "")) for r in rows]
+    return Page(items=items, count=total)
+
+
+def notifications(ctx: Context, case_id: str, *, limit: int = 100, offset: int = 0) -> Page[NotificationPublic]:
+    """What partners were told about the case, and whether it reached them."""
+    visible_case(ctx, case_id)
+    rows = queries.list_notifications(ctx.session, case_id=case_id, limit=limit, offset=offset)
+    total = queries.count_notifications(ctx.session, case_id=case_id)
+    return Page(items=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows], count=total)

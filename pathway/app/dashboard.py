@@ -1,0 +1,35 @@
+"""The supervisor's dashboard: stalled pathways, caseloads, open cases by stage, and one
+definition's funnel (by default the first with open cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pathway.app import audits, caseloads, reports
+from pathway.app.access import authorize
+from pathway.app.caseload_shapes import CaseloadRow
+from pathway.app.context import Context
+from pathway.app.schemas import StalledItem
+from pathway.readmodels import caseload
+from pathway.readmodels.funnel import FunnelReport
+from pathway.security.policy import Action
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    stalled: list[StalledItem]
+    loads: list[CaseloadRow]
+    by_stage: dict[str, dict[str, int]]
+    chosen: str
+    report: FunnelReport
+
+
+async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard:
+    authorize(ctx.actor, Action.REPORT_READ)
+    catalog = ctx.services.catalog
+    loads = caseloads.list_caseloads(ctx)
+    by_stage = caseload.open_cases_by_stage(ctx.session, unit_id=ctx.unit_id)
+    chosen = definition if definition in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
+    report = reports.funnel(ctx, definition=chosen)
+    stalled = await audits.stalled(ctx)
+    return Dashboard(stalled=stalled.items, loads=loads.items, by_stage=by_stage, chosen=chosen, report=report)
