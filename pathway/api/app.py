@@ -29,6 +29,7 @@ from pathway.api.routers import (
 from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
+from pathway.security.rate_limits import SignInLimits
 from pathway.temporal import key_ring
 from pathway.web import install as install_web
 
@@ -65,6 +66,7 @@ def create_app(
         client=client,
         engine=engine,
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
+        sign_in_limits=SignInLimits.from_settings(settings),
         codec=client.data_converter.payload_codec,
         vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
     )

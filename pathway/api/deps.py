@@ -21,6 +21,7 @@ from pathway.security import accounts
 from pathway.security.accounts import Principal
 from pathway.security.identity import IdentityVault
 from pathway.security.policy import Action, CaseScope, decide, own_cases_only
+from pathway.security.rate_limits import SignInLimits
 from pathway.store import audit_trail
 
 
@@ -30,6 +31,8 @@ class Services:
     client: Client
     engine: Engine
     catalog: Catalog
+    # Counts sign-in attempts per address and per (account, address) (security/rate_limits.py).
+    sign_in_limits: SignInLimits
     codec: PayloadCodec | None = None
     # Seals and opens client identity and notes (keys in the separate key store).
     vault: IdentityVault | None = None
@@ -158,6 +161,8 @@ def own_unit(principal: Principal, requested: str | None) -> str:
 
 
 def client_address(request: Request) -> str | None:
+    """The socket's peer; behind a reverse proxy listed in PATHWAY_TRUSTED_PROXIES, the
+    client its X-Forwarded-For names (``create_app`` installs the proxy-headers middleware)."""
     return request.client.host if request.client else None
 
 

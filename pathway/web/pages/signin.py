@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -72,11 +74,25 @@ async def login(request: Request) -> Response:
     try:
         await auth_api.open_session(body, request, response, services_of(request))
     except ApiError as refused:
-        words = translator(lang_of(request))
-        known = f"login.{refused.code}"
-        return _login_page(request, 401, words(known) if known in MESSAGES["pl"] else refused.message, username)
+        return _refused_page(request, refused, username)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _refused_page(request: Request, refused: ApiError, username: str) -> HTMLResponse:
+    """The form again, saying why in the page's language; a limit's refusal keeps its 429
+    and Retry-After, and says in minutes when to try again."""
+    words = translator(lang_of(request))
+    key = f"login.{refused.code}"
+    retry_after = refused.extra.get("retry_after")
+    if isinstance(retry_after, int):
+        message = words(key, minutes=math.ceil(retry_after / 60))
+    else:
+        message = words(key) if key in MESSAGES["pl"] else words("login.invalid_credentials")
+    page = _login_page(request, refused.status, message, username)
+    if refused.headers and "Retry-After" in refused.headers:
+        page.headers["Retry-After"] = refused.headers["Retry-After"]
+    return page
 
 
 @router.post("/logout")
