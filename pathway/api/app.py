@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pathway.api.deps import Services
 from pathway.api.errors import install_error_handlers
@@ -84,6 +85,11 @@ def create_app(
         allow_methods=["POST"],
         allow_headers=["Content-Type", "Authorization", "X-Namespace"],
     )
+
+    # Outermost: the client address (audit trail, sign-in limits) and scheme are the ones a
+    # trusted reverse proxy forwards; from any other peer X-Forwarded-* is ignored.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):

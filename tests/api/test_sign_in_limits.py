@@ -7,7 +7,8 @@
 - a stranger's wrong passwords from another address do not keep the coordinator out;
 - the web's sign-in form is limited by the same code and says so in Polish or English;
 - with a Redis storage the counts hold across two app instances (two API processes), and a
-  Redis that does not answer refuses sign-ins (503) instead of letting them through uncounted.
+  Redis that does not answer refuses sign-ins (503) instead of letting them through uncounted;
+- X-Forwarded-For names the client only when it comes from a proxy in PATHWAY_TRUSTED_PROXIES.
 
 Each test builds apps of its own on the stack's store and Temporal client (the shared stack's
 per-address limit is lifted, see conftest.py), reached from client addresses of the
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.integration
 API = "/api/v1"
 WRONG = "not-the-password-at-all"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-STRANGER, COORDINATOR_DESK = "203.0.113.66", "198.51.100.7"
+STRANGER, COORDINATOR_DESK, PROXY = "203.0.113.66", "198.51.100.7", "10.20.0.2"
 
 
 class Apps:
@@ -317,3 +318,45 @@ async def test_a_redis_that_does_not_answer_refuses_sign_ins_with_503(stack: Sta
     assert r.status_code == 503, r.text
     assert r.json()["detail"]["code"] == "sign_in_unavailable" and r.headers["retry-after"]
     assert "access_token" not in r.text
+
+
+# ---------------------------------------------------------------- the client address behind a proxy
+def _forwarded(client: str) -> dict[str, str]:
+    return {"X-Forwarded-For": client}
+
+
+async def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(stack: Stack, apps: Apps) -> None:
+    app = apps.build(sign_in_rate_limit="3/minute")
+    http = apps.at(app, PROXY)
+    for n in range(3):  # a client that makes up a new address each time
+        r = await http.post(
+            f"{API}/auth/token", json={"username": "x", "password": WRONG}, headers=_forwarded(f"192.0.2.{n}")
+        )
+        assert r.status_code == 401, r.text
+    r = await http.post(f"{API}/auth/token", json={"username": "x", "password": WRONG}, headers=_forwarded("192.0.2.9"))
+    _throttled(r, 60)
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(stack: Stack, apps: Apps) -> None:
+    app = apps.build(sign_in_rate_limit="3/minute", trusted_proxies=["10.20.0.0/16"])
+    proxy, untrusted = apps.at(app, PROXY), apps.at(app, "198.51.100.70")
+    coordinator = _account(stack)
+
+    def attempt(http: httpx.AsyncClient, client: str, password: str = WRONG) -> Any:
+        body = {"username": coordinator, "password": password}
+        return http.post(f"{API}/auth/token", json=body, headers=_forwarded(client))
+
+    for _ in range(3):
+        assert (await attempt(proxy, STRANGER)).status_code == 401
+    _throttled(await attempt(proxy, STRANGER), 60)
+    r = await attempt(proxy, COORDINATOR_DESK, PASSWORD)  # another client behind the same proxy
+    assert r.status_code == 200, r.text
+    with Session(stack.engine) as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.actor == coordinator, AuditEntry.action == "auth.login")
+        )
+        assert [e.address for e in entry] == [COORDINATOR_DESK]
+    # A peer that is not a trusted proxy cannot choose its address.
+    for n in range(3):
+        assert (await attempt(untrusted, f"192.0.2.{n}")).status_code == 401
+    _throttled(await attempt(untrusted, "192.0.2.99"), 60)

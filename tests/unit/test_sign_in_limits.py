@@ -88,3 +88,12 @@ def test_trusted_proxies_are_addresses_or_networks_separated_by_commas(monkeypat
         monkeypatch.setenv("PATHWAY_TRUSTED_PROXIES", bad)
         with pytest.raises(ValidationError, match="trusted_proxies"):
             Settings()
+
+
+def test_uvicorn_believes_no_forwarded_header_on_its_own(tmp_path) -> None:
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told not to: any local process
+    # could then choose its address. The app decides, for PATHWAY_TRUSTED_PROXIES only.
+    from pathway.runtime.stack import _make_api_server
+
+    server = _make_api_server(make_settings(tmp_path), app=None)
+    assert server.config.proxy_headers is False
