@@ -80,7 +80,7 @@ async def _login(body: TokenRequest, request: Request, services: ServicesDep, ki
         raise ApiError(
             429,
             "too_many_attempts",
-            "too many sign-in attempts; wait the number of seconds in retry_after",
+            f"too many sign-in attempts; try again in {refused.retry_after} seconds",
             retry_after=refused.retry_after,
             headers={"Retry-After": str(refused.retry_after)},
         ) from None
