@@ -71,14 +71,20 @@ def open_storage(uri: str) -> Storage:
     """The ``limits`` storage behind ``uri``; errors of a network store come out as
     ``StorageError`` and give up after ``STORAGE_TIMEOUT_SECONDS``."""
     if uri.startswith(("redis://", "rediss://", "redis+unix://")):
-        return storage_from_string(
+        storage = storage_from_string(
             uri,
             wrap_exceptions=True,
             key_prefix=KEY_PREFIX,
             socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
             socket_timeout=STORAGE_TIMEOUT_SECONDS,
         )
-    return storage_from_string(uri, wrap_exceptions=True)
+    else:
+        storage = storage_from_string(uri, wrap_exceptions=True)
+    if not isinstance(storage, Storage):  # async+...: the limits are counted in a worker thread
+        raise ValueError(
+            f"PATHWAY_RATE_LIMIT_STORAGE: {uri.split(':', 1)[0]} is an async storage; use its plain scheme"
+        )
+    return storage
 
 
 class SignInLimits:

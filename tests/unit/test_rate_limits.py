@@ -97,3 +97,8 @@ def test_uvicorn_believes_no_forwarded_header_on_its_own(tmp_path) -> None:
 
     server = _make_api_server(make_settings(tmp_path), app=None)
     assert server.config.proxy_headers is False
+
+
+def test_an_async_storage_is_refused_at_startup(tmp_path) -> None:
+    with pytest.raises(ValueError, match="async storage"):
+        SignInLimits.from_settings(make_settings(tmp_path, rate_limit_storage="async+memory://"))
