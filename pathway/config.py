@@ -4,10 +4,12 @@ Build once with ``Settings()`` at a process's entry point and pass it down."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_home() -> Path:
@@ -81,6 +83,29 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 20.0
     # Partner notifications by webhook (HTTP POST, HMAC-signed).
     webhook_timeout_seconds: float = 15.0
+
+    # Limits on signing in (pathway/security/rate_limits.py), in the `limits` library's
+    # notation ("30/minute"; several joined by ";"). Where the counts live: memory:// for one
+    # API process; redis://host:port/db when several API processes must share them.
+    rate_limit_storage: str = "memory://"
+    # Attempts per client address on POST /auth/token, /auth/session and the web's /login.
+    sign_in_rate_limit: str = "30/minute"
+    # Attempts on one account from one address that did not succeed, before that pair waits.
+    sign_in_failure_limit: str = "5/15 minutes"
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks,
+    # comma-separated). Empty: the socket's address is the client's, whatever a header says.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        networks = [str(item).strip() for item in items if str(item).strip()]
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # a ValueError names the bad entry
+        return networks
 
     @property
     def resolved_database_url(self) -> str:

@@ -50,6 +50,8 @@ def make_settings(home: Path, **overrides: Any) -> Settings:
         "temporal_http_port": None,
         "temporal_metrics_port": None,
         "api_port": free_port(),
+        "rate_limit_storage": "memory://",
+        "trusted_proxies": [],
     }
     values.update(overrides)
     return Settings(**values)

@@ -12,6 +12,7 @@ from pathway.app.catalog import Catalog
 from pathway.app.gateway import CaseGateway
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault
+from pathway.security.rate_limits import SignInLimits
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Services:
     client: Client
     engine: Engine
     catalog: Catalog
+    # Sign-in rate limits (in memory, or shared through Redis by several API processes).
+    sign_in_limits: SignInLimits
     # Seals and opens client identity and notes (keys in the separate key store).
     vault: IdentityVault
     codec: PayloadCodec | None = None

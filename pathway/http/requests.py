@@ -4,7 +4,7 @@ idempotency key, and the use cases' ``Context`` built from them."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlmodel import Session
 
 from pathway.app.context import Context
@@ -61,3 +61,21 @@ def checked_idempotency_key(value: str | None) -> str | None:
 
 def context_of(request: Request, session: Session, principal: Principal) -> Context:
     return Context(services=services_of(request), session=session, actor=principal, address=client_address(request))
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The browser's session: HttpOnly (no script reads it), SameSite=Strict (no other site
+    can send it), Secure over HTTPS, and no longer-lived than the session itself."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=request.url.scheme == "https",
+        max_age=int(accounts.ABSOLUTE_EXPIRY.total_seconds()),
+    )
+
+
+def drop_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")

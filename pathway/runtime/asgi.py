@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pathway.api import app as api
 from pathway.app.catalog import Catalog
@@ -16,6 +17,7 @@ from pathway.config import Settings
 from pathway.http.body_limit import BodySizeLimit
 from pathway.http.no_store import NoStore
 from pathway.security.identity import IdentityVault, keystore_engine
+from pathway.security.rate_limits import SignInLimits
 from pathway.temporal import key_ring
 from pathway.web import install as install_web
 
@@ -42,6 +44,7 @@ def build_services(
         client=client,
         engine=engine,
         catalog=catalog or Catalog.load(settings.resolved_definitions_dir),
+        sign_in_limits=SignInLimits.from_settings(settings),
         codec=client.data_converter.payload_codec,
         vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
     )
@@ -75,6 +78,10 @@ def create_app(
         allow_methods=["POST"],
         allow_headers=["Content-Type", "Authorization", "X-Namespace"],
     )
+    # Outermost: the client address (audit trail, sign-in limits) and scheme are the ones a
+    # trusted reverse proxy forwards; from any other peer X-Forwarded-* is ignored.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     api.install(app)
     install_web(app)  # the pages for people, at /
     return app

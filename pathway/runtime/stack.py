@@ -97,7 +97,10 @@ class _ApiServer(uvicorn.Server):
 
 
 def _make_api_server(settings: Settings, app: Any) -> _ApiServer:
-    return _ApiServer(uvicorn.Config(app, host=settings.host, port=settings.api_port, log_config=None))
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1 by default;
+    # the app does it, for PATHWAY_TRUSTED_PROXIES only (pathway.api.app).
+    config = uvicorn.Config(app, host=settings.host, port=settings.api_port, log_config=None, proxy_headers=False)
+    return _ApiServer(config)
 
 
 async def _serve_api(server: uvicorn.Server) -> None:

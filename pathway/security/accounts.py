@@ -1,6 +1,10 @@
 """Staff accounts and their sessions.
 
-Passwords are hashed with argon2id. Repeated failed logins lock the account for a while.
+Passwords are hashed with argon2id. A refused sign-in tells nothing: an unknown login, a
+wrong password and a disabled account get the same answer after the same work (one hash
+verification). Repeated attempts are limited per client address and per (account,
+address) pair by ``sign_in`` (see ``pathway.security.rate_limits``), never by locking the
+account itself, which would let anyone keep its owner out.
 A session token is random, shown once, and stored only as its SHA-256 hash; it dies on
 logout, when the account is disabled, after a period of inactivity and at an absolute
 expiry, whichever comes first.
@@ -19,13 +23,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, select, update
 from sqlmodel import JSON, Field, Session, SQLModel
 
+from pathway.security.rate_limits import SignInLimits
 from pathway.store.models import UTCDateTime, utcnow
 
 Role = Literal["coordinator", "supervisor", "admin"]
 ROLES: tuple[str, ...] = ("coordinator", "supervisor", "admin")
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 IDLE_EXPIRY = timedelta(minutes=30)
 ABSOLUTE_EXPIRY = timedelta(hours=12)
 
@@ -43,6 +46,8 @@ class User(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_type=JSON)
     password_hash: str
     disabled: bool = False
+    # No longer written (the attempts are counted per account and address by the sign-in
+    # limits); the columns stay while a previous release may still run on this schema.
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -74,9 +79,13 @@ class Principal:
 
 
 class AccountError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    """A refusal: ``code`` and ``message`` are what the caller is told; ``reason`` is what
+    happened, for the audit trail only (a refused sign-in says ``invalid_credentials``
+    whether the password was wrong or the account is disabled)."""
+
+    def __init__(self, code: str, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.reason = code, message, reason or code
 
 
 def _token_hash(token: str) -> str:
@@ -145,26 +154,22 @@ def set_disabled(engine: Engine, user_id: str, disabled: bool = True) -> User:
 def login(
     engine: Engine, *, user_id: str, password: str, kind: str = "api", now: datetime | None = None
 ) -> tuple[str, AuthSession]:
-    """Check the password; on success open a session and return its token (shown once)."""
+    """Check the password; on success open a session and return its token (shown once).
+
+    Every refusal is the same ``invalid_credentials`` after one hash verification and no
+    write: an unknown login is checked against a dummy hash, and a disabled account's
+    password is checked before it is refused, so neither the answer nor its time tells
+    which logins exist or are disabled. Attempts are not limited here: see ``sign_in``."""
     now = now or utcnow()
-    refused = AccountError("invalid_credentials", "wrong username or password")
     with Session(engine) as session:
         user = session.get(User, user_id)
         if user is None:
             _verify(_DUMMY_HASH, password)
-            raise refused
-        if user.locked_until is not None and user.locked_until > now:
-            raise AccountError("account_locked", "too many failed logins; try again later")
+            raise _refused("unknown_user")
         if not _verify(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until, user.failed_logins = now + LOCKOUT, 0
-            session.add(user)
-            session.commit()
-            raise refused
+            raise _refused("wrong_password")
         if user.disabled:
-            raise AccountError("account_disabled", "this account is disabled")
-        user.failed_logins, user.locked_until = 0, None
+            raise _refused("account_disabled")
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         token = secrets.token_urlsafe(32)
@@ -181,6 +186,24 @@ def login(
         session.commit()
         session.refresh(record)
         return token, record
+
+
+def sign_in(
+    engine: Engine, limits: SignInLimits, *, user_id: str, password: str, address: str, kind: str = "api"
+) -> tuple[str, AuthSession]:
+    """``login`` behind the sign-in limits: the address's attempts first, then the
+    (account, address) pair's, counted before the password is checked; a right password
+    clears the pair. Raises ``TooManyAttempts`` (the same for any login typed) or
+    ``AccountError``."""
+    limits.admit(address)
+    limits.claim_attempt(user_id, address)
+    answer = login(engine, user_id=user_id, password=password, kind=kind)
+    limits.succeeded(user_id, address)
+    return answer
+
+
+def _refused(reason: str) -> AccountError:
+    return AccountError("invalid_credentials", "wrong username or password", reason=reason)
 
 
 def _verify(stored: str, password: str) -> bool:

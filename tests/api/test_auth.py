@@ -1,7 +1,8 @@
 """Signing in and out, staff accounts, and what a caller may never set or send.
 
-- POST /auth/token, /auth/logout, /auth/me; lockout after repeated failures; a disabled
-  account's live token dies at once;
+- POST /auth/token, /auth/logout, /auth/me; repeated failures lock the (account, address)
+  pair, not the account (more in test_sign_in_limits.py); a disabled account's live token
+  dies at once, and signing in to it is refused like a wrong password;
 - POST /users validation (an admin creates staff of their own unit only);
 - fields a caller may not set (another unit, a coordinator, roles) are refused with 422,
   never silently applied or dropped;
@@ -116,15 +117,23 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(stack: S
     assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"] == "Bearer"
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(stack: Stack) -> None:
+async def test_five_failures_from_one_address_lock_that_address_out_even_with_the_right_password(
+    stack: Stack,
+) -> None:
+    # The (account, address) limit (test_sign_in_limits.py has the rest: other addresses,
+    # unknown accounts, the per-address limit, Redis).
     login = _user(stack, new_unit(), "anna")
-    for attempt in range(accounts.MAX_FAILED_LOGINS):
+    for attempt in range(5):
         r = await _login(stack, login, f"wrong-password-{attempt}")
         assert r.status_code == 401 and r.json()["detail"]["code"] == "invalid_credentials", (attempt, r.text)
     locked = await _login(stack, login)
-    assert locked.status_code == 401, locked.text
-    assert locked.json()["detail"]["code"] == "account_locked"
+    assert locked.status_code == 429, locked.text
+    assert locked.json()["detail"]["code"] == "too_many_attempts"
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
     assert "access_token" not in locked.text
+    # The account itself is not locked: its owner signs in from elsewhere.
+    token, _ = accounts.login(stack.engine, user_id=login, password=PASSWORD)
+    assert (await stack.http.get(f"{API}/auth/me", headers=_bearer(token))).status_code == 200
 
 
 async def test_logout_kills_the_token(stack: Stack) -> None:
@@ -163,8 +172,11 @@ async def test_disabling_a_user_kills_their_live_token_at_once(stack: Stack) -> 
     for path in ("/auth/me", "/cases"):
         dead = await stack.http.get(f"{API}{path}", headers=_bearer(token))
         assert dead.status_code == 401, (path, dead.text)
+    # Refused like a wrong password or an unknown login: nothing tells the account exists.
     refused = await _login(stack, login)
-    assert refused.status_code == 401 and refused.json()["detail"]["code"] == "account_disabled"
+    unknown = await _login(stack, f"nobody-{uuid.uuid4().hex[:8]}")
+    assert refused.status_code == unknown.status_code == 401 and refused.json() == unknown.json()
+    assert refused.json()["detail"]["code"] == "invalid_credentials"
 
     # Enabled again, they sign in anew; the old token stays dead.
     assert (await stack.http.post(f"{API}/users/{login}/enable", headers=admin)).status_code == 200

@@ -1,113 +1,61 @@
-"""Signing in and out: a bearer token for the API and the CLI."""
+"""Signing in and out: a bearer token for the API and the CLI, a cookie for a browser (thin;
+see ``pathway.app.signin``)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from pathway.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, client_address, token_from
-from pathway.app.errors import AppError
+from pathway.api.deps import ActorDep, ServicesDep, client_address, token_from
+from pathway.app.signin import TokenOut, TokenRequest, sign_in, sign_out
 from pathway.app.staff import UserOut
-from pathway.security import accounts
-from pathway.store import audit_trail
+from pathway.http.requests import drop_session_cookie, set_session_cookie
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    username: str = Field(min_length=1, max_length=128)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
-    user: UserOut
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+SIGN_IN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong username or password (the same for every refusal)", "content": _ERROR},
+    429: {
+        "description": "Too many sign-in attempts from this address (or on this account from it)",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+        "content": _ERROR,
+    },
+    503: {"description": "The sign-in limits' shared storage does not answer", "content": _ERROR},
+}
 
 
-async def _login(body: TokenRequest, request: Request, services: ServicesDep, kind: str) -> TokenOut:
-    engine = services.engine
-    try:
-        # argon2 is deliberately slow: keep it off the event loop
-        raw, session = await asyncio.to_thread(
-            accounts.login, engine, user_id=body.username, password=body.password, kind=kind
-        )
-    except accounts.AccountError as refused:
-        user = accounts.get_user(engine, body.username)
-        if user is not None:
-            audit_trail.append(
-                engine,
-                unit_id=user.unit_id,
-                actor=user.id,
-                action="auth.login_refused",
-                address=client_address(request),
-                details={"reason": refused.code},
-            )
-        raise AppError(401, refused.code, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
-    user = accounts.get_user(engine, body.username)
-    assert user is not None
-    audit_trail.append(
-        engine, unit_id=user.unit_id, actor=user.id, action="auth.login", address=client_address(request)
-    )
-    return TokenOut(
-        access_token=raw,
-        expires_at=session.expires_at,
-        user=UserOut(id=user.id, display_name=user.display_name, unit=user.unit_id, roles=user.roles),
-    )
-
-
-@router.post("/token", response_model=TokenOut)
+@router.post("/token", response_model=TokenOut, responses=SIGN_IN_REFUSALS)
 async def token(body: TokenRequest, request: Request, services: ServicesDep) -> TokenOut:
     """A bearer token for the API and the CLI."""
-    return await _login(body, request, services, "api")
+    return await sign_in(services, body, address=client_address(request), kind="api")
 
 
-@router.post("/session", response_model=UserOut)
+@router.post("/session", response_model=UserOut, responses=SIGN_IN_REFUSALS)
 async def open_session(body: TokenRequest, request: Request, response: Response, services: ServicesDep) -> UserOut:
     """A session cookie for people in a browser (the web pages; the Temporal UI's codec calls).
     HttpOnly (no script reads it) and SameSite=Strict (no other site can send it)."""
-    answer = await _login(body, request, services, "web")
-    response.set_cookie(
-        SESSION_COOKIE,
-        answer.access_token,
-        httponly=True,
-        samesite="strict",
-        path="/",
-        secure=request.url.scheme == "https",
-        max_age=int(accounts.ABSOLUTE_EXPIRY.total_seconds()),
-    )
+    answer = await sign_in(services, body, address=client_address(request), kind="web")
+    set_session_cookie(request, response, answer.access_token)
     return answer.user
 
 
-def end_session(request: Request, services: ServicesDep, actor: ActorDep, response: Response) -> None:
-    """Revoke the request's token, record it, and (for a browser) drop the session cookie."""
-    raw = token_from(request)
-    if raw:
-        accounts.logout(services.engine, raw)
-    audit_trail.append(
-        services.engine, unit_id=actor.unit_id, actor=actor.id, action="auth.logout", address=client_address(request)
-    )
-    response.delete_cookie(SESSION_COOKIE, path="/")
+async def _end(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    response = Response(status_code=204)
+    await sign_out(services, actor, token_from(request), address=client_address(request))
+    drop_session_cookie(response)
+    return response
 
 
 @router.delete("/session", status_code=204)
-def close_session(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
-    response = Response(status_code=204)
-    end_session(request, services, actor, response)
-    return response
+async def close_session(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    return await _end(request, services, actor)
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
-    response = Response(status_code=204)
-    end_session(request, services, actor, response)
-    return response
+async def logout(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
+    return await _end(request, services, actor)
 
 
 @router.get("/me", response_model=UserOut)

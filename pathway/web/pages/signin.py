@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from pathway.api.routers import auth as auth_api
 from pathway.app.errors import AppError
-from pathway.http.requests import services_of
+from pathway.app.signin import TokenRequest, sign_in, sign_out
+from pathway.http.requests import client_address, drop_session_cookie, services_of, set_session_cookie, token_from
 from pathway.web import forms
 from pathway.web.i18n import LANGUAGES, MESSAGES, translator
 from pathway.web.page import Page, form_of, redirect, signed_in
@@ -65,25 +67,41 @@ async def login(request: Request) -> Response:
     check_login_csrf(request, form.get(CSRF_FIELD))
     username = forms.field(form, "username") or ""
     try:
-        body = auth_api.TokenRequest(username=username, password=str(form.get("password") or ""))
+        body = TokenRequest(username=username, password=str(form.get("password") or ""))
     except ValidationError:
         return _login_page(request, 422, translator(lang_of(request))("login.missing"), username)
     response = redirect(local_path(forms.field(form, "next"), "/"))
     try:
-        await auth_api.open_session(body, request, response, services_of(request))
+        answer = await sign_in(services_of(request), body, address=client_address(request), kind="web")
     except AppError as refused:
-        words = translator(lang_of(request))
-        known = f"login.{refused.code}"
-        return _login_page(request, 401, words(known) if known in MESSAGES["pl"] else refused.message, username)
+        return _refused_page(request, refused, username)
+    set_session_cookie(request, response, answer.access_token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _refused_page(request: Request, refused: AppError, username: str) -> HTMLResponse:
+    """The form again, saying why in the page's language; a limit's refusal keeps its 429
+    and Retry-After, and says in minutes when to try again."""
+    words = translator(lang_of(request))
+    key = f"login.{refused.code}"
+    retry_after = refused.extra.get("retry_after")
+    if isinstance(retry_after, int):
+        message = words(key, minutes=math.ceil(retry_after / 60))
+    else:
+        message = words(key) if key in MESSAGES["pl"] else words("login.invalid_credentials")
+    page = _login_page(request, refused.status, message, username)
+    if refused.headers and "Retry-After" in refused.headers:
+        page.headers["Retry-After"] = refused.headers["Retry-After"]
+    return page
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     page, _form_data = await form_of(request)
     response = redirect("/login?out=1")
-    auth_api.end_session(request, page.services, page.actor, response)
+    await sign_out(page.services, page.actor, token_from(request), address=client_address(request))
+    drop_session_cookie(response)
     return response
 
 
