@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pathway.api.csv_export import csv_response
 from pathway.api.deps import ActorDep, ServicesDep, SessionDep, authorize, coordinator_scope, own_unit
 from pathway.api.errors import ApiError
+from pathway.api.filters import KnownFilters
 from pathway.api.schemas import ID_PATTERN, Page, StalledItem
 from pathway.readmodels import stalled as stalled_audit
 from pathway.security.policy import Action
@@ -22,7 +23,7 @@ CSV_COLUMNS = ["case_id", "rule", "since", "coordinator", "stage", "days_overdue
 IdParam = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
-@router.get("/stalled", response_model=Page[StalledItem])
+@router.get("/stalled", response_model=Page[StalledItem], dependencies=[KnownFilters])
 async def stalled(
     services: ServicesDep,
     session: SessionDep,

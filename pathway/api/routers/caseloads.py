@@ -23,6 +23,7 @@ from pathway.api.deps import (
     coordinator_scope,
 )
 from pathway.api.errors import ApiError
+from pathway.api.filters import KnownFilters
 from pathway.api.schemas import ID_PATTERN, Page
 from pathway.api.temporal_gateway import CaseGateway, new_command_id
 from pathway.core.definition import Definition
@@ -90,7 +91,7 @@ class CaseloadRow(BaseModel):
 CSV_COLUMNS = ["coordinator", "open", "active", "paused", "stage_overdue", "visit_overdue", "stalled_cases"]
 
 
-@router.get("", response_model=Page[CaseloadRow])
+@router.get("", response_model=Page[CaseloadRow], dependencies=[KnownFilters])
 def list_caseloads(
     services: ServicesDep,
     session: SessionDep,

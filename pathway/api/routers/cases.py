@@ -26,6 +26,7 @@ from pathway.api.deps import (
     vault_of,
 )
 from pathway.api.errors import ApiError, not_found
+from pathway.api.filters import KnownFilters
 from pathway.api.routers.caseloads import enforce_limit
 from pathway.api.schemas import (
     ID_PATTERN,
@@ -293,7 +294,7 @@ def _check_coordinator(services: ServicesDep, actor: Actor, coordinator_id: str)
         )
 
 
-@router.get("", response_model=Page[CaseListItem])
+@router.get("", response_model=Page[CaseListItem], dependencies=[KnownFilters])
 def list_cases(
     session: SessionDep,
     actor: ActorDep,
