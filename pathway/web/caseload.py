@@ -1,61 +1,16 @@
 """What the case lists and the supervisor's dashboard compute from the store's rows.
 
-Urgency: a case with an overdue item comes first (the most days overdue first), then the
-others by their nearest due date, paused cases after active ones."""
+Urgency (which case comes first) is ``pathway.readmodels.urgency``, shared with the CLI."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from pathway.api.schemas import CaseListItem
+from pathway.readmodels.urgency import CaseRow, rows_by_urgency
 from pathway.store.models import Case
 
-FAR_FUTURE = datetime.max.replace(tzinfo=None)
-
-
-def _days_past(due: datetime | None, now: datetime) -> int | None:
-    """Whole days past ``due`` (at least 1 once it has passed), or None if not yet due."""
-    if due is None or due > now:
-        return None
-    return max(1, (now - due) // timedelta(days=1))
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    item: CaseListItem
-    days_in_stage: int
-    stage_overdue_days: int | None
-    visit_overdue_days: int | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.stage_overdue_days is not None or self.visit_overdue_days is not None
-
-    def urgency(self) -> tuple[int, int, datetime, str]:
-        i = self.item
-        worst = max(self.stage_overdue_days or 0, self.visit_overdue_days or 0)
-        dues = [d.replace(tzinfo=None) for d in (i.stage_due_at, i.next_visit_due_at) if d is not None]
-        band = 0 if self.overdue and i.status == "active" else 1 if i.status == "active" else 2
-        return band, -worst, min(dues, default=FAR_FUTURE), i.id
-
-
-def rows_by_urgency(items: list[CaseListItem], now: datetime) -> list[CaseRow]:
-    rows = []
-    for item in items:
-        active = item.status == "active"
-        rows.append(
-            CaseRow(
-                item=item,
-                days_in_stage=max(0, (now - item.stage_entered_at) // timedelta(days=1)),
-                stage_overdue_days=_days_past(item.stage_due_at, now) if active else None,
-                visit_overdue_days=_days_past(item.next_visit_due_at, now) if active else None,
-            )
-        )
-    return sorted(rows, key=CaseRow.urgency)
+__all__ = ["CaseRow", "open_cases_by_stage", "rows_by_urgency"]
 
 
 def open_cases_by_stage(session: Session, *, unit_id: str) -> dict[str, dict[str, int]]:
