@@ -250,14 +250,15 @@ CSV_COLUMNS = [
 
 
 def _state(row: CaseRow[CaseListItem]) -> Text:
-    """What the web's badges say, in words: overdue (what, how many days), paused, closed."""
+    """What the web's badges say, in words, one per line: what is overdue and by how many
+    days; else paused, closed (with the outcome) or active."""
     late = [
-        f"{what} {days} d"
+        f"OVERDUE {what} {days} d"
         for what, days in (("stage", row.stage_overdue_days), ("visit", row.visit_overdue_days))
         if days is not None
     ]
     if late:
-        return Text("OVERDUE " + ", ".join(late), style="bold red")
+        return Text("\n".join(late), style="bold red")
     item = row.item
     if item.status == "closed":
         return Text(f"closed ({item.outcome})" if item.outcome else "closed")
