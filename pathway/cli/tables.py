@@ -64,6 +64,10 @@ def fitted(
 def print_table(
     rows: Sequence[Any], columns: Sequence[Column], *, out: Console | None = None, title: str | None = None
 ) -> None:
+    """Print the table of ``rows`` fitted to the console (nothing for no rows: the caller's
+    count line says so)."""
+    if not rows:
+        return
     out = out or console
     table, left_out = fitted(rows, columns, out=out, title=title)
     out.print(table)

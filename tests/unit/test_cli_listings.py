@@ -265,3 +265,9 @@ def test_shortened_ids_are_unique_in_their_listing_and_a_typed_start_is_found_ag
     assert ambiguous.exit_code == 2 and "is the start of 2 case ids" in ambiguous.stderr
     unknown = run(monkeypatch, "case", "show", "99999999")
     assert unknown.exit_code == 2 and "no case whose id starts with '99999999'" in unknown.stderr
+
+
+def test_an_empty_listing_is_its_count_line_only(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.on("GET", "/audit/stalled", {"items": [], "count": 0})
+    result = run(monkeypatch, "audit", "stalled")
+    assert result.exit_code == 0 and result.stdout == "0 stalled\n", result.stdout
