@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-__all__ = ["StackError", "run_api", "run_stack", "run_worker"]
+__all__ = ["StackError", "record_api_url", "run_api", "run_stack", "run_worker"]
 
 log = structlog.get_logger(__name__)
 
@@ -168,7 +168,7 @@ def _print_urls(settings: Settings, server: DevServer | None) -> None:
     console.print()
 
 
-def _record_api_url(settings: Settings) -> None:
+def record_api_url(settings: Settings) -> None:
     """Tell later CLI calls on this home where the API listens (``Settings.resolved_api_url``),
     so that ``pathway up --port N`` needs no PATHWAY_API_URL afterwards."""
     reachable = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)
@@ -256,7 +256,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 try:
                     await _wait_started(api, api_task)
                     stopper.serving = True
-                    _record_api_url(settings)
+                    record_api_url(settings)
                     _print_urls(settings, server)
                     _print_first_admin(first_admin)
                     if demo:

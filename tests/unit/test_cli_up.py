@@ -40,20 +40,20 @@ def test_up_on_a_port_in_use_is_one_line_and_no_traceback(
 
 def test_the_api_url_recorded_by_up_is_where_later_calls_go(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from pathway.config import API_URL_FILE, Settings
-    from pathway.runtime.stack import _record_api_url
+    from pathway.runtime.stack import record_api_url
 
     monkeypatch.delenv("PATHWAY_API_URL", raising=False)
     monkeypatch.delenv("PATHWAY_API_PORT", raising=False)
     monkeypatch.setenv("PATHWAY_HOME", str(tmp_path))
     assert Settings().resolved_api_url == "http://127.0.0.1:8000", "a new home: the default port"
 
-    _record_api_url(Settings(home=tmp_path, api_port=8123))  # what `pathway up --port 8123` does once serving
+    record_api_url(Settings(home=tmp_path, api_port=8123))  # what `pathway up --port 8123` does once serving
     assert (tmp_path / API_URL_FILE).read_text().strip() == "http://127.0.0.1:8123"
     assert Settings().resolved_api_url == "http://127.0.0.1:8123"
     monkeypatch.setenv("PATHWAY_API_URL", "https://pathway.example.org")
     assert Settings().resolved_api_url == "https://pathway.example.org", "PATHWAY_API_URL says otherwise"
 
-    _record_api_url(Settings(home=tmp_path, host="0.0.0.0", api_port=8124))
+    record_api_url(Settings(home=tmp_path, host="0.0.0.0", api_port=8124))
     monkeypatch.delenv("PATHWAY_API_URL")
     assert Settings().resolved_api_url == "http://127.0.0.1:8124", "listening everywhere: reached locally"
     (tmp_path / API_URL_FILE).write_text("garbage")
