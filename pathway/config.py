@@ -16,6 +16,11 @@ def _default_home() -> Path:
     return Path.home() / ".pathway"
 
 
+# Where `pathway up` records the URL its API listens on, next to the CLI's saved token, so
+# that later CLI calls on the same home reach it (`pathway up --port N`).
+API_URL_FILE = "cli-api-url"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATHWAY_", extra="ignore")
 
@@ -127,7 +132,17 @@ class Settings(BaseSettings):
 
     @property
     def resolved_api_url(self) -> str:
-        return self.api_url or f"http://{self.host}:{self.api_port}"
+        """The API the CLI talks to: ``PATHWAY_API_URL``; else the URL the last ``pathway up``
+        on this home recorded (it may have been started with ``--port N``); else host and port."""
+        return self.api_url or self.recorded_api_url or f"http://{self.host}:{self.api_port}"
+
+    @property
+    def recorded_api_url(self) -> str | None:
+        try:
+            url = (self.home / API_URL_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return url if url.startswith(("http://", "https://")) else None
 
     @property
     def embedded_temporal(self) -> bool:

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pathway.app.access import authorize, coordinator_scope, own_unit
 from pathway.app.context import Context
 from pathway.app.errors import AppError
+from pathway.app.filters import check_filters
 from pathway.app.schemas import Page, StalledItem
 from pathway.readmodels import stalled as stalled_audit
 from pathway.security.policy import Action
@@ -31,6 +32,7 @@ async def stalled(
         raise AppError(422, "unknown_rule", f"unknown rule '{rule}' / nieznana reguła", rules=list(stalled_audit.RULES))
     authorize(ctx.actor, Action.AUDIT_READ)
     unit_id = own_unit(ctx.actor, unit)
+    check_filters(ctx, definition=definition, coordinator=coordinator)
     coordinator = coordinator_scope(ctx.actor, coordinator)
     if source == "temporal":
         if rule not in (None, *stalled_audit.TEMPORAL_RULES) or inactive_days is not None:

@@ -24,8 +24,10 @@ from pathway.app.caseload_shapes import (
     ReassignResult,
     RefusedMove,
 )
+from pathway.app.command_keys import one_command_per_key
 from pathway.app.context import Context
 from pathway.app.errors import AppError
+from pathway.app.filters import check_filters
 from pathway.app.gateway import new_command_id
 from pathway.app.schemas import AssignRequest, CaseOut, Page
 from pathway.app.sending import send
@@ -156,27 +158,28 @@ async def assign(ctx: Context, case_id: str, body: AssignRequest, key: str | Non
     """Give the case to another coordinator (a supervisor's decision); the new coordinator
     may act on it, and the old one may not, from the moment this answers."""
     case = visible_case(ctx, case_id, Action.CASE_REASSIGN)
-    check_assignee(ctx, body.coordinator)
-    command = AssignCoordinatorInput(
-        command_id=key or new_command_id(),
-        actor=ctx.actor.id,
-        coordinator_id=body.coordinator,
-        override_reason=body.override_reason,
-    )
-    entry = ctx.services.catalog.get(case.definition_id)
-    if entry is None or body.coordinator == case.coordinator_id:
-        return (await send(ctx, case, PathwayWorkflow.assign_coordinator, command)).case_out()
-    async with caseload_room(
-        ctx,
-        definition=entry.definition,
-        coordinator=body.coordinator,
-        case_id=case.id,
-        override_reason=body.override_reason,
-        command_id=command.command_id,
-    ) as room:
-        done = await send(ctx, case, PathwayWorkflow.assign_coordinator, command)
-        room.assigned(done.result.seq)
-    return done.case_out()
+    async with one_command_per_key(ctx, key, command="assign_coordinator", case_id=case_id, body=body):
+        check_assignee(ctx, body.coordinator)
+        command = AssignCoordinatorInput(
+            command_id=key or new_command_id(),
+            actor=ctx.actor.id,
+            coordinator_id=body.coordinator,
+            override_reason=body.override_reason,
+        )
+        entry = ctx.services.catalog.get(case.definition_id)
+        if entry is None or body.coordinator == case.coordinator_id:
+            return (await send(ctx, case, PathwayWorkflow.assign_coordinator, command)).case_out()
+        async with caseload_room(
+            ctx,
+            definition=entry.definition,
+            coordinator=body.coordinator,
+            case_id=case.id,
+            override_reason=body.override_reason,
+            command_id=command.command_id,
+        ) as room:
+            done = await send(ctx, case, PathwayWorkflow.assign_coordinator, command)
+            room.assigned(done.result.seq)
+        return done.case_out()
 
 
 async def reassign(ctx: Context, body: ReassignRequest, key: str | None) -> ReassignResult:
@@ -185,6 +188,11 @@ async def reassign(ctx: Context, body: ReassignRequest, key: str | None) -> Reas
     retried request moves nothing twice). The caseload limit holds unless overridden.
     Answers what moved and what was refused, and why."""
     authorize(ctx.actor, Action.CASE_REASSIGN)
+    async with one_command_per_key(ctx, key, command="reassign", case_id=None, body=body):
+        return await _reassign(ctx, body, key)
+
+
+async def _reassign(ctx: Context, body: ReassignRequest, key: str | None) -> ReassignResult:
     source = accounts.get_user(ctx.services.engine, body.from_)
     if source is None or source.unit_id != ctx.unit_id:
         raise AppError(404, "coordinator_not_found", f"no coordinator '{body.from_}' in your unit")
@@ -287,12 +295,14 @@ async def _assign_in_room(
 
 
 # ---------------------------------------------------------------- open cases per coordinator
-def list_caseloads(ctx: Context, *, coordinator: str | None = None) -> Page[CaseloadRow]:
+def list_caseloads(ctx: Context, *, coordinator: str | None = None, definition: str | None = None) -> Page[CaseloadRow]:
     """Open cases per coordinator of the unit, with overdue counts and each definition's
-    limit. A coordinator sees their own row only."""
+    limit (with ``definition``, that definition's cases only). A coordinator sees their own
+    row only."""
     authorize(ctx.actor, Action.CASE_LIST)
+    check_filters(ctx, coordinator=coordinator, definition=definition)
     coordinator = coordinator_scope(ctx.actor, coordinator)
-    loads = caseload.loads(ctx.session, unit_id=ctx.unit_id, coordinator_id=coordinator)
+    loads = caseload.loads(ctx.session, unit_id=ctx.unit_id, coordinator_id=coordinator, definition_id=definition)
     # Coordinators without a case are on the list too: they are whom cases can go to.
     names = (
         [coordinator]
@@ -308,8 +318,15 @@ def list_caseloads(ctx: Context, *, coordinator: str | None = None) -> Page[Case
     )
     definitions = ctx.services.catalog.definitions()
     stalled = stalled_audit.stalled(
-        ctx.session, now=utcnow(), definitions=definitions, unit_id=ctx.unit_id, coordinator_id=coordinator
+        ctx.session,
+        now=utcnow(),
+        definitions=definitions,
+        unit_id=ctx.unit_id,
+        coordinator_id=coordinator,
+        definition_id=definition,
     )
+    if definition is not None:
+        definitions = {definition: definitions[definition]}
     rows = []
     for name in names:
         load = loads.get(name) or caseload.Load(name)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 
 from pathway.app import caseloads
 from pathway.app.access import authorize, coordinator_scope, visible_case
+from pathway.app.catalog import CatalogEntry
 from pathway.app.clients import client_of
+from pathway.app.command_keys import one_command_per_key, reused
 from pathway.app.context import Context
 from pathway.app.errors import AppError
+from pathway.app.filters import check_filters
 from pathway.app.notes import keep_note
 from pathway.app.schemas import CaseListItem, CaseOut, OpenCaseRequest, Page
 from pathway.core.case import CaseView
@@ -16,6 +21,14 @@ from pathway.security.policy import Action
 from pathway.store import queries
 from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
 from workflows.messages import OpenCaseInput
+
+
+def _same_client(ctx: Context, case: Case, body: OpenCaseRequest) -> bool:
+    """Whether a retried open names the client the case was opened for (compared opened, here:
+    a client's identity is never hashed into the store)."""
+    stored = client_of(ctx.session, ctx.vault, case.client_id)
+    asked = body.client
+    return stored is None or (stored.name, stored.address, stored.phone) == (asked.name, asked.address, asked.phone)
 
 
 def case_out(ctx: Context, case: Case, view: CaseView) -> CaseOut:
@@ -41,6 +54,13 @@ async def open_case(ctx: Context, body: OpenCaseRequest, key: str | None) -> tup
     if body.opened_at is not None and body.opened_at > now:
         raise AppError(422, "invalid_request", "opened_at cannot be in the future", field="opened_at")
     case_id = queries.case_id_for_key(actor=ctx.actor.id, key=key, unit_id=ctx.unit_id) if key else queries.new_id()
+    async with one_command_per_key(ctx, key, command="open", case_id=case_id, body=body):
+        return await _open(ctx, body, key, case_id, entry, now)
+
+
+async def _open(
+    ctx: Context, body: OpenCaseRequest, key: str | None, case_id: str, entry: CatalogEntry, now: datetime
+) -> tuple[CaseOut, bool]:
     existing = queries.get_case(ctx.session, case_id=case_id)
     if existing is None:
         try:
@@ -70,6 +90,8 @@ async def open_case(ctx: Context, body: OpenCaseRequest, key: str | None) -> tup
             existing = visible_case(ctx, case_id)
     if existing is not None:
         case = visible_case(ctx, case_id)
+        if not _same_client(ctx, case, body):
+            raise reused("open")  # the same key, another client: another case
     ctx.release_connection()
     started = await ctx.gateway.start(
         OpenCaseInput(
@@ -116,6 +138,7 @@ async def list_cases(
     """A page of the cases the person may see, newest first, with the clients' names (a read
     that is recorded in the audit trail)."""
     authorize(ctx.actor, Action.CASE_LIST)
+    check_filters(ctx, definition=definition, coordinator=coordinator)
     coordinator = coordinator_scope(ctx.actor, coordinator)
     rows, total = queries.list_cases(
         ctx.session,

@@ -15,7 +15,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -68,8 +73,14 @@ class CaseGateway:
     async def _bounded(self, call: Awaitable[T]) -> T:
         try:
             return await asyncio.wait_for(call, timeout=self.wait_seconds)
-        except TimeoutError:
+        # An update cancelled by the wait (or timed out by its own RPC deadline) is the SDK's
+        # WorkflowUpdateRPCTimeoutOrCancelledError; a query past its deadline, DEADLINE_EXCEEDED.
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise worker_unavailable(self.wait_seconds) from None
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.DEADLINE_EXCEEDED:
+                raise worker_unavailable(self.wait_seconds) from None
+            raise
 
     async def start(self, input: OpenCaseInput) -> bool:
         """Start the case's workflow. False when it already exists (a retried open)."""

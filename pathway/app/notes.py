@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from pathway.app.command_keys import reused
 from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.security.identity import ClientErased
@@ -23,6 +24,8 @@ def keep_note(ctx: Context, case_id: str, text: str | None, command: str = "", k
         return None
     note_id = uuid.uuid5(_NOTE_KEY_NAMESPACE, f"{case_id}\x00{ctx.actor.id}\x00{command}\x00{key}").hex if key else None
     if note_id is not None and ctx.session.get(Note, note_id) is not None:
+        if queries.note_text(ctx.session, vault=ctx.vault, note_id=note_id) not in (text.strip(), None):
+            raise reused(command)  # the same key, another note: another command
         return note_id
     try:
         return queries.add_note(

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from activities.channels.webhook import verify
 from pathway.app.access import visible_case
+from pathway.app.command_keys import one_command_per_key
 from pathway.app.context import Context
 from pathway.app.errors import AppError, not_found
 from pathway.app.gateway import new_command_id
@@ -31,7 +32,7 @@ from pathway.security.partner_keys import open_secret
 from pathway.security.policy import Action
 from pathway.store import audit_trail, queries
 from pathway.store.consents import active_consent
-from pathway.store.models import Referral, ReferralPublic
+from pathway.store.models import Case, Partner, Referral, ReferralPublic
 from workflows.messages import AnswerReferralInput, ReferClientInput
 from workflows.pathway import PathwayWorkflow
 
@@ -77,6 +78,14 @@ async def refer(ctx: Context, case_id: str, body: ReferralRequest, key: str | No
                 partner_id=partner.id,
             )
         consent_id = consent.id
+    async with one_command_per_key(ctx, key, command="refer", case_id=case_id, body=body):
+        return await _refer(ctx, case, body, key, partner, consent_id)
+
+
+async def _refer(
+    ctx: Context, case: Case, body: ReferralRequest, key: str | None, partner: Partner, consent_id: str | None
+) -> ReferralOut:
+    case_id = case.id
     referral_id = uuid.uuid5(_REFERRAL_NS, f"{case_id}\x00{ctx.actor.id}\x00{key}").hex if key else uuid.uuid4().hex
     note_id = keep_note(ctx, case_id, body.note, "refer", key)
     command = ReferClientInput(
@@ -106,16 +115,17 @@ async def answer(
 ) -> ReferralOut:
     """The coordinator enters the partner's answer (given by phone, on paper)."""
     case = visible_case(ctx, case_id, Action.CASE_ACT)
-    note_id = keep_note(ctx, case_id, body.note, f"answer:{referral_id}", key)
-    command = AnswerReferralInput(
-        command_id=key or new_command_id(),
-        actor=ctx.actor.id,
-        referral_id=referral_id,
-        answer=body.answer,
-        reason=body.reason,
-        note_id=note_id,
-    )
-    return _referral_out(await send(ctx, case, PathwayWorkflow.answer_referral, command, note_id), referral_id)
+    async with one_command_per_key(ctx, key, command=f"answer_referral:{referral_id}", case_id=case_id, body=body):
+        note_id = keep_note(ctx, case_id, body.note, f"answer:{referral_id}", key)
+        command = AnswerReferralInput(
+            command_id=key or new_command_id(),
+            actor=ctx.actor.id,
+            referral_id=referral_id,
+            answer=body.answer,
+            reason=body.reason,
+            note_id=note_id,
+        )
+        return _referral_out(await send(ctx, case, PathwayWorkflow.answer_referral, command, note_id), referral_id)
 
 
 def _unauthenticated() -> AppError:

@@ -5,13 +5,28 @@ from __future__ import annotations
 import os
 
 import typer
-from rich.table import Table
 
-from pathway.cli.console import ApiClient, console, local_time, saved_token, token_file
+from pathway.cli.console import (
+    FORMAT_HELP,
+    ApiClient,
+    check_format,
+    console,
+    err,
+    local_time,
+    print_csv,
+    print_json,
+    saved_token,
+    token_file,
+)
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 accounts = typer.Typer()
 users_app = typer.Typer(help="Staff accounts (admin).", no_args_is_help=True)
+
+# The API refuses shorter passwords (pathway.security.accounts.hash_password); said before
+# it is typed, and checked before it is sent.
+MIN_PASSWORD_LENGTH = 12
 
 
 # --------------------------------------------------------------------------- accounts
@@ -50,13 +65,25 @@ def logout() -> None:
 
 
 @users_app.command("list")
-def users_list() -> None:
+def users_list(format: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """Staff accounts of your unit (admin)."""
+    check_format(format)
     page = ApiClient(Settings()).call("GET", "/users").json()
-    table = Table("login", "name", "roles", "unit")
-    for u in page["items"]:
-        table.add_row(u["id"], u["display_name"], ", ".join(u["roles"]), u["unit"])
-    console.print(table)
+    if format == "json":
+        print_json(page)
+        return
+    if format == "csv":
+        print_csv(page["items"], ["id", "display_name", "roles", "unit"])
+        return
+    print_table(
+        page["items"],
+        [
+            Column("login", lambda u: u["id"]),
+            Column("name", lambda u: u["display_name"]),
+            Column("roles", lambda u: ", ".join(u["roles"])),
+            Column("unit", lambda u: u["unit"], drop=1),
+        ],
+    )
 
 
 @users_app.command("add")
@@ -64,9 +91,19 @@ def users_add(
     login_name: str = typer.Argument(..., metavar="LOGIN"),
     display_name: str = typer.Option(..., "--name"),
     role: list[str] = typer.Option(..., "--role", help="coordinator, supervisor or admin (repeat for several)"),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True),
+    password: str = typer.Option(
+        ...,
+        "--password",
+        prompt=f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+        help=f"at least {MIN_PASSWORD_LENGTH} characters; prompted (twice, hidden) if not given",
+    ),
 ) -> None:
-    """Create a staff account in your unit (admin)."""
+    """Create a staff account in your unit (admin). The password is asked for, hidden, twice."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        err.print(f"--password: at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}", style="red")
+        raise typer.Exit(2)
     body = {"id": login_name, "display_name": display_name, "roles": role, "password": password}
     u = ApiClient(Settings()).call("POST", "/users", json_body=body).json()
     console.print(f"[green]added[/green] {u['id']} ({', '.join(u['roles'])})")

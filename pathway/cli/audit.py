@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pathway.cli.console import ApiClient, check_format, console, err, fetch_listing, local_time
+from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, err, fetch_listing, local_time
+from pathway.cli.ids import short_ids
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 audit_app = typer.Typer(help="Supervisors' audits.", no_args_is_help=True)
@@ -16,7 +17,7 @@ audit_app = typer.Typer(help="Supervisors' audits.", no_args_is_help=True)
 # --------------------------------------------------------------------------- audit
 @audit_app.command("stalled")
 def audit_stalled(
-    format: str = typer.Option("table", "--format", help="table, json or csv"),
+    format: str = typer.Option("table", "--format", help=FORMAT_HELP),
     coordinator: str | None = typer.Option(None, "--coordinator"),
     definition: str | None = typer.Option(None, "--definition"),
     rule: str | None = typer.Option(None, "--rule", help="stage_overdue, visit_overdue, inactive or paused_too_long"),
@@ -45,20 +46,20 @@ def audit_stalled(
     page = fetch_listing(ApiClient(Settings()), "/audit/stalled", params, format)
     if page is None:
         return
-    table = Table("severity", "rule", "since", "days overdue", "stage", "coordinator", "definition")
-    table.add_column("case", no_wrap=True, min_width=32)
-    for r in page["items"]:
-        table.add_row(
-            r.get("severity", ""),
-            r["rule"],
-            local_time(r["since"]),
-            str(r["days_overdue"]),
-            r["stage"],
-            r["coordinator"],
-            r.get("definition", ""),
-            r["case_id"],
-        )
-    console.print(table)
+    short = short_ids(r["case_id"] for r in page["items"])
+    print_table(
+        page["items"],
+        [
+            Column("case", lambda r: short[r["case_id"]], no_wrap=True),
+            Column("rule", lambda r: r["rule"]),
+            Column("days over", lambda r: str(r["days_overdue"]), justify="right", no_wrap=True),
+            Column("coordinator", lambda r: r["coordinator"], drop=1),
+            Column("severity", lambda r: r.get("severity", ""), drop=2),
+            Column("stage", lambda r: r["stage"], drop=3),
+            Column("since", lambda r: local_time(r["since"]), drop=4, no_wrap=True),
+            Column("pathway", lambda r: r.get("definition", ""), drop=5),
+        ],
+    )
     console.print(f"{page['count']} stalled")
 
 

@@ -4,12 +4,16 @@ listings in table, JSON or CSV, and times in the centre's zone."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import functools
 import gc
 import json
+import re
 import sys
 import time
 import uuid
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,15 +33,19 @@ def settings_with(**overrides: Any) -> Settings:
 
 
 # --------------------------------------------------------------------------- processes
-def run_process(main: Any) -> None:
-    """Run a long-lived process until Ctrl-C / SIGTERM. Afterwards, give the Temporal SDK's
-    native threads a moment to let go before the interpreter finalizes: without it the exit
-    sometimes aborts (seen 1 run in 3 on `pathway worker`), which an operator would read as
-    a crash."""
+def run_process(main: Any, *, expected: tuple[type[BaseException], ...] = ()) -> None:
+    """Run a long-lived process until Ctrl-C / SIGTERM. An ``expected`` error (a port in use,
+    a server that did not start) is one line on stderr and exit code 1, not a traceback.
+    Afterwards, give the Temporal SDK's native threads a moment to let go before the
+    interpreter finalizes: without it the exit sometimes aborts (seen 1 run in 3 on
+    `pathway worker`), which an operator would read as a crash."""
     try:
         asyncio.run(main)
     except KeyboardInterrupt:
         pass
+    except expected as exc:
+        err.print(f"error: {exc}", style="red", markup=False, highlight=False)
+        raise typer.Exit(1) from None
     finally:
         gc.collect()
         time.sleep(0.3)
@@ -52,17 +60,55 @@ def check_format(format: str) -> None:
         raise typer.Exit(2)
 
 
+FORMAT_HELP = "table, json or csv"
+
+# The API's filter errors and the flags that set those filters: an error names the flag.
+FILTER_FLAGS = {"definition": "--definition", "coordinator": "--coordinator"}
+
+
 def fetch_listing(api: ApiClient, path: str, params: dict[str, Any], format: str) -> dict[str, Any] | None:
-    """GET a listing: CSV and JSON are printed as the API gives them (None is returned);
-    for a table, the parsed answer is returned to be drawn."""
+    """GET a listing the API also answers in CSV: CSV and JSON are printed as the API gives
+    them (None is returned); for a table, the parsed answer is returned to be drawn."""
     if format == "csv":
-        sys.stdout.write(api.call("GET", path, params={**params, "format": "csv"}).text)
+        sys.stdout.write(api.call("GET", path, params={**params, "format": "csv"}, flags=FILTER_FLAGS).text)
         return None
-    page = api.call("GET", path, params=params).json()
+    page = api.call("GET", path, params=params, flags=FILTER_FLAGS).json()
     if format == "json":
-        sys.stdout.write(json.dumps(page, indent=2, ensure_ascii=False) + "\n")
+        print_json(page)
         return None
     return page
+
+
+def fetch_all(
+    api: ApiClient, path: str, params: Mapping[str, Any], *, page_size: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Every item of a paged listing, page by page."""
+    offset = 0
+    while True:
+        page = api.call("GET", path, params={**params, "limit": page_size, "offset": offset}, flags=FILTER_FLAGS).json()
+        yield from page["items"]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["count"]:
+            return
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def print_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """A listing as CSV, the way the API writes its own (a header row, ISO 8601 times);
+    a list in a cell is joined with "; "."""
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 # --------------------------------------------------------------------------- API client
@@ -92,7 +138,10 @@ class ApiClient:
         json_body: Any = None,
         params: dict[str, Any] | None = None,
         idempotent: bool = False,
+        flags: Mapping[str, str] | None = None,
     ) -> httpx.Response:
+        """Call the API; an error answer is printed and ends the command (exit 1; exit 2
+        when it is about a value given with one of ``flags``: API field -> the flag)."""
         headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -108,6 +157,17 @@ class ApiClient:
                 detail = response.json().get("detail", {})
             except ValueError:
                 detail = {"message": response.text}
+            if not isinstance(detail, dict):
+                detail = {"message": str(detail)}
+            flag = (flags or {}).get(_field_of(detail))
+            if flag is not None and response.status_code == 422:
+                known = detail.get("definitions")
+                err.print(
+                    f"{flag}: {detail.get('message', '')}" + (f" (known: {', '.join(known)})" if known else ""),
+                    style="red",
+                    markup=False,
+                )
+                raise typer.Exit(2)
             err.print(
                 f"{response.status_code} {detail.get('code', '')}: {detail.get('message', '')}",
                 style="red",
@@ -121,13 +181,60 @@ class ApiClient:
         return response
 
 
+def _field_of(detail: Mapping[str, Any]) -> str:
+    """The request field an API error is about: its ``field``, else what its code names
+    (``unknown_definition`` -> ``definition``)."""
+    field = detail.get("field")
+    if isinstance(field, str):
+        return field
+    code = str(detail.get("code", ""))
+    return code.removeprefix("unknown_") if code.startswith("unknown_") else ""
+
+
 def local_time(value: Any) -> str:
     """A timestamp from the API in the centre's time zone (PATHWAY_TZ), not the machine's."""
     if value is None:
         return "—"
     if isinstance(value, str) and "T" in value and value[:4].isdigit():
         try:
-            return datetime.fromisoformat(value).astimezone(ZoneInfo(Settings().tz)).strftime("%Y-%m-%d %H:%M")
+            value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(centre_zone()).strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+@functools.cache
+def centre_zone() -> ZoneInfo:
+    """PATHWAY_TZ, read once per command."""
+    return ZoneInfo(Settings().tz)
+
+
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def parse_when(value: str, tz_name: str) -> datetime:
+    """A moment typed by a person: ``2026-12-06 14:30`` or ``2026-12-06T14:30`` is a local
+    time in the centre's zone (``PATHWAY_TZ``); ISO 8601 with an offset (``+01:00``, ``Z``)
+    is taken as it is. A local time the clocks skip, or one they pass twice, is refused
+    with what to type instead (ValueError)."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or not _LOCAL_TIME.match(text):
+        raise ValueError(f"'{value}' is not a date and time: use YYYY-MM-DD HH:MM (local, {tz_name}) or ISO 8601")
+    if moment.tzinfo is not None:
+        return moment
+    zone = ZoneInfo(tz_name)
+    earlier, later = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() != later.utcoffset():
+        if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+            raise ValueError(f"{text} does not exist in {tz_name} (the clocks go forward then)")
+        raise ValueError(
+            f"{text} happens twice in {tz_name} (the clocks go back then): add the offset, "
+            f"e.g. {earlier.isoformat(timespec='minutes')} or {later.isoformat(timespec='minutes')}"
+        )
+    return earlier

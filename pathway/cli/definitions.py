@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from pathway.cli.console import ApiClient, console, err
+from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, err, print_csv, print_json
+from pathway.cli.ids import short_ids
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_help=True)
@@ -16,23 +18,42 @@ definitions_app = typer.Typer(help="Pathway definitions (YAML).", no_args_is_hel
 
 # --------------------------------------------------------------------------- definitions
 @definitions_app.command("list")
-def definitions_list() -> None:
+def definitions_list(format: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """The definitions a case can be opened with."""
     from pathway.app.catalog import Catalog
     from pathway.core.errors import DefinitionError
 
+    check_format(format)
     try:
         catalog = Catalog.load(Settings().resolved_definitions_dir)
     except DefinitionError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
-    table = Table("id", "version", "title", "stages")
-    for entry in catalog.entries():
-        d = entry.definition
-        table.add_row(
-            d.id, str(d.version), d.title.pl, " → ".join(s for s in d.main_path() if not d.stages[s].terminal)
-        )
-    console.print(table)
+    items = [
+        {
+            "id": d.id,
+            "version": d.version,
+            "title_pl": d.title.pl,
+            "title_en": d.title.en,
+            "stages": [s for s in d.main_path() if not d.stages[s].terminal],
+        }
+        for d in (entry.definition for entry in catalog.entries())
+    ]
+    if format == "json":
+        print_json({"items": items, "count": len(items)})
+        return
+    if format == "csv":
+        print_csv(items, ["id", "version", "title_pl", "title_en", "stages"])
+        return
+    print_table(
+        items,
+        [
+            Column("id", lambda d: d["id"], no_wrap=True),
+            Column("version", lambda d: str(d["version"]), justify="right", drop=2),
+            Column("title", lambda d: d["title_pl"], drop=1),
+            Column("stages", lambda d: " → ".join(d["stages"])),
+        ],
+    )
 
 
 @definitions_app.command("validate")
@@ -122,18 +143,18 @@ def definitions_migrate(
         .call("POST", f"/definitions/{definition_id}/migrations", json_body={"mapping": mapping, "dry_run": dry_run})
         .json()
     )
-    table = Table("outcome", "from", "to", "reason")
-    table.add_column("case", no_wrap=True, min_width=32)
-    for kind in ("migrated", "already_at_target", "refused", "failed"):
-        for c in report[kind]:
-            table.add_row(
-                c["outcome"],
-                f"v{c.get('from_version')} {c.get('from_stage') or ''}",
-                c.get("to_stage") or "",
-                c.get("reason") or "",
-                c["case_id"],
-            )
-    console.print(table)
+    outcomes = [c for kind in ("migrated", "already_at_target", "refused", "failed") for c in report[kind]]
+    short = short_ids(c["case_id"] for c in outcomes)
+    print_table(
+        outcomes,
+        [
+            Column("case", lambda c: short[c["case_id"]], no_wrap=True),
+            Column("outcome", lambda c: c["outcome"]),
+            Column("from", lambda c: f"v{c.get('from_version')} {c.get('from_stage') or ''}"),
+            Column("to", lambda c: c.get("to_stage") or ""),
+            Column("reason", lambda c: c.get("reason") or ""),
+        ],
+    )
     verb = "would migrate" if dry_run else "migrated"
     console.print(
         f"{len(report['migrated'])} {verb}, {len(report['already_at_target'])} already at v{report['to_version']}, "

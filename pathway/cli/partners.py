@@ -5,37 +5,70 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pathway.cli.console import ApiClient, console
+from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, fetch_all, print_csv, print_json
+from pathway.cli.ids import resolve, short_ids
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 partners_app = typer.Typer(help="The resource map.", no_args_is_help=True)
 
 
 # --------------------------------------------------------------------------- partners
+CSV_COLUMNS = [
+    "id",
+    "name",
+    "kind",
+    "sector",
+    "services",
+    "channel",
+    "email",
+    "webhook_url",
+    "data_scope",
+    "internship_capacity",
+    "places_in_use",
+    "places_free",
+    "unit_id",
+    "created_at",
+]
+
+
+def partner_id_of(api: ApiClient, given: str) -> str:
+    """The whole id of the partner ``given`` names (a whole id, or the start that tables print)."""
+    return resolve(given, lambda: (p["id"] for p in fetch_all(api, "/partners", {})), "partner")
+
+
 @partners_app.command("list")
 def partners_list(
-    kind: str | None = typer.Option(None, "--kind"), sector: str | None = typer.Option(None, "--sector")
+    kind: str | None = typer.Option(None, "--kind"),
+    sector: str | None = typer.Option(None, "--sector"),
+    format: str = typer.Option("table", "--format", help=FORMAT_HELP),
 ) -> None:
     """Partners of the resource map."""
-    params = {k: v for k, v in {"kind": kind, "sector": sector, "limit": 500}.items() if v}
-    page = ApiClient(Settings()).call("GET", "/partners", params=params).json()
-    table = Table("name", "kind", "sector", "services", "channel", "may be told", "internship places")
-    table.add_column("id", no_wrap=True, min_width=14)
-    for p in page["items"]:
-        table.add_row(
-            p["name"],
-            p["kind"],
-            p["sector"],
-            ", ".join(p.get("services") or []),
-            p.get("channel", ""),
-            ", ".join(p.get("data_scope") or []),
-            _places(p),
-            p["id"],
-        )
-    console.print(table)
-    console.print(f"{len(page['items'])} of {page['count']}")
+    check_format(format)
+    params = {k: v for k, v in {"kind": kind, "sector": sector}.items() if v}
+    items = list(fetch_all(ApiClient(Settings()), "/partners", params))
+    if format == "json":
+        print_json({"items": items, "count": len(items)})
+        return
+    if format == "csv":
+        print_csv(items, CSV_COLUMNS)
+        return
+    short = short_ids(p["id"] for p in items)
+    print_table(
+        items,
+        [
+            Column("id", lambda p: short[p["id"]], no_wrap=True),
+            Column("name", lambda p: p["name"], max_width=32),
+            Column("kind", lambda p: p["kind"]),
+            Column("internship places", _places, drop=1),
+            Column("channel", lambda p: p.get("channel", ""), drop=2),
+            Column("services", lambda p: ", ".join(p.get("services") or []), drop=3),
+            Column("sector", lambda p: p["sector"], drop=4),
+            Column("may be told", lambda p: ", ".join(p.get("data_scope") or []), drop=5),
+        ],
+    )
+    console.print(f"{len(items)} partner(s)")
 
 
 def _places(p: dict[str, Any]) -> str:
@@ -88,7 +121,8 @@ def partners_show(partner_id: str, as_json: bool = typer.Option(False, "--json")
     """One partner: kind, channel, what it may be told, internship places."""
     from pathway.core.sharing import SCOPE_FIELDS
 
-    p = ApiClient(Settings()).call("GET", f"/partners/{partner_id}").json()
+    api = ApiClient(Settings())
+    p = api.call("GET", f"/partners/{partner_id_of(api, partner_id)}").json()
     if as_json:
         console.print_json(data=p)
         return

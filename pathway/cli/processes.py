@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -10,6 +11,15 @@ from pathway.cli.console import run_process, settings_with
 from pathway.config import Settings
 
 processes = typer.Typer()
+
+
+def _run(main: Any) -> None:
+    """Run a process; a part that cannot start (a port in use, Temporal unreachable, a store
+    not migrated) ends it with one line saying what to change, not a traceback."""
+    from pathway.runtime.devserver import DevServerError
+    from pathway.runtime.stack import StackError
+
+    run_process(main, expected=(StackError, DevServerError))
 
 
 @processes.command()
@@ -24,7 +34,7 @@ def up(
 
     settings = settings_with(home=home, api_port=port)
     configure_logging(settings)
-    run_process(run_stack(settings, demo=demo))
+    _run(run_stack(settings, demo=demo))
 
 
 @processes.command()
@@ -35,7 +45,7 @@ def worker() -> None:
 
     settings = Settings()
     configure_logging(settings)
-    run_process(run_worker(settings))
+    _run(run_worker(settings))
 
 
 @processes.command()
@@ -46,4 +56,4 @@ def serve() -> None:
 
     settings = Settings()
     configure_logging(settings)
-    run_process(run_api(settings))
+    _run(run_api(settings))

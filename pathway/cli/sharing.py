@@ -5,52 +5,106 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pathway.cli.console import ApiClient, console, local_time
+from pathway.cli.cases import case_id_of
+from pathway.cli.console import (
+    FORMAT_HELP,
+    ApiClient,
+    check_format,
+    console,
+    fetch_all,
+    local_time,
+    print_csv,
+    print_json,
+)
+from pathway.cli.ids import resolve, short_ids
+from pathway.cli.partners import partner_id_of
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 # --------------------------------------------------------------------------- consent
 consent_app = typer.Typer(help="The client's consent to share the case with a partner.", no_args_is_help=True)
 
-
-def _print_consents(items: list[dict[str, Any]]) -> None:
-    table = Table("partner", "given", "by", "withdrawn", "active")
-    table.add_column("id", no_wrap=True, min_width=32)
-    for c in items:
-        table.add_row(
-            c.get("partner_name") or c["partner_id"],
-            local_time(c["given_at"]),
-            c["given_by"],
-            local_time(c.get("withdrawn_at")),
-            "yes / tak" if c["active"] else "no / nie",
-            c["id"],
-        )
-    console.print(table)
+CONSENT_COLUMNS = [
+    "id",
+    "case_id",
+    "partner_id",
+    "partner_name",
+    "given_at",
+    "given_by",
+    "withdrawn_at",
+    "withdrawn_by",
+    "active",
+    "required",
+]
 
 
 @consent_app.command("give")
 def consent_give(case_id: str, partner_id: str) -> None:
     """Record the client's consent for this partner (the case's coordinator)."""
-    c = ApiClient(Settings()).call("POST", f"/cases/{case_id}/consents", json_body={"partner_id": partner_id}).json()
+    api = ApiClient(Settings())
+    body = {"partner_id": partner_id_of(api, partner_id)}
+    c = api.call("POST", f"/cases/{case_id_of(api, case_id)}/consents", json_body=body).json()
     console.print(f"[green]consent given[/green] {c['id']} for {c.get('partner_name') or c['partner_id']}")
 
 
 @consent_app.command("withdraw")
 def consent_withdraw(case_id: str, consent_id: str) -> None:
     """Withdraw a consent: nothing more is shared with that partner from now on."""
-    c = ApiClient(Settings()).call("POST", f"/cases/{case_id}/consents/{consent_id}/withdraw").json()
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    consent_id = resolve(consent_id, lambda: (c["id"] for c in _consents(api, case_id)), "consent of this case")
+    c = api.call("POST", f"/cases/{case_id}/consents/{consent_id}/withdraw").json()
     console.print(f"[yellow]consent withdrawn[/yellow] {c['id']} ({c.get('partner_name') or c['partner_id']})")
 
 
+def _consents(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
+    return list(api.call("GET", f"/cases/{case_id}/consents").json()["items"])
+
+
 @consent_app.command("list")
-def consent_list(case_id: str) -> None:
+def consent_list(case_id: str, format: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """The case's consents, withdrawn ones too."""
-    _print_consents(ApiClient(Settings()).call("GET", f"/cases/{case_id}/consents").json()["items"])
+    check_format(format)
+    api = ApiClient(Settings())
+    items = _consents(api, case_id_of(api, case_id))
+    if format == "json":
+        print_json({"items": items, "count": len(items)})
+        return
+    if format == "csv":
+        print_csv(items, CONSENT_COLUMNS)
+        return
+    short = short_ids(c["id"] for c in items)
+    print_table(
+        items,
+        [
+            Column("id", lambda c: short[c["id"]], no_wrap=True),
+            Column("partner", lambda c: c.get("partner_name") or c["partner_id"]),
+            Column("active", lambda c: "yes / tak" if c["active"] else "no / nie", no_wrap=True),
+            Column("given", lambda c: local_time(c["given_at"]), drop=1, no_wrap=True),
+            Column("withdrawn", lambda c: local_time(c.get("withdrawn_at")), drop=2, no_wrap=True),
+            Column("by", lambda c: c["given_by"], drop=3),
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- referrals
 referral_app = typer.Typer(help="Referrals of the client to partners, and their answers.", no_args_is_help=True)
+
+REFERRAL_COLUMNS = [
+    "id",
+    "case_id",
+    "partner_id",
+    "partner_kind",
+    "service",
+    "consent_id",
+    "status",
+    "made_at",
+    "answer_due_at",
+    "answered_at",
+    "answered_by",
+    "reason",
+]
 
 
 @referral_app.command("make")
@@ -61,11 +115,12 @@ def referral_make(
     note: str | None = typer.Option(None, "--note", help="Stays in the centre's store; never sent to the partner."),
 ) -> None:
     """Refer the client to a partner for a service (needs the client's consent for that partner)."""
-    body: dict[str, Any] = {"partner_id": partner_id, "service": service}
+    api = ApiClient(Settings())
+    body: dict[str, Any] = {"partner_id": partner_id_of(api, partner_id), "service": service}
     if note:
         body["note"] = note
-    r = ApiClient(Settings()).call("POST", f"/cases/{case_id}/referrals", json_body=body).json()
-    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {r['answer_due_at']}")
+    r = api.call("POST", f"/cases/{case_id_of(api, case_id)}/referrals", json_body=body).json()
+    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {local_time(r['answer_due_at'])}")
 
 
 @referral_app.command("answer")
@@ -76,26 +131,41 @@ def referral_answer(
     reason: str | None = typer.Option(None, "--reason", help="a code, required for a rejection (e.g. no_places)"),
 ) -> None:
     """Enter the partner's answer (given by phone or on paper)."""
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    referral_id = resolve(
+        referral_id, lambda: (r["id"] for r in fetch_all(api, f"/cases/{case_id}/referrals", {})), "referral"
+    )
     body: dict[str, Any] = {"answer": answer}
     if reason:
         body["reason"] = reason
-    r = ApiClient(Settings()).call("POST", f"/cases/{case_id}/referrals/{referral_id}/answer", json_body=body).json()
+    r = api.call("POST", f"/cases/{case_id}/referrals/{referral_id}/answer", json_body=body).json()
     console.print(f"referral {r['referral_id']}: [bold]{r['status']}[/bold]")
 
 
 @referral_app.command("list")
-def referral_list(case_id: str) -> None:
+def referral_list(case_id: str, format: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """The case's referrals and where each stands."""
-    items = ApiClient(Settings()).call("GET", f"/cases/{case_id}/referrals").json()["items"]
-    table = Table("referral", "partner", "service", "status", "answer due", "answered", "reason")
-    for r in items:
-        table.add_row(
-            r["id"],
-            r["partner_id"],
-            r["service"],
-            r["status"],
-            local_time(r["answer_due_at"]),
-            local_time(r["answered_at"]),
-            r["reason"] or "",
-        )
-    console.print(table)
+    check_format(format)
+    api = ApiClient(Settings())
+    items = list(fetch_all(api, f"/cases/{case_id_of(api, case_id)}/referrals", {}))
+    if format == "json":
+        print_json({"items": items, "count": len(items)})
+        return
+    if format == "csv":
+        print_csv(items, REFERRAL_COLUMNS)
+        return
+    short = short_ids(r["id"] for r in items)
+    partners = short_ids(r["partner_id"] for r in items)
+    print_table(
+        items,
+        [
+            Column("referral", lambda r: short[r["id"]], no_wrap=True),
+            Column("partner", lambda r: partners[r["partner_id"]], no_wrap=True),
+            Column("service", lambda r: r["service"]),
+            Column("status", lambda r: r["status"]),
+            Column("answer due", lambda r: local_time(r["answer_due_at"]), drop=1, no_wrap=True),
+            Column("answered", lambda r: local_time(r["answered_at"]), drop=2, no_wrap=True),
+            Column("reason", lambda r: r["reason"] or "", drop=3),
+        ],
+    )

@@ -12,8 +12,12 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
-from pathway.cli.console import ApiClient, check_format, console, err, fetch_listing
+from pathway.cli.cases import case_id_of
+from pathway.cli.console import FILTER_FLAGS, FORMAT_HELP, ApiClient, check_format, console, err, fetch_listing
+from pathway.cli.ids import short_ids
+from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
 
 report_app = typer.Typer(help="Outcome reports for funders.", no_args_is_help=True)
@@ -27,7 +31,7 @@ def _pct(x: float | None) -> str:
 
 def caseload(
     coordinator: str | None = typer.Option(None, "--coordinator"),
-    format: str = typer.Option("table", "--format", help="table, json or csv"),
+    format: str = typer.Option("table", "--format", help=FORMAT_HELP),
 ) -> None:
     """Open cases per coordinator, what is overdue, and each definition's caseload limit."""
     check_format(format)
@@ -35,23 +39,27 @@ def caseload(
     page = fetch_listing(ApiClient(Settings()), "/caseloads", params, format)
     if page is None:
         return
-    table = Table("coordinator", "open", "paused", "stage overdue", "visit overdue", "stalled cases", "limits")
-    for r in page["items"]:
-        limits = ", ".join(
-            f"{d['definition']} {d['open']}/{d['limit']}" + (" FULL" if d["full"] else "")
-            for d in r["definitions"]
-            if d["limit"] is not None
-        )
-        table.add_row(
-            r["coordinator"],
-            str(r["open"]),
-            str(r["paused"]),
-            str(r["stage_overdue"]),
-            str(r["visit_overdue"]),
-            str(r["stalled_cases"]),
-            limits or "—",
-        )
-    console.print(table)
+    print_table(
+        page["items"],
+        [
+            Column("coordinator", lambda r: r["coordinator"]),
+            Column("open", lambda r: str(r["open"]), justify="right"),
+            Column("stalled", lambda r: str(r["stalled_cases"]), justify="right"),
+            Column("stage overdue", lambda r: str(r["stage_overdue"]), justify="right", drop=1),
+            Column("visit overdue", lambda r: str(r["visit_overdue"]), justify="right", drop=1),
+            Column("paused", lambda r: str(r["paused"]), justify="right", drop=2),
+            Column("limits", _limits, drop=3),
+        ],
+    )
+
+
+def _limits(row: dict[str, Any]) -> str:
+    limits = ", ".join(
+        f"{d['definition']} {d['open']}/{d['limit']}" + (" FULL" if d["full"] else "")
+        for d in row["definitions"]
+        if d["limit"] is not None
+    )
+    return limits or "—"
 
 
 def _open_cases_of(api: ApiClient, coordinator: str) -> list[str]:
@@ -81,7 +89,7 @@ def case_reassign(
     """Move a coordinator's cases to colleagues (supervisor): each move is the case's own
     update; prints what moved and what was refused, and why. Exit 1 if anything was refused."""
     api = ApiClient(Settings())
-    todo = list(dict.fromkeys(cases)) or _open_cases_of(api, source)
+    todo = list(dict.fromkeys(case_id_of(api, c) for c in cases)) or _open_cases_of(api, source)
     moved: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     with Progress(
@@ -110,19 +118,18 @@ def case_reassign(
             + "\n"
         )
     else:
-        table = Table("result", "to", "definition", "why")
-        table.add_column("case", no_wrap=True, min_width=32)
-        for m in moved:
-            table.add_row("[green]moved[/green]", m["to"], m["definition"], "", m["case_id"])
-        for r in refused:
-            table.add_row(
-                "[red]refused[/red]",
-                r.get("to") or "—",
-                r.get("definition") or "—",
-                f"{r['code']}: {r['message']}",
-                r["case_id"],
-            )
-        console.print(table)
+        short = short_ids([m["case_id"] for m in moved] + [r["case_id"] for r in refused])
+        outcomes = [("moved", m) for m in moved] + [("refused", r) for r in refused]
+        print_table(
+            outcomes,
+            [
+                Column("case", lambda o: short[o[1]["case_id"]], no_wrap=True),
+                Column("result", lambda o: Text(o[0], style="green" if o[0] == "moved" else "red")),
+                Column("to", lambda o: o[1].get("to") or "—"),
+                Column("why", lambda o: f"{o[1]['code']}: {o[1]['message']}" if o[0] == "refused" else ""),
+                Column("pathway", lambda o: o[1].get("definition") or "—", drop=1),
+            ],
+        )
         console.print(f"{len(moved)} moved, {len(refused)} refused")
     if refused:
         raise typer.Exit(1)
@@ -133,7 +140,7 @@ def report_funnel(
     definition: str = typer.Option(..., "--definition", "-d"),
     opened_from: str | None = typer.Option(None, "--from", help="cases opened on or after (YYYY-MM-DD)"),
     opened_to: str | None = typer.Option(None, "--to", help="cases opened on or before (YYYY-MM-DD)"),
-    format: str = typer.Option("table", "--format", help="table, json or csv"),
+    format: str = typer.Option("table", "--format", help=FORMAT_HELP),
     svg: Path | None = typer.Option(None, "--svg", help="also write the funnel chart (SVG) here"),
     time_svg: Path | None = typer.Option(None, "--time-svg", help="also write the time-in-stage chart (SVG) here"),
     lang: str = typer.Option("pl", "--lang", help="pl or en (charts)"),
@@ -146,7 +153,8 @@ def report_funnel(
     api = ApiClient(Settings())
     for path, target in (("/reports/funnel.svg", svg), ("/reports/time-in-stage.svg", time_svg)):
         if target is not None:
-            target.write_text(api.call("GET", path, params={**params, "lang": lang}).text, encoding="utf-8")
+            answer = api.call("GET", path, params={**params, "lang": lang}, flags=FILTER_FLAGS)
+            target.write_text(answer.text, encoding="utf-8")
             err.print(f"chart written to {target}")
     report = fetch_listing(api, "/reports/funnel", params, format)
     if report is None:

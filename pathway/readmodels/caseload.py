@@ -88,7 +88,9 @@ class Load:
         return self.active + self.paused + self.opening
 
 
-def loads(session: Session, *, unit_id: str, coordinator_id: str | None = None) -> dict[str, Load]:
+def loads(
+    session: Session, *, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None
+) -> dict[str, Load]:
     """Open cases of the unit's coordinators, in one grouped query (an indexed scan of the
     unit's open cases)."""
     stmt = (
@@ -98,6 +100,8 @@ def loads(session: Session, *, unit_id: str, coordinator_id: str | None = None) 
     )
     if coordinator_id is not None:
         stmt = stmt.where(col(Case.coordinator_id) == coordinator_id)
+    if definition_id is not None:
+        stmt = stmt.where(col(Case.definition_id) == definition_id)
     out: dict[str, Load] = {}
     for coordinator, definition, status, count in session.connection().execute(stmt):
         load = out.setdefault(coordinator, Load(coordinator))

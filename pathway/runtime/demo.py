@@ -280,11 +280,26 @@ class DemoError(RuntimeError):
 class _Api:
     """The API as one signed-in coordinator sees it."""
 
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, actor: str, token: str) -> None:
         self.http = http
+        self.actor = actor
         self.auth = {"Authorization": f"Bearer {token}"}
 
+    async def open_once(self, slug: str, body: dict[str, Any]) -> httpx.Response:
+        """Open the demo case ``slug``, or find it when a run before opened it: its id is the
+        one the API derives from the coordinator and the fixed key, so a second run (on any
+        day, with opening dates that moved with it) asks for it instead of sending the key
+        again with another body, which the API refuses."""
+        key = f"demo:{slug}:open"
+        case_id = queries.case_id_for_key(actor=self.actor, key=key, unit_id=DEMO_UNIT)
+        found = await self.http.get(f"/cases/{case_id}", headers=self.auth)
+        if found.status_code == 200:
+            return found
+        return await self.send("POST", "/cases", key=key, json=body)
+
     async def send(self, method: str, path: str, *, key: str, json: Any = None) -> httpx.Response:
+        """One demo step, with its fixed key. A step done by an earlier run (on another day its
+        dates differ, so the API refuses the key for another body) is left as it was done."""
         response = await self.http.request(method, path, json=json, headers={**self.auth, "Idempotency-Key": key})
         if response.status_code not in (200, 201):
             try:
@@ -292,6 +307,9 @@ class _Api:
             except ValueError:
                 detail = {}
             code = detail.get("code", "") if isinstance(detail, dict) else ""
+            if code == "idempotency_key_reused":
+                log.info("demo_step_done_before", key=key)
+                return response
             raise DemoError(f"{method} {path}: {response.status_code} {code}")
         return response
 
@@ -337,7 +355,7 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
         body["opened_at"] = (now - timedelta(days=spec.opened_days_ago)).isoformat()
     # The same key every run: the API derives the case id from it (and the coordinator), so a
     # second run finds the case (200) instead of opening another one (201).
-    response = await api.send("POST", "/cases", key=f"demo:{spec.slug}:open", json=body)
+    response = await api.open_once(spec.slug, body)
     case = response.json()
     case_id, opened = case["id"], response.status_code == 201
     moves: list[str] = []
@@ -388,11 +406,9 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
 
 
 async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) -> tuple[str, bool, list[str]]:
-    response = await api.send(
-        "POST",
-        "/cases",
-        key=f"demo:{spec.slug}:open",
-        json={
+    response = await api.open_once(
+        spec.slug,
+        {
             "definition": spec.definition,
             "coordinator": spec.coordinator,
             "client": {"name": spec.client_name, "address": "ul. Przykładowa 2, 00-000 Przykładowo"},
@@ -456,7 +472,8 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
         for spec in DEMO_CASES:
             try:
                 # each coordinator opens and moves their own cases, as they would
-                api = _Api(http, accounts.login(engine, user_id=spec.coordinator, password=DEMO_PASSWORD)[0])
+                token = accounts.login(engine, user_id=spec.coordinator, password=DEMO_PASSWORD)[0]
+                api = _Api(http, spec.coordinator, token)
                 case_id, opened, moves = await _seed_case(api, spec, now)
             except DemoError as exc:  # one case refused: seed the others, then say so
                 log.warning("demo_case_failed", slug=spec.slug, error=str(exc))
@@ -465,7 +482,8 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
             log.info("demo_case", case_id=case_id, slug=spec.slug, opened=opened, moves=moves, target=spec.target)
         for other in DEMO_OTHER_CASES:
             try:
-                api = _Api(http, accounts.login(engine, user_id=other.coordinator, password=DEMO_PASSWORD)[0])
+                token = accounts.login(engine, user_id=other.coordinator, password=DEMO_PASSWORD)[0]
+                api = _Api(http, other.coordinator, token)
                 case_id, opened, moves = await _seed_pathway_case(api, other, now)
             except DemoError as exc:
                 log.warning("demo_case_failed", slug=other.slug, error=str(exc))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 import uvicorn
 
-from pathway.config import Settings
+from pathway.config import API_URL_FILE, Settings
 from pathway.logging import configure_logging
 from pathway.runtime.devserver import DevServer, hostport, port_is_free
 from pathway.security.bootstrap import FirstAdmin, ensure_first_admin
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-__all__ = ["StackError", "run_api", "run_stack", "run_worker"]
+__all__ = ["StackError", "record_api_url", "run_api", "run_stack", "run_worker"]
 
 log = structlog.get_logger(__name__)
 
@@ -171,6 +171,13 @@ def _print_urls(settings: Settings, server: DevServer | None) -> None:
     console.print()
 
 
+def record_api_url(settings: Settings) -> None:
+    """Tell later CLI calls on this home where the API listens (``Settings.resolved_api_url``),
+    so that ``pathway up --port N`` needs no PATHWAY_API_URL afterwards."""
+    reachable = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(settings.host, settings.host)
+    (settings.home / API_URL_FILE).write_text(f"http://{hostport(reachable, settings.api_port)}\n", encoding="utf-8")
+
+
 def _print_first_admin(admin: FirstAdmin | None) -> None:
     if admin is None:
         return
@@ -221,7 +228,8 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     if not port_is_free(settings.host, settings.api_port):
         raise StackError(
             f"the API port {settings.api_port} on {settings.host} is in use "
-            "(is another `pathway up` running?); stop it or set PATHWAY_API_PORT"
+            "(is another `pathway up` running?); stop it, or choose another port with "
+            "`pathway up --port N` or PATHWAY_API_PORT"
         )
 
     stopper = _Stopper()
@@ -251,6 +259,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 try:
                     await _wait_started(api, api_task)
                     stopper.serving = True
+                    record_api_url(settings)
                     _print_urls(settings, server)
                     _print_first_admin(first_admin)
                     if demo:

@@ -264,6 +264,15 @@ def _note_field(note_id: str) -> str:
     return f"note:{note_id}"
 
 
+def note_text(session: Session, *, vault: IdentityVault, note_id: str) -> str | None:
+    """The text of one note, opened (None: no such note, or its client was erased)."""
+    note = session.get(Note, note_id)
+    client_id = client_of_case(session, case_id=note.case_id) if note is not None else None
+    if note is None or client_id is None:
+        return None
+    return vault.open(client_id, _note_field(note_id), note.text_sealed)
+
+
 def delete_note(session: Session, *, note_id: str) -> bool:
     """Remove a note whose command was refused, so a refused command leaves no trace."""
     removed = session.exec(delete(Note).where(col(Note.id) == note_id))

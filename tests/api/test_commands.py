@@ -62,8 +62,9 @@ async def test_the_same_visit_sent_twice_is_recorded_once(stack: Stack) -> None:
     case = await stack.open_case()
     key = f"visit-{uuid.uuid4().hex}"
     note = f"Wizyta domowa, klientka opowiedziała o groźbach {uuid.uuid4().hex[:6]}"
-    first = await visit(stack, case["id"], key=key, note=note, duration_minutes=75)
-    second = await visit(stack, case["id"], key=key, note=note, duration_minutes=75)
+    at = (now() - timedelta(hours=2)).isoformat()  # a retry sends the very same body
+    first = await visit(stack, case["id"], key=key, note=note, duration_minutes=75, occurred_at=at)
+    second = await visit(stack, case["id"], key=key, note=note, duration_minutes=75, occurred_at=at)
     assert first.status_code == 201 and second.status_code == 201, (first.text, second.text)
     assert first.json()["seq"] == second.json()["seq"]
     assert second.json()["counted"] is True

@@ -90,7 +90,9 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
     done = await get(stack, "/cases", unit=unit, status="closed", headers=boss)
     assert [i["id"] for i in done["items"]] == [closed] and done["items"][0]["outcome"] == "transferred"
     assert (await get(stack, "/cases", unit=unit, definition="model-wsparcia", headers=boss))["count"] == 3
-    assert (await get(stack, "/cases", unit=unit, definition="other", headers=boss))["count"] == 0
+    # A definition that does not exist is an error, not an empty "all clear" (issue 13, item 10).
+    unknown = await get(stack, "/cases", unit=unit, definition="other", headers=boss, expect=422)
+    assert unknown["detail"]["code"] == "unknown_definition"
 
     # A coordinator lists only the cases assigned to them, and may not ask for a colleague's.
     mine = await get(stack, "/cases", unit=unit)
@@ -156,9 +158,10 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
 
     only = await get(stack, "/audit/stalled", unit=unit, rule="stage_overdue")
     assert [i["rule"] for i in only["items"]] == ["stage_overdue"]
-    assert (await get(stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit)))[
-        "count"
-    ] == 0
+    nobody = await get(
+        stack, "/audit/stalled", unit=unit, coordinator="nobody", headers=stack.supervisor(unit), expect=422
+    )
+    assert nobody["detail"]["code"] == "unknown_coordinator"  # not an empty "all clear" (issue 13, item 10)
     await get(
         stack, "/audit/stalled", unit=unit, coordinator="nobody", expect=403
     )  # a coordinator audits only their own

@@ -7,11 +7,13 @@ definition ``rodzina-test`` (tests/supervisors/rodzina-test.yaml: caseload_limit
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -137,6 +139,75 @@ async def test_the_caseload_limit_holds_on_assignment(stack: Stack, http: httpx.
     assert entry.case_id == case["id"] and entry.details["reason"] == "colleague_ill"
     [assigned] = trail(stack, unit, "case.assign_coordinator")
     assert assigned.details["override_reason"] == "colleague_ill"
+
+
+async def test_two_opens_racing_for_a_coordinators_last_place_one_is_refused(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
+    """The limit is decided under the coordinator's lock with a hold for the case being
+    opened: two supervisors opening a case for the same coordinator at once cannot both take
+    the last place (the limit is 2)."""
+    for _ in range(3):
+        unit = new_unit()
+        await open_for(stack, http, unit, "bea")
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    f"{API}/cases",
+                    json={
+                        "definition": FAMILY,
+                        "coordinator": stack.login_of(unit, "bea"),
+                        "client": {"name": f"Rodzina {n}"},
+                    },
+                    headers=boss(stack, unit),
+                )
+                for n in range(2)
+            )
+        )
+        assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+        assert cases_of(stack, unit) == 2
+
+
+async def test_two_reassignments_racing_for_a_coordinators_last_place_one_is_refused(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
+    unit = new_unit()
+    await open_for(stack, http, unit, "bea")
+    movers = [await open_for(stack, http, unit, "anna") for _ in range(2)]
+    answers = await asyncio.gather(
+        *(
+            http.put(
+                f"{API}/cases/{case['id']}/coordinator",
+                json={"coordinator": stack.login_of(unit, "bea")},
+                headers=boss(stack, unit),
+            )
+            for case in movers
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+
+
+async def test_a_reassigned_case_is_the_new_coordinators_at_once(stack: Stack, http: httpx.AsyncClient) -> None:
+    """The store shows the new coordinator when the reassignment answers, not a projection
+    later: the new coordinator acts at once and the old one is refused at once."""
+    for _ in range(3):
+        unit = new_unit()
+        case = await open_for(stack, http, unit, "anna")
+        stack.user(unit, "bea")
+        r = await http.put(
+            f"{API}/cases/{case['id']}/coordinator",
+            json={"coordinator": stack.login_of(unit, "bea")},
+            headers=boss(stack, unit),
+        )
+        assert r.status_code == 200, r.text
+        visit = {"occurred_at": datetime.now(UTC).isoformat(), "duration_minutes": 60, "kind": "office"}
+        new = await http.post(
+            f"{API}/cases/{case['id']}/visits", json=visit, headers=stack.headers(unit, "bea", key=uuid.uuid4().hex)
+        )
+        old = await http.post(
+            f"{API}/cases/{case['id']}/visits", json=visit, headers=stack.headers(unit, "anna", key=uuid.uuid4().hex)
+        )
+        assert (new.status_code, old.status_code) == (201, 404), (new.text, old.text)
 
 
 async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(

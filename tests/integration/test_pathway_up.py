@@ -6,7 +6,9 @@ Ctrl-C (SIGINT) and started again on the same home.
   history and due dates (its timers survived) — and can be moved on.
 - A refused move leaves no trace in the workflow's history on the real server.
 - `pathway up --demo` twice adds nothing the second time, and its overdue case shows up in
-  the stalled-pathway audit (API and CLI).
+  the stalled-pathway audit (API and CLI) and first in `pathway case list`, in 80 columns.
+- The README's quick tour, through the real CLI, on a stack started with `pathway up --port N`
+  alone: the CLI finds the port through the home.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -64,6 +67,9 @@ class Stack:
     temporal_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # True: the API port is only given as `pathway up --port N` (no PATHWAY_API_PORT, no
+    # PATHWAY_API_URL), and the CLI must find it through the home.
+    port_by_flag: bool = False
     runs: int = 0
     timings: dict[str, list[float]] = field(default_factory=dict)
 
@@ -90,6 +96,8 @@ class Stack:
             PATHWAY_ADMIN_PASSWORD=ADMIN_PASSWORD,
             PYTHONUNBUFFERED="1",
         )
+        if self.port_by_flag:
+            del env["PATHWAY_API_PORT"], env["PATHWAY_API_URL"]
         return env
 
     def output(self) -> str:
@@ -102,6 +110,8 @@ class Stack:
         """Start ``pathway up *args`` and wait until /readyz answers 200; the seconds it took."""
         assert self.process is None or self.process.poll() is not None, "already running"
         self.runs += 1
+        if self.port_by_flag:
+            args = ("--port", str(self.api_port), *args)
         started = time.monotonic()
         with open(self.log_path, "wb") as out:
             self.process = subprocess.Popen(
@@ -200,10 +210,25 @@ class Stack:
         return json.loads(result.stdout)
 
     def pathway_cli(self, *args: str, token: str | None = None) -> str:
-        env = {**self.env(), **({"PATHWAY_TOKEN": token} if token else {})}
-        result = subprocess.run([sys.executable, "-m", "pathway.cli", *args], capture_output=True, timeout=30, env=env)
-        assert result.returncode == 0, f"pathway {' '.join(args)}: {result.returncode}\n{result.stderr.decode()}"
-        return result.stdout.decode()
+        return self.cli(*args, token=token).stdout
+
+    def cli(
+        self, *args: str, token: str | None = None, input: str | None = None, expect: int = 0
+    ) -> subprocess.CompletedProcess[str]:
+        """`pathway *args` as a person runs it, in an 80-column terminal; it must exit with ``expect``."""
+        env = {**self.env(), "COLUMNS": "80", **({"PATHWAY_TOKEN": token} if token else {})}
+        result = subprocess.run(
+            [sys.executable, "-m", "pathway.cli", *args],
+            capture_output=True,
+            timeout=30,
+            env=env,
+            input=input,
+            text=True,
+        )
+        assert result.returncode == expect, (
+            f"pathway {' '.join(args)}: {result.returncode}\n{result.stdout}{result.stderr}"
+        )
+        return result
 
 
 @pytest.fixture
@@ -471,4 +496,68 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
     assert overdue_id in {r["case_id"] for r in from_cli["items"]}
     assert from_cli["count"] == stalled["count"]
 
+    # The supervisor's case list: the overdue case first, marked; a table of 80 columns.
+    supervisor = stack.token("anna.kierowniczka", DEMO_PASSWORD)
+    listed = stack.pathway_cli("case", "list", token=supervisor)
+    rows = [line for line in listed.splitlines() if line[:8].isalnum()]
+    assert rows[0].startswith(overdue_id[:8]) and "OVERDUE stage" in rows[0], listed
+    for listing in (listed, stack.pathway_cli("partners", "list", token=supervisor)):
+        assert max(len(line.rstrip()) for line in listing.splitlines()) <= 80, listing
+
+    stack.stop()
+
+
+def test_the_readme_quick_tour_on_a_port_given_with_port(stack: Stack) -> None:
+    """The README's quick tour through the real CLI; `pathway up --port N` is all the CLI is
+    told (no PATHWAY_API_PORT, no PATHWAY_API_URL): it finds N through the home."""
+    from pathway.cli.accounts import MIN_PASSWORD_LENGTH
+
+    stack.port_by_flag = True
+    stack.start()
+    assert "PATHWAY_API_URL" not in stack.env() and "PATHWAY_API_PORT" not in stack.env()
+    assert (stack.home / "cli-api-url").read_text().strip() == f"http://127.0.0.1:{stack.api_port}"
+    password = "ewa-password-123"
+
+    stack.cli("login", "--user", "admin", input=f"{ADMIN_PASSWORD}\n")
+    for login, name, role in (
+        ("ewa.koordynatorka", "Ewa Nowak", "coordinator"),
+        ("anna.kierowniczka", "Anna Kowalska", "supervisor"),
+    ):
+        added = stack.cli("users", "add", login, "--name", name, "--role", role, input=f"{password}\n{password}\n")
+        assert f"Password (at least {MIN_PASSWORD_LENGTH} characters):" in added.stdout and "added" in added.stdout
+    stack.cli("login", "--user", "ewa.koordynatorka", input=f"{password}\n")
+    assert "diagnosis" in stack.cli("definitions", "show", "model-wsparcia").stdout
+
+    opened = stack.cli(
+        "case", "open", "--definition", "model-wsparcia", "--coordinator", "ewa.koordynatorka",
+        "--client-name", "Anna Przykładowa", "--json",
+    )  # fmt: skip
+    case_id = json.loads(opened.stdout)["id"]
+    assert "diagnosis" in stack.cli("case", "show", case_id[:8]).stdout, "a table's short id works"
+    refused = stack.cli("case", "advance", case_id, expect=1)
+    assert "422 guard_unmet" in refused.stderr, refused.stderr
+    checklist = json.dumps(CHECKLIST)
+    stack.cli("case", "fact", case_id, "diagnosis", checklist)
+    assert "stage: plan" in stack.cli("case", "advance", case_id, "--note", "Diagnoza omówiona z klientką").stdout
+    assert "visit recorded" in stack.cli("case", "visit", case_id, "--minutes", "90", "--kind", "home").stdout
+    earlier = datetime.now(UTC).astimezone(ZoneInfo("Europe/Warsaw")) - timedelta(hours=2)
+    stack.cli("case", "visit", case_id, "--minutes", "60", "--at", earlier.strftime("%Y-%m-%d %H:%M"))
+    bad = stack.cli("case", "visit", case_id, "--at", "wczoraj", expect=2)
+    assert "--at" in bad.stderr
+    shown = stack.cli("case", "show", case_id, "--json").stdout
+    assert json.loads(shown)["visits_total"] == 2
+
+    listed = stack.cli("case", "list").stdout
+    assert case_id[:8] in listed and case_id not in listed, listed
+    assert max(len(line.rstrip()) for line in listed.splitlines()) <= 80, listed
+    assert json.loads(stack.cli("case", "list", "--format", "json").stdout)["items"][0]["id"] == case_id
+    assert stack.cli("case", "list", "--definition", "model-wsparca", expect=2).stderr.startswith("--definition:")
+
+    assert "paused" in stack.cli("case", "pause", case_id, "--reason", "hospital").stdout
+    assert "status: active" in stack.cli("case", "resume", case_id).stdout
+    assert "status: closed" in stack.cli("case", "close", case_id, "transferred", "--note", "Przeprowadzka").stdout
+
+    assert "0 stalled" in stack.cli("audit", "stalled").stdout
+    stack.cli("login", "--user", "anna.kierowniczka", input=f"{password}\n")
+    assert json.loads(stack.cli("audit", "stalled", "--format", "json").stdout)["count"] == 0
     stack.stop()

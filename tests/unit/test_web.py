@@ -18,10 +18,11 @@ from pathway.app.schemas import CaseListItem, CaseOut
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, Pause, Refer, SetFact
 from pathway.core.definition import parse_definition
+from pathway.readmodels import urgency
 from pathway.readmodels.funnel import FunnelReport
 from pathway.render import charts
 from pathway.render.diagram_svg import render_svg
-from pathway.web import caseload, forms
+from pathway.web import forms
 from pathway.web import page as web_page
 from pathway.web.i18n import MESSAGES, translator
 from pathway.web.pages import cases as case_pages
@@ -114,7 +115,7 @@ def test_the_most_urgent_case_comes_first() -> None:
         _item("stage-9-days-late", now, stage_due=-9, visit_due=3),
         _item("no-dates", now),
     ]
-    rows = caseload.rows_by_urgency(items, now)
+    rows = urgency.rows_by_urgency(items, now)
     assert [r.item.id for r in rows] == [
         "stage-9-days-late",
         "visit-2-days-late",

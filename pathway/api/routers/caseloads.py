@@ -22,11 +22,12 @@ CSV_COLUMNS = ["coordinator", "open", "active", "paused", "stage_overdue", "visi
 def list_caseloads(
     ctx: ContextDep,
     coordinator: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
+    definition: Annotated[str | None, Query(min_length=1, max_length=64, pattern=ID_PATTERN)] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response | Page[CaseloadRow]:
     """Open cases per coordinator of your unit, with overdue counts and each definition's
-    limit. A coordinator sees their own row only."""
-    page = caseloads.list_caseloads(ctx, coordinator=coordinator)
+    limit (``definition``: that definition's cases only). A coordinator sees their own row only."""
+    page = caseloads.list_caseloads(ctx, coordinator=coordinator, definition=definition)
     if format == "csv":
         return csv_response((r.model_dump() for r in page.items), CSV_COLUMNS, "caseloads.csv")
     return page

@@ -18,6 +18,7 @@ where a request or response shape is needed. Every datetime is stored as UTC thr
 from pathway.store.models.cases import Case, CaseBase, CaseEvent, CaseEventPublic, CasePublic, StagePeriod, Visit
 from pathway.store.models.clients import Client, ClientBase, ClientCreate, ClientPublic, Note, NoteBase, NotePublic
 from pathway.store.models.columns import CASE_STATUSES, REMINDER_KINDS, SECTORS, UTCDateTime, utcnow
+from pathway.store.models.command_keys import CommandKey
 from pathway.store.models.deliveries import (
     Notification,
     NotificationBase,
@@ -47,6 +48,7 @@ __all__ = [
     "CaseEventPublic",
     "CasePublic",
     "Client",
+    "CommandKey",
     "ClientBase",
     "ClientCreate",
     "ClientErasure",

@@ -18,9 +18,10 @@ from pathway.app.schemas import OpenCaseRequest
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.sharing import needs_consent
+from pathway.readmodels import urgency
 from pathway.security.policy import Action
 from pathway.store.models import utcnow
-from pathway.web import caseload, forms
+from pathway.web import forms
 from pathway.web.page import Page, form_key, form_of, redirect, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +50,7 @@ async def case_list(request: Request) -> Response:
                 total += found.count
         except AppError as exc:
             return page.error(exc)
-    rows = caseload.rows_by_urgency(items, utcnow())
+    rows = urgency.rows_by_urgency(items, utcnow())
     return page.render(
         "cases.html",
         rows=rows,

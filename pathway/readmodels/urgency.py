@@ -1,4 +1,5 @@
-"""What the case lists and the supervisor's dashboard compute from the store's rows.
+"""Which open case needs attention first: the rule the web's case list and `pathway case list`
+share, on the API's list items (any object with their due dates and status).
 
 Urgency: a case with an overdue item comes first (the most days overdue first), then the
 others by their nearest due date, paused cases after active ones."""
@@ -7,10 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from pathway.app.schemas import CaseListItem
+from typing import Generic, Protocol, TypeVar
 
 FAR_FUTURE = datetime.max.replace(tzinfo=None)
+
+
+class ListedCase(Protocol):
+    """What the rule reads of a case list item (``pathway.app.schemas.CaseListItem``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def stage_entered_at(self) -> datetime: ...
+    @property
+    def stage_due_at(self) -> datetime | None: ...
+    @property
+    def next_visit_due_at(self) -> datetime | None: ...
+
+
+Item = TypeVar("Item", bound=ListedCase)
 
 
 def _days_past(due: datetime | None, now: datetime) -> int | None:
@@ -21,8 +39,8 @@ def _days_past(due: datetime | None, now: datetime) -> int | None:
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    item: CaseListItem
+class CaseRow(Generic[Item]):
+    item: Item
     days_in_stage: int
     stage_overdue_days: int | None
     visit_overdue_days: int | None
@@ -39,7 +57,7 @@ class CaseRow:
         return band, -worst, min(dues, default=FAR_FUTURE), i.id
 
 
-def rows_by_urgency(items: list[CaseListItem], now: datetime) -> list[CaseRow]:
+def rows_by_urgency(items: list[Item], now: datetime) -> list[CaseRow[Item]]:
     rows = []
     for item in items:
         active = item.status == "active"
