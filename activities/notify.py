@@ -35,10 +35,10 @@ from temporalio.exceptions import ApplicationError
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
 from pathway.core.sharing import needs_consent, perpetrator_match
 from pathway.security.identity import IdentityError, IdentityVault
-from pathway.security.partner_keys import open_secret
 from pathway.store import audit_trail, consents, queries
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Client, Notification, Partner, utcnow
+from pathway.store.partner_secrets import open_secret
 
 log = structlog.get_logger()
 

@@ -28,11 +28,11 @@ from pathway.app.schemas import CaseOut, Page, PartnerAnswerRequest, ReferralAns
 from pathway.app.sending import Done, send
 from pathway.app.services import Services
 from pathway.core.sharing import needs_consent
-from pathway.security.partner_keys import open_secret
 from pathway.security.policy import Action
 from pathway.store import audit_trail, queries
 from pathway.store.consents import active_consent
 from pathway.store.models import Case, Partner, Referral, ReferralPublic
+from pathway.store.partner_secrets import open_secret
 from workflows.messages import AnswerReferralInput, ReferClientInput
 from workflows.pathway import PathwayWorkflow
 

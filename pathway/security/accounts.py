@@ -21,10 +21,10 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, select, update
-from sqlmodel import JSON, Field, Session, SQLModel
+from sqlmodel import Session
 
 from pathway.security.rate_limits import SignInLimits
-from pathway.store.models import UTCDateTime, utcnow
+from pathway.store.models import AuthSession, User, utcnow
 
 Role = Literal["coordinator", "supervisor", "admin"]
 ROLES: tuple[str, ...] = ("coordinator", "supervisor", "admin")
@@ -35,34 +35,6 @@ ABSOLUTE_EXPIRY = timedelta(hours=12)
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the answer's timing the same.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-class User(SQLModel, table=True):
-    __tablename__ = "users"
-
-    id: str = Field(primary_key=True)  # also the username: an id staff type, never a client's data
-    display_name: str
-    unit_id: str = Field(index=True)
-    roles: list[str] = Field(default_factory=list, sa_type=JSON)
-    password_hash: str
-    disabled: bool = False
-    # No longer written (the attempts are counted per account and address by the sign-in
-    # limits); the columns stay while a previous release may still run on this schema.
-    failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class AuthSession(SQLModel, table=True):
-    __tablename__ = "auth_sessions"
-
-    token_hash: str = Field(primary_key=True)
-    user_id: str = Field(foreign_key="users.id", index=True)
-    kind: str = "api"  # api (bearer) | web (cookie)
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    last_seen_at: datetime = Field(sa_type=UTCDateTime)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 @dataclass(frozen=True)

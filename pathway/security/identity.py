@@ -59,13 +59,12 @@ from sqlmodel import Session, col
 from pathway.config import Settings
 from pathway.security.codec import KeyRing
 from pathway.store.models import ClientErasure, ClientKey, utcnow
+from pathway.store.sealing import VERSION
 
 log = logging.getLogger(__name__)
 
 #: What staff see in place of an erased client's name, address, phone or note.
-ERASED = "[usunięte / erased]"
 
-VERSION = "v1"
 NONCE_BYTES = 12
 _KEK_INFO = b"pathway/identity/key-encryption-key/v1"
 _WRAP_LABEL = "pathway/identity/dek/v1"

@@ -61,7 +61,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 def data_metadata() -> MetaData:
     """Every table of the data store (what the migrations are checked against)."""
     # Importing the models registers their tables on SQLModel.metadata.
-    from pathway.security import accounts  # noqa: F401
     from pathway.store import audit_trail, consents, models, placements  # noqa: F401
 
     return SQLModel.metadata

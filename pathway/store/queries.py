@@ -19,7 +19,6 @@ from sqlalchemy import ColumnElement, Connection, delete, exists, func, or_, upd
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from pathway.security.identity import ERASED, IdentityVault
 from pathway.store.models import (
     Case,
     CaseEvent,
@@ -35,6 +34,7 @@ from pathway.store.models import (
     Visit,
     utcnow,
 )
+from pathway.store.sealing import ERASED, Sealer
 
 OPENING = "opening"
 _CASE_KEY_NAMESPACE = uuid.UUID("5f0c2a4e-8d1b-4c55-9a57-3c1f3f6f2b10")
@@ -61,7 +61,7 @@ def get_case(session: Session, *, case_id: str) -> Case | None:
     return session.get(Case, case_id)
 
 
-def get_client(session: Session, *, vault: IdentityVault, client_id: str) -> ClientPublic | None:
+def get_client(session: Session, *, vault: Sealer, client_id: str) -> ClientPublic | None:
     """The client's identity, opened. For people's screens only (record the read in the
     audit trail; never log it). An erased client comes back with ``erased`` set and
     ``ERASED`` in place of every field that had a value."""
@@ -85,7 +85,7 @@ def get_client(session: Session, *, vault: IdentityVault, client_id: str) -> Cli
     return ClientPublic(id=row.id, unit_id=row.unit_id, created_at=row.created_at, erased=erased, **plain)
 
 
-def client_names(session: Session, *, vault: IdentityVault, client_ids: Iterable[str]) -> dict[str, str]:
+def client_names(session: Session, *, vault: Sealer, client_ids: Iterable[str]) -> dict[str, str]:
     """Names for a page of cases, in one query to each database. For people's screens only:
     never log them. An erased client's name is ``ERASED``."""
     ids = sorted(set(client_ids))
@@ -126,7 +126,7 @@ def list_cases(
 def create_client_and_case(
     session: Session,
     *,
-    vault: IdentityVault,
+    vault: Sealer,
     client: ClientCreate,
     definition_id: str,
     definition_version: int,
@@ -205,7 +205,7 @@ def unstarted_cases(session: Session, *, opened_before: datetime, limit: int = 1
     return list(session.exec(stmt).all())
 
 
-def discard_unstarted_case(session: Session, *, case_id: str, vault: IdentityVault | None = None) -> bool:
+def discard_unstarted_case(session: Session, *, case_id: str, vault: Sealer | None = None) -> bool:
     """Delete a case that never started (and its client, if no other case is theirs; with
     ``vault``, the removed client's key is erased too).
 
@@ -231,7 +231,7 @@ def discard_unstarted_case(session: Session, *, case_id: str, vault: IdentityVau
 def add_note(
     session: Session,
     *,
-    vault: IdentityVault,
+    vault: Sealer,
     case_id: str,
     author: str,
     text: str,
@@ -264,7 +264,7 @@ def _note_field(note_id: str) -> str:
     return f"note:{note_id}"
 
 
-def note_text(session: Session, *, vault: IdentityVault, note_id: str) -> str | None:
+def note_text(session: Session, *, vault: Sealer, note_id: str) -> str | None:
     """The text of one note, opened (None: no such note, or its client was erased)."""
     note = session.get(Note, note_id)
     client_id = client_of_case(session, case_id=note.case_id) if note is not None else None
@@ -280,7 +280,7 @@ def delete_note(session: Session, *, note_id: str) -> bool:
     return bool(removed.rowcount)
 
 
-def list_notes(session: Session, *, vault: IdentityVault, case_id: str) -> list[NotePublic]:
+def list_notes(session: Session, *, vault: Sealer, case_id: str) -> list[NotePublic]:
     """A case's notes, opened, oldest first; once the client is erased each reads ``ERASED``."""
     stmt = (
         select(Note, Case.client_id)
@@ -418,7 +418,7 @@ def create_partner(
 ) -> Partner:
     """Add a partner. Every partner gets its own signing key, whatever its channel today
     (``webhook_secret``, or a new one); sealed when the session carries the identity vault."""
-    from pathway.security.partner_keys import seal_secret
+    from pathway.store.partner_secrets import seal_secret
 
     pid = partner_id or new_id()
     secret = webhook_secret or secrets.token_urlsafe(32)

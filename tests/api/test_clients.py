@@ -9,10 +9,10 @@ import pytest
 from apistack import DIAGNOSIS_DONE, Stack, new_unit
 from sqlmodel import Session, select
 
-from pathway.security.identity import ERASED
 from pathway.store import queries
 from pathway.store.audit_trail import AuditEntry
 from pathway.store.models import Client, ClientKey
+from pathway.store.sealing import ERASED
 
 # Also on PostgreSQL (store and key store): see both_stores in tests/api/conftest.py.
 pytestmark = [pytest.mark.integration, pytest.mark.both_stores]

@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from pathway.config import Settings
 from pathway.security.codec import KeyRing
 from pathway.security.identity import (
-    ERASED,
     ClientErased,
     IdentityError,
     IdentityVault,
@@ -26,6 +25,7 @@ from pathway.security.identity import (
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import Client, ClientCreate, ClientKey, Note, PartnerCreate
+from pathway.store.sealing import ERASED
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 NAME = "Bożena Wyjątkowa-Nazwiskowska"

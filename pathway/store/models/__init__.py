@@ -15,6 +15,7 @@ where a request or response shape is needed. Every datetime is stored as UTC thr
 ``UTCDateTime``; a naive datetime is refused rather than guessed.
 """
 
+from pathway.store.models.accounts import AuthSession, User
 from pathway.store.models.cases import Case, CaseBase, CaseEvent, CaseEventPublic, CasePublic, StagePeriod, Visit
 from pathway.store.models.clients import Client, ClientBase, ClientCreate, ClientPublic, Note, NoteBase, NotePublic
 from pathway.store.models.columns import CASE_STATUSES, REMINDER_KINDS, SECTORS, UTCDateTime, utcnow
@@ -33,6 +34,8 @@ from pathway.store.models.partners import Consent, Partner, PartnerBase, Partner
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
+    "AuthSession",
+    "User",
     "CASELOAD",
     "HOLD_MINUTES",
     "INTERNSHIP_PLACE",

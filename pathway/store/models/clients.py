@@ -57,7 +57,7 @@ class Client(SQLModel, table=True):
 
 class ClientPublic(ClientBase):
     """A client opened for staff. ``erased``: the key is gone; the fields that had a value
-    read ``pathway.security.identity.ERASED``."""
+    read ``pathway.store.sealing.ERASED``."""
 
     id: str
     created_at: datetime

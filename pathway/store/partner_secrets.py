@@ -8,7 +8,7 @@ store, is plain and still read as it is."""
 
 from __future__ import annotations
 
-from pathway.security.identity import VERSION, IdentityVault
+from pathway.store.sealing import Sealer, is_sealed
 
 FIELD = "partner.webhook_secret"
 
@@ -17,16 +17,12 @@ def subject(partner_id: str) -> str:
     return f"partner:{partner_id}"
 
 
-def seal_secret(vault: IdentityVault, partner_id: str, secret: str) -> str:
+def seal_secret(vault: Sealer, partner_id: str, secret: str) -> str:
     vault.new_client_key(subject(partner_id))
     return vault.seal(subject(partner_id), FIELD, secret)
 
 
-def is_sealed(value: str) -> bool:
-    return value.startswith(f"{VERSION}:")
-
-
-def open_secret(vault: IdentityVault | None, partner_id: str, stored: str | None) -> str | None:
+def open_secret(vault: Sealer | None, partner_id: str, stored: str | None) -> str | None:
     """The plain signing key, or None when there is none (or it cannot be opened here)."""
     if not stored or not is_sealed(stored):
         return stored
