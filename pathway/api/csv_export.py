@@ -24,6 +24,12 @@ def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+# The OpenAPI document's word for an answer that is CSV when asked for (``?format=csv``).
+CSV_ANSWER: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV with format=csv"}
+}
+
+
 def csv_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], filename: str) -> Response:
     return Response(
         csv_text(rows, columns),

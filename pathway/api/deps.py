@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from pathway.app.context import Context, open_session
 from pathway.app.services import Services
+from pathway.core.commands import TOKEN
 from pathway.http.requests import (
     SESSION_COOKIE,
     authenticated,
@@ -77,7 +78,17 @@ async def current_principal(
 ActorDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+async def idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="a key of the client's choosing, new for every new command: the same key sent again "
+            "is the same command (applied once, answered with its first outcome)",
+            # Said in the document; checked by checked_idempotency_key (400 invalid_idempotency_key).
+            json_schema_extra={"pattern": TOKEN.pattern, "minLength": 1, "maxLength": 128},
+        ),
+    ] = None,
+) -> str | None:
     return checked_idempotency_key(idempotency_key)
 
 

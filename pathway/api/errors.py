@@ -7,6 +7,7 @@ that does not validate, a route that does not exist) in the same shape. Bad inpu
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import structlog
@@ -18,6 +19,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pathway.app.errors import AppError
 
 log = structlog.get_logger()
+
+
+# Error types of the domain's rules raised inside request validation (PydanticCustomError).
+RULE_CODES = frozenset({"scope_not_allowed"})
+
+
+# What FastAPI says of a body its JSON parser could not read.
+UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def allowed_methods(app: FastAPI, path: str, fallback: str | None) -> str | None:
+    """Every method the path answers, from the API's own document (FastAPI makes a route per
+    method of a path: the 405 of one route names only its own methods)."""
+    for template, item in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path):
+            return ", ".join(sorted(m.upper() for m in item if m in HTTP_METHODS))
+    return fallback
 
 
 def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -57,8 +78,12 @@ def install_error_handlers(app: FastAPI) -> None:
         first = _clean_errors(errors)[:1]
         where = ".".join(first[0]["loc"]) if first else "body"
         what = first[0]["message"] if first else "invalid request"
+        # A refusal of meaning raised while validating (a rule of the domain, with an error
+        # type of its own) keeps its code; every refusal of shape is invalid_request.
+        types = {e.get("type") for e in errors}
+        code = types.pop() if len(types) == 1 and types <= RULE_CODES else "invalid_request"
         return JSONResponse(
-            {"detail": {"code": "invalid_request", "message": f"{where}: {what}", "errors": _clean_errors(errors)}},
+            {"detail": {"code": code, "message": f"{where}: {what}", "errors": _clean_errors(errors)}},
             status_code=422,
         )
 
@@ -75,7 +100,15 @@ def install_error_handlers(app: FastAPI) -> None:
                 413: "payload_too_large",
             }
             detail = {"code": codes.get(exc.status_code, "http_error"), "message": str(exc.detail)}
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+            if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+                # A body the JSON parser gave up on (nested past its recursion limit, say).
+                detail = {"code": "malformed_json", "message": "the request body is not valid JSON"}
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            allow = allowed_methods(request.app, request.url.path, headers.get("Allow"))
+            if allow:
+                headers["Allow"] = allow
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

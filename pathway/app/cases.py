@@ -52,7 +52,7 @@ async def open_case(ctx: Context, body: OpenCaseRequest, key: str | None) -> tup
         )
     now = utcnow()
     if body.opened_at is not None and body.opened_at > now:
-        raise AppError(422, "invalid_request", "opened_at cannot be in the future", field="opened_at")
+        raise AppError(422, "opened_in_future", "opened_at cannot be in the future", field="opened_at")
     case_id = queries.case_id_for_key(actor=ctx.actor.id, key=key, unit_id=ctx.unit_id) if key else queries.new_id()
     async with one_command_per_key(ctx, key, command="open", case_id=case_id, body=body):
         return await _open(ctx, body, key, case_id, entry, now)

@@ -3,7 +3,7 @@ to a newer version of theirs."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from pathway.app.access import authorize
 from pathway.app.case_upgrades import MigrationReport, migrate_cases
@@ -19,7 +19,7 @@ class MigrationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mapping: dict[str, str] = Field(default_factory=dict, description="old stage -> stage of the current version")
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 def _summary(entry: CatalogEntry) -> DefinitionSummary:

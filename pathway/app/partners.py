@@ -10,7 +10,7 @@ from sqlmodel import Session
 from pathway.app.access import authorize
 from pathway.app.context import Context
 from pathway.app.errors import AppError, not_found
-from pathway.app.schemas import Page
+from pathway.app.schemas import Page, WholeNumber
 from pathway.security.policy import Action
 from pathway.store import placements, queries
 from pathway.store.models import Partner, PartnerCreate, PartnerPublic
@@ -20,7 +20,7 @@ class PartnerIn(PartnerCreate):
     model_config = {"extra": "forbid"}
 
     # Unbounded, a huge number reached SQLite as an integer it cannot hold: a 500.
-    internship_capacity: int = Field(default=0, ge=0, le=100_000)
+    internship_capacity: WholeNumber = Field(default=0, ge=0, le=100_000)
 
 
 class PartnerOut(PartnerPublic):

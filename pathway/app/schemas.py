@@ -6,8 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from pathway.app import fact_values
 from pathway.core.case import CaseView
 from pathway.store.models import Case
 
@@ -38,12 +48,43 @@ class _Body(BaseModel):
 # also keeps a date far in the past (year 1, +01:00) from overflowing when it is converted
 # to UTC for the store: that was a 500.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+# The same bound in the OpenAPI document, where a date's minimum cannot be written: the year,
+# 1990-2199, as a pattern on the date-time string.
+SINCE_1990 = r"^(199\d|2[01]\d\d)-"
 
 
 def _not_before_earliest(value: datetime | None) -> datetime | None:
     if value is not None and value < EARLIEST:
         raise ValueError(f"cannot be before {EARLIEST.date().isoformat()}")
     return value
+
+
+def _written_as_text(value: Any) -> Any:
+    """A date and time comes as text (ISO 8601 with a zone): a number or a boolean is refused,
+    not read as seconds since 1970 (``opened_at: 1767225600`` was taken as a date)."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError(
+            "datetime_type", "a date and time is written as text, e.g. 2026-05-04T10:00:00+02:00", {}
+        )
+    return value
+
+
+def _a_json_number(value: Any) -> Any:
+    """A whole number comes as a JSON number: ``true`` is not 1 (a 1-minute visit) and "90" is
+    not 90 (90.0 is, as JSON Schema says of integers)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "a whole number is written as a number, e.g. 90", {})
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_a_json_number)]
+# A date and time written as text, with a zone.
+Instant = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
+
+
+def Since1990(description: str, **default: Any) -> Any:  # noqa: N802 - a Field, named like a type
+    """A date-time field no earlier than 1990-01-01 (checked, and said in the schema)."""
+    return Field(description=description, json_schema_extra={"pattern": SINCE_1990}, **default)
 
 
 class ClientIn(_Body):
@@ -62,7 +103,9 @@ class OpenCaseRequest(_Body):
     coordinator: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
     client: ClientIn
     # For a case brought over from paper records: when it really started (not in the future).
-    opened_at: AwareDatetime | None = None
+    opened_at: Instant | None = Since1990(
+        "when a case brought over from paper really started (not in the future)", default=None
+    )
     note: str | None = Field(default=None, max_length=10_000)
     # A supervisor's reason code for opening it past the coordinator's caseload limit (audited).
     override_reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
@@ -77,8 +120,8 @@ class TransitionRequest(_Body):
 
 
 class VisitRequest(_Body):
-    occurred_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=24 * 60)
+    occurred_at: Instant = Since1990("when the visit took place (with a time zone)")
+    duration_minutes: WholeNumber = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=10_000)
 
@@ -86,7 +129,8 @@ class VisitRequest(_Body):
 
 
 class FactRequest(_Body):
-    value: Any
+    # Any JSON the fact's kind takes (the core says which), within bounds of depth and size.
+    value: Annotated[Any, BeforeValidator(fact_values.bounded), WithJsonSchema(fact_values.json_schema())]
 
 
 class PauseRequest(_Body):

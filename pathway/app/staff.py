@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from pathway.app.access import authorize
 from pathway.app.context import Context
 from pathway.app.errors import AppError, not_found
 from pathway.app.schemas import Page
 from pathway.security import accounts
+from pathway.security.accounts import Role
 from pathway.security.policy import Action
 
 USER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -30,25 +31,10 @@ class UserOut(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="login name, e.g. ewa.nowak")
+    id: str = Field(description="login name, e.g. ewa.nowak", pattern=USER_ID.pattern)
     display_name: str = Field(min_length=1, max_length=200)
-    roles: list[str] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=12, max_length=1024)
-
-    @field_validator("id")
-    @classmethod
-    def _login(cls, v: str) -> str:
-        if not USER_ID.match(v):
-            raise ValueError("a login is 2-64 lowercase letters, digits, '.', '_' or '-'")
-        return v
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str]) -> list[str]:
-        unknown = [r for r in v if r not in accounts.ROLES]
-        if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(accounts.ROLES)}")
-        return v
 
 
 def list_users(ctx: Context) -> Page[UserOut]:

@@ -39,6 +39,14 @@ def from_validation(exc: ValidationError) -> AppError:
     return invalid(f"{where}: {what}")
 
 
+def whole_number(form: FormData, name: str) -> int:
+    """A form's whole-number field (a browser sends text); 422 naming the field otherwise."""
+    text = field(form, name) or ""
+    if not text.isdigit():
+        raise invalid(f"{name}: a whole number is needed", field=name)
+    return int(text)
+
+
 def local_datetime(value: str | None, tz: str, what: str) -> datetime | None:
     """``YYYY-MM-DDTHH:MM`` (an ``<input type="datetime-local">``) in the unit's time zone."""
     if value is None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from pathway.api.csv_export import csv_response
+from pathway.api.csv_export import CSV_ANSWER, csv_response
 from pathway.api.deps import ContextDep
 from pathway.app import audits
 from pathway.app.audits import VerifyOut
@@ -19,7 +19,7 @@ CSV_COLUMNS = ["case_id", "rule", "since", "coordinator", "stage", "days_overdue
 IdParam = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)]
 
 
-@router.get("/stalled", response_model=Page[StalledItem])
+@router.get("/stalled", response_model=Page[StalledItem], responses=CSV_ANSWER)
 async def stalled(
     ctx: ContextDep,
     unit: IdParam = None,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from pathway.api.csv_export import csv_response
+from pathway.api.csv_export import CSV_ANSWER, csv_response
 from pathway.api.deps import ContextDep, IdempotencyKeyDep
 from pathway.app import caseloads
 from pathway.app.caseload_shapes import CaseloadRow, ReassignRequest, ReassignResult
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/caseloads", tags=["caseloads"])
 CSV_COLUMNS = ["coordinator", "open", "active", "paused", "stage_overdue", "visit_overdue", "stalled_cases"]
 
 
-@router.get("", response_model=Page[CaseloadRow])
+@router.get("", response_model=Page[CaseloadRow], responses=CSV_ANSWER)
 def list_caseloads(
     ctx: ContextDep,
     coordinator: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,

@@ -32,7 +32,12 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
-@router.post("", status_code=201, response_model=CaseOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseOut,
+    responses={200: {"model": CaseOut, "description": "The same open, retried with its Idempotency-Key: its case"}},
+)
 async def open_case(body: OpenCaseRequest, ctx: ContextDep, key: IdempotencyKeyDep, response: Response) -> CaseOut:
     case, created = await cases.open_case(ctx, body, key)
     if not created:

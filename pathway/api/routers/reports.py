@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from pathway.api.csv_export import csv_response
+from pathway.api.csv_export import CSV_ANSWER, csv_response
 from pathway.api.deps import ContextDep
 from pathway.app import reports
 from pathway.app.schemas import ID_PATTERN
@@ -25,14 +25,16 @@ Day = Annotated[
     date | None,
     Query(
         ge=date(1990, 1, 1),
-        le=date(2200, 1, 1),
-        description="cases opened on or after / before (local dates, included)",
+        le=date(2199, 12, 31),
+        description="cases opened on or after / before (local dates, included), 1990-2199",
+        # A date's bounds cannot be written in the document's schema: the year, as a pattern.
+        json_schema_extra={"pattern": r"^(199\d|2[01]\d\d)-"},
     ),
 ]
 SVG = "image/svg+xml; charset=utf-8"
 
 
-@router.get("/funnel", response_model=funnels.FunnelReport)
+@router.get("/funnel", response_model=funnels.FunnelReport, responses=CSV_ANSWER)
 def funnel(
     ctx: ContextDep,
     definition: DefinitionParam = None,

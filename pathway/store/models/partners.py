@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
@@ -19,12 +20,18 @@ class PartnerBase(SQLModel):
     """An organisation of the resource map. Names are organisation names, not personal data."""
 
     unit_id: str | None = Field(default=None, index=True)  # None: shared by all units
-    name: str = Field(max_length=200)
-    kind: str = Field(index=True)  # one of pathway.core.definition.PARTNER_KINDS
+    name: str = Field(min_length=1, max_length=200, schema_extra={"pattern": r"\S"})
+    kind: str = Field(index=True, schema_extra={"json_schema_extra": {"enum": list(PARTNER_KINDS)}})
     sector: Literal["public", "non_public", "private"] = Field(sa_type=AutoString)
-    services: list[str] = Field(default_factory=list, sa_type=JSON)
+    services: list[str] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        schema_extra={
+            "json_schema_extra": {"maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 100}}
+        },
+    )
     email: str | None = Field(default=None, max_length=254)
-    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_url: str | None = Field(default=None, max_length=500, schema_extra={"pattern": r"^https?://"})
     # The channel notify_partner uses: "outbox" (stored for pick-up), "smtp", "webhook";
     # "none" means the partner is not told.
     channel: Literal["outbox", "smtp", "webhook", "none"] = Field(default="outbox", sa_type=AutoString)
@@ -38,7 +45,8 @@ class PartnerCreate(PartnerBase):
     def _scope_fits_kind(self) -> PartnerCreate:
         problems = scope_problems(self.kind, self.data_scope)
         if problems:
-            raise ValueError("data_scope: " + "; ".join(problems))
+            # A rule of meaning (what this kind of partner may be told), not of shape: its own code.
+            raise PydanticCustomError("scope_not_allowed", "data_scope: {problems}", {"problems": "; ".join(problems)})
         self.data_scope = sorted(set(self.data_scope))
         return self
 

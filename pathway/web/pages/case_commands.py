@@ -69,7 +69,7 @@ async def visit(case_id: str, request: Request) -> Response:
             occurred_at=forms.local_datetime(
                 forms.field(form, "occurred_at"), page.services.settings.tz, "occurred_at"
             ),  # type: ignore[arg-type]
-            duration_minutes=forms.field(form, "duration_minutes"),  # type: ignore[arg-type]
+            duration_minutes=forms.whole_number(form, "duration_minutes"),
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
         )
