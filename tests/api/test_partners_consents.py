@@ -65,7 +65,7 @@ async def test_an_employer_can_never_be_given_address_reason_or_violence(stack: 
         json={"name": "Hurtownia", "kind": "employer", "sector": "private", "data_scope": ["case_reference", field]},
     )
     assert r.status_code == 422, r.text
-    assert r.json()["detail"]["code"] == "invalid_request"
+    assert r.json()["detail"]["code"] == "scope_not_allowed"
     assert "employer may never be told" in r.json()["detail"]["message"] and field in r.json()["detail"]["message"]
     # The same scope is fine for a therapy centre; an unknown field code never is.
     await add_partner(
