@@ -6,17 +6,15 @@ histories after a deliberate, versioned change: tests/workflows/record_histories
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio import workflow
+from careless_change import ReorderedPathwayWorkflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from pathway.config import Settings
 from pathway.temporal import data_converter
-from workflows.messages import CaseResult, OpenCaseInput
 from workflows.pathway import PathwayWorkflow
 from workflows.runner import workflow_runner
 
@@ -43,20 +41,6 @@ def test_there_are_histories_to_replay():
 async def test_recorded_history_replays(path: Path):
     result = await _replayer(PathwayWorkflow).replay_workflow(_history(path), raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
-
-
-@workflow.defn(name="PathwayWorkflow")
-class ReorderedPathwayWorkflow(PathwayWorkflow):
-    """What a careless change looks like: one extra timer before the projection."""
-
-    @workflow.run
-    async def run(self, input: OpenCaseInput) -> CaseResult:
-        return await super().run(input)
-
-    async def _flush(self) -> None:
-        if self.case.state.outbox:
-            await workflow.sleep(timedelta(seconds=1))
-        await super()._flush()
 
 
 async def test_a_workflow_change_that_breaks_running_cases_is_caught():
