@@ -39,10 +39,11 @@ from pathway.store import audit_trail, consents, queries
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Client, Notification, Partner, utcnow
 from pathway.store.partner_secrets import open_secret
+from pathway.store.tables import table_of
 
 log = structlog.get_logger()
 
-_NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
+_NOTIFICATIONS: Table = table_of(Notification)
 
 NO_CHANNEL = "none"  # a partner with this channel is not told
 # Body keys that hold the client's identity (sent within scope; never stored, never logged).
@@ -389,5 +390,5 @@ def _zi_reference(session: Session, case_id: str) -> str | None:
     for payload in session.exec(stmt):
         value = payload.get("value") if isinstance(payload, dict) else None
         if isinstance(value, dict) and isinstance(value.get("zi_reference"), str):
-            return value["zi_reference"]
+            return str(value["zi_reference"])
     return None

@@ -23,14 +23,15 @@ from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEnte
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
 from pathway.store.placements import project_placements
+from pathway.store.tables import table_of
 
 log = structlog.get_logger()
 
-_CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
-_EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
-_PERIODS: Table = StagePeriod.__table__  # type: ignore[assignment]
-_VISITS: Table = Visit.__table__  # type: ignore[assignment]
-_REFERRALS: Table = Referral.__table__  # type: ignore[assignment]
+_CASE_TABLE: Table = table_of(Case)
+_EVENTS: Table = table_of(CaseEvent)
+_PERIODS: Table = table_of(StagePeriod)
+_VISITS: Table = table_of(Visit)
+_REFERRALS: Table = table_of(Referral)
 
 
 def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:

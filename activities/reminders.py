@@ -17,10 +17,11 @@ from activities.notify import Channel, Message, OutboxChannel, notification_key
 from pathway.store import audit_trail
 from pathway.store.db import conflict_insert
 from pathway.store.models import Reminder, utcnow
+from pathway.store.tables import table_of
 
 log = structlog.get_logger()
 
-_REMINDERS: Table = Reminder.__table__  # type: ignore[assignment]
+_REMINDERS: Table = table_of(Reminder)
 
 
 def supervisors_of(unit_id: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -41,7 +42,7 @@ def allowed_methods(app: FastAPI, path: str, fallback: str | None) -> str | None
     return fallback
 
 
-def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         out.append(

@@ -153,7 +153,7 @@ def command_id_for(migration_id: str, case_id: str) -> str:
 
 
 def _selected(engine: Engine, definition_id: str, version: int, unit_id: str | None) -> list[tuple[str, str, str, int]]:
-    stmt = select(Case.id, Case.unit_id, Case.stage, Case.definition_version).where(
+    stmt = select(col(Case.id), col(Case.unit_id), col(Case.stage), col(Case.definition_version)).where(
         col(Case.definition_id) == definition_id,
         col(Case.status).in_(RUNNING),
         col(Case.definition_version) < version,
@@ -170,7 +170,7 @@ def _already_audited(engine: Engine, case_id: str, migration_id: str) -> bool:
     with Session(engine) as session:
         rows = (
             session.connection()
-            .execute(select(entry.details).where(col(entry.case_id) == case_id, col(entry.action) == ACTION))
+            .execute(select(col(entry.details)).where(col(entry.case_id) == case_id, col(entry.action) == ACTION))
             .scalars()
         )
         return any(isinstance(d, dict) and d.get("migration_id") == migration_id for d in rows)

@@ -37,7 +37,7 @@ from pathway.readmodels import stalled as stalled_audit
 from pathway.security import accounts
 from pathway.security.policy import Action
 from pathway.store import queries, reservations
-from pathway.store.models import CASELOAD, Case, utcnow
+from pathway.store.models import CASELOAD, Case, User, utcnow
 from workflows.messages import AssignCoordinatorInput
 from workflows.pathway import PathwayWorkflow
 
@@ -212,7 +212,10 @@ async def _reassign(ctx: Context, body: ReassignRequest, key: str | None) -> Rea
     refused: list[RefusedMove] = []
     for case_id in order:
         outcome = await _move_one(ctx, rows.get(case_id), case_id, body, key, targets, definitions, tally)
-        (moved if isinstance(outcome, Moved) else refused).append(outcome)
+        if isinstance(outcome, Moved):
+            moved.append(outcome)
+        else:
+            refused.append(outcome)
     await ctx.record("caseload.reassign", source=body.from_, targets=targets, moved=len(moved), refused=len(refused))
     return ReassignResult(moved=moved, refused=refused, moved_count=len(moved), refused_count=len(refused))
 
@@ -355,7 +358,7 @@ def list_caseloads(ctx: Context, *, coordinator: str | None = None, definition: 
     return Page(items=rows, count=len(rows))
 
 
-def assignable_coordinators(ctx: Context) -> list[accounts.User]:
+def assignable_coordinators(ctx: Context) -> list[User]:
     """Whom the person may open a case for: a coordinator, themselves; a supervisor, every
     active coordinator of the unit."""
     if not ctx.actor.has("supervisor"):

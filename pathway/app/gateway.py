@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -24,6 +24,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from pathway.app.errors import AppError
 from pathway.core.case import CaseView
@@ -35,7 +36,12 @@ from workflows.pathway import PathwayWorkflow
 _STATUS_BY_CODE = {"illegal_move": 409, "guard_unmet": 422, "invalid_command": 422}
 T = TypeVar("T")
 # An update handler of the workflow, named by reference: PathwayWorkflow.advance, ...
-Update = Callable[[PathwayWorkflow, Any], CommandResult]
+Update = UpdateMethodMultiParam[[PathwayWorkflow, Any], CommandResult]
+
+
+def update_name(update: Update) -> str:
+    """The name of a workflow update method: what the audit trail calls the command."""
+    return str(update.__name__)  # type: ignore[attr-defined]  # a function, typed as its decorator's result
 
 
 def new_command_id() -> str:
@@ -121,9 +127,7 @@ class CaseGateway:
         """Send ``command`` through the workflow's ``update`` handler (a method reference);
         the command's idempotency key is the update id."""
         try:
-            return await self._bounded(
-                self.handle(case_id).execute_update(update, command, id=command.command_id)  # type: ignore[arg-type]
-            )
+            return await self._bounded(self.handle(case_id).execute_update(update, command, id=command.command_id))
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type in _STATUS_BY_CODE:

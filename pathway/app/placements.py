@@ -20,6 +20,7 @@ from pathway.app.partners import partner_of_unit
 from pathway.core.events import Event
 from pathway.store import placements, reservations
 from pathway.store.models import INTERNSHIP_PLACE, Partner, Placement
+from pathway.store.tables import table_of
 
 
 def partner_named(ctx: Context, value: Any) -> Partner | None:
@@ -60,7 +61,7 @@ class Place:
 def _places_taken(partner_id: str, case_id: str) -> Any:
     def count(conn: Connection) -> int:
         # The case's own place (the same employer named again) is not counted against it.
-        p = Placement.__table__.c  # type: ignore[attr-defined]
+        p = table_of(Placement).c
         stmt = select(func.count()).where(p.partner_id == partner_id, p.ended_at.is_(None), p.case_id != case_id)
         return int(conn.execute(stmt).scalar_one())
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathway.app.clients import read_client_apart
 from pathway.app.context import Context
 from pathway.app.errors import AppError
-from pathway.app.gateway import Update
+from pathway.app.gateway import Update, update_name
 from pathway.app.notes import drop_note
 from pathway.app.schemas import CaseOut, ClientOut
 from pathway.core.commands import Command
@@ -67,7 +67,7 @@ async def send(ctx: Context, case: Case, update: Update, command: Command, note_
         raise
     details = {k: getattr(command, k) for k in AUDITED_FIELDS if getattr(command, k, None) is not None}
     await ctx.record(
-        f"case.{update.__name__}",
+        f"case.{update_name(update)}",
         case_id=case.id,
         command_id=command.command_id,
         seq=result.seq,

@@ -13,6 +13,7 @@ from pathway.app.schemas import Page
 from pathway.security import accounts
 from pathway.security.accounts import Role
 from pathway.security.policy import Action
+from pathway.store.models import User
 
 USER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -24,7 +25,7 @@ class UserOut(BaseModel):
     roles: list[str]
 
     @classmethod
-    def of(cls, user: accounts.User) -> UserOut:
+    def of(cls, user: User) -> UserOut:
         return cls(id=user.id, display_name=user.display_name, unit=user.unit_id, roles=user.roles)
 
 

@@ -72,7 +72,7 @@ def fetch_listing(api: ApiClient, path: str, params: dict[str, Any], format: str
     if format == "csv":
         sys.stdout.write(api.call("GET", path, params={**params, "format": "csv"}, flags=FILTER_FLAGS).text)
         return None
-    page = api.call("GET", path, params=params, flags=FILTER_FLAGS).json()
+    page: dict[str, Any] = api.call("GET", path, params=params, flags=FILTER_FLAGS).json()
     if format == "json":
         print_json(page)
         return None

@@ -13,6 +13,7 @@ A pure ASGI middleware (not ``BaseHTTPMiddleware``), so that it sees the body's 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -32,7 +33,9 @@ class BodyTooLarge(HTTPException):
     handler answers it in the API's shape."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail={"code": CODE, "message": _message(limit)})
+        # Starlette types ``detail`` as text; the API's handler renders a mapping as its shape.
+        detail: Any = {"code": CODE, "message": _message(limit)}
+        super().__init__(status_code=413, detail=detail)
 
 
 class BodySizeLimit:

@@ -94,7 +94,7 @@ def loads(
     """Open cases of the unit's coordinators, in one grouped query (an indexed scan of the
     unit's open cases)."""
     stmt = (
-        core_select(Case.coordinator_id, Case.definition_id, Case.status, func.count())
+        core_select(col(Case.coordinator_id), col(Case.definition_id), col(Case.status), func.count())
         .where(col(Case.unit_id) == unit_id, col(Case.status).in_(OPEN_STATUSES))
         .group_by(Case.coordinator_id, Case.definition_id, Case.status)
     )
@@ -146,7 +146,7 @@ class Tally:
 def open_cases_by_stage(session: Session, *, unit_id: str) -> dict[str, dict[str, int]]:
     """definition id -> stage -> how many of the unit's cases are open in it."""
     stmt = (
-        core_select(Case.definition_id, Case.stage, func.count())
+        core_select(col(Case.definition_id), col(Case.stage), func.count())
         .where(col(Case.unit_id) == unit_id, col(Case.status).in_(("active", "paused")))
         .group_by(Case.definition_id, Case.stage)
     )

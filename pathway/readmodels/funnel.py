@@ -125,12 +125,16 @@ def funnel(
 
     statuses: dict[tuple[str, str | None], int] = {}
     for status, outcome, n in conn.execute(
-        core_select(Case.status, Case.outcome, func.count()).where(*cohort).group_by(Case.status, Case.outcome)
+        core_select(col(Case.status), col(Case.outcome), func.count())
+        .where(*cohort)
+        .group_by(col(Case.status), col(Case.outcome))
     ):
         statuses[(status, outcome)] = n
     size = sum(statuses.values())
     periods = (
-        core_select(StagePeriod.stage, StagePeriod.case_id, StagePeriod.entered_at, StagePeriod.left_at)
+        core_select(
+            col(StagePeriod.stage), col(StagePeriod.case_id), col(StagePeriod.entered_at), col(StagePeriod.left_at)
+        )
         .join(Case, col(Case.id) == col(StagePeriod.case_id))
         .where(*cohort)
     )

@@ -249,12 +249,12 @@ def stalled(
         branches.append(
             core_select(
                 literal(len(meaning)).label("branch"),
-                Case.id,
+                col(Case.id),
                 clock.label("started"),
-                Case.coordinator_id,
-                Case.stage,
-                Case.definition_id,
-                Case.unit_id,
+                col(Case.coordinator_id),
+                col(Case.stage),
+                col(Case.definition_id),
+                col(Case.unit_id),
             ).where(and_(*where))
         )
         meaning.append((name, duration, tz))

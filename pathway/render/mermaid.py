@@ -23,8 +23,8 @@ def mermaid(d: Definition, lang: str = "pl") -> str:
         label = t.title.pl if lang == "pl" else t.title.en
         for src in t.sources(d):
             lines.append(f"    {src} --> {t.dest}: {label}")
-    for outcome, stage in d.outcomes.items():
-        lines.append(f"    note right of {stage}: close({outcome})")
+    for outcome, closing in d.outcomes.items():
+        lines.append(f"    note right of {closing}: close({outcome})")
     for name in d.terminal_stages():
         lines.append(f"    {name} --> [*]")
     return "\n".join(lines) + "\n"

@@ -314,7 +314,8 @@ class _Api:
         return response
 
     async def call(self, method: str, path: str, *, key: str, json: Any = None) -> dict[str, Any]:
-        return (await self.send(method, path, key=key, json=json)).json()
+        answer: dict[str, Any] = (await self.send(method, path, key=key, json=json)).json()
+        return answer
 
 
 def _seed_partners(engine: Engine, vault: Any = None) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
@@ -124,7 +125,8 @@ class _Script:
     async def state(self) -> CaseView:
         from workflows.messages import GetStateInput
 
-        return await self.handle.query("state", GetStateInput(), result_type=CaseView)
+        view: CaseView = await self.handle.query("state", GetStateInput(), result_type=CaseView)
+        return view
 
     async def _update(self, name: str, command: BaseModel) -> bool:
         from workflows.messages import CommandResult
@@ -155,7 +157,7 @@ class _Script:
         or a relapse) whose guards the script can meet."""
         from workflows.messages import AdvanceCaseInput, SetFactInput
 
-        blocked = {}
+        blocked: dict[str, Any] = {}
         for g in view.blocked:
             blocked.setdefault(g.trigger, []).append(g)
         order = self.definition.main_path()
@@ -295,18 +297,22 @@ async def run_simulation(
 
         with engine.connect() as conn:
             stays = conn.execute(
-                select(StagePeriod.stage, StagePeriod.entered_at, StagePeriod.left_at)
-                .where(StagePeriod.case_id == case_id)
-                .order_by(StagePeriod.seq)
+                select(col(StagePeriod.stage), col(StagePeriod.entered_at), col(StagePeriod.left_at))
+                .where(col(StagePeriod.case_id) == case_id)
+                .order_by(col(StagePeriod.seq))
             ).all()
-            visits = conn.execute(select(func.count()).select_from(Visit).where(Visit.case_id == case_id)).scalar_one()
-            reminders = dict(
+            visits = conn.execute(
+                select(func.count()).select_from(Visit).where(col(Visit.case_id) == case_id)
+            ).scalar_one()
+            reminders: dict[str, int] = dict(
                 conn.execute(
-                    select(Reminder.kind, func.count()).where(Reminder.case_id == case_id).group_by(Reminder.kind)
+                    select(col(Reminder.kind), func.count())
+                    .where(col(Reminder.case_id) == case_id)
+                    .group_by(Reminder.kind)
                 ).all()
             )
             projected = conn.execute(
-                select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)
+                select(func.count()).select_from(CaseEvent).where(col(CaseEvent.case_id) == case_id)
             ).scalar_one()
         engine.dispose()
 
@@ -373,7 +379,7 @@ async def _settled(script: _Script, engine: Any, attempts: int = 100) -> None:
     for _ in range(attempts):
         view = await script.state()
         with engine.connect() as conn:
-            last = conn.execute(select(Case.last_seq).where(Case.id == view.id)).scalar()
+            last = conn.execute(select(col(Case.last_seq)).where(col(Case.id) == view.id)).scalar()
         if last is not None and last >= view.seq:
             return
         await asyncio.sleep(0.05)

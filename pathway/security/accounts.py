@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,10 +22,11 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from pathway.security.rate_limits import SignInLimits
 from pathway.store.models import AuthSession, User, utcnow
+from pathway.store.tables import table_of
 
 Role = Literal["coordinator", "supervisor", "admin"]
 ROLES: tuple[str, ...] = ("coordinator", "supervisor", "admin")
@@ -71,7 +73,7 @@ def hash_password(password: str) -> str:
 
 
 def create_user(
-    engine: Engine, *, user_id: str, display_name: str, unit_id: str, roles: list[str], password: str
+    engine: Engine, *, user_id: str, display_name: str, unit_id: str, roles: Sequence[str], password: str
 ) -> User:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
@@ -101,7 +103,7 @@ def list_users(engine: Engine, *, unit_id: str | None = None) -> list[User]:
     with Session(engine) as session:
         stmt = select(User).order_by(User.id)
         if unit_id is not None:
-            stmt = stmt.where(User.unit_id == unit_id)
+            stmt = stmt.where(col(User.unit_id) == unit_id)
         return list(session.execute(stmt).scalars())
 
 
@@ -114,7 +116,7 @@ def set_disabled(engine: Engine, user_id: str, disabled: bool = True) -> User:
         if disabled:  # every session of a disabled account dies now
             session.execute(
                 update(AuthSession)
-                .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
                 .values(revoked_at=utcnow())
             )
         session.add(user)
@@ -188,7 +190,7 @@ def _verify(stored: str, password: str) -> bool:
 def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> Principal | None:
     """The principal behind a live token, sliding its idle expiry; None if it is dead."""
     now = now or utcnow()
-    sessions, users = AuthSession.__table__, User.__table__  # type: ignore[attr-defined]
+    sessions, users = table_of(AuthSession), table_of(User)
     digest = _token_hash(token)
     # One Core query: this runs on every request, and two ORM lookups cost more than the read.
     with engine.connect() as conn:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from pathway.config import Settings
 from pathway.security import accounts
+from pathway.store.models import User
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class FirstAdmin:
 def ensure_first_admin(settings: Settings, engine: Engine) -> FirstAdmin | None:
     """Create the admin when there are no accounts at all; otherwise do nothing."""
     with Session(engine) as session:
-        if session.execute(select(func.count()).select_from(accounts.User)).scalar_one():
+        if session.execute(select(func.count()).select_from(User)).scalar_one():
             return None
     given = settings.admin_password.get_secret_value() if settings.admin_password else None
     password = given or accounts.generate_password()

@@ -215,7 +215,9 @@ class IdentityVault:
     def erasure(self, client_id: str) -> Erasure:
         """``erase``, telling also when the client was erased."""
         with Session(self.engine) as session:
-            removed = session.execute(delete(ClientKey).where(col(ClientKey.client_id) == client_id)).rowcount
+            removed = (
+                session.connection().execute(delete(ClientKey).where(col(ClientKey.client_id) == client_id)).rowcount
+            )
             tomb = session.get(ClientErasure, client_id)
             if tomb is None:
                 tomb = ClientErasure(client_id=client_id, erased_at=utcnow())
@@ -345,7 +347,7 @@ class IdentityVault:
             if missing:
                 erased = set(
                     session.execute(
-                        select(ClientErasure.client_id).where(col(ClientErasure.client_id).in_(missing))
+                        select(col(ClientErasure.client_id)).where(col(ClientErasure.client_id).in_(missing))
                     ).scalars()
                 )
                 unknown = [i for i in missing if i not in erased]

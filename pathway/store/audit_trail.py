@@ -24,11 +24,12 @@ from typing import Any
 
 from sqlalchemy import Engine, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import JSON, Field, Session, SQLModel
+from sqlmodel import JSON, Field, Session, SQLModel, col
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from pathway.store import locks
 from pathway.store.models import UTCDateTime, utcnow
+from pathway.store.tables import table_of
 
 GENESIS = "0" * 64
 # A race the lock does not cover is rare: a few attempts, a few milliseconds apart.
@@ -156,7 +157,7 @@ def _append_once(
     at: datetime,
     dedupe_key: str | None,
 ) -> Appended:
-    entries, heads = AuditEntry.__table__, AuditHead.__table__
+    entries, heads = table_of(AuditEntry), table_of(AuditHead)
     # Core statements in one transaction: this runs on every command a person sends, and the
     # ORM's unit of work cost more than the writes themselves.
     with engine.begin() as conn:
@@ -222,7 +223,9 @@ def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
     """Walk the unit's chain from the start; name the first entry that does not hold."""
     with Session(engine) as session:
         entries = list(
-            session.execute(select(AuditEntry).where(AuditEntry.unit_id == unit_id).order_by(AuditEntry.id)).scalars()
+            session.execute(
+                select(AuditEntry).where(col(AuditEntry.unit_id) == unit_id).order_by(col(AuditEntry.id))
+            ).scalars()
         )
         head = session.get(AuditHead, unit_id)
     present = {e.seq for e in entries}
@@ -270,6 +273,6 @@ def verify(engine: Engine, *, unit_id: str) -> VerifyResult:
 
 def units(engine: Engine) -> list[str]:
     with Session(engine) as session:
-        heads = set(session.execute(select(AuditHead.unit_id)).scalars())
-        tails = set(session.execute(select(AuditEntry.unit_id).distinct()).scalars())
+        heads = set(session.execute(select(col(AuditHead.unit_id))).scalars())
+        tails = set(session.execute(select(col(AuditEntry.unit_id)).distinct()).scalars())
     return sorted(heads | tails)

@@ -6,8 +6,9 @@ from sqlalchemy import Engine, Table, delete, select
 
 from pathway.store.db import conflict_insert
 from pathway.store.models import CommandKey, utcnow
+from pathway.store.tables import table_of
 
-_KEYS: Table = CommandKey.__table__  # type: ignore[assignment]
+_KEYS: Table = table_of(CommandKey)
 
 
 def claim(

@@ -52,7 +52,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # One shared connection, otherwise every thread would see its own empty database.
         kwargs["poolclass"] = StaticPool
     else:
-        Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        Path(str(parsed.database)).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -16,9 +16,10 @@ from sqlmodel import Session, col
 from pathway.core.events import CaseClosed, Event, FactSet
 from pathway.store.db import conflict_insert
 from pathway.store.models import Placement
+from pathway.store.tables import table_of
 
 EMPLOYER = "employer"
-_PLACEMENTS: Table = Placement.__table__  # type: ignore[assignment]
+_PLACEMENTS: Table = table_of(Placement)
 
 
 def places_in_use(session: Session, *, partner_ids: Iterable[str], except_case: str | None = None) -> dict[str, int]:
@@ -27,7 +28,7 @@ def places_in_use(session: Session, *, partner_ids: Iterable[str], except_case: 
     counts = dict.fromkeys(ids, 0)
     if not ids:
         return counts
-    stmt = select(Placement.partner_id, func.count()).where(
+    stmt = select(col(Placement.partner_id), func.count()).where(
         col(Placement.partner_id).in_(ids), col(Placement.ended_at).is_(None)
     )
     if except_case is not None:
@@ -48,7 +49,7 @@ def active_placements(session: Session, *, case_id: str) -> list[Placement]:
 
 def _employer_of(value: Any) -> str | None:
     if isinstance(value, dict) and value.get("partner_kind") == EMPLOYER and isinstance(value.get("partner_id"), str):
-        return value["partner_id"]
+        return str(value["partner_id"])
     return None
 
 

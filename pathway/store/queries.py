@@ -35,6 +35,7 @@ from pathway.store.models import (
     utcnow,
 )
 from pathway.store.sealing import ERASED, Sealer
+from pathway.store.tables import table_of
 
 OPENING = "opening"
 _CASE_KEY_NAMESPACE = uuid.UUID("5f0c2a4e-8d1b-4c55-9a57-3c1f3f6f2b10")
@@ -91,7 +92,11 @@ def client_names(session: Session, *, vault: Sealer, client_ids: Iterable[str]) 
     ids = sorted(set(client_ids))
     if not ids:
         return {}
-    rows = list(session.connection().execute(core_select(Client.id, Client.name_sealed).where(col(Client.id).in_(ids))))
+    rows = list(
+        session.connection().execute(
+            core_select(col(Client.id), col(Client.name_sealed)).where(col(Client.id).in_(ids))
+        )
+    )
     names = vault.open_many([(client_id, "client.name", sealed) for client_id, sealed in rows])
     return {client_id: ERASED if name is None else name for (client_id, _), name in zip(rows, names, strict=True)}
 
@@ -157,7 +162,7 @@ def create_client_and_case(
         id=person_id,
         unit_id=client.unit_id,
         created_at=opened_at,
-        name_sealed=seal("name", client.name),
+        name_sealed=vault.seal(person_id, "client.name", client.name),
         address_sealed=seal("address", client.address),
         phone_sealed=seal("phone", client.phone),
         perpetrator_name_sealed=seal("perpetrator_name", client.perpetrator_name),
@@ -219,7 +224,7 @@ def discard_unstarted_case(session: Session, *, case_id: str, vault: Sealer | No
     removed = session.exec(delete(Case).where(col(Case.id) == case_id, col(Case.status) == OPENING))
     client_removed = 0
     if removed.rowcount and client_id is not None:
-        still_used = core_select(Case.id).where(col(Case.client_id) == client_id)
+        still_used = core_select(col(Case.id)).where(col(Case.client_id) == client_id)
         client_removed = session.exec(delete(Client).where(col(Client.id) == client_id, ~exists(still_used))).rowcount
     session.commit()
     if client_removed and vault is not None and client_id is not None:
@@ -289,7 +294,8 @@ def list_notes(session: Session, *, vault: Sealer, case_id: str) -> list[NotePub
         .order_by(col(Note.created_at), col(Note.id))
     )
     rows = list(session.exec(stmt).all())
-    texts = vault.open_many([(client_id, _note_field(n.id), n.text_sealed) for n, client_id in rows])
+    # Every case has its client (the column is nullable only for the projection's upsert).
+    texts = vault.open_many([(str(client_id), _note_field(n.id), n.text_sealed) for n, client_id in rows])
     return [
         NotePublic(
             id=n.id,
@@ -440,7 +446,7 @@ def assign_case_row(conn: Connection, *, case_id: str, coordinator_id: str, seq:
     not a projection later: the new coordinator may act, and the old one may not, from the
     moment the answer is given. A row already showing ``seq`` or later is left as it is; the
     projection of ``seq`` then writes the whole summary."""
-    table = Case.__table__  # type: ignore[attr-defined]
+    table = table_of(Case)
     conn.execute(
         update(table)
         .where(table.c.id == case_id, table.c.last_seq < seq)

@@ -16,8 +16,9 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select
 from pathway.store import locks
 from pathway.store.db import conflict_insert
 from pathway.store.models import HOLD_MINUTES, Reservation, utcnow
+from pathway.store.tables import table_of
 
-_HOLDS: Table = Reservation.__table__  # type: ignore[assignment]
+_HOLDS: Table = table_of(Reservation)
 
 
 class Full(Exception):

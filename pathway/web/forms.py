@@ -33,7 +33,7 @@ def invalid(message: str, **extra: Any) -> AppError:
 
 
 def from_validation(exc: ValidationError) -> AppError:
-    first = exc.errors()[0] if exc.errors() else {}
+    first: dict[str, Any] = dict(exc.errors()[0]) if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ())) or "form"
     what = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     return invalid(f"{where}: {what}")

@@ -228,7 +228,7 @@ def differences(engine: Engine, tree: str = "data") -> list[Any]:
     Alembic's autogenerate diff; empty when the migrations and the models agree."""
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table": TREES[tree].version_table, "compare_type": True})
-        return compare_metadata(ctx, TREES[tree].metadata())
+        return list(compare_metadata(ctx, TREES[tree].metadata()))
 
 
 def revision(message: str, *, tree: str = "data", rev_id: str | None = None) -> Path:

@@ -6,7 +6,10 @@ there is no ``alembic.ini`` and no URL to read here."""
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from pathway.store.schema import TREES
 
@@ -29,7 +32,7 @@ def run() -> None:
         context.run_migrations()
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Revisions must not import the application: its types are rendered as the plain
     SQLAlchemy types they store (UTCDateTime is a timezone-aware DATETIME, AutoString a
     VARCHAR)."""

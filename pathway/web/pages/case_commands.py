@@ -68,7 +68,7 @@ async def visit(case_id: str, request: Request) -> Response:
         body = VisitRequest(
             occurred_at=forms.local_datetime(
                 forms.field(form, "occurred_at"), page.services.settings.tz, "occurred_at"
-            ),  # type: ignore[arg-type]
+            ),
             duration_minutes=forms.whole_number(form, "duration_minutes"),
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
@@ -149,7 +149,7 @@ async def answer_referral(case_id: str, referral_id: str, request: Request) -> R
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         body = ReferralAnswerRequest(
             answer=forms.field(form, "answer") or "",
-            reason=forms.field(form, "reason"),  # type: ignore[arg-type]
+            reason=forms.field(form, "reason"),
             note=forms.field(form, "note"),
         )
         return await referrals.answer(ctx, case_id, referral_id, body, key)

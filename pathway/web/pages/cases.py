@@ -162,11 +162,7 @@ async def case_page_response(
         suspended=_suspension(page, definition, case)
         if case.status == "paused" and case.pause_reason == CERTIFICATE_LAPSED
         else None,
-        visit_kinds=(
-            definition.stages[case.stage].visits.kinds
-            if definition and case.stage in definition.stages and definition.stages[case.stage].visits
-            else ["home", "office", "phone", "outreach", "accompanying"]
-        ),
+        visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
     )
 
@@ -192,3 +188,9 @@ def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
 @router.get("/cases/{case_id}")
 async def case_page(case_id: str, request: Request) -> Response:
     return await case_page_response(await signed_in(request), case_id)
+
+
+def _visit_kinds(definition: Definition | None, stage: str) -> list[str]:
+    """The kinds of visit the stage's cadence counts, or every kind where it names none."""
+    cadence = definition.stages[stage].visits if definition and stage in definition.stages else None
+    return list(cadence.kinds) if cadence else ["home", "office", "phone", "outreach", "accompanying"]

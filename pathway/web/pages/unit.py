@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 
@@ -58,7 +58,7 @@ async def dashboard(request: Request) -> Response:
             board = await dashboard_of(ctx, definition=request.query_params.get("definition"))
         except AppError as exc:
             return page.error(exc)
-    lang = "pl" if page.lang == "pl" else "en"
+    lang: Literal["pl", "en"] = "pl" if page.lang == "pl" else "en"
     report = board.report
     return page.render(
         "dashboard.html",
