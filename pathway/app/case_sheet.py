@@ -12,7 +12,7 @@ from pathway.app.context import Context
 from pathway.app.schemas import CaseOut
 from pathway.core.definition import Definition
 from pathway.security.policy import Action, CaseScope, decide
-from pathway.store import queries
+from pathway.store import history, queries
 from pathway.store.models import NotificationPublic, Partner, Visit
 
 
@@ -37,7 +37,7 @@ async def case_sheet(ctx: Context, case_id: str) -> CaseSheet:
         definition=entry.definition if entry else None,
         can_act=decide(ctx.actor, Action.CASE_ACT, scope).allowed,
         notifications=cases.notifications(ctx, case_id, limit=100).items,
-        visits=queries.list_visits(ctx.session, case_id=case_id),
+        visits=history.list_visits(ctx.session, case_id=case_id),
         partners=partners,
         consents=consents.list_consents(ctx, case_id).items,
     )

@@ -18,7 +18,7 @@ from pathway.app.notes import keep_note
 from pathway.app.schemas import CaseListItem, CaseOut, OpenCaseRequest, Page
 from pathway.core.case import CaseView
 from pathway.security.policy import Action
-from pathway.store import queries
+from pathway.store import history, queries
 from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
 from workflows.messages import OpenCaseInput
 
@@ -159,6 +159,6 @@ async def list_cases(
 def notifications(ctx: Context, case_id: str, *, limit: int = 100, offset: int = 0) -> Page[NotificationPublic]:
     """What partners were told about the case, and whether it reached them."""
     visible_case(ctx, case_id)
-    rows = queries.list_notifications(ctx.session, case_id=case_id, limit=limit, offset=offset)
-    total = queries.count_notifications(ctx.session, case_id=case_id)
+    rows = history.list_notifications(ctx.session, case_id=case_id, limit=limit, offset=offset)
+    total = history.count_notifications(ctx.session, case_id=case_id)
     return Page(items=[NotificationPublic.model_validate(r, from_attributes=True) for r in rows], count=total)

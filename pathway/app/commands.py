@@ -25,7 +25,7 @@ from pathway.app.sending import send
 from pathway.core.definition import FactSpec
 from pathway.core.events import VisitRecorded
 from pathway.security.policy import Action
-from pathway.store import queries
+from pathway.store import history
 from workflows.messages import (
     AdvanceCaseInput,
     CloseCaseInput,
@@ -67,7 +67,7 @@ async def record_visit(ctx: Context, case_id: str, body: VisitRequest, key: str 
         result = done.result
         recorded = next((e for e in result.events if isinstance(e, VisitRecorded)), None)
         if recorded is None:  # the same visit sent again: answer from what was stored
-            stored = queries.get_visit(ctx.session, case_id=case_id, seq=result.seq)
+            stored = history.get_visit(ctx.session, case_id=case_id, seq=result.seq)
             counted, reason = (stored.counted, stored.not_counted_reason) if stored else (None, None)
         else:
             counted, reason = recorded.counted, recorded.not_counted_reason

@@ -1,5 +1,6 @@
-"""Example data for ``pathway up --demo``: a small resource map and six cases of
-*model-wsparcia* in different stages, one of them overdue.
+"""Seeding ``pathway up --demo`` with the example data of :mod:`pathway.runtime.demo_data`:
+a small resource map, accounts for each role, and cases of every pathway in different
+stages, one of them overdue.
 
 Everything goes through the HTTP API, in process (``httpx.ASGITransport`` against
 :func:`pathway.api.app.create_app`), so the demo obeys every rule a coordinator does:
@@ -21,13 +22,26 @@ All names are fictional (the town of "Przykładowo" does not exist). Logs carry 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
 
+from pathway.runtime.demo_data import (
+    DEFINITION,
+    DEMO_CASES,
+    DEMO_CONSENTS,
+    DEMO_OTHER_CASES,
+    DEMO_PARTNERS,
+    DEMO_PASSWORD,
+    DEMO_UNIT,
+    DEMO_USERS,
+    MAIN_PATH,
+    DemoCase,
+    DemoPathwayCase,
+    facts_to_leave,
+)
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
@@ -38,238 +52,9 @@ if TYPE_CHECKING:
 
     from pathway.config import Settings
 
-__all__ = [
-    "DEMO_CASES",
-    "DEMO_OTHER_CASES",
-    "DEMO_CONSENTS",
-    "DEMO_PARTNERS",
-    "DEMO_PASSWORD",
-    "DEMO_UNIT",
-    "DEMO_USERS",
-    "DemoCase",
-    "DemoPartner",
-    "DemoPathwayCase",
-    "seed_demo",
-]
+__all__ = ["DemoError", "seed_demo"]
 
 log = structlog.get_logger(__name__)
-
-DEFINITION = "model-wsparcia"
-DEMO_UNIT = "default"  # the unit of the first admin on a new home
-# Demo accounts, so that a newcomer can sign in as each role. Only ever on a demo home.
-DEMO_PASSWORD = "demo-haslo-przyklad"
-DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("ewa.koordynatorka", "Ewa (koordynatorka)", ("coordinator",)),
-    ("marek.koordynator", "Marek (koordynator)", ("coordinator",)),
-    ("anna.kierowniczka", "Anna (kierowniczka)", ("supervisor",)),
-)
-
-
-# ----------------------------------------------------------------------------- partners
-@dataclass(frozen=True)
-class DemoPartner:
-    id: str
-    name: str
-    kind: str
-    sector: str
-    services: tuple[str, ...] = ()
-    email: str | None = None
-    internship_capacity: int = 0
-    # What the partner may be told (pathway.core.sharing.SCOPE_FIELDS).
-    scope: tuple[str, ...] = ("case_reference", "stage", "dates", "coordinator_contact")
-
-
-_BASE = ("case_reference", "stage", "dates", "coordinator_contact")
-# The ZI and the police work the domestic-violence procedure with the centre (told without
-# consent, on the act's basis); a therapy centre needs to know whom and why; a training
-# provider and an employer learn whom to expect, never why.
-DEMO_PARTNERS: tuple[DemoPartner, ...] = (
-    DemoPartner(
-        "demo-policja",
-        "Komisariat Policji w Przykładowie",
-        "police",
-        "public",
-        ("interwencja", "Niebieska Karta"),
-        "komisariat@przykladowo.invalid",
-        scope=(*_BASE, "client_name", "client_address", "violence_context"),
-    ),
-    DemoPartner(
-        "demo-kurator",
-        "Zespół Kuratorskiej Służby Sądowej Sądu Rejonowego w Przykładowie",
-        "court",
-        "public",
-        ("nadzór kuratorski",),
-        "kuratorzy@przykladowo.invalid",
-        scope=(*_BASE, "client_name", "violence_context"),
-    ),
-    DemoPartner(
-        "demo-zi",
-        "Zespół Interdyscyplinarny Gminy Przykładowo",
-        "zi",
-        "public",
-        ("plan pomocy", "grupa diagnostyczno-pomocowa"),
-        "zi@przykladowo.invalid",
-        scope=(*_BASE, "client_name", "client_phone", "client_address", "support_reason", "violence_context"),
-    ),
-    DemoPartner(
-        "demo-terapia",
-        "Fundacja „Przystań Przykładowa” — Ośrodek Terapii",
-        "therapy",
-        "non_public",
-        ("terapia indywidualna", "grupa wsparcia"),
-        "terapia@przystan.invalid",
-        scope=(*_BASE, "client_name", "client_phone", "support_reason", "violence_context"),
-    ),
-    DemoPartner(
-        "demo-szkolenia",
-        "Centrum Szkoleń Zawodowych „Wzór” sp. z o.o.",
-        "training",
-        "private",
-        ("kurs kucharza", "kurs opiekunki", "obsługa komputera"),
-        "biuro@wzor-szkolenia.invalid",
-        scope=(*_BASE, "client_name"),
-    ),
-    DemoPartner(
-        "demo-pup",
-        "Powiatowy Urząd Pracy w Przykładowie",
-        "pup",
-        "public",
-        ("pośrednictwo pracy", "staże", "szkolenia z bonem"),
-        "pup@przykladowo.invalid",
-        scope=(*_BASE, "client_name", "client_phone"),
-    ),
-    DemoPartner(
-        "demo-piekarnia",
-        "Piekarnia „Złoty Kłos” Przykładowo sp. j.",
-        "employer",
-        "private",
-        ("praktyka: sprzedawczyni", "praktyka: pomoc piekarza"),
-        "kadry@zloty-klos.invalid",
-        2,
-        scope=(*_BASE, "client_name", "client_phone"),
-    ),
-    DemoPartner(
-        "demo-hotel",
-        "Hotel „Pod Przykładem” sp. z o.o.",
-        "employer",
-        "private",
-        ("praktyka: pokojowa", "praktyka: pomoc kuchenna"),
-        "hr@pod-przykladem.invalid",
-        3,
-        scope=(*_BASE, "client_name", "client_phone"),
-    ),
-    DemoPartner(
-        "demo-fundacja",
-        "Stowarzyszenie „Bezpieczna Przystań” — Punkt Wsparcia Kobiet",
-        "ngo",
-        "non_public",
-        ("grupa wsparcia", "poradnictwo prawne", "mieszkanie interwencyjne"),
-        "punkt@bezpieczna-przystan.invalid",
-        scope=(*_BASE, "client_name", "client_phone", "violence_context"),
-    ),
-)
-
-# Partners the demo clients agreed to share their case with (the others are told on the
-# domestic-violence act's basis, or not at all).
-DEMO_CONSENTS = ("demo-terapia", "demo-szkolenia", "demo-piekarnia")
-
-
-# ----------------------------------------------------------------------------- cases
-@dataclass(frozen=True)
-class DemoCase:
-    """One example client and how far her case goes.
-
-    ``target`` is the stage the case is moved to along the main path; ``close`` closes it
-    there with that outcome. ``opened_days_ago`` back-dates the opening (a case brought over
-    from paper records): 40 days makes the 30-day diagnosis and the weekly visit overdue."""
-
-    slug: str
-    client_name: str
-    coordinator: str
-    target: str
-    opened_days_ago: int = 0
-    close: str | None = None
-    visit: bool = True
-
-
-DEMO_CASES: tuple[DemoCase, ...] = (
-    DemoCase("diagnoza", "Janina Przykładowa", "ewa.koordynatorka", "diagnosis", visit=False),
-    DemoCase("plan", "Halina Testowa", "ewa.koordynatorka", "plan", opened_days_ago=4),
-    DemoCase("terapia", "Krystyna Fikcyjna", "marek.koordynator", "therapy", opened_days_ago=5),
-    DemoCase("praktyka", "Barbara Demonstracyjna", "marek.koordynator", "internship", opened_days_ago=6),
-    DemoCase("zamknieta", "Zofia Wzorcowa", "ewa.koordynatorka", "plan", opened_days_ago=3, close="transferred"),
-    DemoCase("zalegla", "Teresa Próbna", "marek.koordynator", "diagnosis", opened_days_ago=40, visit=False),
-)
-
-MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
-
-
-@dataclass(frozen=True)
-class DemoPathwayCase:
-    """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
-    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys)."""
-
-    slug: str
-    client_name: str
-    coordinator: str
-    definition: str
-    visit_kind: str
-    steps: tuple[tuple[str, str, Any], ...] = ()
-
-
-DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
-    DemoPathwayCase(
-        "rodzina",
-        "Marianna Przykładowa",
-        "ewa.koordynatorka",
-        "asystent-rodziny",
-        "home",
-        (
-            (
-                "fact",
-                "contract",
-                lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4},
-            ),
-            ("move", "advance", None),
-        ),
-    ),
-    # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.
-    DemoPathwayCase(
-        "asystencja",
-        "Stanisław Fikcyjny",
-        "marek.koordynator",
-        "asystent-osoby-niepelnosprawnej",
-        "accompanying",
-        (
-            (
-                "fact",
-                "disability_certificate",
-                lambda today: {"valid_until": (today + timedelta(days=30)).isoformat(), "degree": "umiarkowany"},
-            ),
-            ("move", "admit", None),
-        ),
-    ),
-    DemoPathwayCase("bezdomnosc", "Tadeusz Testowy", "marek.koordynator", "wychodzenie-z-bezdomnosci", "outreach"),
-    DemoPathwayCase("integracja", "Olena Przykładowa", "ewa.koordynatorka", "asystent-miedzykulturowy", "home"),
-)
-
-
-def _facts_to_leave(stage: str, today: date) -> list[tuple[str, Any]]:
-    """The facts a case needs before the ``advance`` out of ``stage`` (model-wsparcia)."""
-    if stage == "diagnosis":
-        return [("diagnosis", {"situation": True, "needs": True, "resources": True, "limits": True, "safety": True})]
-    if stage == "plan":
-        return [
-            ("zi", {"partner_id": "demo-zi"}),
-            ("help_plan", {"agreed_on": (today - timedelta(days=1)).isoformat(), "zi_reference": "ZI-DEMO-017"}),
-            ("therapist", {"partner_id": "demo-terapia"}),
-        ]
-    if stage == "therapy":
-        # The training provider is named before the case enters training: it is notified then.
-        return [("ready_for_training", True), ("training_provider", {"partner_id": "demo-szkolenia"})]
-    if stage == "training":
-        return [("training_completed", True), ("placement", {"partner_id": "demo-piekarnia"})]
-    return []
 
 
 # ----------------------------------------------------------------------------- seeding
@@ -383,7 +168,7 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
         moves.append("visit")
     while case["stage"] in MAIN_PATH and MAIN_PATH.index(case["stage"]) < target and case["status"] == "active":
         stage = case["stage"]
-        for name, value in _facts_to_leave(stage, today):
+        for name, value in facts_to_leave(stage, today):
             if case["facts"].get(name) != value:
                 case = await api.call(
                     "PUT",

@@ -21,17 +21,13 @@ from sqlmodel import Session, col, select
 
 from pathway.store.models import (
     Case,
-    CaseEvent,
     Client,
     ClientCreate,
     ClientPublic,
     Note,
     NotePublic,
-    Notification,
     Partner,
     PartnerCreate,
-    StagePeriod,
-    Visit,
     utcnow,
 )
 from pathway.store.sealing import ERASED, Sealer
@@ -333,56 +329,6 @@ def count_client_notes(session: Session, *, client_id: str) -> int:
 def get_client_row(session: Session, *, client_id: str) -> Client | None:
     """The stored (sealed) row: ids, unit, dates. Opens nothing."""
     return session.get(Client, client_id)
-
-
-# ---------------------------------------------------------------- the projection, read back
-def case_events(session: Session, *, case_id: str) -> list[CaseEvent]:
-    stmt = select(CaseEvent).where(col(CaseEvent.case_id) == case_id).order_by(col(CaseEvent.seq))
-    return list(session.exec(stmt).all())
-
-
-def stage_periods(session: Session, *, case_id: str) -> list[StagePeriod]:
-    stmt = select(StagePeriod).where(col(StagePeriod.case_id) == case_id).order_by(col(StagePeriod.seq))
-    return list(session.exec(stmt).all())
-
-
-def get_visit(session: Session, *, case_id: str, seq: int) -> Visit | None:
-    return session.exec(select(Visit).where(col(Visit.case_id) == case_id, col(Visit.seq) == seq)).first()
-
-
-def list_visits(session: Session, *, case_id: str) -> list[Visit]:
-    stmt = select(Visit).where(col(Visit.case_id) == case_id).order_by(col(Visit.occurred_at), col(Visit.seq))
-    return list(session.exec(stmt).all())
-
-
-def list_notifications(
-    session: Session,
-    *,
-    case_id: str | None = None,
-    recipient: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Notification]:
-    """A case's notifications, or a recipient's inbox (a partner id, a coordinator id or
-    ``supervisors:<unit_id>``), oldest first."""
-    stmt = select(Notification).where(*_notification_filters(case_id, recipient))
-    stmt = stmt.order_by(col(Notification.created_at), col(Notification.id)).limit(limit).offset(offset)
-    return list(session.exec(stmt).all())
-
-
-def count_notifications(session: Session, *, case_id: str | None = None, recipient: str | None = None) -> int:
-    """How many notifications ``list_notifications`` would page through."""
-    stmt = select(func.count()).select_from(Notification).where(*_notification_filters(case_id, recipient))
-    return int(session.exec(stmt).one())
-
-
-def _notification_filters(case_id: str | None, recipient: str | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if case_id is not None:
-        where.append(col(Notification.case_id) == case_id)
-    if recipient is not None:
-        where.append(col(Notification.partner_id) == recipient)
-    return where
 
 
 # ---------------------------------------------------------------- partners

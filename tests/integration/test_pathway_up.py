@@ -431,7 +431,7 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
 
 
 def _supervisor(stack: Stack) -> httpx.Client:
-    from pathway.runtime.demo import DEMO_PASSWORD
+    from pathway.runtime.demo_data import DEMO_PASSWORD
 
     return stack.http("anna.kierowniczka", DEMO_PASSWORD)
 
@@ -444,7 +444,7 @@ def _counts(stack: Stack) -> tuple[int, int]:
 
 
 def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -> None:
-    from pathway.runtime.demo import DEMO_CASES, DEMO_OTHER_CASES, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_UNIT
+    from pathway.runtime.demo_data import DEMO_CASES, DEMO_OTHER_CASES, DEMO_PARTNERS, DEMO_PASSWORD, DEMO_UNIT
     from pathway.store.queries import case_id_for_key
 
     overdue = next(c for c in DEMO_CASES if c.opened_days_ago >= 30)

@@ -42,7 +42,7 @@ from pathway.core.events import (
 from pathway.core.state import PathwayState
 from pathway.security.codec import KeyRing
 from pathway.security.identity import IdentityVault, make_keystore_engine
-from pathway.store import consents, queries
+from pathway.store import consents, history, queries
 from pathway.store.db import make_engine
 from pathway.store.models import (
     Case,
@@ -186,7 +186,7 @@ async def test_projection_fills_the_case_row_and_keeps_the_client(engine: Engine
         case = queries.get_case(s, case_id="k1")
         assert case is not None
         assert (case.status, case.client_id, case.last_seq, case.stage_due_at) == ("active", client_id, 3, due)
-        events = queries.case_events(s, case_id="k1")
+        events = history.case_events(s, case_id="k1")
         assert [(e.seq, e.kind) for e in events] == [(1, "case_opened"), (2, "stage_entered"), (3, "visit_recorded")]
         # The payload is the whole event: it validates back into the core's Event.
         assert TypeAdapter(Event).validate_python(events[2].payload) == data.events[2]
@@ -248,8 +248,8 @@ async def test_out_of_order_batches_keep_the_later_summary_and_all_events(
         case = queries.get_case(s, case_id="k1")
         assert case is not None
         assert (case.stage, case.last_seq, case.stage_entered_at) == ("therapy", 6, t_therapy)
-        assert [e.seq for e in queries.case_events(s, case_id="k1")] == [1, 2, 3, 4, 5, 6]
-        periods = queries.stage_periods(s, case_id="k1")
+        assert [e.seq for e in history.case_events(s, case_id="k1")] == [1, 2, 3, 4, 5, 6]
+        periods = history.stage_periods(s, case_id="k1")
         # The diagnosis period arrived after the plan period and was still closed by it.
         assert [(p.stage, p.entered_at, p.left_at) for p in periods] == [
             ("diagnosis", T0, t_plan),
@@ -285,7 +285,7 @@ async def test_stage_periods_close_when_the_next_stage_starts(engine: Engine, en
     t1, t2 = T0 + timedelta(days=5), T0 + timedelta(days=9)
     await env.run(proj.project_events, batch("k1", opened()))
     with Session(engine) as s:
-        [only] = queries.stage_periods(s, case_id="k1")
+        [only] = history.stage_periods(s, case_id="k1")
         assert (only.stage, only.left_at, only.trigger) == ("diagnosis", None, None)
     await env.run(proj.project_events, batch("k1", [entered(3, t1, "plan", "diagnosis")], stage="plan"))
     await env.run(
@@ -293,7 +293,7 @@ async def test_stage_periods_close_when_the_next_stage_starts(engine: Engine, en
         batch("k1", [entered(4, t2, "dropped_out", "plan", trigger=None)], stage="dropped_out", status="closed"),
     )
     with Session(engine) as s:
-        periods = queries.stage_periods(s, case_id="k1")
+        periods = history.stage_periods(s, case_id="k1")
     assert [(p.seq, p.stage, p.entered_at, p.left_at, p.trigger) for p in periods] == [
         (2, "diagnosis", T0, t1, None),
         (3, "plan", t1, t2, "advance"),
@@ -311,16 +311,16 @@ async def test_visits_are_stored_with_whether_they_counted(engine: Engine, env: 
         ),
     )
     with Session(engine) as s:
-        visits = queries.list_visits(s, case_id="k1")
+        visits = history.list_visits(s, case_id="k1")
     assert [(v.seq, v.visit_id, v.kind, v.duration_minutes, v.counted, v.not_counted_reason) for v in visits] == [
         (3, "v3", "home", 90, True, None),
         (4, "v4", "home", 20, False, "too_short"),
     ]
     assert visits[0].occurred_at == T0 + timedelta(days=1) - timedelta(hours=1)
     with Session(engine) as s:
-        got = queries.get_visit(s, case_id="k1", seq=4)
+        got = history.get_visit(s, case_id="k1", seq=4)
         assert got is not None and got.counted is False
-        assert queries.get_visit(s, case_id="k1", seq=3 + 100) is None
+        assert history.get_visit(s, case_id="k1", seq=3 + 100) is None
 
 
 async def test_offset_datetimes_come_back_as_the_same_instant_in_utc(engine: Engine, env: ActivityEnvironment) -> None:
@@ -332,8 +332,8 @@ async def test_offset_datetimes_come_back_as_the_same_instant_in_utc(engine: Eng
     )
     with Session(engine) as s:
         case = queries.get_case(s, case_id="k1")
-        [ev1, *_] = queries.case_events(s, case_id="k1")
-        [v] = queries.list_visits(s, case_id="k1")
+        [ev1, *_] = history.case_events(s, case_id="k1")
+        [v] = history.list_visits(s, case_id="k1")
     assert case is not None
     for value in (case.opened_at, case.stage_entered_at, ev1.at, v.occurred_at + timedelta(hours=1)):
         assert value == local and value.tzinfo is UTC and value.hour == 21
@@ -389,9 +389,9 @@ async def test_a_real_case_projects_every_event_of_the_core(engine: Engine, env:
     result = await env.run(ProjectionActivities(engine).project_events, data)
     assert result.up_to_seq == case.state.seq and result.stored == len(case.state.outbox)
     with Session(engine) as s:
-        stored = queries.case_events(s, case_id="k1")
+        stored = history.case_events(s, case_id="k1")
         row = queries.get_case(s, case_id="k1")
-        periods = queries.stage_periods(s, case_id="k1")
+        periods = history.stage_periods(s, case_id="k1")
     adapter = TypeAdapter(Event)
     assert [adapter.validate_python(e.payload) for e in stored] == list(case.state.outbox)
     assert row is not None and (row.status, row.outcome, row.stage) == ("closed", "dropped_out", "dropped_out")
@@ -449,7 +449,7 @@ async def test_a_reminder_is_recorded_once_for_the_coordinator(engine: Engine, e
     assert (again.recorded, again.recipient) == (False, "coord-a")
     with Session(engine) as s:
         [row] = s.exec(select(Reminder)).all()
-        [note] = queries.list_notifications(s, recipient="coord-a")
+        [note] = history.list_notifications(s, recipient="coord-a")
     assert (row.case_id, row.seq, row.kind, row.watch, row.n, row.recipient) == (
         "k1",
         7,
@@ -473,7 +473,7 @@ async def test_an_escalation_goes_to_the_units_supervisors(engine: Engine, env: 
     assert elapsed.recipient == "coord-a" and elapsed.recorded
     assert [e["event"] for e in logs] == ["escalated_to_supervisor", "reminder_sent"]
     with Session(engine) as s:
-        inbox = queries.list_notifications(s, recipient="supervisors:u1")
+        inbox = history.list_notifications(s, recipient="supervisors:u1")
         assert [n.key for n in inbox] == ["k1:9:supervisors:u1"]
         assert count(engine, Reminder) == 2
 
@@ -519,7 +519,7 @@ async def test_notify_writes_one_outbox_row_per_key(engine: Engine, env: Activit
     assert second.status == "duplicate" and second.key == first.key
     assert other.status == "delivered"
     with Session(engine) as s:
-        rows = queries.list_notifications(s, case_id="k1")
+        rows = history.list_notifications(s, case_id="k1")
     assert [(n.key, n.partner_id, n.status, n.attempts) for n in rows] == [
         ("k1:12:p-emp", "p-emp", "delivered", 1),
         ("k1:13:p-emp", "p-emp", "delivered", 1),
@@ -553,7 +553,7 @@ async def test_no_client_identity_reaches_a_notification_or_a_log(engine: Engine
         await env.run(ReminderActivities(engine).remind, remind_input(kind="escalation"))
     with Session(engine) as s:
         stored = s.exec(select(Notification)).all()
-        events = queries.case_events(s, case_id="k1")
+        events = history.case_events(s, case_id="k1")
         client_names = [queries.get_client(s, vault=VAULT, client_id=c.id).name for c in s.exec(select(Client)).all()]
     assert client_names == [SECRET_NAME]  # the name is in the store, so the check below can fail
     assert len(stored) == 2
@@ -585,7 +585,7 @@ async def test_the_partners_channel_is_used(engine: Engine, env: ActivityEnviron
     assert message.key == "k1:12:p-emp" and message.recipient == "p-emp"
     assert partner is not None and partner.id == "p-emp"
     with Session(engine) as s:  # the outbox was not used: the row records the smtp delivery
-        assert [(n.channel, n.status) for n in queries.list_notifications(s, case_id="k1")] == [("smtp", "delivered")]
+        assert [(n.channel, n.status) for n in history.list_notifications(s, case_id="k1")] == [("smtp", "delivered")]
 
 
 @pytest.mark.parametrize(

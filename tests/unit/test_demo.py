@@ -15,7 +15,7 @@ import pytest
 from pathway.core.case import CODE, Case
 from pathway.core.commands import TOKEN, Advance, Close, RecordVisit, SetFact
 from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
-from pathway.runtime.demo import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, _facts_to_leave
+from pathway.runtime.demo_data import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, facts_to_leave
 from pathway.store.models import PartnerCreate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
         )
     while MAIN_PATH.index(case.state.stage) < MAIN_PATH.index(spec.target):
         stage = case.state.stage
-        for name, value in _facts_to_leave(stage, NOW.date()):
+        for name, value in facts_to_leave(stage, NOW.date()):
             case.apply(SetFact(command_id=cid(), actor="demo", name=name, value=_resolve(value)), NOW)
         case.apply(Advance(command_id=cid(), actor="demo", trigger="advance", expected_stage=stage), NOW)
     if spec.close:
@@ -120,7 +120,7 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
 
     from pathway.app.catalog import Catalog
     from pathway.core.case import Case
-    from pathway.runtime.demo import DEMO_OTHER_CASES
+    from pathway.runtime.demo_data import DEMO_OTHER_CASES
 
     catalog = Catalog.load(Path(__file__).resolve().parents[2] / "definitions")
     assert {c.definition for c in DEMO_OTHER_CASES} | {DEFINITION} == set(catalog.ids())
