@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.contracts import PartnerNotices
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
 from pathway.core.sharing import needs_consent, perpetrator_match
 from pathway.security.identity import IdentityError, IdentityVault
@@ -198,7 +199,7 @@ _IDENTITY_FIELDS = (
 )
 
 
-class NotifyActivities:
+class NotifyActivities(PartnerNotices):
     def __init__(
         self,
         engine: Engine,

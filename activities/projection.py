@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.contracts import Projection
 from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.store.db import conflict_insert
@@ -184,7 +185,7 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     return result, case_updated
 
 
-class ProjectionActivities:
+class ProjectionActivities(Projection):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy import Engine, Table
 from temporalio import activity
 
+from activities.contracts import Reminders
 from activities.messages import RemindInput, RemindResult
 from activities.notify import Channel, Message, OutboxChannel, notification_key
 from pathway.store import audit_trail
@@ -56,7 +57,7 @@ def reminder_message(data: RemindInput, recipient: str) -> Message:
     )
 
 
-class ReminderActivities:
+class ReminderActivities(Reminders):
     def __init__(self, engine: Engine, inbox: Channel | None = None) -> None:
         self.engine = engine
         self.inbox: Channel = inbox or OutboxChannel(engine)

@@ -10,6 +10,7 @@ partners. A long pathway continues as new, carrying its full state.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -18,14 +19,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.contracts import PartnerNotices, Projection, Reminders
     from activities.messages import (
         CaseSummary,
         NotifyPartnerInput,
-        NotifyPartnerResult,
         ProjectEventsInput,
-        ProjectEventsResult,
         RemindInput,
-        RemindResult,
     )
     from pathway.core import migration
     from pathway.core.case import Case, CaseView
@@ -165,10 +164,9 @@ class PathwayWorkflow:
         """Project the pending events (in order, idempotently), then start their effects."""
         while self.case.state.outbox:
             batch: list[Event] = list(self.case.state.outbox)
-            result = await workflow.execute_activity(
-                "project_events",
+            result = await workflow.execute_activity_method(
+                Projection.project_events,
                 ProjectEventsInput(summary=self._summary(), events=batch),
-                result_type=ProjectEventsResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=PROJECTION_RETRY,
             )
@@ -179,9 +177,10 @@ class PathwayWorkflow:
 
     def _start_effect(self, event: Event) -> None:
         s = self.case.state
+        effect: Awaitable[object]
         if isinstance(event, ReminderDue):
-            effect = workflow.execute_activity(
-                "remind",
+            effect = workflow.execute_activity_method(
+                Reminders.remind,
                 RemindInput(
                     case_id=s.case_id,
                     unit_id=s.unit_id,
@@ -194,13 +193,12 @@ class PathwayWorkflow:
                     due_at=event.due_at,
                     at=event.at,
                 ),
-                result_type=RemindResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, PartnerUnreachable):
-            effect = workflow.execute_activity(
-                "remind",
+            effect = workflow.execute_activity_method(
+                Reminders.remind,
                 RemindInput(
                     case_id=s.case_id,
                     unit_id=s.unit_id,
@@ -211,13 +209,12 @@ class PathwayWorkflow:
                     partner_id=event.partner_id,
                     at=event.at,
                 ),
-                result_type=RemindResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, (DurationElapsed, CertificateLapsed)):
-            effect = workflow.execute_activity(
-                "remind",
+            effect = workflow.execute_activity_method(
+                Reminders.remind,
                 RemindInput(
                     case_id=s.case_id,
                     unit_id=s.unit_id,
@@ -228,13 +225,12 @@ class PathwayWorkflow:
                     watch=f"certificate:{event.fact}" if isinstance(event, CertificateLapsed) else None,
                     at=event.at,
                 ),
-                result_type=RemindResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=EFFECT_RETRY,
             )
         elif isinstance(event, NotificationRequested):
-            effect = workflow.execute_activity(
-                "notify_partner",
+            effect = workflow.execute_activity_method(
+                PartnerNotices.notify_partner,
                 NotifyPartnerInput(
                     case_id=s.case_id,
                     unit_id=s.unit_id,
@@ -248,7 +244,6 @@ class PathwayWorkflow:
                     referral_id=event.referral_id,
                     service=event.service,
                 ),
-                result_type=NotifyPartnerResult,
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=EFFECT_RETRY,
             )

@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 PASSTHROUGH = (
     "pathway.core",
     "activities.messages",
+    "activities.contracts",
     "holidays",
     "dateutil",
     "transitions",

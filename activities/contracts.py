@@ -1,0 +1,40 @@
+"""What each activity is, as the workflow names it: a method with its message in and out.
+
+The workflow starts activities through these methods (``workflow.execute_activity_method``),
+never by a name in a string; the classes that do the work (``ProjectionActivities``,
+``ReminderActivities``, ``NotifyActivities``) subclass them and the worker registers theirs.
+This module imports no I/O library, so the workflow sandbox lets it through."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.messages import (
+    NotifyPartnerInput,
+    NotifyPartnerResult,
+    ProjectEventsInput,
+    ProjectEventsResult,
+    RemindInput,
+    RemindResult,
+)
+
+
+class Projection:
+    @activity.defn(name="project_events")
+    async def project_events(self, input: ProjectEventsInput) -> ProjectEventsResult:
+        """Write a batch of the case's events and its summary to the SQL store, idempotently."""
+        raise NotImplementedError
+
+
+class Reminders:
+    @activity.defn(name="remind")
+    async def remind(self, input: RemindInput) -> RemindResult:
+        """Remind the coordinator, or escalate to the unit's supervisors."""
+        raise NotImplementedError
+
+
+class PartnerNotices:
+    @activity.defn(name="notify_partner")
+    async def notify_partner(self, input: NotifyPartnerInput) -> NotifyPartnerResult:
+        """Tell a partner of the resource map what its data scope allows."""
+        raise NotImplementedError
