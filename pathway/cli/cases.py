@@ -15,8 +15,10 @@ from rich.text import Text
 from pathway.cli.console import (
     FORMAT_HELP,
     ApiClient,
+    centre_zone,
     check_format,
     console,
+    due_day,
     err,
     fetch_all,
     local_time,
@@ -56,8 +58,8 @@ def _print_case(case: dict[str, Any]) -> None:
     )
     console.print(f"stage: [bold]{case['stage']}[/bold]  status: {case['status']}  coordinator: {case['coordinator']}")
     console.print(
-        f"stage due: {local_time(case.get('stage_due_at'))}  "
-        f"next visit due: {local_time(case.get('next_visit_due_at'))}"
+        f"stage due: {due_day(case.get('stage_due_at'))}  "
+        f"next visit due: {due_day(case.get('next_visit_due_at'))}"
         + (f"  internship/stage ends: {local_time(ends)}" if (ends := case.get("duration_ends_at")) else "")
     )
     if case.get("allowed"):
@@ -68,7 +70,7 @@ def _print_case(case: dict[str, Any]) -> None:
         )
     for o in case.get("overdue", []):
         console.print(
-            f"  [red]OVERDUE[/red] {o['watch']}: due {local_time(o['due_at'])}, {o['days_overdue']} day(s)"
+            f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}, {o['days_overdue']} day(s)"
             + (", escalated to supervisor" if o["escalated"] else "")
         )
     history = Table("stage", "entered", "left", "by move")
@@ -155,7 +157,7 @@ def case_visit(
     if result.get("counted") is False:
         console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")
     else:
-        console.print(f"[green]visit recorded[/green]; next visit due {local_time(result.get('next_visit_due_at'))}")
+        console.print(f"[green]visit recorded[/green]; next visit due {due_day(result.get('next_visit_due_at'))}")
 
 
 @case_app.command("fact")
@@ -271,8 +273,8 @@ def _list_columns(short: dict[str, str]) -> list[Column]:
         Column("client", lambda r: r.item.client_name or "", max_width=24),
         Column("stage", lambda r: r.item.stage),
         Column("state", _state),
-        Column("stage due", lambda r: local_time(r.item.stage_due_at), drop=2, no_wrap=True),
-        Column("next visit", lambda r: local_time(r.item.next_visit_due_at), drop=2, no_wrap=True),
+        Column("stage due", lambda r: due_day(r.item.stage_due_at), drop=2, no_wrap=True),
+        Column("next visit", lambda r: due_day(r.item.next_visit_due_at), drop=2, no_wrap=True),
         Column("coordinator", lambda r: r.item.coordinator, drop=3),
         Column("in stage", lambda r: f"{r.days_in_stage} d", drop=4, justify="right", no_wrap=True),
         Column("pathway", lambda r: r.item.definition, drop=5),
@@ -304,7 +306,7 @@ def case_list(
         for one in LIST_STATUSES[status]
         for c in fetch_all(api, "/cases", {**filters, **({"status": one} if one else {})})
     ]
-    rows = rows_by_urgency(items, datetime.now(UTC))
+    rows = rows_by_urgency(items, datetime.now(UTC), centre_zone().key)
     shown = rows[:limit]
     listed = [
         {

@@ -205,6 +205,17 @@ def local_time(value: Any) -> str:
     return str(value)
 
 
+def due_day(value: Any) -> str:
+    """A due moment from the API (its first late instant) as the last day still on time, in
+    the centre's time zone (``pathway.core.overdue.due_on``: the date the web shows)."""
+    from pathway.core.overdue import due_on  # the holiday table behind it: only when needed
+
+    if value is None:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return due_on(moment, centre_zone().key).isoformat()
+
+
 @functools.cache
 def centre_zone() -> ZoneInfo:
     """PATHWAY_TZ, read once per command."""

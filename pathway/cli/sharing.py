@@ -12,6 +12,7 @@ from pathway.cli.console import (
     ApiClient,
     check_format,
     console,
+    due_day,
     fetch_all,
     local_time,
     print_csv,
@@ -120,7 +121,7 @@ def referral_make(
     if note:
         body["note"] = note
     r = api.call("POST", f"/cases/{case_id_of(api, case_id)}/referrals", json_body=body).json()
-    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {local_time(r['answer_due_at'])}")
+    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {due_day(r['answer_due_at'])}")
 
 
 @referral_app.command("answer")
@@ -164,7 +165,7 @@ def referral_list(case_id: str, format: str = typer.Option("table", "--format", 
             Column("partner", lambda r: partners[r["partner_id"]], no_wrap=True),
             Column("service", lambda r: r["service"]),
             Column("status", lambda r: r["status"]),
-            Column("answer due", lambda r: local_time(r["answer_due_at"]), drop=1, no_wrap=True),
+            Column("answer due", lambda r: due_day(r["answer_due_at"]), drop=1, no_wrap=True),
             Column("answered", lambda r: local_time(r["answered_at"]), drop=2, no_wrap=True),
             Column("reason", lambda r: r["reason"] or "", drop=3),
         ],

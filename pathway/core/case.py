@@ -51,6 +51,8 @@ from pathway.core.events import (
 )
 from pathway.core.guards import GuardContext
 from pathway.core.machine import PathwayMachine
+from pathway.core.overdue import days_overdue as overdue_days
+from pathway.core.overdue import due_on
 from pathway.core.state import MAX_REMEMBERED_COMMANDS, AppliedCommand, PathwayState, Referral, StageRecord, Watch
 
 CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -75,6 +77,7 @@ class OverdueView(BaseModel):
     watch: str
     ref: str | None = None
     due_at: datetime
+    due_on: date | None = None  # the last day on time (pathway.core.overdue)
     days_overdue: int
     reminders: int
     escalated: bool
@@ -190,15 +193,16 @@ class Case:
     def overdue(self, now: datetime) -> list[OverdueView]:
         out = []
         for w in self.state.watches.values():
-            if w.key in ("duration", "certificate") or now < w.due_at:
+            days = overdue_days(w.due_at, now, self.tz)
+            if w.key in ("duration", "certificate") or days is None:
                 continue
-            days = (cal.local_date(now, self.tz) - cal.due_date(w.due_at, self.tz)).days
             out.append(
                 OverdueView(
                     watch=w.key,
                     ref=w.ref,
                     due_at=w.due_at,
-                    days_overdue=max(days, 1),
+                    due_on=due_on(w.due_at, self.tz),
+                    days_overdue=days,
                     reminders=w.reminders,
                     escalated=w.escalated,
                 )

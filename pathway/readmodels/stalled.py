@@ -5,7 +5,7 @@ Four rules, each with the limit its case's definition sets:
 - ``stage_overdue``: past the stage's deadline (``stage_due_at``, set by the workflow);
 - ``visit_overdue``: the next visit is overdue by more than the grace the definition gives
   before a supervisor is told (``escalation.escalate_after``, counted like the workflow's
-  escalation: ``calendar.after``);
+  escalation: ``calendar.after``); overdue *since the visit was due*, as the case says;
 - ``inactive``: nothing recorded on the case for the definition's ``inactivity_alert`` (or a
   number of days the caller asks for);
 - ``paused_too_long``: paused for longer than the definition's ``pause.max``.
@@ -16,10 +16,11 @@ rule, the clock values already past their limit are found in Python (``past_limi
 few half-open ranges of the clock column) and the whole
 audit is ONE statement: a UNION ALL of indexed range scans, one branch per (rule,
 definition). Only the rows that break a rule come back; their ``since`` is computed from
-the same duration, with the calendar shift cached per local date.
+the same duration, with the calendar shift cached per local date, and their days overdue
+by ``pathway.core.overdue`` (the case page's number).
 
 A second source, ``stalled_from_temporal``, answers ``stage_overdue`` from Temporal's
-visibility (``StageDueAt < now``); the two must agree (tests/integration/test_audit_visibility.py).
+visibility (``StageDueAt <= now``); the two must agree (tests/integration/test_audit_visibility.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
 from pathway.core import calendar as cal
+from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
 from pathway.store.models import Case
@@ -48,6 +50,7 @@ SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
 DEFAULT_TZ = "Europe/Warsaw"
+_INSTANT = timedelta(microseconds=1)
 _DEFAULTS = Definition.model_fields
 
 
@@ -59,8 +62,9 @@ def _aware(value: datetime, name: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class StalledRow:
-    """One broken rule of one case. ``since`` is when the rule was first broken; so
-    ``days_overdue`` means the same for every rule: whole days past the limit, at least 1."""
+    """One broken rule of one case. ``since`` is when the case became late (the stage's or
+    the visit's due moment; the limit's end for inactivity and pauses); ``days_overdue`` is
+    ``pathway.core.overdue.days_overdue(since)``, the same number the case shows."""
 
     case_id: str
     rule: str
@@ -176,9 +180,17 @@ def severity(rule: str, days_overdue: int) -> tuple[str, int]:
 
 
 def _row(
-    case_id: str, rule: str, since: datetime, now: datetime, coordinator: str, stage: str, definition: str, unit: str
+    case_id: str,
+    rule: str,
+    since: datetime,
+    now: datetime,
+    tz: str,
+    coordinator: str,
+    stage: str,
+    definition: str,
+    unit: str,
 ) -> StalledRow:
-    days = max(1, (now - since) // timedelta(days=1))
+    days = overdue.days_overdue(since, now, tz) or 1
     label, score = severity(rule, days)
     return StalledRow(case_id, rule, since, coordinator, stage, days, definition, label, score, unit)
 
@@ -260,8 +272,9 @@ def stalled(
         meaning.append((name, duration, tz))
 
     if rule in (None, "stage_overdue"):
-        # Due AT now is not yet overdue (as Temporal's ``StageDueAt < now``).
-        branch("stage_overdue", "active", Case.stage_due_at, [(None, now)], None, DEFAULT_TZ, None)
+        # Due AT now is overdue (``overdue.is_overdue``: the reminder fires then), so the
+        # range ends just after now (as Temporal's ``StageDueAt <= now``).
+        branch("stage_overdue", "active", Case.stage_due_at, [(None, now + _INSTANT)], None, DEFAULT_TZ, None)
     for group, limits in groups:
         if rule in (None, "visit_overdue"):
             branch(
@@ -308,8 +321,11 @@ def stalled(
     for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
         name, duration, tz = meaning[number]
         started = _as_utc(started)
-        since = started if duration is None else after(started, duration, tz)
-        out.append(_row(case_id, name, since, now, coordinator, stage, definition, unit))
+        # A visit is late from its due moment on; the grace only decides when it is listed.
+        since = started if duration is None or name == "visit_overdue" else after(started, duration, tz)
+        if name == "stage_overdue" and definition in definitions:
+            tz = definitions[definition].timezone
+        out.append(_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
     return sort_rows(out)
 
 
@@ -341,7 +357,7 @@ def visibility_query(
         "WorkflowType = 'PathwayWorkflow'",
         "ExecutionStatus = 'Running'",
         f"UnitId = {_quoted(unit_id, 'unit')}",
-        f"StageDueAt < '{stamp}'",
+        f"StageDueAt <= '{stamp}'",
     ]
     if coordinator_id is not None:
         parts.append(f"CoordinatorId = {_quoted(coordinator_id, 'coordinator')}")
@@ -382,6 +398,7 @@ async def stalled_from_temporal(
                 "stage_overdue",
                 _as_utc(due),
                 now,
+                DEFAULT_TZ,
                 attrs.get(sa.COORDINATOR_ID) or "",
                 attrs.get(sa.PATHWAY_STAGE) or "",
                 attrs.get(sa.PATHWAY_DEFINITION) or "",

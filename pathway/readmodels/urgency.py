@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
+from pathway.core.overdue import days_overdue
+
 FAR_FUTURE = datetime.max.replace(tzinfo=None)
 
 
@@ -31,13 +33,6 @@ class ListedCase(Protocol):
 Item = TypeVar("Item", bound=ListedCase)
 
 
-def _days_past(due: datetime | None, now: datetime) -> int | None:
-    """Whole days past ``due`` (at least 1 once it has passed), or None if not yet due."""
-    if due is None or due > now:
-        return None
-    return max(1, (now - due) // timedelta(days=1))
-
-
 @dataclass(frozen=True)
 class CaseRow(Generic[Item]):
     item: Item
@@ -57,7 +52,9 @@ class CaseRow(Generic[Item]):
         return band, -worst, min(dues, default=FAR_FUTURE), i.id
 
 
-def rows_by_urgency(items: list[Item], now: datetime) -> list[CaseRow[Item]]:
+def rows_by_urgency(items: list[Item], now: datetime, tz: str) -> list[CaseRow[Item]]:
+    """``items`` most urgent first; days overdue are ``pathway.core.overdue``'s, counted in
+    the centre's time zone ``tz`` (the number the case page shows)."""
     rows = []
     for item in items:
         active = item.status == "active"
@@ -65,8 +62,8 @@ def rows_by_urgency(items: list[Item], now: datetime) -> list[CaseRow[Item]]:
             CaseRow(
                 item=item,
                 days_in_stage=max(0, (now - item.stage_entered_at) // timedelta(days=1)),
-                stage_overdue_days=_days_past(item.stage_due_at, now) if active else None,
-                visit_overdue_days=_days_past(item.next_visit_due_at, now) if active else None,
+                stage_overdue_days=days_overdue(item.stage_due_at, now, tz) if active else None,
+                visit_overdue_days=days_overdue(item.next_visit_due_at, now, tz) if active else None,
             )
         )
     return sorted(rows, key=CaseRow.urgency)

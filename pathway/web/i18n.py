@@ -279,6 +279,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit.working_days": "dni robocze",
         "unit.weeks": "tyg.",
         "unit.months": "mies.",
+        # --- issue 13 (law): due dates, funnel, limits ---
+        "col.due_on": "Termin (ostatni dzień)",
+        # --- end issue 13 (law) ---
     },
     "en": {
         "app.name": "Support pathways",
@@ -545,6 +548,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit.working_days": "working days",
         "unit.weeks": "weeks",
         "unit.months": "months",
+        # --- issue 13 (law): due dates, funnel, limits ---
+        "col.due_on": "Due (last day on time)",
+        # --- end issue 13 (law) ---
     },
 }
 

@@ -20,6 +20,7 @@ from pathway.app.context import Context, open_session
 from pathway.app.errors import AppError
 from pathway.app.services import Services
 from pathway.core.definition import PARTNER_KINDS
+from pathway.core.overdue import due_on
 from pathway.core.sharing import SCOPE_FIELDS
 from pathway.http.requests import checked_idempotency_key, client_address, services_of
 from pathway.security.accounts import Principal
@@ -73,6 +74,10 @@ class Page:
 
     def d(self, value: datetime | None) -> str:
         return value.astimezone(self.tz).strftime("%Y-%m-%d") if value else self._("none")
+
+    def due(self, value: datetime | None) -> str:
+        """A due moment (its first late instant) as the last day still on time."""
+        return due_on(value, self.tz.key).isoformat() if value else self._("none")
 
     def t(self, value: Any) -> str:
         return title(value, self.lang)

@@ -1,5 +1,5 @@
 """The stalled audit's stage_overdue rule from two sources, on the real dev server: the SQL
-projection and Temporal's visibility (``StageDueAt < now``) name the same cases, with the
+projection and Temporal's visibility (``StageDueAt <= now``) name the same cases, with the
 same due moments."""
 
 from __future__ import annotations

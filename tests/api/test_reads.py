@@ -12,6 +12,7 @@ import pytest
 from apistack import UNIT, Stack, new_unit
 
 from pathway.api.routers.audit import CSV_COLUMNS
+from pathway.core.overdue import days_overdue
 
 pytestmark = pytest.mark.integration
 
@@ -146,11 +147,12 @@ async def test_an_overdue_case_is_in_the_stalled_audit(stack: Stack) -> None:
     assert page["count"] == len(page["items"])
     assert {i["case_id"] for i in page["items"]} == {overdue["id"]}, "the fresh case is not stalled"
     [item] = [i for i in page["items"] if i["rule"] == "stage_overdue"]
-    # Whole days past the stage's own deadline. How many working days fit in 40 calendar
-    # days depends on today's date (Polish holidays), so the figure comes from the case.
-    # The audit counted a moment ago: a day boundary may have passed since.
-    elapsed = (datetime.now(UTC) - datetime.fromisoformat(overdue["stage_due_at"])) // timedelta(days=1)
-    assert elapsed >= 1 and item["days_overdue"] in {elapsed - 1, elapsed}
+    # Whole local days past the stage's last day on time (pathway.core.overdue, the number
+    # the case shows). How many working days fit in 40 calendar days depends on today's date
+    # (Polish holidays), so the figure comes from the case. The audit counted a moment ago:
+    # a day boundary may have passed since.
+    elapsed = days_overdue(datetime.fromisoformat(overdue["stage_due_at"]), datetime.now(UTC), "Europe/Warsaw")
+    assert elapsed is not None and item["days_overdue"] in {elapsed - 1, elapsed}
     assert item["coordinator"] == stack.login_of(unit) and item["stage"] == "diagnosis"
     assert datetime.fromisoformat(item["since"]) == datetime.fromisoformat(overdue["stage_due_at"])
     assert {i["rule"] for i in page["items"]} >= {"stage_overdue", "visit_overdue"}

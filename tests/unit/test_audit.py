@@ -61,7 +61,8 @@ def cases(engine: Engine) -> Engine:
         # 5 working days after Fri 24 April: 27, 28, 29, 30 April and - over the 1 and 3 May
         # holidays and the weekend - Monday 4 May 14:00 in Warsaw: exactly NOW, not yet past.
         add_case(s, "visit-model", next_visit_due_at=visit_due, coordinator_id="coord-b")
-        # The family pathway gives 3 working days: past since Wednesday 29 April.
+        # The family pathway gives 3 working days: listed from Wednesday 29 April on, overdue
+        # since the visit was due (24 April), as the case itself says (issue 13, item 8).
         add_case(s, "visit-family", definition_id=FAMILY.id, stage="intake", next_visit_due_at=visit_due)
         add_case(s, "idle-model", last_activity_at=NOW - timedelta(days=30), unit_id="u2")  # 21 days: since NOW-9d
         # 10 working days from Saturday 4 April (Easter Monday 6 April is a holiday): Monday 20 April.
@@ -106,7 +107,7 @@ def test_each_rule_fires_with_the_limits_of_the_case_s_own_definition(cases: Eng
     found = {(r.case_id, r.rule): (r.since, r.days_overdue) for r in rows}
     assert found == {
         ("deadline", "stage_overdue"): (NOW - timedelta(days=3, hours=2), 3),
-        ("visit-family", "visit_overdue"): (datetime(2026, 4, 29, 12, 0, tzinfo=UTC), 5),
+        ("visit-family", "visit_overdue"): (datetime(2026, 4, 24, 12, 0, tzinfo=UTC), 10),
         ("idle-model", "inactive"): (NOW - timedelta(days=9), 9),
         ("idle-family", "inactive"): (datetime(2026, 4, 20, 12, 0, tzinfo=UTC), 14),
         # 24 January 13:00 in Warsaw + 3 months: 24 April 13:00, summer time (11:00 UTC).
@@ -116,9 +117,9 @@ def test_each_rule_fires_with_the_limits_of_the_case_s_own_definition(cases: Eng
     }
     # Most severe first: weighted days (a visit weighs 3, a pause 1) and a label for people.
     assert [(r.case_id, r.severity, r.score) for r in rows[:3]] == [
+        ("visit-family", "high", 30),
         ("idle-family", "medium", 28),
         ("idle-model", "medium", 18),
-        ("visit-family", "medium", 15),
     ]
     assert rows[-1].case_id == "unknown-def" and rows[-1].severity == "low"
     idle = next(r for r in rows if r.case_id == "idle-model")
@@ -129,8 +130,9 @@ def test_each_rule_fires_with_the_limits_of_the_case_s_own_definition(cases: Eng
 def test_the_visit_grace_ends_exactly_when_the_supervisor_is_told(cases: Engine) -> None:
     assert "visit-model" not in {r.case_id for r in run(cases, rule="visit_overdue")}
     later = run(cases, rule="visit_overdue", now=NOW + timedelta(seconds=1))
+    # Listed once the grace is over, overdue since the visit was due: 24 April to 4 May.
     assert [(r.case_id, r.since, r.days_overdue) for r in later if r.case_id == "visit-model"] == [
-        ("visit-model", NOW, 1)
+        ("visit-model", datetime(2026, 4, 24, 12, 0, tzinfo=UTC), 10)
     ]
 
 
@@ -161,13 +163,13 @@ def test_the_whole_audit_is_one_statement(cases: Engine) -> None:
     assert statements[0].count("UNION ALL") >= 6
 
 
-def test_due_at_now_is_not_yet_overdue(engine: Engine) -> None:
+def test_due_at_now_is_overdue_as_the_case_says(engine: Engine) -> None:
+    # pathway.core.overdue: late from the due moment on, when the workflow's reminder fires
+    # and the case view lists it (issue 13, item 8: one definition everywhere).
     with Session(engine) as s:
         add_case(s, "edge", stage_due_at=NOW)
-    assert run(engine) == []
-    assert [(r.case_id, r.rule, r.days_overdue) for r in run(engine, now=NOW + timedelta(seconds=1))] == [
-        ("edge", "stage_overdue", 1)
-    ]
+    assert run(engine, now=NOW - timedelta(microseconds=1)) == []
+    assert [(r.case_id, r.rule, r.days_overdue) for r in run(engine)] == [("edge", "stage_overdue", 1)]
 
 
 def _in_spring_gap(s: datetime, duration: Duration) -> bool:

@@ -115,7 +115,7 @@ def test_the_most_urgent_case_comes_first() -> None:
         _item("stage-9-days-late", now, stage_due=-9, visit_due=3),
         _item("no-dates", now),
     ]
-    rows = urgency.rows_by_urgency(items, now)
+    rows = urgency.rows_by_urgency(items, now, "Europe/Warsaw")
     assert [r.item.id for r in rows] == [
         "stage-9-days-late",
         "visit-2-days-late",

@@ -50,7 +50,7 @@ async def case_list(request: Request) -> Response:
                 total += found.count
         except AppError as exc:
             return page.error(exc)
-    rows = urgency.rows_by_urgency(items, utcnow())
+    rows = urgency.rows_by_urgency(items, utcnow(), page.services.settings.tz)
     return page.render(
         "cases.html",
         rows=rows,
