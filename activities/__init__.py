@@ -36,14 +36,20 @@ def build_activities(
     outbox = OutboxChannel(engine)
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
+    mailer = None
     if settings is not None:
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))
         tz, public_url = settings.tz, settings.public_url
+        if settings.smtp_host:
+            from activities.channels.smtp import SmtpSettings
+            from activities.staff_mail import StaffMailer
+
+            mailer = StaffMailer(engine, SmtpSettings.from_settings(settings), tz=tz, public_url=public_url)
     registered.update(channels or {})
     return [
         ProjectionActivities(engine).project_events,
-        ReminderActivities(engine, inbox=outbox).remind,
+        ReminderActivities(engine, inbox=outbox, mailer=mailer).remind,
         NotifyActivities(engine, registered, tz=tz, vault=vault, public_url=public_url).notify_partner,
     ]

@@ -15,19 +15,16 @@ from temporalio import activity
 from activities.contracts import Reminders
 from activities.messages import RemindInput, RemindResult
 from activities.notify import Channel, Message, OutboxChannel, notification_key
+from activities.staff_mail import StaffMailer
 from pathway.store import audit_trail
 from pathway.store.db import conflict_insert
+from pathway.store.inbox import supervisors_of
 from pathway.store.models import Reminder, utcnow
 from pathway.store.tables import table_of
 
 log = structlog.get_logger()
 
 _REMINDERS: Table = table_of(Reminder)
-
-
-def supervisors_of(unit_id: str) -> str:
-    """The inbox of a unit's supervisors (a role, not a person)."""
-    return f"supervisors:{unit_id}"
 
 
 def recipient_for(data: RemindInput) -> str:
@@ -58,9 +55,11 @@ def reminder_message(data: RemindInput, recipient: str) -> Message:
 
 
 class ReminderActivities(Reminders):
-    def __init__(self, engine: Engine, inbox: Channel | None = None) -> None:
+    def __init__(self, engine: Engine, inbox: Channel | None = None, mailer: StaffMailer | None = None) -> None:
         self.engine = engine
         self.inbox: Channel = inbox or OutboxChannel(engine)
+        # Without an SMTP server staff are told in their inbox only.
+        self.mailer = mailer
 
     def _record(self, data: RemindInput, recipient: str) -> bool:
         with self.engine.begin() as conn:
@@ -91,6 +90,8 @@ class ReminderActivities(Reminders):
         recipient = recipient_for(input)
         recorded = await asyncio.to_thread(self._record, input, recipient)
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
+        if input.kind == "escalation" and self.mailer is not None:
+            await self.mailer.escalation(input)
         action = {
             "reminder": "reminder.sent",
             "escalation": "escalation.sent",

@@ -77,6 +77,10 @@ class SmtpChannel:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
+    def send(self, mail: EmailMessage) -> str:
+        """Send one e-mail (blocking: call it in a thread)."""
+        return self._send(mail)
+
     def _send(self, mail: EmailMessage) -> str:
         s = self.settings
         try:

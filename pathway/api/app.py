@@ -15,6 +15,7 @@ from pathway.api.routers import (
     consents,
     definitions,
     health,
+    inbox,
     partners,
     referrals,
     reports,
@@ -30,7 +31,7 @@ def install(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
-    for module in (caseloads, reports, referrals):
+    for module in (caseloads, reports, referrals, inbox):
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

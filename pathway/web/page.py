@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
+from pathway.app import inbox
 from pathway.app.context import Context, open_session
 from pathway.app.errors import AppError
 from pathway.app.services import Services
@@ -82,6 +83,19 @@ class Page:
     def t(self, value: Any) -> str:
         return title(value, self.lang)
 
+    def stage_title(self, definition_id: str, stage: str) -> str:
+        """A stage's title in the page's language (its code where the definition is gone)."""
+        entry = self.services.catalog.get(definition_id)
+        found = entry.definition.stages.get(stage) if entry else None
+        return self.t(found.title) if found else stage
+
+    def inbox_unread(self) -> int:
+        """How many items of the person's inbox are unread (shown in the page header)."""
+        if self.principal is None:
+            return 0
+        with self.context() as ctx:
+            return inbox.unread_count(ctx)
+
     def duration(self, value: Any) -> str:
         """A definition's ``Duration`` ("15 working_days") in words of the page's language."""
         return f"{value.amount} {self._('unit.' + value.unit)}" if value is not None else self._("none")
@@ -110,6 +124,7 @@ class Page:
             csrf_field=CSRF_FIELD,
             path=self.request.url.path,
             new_key=lambda: uuid.uuid4().hex,
+            unread=self.inbox_unread(),
         )
         return templates.TemplateResponse(self.request, template, context, status_code=status, headers=PAGE_HEADERS)
 
