@@ -22,13 +22,15 @@ def build_activities(
     settings: Settings | None = None,
     vault: IdentityVault | None = None,
 ) -> list[Callable[..., Any]]:
-    """The bound activity methods a worker registers: project_events, remind, notify_partner.
+    """The bound activity methods a worker registers: project_events, remind, notify_partner,
+    send_digests.
 
     The outbox channel is always registered; ``settings`` add the channels they configure
     (webhook; smtp with an SMTP host) and ``channels`` adds (or replaces) others by name.
     ``vault`` opens the client's identity for partners whose scope allows a field of it
     (and the perpetrator's contacts, which are never told anything)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
+    from activities.digest import DigestActivities
     from activities.notify import NotifyActivities, OutboxChannel
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
@@ -36,7 +38,7 @@ def build_activities(
     outbox = OutboxChannel(engine)
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
-    mailer = None
+    mailer, smtp = None, None
     if settings is not None:
         from activities.channels import channels_from
 
@@ -46,10 +48,12 @@ def build_activities(
             from activities.channels.smtp import SmtpSettings
             from activities.staff_mail import StaffMailer
 
-            mailer = StaffMailer(engine, SmtpSettings.from_settings(settings), tz=tz, public_url=public_url)
+            smtp = SmtpSettings.from_settings(settings)
+            mailer = StaffMailer(engine, smtp, tz=tz, public_url=public_url)
     registered.update(channels or {})
     return [
         ProjectionActivities(engine).project_events,
         ReminderActivities(engine, inbox=outbox, mailer=mailer).remind,
         NotifyActivities(engine, registered, tz=tz, vault=vault, public_url=public_url).notify_partner,
+        DigestActivities(engine, smtp, tz=tz, public_url=public_url).send_digests,
     ]

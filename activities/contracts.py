@@ -16,6 +16,8 @@ from activities.messages import (
     ProjectEventsResult,
     RemindInput,
     RemindResult,
+    SendDigestsInput,
+    SendDigestsResult,
 )
 
 
@@ -37,4 +39,11 @@ class PartnerNotices:
     @activity.defn(name="notify_partner")
     async def notify_partner(self, input: NotifyPartnerInput) -> NotifyPartnerResult:
         """Tell a partner of the resource map what its data scope allows."""
+        raise NotImplementedError
+
+
+class Digests:
+    @activity.defn(name="send_digests")
+    async def send_digests(self, input: SendDigestsInput) -> SendDigestsResult:
+        """E-mail each person who chose e-mail what falls due today and what is overdue."""
         raise NotImplementedError

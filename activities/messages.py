@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -92,3 +92,14 @@ class NotifyPartnerResult(BaseModel):
     # withheld: the partner needs the client's consent and has none (not an error).
     status: Literal["delivered", "duplicate", "skipped", "withheld"]
     detail: str | None = None
+
+
+class SendDigestsInput(BaseModel):
+    """The morning digests of one local day (the schedule's run decides the day)."""
+
+    day: date
+
+
+class SendDigestsResult(BaseModel):
+    sent: int  # digests e-mailed now (a rerun sends only what was not sent)
+    skipped_reason: str | None = None  # e.g. "not_a_working_day", "no_smtp"

@@ -33,12 +33,13 @@ _WATCHES = {
 }
 
 
-def _watch(watch: str | None) -> tuple[str, str]:
+def watch_words(watch: str | None) -> tuple[str, str]:
+    """What a reminder is about, in Polish and English."""
     return _WATCHES.get((watch or "").partition(":")[0], ("termin w sprawie", "a deadline of the case"))
 
 
 def escalation_email(data: RemindInput, *, to: str, from_address: str, tz: str, public_url: str) -> EmailMessage:
-    what_pl, what_en = _watch(data.watch)
+    what_pl, what_en = watch_words(data.watch)
     last_day: date | None = due_on(data.due_at, tz) if data.due_at else None
     link = f"{public_url.rstrip('/')}/cases/{data.case_id}"
     when_pl = f" (termin minął: {last_day.strftime('%d.%m.%Y')} był ostatnim dniem)" if last_day else ""

@@ -12,6 +12,7 @@ from activities import build_activities
 from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring
+from workflows.digest import MorningDigestWorkflow
 from workflows.pathway import PathwayWorkflow
 from workflows.runner import workflow_runner
 
@@ -27,7 +28,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[PathwayWorkflow],
+        workflows=[PathwayWorkflow, MorningDigestWorkflow],
         activities=build_activities(
             engine, settings=settings, vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings))
         ),

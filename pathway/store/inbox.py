@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, and_, func, select
 from sqlalchemy.sql import Subquery
 
 from pathway.store.db import conflict_insert
-from pathway.store.models import Case, InboxRead, Reminder, StaffMail, StaffNotice, User, utcnow
+from pathway.store.models import Case, InboxRead, Reminder, StaffDigest, StaffMail, StaffNotice, User, utcnow
 from pathway.store.tables import table_of
 
 _REMINDERS = table_of(Reminder)
@@ -20,6 +20,7 @@ _NOTICES = table_of(StaffNotice)
 _MAILS = table_of(StaffMail)
 _CASES = table_of(Case)
 _USERS = table_of(User)
+_DIGESTS = table_of(StaffDigest)
 
 
 def supervisors_of(unit_id: str) -> str:
@@ -177,3 +178,34 @@ def supervisors_in(conn: Connection, *, unit_id: str) -> list[str]:
     """The ids of the unit's active supervisors (the people behind ``supervisors_of``)."""
     stmt = select(_USERS.c.id, _USERS.c.roles).where(_USERS.c.unit_id == unit_id, _USERS.c.disabled.is_(False))
     return sorted(user_id for user_id, roles in conn.execute(stmt).all() if "supervisor" in (roles or []))
+
+
+def people_told_by_mail(conn: Connection) -> list[tuple[str, str, str, list[str]]]:
+    """(user id, address, unit id, roles) of every active person who chose e-mail."""
+    stmt = (
+        select(_USERS.c.id, _NOTICES.c.email, _USERS.c.unit_id, _USERS.c.roles)
+        .join(_NOTICES, _NOTICES.c.user_id == _USERS.c.id)
+        .where(_NOTICES.c.channel == "inbox_and_email", _NOTICES.c.email.is_not(None), _USERS.c.disabled.is_(False))
+        .order_by(_USERS.c.id)
+    )
+    return [(u, e, unit, list(roles or [])) for u, e, unit, roles in conn.execute(stmt).all()]
+
+
+def coordinators_in(conn: Connection, *, unit_id: str) -> list[str]:
+    stmt = select(_USERS.c.id, _USERS.c.roles).where(_USERS.c.unit_id == unit_id, _USERS.c.disabled.is_(False))
+    return sorted(user_id for user_id, roles in conn.execute(stmt).all() if "coordinator" in (roles or []))
+
+
+def claim_digest(conn: Connection, *, user_id: str, day: date, items: int) -> bool:
+    """Take the right to send ``user_id`` the digest of ``day``; False if it was sent before."""
+    stmt = (
+        conflict_insert(conn, _DIGESTS)
+        .values(user_id=user_id, day=day, items=items, sent_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "day"])
+        .returning(_DIGESTS.c.user_id)
+    )
+    return conn.execute(stmt).first() is not None
+
+
+def release_digest(conn: Connection, *, user_id: str, day: date) -> None:
+    conn.execute(_DIGESTS.delete().where(_DIGESTS.c.user_id == user_id, _DIGESTS.c.day == day))

@@ -29,7 +29,7 @@ from pathway.store.models.deliveries import (
     ReferralPublic,
     Reminder,
 )
-from pathway.store.models.inbox import CHANNELS, InboxRead, StaffMail, StaffNotice
+from pathway.store.models.inbox import CHANNELS, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
@@ -37,6 +37,7 @@ from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP
 __all__ = [
     "CHANNELS",
     "InboxRead",
+    "StaffDigest",
     "StaffMail",
     "StaffNotice",
     "AuthSession",

@@ -5,7 +5,7 @@ supervisors); these tables hold what is per person about them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -44,4 +44,15 @@ class StaffMail(SQLModel, table=True):
 
     reminder_id: int = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StaffDigest(SQLModel, table=True):
+    """The morning digest sent to a person for a day: at most one per (person, day)."""
+
+    __tablename__ = "staff_digests"
+
+    user_id: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    items: int = 0
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
