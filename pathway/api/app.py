@@ -8,6 +8,7 @@ from pathway.api.errors import install_error_handlers
 from pathway.api.routers import (
     audit,
     auth,
+    calendar,
     caseloads,
     cases,
     clients,
@@ -31,7 +32,7 @@ def install(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
-    for module in (caseloads, reports, referrals, inbox):
+    for module in (caseloads, reports, referrals, inbox, calendar):
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

@@ -56,3 +56,14 @@ class StaffDigest(SQLModel, table=True):
     day: date = Field(primary_key=True)
     items: int = 0
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's calendar feed: the hash of the secret in its URL (the URL itself is shown
+    once). A new one replaces the old; revoking deletes it."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: str = Field(primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

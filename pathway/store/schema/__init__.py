@@ -26,7 +26,8 @@ from __future__ import annotations
 import functools
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,14 +199,35 @@ class Upgraded:
     adopted: bool  # a pre-migration (create_all) database was stamped at the baseline
 
 
+# How long a process starting on SQLite waits for another one's migration (all revisions of a
+# new home, on a busy machine, take longer than the store's usual 5 s busy timeout).
+MIGRATION_WAIT_MS = 120_000
+
+
+@contextmanager
+def _patient(connection: Connection) -> Iterator[None]:
+    """On SQLite, wait for the write lock as long as a migration may take, then as usual."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    from pathway.store.db import BUSY_TIMEOUT_MS
+
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def upgrade_connection(connection: Connection, *, tree: str = "data", to: str = "head") -> Upgraded:
-    _lock(connection, tree)
-    before = _current(connection, tree)
-    adopted = before is None and _adopt_legacy(connection, tree)
-    if adopted:
-        before = TREES[tree].baseline
-    command.upgrade(config(tree, connection), to)
-    return Upgraded(tree, before, _current(connection, tree), adopted)
+    with _patient(connection):
+        _lock(connection, tree)
+        before = _current(connection, tree)
+        adopted = before is None and _adopt_legacy(connection, tree)
+        if adopted:
+            before = TREES[tree].baseline
+        command.upgrade(config(tree, connection), to)
+        return Upgraded(tree, before, _current(connection, tree), adopted)
 
 
 def upgrade(engine: Engine, *, tree: str = "data", to: str = "head") -> Upgraded:
