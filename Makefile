@@ -46,6 +46,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## clean: caches and build output (keeps .venv and your data in ~/.pathway)
 clean:

@@ -116,7 +116,7 @@ class PathwayWorkflow:
                 break
             if self._should_continue_as_new():
                 await self._quiesce()
-                if self.case.state.status != "closed":
+                if not self._closed():
                     self.case.state.runs += 1
                     # The definition too: a migrated case's next run starts from its new snapshot.
                     workflow.continue_as_new(
@@ -148,6 +148,10 @@ class PathwayWorkflow:
         if limit is not None and length >= limit:
             return True
         return info.is_continue_as_new_suggested() or length >= HISTORY_CEILING
+
+    def _closed(self) -> bool:
+        """Read anew each time: a handler may have closed the case while the loop awaited."""
+        return self.case.state.status == "closed"
 
     async def _quiesce(self) -> None:
         """Finish every handler, project every event and finish every side effect."""

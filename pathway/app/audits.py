@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from pathway.app import stalled_visibility
 from pathway.app.access import authorize, coordinator_scope, own_unit
 from pathway.app.context import Context
 from pathway.app.errors import AppError
@@ -42,7 +43,7 @@ async def stalled(
                 "Temporal's visibility answers stage_overdue only / z Temporala tylko reguła stage_overdue",
                 rules=list(stalled_audit.TEMPORAL_RULES),
             )
-        rows = await stalled_audit.stalled_from_temporal(
+        rows = await stalled_visibility.stalled_from_temporal(
             ctx.services.client,
             now=utcnow(),
             unit_id=unit_id,

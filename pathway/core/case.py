@@ -504,7 +504,7 @@ class Case:
 
     def _emit(self, event_type: type, at: datetime, actor: str, **fields: Any) -> Event:
         self.state.seq += 1
-        event = event_type(seq=self.state.seq, at=at, actor=actor, **fields)
+        event: Event = event_type(seq=self.state.seq, at=at, actor=actor, **fields)
         self.state.outbox.append(event)
         return event
 
@@ -518,7 +518,7 @@ class Case:
         esc = self.definition.escalation
         kind = key.split(":", 1)[0]
         self.state.watches[key] = Watch(
-            key=kind,  # type: ignore[arg-type]
+            key=kind,
             ref=ref,
             due_at=due_at,
             next_alarm_at=due_at,
@@ -904,12 +904,12 @@ def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
         extra = set(value) - {"valid_until", "valid_from", "degree"}
         if extra or "valid_until" not in value:
             raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
-        out = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
+        certificate: dict[str, Any] = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
         if value.get("valid_from") is not None:
-            out["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
+            certificate["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
         if value.get("degree") is not None:
-            out["degree"] = _code(value["degree"], f"{where}: degree")
-        return out
+            certificate["degree"] = _code(value["degree"], f"{where}: degree")
+        return certificate
     # record
     extra = set(value) - set(spec.fields)
     if extra:

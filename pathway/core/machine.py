@@ -8,6 +8,7 @@ error before anything changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from transitions import Machine, MachineError
@@ -26,6 +27,9 @@ class BlockedMove:
 
 class _CaseModel:
     """The object transitions moves between states; holds the context guards read."""
+
+    # Added by transitions' Machine when it takes the model: fire a trigger by name.
+    trigger: Callable[..., bool]
 
     def __init__(self, stage: str) -> None:
         self.state = stage
@@ -52,7 +56,7 @@ class PathwayMachine:
             model_attribute="state",
         )
 
-    def _condition(self, t: Transition):
+    def _condition(self, t: Transition) -> Callable[..., bool]:
         model = self._model
 
         def condition(*_args: object, **_kwargs: object) -> bool:

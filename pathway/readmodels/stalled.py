@@ -19,13 +19,12 @@ definition). Only the rows that break a rule come back; their ``since`` is compu
 the same duration, with the calendar shift cached per local date, and their days overdue
 by ``pathway.core.overdue`` (the case page's number).
 
-A second source, ``stalled_from_temporal``, answers ``stage_overdue`` from Temporal's
+A second source, ``pathway.app.stalled_visibility``, answers ``stage_overdue`` from Temporal's
 visibility (``StageDueAt <= now``); the two must agree (tests/integration/test_audit_visibility.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -179,7 +178,7 @@ def severity(rule: str, days_overdue: int) -> tuple[str, int]:
     return ("high" if score >= _HIGH else "medium" if score >= _MEDIUM else "low"), score
 
 
-def _row(
+def stalled_row(
     case_id: str,
     rule: str,
     since: datetime,
@@ -320,92 +319,24 @@ def stalled(
     statement = branches[0] if len(branches) == 1 else combine(*branches)
     for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
         name, duration, tz = meaning[number]
-        started = _as_utc(started)
+        started = as_utc(started)
         # A visit is late from its due moment on; the grace only decides when it is listed.
         since = started if duration is None or name == "visit_overdue" else after(started, duration, tz)
         if name == "stage_overdue" and definition in definitions:
             tz = definitions[definition].timezone
-        out.append(_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
+        out.append(stalled_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
     return sort_rows(out)
 
 
-def _as_utc(value: datetime | str) -> datetime:
+def as_utc(value: datetime | str) -> datetime:
     # In a UNION the column type is lost on SQLite: the stored text comes back as it is.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
 
-# ---------------------------------------------------------------- the same audit on Temporal's visibility
-_QUOTABLE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+# Answered by Temporal's visibility too (pathway.app.stalled_visibility).
 TEMPORAL_RULES = ("stage_overdue",)
-
-
-def _quoted(value: str, what: str) -> str:
-    if not _QUOTABLE.match(value):
-        raise ValueError(f"{what} must be an id (letters, digits, _ . : @ -)")
-    return f"'{value}'"
-
-
-def visibility_query(
-    *, now: datetime, unit_id: str, coordinator_id: str | None = None, definition_id: str | None = None
-) -> str:
-    """The list filter of running cases past their stage deadline (search attributes of
-    workflows/search_attributes.py)."""
-    stamp = _aware(now, "now").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    parts = [
-        "WorkflowType = 'PathwayWorkflow'",
-        "ExecutionStatus = 'Running'",
-        f"UnitId = {_quoted(unit_id, 'unit')}",
-        f"StageDueAt <= '{stamp}'",
-    ]
-    if coordinator_id is not None:
-        parts.append(f"CoordinatorId = {_quoted(coordinator_id, 'coordinator')}")
-    if definition_id is not None:
-        parts.append(f"PathwayDefinition = {_quoted(definition_id, 'definition')}")
-    return " AND ".join(parts)
-
-
-async def stalled_from_temporal(
-    client: Any,
-    *,
-    now: datetime,
-    unit_id: str,
-    coordinator_id: str | None = None,
-    definition_id: str | None = None,
-    rule: str | None = None,
-) -> list[StalledRow]:
-    """``stage_overdue`` answered by Temporal's visibility instead of the store. Only that
-    rule: the others need the projection (last activity, pause start). ``client`` is a
-    ``temporalio.client.Client``."""
-    from workflows import search_attributes as sa
-    from workflows.messages import workflow_id
-
-    check_rule(rule)
-    if rule not in (None, *TEMPORAL_RULES):
-        raise ValueError(f"rule '{rule}' is answered from the store only; from Temporal: {', '.join(TEMPORAL_RULES)}")
-    prefix = workflow_id("")
-    out: list[StalledRow] = []
-    query = visibility_query(now=now, unit_id=unit_id, coordinator_id=coordinator_id, definition_id=definition_id)
-    async for execution in client.list_workflows(query):
-        attrs = execution.typed_search_attributes
-        due = attrs.get(sa.STAGE_DUE_AT)
-        if due is None:  # pragma: no cover - the query asked for it
-            continue
-        out.append(
-            _row(
-                execution.id.removeprefix(prefix),
-                "stage_overdue",
-                _as_utc(due),
-                now,
-                DEFAULT_TZ,
-                attrs.get(sa.COORDINATOR_ID) or "",
-                attrs.get(sa.PATHWAY_STAGE) or "",
-                attrs.get(sa.PATHWAY_DEFINITION) or "",
-                attrs.get(sa.UNIT_ID) or "",
-            )
-        )
-    return sort_rows(out)
 
 
 def rows_as_dicts(rows: Sequence[StalledRow]) -> list[dict[str, Any]]:

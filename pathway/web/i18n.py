@@ -687,12 +687,3 @@ def translator(lang: str) -> Callable[..., str]:
         return text.format(**fields) if fields else text
 
     return _
-
-
-def title(value: Any, lang: str) -> str:
-    """A definition's two-language title (``Titles`` or its dict) in ``lang``."""
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get(DEFAULT) or "")
-    return str(getattr(value, lang, None) or getattr(value, DEFAULT, ""))

@@ -23,10 +23,11 @@ from pathway.app.services import Services
 from pathway.core.definition import PARTNER_KINDS
 from pathway.core.overdue import due_on
 from pathway.core.sharing import SCOPE_FIELDS
+from pathway.core.titles import title
 from pathway.http.requests import checked_idempotency_key, client_address, services_of
 from pathway.security.accounts import Principal
 from pathway.web import forms
-from pathway.web.i18n import MESSAGES, title, translator
+from pathway.web.i18n import MESSAGES, translator
 from pathway.web.session import (
     CSRF_FIELD,
     check_csrf,

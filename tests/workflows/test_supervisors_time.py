@@ -54,10 +54,11 @@ async def test_each_stalled_rule_fires_at_its_moment_and_clears_when_the_coordin
         row = projected(case)
         assert rules_now(case, await case.now()) == {}
 
-        # visit_overdue: the weekly visit's due moment plus 5 working days of grace.
+        # visit_overdue: listed once the weekly visit is 5 working days (the grace) past its due
+        # moment, and overdue since that due moment, as the case page counts it.
         grace_ends = cal.after(row.next_visit_due_at, MODEL.escalation.escalate_after, TZ)
         assert "visit_overdue" not in rules_now(case, await at(case, grace_ends - MINUTE))
-        assert rules_now(case, await at(case, grace_ends + MINUTE))["visit_overdue"] == grace_ends
+        assert rules_now(case, await at(case, grace_ends + MINUTE))["visit_overdue"] == row.next_visit_due_at
         await case.visit(minutes=90)
         await case.settled_history()
         assert "visit_overdue" not in rules_now(case, await case.now())
