@@ -41,6 +41,9 @@ PUBLIC = frozenset({("GET", "/healthz"), ("GET", "/readyz"), ("POST", "/auth/tok
 # Partners, not staff, call these: signed with the partner's webhook key, never with a staff
 # token. Without a valid signature everyone gets the same 401, signed in or not.
 PARTNER_SIGNED = frozenset({("POST", "/callbacks/referrals/{referral_id}")})
+# A calendar feed is read by a phone's calendar, not signed in: its secret URL is the key.
+# A made-up one is "not found" for everyone, signed in or not.
+SECRET_URL = frozenset({("GET", "/calendar/{token}.ics")})
 # They end the session they are called with: called with a fresh token of the same caller.
 SIGNS_OUT = frozenset({("POST", "/auth/logout"), ("DELETE", "/auth/session")})
 
@@ -119,10 +122,19 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reports/funnel"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/funnel.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
+    # a person's own inbox, notice choice and calendar feed: everyone signed in has their own
+    ("GET", "/inbox"): ALL_OK,
+    ("POST", "/inbox/read"): ALL_OK,
+    ("POST", "/inbox/{item_id}/read"): (404,) * 7,  # a made-up item: nobody's
+    ("GET", "/me/notifications"): ALL_OK,
+    ("PUT", "/me/notifications"): ALL_OK,
+    ("POST", "/me/calendar"): ALL_OK,
+    ("DELETE", "/me/calendar"): ALL_OK,  # after the POST above (FIRST)
+    ("GET", "/calendar/{token}.ics"): (404,) * 7,
 }
 
 # Run first: the checklist done, so that the move after it is made, not refused.
-FIRST = [("PUT", "/cases/{case_id}/facts/{name}")]
+FIRST = [("PUT", "/cases/{case_id}/facts/{name}"), ("POST", "/me/calendar")]
 # Run last, in this order: they end something the other calls need (the case, the token).
 LAST = [
     ("POST", "/caseloads/reassign"),
@@ -269,13 +281,25 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): lambda t: {"answer": "accepted"},
     ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
+    ("PUT", "/me/notifications"): lambda t: {"channel": "inbox"},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},
     ("POST", "/codec/decode"): lambda t: {"payloads": []},
 }
 
 
 PATH_PARAMS = frozenset(
-    {"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id"}
+    {
+        "case_id",
+        "client_id",
+        "user_id",
+        "partner_id",
+        "definition_id",
+        "name",
+        "consent_id",
+        "referral_id",
+        "item_id",
+        "token",
+    }
 )
 
 
@@ -289,6 +313,8 @@ def _path_values(t: Target) -> dict[str, str]:
         "name": "diagnosis",
         "consent_id": _consent(t),
         "referral_id": "walk-" + t.case["id"],
+        "item_id": "987654321",
+        "token": "made-up-" + "x" * 40,
     }
 
 
@@ -378,6 +404,10 @@ async def test_without_a_live_token_every_private_route_is_401(stack: Stack, wor
         if (method, path) in PARTNER_SIGNED:
             if r.status_code != 401 or r.json()["detail"]["code"] != "invalid_signature":
                 wrong.append(f"{method} {path}: expected 401 invalid_signature, got {r.status_code} {r.text[:200]}")
+            continue
+        if (method, path) in SECRET_URL:
+            if r.status_code != 404:
+                wrong.append(f"{method} {path}: a made-up secret URL, expected 404, got {r.status_code}")
             continue
         if (method, path) in PUBLIC:
             if r.status_code in (401, 403, 404) or r.status_code >= 500:
