@@ -15,6 +15,7 @@ from pathway.api.routers import (
     consents,
     definitions,
     health,
+    notes,
     partners,
     referrals,
     reports,
@@ -31,6 +32,8 @@ def install(app: FastAPI) -> None:
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
     for module in (caseloads, reports, referrals):
+        api.include_router(module.router)
+    for module in (notes,):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

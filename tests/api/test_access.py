@@ -86,6 +86,8 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     # reassigning is a supervisor's decision; a colleague's case stays "not found"
     ("PUT", "/cases/{case_id}/coordinator"): (403, 404, OK, 404, 404, 404, 404),
     ("GET", "/cases/{case_id}/notifications"): CASE_READ,
+    # the case's notes read back: its coordinator and the unit's supervisors (issue 14)
+    ("GET", "/cases/{case_id}/notes"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
     ("POST", "/cases/{case_id}/consents"): CASE_ACT,
     ("GET", "/cases/{case_id}/consents"): CASE_READ,
