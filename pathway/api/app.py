@@ -14,6 +14,7 @@ from pathway.api.routers import (
     codec,
     consents,
     definitions,
+    documents,
     health,
     notes,
     partners,
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
         api.include_router(module.router)
     for module in (caseloads, reports, referrals):
         api.include_router(module.router)
-    for module in (notes,):  # the case file
+    for module in (notes, documents):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

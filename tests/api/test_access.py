@@ -88,6 +88,9 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/cases/{case_id}/notifications"): CASE_READ,
     # the case's notes read back: its coordinator and the unit's supervisors (issue 14)
     ("GET", "/cases/{case_id}/notes"): CASE_READ,
+    # the case's papers (PDF): like reading the case
+    ("GET", "/cases/{case_id}/documents"): CASE_READ,
+    ("GET", "/cases/{case_id}/documents/{kind}.pdf"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
     ("POST", "/cases/{case_id}/consents"): CASE_ACT,
     ("GET", "/cases/{case_id}/consents"): CASE_READ,
@@ -277,7 +280,7 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
 
 
 PATH_PARAMS = frozenset(
-    {"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id"}
+    {"case_id", "client_id", "user_id", "partner_id", "definition_id", "name", "consent_id", "referral_id", "kind"}
 )
 
 
@@ -291,6 +294,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "name": "diagnosis",
         "consent_id": _consent(t),
         "referral_id": "walk-" + t.case["id"],
+        "kind": "consent",
     }
 
 
