@@ -1,15 +1,16 @@
 """Everything the case page shows of one case, read once: the workflow's view with the
 client, what partners were told, visits, the resource map, consents, the case's notes (the
-newest, or those a search within the case found), and whether the person may act on it (or
+newest, or those a search within the case found), its papers, and whether the person may act on it (or
 only read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathway.app import cases, consents, notes
+from pathway.app import cases, consents, documents, notes
 from pathway.app.consents import ConsentOut
 from pathway.app.context import Context
+from pathway.app.documents import DocumentKindOut
 from pathway.app.notes import NotesPage
 from pathway.app.schemas import CaseOut
 from pathway.core.definition import Definition
@@ -28,6 +29,8 @@ class CaseSheet:
     partners: list[Partner]
     consents: list[ConsentOut]
     notes: NotesPage
+    # The papers (PDF) the case's pathway has.
+    papers: list[DocumentKindOut]
     notes_query: str | None = None
 
 
@@ -50,5 +53,6 @@ async def case_sheet(ctx: Context, case_id: str, notes_query: str | None = None)
         partners=partners,
         consents=consents.list_consents(ctx, case_id).items,
         notes=found,
+        papers=documents.list_documents(ctx, case_id).items,
         notes_query=(notes_query or "").strip() or None,
     )

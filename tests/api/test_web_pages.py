@@ -22,6 +22,7 @@ from sqlmodel import Session
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
+from pathway.web.session import LANG_COOKIE
 
 pytestmark = pytest.mark.integration
 
@@ -363,3 +364,22 @@ async def test_the_case_page_shows_the_notes_and_searches_them(stack: Stack, uni
     await colleague.sign_in(unit["colleague"])
     r = await colleague.http.get(f"/cases/{case_id}")
     assert r.status_code == 404 and "po 16:00" not in r.text
+
+
+async def test_the_case_page_links_the_papers_and_the_browser_gets_them(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = await web.http.get(f"/cases/{case_id}")
+    links = dict(re.findall(r'href="([^"]+)" data-paper="([^"]+)"', page.text))
+    assert sorted(links.values()) == ["consent", "transfer"], links  # no referral yet: no letter
+    assert "Zgoda na przekazywanie danych" in page.text
+    consent = next(href for href, kind in links.items() if kind == "consent")
+    r = await web.http.get(consent)  # with the session cookie, as the browser follows the link
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    web.http.cookies.set(LANG_COOKIE, "en")
+    english = await web.http.get(f"/cases/{case_id}")
+    assert "consent.pdf?lang=en" in english.text and "Consent to sharing information" in english.text
+    colleague = Browserless(stack)
+    await colleague.sign_in(unit["colleague"])
+    assert (await colleague.http.get(consent)).status_code == 404

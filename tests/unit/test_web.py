@@ -212,6 +212,7 @@ def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) 
         now_local="2026-07-03T10:00",
         notes=NotesPage(items=[], count=0, searched=0, complete=True),
         notes_query=None,
+        papers=[],
         case_words=Words(lang, "Europe/Warsaw"),
     )
     context.update(extra)
