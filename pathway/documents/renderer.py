@@ -8,6 +8,7 @@ app layer runs it off the event loop."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from pathway.documents.words import Words
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_FAMILY = "DejaVu Sans"
+# WeasyPrint tells each layout step at INFO: not a server log's business (warnings stay).
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class DocumentsUnavailable(Exception):

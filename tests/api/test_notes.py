@@ -213,3 +213,16 @@ async def test_a_pause_and_a_close_say_what_their_notes_were_about(stack: Stack)
 
     items = (await _projected(stack, case["id"], me))["items"]
     assert [(n["about"]["kind"], n["text"]) for n in items] == [("close", "Przeprowadzka"), ("pause", "W szpitalu")]
+
+
+async def test_once_the_client_is_erased_notes_say_so_and_a_search_finds_nothing(stack: Stack) -> None:
+    unit = new_unit()
+    case = await stack.open_case(unit=unit, note="Klientka mieszka u siostry")
+    me = stack.headers(unit)
+    assert (await _notes(stack, case["id"], me, q="siostry")).json()["count"] == 1
+    r = await stack.http.post(f"{API}/clients/{case['client']['id']}/erase", headers=stack.supervisor(unit))
+    assert r.status_code == 200, r.text
+    body = (await _notes(stack, case["id"], me)).json()
+    [note] = body["items"]
+    assert note["erased"] is True and "siostry" not in note["text"] and note["about"]["kind"] == "opening"
+    assert (await _notes(stack, case["id"], me, q="siostry")).json()["count"] == 0
