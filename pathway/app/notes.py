@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from pathway.app.access import visible_case
@@ -22,7 +23,8 @@ from pathway.core.events import Event
 from pathway.security.identity import ClientErased
 from pathway.security.policy import Action
 from pathway.store import queries
-from pathway.store.models import CaseEvent, Note, User
+from pathway.store.models import CaseEvent, Note, NotePublic, User
+from pathway.store.sealing import Sealer
 
 _NOTE_KEY_NAMESPACE = uuid.UUID("0b9f6f0e-52a4-4d0c-9a43-7c2d1f4e8a61")
 
@@ -150,6 +152,14 @@ def _events_by_note(session: Session, case_id: str) -> tuple[dict[str, NoteAbout
     return by_note, {e.seq: _about(e) for e in rows}
 
 
+def _open_notes(engine: Engine, vault: Sealer, case_id: str) -> tuple[int, list[NotePublic]]:
+    """How many notes the case has, and the newest MAX_NOTES_OPENED opened (a session of its
+    own: it runs in a thread)."""
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(Note).where(col(Note.case_id) == case_id)).one()
+        return int(total), queries.list_notes(session, vault=vault, case_id=case_id, newest=MAX_NOTES_OPENED)
+
+
 def _matches(text: str, query: str) -> bool:
     return query in text.casefold()
 
@@ -165,8 +175,8 @@ async def read_notes(
     query = (q or "").strip().casefold()
     if len(query) > MAX_QUERY_LENGTH:
         raise AppError(422, "query_too_long", f"search for at most {MAX_QUERY_LENGTH} characters", field="q")
-    total = ctx.session.exec(select(func.count()).select_from(Note).where(col(Note.case_id) == case_id)).one()
-    opened = queries.list_notes(ctx.session, vault=ctx.vault, case_id=case_id, newest=MAX_NOTES_OPENED)
+    # Opening up to MAX_NOTES_OPENED sealed texts is blocking work: off the event loop.
+    total, opened = await ctx.apart(_open_notes, ctx.services.engine, ctx.vault, case_id)
     found = [n for n in reversed(opened) if not query or (not n.erased and _matches(n.text, query))]
     page = found[offset : offset + limit]
     by_note, by_seq = _events_by_note(ctx.session, case_id)
