@@ -110,8 +110,11 @@ async def make_document(
     for needed, given in (("referral", referral),):
         if needed in spec.needs and not given:
             raise AppError(422, "missing_field", f"a {kind} document names its {needed}", field=needed)
+    for name, given, only in (("referral", referral, "referral"), ("partner", partner, "consent")):
+        if given and kind != only:  # said, not silently ignored
+            raise AppError(422, "not_applicable", f"{name} is for a {only} document only", field=name)
     client = client_of(ctx.session, ctx.vault, case.client_id)
-    extra = partner_of_unit(ctx, partner, field="partner") if partner and kind == "consent" else None
+    extra = partner_of_unit(ctx, partner, field="partner") if partner else None
     ctx.release_connection()
     view = await ctx.gateway.state(case_id)
     stamp = Stamp(
@@ -142,7 +145,7 @@ async def make_document(
         kind=kind,
         version=spec.version,
         lang=lang,
-        referral_id=referral if kind == "referral" else None,
+        referral_id=referral,
         partner_id=extra.id if extra else None,
     )
     return MadeDocument(document_id=paper.stamp.document_id, kind=kind, filename=f"{kind}-{case_id[:8]}.pdf", pdf=pdf)

@@ -26,7 +26,8 @@ PHONE = "+48 600 100 200"
 
 def _text(pdf: bytes) -> list[str]:
     assert pdf.startswith(b"%PDF-")
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    # Words as a reader sees them: a line a table cell or the page head wrapped is one line.
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 async def _partner(stack: Stack, unit: str, name: str, kind: str, scope: list[str]) -> dict[str, Any]:
@@ -82,6 +83,12 @@ async def test_the_consent_form_and_the_transfer_summary_in_polish_and_english(s
     for n, page in enumerate(pages, start=1):
         assert f"Sprawa nr {case['id']}" in page and f"Strona {n} z {len(pages)}" in page
 
+    # a consent form for a partner not told yet: listed, its consent to be signed
+    legal = await _partner(stack, unit, "Centrum Prawne Ąę", "legal", ["case_reference", "client_name"])
+    r = await _pdf(stack, case["id"], "consent", me, partner=legal["id"])
+    whole = "\n".join(_text(r.content))
+    assert "Centrum Prawne Ąę" in whole and "zgoda — do podpisu" in whole and "Ośrodek Terapii Źródło" in whole
+
     r = await _pdf(stack, case["id"], "transfer", me, lang="en")
     assert r.status_code == 200, r.text
     whole = "\n".join(_text(r.content))
@@ -94,7 +101,8 @@ async def test_the_consent_form_and_the_transfer_summary_in_polish_and_english(s
         made = session.exec(
             select(AuditEntry).where(col(AuditEntry.case_id) == case["id"], col(AuditEntry.action) == "document.make")
         ).all()
-    assert [(e.details["kind"], e.details["lang"]) for e in made] == [("consent", "pl"), ("transfer", "en")]
+    assert [(e.details["kind"], e.details["lang"]) for e in made] == [("consent", "pl")] * 2 + [("transfer", "en")]
+    assert made[1].details["partner_id"] == legal["id"]
     assert made[-1].details["document_id"] == r.headers["x-document-id"]
     assert made[-1].details["document_id"] in whole  # the paper names its own record
     trail = json.dumps([e.details for e in made], ensure_ascii=False)
@@ -158,6 +166,10 @@ async def test_who_may_make_a_paper_and_bad_requests(stack: Stack) -> None:
     for params in ({"lang": "de"}, {"referral": "bad id!"}, {"partner": "x" * 200}):
         r = await _pdf(stack, case["id"], "consent", me, **params)
         assert r.status_code == 422, (params, r.text)
+    r = await _pdf(stack, case["id"], "transfer", me, partner="x")
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "not_applicable", r.text
+    r = await _pdf(stack, case["id"], "consent", me, referral="x")
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "referral", r.text
     r = await _pdf(stack, case["id"], "consent", me, partner="no-such-partner")
     assert r.status_code == 422 and r.json()["detail"]["field"] == "partner", r.text
 
