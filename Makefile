@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test lint clean install e2e-deps
+.PHONY: up demo test lint clean install e2e-deps pdf-deps
 
 # Reinstall whenever pyproject.toml (the dependencies) changes.
 $(STAMP): pyproject.toml
@@ -15,7 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 
-install: $(STAMP)
+install: $(STAMP) pdf-deps
+
+# The case file's papers (pathway/documents): WeasyPrint lays PDFs out with Pango, and prints
+# in DejaVu Sans (every Polish letter). Debian's packages, installed with apt-get only when
+# missing (as e2e-deps does chromium).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+## pdf-deps: Pango and a font with Polish glyphs for the PDF papers, installed when missing
+pdf-deps:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 ## up: the whole stack (Temporal dev server, worker, API, web UI); Ctrl-C stops it
 up: $(STAMP)

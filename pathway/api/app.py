@@ -15,8 +15,10 @@ from pathway.api.routers import (
     codec,
     consents,
     definitions,
+    documents,
     health,
     inbox,
+    notes,
     partners,
     referrals,
     reports,
@@ -33,6 +35,8 @@ def install(app: FastAPI) -> None:
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
     for module in (caseloads, reports, referrals, inbox, calendar):
+        api.include_router(module.router)
+    for module in (notes, documents):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

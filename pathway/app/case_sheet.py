@@ -1,14 +1,17 @@
 """Everything the case page shows of one case, read once: the workflow's view with the
-client, what partners were told, visits, the resource map, consents, and whether the person
-may act on it (or only read)."""
+client, what partners were told, visits, the resource map, consents, the case's notes (the
+newest, or those a search within the case found), its papers, and whether the person may act on it (or
+only read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathway.app import cases, consents
+from pathway.app import cases, consents, documents, notes
 from pathway.app.consents import ConsentOut
 from pathway.app.context import Context
+from pathway.app.documents import DocumentKindOut
+from pathway.app.notes import NotesPage
 from pathway.app.schemas import CaseOut
 from pathway.core.definition import Definition
 from pathway.security.policy import Action, CaseScope, decide
@@ -25,10 +28,19 @@ class CaseSheet:
     visits: list[Visit]
     partners: list[Partner]
     consents: list[ConsentOut]
+    notes: NotesPage
+    # The papers (PDF) the case's pathway has.
+    papers: list[DocumentKindOut]
+    notes_query: str | None = None
 
 
-async def case_sheet(ctx: Context, case_id: str) -> CaseSheet:
+# The case page shows this many notes (the newest, or the newest found); the API pages on.
+PAGE_NOTES = 50
+
+
+async def case_sheet(ctx: Context, case_id: str, notes_query: str | None = None) -> CaseSheet:
     case = await cases.read_case(ctx, case_id)
+    found = await notes.read_notes(ctx, case_id, q=notes_query, limit=PAGE_NOTES)
     entry = ctx.services.catalog.get(case.definition)
     scope = CaseScope(unit_id=case.unit, coordinator_id=case.coordinator)
     partners, _count = queries.list_partners(ctx.session, unit_id=ctx.unit_id, limit=500)
@@ -40,4 +52,7 @@ async def case_sheet(ctx: Context, case_id: str) -> CaseSheet:
         visits=history.list_visits(ctx.session, case_id=case_id),
         partners=partners,
         consents=consents.list_consents(ctx, case_id).items,
+        notes=found,
+        papers=documents.list_documents(ctx, case_id).items,
+        notes_query=(notes_query or "").strip() or None,
     )

@@ -14,7 +14,7 @@ from pathway.app.command_keys import one_command_per_key, reused
 from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.filters import check_filters
-from pathway.app.notes import keep_note
+from pathway.app.notes import OPENING_SEQ, keep_note
 from pathway.app.schemas import CaseListItem, CaseOut, OpenCaseRequest, Page
 from pathway.core.case import CaseView
 from pathway.security.policy import Action
@@ -83,7 +83,7 @@ async def _open(
                     opened_at=body.opened_at or now,
                     case_id=case_id,
                 )
-            keep_note(ctx, case.id, body.note)
+            keep_note(ctx, case.id, body.note, seq=OPENING_SEQ)
         except IntegrityError:
             # The same open, retried at the same moment by another process: it created the row.
             ctx.session.rollback()

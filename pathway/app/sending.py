@@ -14,7 +14,7 @@ from pathway.app.clients import read_client_apart
 from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.gateway import Update, update_name
-from pathway.app.notes import drop_note
+from pathway.app.notes import drop_note, tie_note
 from pathway.app.schemas import CaseOut, ClientOut
 from pathway.core.commands import Command
 from pathway.store.models import Case
@@ -65,6 +65,7 @@ async def send(ctx: Context, case: Case, update: Update, command: Command, note_
         if isinstance(failed, AppError) and failed.status < 500:
             drop_note(ctx, note_id)
         raise
+    tie_note(ctx, note_id, result.events)
     details = {k: getattr(command, k) for k in AUDITED_FIELDS if getattr(command, k, None) is not None}
     await ctx.record(
         f"case.{update_name(update)}",

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import typer
 
-from pathway.cli import accounts, audit, cases, clients, definitions, ops, partners, processes, sharing, supervisors
+from pathway.cli import (
+    accounts,
+    audit,
+    casefile,
+    cases,
+    clients,
+    definitions,
+    ops,
+    partners,
+    processes,
+    sharing,
+    supervisors,
+)
 
 app = typer.Typer(help="Support pathways of a social welfare centre.", no_args_is_help=True)
 app.registered_commands += processes.processes.registered_commands
@@ -25,6 +37,7 @@ app.add_typer(partners.partners_app, name="partners")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(clients.clients_app, name="clients")
 supervisors.register(app, cases.case_app)
+casefile.register(cases.case_app)
 ops.register(app)
 
 __all__ = ["app"]

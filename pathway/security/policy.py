@@ -24,6 +24,9 @@ class Action(StrEnum):
     CASE_REASSIGN = "case.reassign"
     CLIENT_READ = "client.read"
     CLIENT_ERASE = "client.erase"  # GDPR erasure: destroys the client's key (supervisor)
+    # The case file: its notes read back, its papers (PDF) made. Like reading the client.
+    NOTE_READ = "note.read"
+    DOCUMENT_MAKE = "document.make"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     REPORT_READ = "report.read"
@@ -43,6 +46,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CASE_READ,
             Action.CASE_ACT,
             Action.CLIENT_READ,
+            Action.NOTE_READ,
+            Action.DOCUMENT_MAKE,
             Action.AUDIT_READ,
             Action.PARTNER_READ,
             Action.DEFINITION_READ,
@@ -55,6 +60,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.CASE_READ,
             Action.CASE_REASSIGN,
             Action.CLIENT_READ,
+            Action.NOTE_READ,
+            Action.DOCUMENT_MAKE,
             Action.AUDIT_READ,
             Action.AUDIT_VERIFY,
             Action.REPORT_READ,
@@ -77,7 +84,16 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     ),
 }
 
-CASE_ACTIONS = frozenset({Action.CASE_READ, Action.CASE_ACT, Action.CASE_REASSIGN, Action.CLIENT_READ})
+CASE_ACTIONS = frozenset(
+    {
+        Action.CASE_READ,
+        Action.CASE_ACT,
+        Action.CASE_REASSIGN,
+        Action.CLIENT_READ,
+        Action.NOTE_READ,
+        Action.DOCUMENT_MAKE,
+    }
+)
 
 
 @dataclass(frozen=True)

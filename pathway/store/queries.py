@@ -274,6 +274,13 @@ def note_text(session: Session, *, vault: Sealer, note_id: str) -> str | None:
     return vault.open(client_id, _note_field(note_id), note.text_sealed)
 
 
+def attach_note(session: Session, *, note_id: str, seq: int) -> None:
+    """Tie a note to the first event of the command it was written with (once: a retried
+    command finds its note already tied), so that reading it back can say what it was about."""
+    session.exec(update(Note).where(col(Note.id) == note_id, col(Note.seq).is_(None)).values(seq=seq))
+    session.commit()
+
+
 def delete_note(session: Session, *, note_id: str) -> bool:
     """Remove a note whose command was refused, so a refused command leaves no trace."""
     removed = session.exec(delete(Note).where(col(Note.id) == note_id))
@@ -281,15 +288,17 @@ def delete_note(session: Session, *, note_id: str) -> bool:
     return bool(removed.rowcount)
 
 
-def list_notes(session: Session, *, vault: Sealer, case_id: str) -> list[NotePublic]:
-    """A case's notes, opened, oldest first; once the client is erased each reads ``ERASED``."""
+def list_notes(session: Session, *, vault: Sealer, case_id: str, newest: int | None = None) -> list[NotePublic]:
+    """A case's notes (with ``newest``: only the newest so many), opened, oldest first; once the
+    client is erased each reads ``ERASED``."""
     stmt = (
         select(Note, Case.client_id)
         .join(Case, col(Case.id) == col(Note.case_id))
         .where(col(Note.case_id) == case_id)
-        .order_by(col(Note.created_at), col(Note.id))
+        .order_by(col(Note.created_at).desc(), col(Note.id).desc())
+        .limit(newest)
     )
-    rows = list(session.exec(stmt).all())
+    rows = list(reversed(session.exec(stmt).all()))
     # Every case has its client (the column is nullable only for the projection's upsert).
     texts = vault.open_many([(str(client_id), _note_field(n.id), n.text_sealed) for n, client_id in rows])
     return [

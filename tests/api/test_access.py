@@ -89,6 +89,11 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     # reassigning is a supervisor's decision; a colleague's case stays "not found"
     ("PUT", "/cases/{case_id}/coordinator"): (403, 404, OK, 404, 404, 404, 404),
     ("GET", "/cases/{case_id}/notifications"): CASE_READ,
+    # the case's notes read back: its coordinator and the unit's supervisors (issue 14)
+    ("GET", "/cases/{case_id}/notes"): CASE_READ,
+    # the case's papers (PDF): like reading the case
+    ("GET", "/cases/{case_id}/documents"): CASE_READ,
+    ("GET", "/cases/{case_id}/documents/{kind}.pdf"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
     ("POST", "/cases/{case_id}/consents"): CASE_ACT,
     ("GET", "/cases/{case_id}/consents"): CASE_READ,
@@ -299,6 +304,7 @@ PATH_PARAMS = frozenset(
         "referral_id",
         "item_id",
         "token",
+        "kind",
     }
 )
 
@@ -315,6 +321,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "referral_id": "walk-" + t.case["id"],
         "item_id": "987654321",
         "token": "made-up-" + "x" * 40,
+        "kind": "consent",
     }
 
 

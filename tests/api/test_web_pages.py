@@ -22,6 +22,7 @@ from sqlmodel import Session
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
+from pathway.web.session import LANG_COOKIE
 
 pytestmark = pytest.mark.integration
 
@@ -332,3 +333,53 @@ async def test_the_resource_map_shows_free_places_and_what_each_partner_is_told(
     assert "Numer sprawy, Etap ścieżki, Daty, Kontakt do koordynatora" in row
     assert "Wolnych miejsc: 3" in page
     assert "Przekazywane dane: Numer sprawy, Etap ścieżki, Daty, Kontakt do koordynatora" in page
+
+
+async def test_the_case_page_shows_the_notes_and_searches_them(stack: Stack, unit: dict[str, str]) -> None:
+    """The notes section (issue 14): the case's notes with author and time, a search within
+    the case; the supervisor sees them too, a colleague gets "not found"."""
+    case_id = await _open(stack, unit, "coord")
+    token, _ = accounts.login(stack.engine, user_id=unit["coord"], password=PASSWORD)
+    me = {"Authorization": f"Bearer {token}"}
+    for note in ("Rozmowa o <b>mieszkaniu</b>", "Klientka prosi o kontakt po 16:00"):
+        r = await stack.http.post(f"/api/v1/cases/{case_id}/pause", json={"reason": "other", "note": note}, headers=me)
+        assert r.status_code == 200, r.text
+        assert (await stack.http.post(f"/api/v1/cases/{case_id}/resume", headers=me)).status_code == 200
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = await web.http.get(f"/cases/{case_id}")
+    assert page.status_code == 200, page.text
+    notes = page.text[page.text.index('id="notes"') :]
+    assert "Notatki" in notes and "Rozmowa o &lt;b&gt;mieszkaniu&lt;/b&gt;" in notes  # escaped, never markup
+    assert "po 16:00" in notes and "coord" in notes
+    found = await web.http.get(f"/cases/{case_id}", params={"q": "MIESZKANIU"})
+    notes = found.text[found.text.index('id="notes"') :]
+    assert "mieszkaniu" in notes and "po 16:00" not in notes
+    too_long = await web.http.get(f"/cases/{case_id}", params={"q": "x" * 201})
+    assert too_long.status_code == 422 and "<title>" in too_long.text  # a page that says why, not a 500
+    sup = Browserless(stack)
+    await sup.sign_in(unit["sup"])
+    assert "po 16:00" in (await sup.http.get(f"/cases/{case_id}")).text
+    colleague = Browserless(stack)
+    await colleague.sign_in(unit["colleague"])
+    r = await colleague.http.get(f"/cases/{case_id}")
+    assert r.status_code == 404 and "po 16:00" not in r.text
+
+
+async def test_the_case_page_links_the_papers_and_the_browser_gets_them(stack: Stack, unit: dict[str, str]) -> None:
+    case_id = await _open(stack, unit, "coord")
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = await web.http.get(f"/cases/{case_id}")
+    links = dict(re.findall(r'href="([^"]+)" data-paper="([^"]+)"', page.text))
+    assert sorted(links.values()) == ["consent", "transfer"], links  # no referral yet: no letter
+    assert "Zgoda na przekazywanie danych" in page.text
+    consent = next(href for href, kind in links.items() if kind == "consent")
+    r = await web.http.get(consent)  # with the session cookie, as the browser follows the link
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    web.http.cookies.set(LANG_COOKIE, "en")
+    english = await web.http.get(f"/cases/{case_id}")
+    assert "consent.pdf?lang=en" in english.text and "Consent to sharing information" in english.text
+    colleague = Browserless(stack)
+    await colleague.sign_in(unit["colleague"])
+    assert (await colleague.http.get(consent)).status_code == 404

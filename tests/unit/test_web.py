@@ -14,10 +14,12 @@ from starlette.datastructures import FormData
 
 from pathway.app.catalog import Catalog
 from pathway.app.errors import AppError
+from pathway.app.notes import NotesPage
 from pathway.app.schemas import CaseListItem, CaseOut
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, Pause, Refer, SetFact
 from pathway.core.definition import parse_definition
+from pathway.documents.words import Words
 from pathway.readmodels import urgency
 from pathway.readmodels.funnel import FunnelReport
 from pathway.render import charts
@@ -208,6 +210,10 @@ def _case_page_html(case: Any, definition: Any, lang: str = "pl", **extra: Any) 
         suspended=suspended,
         visit_kinds=["home"],
         now_local="2026-07-03T10:00",
+        notes=NotesPage(items=[], count=0, searched=0, complete=True),
+        notes_query=None,
+        papers=[],
+        case_words=Words(lang, "Europe/Warsaw"),
     )
     context.update(extra)
     return web_page.templates.env.get_template("case.html").render(**context)

@@ -18,6 +18,7 @@ from pathway.app.schemas import OpenCaseRequest
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.sharing import needs_consent
+from pathway.documents.words import Words
 from pathway.readmodels import urgency
 from pathway.security.policy import Action
 from pathway.store.models import utcnow
@@ -127,7 +128,7 @@ async def case_page_response(
 ) -> HTMLResponse:
     with page.context() as ctx:
         try:
-            sheet = await case_sheet(ctx, case_id)
+            sheet = await case_sheet(ctx, case_id, notes_query=page.request.query_params.get("q"))
         except AppError as exc:
             return page.error(exc)
     case, definition, partners, consents = sheet.case, sheet.definition, sheet.partners, sheet.consents
@@ -164,6 +165,10 @@ async def case_page_response(
         else None,
         visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
+        notes=sheet.notes,
+        papers=sheet.papers,
+        notes_query=sheet.notes_query,
+        case_words=Words(page.lang, page.tz.key),
     )
 
 
