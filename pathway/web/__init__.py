@@ -31,4 +31,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def _csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
         page = Page(request, None)
-        return page.render("error.html", status=403, message=page._("error.csrf"))
+        return page.render(
+            "error.html",
+            status=403,
+            message=page._("The form has expired or came from another site. Reload the page and try again."),
+        )
