@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 from xml.sax.saxutils import escape
 
 from pathway.i18n import NONE, Words, formats
 from pathway.readmodels.funnel import FunnelReport
 
-Lang = Literal["pl", "en"]
 _WIDTH, _LABEL, _BAR, _ROW, _TOP = 760, 250, 380, 34, 70
 _FILL, _FILL_2 = "#1f5f99", "#b35900"  # both pass WCAG AA against white text/background
 
