@@ -17,6 +17,7 @@ from pathway.cli.console import (
     ApiClient,
     check_format,
     console,
+    due_day,
     err,
     fetch_all,
     local_time,
@@ -56,8 +57,8 @@ def _print_case(case: dict[str, Any]) -> None:
     )
     console.print(f"stage: [bold]{case['stage']}[/bold]  status: {case['status']}  coordinator: {case['coordinator']}")
     console.print(
-        f"stage due: {local_time(case.get('stage_due_at'))}  "
-        f"next visit due: {local_time(case.get('next_visit_due_at'))}"
+        f"stage due: {due_day(case.get('stage_due_at'))}  "
+        f"next visit due: {due_day(case.get('next_visit_due_at'))}"
         + (f"  internship/stage ends: {local_time(ends)}" if (ends := case.get("duration_ends_at")) else "")
     )
     if case.get("allowed"):
@@ -271,8 +272,8 @@ def _list_columns(short: dict[str, str]) -> list[Column]:
         Column("client", lambda r: r.item.client_name or "", max_width=24),
         Column("stage", lambda r: r.item.stage),
         Column("state", _state),
-        Column("stage due", lambda r: local_time(r.item.stage_due_at), drop=2, no_wrap=True),
-        Column("next visit", lambda r: local_time(r.item.next_visit_due_at), drop=2, no_wrap=True),
+        Column("stage due", lambda r: due_day(r.item.stage_due_at), drop=2, no_wrap=True),
+        Column("next visit", lambda r: due_day(r.item.next_visit_due_at), drop=2, no_wrap=True),
         Column("coordinator", lambda r: r.item.coordinator, drop=3),
         Column("in stage", lambda r: f"{r.days_in_stage} d", drop=4, justify="right", no_wrap=True),
         Column("pathway", lambda r: r.item.definition, drop=5),

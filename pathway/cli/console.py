@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from pathway.config import Settings
+from pathway.i18n import NONE, Words
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -191,18 +192,42 @@ def _field_of(detail: Mapping[str, Any]) -> str:
     return code.removeprefix("unknown_") if code.startswith("unknown_") else ""
 
 
-def local_time(value: Any) -> str:
-    """A timestamp from the API in the centre's time zone (PATHWAY_TZ), not the machine's."""
-    if value is None:
-        return "—"
+def _moment(value: Any) -> datetime | None:
     if isinstance(value, str) and "T" in value and value[:4].isdigit():
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(centre_zone()).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+def local_time(value: Any) -> str:
+    """A timestamp from the API as a person reads it, in the centre's time zone (PATHWAY_TZ),
+    not the machine's, and in words of PATHWAY_LANG: ``pon., 14 grudnia, 14:30``."""
+    if value is None:
+        return NONE
+    moment = _moment(value)
+    if moment is None:
+        return str(value)
+    return words().moment(moment, centre_zone(), today=datetime.now(centre_zone()).date())
+
+
+def due_day(value: Any) -> str:
+    """A due date and how far it is: ``pon., 14 grudnia (za 3 dni)``, ``… (3 dni po terminie)``."""
+    if value is None:
+        return NONE
+    moment = _moment(value)
+    if moment is None:
+        return str(value)
+    zone = centre_zone()
+    today, day = datetime.now(zone).date(), moment.astimezone(zone).date()
+    return f"{words().day(day, zone, today=today)} ({words().days_until((day - today).days)})"
+
+
+@functools.cache
+def words() -> Words:
+    """The words of PATHWAY_LANG (Polish unless it says en), read once per command."""
+    return Words(Settings().lang)
 
 
 @functools.cache
