@@ -212,16 +212,25 @@ def local_time(value: Any) -> str:
     return words().moment(moment, centre_zone(), today=datetime.now(centre_zone()).date())
 
 
-def due_day(value: Any) -> str:
-    """A due date and how far it is: ``pon., 14 grudnia (za 3 dni)``, ``… (3 dni po terminie)``."""
+def local_day(value: Any) -> str:
+    """The day of a timestamp from the API, in words, for a table's narrow column: ``pon., 14 grudnia``."""
     if value is None:
         return NONE
     moment = _moment(value)
     if moment is None:
         return str(value)
     zone = centre_zone()
-    today, day = datetime.now(zone).date(), moment.astimezone(zone).date()
-    return f"{words().day(day, zone, today=today)} ({words().days_until((day - today).days)})"
+    return words().day(moment, zone, today=datetime.now(zone).date())
+
+
+def due_day(value: Any) -> str:
+    """A due date and how far it is: ``pon., 14 grudnia (za 3 dni)``, ``… (3 dni po terminie)``."""
+    moment = _moment(value)
+    if moment is None:
+        return local_day(value)
+    zone = centre_zone()
+    days = (moment.astimezone(zone).date() - datetime.now(zone).date()).days
+    return f"{local_day(moment)} ({words().days_until(days)})"
 
 
 @functools.cache

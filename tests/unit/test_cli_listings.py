@@ -73,7 +73,6 @@ def test_case_list_puts_the_most_urgent_first_and_marks_overdue_cases_in_80_colu
     assert sorted(s.params["status"] for s in api.sent) == ["active", "paused"]
 
     wide = run(monkeypatch, "case", "list", width=200)
-    print(wide.stdout)
     assert "hidden at this width" not in wide.stdout
     assert "marek.koordynator" in wide.stdout and "asystent-osoby-niepelnosprawnej" in wide.stdout
 
