@@ -106,5 +106,10 @@ CODES: dict[str, dict[str, str]] = {
             "refusal", "The client has not consented to sharing data with this partner. Record the consent first."
         ),
         "unknown_partner": NP_("refusal", "No such partner in the resource map."),
+        "visit_repeated": NP_(
+            "refusal",
+            "A visit of this kind and length is already recorded within an hour of this one. "
+            "If this is another visit, confirm it below and log it again.",
+        ),
     },
 }
