@@ -82,10 +82,12 @@ class Page:
     def due(self, value: datetime | date | None) -> str:
         """A due day in words with how far it is: ``pon., 14 grudnia (za 3 dni)``; a day past
         says how long ago (``3 dni po terminie``)."""
-        if value is None:
-            return self.d(value)
+        return self.d(value) if value is None else f"{self.d(value)} ({self.until(value)})"
+
+    def until(self, value: datetime | date) -> str:
+        """How far a due day is from today in the centre's zone: ``dziś``, ``za 3 dni``, ``3 dni po terminie``."""
         local = value.astimezone(self.tz).date() if isinstance(value, datetime) else value
-        return f"{self.d(local)} ({self.words.days_until((local - self.today).days)})"
+        return self.words.days_until((local - self.today).days)
 
     def t(self, value: Any) -> str:
         return title(value, self.lang)
