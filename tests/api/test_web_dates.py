@@ -48,6 +48,9 @@ async def test_the_case_list_says_due_days_in_words_in_the_pages_language(stack:
     assert re.search(r"za \d+ (dni|dzień)|jutro|dziś", polish), polish
     case_page = _text((await web.get(f"/cases/{r.json()['id']}")).text)
     assert not ISO_DAY.search(case_page), ISO_DAY.search(case_page)
+    # the stage's and the next visit's due days say how far they are
+    due = re.findall(r"\((za \d+ (?:dni|dzień)|jutro|dziś|\d+ (?:dni|dzień) po terminie)\)", case_page)
+    assert len(due) >= 2, case_page
 
     await web.get("/lang/en?next=/cases")
     english = _text((await web.get("/cases")).text)
