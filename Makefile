@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test lint clean install e2e-deps pdf-deps
+.PHONY: up demo test lint clean install e2e-deps pdf-deps i18n
 
 # Reinstall whenever pyproject.toml (the dependencies) changes.
 $(STAMP): pyproject.toml
@@ -60,6 +60,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The words people read (pathway/i18n): gettext catalogs, compiled by Babel when first used.
+LOCALE   := pathway/i18n/locale
+KEYWORDS := -k n_:1,2 -k p_:1c,2 -k NP_:1c,2
+
+## i18n: extract the words the code and templates ask for (babel.cfg) into messages.pot and
+## merge them into the pl and en catalogs; then translate the empty msgstr of the Polish one
+## (tests/unit/test_i18n.py fails while one is empty)
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output --omit-header -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --no-fuzzy-matching --width 120 --ignore-obsolete
 
 ## clean: caches and build output (keeps .venv and your data in ~/.pathway)
 clean:

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     keystore_url: str | None = None
 
     tz: str = "Europe/Warsaw"
+    # The language of the dates the CLI prints for people (PATHWAY_LANG): pl (default) or en.
+    lang: str = "pl"
     # The unit (centre) of the first admin on a new home.
     unit: str = "default"
     admin_password: SecretStr | None = None

@@ -18,6 +18,7 @@ from pathway.cli.console import (
     centre_zone,
     check_format,
     console,
+    due_date,
     due_day,
     err,
     fetch_all,
@@ -70,7 +71,7 @@ def _print_case(case: dict[str, Any]) -> None:
         )
     for o in case.get("overdue", []):
         console.print(
-            f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}, {o['days_overdue']} day(s)"
+            f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}"
             + (", escalated to supervisor" if o["escalated"] else "")
         )
     history = Table("stage", "entered", "left", "by move")
@@ -273,8 +274,8 @@ def _list_columns(short: dict[str, str]) -> list[Column]:
         Column("client", lambda r: r.item.client_name or "", max_width=24),
         Column("stage", lambda r: r.item.stage),
         Column("state", _state),
-        Column("stage due", lambda r: due_day(r.item.stage_due_at), drop=2, no_wrap=True),
-        Column("next visit", lambda r: due_day(r.item.next_visit_due_at), drop=2, no_wrap=True),
+        Column("stage due", lambda r: due_date(r.item.stage_due_at), drop=2, no_wrap=True),
+        Column("next visit", lambda r: due_date(r.item.next_visit_due_at), drop=2, no_wrap=True),
         Column("coordinator", lambda r: r.item.coordinator, drop=3),
         Column("in stage", lambda r: f"{r.days_in_stage} d", drop=4, justify="right", no_wrap=True),
         Column("pathway", lambda r: r.item.definition, drop=5),

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from pathway.config import Settings
+from pathway.i18n import NONE, Words
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -191,29 +192,69 @@ def _field_of(detail: Mapping[str, Any]) -> str:
     return code.removeprefix("unknown_") if code.startswith("unknown_") else ""
 
 
-def local_time(value: Any) -> str:
-    """A timestamp from the API in the centre's time zone (PATHWAY_TZ), not the machine's."""
-    if value is None:
-        return "—"
+def _moment(value: Any) -> datetime | None:
     if isinstance(value, str) and "T" in value and value[:4].isdigit():
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(centre_zone()).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+def local_time(value: Any) -> str:
+    """A timestamp from the API as a person reads it, in the centre's time zone (PATHWAY_TZ),
+    not the machine's, and in words of PATHWAY_LANG: ``pon., 14 grudnia, 14:30``."""
+    if value is None:
+        return NONE
+    moment = _moment(value)
+    if moment is None:
+        return str(value)
+    return words().moment(moment, centre_zone(), today=datetime.now(centre_zone()).date())
+
+
+def local_day(value: Any) -> str:
+    """The day of a timestamp from the API, in words, for a table's narrow column: ``pon., 14 grudnia``."""
+    if value is None:
+        return NONE
+    moment = _moment(value)
+    if moment is None:
+        return str(value)
+    zone = centre_zone()
+    return words().day(moment, zone, today=datetime.now(zone).date())
+
+
+def _last_day_on_time(value: Any) -> date | None:
+    """A due moment from the API (its first late instant) as the last day still on time, in
+    the centre's zone (``pathway.core.overdue.due_on``: the day the web shows)."""
+    from pathway.core.overdue import due_on  # the holiday table behind it: only when needed
+
+    moment = _moment(value)
+    return None if moment is None else due_on(moment, centre_zone().key)
 
 
 def due_day(value: Any) -> str:
-    """A due moment from the API (its first late instant) as the last day still on time, in
-    the centre's time zone (``pathway.core.overdue.due_on``: the date the web shows)."""
-    from pathway.core.overdue import due_on  # the holiday table behind it: only when needed
+    """A due date and how far it is: ``pon., 14 grudnia (za 3 dni)``, ``… (3 dni po terminie)``."""
+    last = _last_day_on_time(value)
+    if last is None:
+        return NONE if value is None else str(value)
+    zone = centre_zone()
+    today = datetime.now(zone).date()
+    return f"{words().day(last, zone, today=today)} ({words().days_until((last - today).days)})"
 
-    if value is None:
-        return "—"
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return due_on(moment, centre_zone().key).isoformat()
+
+def due_date(value: Any) -> str:
+    """The last day on time alone, in words, for a table's narrow column: ``pon., 14 grudnia``."""
+    last = _last_day_on_time(value)
+    if last is None:
+        return NONE if value is None else str(value)
+    zone = centre_zone()
+    return words().day(last, zone, today=datetime.now(zone).date())
+
+
+@functools.cache
+def words() -> Words:
+    """The words of PATHWAY_LANG (Polish unless it says en), read once per command."""
+    return Words(Settings().lang)
 
 
 @functools.cache

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 from xml.sax.saxutils import escape
 
+from pathway.i18n import NONE, Words, formats
 from pathway.readmodels.funnel import FunnelReport
 
-Lang = Literal["pl", "en"]
 _WIDTH, _LABEL, _BAR, _ROW, _TOP = 760, 250, 380, 34, 70
 _FILL, _FILL_2 = "#1f5f99", "#b35900"  # both pass WCAG AA against white text/background
 
@@ -33,10 +32,6 @@ def chart_id(kind: str, definition: str) -> str:
     return f"{kind}-" + re.sub(r"[^A-Za-z0-9_-]", "-", definition)
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.0f}%"
-
-
 def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: str = _FILL) -> str:
     """A horizontal bar chart as an SVG document."""
     top = max((b.value for b in bars), default=0) or 1
@@ -50,7 +45,7 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
         f'<text x="10" y="28" font-size="18" font-weight="bold" fill="#111111">{escape(title)}</text>',
     ]
     if not bars:
-        out.append(f'<text x="10" y="{_TOP}" fill="#111111">{escape("—")}</text>')
+        out.append(f'<text x="10" y="{_TOP}" fill="#111111">{escape(NONE)}</text>')
     out.append('<g role="list">')  # a listitem needs its list (axe: aria-required-parent, critical)
     for i, bar in enumerate(bars):
         y = _TOP + i * _ROW
@@ -68,70 +63,62 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
     return "\n".join(out) + "\n"
 
 
-def funnel_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = None) -> str:
+def funnel_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | None = None) -> str:
     """How many of the cohort reached each stage of the main path, with the conversion."""
-    name = report.definition_title_pl if lang == "pl" else report.definition_title_en
-    previous = "z poprzedniego etapu" if lang == "pl" else "of the stage before"
+    words = Words(lang)
+    name = report.definition_title_pl if words.lang == "pl" else report.definition_title_en
     bars = []
     for s in report.steps:
-        text = f"{s.reached} ({_pct(s.share)}" + (
-            f"; {_pct(s.conversion)} {previous})" if s.conversion is not None else ")"
-        )
-        bars.append(Bar(s.title_pl if lang == "pl" else s.title_en, s.reached, text))
-    period = _period(report, lang)
-    if lang == "pl":
-        title = f"Lejek: {name}"
-        desc = (
-            f"Kohorta {report.cohort} spraw otwartych {period}. Ile spraw doszło do każdego etapu: "
-            + "; ".join(f"{b.label} {b.text}" for b in bars)
-            + "."
-        )
-    else:
-        title = f"Funnel: {name}"
-        desc = (
-            f"Cohort of {report.cohort} cases opened {period}. How many cases reached each stage: "
-            + "; ".join(f"{b.label} {b.text}" for b in bars)
-            + "."
-        )
+        reached, share = words.number(s.reached), words.percent(s.share)
+        if s.conversion is None:
+            text = words._("%(reached)s (%(share)s)", reached=reached, share=share)
+        else:
+            text = words._(
+                "%(reached)s (%(share)s; %(conversion)s of the stage before)",
+                reached=reached,
+                share=share,
+                conversion=words.percent(s.conversion),
+            )
+        bars.append(Bar(s.title_pl if words.lang == "pl" else s.title_en, s.reached, text))
+    title = words._("Funnel: %(name)s", name=name)
+    desc = words.n_(
+        "Cohort of %(num)d case opened %(period)s. How many cases reached each stage: %(bars)s.",
+        "Cohort of %(num)d cases opened %(period)s. How many cases reached each stage: %(bars)s.",
+        report.cohort,
+        period=_period(report, words),
+        bars="; ".join(f"{b.label} {b.text}" for b in bars),
+    )
     return bar_chart(svg_id or chart_id("funnel", report.definition), title, desc, bars)
 
 
-def time_in_stage_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = None) -> str:
+def time_in_stage_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | None = None) -> str:
     """Median days spent in each stage (90th percentile written next to it)."""
-    name = report.definition_title_pl if lang == "pl" else report.definition_title_en
+    words = Words(lang)
+    name = report.definition_title_pl if words.lang == "pl" else report.definition_title_en
     bars = []
     for t in report.time_in_stage:
-        label = t.title_pl if lang == "pl" else t.title_en
-        if t.median_days is None:
-            text = "brak zakończonych pobytów" if lang == "pl" else "no completed stays"
+        label = t.title_pl if words.lang == "pl" else t.title_en
+        if t.median_days is None or t.p90_days is None:
+            text = words._("no completed stays")
         else:
-            text = (
-                f"mediana {t.median_days:g} dni, 90. percentyl {t.p90_days:g} (n={t.stays})"
-                if lang == "pl"
-                else f"median {t.median_days:g} days, 90th percentile {t.p90_days:g} (n={t.stays})"
+            text = words._(
+                "median %(median)s, 90th percentile %(p90)s (n=%(stays)s)",
+                median=words.days(t.median_days),
+                p90=words.days(t.p90_days),
+                stays=words.number(t.stays),
             )
         bars.append(Bar(label, t.median_days or 0, text))
-    period = _period(report, lang)
-    if lang == "pl":
-        title, desc = (
-            f"Czas w etapie: {name}",
-            f"Mediana dni w każdym etapie, sprawy otwarte {period}: "
-            + "; ".join(f"{b.label}: {b.text}" for b in bars)
-            + ".",
-        )
-    else:
-        title, desc = (
-            f"Time in stage: {name}",
-            f"Median days in each stage, cases opened {period}: "
-            + "; ".join(f"{b.label}: {b.text}" for b in bars)
-            + ".",
-        )
+    title = words._("Time in stage: %(name)s", name=name)
+    desc = words._(
+        "Median days in each stage, cases opened %(period)s: %(bars)s.",
+        period=_period(report, words),
+        bars="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
     return bar_chart(svg_id or chart_id("time-in-stage", report.definition), title, desc, bars, fill=_FILL_2)
 
 
-def _period(report: FunnelReport, lang: Lang) -> str:
-    start = (
-        report.opened_from.isoformat() if report.opened_from else ("od początku" if lang == "pl" else "from the start")
-    )
-    end = report.opened_to.isoformat() if report.opened_to else ("do dziś" if lang == "pl" else "until today")
+def _period(report: FunnelReport, words: Words) -> str:
+    """The days the cohort was opened in, in words (``pon., 1 grudnia 2025 – do dziś``)."""
+    start = formats.day(report.opened_from, words.lang) if report.opened_from else words._("from the start")
+    end = formats.day(report.opened_to, words.lang) if report.opened_to else words._("until today")
     return f"{start} – {end}"

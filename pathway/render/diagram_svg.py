@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from pathway.core.definition import ANY_OPEN_STAGE, Definition
-from pathway.core.titles import title
+from pathway.i18n import title
 
 BOX_W, BOX_H = 190, 54
 GAP_X, GAP_Y = 40, 70

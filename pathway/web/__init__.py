@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from pathway.http.requests import token_from
 from pathway.web.session import CsrfRefused, LoginRequired
 
 STATIC = Path(__file__).parent / "static"
@@ -25,10 +26,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         # Back to the page after signing in: its path only (ids, never personal data).
+        # "Session expired" only when a session was sent and is no longer valid: a first
+        # visit, with no session at all, is simply asked to sign in.
         target = request.url.path if request.method == "GET" else "/"
-        return RedirectResponse(f"/login?expired=1&next={quote(target, safe='/')}", status_code=303)
+        expired = "expired=1&" if token_from(request) else ""
+        return RedirectResponse(f"/login?{expired}next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
         page = Page(request, None)
-        return page.render("error.html", status=403, message=page._("error.csrf"))
+        return page.render(
+            "error.html",
+            status=403,
+            message=page._("The form has expired or came from another site. Reload the page and try again."),
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,11 +23,10 @@ from pathway.app.services import Services
 from pathway.core.definition import PARTNER_KINDS
 from pathway.core.overdue import due_on
 from pathway.core.sharing import SCOPE_FIELDS
-from pathway.core.titles import title
 from pathway.http.requests import checked_idempotency_key, client_address, services_of
+from pathway.i18n import NONE, Words, listed, named, title
 from pathway.security.accounts import Principal
 from pathway.web import forms
-from pathway.web.i18n import MESSAGES, translator
 from pathway.web.session import (
     CSRF_FIELD,
     check_csrf,
@@ -35,8 +34,9 @@ from pathway.web.session import (
     lang_of,
     principal_of,
 )
+from pathway.web.templating import template_environment
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(env=template_environment(Path(__file__).parent / "templates"))
 
 # Security headers of every page: scripts and styles only from this site, no framing.
 PAGE_HEADERS = {
@@ -55,8 +55,10 @@ class Page:
         self.principal = principal
         self.services: Services = services_of(request)
         self.lang = lang_of(request)
-        self._ = translator(self.lang)
+        self.words = Words(self.lang)
+        self._ = self.words._
         self.tz = ZoneInfo(self.services.settings.tz)
+        self.today = datetime.now(self.tz).date()
 
     @property
     def actor(self) -> Principal:
@@ -72,14 +74,31 @@ class Page:
 
     # ------------------------------------------------------------------ formatting
     def dt(self, value: datetime | None) -> str:
-        return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if value else self._("none")
+        """A moment in words, in the centre's zone: ``pon., 14 grudnia, 14:30``."""
+        return self.words.moment(value, self.tz, today=self.today)
 
-    def d(self, value: datetime | None) -> str:
-        return value.astimezone(self.tz).strftime("%Y-%m-%d") if value else self._("none")
+    def d(self, value: datetime | date | None) -> str:
+        """A day in words: ``pon., 14 grudnia`` (with the year when it is not this year's)."""
+        return self.words.day(value, self.tz, today=self.today)
 
-    def due(self, value: datetime | None) -> str:
-        """A due moment (its first late instant) as the last day still on time."""
-        return due_on(value, self.tz.key).isoformat() if value else self._("none")
+    def due(self, value: datetime | date | None) -> str:
+        """A due moment (its first late instant) as the last day still on time, in words with
+        how far it is: ``pon., 14 grudnia (za 3 dni)``; a day past says how long ago
+        (``3 dni po terminie``, the core's days overdue). A date is taken as that last day."""
+        if value is None:
+            return NONE
+        last = due_on(value, self.tz.key) if isinstance(value, datetime) else value
+        return f"{self.d(last)} ({self.until(last)})"
+
+    def last_day(self, value: datetime | None) -> date | None:
+        """A due moment (its first late instant) as the last day still on time
+        (``pathway.core.overdue.due_on``: the one date every surface shows)."""
+        return due_on(value, self.tz.key) if value is not None else None
+
+    def until(self, value: datetime | date) -> str:
+        """How far a due day is from today in the centre's zone: ``dziś``, ``za 3 dni``, ``3 dni po terminie``."""
+        local = value.astimezone(self.tz).date() if isinstance(value, datetime) else value
+        return self.words.days_until((local - self.today).days)
 
     def t(self, value: Any) -> str:
         return title(value, self.lang)
@@ -99,26 +118,22 @@ class Page:
 
     def duration(self, value: Any) -> str:
         """A definition's ``Duration`` ("15 working_days") in words of the page's language."""
-        return f"{value.amount} {self._('unit.' + value.unit)}" if value is not None else self._("none")
+        return self.words.duration(value.amount, value.unit) if value is not None else NONE
 
     def partner_kind(self, kind: str | None) -> str:
-        names = PARTNER_KINDS.get(kind or "")
-        return (names[0] if self.lang == "pl" else names[1]) if names else str(kind)
+        return named(PARTNER_KINDS, kind, self.lang)
 
     def scope(self, fields: list[str]) -> str:
         """A partner's data-sharing scope in words, in the order of the vocabulary."""
-        i = 0 if self.lang == "pl" else 1
-        return ", ".join(names[i] for code, names in SCOPE_FIELDS.items() if code in fields)
+        return listed(SCOPE_FIELDS, fields, self.lang)
 
     def refusal(self, exc: AppError) -> str:
-        """A refusal in the page's language where the catalogue words its code, else the API's message."""
-        key = f"refusal.{exc.code}"
-        return self._(key) if key in MESSAGES[self.lang] else exc.message
+        """A refusal in the page's language where the catalog words its code, else the API's message."""
+        return self.words.code("refusal", exc.code) if self.words.knows("refusal", exc.code) else exc.message
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.update(
             page=self,
-            _=self._,
             lang=self.lang,
             principal=self.principal,
             csrf=csrf_token(self.request),
@@ -131,11 +146,11 @@ class Page:
 
     def error(self, exc: AppError) -> HTMLResponse:
         if exc.status == 404:
-            message = self._("error.not_found")
+            message = self._("Not found.")
         elif exc.status == 403:
-            message = self._("error.forbidden")
+            message = self._("This page is not available to your role.")
         elif exc.status == 503:
-            message = self._("error.unavailable")
+            message = self._("The service is not answering right now. Please try again in a moment.")
         else:
             message = exc.message
         return self.render("error.html", status=exc.status, message=message)

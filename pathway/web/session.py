@@ -16,8 +16,8 @@ from fastapi import Request
 
 from pathway.app.errors import AppError
 from pathway.http.requests import authenticated, services_of, token_from
+from pathway.i18n import language
 from pathway.security.accounts import Principal
-from pathway.web.i18n import language
 
 LANG_COOKIE = "pathway_lang"
 LOGIN_CSRF_COOKIE = "pathway_login_csrf"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from apistack import PASSWORD, Stack, new_unit
 
-from pathway.web.i18n import MESSAGES
+from pathway.i18n import Words
 
 pytestmark = pytest.mark.integration
 
@@ -143,9 +143,9 @@ async def test_the_inbox_page_links_each_item_to_its_case_and_the_header_counts_
         page = await web.get("/inbox")
     assert page.status_code == 200
     html = page.text
-    pl = MESSAGES["pl"]
+    pl = Words("pl")
     assert f'href="/cases/{case["id"]}"' in html
-    assert pl["inbox.title"] in html and pl["inbox_kind.reminder"] in html
+    assert pl._("Inbox") in html and pl.code("inbox_kind", "reminder") in html
     counted = re.search(r'id="nav-inbox">[^<]*<span class="count"[^>]*>(\d+)</span>', html)
     assert counted is not None and int(counted.group(1)) >= unread
     # The client's data is never in the inbox.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -20,8 +20,8 @@ import pytest
 from apistack import PASSWORD, Stack, new_unit
 from typer.testing import CliRunner
 
+from pathway.i18n import Words
 from pathway.security import accounts
-from pathway.web.i18n import MESSAGES
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +30,22 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 RULE_OF_WATCH = {"stage_deadline": "stage_overdue", "visit": "visit_overdue"}
 
 
+WORDS = Words("pl")
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
 def _local_day(moment: str) -> str:
-    """The local date of an instant: what the web printed as a due date before the fix."""
-    return datetime.fromisoformat(moment).astimezone(ZoneInfo(TZ)).date().isoformat()
+    """The local date of an instant, in words: what the web printed as a due date before the fix."""
+    return WORDS.day(datetime.fromisoformat(moment), ZoneInfo(TZ), today=_today())
+
+
+def _due(day: str) -> str:
+    """A last day on time as people read it: in words, with how far it is."""
+    last = date.fromisoformat(day)
+    return f"{WORDS.day(last, ZoneInfo(TZ), today=_today())} ({WORDS.days_until((last - _today()).days)})"
 
 
 async def _web_pages(stack: Stack, unit: str, case_id: str) -> tuple[str, str]:
@@ -124,7 +137,6 @@ async def test_an_overdue_case_shows_one_number_everywhere(
     cli_rows = {i["rule"]: i for i in cli_items if i["case_id"] == case_id}
     cli_listed = cli_list["items"] if isinstance(cli_list, dict) else cli_list
     [listed] = [c for c in cli_listed if c["id"] == case_id]
-    pl = MESSAGES["pl"]
     for watch, rule in RULE_OF_WATCH.items():
         o = overdue[watch]
         days = o["days_overdue"]
@@ -136,18 +148,18 @@ async def test_an_overdue_case_shows_one_number_everywhere(
         row = re.search(rf'data-case="{case_id}" data-rule="{rule}">(.*?)</tr>', dashboard, re.S)
         assert row is not None, rule
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
-        assert o["due_on"] in cells and str(days) in cells, (cells, o)
+        assert _due(o["due_on"]) in cells and str(days) in cells, (cells, o)
         assert _local_day(o["due_at"]) not in cells  # the first late instant's date, a day late
         # The case page's badge and the CLI's case show and case list.
-        badge = pl["badge.overdue_stage" if watch == "stage_deadline" else "badge.overdue_visit"]
+        badge = WORDS.code("overdue", watch, days=WORDS.days(days))
         assert badge.format(days=days) in case_page
-        assert f"OVERDUE {watch}: due {o['due_on']}, {days} day(s)" in show
+        assert f"OVERDUE {watch}: due {_due(o['due_on'])}" in show
         assert listed["stage_overdue_days" if watch == "stage_deadline" else "visit_overdue_days"] == days
 
     # Due dates as people read them: the last day on time, on the page and in the CLI.
     stage_due_on = overdue["stage_deadline"]["due_on"]
     visit_due_on = overdue["visit"]["due_on"]
     assert datetime.fromisoformat(case["stage_due_at"]) == datetime.fromisoformat(overdue["stage_deadline"]["due_at"])
-    assert f"<dd>{stage_due_on}</dd>" in case_page and f"<dd>{visit_due_on}</dd>" in case_page
-    assert f"<dd>{_local_day(case['stage_due_at'])}</dd>" not in case_page
-    assert f"stage due: {stage_due_on}  next visit due: {visit_due_on}" in show
+    assert f"<dd>{_due(stage_due_on)}</dd>" in case_page and f"<dd>{_due(visit_due_on)}</dd>" in case_page
+    assert f"<dd>{_local_day(case['stage_due_at'])}" not in case_page
+    assert f"stage due: {_due(stage_due_on)}  next visit due: {_due(visit_due_on)}" in show

@@ -19,6 +19,7 @@ import pytest
 from apistack import DIAGNOSIS_DONE, PASSWORD, Stack, new_unit
 from sqlmodel import Session
 
+from pathway.http.requests import SESSION_COOKIE
 from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.models import PartnerCreate
@@ -102,7 +103,12 @@ async def test_without_a_session_pages_send_you_to_sign_in(stack: Stack, unit: d
     ):
         r = await web.http.get(path)
         assert r.status_code == 303, (path, r.status_code)
-        assert r.headers["location"] == f"/login?expired=1&next={path}"
+        assert r.headers["location"] == f"/login?next={path}"  # a first visit: nothing has expired
+    # a session cookie the server no longer knows: that session has expired, and the page says so
+    web.http.cookies.set(SESSION_COOKIE, "no-longer-valid")
+    r = await web.http.get("/cases")
+    assert r.status_code == 303 and r.headers["location"] == "/login?expired=1&next=/cases"
+    web.http.cookies.clear()
     r = await web.http.post(f"/cases/{case_id}/move", data={"trigger": "advance", "csrf": "x"})
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     # the login page itself is served, in Polish by default, and not cached

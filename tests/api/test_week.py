@@ -15,7 +15,7 @@ import pytest
 from apistack import PASSWORD, Stack, new_unit
 from icalendar import Calendar
 
-from pathway.web.i18n import MESSAGES
+from pathway.i18n import Words
 
 pytestmark = pytest.mark.integration
 
@@ -93,10 +93,10 @@ async def test_my_week_shows_the_late_visit_first_linking_to_its_case(stack: Sta
         made = await web.post("/week/calendar", data={"csrf": CSRF.search(page.text).group(1)})  # type: ignore[union-attr]
     assert page.status_code == 200
     html = page.text
-    pl = MESSAGES["pl"]
+    pl = Words("pl")
     overdue = re.search(r'<section[^>]*id="week-overdue">(.*?)</section>', html, re.S)
     assert overdue is not None and f'href="/cases/{case_id}"' in overdue.group(1)
-    assert pl["week_what.visit"] in overdue.group(1)
+    assert pl.code("week_what", "visit") in overdue.group(1)
     assert len(re.findall(r'data-day="\d{4}-\d\d-\d\d"', html)) == 7
     assert "Bronisława" not in html
     assert made.status_code == 200 and "/api/v1/calendar/" in made.text

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from pathway.app import commands, consents, referrals
+from pathway.app import commands, consents, referrals, visit_repeats
 from pathway.app.consents import ConsentIn
 from pathway.app.context import Context
 from pathway.app.errors import AppError
@@ -73,6 +73,11 @@ async def visit(case_id: str, request: Request) -> Response:
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
         )
+        try:
+            visit_repeats.refuse_a_repeat(ctx, case_id, body, confirmed=form.get("repeat") == forms.CHECKED)
+        except AppError as repeated:  # the form again, as it was sent, with a box to confirm
+            repeated.extra["again"] = {k: forms.field(form, k) for k in ("occurred_at", "duration_minutes", "kind")}
+            raise
         return await commands.record_visit(ctx, case_id, body, key)
 
     return await _command(request, case_id, "visit", run)

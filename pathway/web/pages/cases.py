@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -183,10 +184,14 @@ def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
             and isinstance(value, dict)
             and value.get("valid_until")
         ):
-            if case.paused_at is None or str(value["valid_until"]) < page.d(case.paused_at):
-                lapsed.append(page._("case.lapsed_item", title=page.t(spec.title), until=value["valid_until"]))
+            until = date.fromisoformat(str(value["valid_until"]))
+            if case.paused_at is None or until < case.paused_at.astimezone(page.tz).date():
+                lapsed.append(page._("%(title)s, valid until %(until)s", title=page.t(spec.title), until=page.d(until)))
     return page._(
-        "case.suspended", since=page.d(case.paused_at), what="; ".join(lapsed) or page._("case.lapsed_unknown")
+        "Service suspended: the disability certificate has lapsed (%(what)s); suspended since %(since)s. "
+        "Record a current certificate to resume it.",
+        since=page.d(case.paused_at),
+        what="; ".join(lapsed) or page._("no validity date"),
     )
 
 

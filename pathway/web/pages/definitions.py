@@ -37,7 +37,7 @@ async def definition_page(definition_id: str, request: Request) -> Response:
         "definition.html",
         d=d,
         version=entry.definition.version,
-        svg=render_svg(d, page.lang, exits_label=page._("definition.exits")),
+        svg=render_svg(d, page.lang, exits_label=page._("Closing from any open stage")),
         mermaid=mermaid(d, page.lang),
         order=d.main_path(),
     )

@@ -59,7 +59,7 @@ async def choose_notice(request: Request) -> Response:
                 found=inbox.list_inbox(ctx, limit=200),
                 unread_only=False,
                 notice=inbox.notice(ctx),
-                problem=page._("inbox.email_invalid"),
+                problem=page._("Give a valid e-mail address."),
             )
         except AppError as exc:
             return page.render(

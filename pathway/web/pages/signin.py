@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from pathway.app.errors import AppError
 from pathway.app.signin import TokenRequest, sign_in, sign_out
 from pathway.http.requests import client_address, drop_session_cookie, services_of, set_session_cookie, token_from
+from pathway.i18n import LANGUAGES, Words
 from pathway.web import forms
-from pathway.web.i18n import LANGUAGES, MESSAGES, translator
 from pathway.web.page import Page, form_of, redirect, signed_in
 from pathway.web.session import (
     CSRF_FIELD,
@@ -69,7 +69,7 @@ async def login(request: Request) -> Response:
     try:
         body = TokenRequest(username=username, password=str(form.get("password") or ""))
     except ValidationError:
-        return _login_page(request, 422, translator(lang_of(request))("login.missing"), username)
+        return _login_page(request, 422, Words(lang_of(request))._("Enter your username and password."), username)
     response = redirect(local_path(forms.field(form, "next"), "/"))
     try:
         answer = await sign_in(services_of(request), body, address=client_address(request), kind="web")
@@ -83,13 +83,11 @@ async def login(request: Request) -> Response:
 def _refused_page(request: Request, refused: AppError, username: str) -> HTMLResponse:
     """The form again, saying why in the page's language; a limit's refusal keeps its 429
     and Retry-After, and says in minutes when to try again."""
-    words = translator(lang_of(request))
-    key = f"login.{refused.code}"
+    words = Words(lang_of(request))
+    code = refused.code if words.knows("sign_in", refused.code) else "invalid_credentials"
     retry_after = refused.extra.get("retry_after")
-    if isinstance(retry_after, int):
-        message = words(key, minutes=math.ceil(retry_after / 60))
-    else:
-        message = words(key) if key in MESSAGES["pl"] else words("login.invalid_credentials")
+    minutes = math.ceil(retry_after / 60) if isinstance(retry_after, int) else None
+    message = words.code("sign_in", code, minutes=minutes) if minutes is not None else words.code("sign_in", code)
     page = _login_page(request, refused.status, message, username)
     if refused.headers and "Retry-After" in refused.headers:
         page.headers["Retry-After"] = refused.headers["Retry-After"]
