@@ -30,7 +30,7 @@ Unit = Literal["hours", "days", "weeks", "months", "working_days"]
 
 # Polish public holidays for every year a pathway can plausibly touch. Computed eagerly so
 # that workflow code never triggers the library's lazy imports inside Temporal's sandbox.
-POLISH_HOLIDAYS: frozenset[date] = frozenset(_holidays.Poland(years=range(2000, 2101)).keys())
+POLISH_HOLIDAYS: frozenset[date] = frozenset(_holidays.country_holidays("PL", years=range(2000, 2101)).keys())
 
 _UNIT_ALIASES: dict[str, Unit] = {
     **dict.fromkeys(("hour", "hours", "h", "godzina", "godziny", "godzin"), "hours"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -62,6 +62,7 @@ CERTIFICATE_LAPSED = "certificate_lapsed"  # the pause reason of a service suspe
 # A referral may be answered in this order only (a "done" referral was accepted first, or
 # the partner reports it done straight away).
 REFERRAL_ANSWERS = {"pending": {"accepted", "rejected", "done"}, "accepted": {"rejected", "done"}}
+_E = TypeVar("_E", bound=Event)
 
 
 class GuardView(BaseModel):
@@ -502,7 +503,7 @@ class Case:
                 status="paused",
             )
 
-    def _emit(self, event_type: type, at: datetime, actor: str, **fields: Any) -> Event:
+    def _emit(self, event_type: type[_E], at: datetime, actor: str, **fields: Any) -> _E:
         self.state.seq += 1
         event = event_type(seq=self.state.seq, at=at, actor=actor, **fields)
         self.state.outbox.append(event)
@@ -518,7 +519,7 @@ class Case:
         esc = self.definition.escalation
         kind = key.split(":", 1)[0]
         self.state.watches[key] = Watch(
-            key=kind,  # type: ignore[arg-type]
+            key=kind,
             ref=ref,
             due_at=due_at,
             next_alarm_at=due_at,
@@ -904,12 +905,12 @@ def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
         extra = set(value) - {"valid_until", "valid_from", "degree"}
         if extra or "valid_until" not in value:
             raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
-        out = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
+        cert = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
         if value.get("valid_from") is not None:
-            out["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
+            cert["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
         if value.get("degree") is not None:
-            out["degree"] = _code(value["degree"], f"{where}: degree")
-        return out
+            cert["degree"] = _code(value["degree"], f"{where}: degree")
+        return cert
     # record
     extra = set(value) - set(spec.fields)
     if extra:

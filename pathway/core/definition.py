@@ -240,7 +240,7 @@ class DefinitionSnapshot(BaseModel):
         one already in memory is that one (~55 KB less per cached case). Only an equal
         content is shared, so a snapshot whose hash lies about its content stays its own.
         (Not when built in Python: ``__init__`` cannot return another object.)"""
-        snap = handler(data)
+        snap: DefinitionSnapshot = handler(data)
         if info.mode != "json":
             return snap
         with _INTERNED_LOCK:

@@ -8,6 +8,7 @@ error before anything changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from transitions import Machine, MachineError
@@ -31,6 +32,9 @@ class _CaseModel:
         self.state = stage
         self.ctx: GuardContext | None = None
 
+    # Added to the model by ``transitions`` (Machine(model=...)): fires the named trigger.
+    trigger: Callable[..., bool]
+
 
 class PathwayMachine:
     def __init__(self, definition: Definition, stage: str | None = None) -> None:
@@ -52,7 +56,7 @@ class PathwayMachine:
             model_attribute="state",
         )
 
-    def _condition(self, t: Transition):
+    def _condition(self, t: Transition) -> Callable[..., bool]:
         model = self._model
 
         def condition(*_args: object, **_kwargs: object) -> bool:
