@@ -116,7 +116,7 @@ class PathwayWorkflow:
                 break
             if self._should_continue_as_new():
                 await self._quiesce()
-                if not self._closed():  # a handler finished while quiescing may have closed it
+                if not self.case.closed:  # read afresh: a handler finished while quiescing may have closed it
                     self.case.state.runs += 1
                     # The definition too: a migrated case's next run starts from its new snapshot.
                     workflow.continue_as_new(
@@ -140,10 +140,6 @@ class PathwayWorkflow:
             await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox), timeout=timeout)
         except TimeoutError:
             pass
-
-    def _closed(self) -> bool:
-        """Read afresh after an await (handlers run meanwhile), where a narrowed status would lie."""
-        return self.case.state.status == "closed"
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()

@@ -65,6 +65,10 @@ class Case(CaseBase):
         return case
 
     # ------------------------------------------------------------------ reading
+    @property
+    def closed(self) -> bool:
+        return self.state.status == "closed"
+
     def applied(self, command_id: str) -> AppliedCommand | None:
         for item in reversed(self.state.applied):
             if item.command_id == command_id:
