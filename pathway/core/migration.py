@@ -31,7 +31,6 @@ from pathway.core.commands import MigrateDefinition
 from pathway.core.definition import Definition, DefinitionSnapshot, Stage, content_hash, from_snapshot
 from pathway.core.errors import DefinitionError, IllegalMove, InvalidCommand
 from pathway.core.events import DefinitionMigrated
-from pathway.core.machine import PathwayMachine
 
 # ---------------------------------------------------------------------------------------------
 # The plan: pure, over two definitions
@@ -374,7 +373,6 @@ def apply(case: CaseBase, command: MigrateDefinition, now: datetime) -> None:
     s.definition = command.target
     case.definition = target
     case.tz = target.timezone
-    case.machine = PathwayMachine(target, to)
     s.stage = to
     _rearm(case, old_stage, target.stages[to], paused, now)
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pathway.core.definition import Definition, Stage, from_snapshot
 from pathway.core.events import Event
 from pathway.core.guards import GuardContext
-from pathway.core.machine import PathwayMachine
+from pathway.core.machine import PathwayMachine, machine_for
 from pathway.core.state import PathwayState
 
 CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -22,8 +22,12 @@ class CaseBase:
     def __init__(self, state: PathwayState) -> None:
         self.state = state
         self.definition: Definition = from_snapshot(state.definition)
-        self.machine = PathwayMachine(self.definition, state.stage)
         self.tz = self.definition.timezone
+
+    @property
+    def machine(self) -> PathwayMachine:
+        """The machine of the definition version the case runs on, shared by all its cases."""
+        return machine_for(self.definition)
 
     @property
     def stage(self) -> Stage:

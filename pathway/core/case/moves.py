@@ -28,7 +28,6 @@ def check_advance(case: CaseBase, command: Advance, now: datetime) -> Transition
 def apply_advance(case: CaseBase, command: Advance, now: datetime, transition: Transition) -> None:
     # The guards passed in check_advance, a moment ago on the same state: the move is taken
     # as checked, never evaluated again.
-    case.machine.set_stage(transition.dest)
     enter(
         case,
         transition.dest,
@@ -52,7 +51,6 @@ def check_close(case: CaseBase, command: Close, now: datetime) -> None:
 
 def apply_close(case: CaseBase, command: Close, now: datetime, checked: None) -> None:
     dest = case.definition.outcomes[command.outcome]
-    case.machine.set_stage(dest)
     enter(
         case,
         dest,

@@ -97,7 +97,7 @@ def case_view(case: CaseBase, now: datetime) -> CaseView:
         # Each move's guards are evaluated once: a move no guard blocks is allowed.
         moves = case.machine.blocked(ctx)
         blocked_triggers = {move.trigger for move in moves}
-        allowed = [trigger for trigger in case.machine.triggers() if trigger not in blocked_triggers]
+        allowed = [trigger for trigger in case.machine.triggers(s.stage) if trigger not in blocked_triggers]
         for move in moves:
             for f in move.failures:
                 blocked.append(
