@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import build_activities
-from activities.messages import CaseSummary, NotifyPartnerInput, ProjectEventsInput, RemindInput
+from activities.messages import NotifyPartnerInput, ProjectEventsInput, RemindInput
 from activities.notify import (
     DeliveryResult,
     Message,
@@ -40,6 +40,7 @@ from pathway.core.events import (
     VisitRecorded,
 )
 from pathway.core.state import PathwayState
+from pathway.core.summary import CaseSummary
 from pathway.security.codec import KeyRing
 from pathway.security.identity import IdentityVault, make_keystore_engine
 from pathway.store import consents, history, queries
