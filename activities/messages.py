@@ -8,31 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pathway.core.events import Event
-
-
-class CaseSummary(BaseModel):
-    """The case row as the workflow sees it after the events of a batch (``seq``).
-
-    The projection keeps the row with the highest ``seq``, so batches applied late or twice
-    never roll a case back."""
-
-    case_id: str
-    definition_id: str
-    definition_version: int
-    unit_id: str
-    coordinator_id: str
-    stage: str
-    status: Literal["active", "paused", "closed"]
-    outcome: str | None = None
-    opened_at: datetime
-    stage_entered_at: datetime
-    stage_due_at: datetime | None = None
-    duration_ends_at: datetime | None = None
-    next_visit_due_at: datetime | None = None
-    last_activity_at: datetime
-    paused_at: datetime | None = None
-    closed_at: datetime | None = None
-    seq: int
+from pathway.core.summary import CaseSummary
 
 
 class ProjectEventsInput(BaseModel):

@@ -19,8 +19,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import Projection
-from activities.messages import CaseSummary, ProjectEventsInput, ProjectEventsResult
+from activities.messages import ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
+from pathway.core.summary import CaseSummary
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
 from pathway.store.placements import project_placements

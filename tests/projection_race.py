@@ -7,8 +7,9 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activities.messages import CaseSummary, ProjectEventsInput
+from activities.messages import ProjectEventsInput
 from pathway.core.events import CaseOpened, Event, FactSet, StageEntered, VisitRecorded
+from pathway.core.summary import CaseSummary
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 STAGES = ["diagnosis", "plan", "therapy", "training", "internship", "follow_up"]

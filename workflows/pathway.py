@@ -21,7 +21,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PartnerNotices, Projection, Reminders
     from activities.messages import (
-        CaseSummary,
         NotifyPartnerInput,
         ProjectEventsInput,
         RemindInput,
@@ -38,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         PartnerUnreachable,
         ReminderDue,
     )
+    from pathway.core.summary import CaseSummary, summarize
     from workflows import search_attributes as sa
     from workflows.messages import (
         AdvanceCaseInput,
@@ -116,7 +116,7 @@ class PathwayWorkflow:
                 break
             if self._should_continue_as_new():
                 await self._quiesce()
-                if not self._closed():
+                if not self.case.closed:  # read afresh: a handler finished while quiescing may have closed it
                     self.case.state.runs += 1
                     # The definition too: a migrated case's next run starts from its new snapshot.
                     workflow.continue_as_new(
@@ -148,10 +148,6 @@ class PathwayWorkflow:
         if limit is not None and length >= limit:
             return True
         return info.is_continue_as_new_suggested() or length >= HISTORY_CEILING
-
-    def _closed(self) -> bool:
-        """Read anew each time: a handler may have closed the case while the loop awaited."""
-        return self.case.state.status == "closed"
 
     async def _quiesce(self) -> None:
         """Finish every handler, project every event and finish every side effect."""
@@ -277,38 +273,18 @@ class PathwayWorkflow:
                 self._wake = True
 
     def _summary(self) -> CaseSummary:
-        s = self.case.state
-        deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
-        return CaseSummary(
-            case_id=s.case_id,
-            definition_id=s.definition.id,
-            definition_version=s.definition.version,
-            unit_id=s.unit_id,
-            coordinator_id=s.coordinator_id,
-            stage=s.stage,
-            status=s.status,
-            outcome=s.outcome,
-            opened_at=s.opened_at,
-            stage_entered_at=s.stage_entered_at,
-            stage_due_at=deadline.due_at if deadline else None,
-            duration_ends_at=s.duration_ends_at,
-            next_visit_due_at=visit.due_at if visit else None,
-            last_activity_at=s.last_activity_at,
-            paused_at=s.paused_at,
-            closed_at=s.closed_at,
-            seq=s.seq,
-        )
+        return summarize(self.case.state)
 
     def _upsert_search_attributes(self) -> None:
-        s = self.case.state
-        deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
+        summary = self._summary()
+        active = summary.status == "active"
         wanted: dict[str, Any] = {
-            sa.PATHWAY_DEFINITION.name: s.definition.id,
-            sa.PATHWAY_STAGE.name: s.stage,
-            sa.COORDINATOR_ID.name: s.coordinator_id,
-            sa.UNIT_ID.name: s.unit_id,
-            sa.STAGE_DUE_AT.name: deadline.due_at if deadline and s.status == "active" else None,
-            sa.NEXT_VISIT_DUE_AT.name: visit.due_at if visit and s.status == "active" else None,
+            sa.PATHWAY_DEFINITION.name: summary.definition_id,
+            sa.PATHWAY_STAGE.name: summary.stage,
+            sa.COORDINATOR_ID.name: summary.coordinator_id,
+            sa.UNIT_ID.name: summary.unit_id,
+            sa.STAGE_DUE_AT.name: summary.stage_due_at if active else None,
+            sa.NEXT_VISIT_DUE_AT.name: summary.next_visit_due_at if active else None,
         }
         keys = {k.name: k for k in sa.ALL_KEYS}
         updates = []

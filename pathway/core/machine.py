@@ -1,17 +1,22 @@
-"""PathwayMachine: the legal moves of a case, as a ``transitions`` state machine.
+"""PathwayMachine: the legal moves of a definition version, as a ``transitions`` state machine.
 
-Built from a definition with ``auto_transitions=False`` so that only the moves the definition
-names exist. Guards are the machine's conditions; the machine is asked "which triggers are
-allowed now, and which guard blocks the others", and refuses an illegal move with a typed
-error before anything changes.
+One machine per definition version, shared by every case that runs on it (``machine_for``):
+a case keeps only its stage (``PathwayState.stage``), never a machine of its own. The machine
+is built with ``auto_transitions=False`` so that only the moves the definition names exist, and
+each move's guards are its condition. The library answers the questions: which triggers exist
+from a stage (``get_triggers``), may this one fire now (``may_<trigger>``), fire it. The
+condition records what it found (the definition's transition and the failed guards), so a
+question evaluates each guard once and a refusal names the guards that blocked it.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from transitions import Machine, MachineError
+from transitions import Machine
 
 from pathway.core.definition import Definition, Transition
 from pathway.core.errors import GuardFailure, GuardUnmet, IllegalMove
@@ -25,106 +30,138 @@ class BlockedMove:
     failures: tuple[GuardFailure, ...]
 
 
-class _CaseModel:
-    """The object transitions moves between states; holds the context guards read."""
+@dataclass
+class _Probe:
+    """The machine's one model: put at a case's stage with its guard context for one question."""
 
-    # Added by transitions' Machine when it takes the model: fire a trigger by name.
-    trigger: Callable[..., bool]
+    state: str
+    ctx: GuardContext | None = None
+    transition: Transition | None = None
+    failures: list[GuardFailure] = field(default_factory=list)
 
-    def __init__(self, stage: str) -> None:
-        self.state = stage
-        self.ctx: GuardContext | None = None
+    # Added to the model by ``transitions``: ``may_trigger(name)`` asks, ``trigger(name)`` fires.
+    may_trigger: Callable[..., bool] = field(init=False, repr=False)
+    trigger: Callable[..., bool] = field(init=False, repr=False)
 
 
 class PathwayMachine:
-    def __init__(self, definition: Definition, stage: str | None = None) -> None:
-        self.definition = definition
-        self._by_key: dict[tuple[str, str], Transition] = {}
-        self._model = _CaseModel(stage or definition.initial)
-        specs = []
-        for t in definition.transitions:
-            for src in t.sources(definition):
-                self._by_key[(t.trigger, src)] = t
-                specs.append({"trigger": t.trigger, "source": src, "dest": t.dest, "conditions": [self._condition(t)]})
+    def __init__(self, definition: Definition) -> None:
+        self._owner = weakref.ref(definition)  # not kept alive by its machine (see machine_for)
+        self._stages = definition.stages
+        self._probe = _Probe(definition.initial)
+        self._lock = threading.Lock()
+        specs = [
+            {"trigger": t.trigger, "source": src, "dest": t.dest, "conditions": [self._condition(t)]}
+            for t in definition.transitions
+            for src in t.sources(definition)
+        ]
         self._machine = Machine(
-            model=self._model,
+            model=self._probe,
             states=list(definition.stages),
             transitions=specs,
-            initial=stage or definition.initial,
+            initial=definition.initial,
             auto_transitions=False,
             ignore_invalid_triggers=False,
             model_attribute="state",
         )
 
     def _condition(self, t: Transition) -> Callable[..., bool]:
-        model = self._model
+        probe = self._probe
 
         def condition(*_args: object, **_kwargs: object) -> bool:
-            return model.ctx is not None and not evaluate(t.guards, model.ctx)
+            assert probe.ctx is not None, "a question is always asked with a guard context"
+            probe.transition, probe.failures = t, evaluate(t.guards, probe.ctx)
+            return not probe.failures
 
         return condition
 
-    @property
-    def stage(self) -> str:
-        return self._model.state
+    def triggers(self, stage: str) -> list[str]:
+        """Every trigger that exists from ``stage``, allowed or not."""
+        return list(self._machine.get_triggers(stage))
 
-    def set_stage(self, stage: str) -> None:
-        if stage not in self.definition.stages:
-            raise IllegalMove(f"unknown stage '{stage}'", stage=stage)
-        self._machine.set_state(stage, model=self._model)
-
-    def triggers(self) -> list[str]:
-        """Every trigger that exists from the current stage, allowed or not."""
-        return [t for t in self._machine.get_triggers(self.stage) if (t, self.stage) in self._by_key]
-
-    def transition(self, trigger: str) -> Transition | None:
-        return self._by_key.get((trigger, self.stage))
+    def _ask(self, trigger: str, ctx: GuardContext) -> tuple[Transition, list[GuardFailure]]:
+        """Put the probe at ``ctx.stage`` and ask the library whether ``trigger`` may fire
+        (its guards evaluated once). The caller holds the lock."""
+        self._machine.set_state(ctx.stage, model=self._probe)
+        self._probe.ctx, self._probe.transition, self._probe.failures = ctx, None, []
+        try:
+            self._probe.may_trigger(trigger)
+            assert self._probe.transition is not None, f"'{trigger}' is a move from '{ctx.stage}'"
+            return self._probe.transition, self._probe.failures
+        finally:
+            self._probe.ctx = None
 
     def blocked(self, ctx: GuardContext) -> list[BlockedMove]:
         out = []
-        for trigger in self.triggers():
-            t = self._by_key[(trigger, self.stage)]
-            failures = evaluate(t.guards, ctx)
-            if failures:
-                out.append(BlockedMove(trigger, t.dest, tuple(failures)))
+        with self._lock:
+            for trigger in self.triggers(ctx.stage):
+                t, failures = self._ask(trigger, ctx)
+                if failures:
+                    out.append(BlockedMove(trigger, t.dest, tuple(failures)))
         return out
 
     def allowed(self, ctx: GuardContext) -> list[str]:
-        return [trigger for trigger in self.triggers() if not evaluate(self._by_key[(trigger, self.stage)].guards, ctx)]
+        blocked = {move.trigger for move in self.blocked(ctx)}
+        return [trigger for trigger in self.triggers(ctx.stage) if trigger not in blocked]
 
     def check(self, trigger: str, ctx: GuardContext) -> Transition:
         """Raise IllegalMove / GuardUnmet unless ``trigger`` may fire now. Changes nothing."""
-        t = self._by_key.get((trigger, self.stage))
-        if t is None:
-            legal = self.triggers()
-            stage = self.definition.stages[self.stage]
-            why = "it is a terminal stage" if stage.terminal else f"moves from here: {', '.join(legal) or 'none'}"
-            raise IllegalMove(
-                f"'{trigger}' is not a move from stage '{self.stage}'; {why}",
-                trigger=trigger,
-                stage=self.stage,
-                allowed=legal,
-            )
-        failures = evaluate(t.guards, ctx)
+        self._exists(trigger, ctx.stage)
+        with self._lock:
+            t, failures = self._ask(trigger, ctx)
         if failures:
-            raise GuardUnmet(
-                f"'{trigger}' from '{self.stage}' is blocked: " + "; ".join(f.reason for f in failures),
-                failures,
-                trigger=trigger,
-                stage=self.stage,
-            )
+            raise self._unmet(trigger, ctx.stage, failures)
         return t
 
     def fire(self, trigger: str, ctx: GuardContext) -> str:
-        """Check, then move. Returns the new stage."""
-        self.check(trigger, ctx)
-        self._model.ctx = ctx
-        try:
-            moved = self._model.trigger(trigger)
-        except MachineError as exc:  # pragma: no cover - check() already refused these
-            raise IllegalMove(str(exc), trigger=trigger, stage=self.stage) from None
-        finally:
-            self._model.ctx = None
-        if not moved:  # pragma: no cover - a condition changed between check and fire
-            raise GuardUnmet(f"'{trigger}' was refused by its guards", [], trigger=trigger, stage=self.stage)
-        return self.stage
+        """Fire ``trigger`` from ``ctx.stage`` (its guards evaluated once) and return the stage
+        it leads to; IllegalMove / GuardUnmet as ``check``. The case keeps the stage itself."""
+        self._exists(trigger, ctx.stage)
+        with self._lock:
+            self._machine.set_state(ctx.stage, model=self._probe)
+            self._probe.ctx, self._probe.failures = ctx, []
+            try:
+                moved = self._probe.trigger(trigger)
+            finally:
+                self._probe.ctx = None
+            if not moved:
+                raise self._unmet(trigger, ctx.stage, self._probe.failures)
+            return self._probe.state
+
+    def _exists(self, trigger: str, stage: str) -> None:
+        if stage not in self._stages:
+            raise IllegalMove(f"unknown stage '{stage}'", stage=stage)
+        legal = self.triggers(stage)
+        if trigger not in legal:
+            why = (
+                "it is a terminal stage"
+                if self._stages[stage].terminal
+                else f"moves from here: {', '.join(legal) or 'none'}"
+            )
+            raise IllegalMove(
+                f"'{trigger}' is not a move from stage '{stage}'; {why}", trigger=trigger, stage=stage, allowed=legal
+            )
+
+    @staticmethod
+    def _unmet(trigger: str, stage: str, failures: list[GuardFailure]) -> GuardUnmet:
+        return GuardUnmet(
+            f"'{trigger}' from '{stage}' is blocked: " + "; ".join(f.reason for f in failures),
+            failures,
+            trigger=trigger,
+            stage=stage,
+        )
+
+
+_SHARED: dict[int, PathwayMachine] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def machine_for(definition: Definition) -> PathwayMachine:
+    """The one machine of ``definition`` (built on first use, dropped with the definition)."""
+    key = id(definition)
+    with _SHARED_LOCK:
+        machine = _SHARED.get(key)
+        if machine is None or machine._owner() is not definition:
+            machine = _SHARED[key] = PathwayMachine(definition)
+            weakref.finalize(definition, _SHARED.pop, key, None)
+    return machine

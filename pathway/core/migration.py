@@ -19,20 +19,18 @@ left as it was written: a stay is recorded under the stage name it had when it b
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathway.core import calendar as cal
+from pathway.core.case import clocks
+from pathway.core.case.base import CaseBase
+from pathway.core.case.facts import coerce_fact
 from pathway.core.commands import MigrateDefinition
 from pathway.core.definition import Definition, DefinitionSnapshot, Stage, content_hash, from_snapshot
 from pathway.core.errors import DefinitionError, IllegalMove, InvalidCommand
 from pathway.core.events import DefinitionMigrated
-from pathway.core.machine import PathwayMachine
-
-if TYPE_CHECKING:  # pragma: no cover
-    from pathway.core.case import Case
-
 
 # ---------------------------------------------------------------------------------------------
 # The plan: pure, over two definitions
@@ -226,7 +224,7 @@ def target_definition(snap: DefinitionSnapshot) -> Definition:
         ) from None
 
 
-def check(case: Case, command: MigrateDefinition) -> tuple[Definition, str]:
+def check(case: CaseBase, command: MigrateDefinition) -> tuple[Definition, str]:
     """Refuse (InvalidCommand / IllegalMove) unless ``case`` can move onto the target now;
     return the target definition and the stage the case will be in."""
     s = case.state
@@ -280,7 +278,7 @@ def check(case: Case, command: MigrateDefinition) -> tuple[Definition, str]:
                 fact=name,
             )
         try:
-            case.coerce_fact(name, new, value)
+            coerce_fact(name, new, value)
         except InvalidCommand as error:
             raise InvalidCommand(
                 f"the value of the fact '{name}' does not fit version {target.version}: {error.message}",
@@ -290,7 +288,7 @@ def check(case: Case, command: MigrateDefinition) -> tuple[Definition, str]:
     return target, to
 
 
-def _pause_credit(old: Stage, case: Case) -> tuple[timedelta, timedelta]:
+def _pause_credit(old: Stage, case: CaseBase) -> tuple[timedelta, timedelta]:
     """How long the case has been paused in its current stage, in all and before its fixed
     duration ended, read off the clocks under the old rules (a pause moves every clock on by
     the paused time). Zero for a stage without a deadline or a duration: it keeps no clock
@@ -307,16 +305,16 @@ def _pause_credit(old: Stage, case: Case) -> tuple[timedelta, timedelta]:
     return max(total, timedelta(0)), max(before_end, timedelta(0))
 
 
-def _arm(case: Case, key: str, due: datetime, previous: Any) -> None:
+def _arm(case: CaseBase, key: str, due: datetime, previous: Any) -> None:
     """Arm ``key`` at ``due``, unless the clock it replaces fell due at that very moment (then
     it is kept, with its reminders and escalation)."""
     if previous is not None and previous.due_at == due:
         case.state.watches[key] = previous
     else:
-        case._arm(key, due)
+        clocks.arm(case, key, due)
 
 
-def _rearm(case: Case, old: Stage, new: Stage, paused: tuple[timedelta, timedelta], now: datetime) -> None:
+def _rearm(case: CaseBase, old: Stage, new: Stage, paused: tuple[timedelta, timedelta], now: datetime) -> None:
     """Re-arm the clocks of the current stay for the new stage's rules, from the original
     entry plus the time paused. A clock whose rule is unchanged is kept as it is (reminders,
     escalation, pauses)."""
@@ -364,7 +362,7 @@ def _rearm(case: Case, old: Stage, new: Stage, paused: tuple[timedelta, timedelt
         _arm(case, "visit", cal.deadline_at(anchor, new.visits.every, tz), s.watches.get("visit"))
 
 
-def apply(case: Case, command: MigrateDefinition, now: datetime) -> None:
+def apply(case: CaseBase, command: MigrateDefinition, now: datetime) -> None:
     """Move ``case`` onto the target (already validated by ``check``) and emit the event."""
     target, to = check(case, command)
     s = case.state
@@ -375,12 +373,11 @@ def apply(case: Case, command: MigrateDefinition, now: datetime) -> None:
     s.definition = command.target
     case.definition = target
     case.tz = target.timezone
-    case.machine = PathwayMachine(target, to)
     s.stage = to
     _rearm(case, old_stage, target.stages[to], paused, now)
 
     deadline, visit = s.watches.get("stage_deadline"), s.watches.get("visit")
-    case._emit(
+    case.emit(
         DefinitionMigrated,
         now,
         command.actor,

@@ -32,6 +32,7 @@ from temporalio.exceptions import ApplicationError
 from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.core.case import CaseView
+from pathway.core.case.fact_kinds import kind_of
 from pathway.core.definition import Definition, FactSpec
 from pathway.core.errors import DefinitionError
 
@@ -93,16 +94,7 @@ def _test_server_binary() -> Path:
 
 def fact_value(name: str, spec: FactSpec, today: date) -> Any:
     """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
-    if spec.kind == "flag":
-        return True
-    if spec.kind == "checklist":
-        return {item: True for item in spec.items}
-    if spec.kind == "partner":
-        return {"partner_id": f"sim-{spec.partner_kind}", "partner_kind": spec.partner_kind}
-    if spec.kind == "certificate":
-        return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
-    values = {"date": today.isoformat(), "bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner"}
-    return {field: values[ftype] for field, ftype in spec.fields.items()}
+    return kind_of(spec).example(spec, today)
 
 
 class _Script:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from pathway.app.errors import AppError
+from pathway.core.case.fact_kinds import kind_of
 from pathway.core.definition import FactSpec
 
 CHECKED = "on"
@@ -72,32 +73,23 @@ def opened_at(value: str | None, tz: str, today: date) -> datetime | None:
     return datetime.combine(day, time(9, 0), tzinfo=ZoneInfo(tz))
 
 
+class _FactForm:
+    """The submitted form as a fact's kind reads it (``pathway.core.case.fact_kinds``)."""
+
+    def __init__(self, form: FormData) -> None:
+        self.form = form
+
+    def checked(self, key: str) -> bool:
+        return self.form.get(key) == CHECKED
+
+    def text(self, key: str) -> str | None:
+        return field(self.form, key)
+
+    def invalid(self, message: str) -> Exception:
+        return invalid(message)
+
+
 def fact_value(spec: FactSpec, form: FormData) -> Any:
     """The value of ``PUT /cases/{id}/facts/{name}`` that the fact's form describes; None
     clears the fact."""
-    if spec.kind == "checklist":
-        return {item: form.get(f"item.{item}") == CHECKED for item in spec.items}
-    if spec.kind == "flag":
-        return form.get("value") == CHECKED
-    if spec.kind == "partner":
-        partner = field(form, "partner_id")
-        return {"partner_id": partner} if partner else None
-    if spec.kind == "certificate":
-        cert = {k: field(form, f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
-        return {k: v for k, v in cert.items() if v is not None} or None
-    record: dict[str, Any] = {}
-    for name, kind in spec.fields.items():
-        if kind == "bool":
-            record[name] = form.get(f"field.{name}") == CHECKED
-            continue
-        raw = field(form, f"field.{name}")
-        if raw is None:
-            continue
-        if kind == "int":
-            try:
-                record[name] = int(raw)
-            except ValueError:
-                raise invalid(f"{name}: a whole number") from None
-        else:
-            record[name] = raw
-    return record
+    return kind_of(spec).form_value(spec, _FactForm(form))

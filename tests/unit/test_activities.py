@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import build_activities
-from activities.messages import CaseSummary, NotifyPartnerInput, ProjectEventsInput, RemindInput
+from activities.messages import NotifyPartnerInput, ProjectEventsInput, RemindInput
 from activities.notify import (
     DeliveryResult,
     Message,
@@ -40,6 +40,7 @@ from pathway.core.events import (
     VisitRecorded,
 )
 from pathway.core.state import PathwayState
+from pathway.core.summary import CaseSummary, summarize
 from pathway.security.codec import KeyRing
 from pathway.security.identity import IdentityVault, make_keystore_engine
 from pathway.store import consents, history, queries
@@ -400,26 +401,7 @@ async def test_a_real_case_projects_every_event_of_the_core(engine: Engine, env:
 
 
 def summary_of(state: PathwayState) -> CaseSummary:
-    deadline, cadence = state.watches.get("stage_deadline"), state.watches.get("visit")
-    return CaseSummary(
-        case_id=state.case_id,
-        definition_id=state.definition.id,
-        definition_version=state.definition.version,
-        unit_id=state.unit_id,
-        coordinator_id=state.coordinator_id,
-        stage=state.stage,
-        status=state.status,
-        outcome=state.outcome,
-        opened_at=state.opened_at,
-        stage_entered_at=state.stage_entered_at,
-        stage_due_at=deadline.due_at if deadline else None,
-        duration_ends_at=state.duration_ends_at,
-        next_visit_due_at=cadence.due_at if cadence else None,
-        last_activity_at=state.last_activity_at,
-        paused_at=state.paused_at,
-        closed_at=state.closed_at,
-        seq=state.seq,
-    )
+    return summarize(state)
 
 
 # ---------------------------------------------------------------- reminders

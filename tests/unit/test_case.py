@@ -528,7 +528,7 @@ def test_close_ends_the_case_from_any_open_stage(ids: Ids) -> None:
     s = case.state
     assert (s.stage, s.status, s.outcome, s.closed_at) == ("dropped_out", "closed", "dropped_out", utc(2026, 4, 1))
     assert s.stages[-2].left_at == utc(2026, 4, 1)
-    assert case.machine.stage == "dropped_out"
+    assert case.state.stage == "dropped_out"
 
 
 def test_a_paused_case_can_be_closed(ids: Ids) -> None:

@@ -493,10 +493,9 @@ def test_a_source_list_that_names_no_real_stage_is_expanded_or_rejected(sources:
     except DefinitionError as err:
         assert any(p.path.startswith("transitions.2.source") for p in err.problems), err.problems
         return
-    from pathway.core.machine import PathwayMachine
+    from pathway.core.machine import machine_for
 
-    machine = PathwayMachine(d, "start")
-    assert "quit" in machine.triggers(), f"source {sources} loaded, but 'quit' is not a move from 'start'"
+    assert "quit" in machine_for(d).triggers("start"), f"source {sources} loaded, but 'quit' is not a move from 'start'"
 
 
 def test_same_trigger_from_different_sources_is_fine() -> None:

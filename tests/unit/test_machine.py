@@ -21,7 +21,7 @@ from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, Reco
 from pathway.core.definition import ANY_OPEN_STAGE, PARTNER_KINDS, Definition, Transition, parse_definition, snapshot
 from pathway.core.errors import GuardUnmet, IllegalMove, InvalidCommand, PathwayError
 from pathway.core.guards import GuardContext
-from pathway.core.machine import PathwayMachine
+from pathway.core.machine import machine_for
 from pathway.core.state import PathwayState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,22 +78,20 @@ def test_triggers_from_each_stage() -> None:
     }
     assert set(expected) == set(MODEL.stages)
     for stage, triggers in expected.items():
-        m = PathwayMachine(MODEL, stage)
-        assert m.stage == stage
-        assert set(m.triggers()) == triggers, stage
-        assert len(m.triggers()) == len(set(m.triggers()))
+        m = machine_for(MODEL)
+        assert set(m.triggers(stage)) == triggers, stage
+        assert len(m.triggers(stage)) == len(set(m.triggers(stage)))
 
 
 def test_destinations_of_each_move() -> None:
-    m = PathwayMachine(MODEL)
-    assert m.stage == "diagnosis"
+    m = machine_for(MODEL)
     moves = {}
     for stage in MODEL.stages:
-        m.set_stage(stage)
-        for trigger in m.triggers():
-            t = m.transition(trigger)
-            assert t is not None
-            moves[(stage, trigger)] = t.dest
+        blocked = {b.trigger: b.dest for b in m.blocked(ctx(stage=stage))}
+        for trigger in m.triggers(stage):
+            moves[(stage, trigger)] = (
+                blocked[trigger] if trigger in blocked else m.check(trigger, ctx(stage=stage)).dest
+            )
     assert moves == {
         ("diagnosis", "advance"): "plan",
         ("plan", "advance"): "therapy",
@@ -108,15 +106,20 @@ def test_destinations_of_each_move() -> None:
 
 
 def test_no_auto_transitions() -> None:
-    m = PathwayMachine(MODEL)
+    m = machine_for(MODEL)
     for name in ("to_plan", "to_closed", "to_diagnosis"):
         with pytest.raises(IllegalMove):
             m.check(name, ctx())
-    assert not hasattr(m._model, "to_plan")
+    assert not hasattr(m._probe, "to_plan")
+
+
+def test_one_machine_per_definition_version() -> None:
+    assert machine_for(MODEL) is machine_for(MODEL)
+    assert machine_for(ALL_GUARDS) is not machine_for(MODEL)
 
 
 def test_diagnosis_is_blocked_until_the_checklist_is_complete() -> None:
-    m = PathwayMachine(MODEL)
+    m = machine_for(MODEL)
     partial = {"diagnosis": {"situation": True, "needs": True}}
     assert m.allowed(ctx(facts=partial)) == []
     [blocked] = m.blocked(ctx(facts=partial))
@@ -134,12 +137,12 @@ def test_diagnosis_is_blocked_until_the_checklist_is_complete() -> None:
 
 
 def test_a_checklist_item_set_to_false_is_not_done() -> None:
-    m = PathwayMachine(MODEL)
+    m = machine_for(MODEL)
     assert m.allowed(ctx(facts={"diagnosis": {**DIAGNOSIS_DONE, "safety": False}})) == []
 
 
 def test_plan_is_blocked_by_two_guards_and_says_both() -> None:
-    m = PathwayMachine(MODEL, "plan")
+    m = machine_for(MODEL)
     [blocked] = m.blocked(ctx(stage="plan"))
     assert [(f.guard, f.fact) for f in blocked.failures] == [
         ("fact_recorded", "help_plan"),
@@ -155,7 +158,7 @@ def test_plan_is_blocked_by_two_guards_and_says_both() -> None:
 
 
 def test_check_unknown_trigger_raises_illegal_move_with_the_allowed_list() -> None:
-    m = PathwayMachine(MODEL, "training")
+    m = machine_for(MODEL)
     with pytest.raises(IllegalMove) as info:
         m.check("employ", ctx(stage="training"))
     err = info.value
@@ -165,12 +168,11 @@ def test_check_unknown_trigger_raises_illegal_move_with_the_allowed_list() -> No
     assert "'employ' is not a move from stage 'training'" in err.message
     assert "advance" in err.message and "back_to_therapy" in err.message
     assert err.to_dict()["code"] == "illegal_move"
-    assert m.stage == "training"
 
 
 def test_check_in_a_terminal_stage_says_it_is_terminal() -> None:
     for stage in MODEL.terminal_stages():
-        m = PathwayMachine(MODEL, stage)
+        m = machine_for(MODEL)
         for trigger in ("advance", "employ", "complete", "back_to_therapy"):
             with pytest.raises(IllegalMove) as info:
                 m.check(trigger, ctx(stage=stage))
@@ -179,7 +181,7 @@ def test_check_in_a_terminal_stage_says_it_is_terminal() -> None:
 
 
 def test_check_raises_guard_unmet_naming_guard_and_fact() -> None:
-    m = PathwayMachine(MODEL, "therapy")
+    m = machine_for(MODEL)
     with pytest.raises(GuardUnmet) as info:
         m.check("advance", ctx(stage="therapy", facts={"ready_for_training": False}))
     err = info.value
@@ -191,23 +193,19 @@ def test_check_raises_guard_unmet_naming_guard_and_fact() -> None:
     assert err.to_dict()["guards"][0]["guard"] == "fact_recorded"  # type: ignore[index]
     assert err.to_dict()["guards"][0]["fact"] == "ready_for_training"  # type: ignore[index]
     assert "'advance' from 'therapy' is blocked" in err.message
-    assert m.stage == "therapy"
 
 
 def test_fire_refuses_on_a_guard_and_moves_when_it_holds() -> None:
-    m = PathwayMachine(MODEL)
+    m = machine_for(MODEL)
     with pytest.raises(GuardUnmet):
         m.fire("advance", ctx())
-    assert m.stage == "diagnosis"
     assert m.check("advance", ctx(facts={"diagnosis": DIAGNOSIS_DONE})).dest == "plan"
-    assert m.stage == "diagnosis"  # check changes nothing
     assert m.fire("advance", ctx(facts={"diagnosis": DIAGNOSIS_DONE})) == "plan"
-    assert m.stage == "plan"
-    assert m._model.ctx is None
+    assert m._probe.ctx is None  # the shared machine keeps nothing of the case it was asked about
 
 
 def test_duration_elapsed_blocks_until_the_end_moment() -> None:
-    m = PathwayMachine(MODEL, "internship")
+    m = machine_for(MODEL)
     entered = datetime(2026, 3, 15, 9, 0, tzinfo=UTC)  # 10:00 Warsaw
     end = ends_at(entered, MODEL.stages["internship"].duration, MODEL.timezone)  # type: ignore[arg-type]
     assert end == datetime(2026, 6, 14, 22, 0, tzinfo=UTC)
@@ -222,29 +220,24 @@ def test_duration_elapsed_blocks_until_the_end_moment() -> None:
     assert m.fire("end_without_job", at_end) == "not_employed"
 
 
-def test_set_stage_rejects_unknown_stage() -> None:
-    m = PathwayMachine(MODEL)
+def test_an_unknown_stage_is_refused() -> None:
+    m = machine_for(MODEL)
     with pytest.raises(IllegalMove):
-        m.set_stage("nowhere")
-    assert m.stage == "diagnosis"
-    m.set_stage("follow_up")
-    assert m.triggers() == ["complete"]
+        m.check("advance", ctx(stage="nowhere"))
+    assert m.triggers("follow_up") == ["complete"]
 
 
 def test_wildcard_and_list_sources() -> None:
-    m = PathwayMachine(ALL_GUARDS)
+    m = machine_for(ALL_GUARDS)
     for stage in ("intake", "assess", "support"):
-        m.set_stage(stage)
-        assert "withdraw" in m.triggers()
+        assert "withdraw" in m.triggers(stage)
     for stage in ("done", "withdrawn"):
-        m.set_stage(stage)
-        assert m.triggers() == []
-    m.set_stage("assess")
-    assert set(m.triggers()) == {"approve", "back", "withdraw"}
+        assert m.triggers(stage) == []
+    assert set(m.triggers("assess")) == {"approve", "back", "withdraw"}
 
 
 def test_certificate_and_visit_count_guards() -> None:
-    m = PathwayMachine(ALL_GUARDS, "assess")
+    m = machine_for(ALL_GUARDS)
     facts = {
         "ops": {"partner_id": "OPS-1", "partner_kind": "ops"},
         "plan": {"reference": "P1"},
@@ -256,7 +249,6 @@ def test_certificate_and_visit_count_guards() -> None:
     [blocked] = [b for b in m.blocked(ctx(ALL_GUARDS, "assess", facts, later)) if b.trigger == "approve"]
     assert blocked.failures[0].guard == "certificate_valid"
     assert "expired on 2026-03-01" in blocked.failures[0].reason
-    m.set_stage("intake")
     docs = {"documents": {"id_card": True, "income": True}}
     [b] = [b for b in m.blocked(ctx(ALL_GUARDS, "intake", docs, now, visits_in_stage=1)) if b.trigger == "start"]
     assert b.failures[0].guard == "min_visits_in_stage" and "2 visit(s) needed" in b.failures[0].reason
@@ -417,7 +409,7 @@ class MachineProperties(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         d = self.definition
-        self.machine = PathwayMachine(d)
+        self.machine = machine_for(d)
         self.stage = d.initial
         self.facts: dict[str, Any] = {}
         self.now = T0
@@ -426,7 +418,7 @@ class MachineProperties(RuleBasedStateMachine):
         self.all_triggers = sorted({t.trigger for t in d.transitions}) + JUNK_TRIGGERS
 
     def ctx(self) -> GuardContext:
-        return GuardContext(self.definition, self.machine.stage, dict(self.facts), self.now, self.ends, self.visits)
+        return GuardContext(self.definition, self.stage, dict(self.facts), self.now, self.ends, self.visits)
 
     def entered(self, stage: str) -> None:
         self.stage = stage
@@ -440,10 +432,10 @@ class MachineProperties(RuleBasedStateMachine):
         runs get past the first stages)."""
         d = self.definition
         for _ in range(moves):
-            trigger = pick_move(d, self.machine.stage, data)
+            trigger = pick_move(d, self.stage, data)
             if trigger is None:
                 return
-            t = oracle_transition(d, self.machine.stage, trigger)
+            t = oracle_transition(d, self.stage, trigger)
             assert t is not None
             for g in t.guards:
                 if g.fact:
@@ -461,14 +453,14 @@ class MachineProperties(RuleBasedStateMachine):
 
     def fire_trigger(self, trigger: str) -> None:
         d = self.definition
-        before = self.machine.stage
+        before = self.stage
         t = oracle_transition(d, before, trigger)
         if t is None or d.stages[before].terminal:
             assert t is None, "a move out of a terminal stage exists"
             with pytest.raises(IllegalMove) as info:
                 self.machine.fire(trigger, self.ctx())
             assert set(info.value.details["allowed"]) == oracle_triggers(d, before)  # type: ignore[arg-type]
-            assert self.machine.stage == before
+            assert self.stage == before
             return
         failing = oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits)
         if failing:
@@ -476,11 +468,10 @@ class MachineProperties(RuleBasedStateMachine):
                 self.machine.fire(trigger, self.ctx())
             assert [(f.guard, f.fact) for f in gu.value.failures] == failing
             assert all(f.reason and f.reason_pl for f in gu.value.failures)
-            assert self.machine.stage == before
+            assert self.stage == before
             return
         event(f"machine moved {before} -> {t.dest}")
         assert self.machine.fire(trigger, self.ctx()) == t.dest
-        assert self.machine.stage == t.dest
         self.entered(t.dest)
 
     @rule(assignment=st.data())
@@ -502,18 +493,16 @@ class MachineProperties(RuleBasedStateMachine):
     @rule(data=st.data())
     def jump(self, data: st.DataObject) -> None:
         stage = data.draw(st.sampled_from(list(self.definition.stages)), label="jump to")
-        self.machine.set_stage(stage)
         self.entered(stage)
 
     @invariant()
     def stage_is_a_stage(self) -> None:
-        assert self.machine.stage in self.definition.stages
-        assert self.machine.stage == self.stage
+        assert self.stage in self.definition.stages
 
     @invariant()
     def allowed_and_blocked_agree_with_the_oracle(self) -> None:
-        d, stage = self.definition, self.machine.stage
-        triggers = self.machine.triggers()
+        d, stage = self.definition, self.stage
+        triggers = self.machine.triggers(self.stage)
         assert set(triggers) == oracle_triggers(d, stage)
         allowed = self.machine.allowed(self.ctx())
         blocked = {b.trigger: b for b in self.machine.blocked(self.ctx())}
@@ -531,7 +520,7 @@ class MachineProperties(RuleBasedStateMachine):
                 assert self.machine.check(trigger, self.ctx()).dest == t.dest
         if d.stages[stage].terminal:
             assert triggers == [] and allowed == []
-        assert self.machine.stage == stage  # asking changes nothing
+        assert self.stage == stage  # asking changes nothing
 
 
 class ModelWsparciaMachine(MachineProperties):
@@ -826,7 +815,7 @@ class CaseProperties(RuleBasedStateMachine):
         carried = PathwayState.model_validate_json(case.state.model_dump_json())
         rebuilt = Case(carried)
         assert rebuilt.state.model_dump(mode="json") == case.state.model_dump(mode="json")
-        assert rebuilt.machine.stage == case.machine.stage
+        assert rebuilt.machine is case.machine  # one machine per definition version
         assert rebuilt.view(self.now).model_dump() == case.view(self.now).model_dump()
         self.case = rebuilt
 
@@ -838,7 +827,7 @@ class CaseProperties(RuleBasedStateMachine):
         s, d = self.case.state, self.definition
         assert s.stage in d.stages
         event(f"case reached {s.stage} ({s.status})")
-        assert self.case.machine.stage == s.stage
+        assert self.case.machine is machine_for(self.case.definition)  # shared, the stage is the state's
         assert (s.status == "closed") == d.stages[s.stage].terminal
         if s.status == "closed":
             assert s.watches == {} and self.case.next_alarm_at() is None and s.outcome is not None

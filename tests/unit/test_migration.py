@@ -336,7 +336,7 @@ def test_a_migrated_state_survives_continue_as_new(ids: Ids) -> None:
     case.apply(migrate(), MIGRATED)
     carried = PathwayState.model_validate(case.state.model_dump(mode="json"))
     again = Case(carried)
-    assert again.definition.version == 2 and again.machine.stage == "help_plan"
+    assert again.definition.version == 2 and again.state.stage == "help_plan"
     assert again.view(MIGRATED).allowed == ["orient"]
 
 

@@ -1,0 +1,203 @@
+"""The kinds of fact, one class each: the value it takes (``coerce``), a value that satisfies
+its guards (``example``, for the simulation) and the value its web form describes
+(``form_value``). Other modules ask ``kind_of(spec)`` instead of switching on the kind's name.
+The definition's data (``FactSpec``) is unchanged, so snapshots keep their content hash."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar, Protocol
+
+from pathway.core.case.base import CODE
+from pathway.core.definition import FactSpec
+from pathway.core.errors import InvalidCommand
+
+
+class FactForm(Protocol):
+    """A submitted form, as a fact's kind reads it (the web layer adapts its form data)."""
+
+    def checked(self, key: str) -> bool: ...
+
+    def text(self, key: str) -> str | None: ...
+
+    def invalid(self, message: str) -> Exception: ...
+
+
+class FactKind:
+    name: ClassVar[str]
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        """``value`` as fact ``name`` takes it (merged with ``current`` where the kind merges)."""
+        raise NotImplementedError
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
+        raise NotImplementedError
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        """The value the fact's form describes; None clears the fact."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _object(name: str, spec: FactSpec, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise InvalidCommand(f"fact '{name}' of kind {spec.kind} takes an object", fact=name)
+        return value
+
+
+class Flag(FactKind):
+    name = "flag"
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        if not isinstance(value, bool):
+            raise InvalidCommand(f"fact '{name}' is a flag: true or false", fact=name)
+        return value
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        return True
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        return form.checked("value")
+
+
+class Checklist(FactKind):
+    name = "checklist"
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        where, value = f"fact '{name}'", self._object(name, spec, value)
+        unknown = [k for k in value if k not in spec.items]
+        if unknown:
+            raise InvalidCommand(
+                f"{where} has no item(s) {', '.join(unknown)}; items: {', '.join(spec.items)}", fact=name
+            )
+        if not all(isinstance(v, bool) for v in value.values()):
+            raise InvalidCommand(f"{where}: each checklist item is true or false", fact=name)
+        merged = dict(current or {})
+        merged.update(value)
+        return merged
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        return {item: True for item in spec.items}
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        return {item: form.checked(f"item.{item}") for item in spec.items}
+
+
+class Partner(FactKind):
+    name = "partner"
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        where, value = f"fact '{name}'", self._object(name, spec, value)
+        extra = set(value) - {"partner_id", "partner_kind"}
+        if extra:
+            raise InvalidCommand(f"{where} takes partner_id and partner_kind only", fact=name)
+        kind = value.get("partner_kind")
+        if kind != spec.partner_kind:
+            raise InvalidCommand(f"{where} needs a partner of kind '{spec.partner_kind}', got '{kind}'", fact=name)
+        return {"partner_id": _code(value.get("partner_id"), f"{where}: partner_id"), "partner_kind": kind}
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        return {"partner_id": f"sim-{spec.partner_kind}", "partner_kind": spec.partner_kind}
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        partner = form.text("partner_id")
+        return {"partner_id": partner} if partner else None
+
+
+class Certificate(FactKind):
+    name = "certificate"
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        where, value = f"fact '{name}'", self._object(name, spec, value)
+        extra = set(value) - {"valid_until", "valid_from", "degree"}
+        if extra or "valid_until" not in value:
+            raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
+        cert = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
+        if value.get("valid_from") is not None:
+            cert["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
+        if value.get("degree") is not None:
+            cert["degree"] = _code(value["degree"], f"{where}: degree")
+        return cert
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        cert = {k: form.text(f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        return {k: v for k, v in cert.items() if v is not None} or None
+
+
+class Record(FactKind):
+    name = "record"
+    EXAMPLES: ClassVar[dict[str, Any]] = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner"}
+
+    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+        where, value = f"fact '{name}'", self._object(name, spec, value)
+        extra = set(value) - set(spec.fields)
+        if extra:
+            raise InvalidCommand(
+                f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name
+            )
+        out: dict[str, Any] = {}
+        for field, ftype in spec.fields.items():
+            if field not in value or value[field] is None:
+                continue
+            v = value[field]
+            label = f"{where}: {field}"
+            if ftype == "date":
+                out[field] = _date(v, label)
+            elif ftype == "bool":
+                if not isinstance(v, bool):
+                    raise InvalidCommand(f"{label} is true or false", fact=name)
+                out[field] = v
+            elif ftype == "int":
+                if isinstance(v, bool) or not isinstance(v, int):
+                    raise InvalidCommand(f"{label} is a whole number", fact=name)
+                out[field] = v
+            else:  # code, partner
+                out[field] = _code(v, label)
+        if not out:
+            raise InvalidCommand(f"{where} needs at least one of: {', '.join(spec.fields)}", fact=name)
+        return out
+
+    def example(self, spec: FactSpec, today: date) -> Any:
+        values = {**self.EXAMPLES, "date": today.isoformat()}
+        return {field: values[ftype] for field, ftype in spec.fields.items()}
+
+    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+        record: dict[str, Any] = {}
+        for name, kind in spec.fields.items():
+            if kind == "bool":
+                record[name] = form.checked(f"field.{name}")
+                continue
+            raw = form.text(f"field.{name}")
+            if raw is None:
+                continue
+            if kind == "int":
+                try:
+                    record[name] = int(raw)
+                except ValueError:
+                    raise form.invalid(f"{name}: a whole number") from None
+            else:
+                record[name] = raw
+        return record
+
+
+KINDS: dict[str, FactKind] = {kind.name: kind for kind in (Flag(), Checklist(), Partner(), Certificate(), Record())}
+
+
+def kind_of(spec: FactSpec) -> FactKind:
+    return KINDS[spec.kind]
+
+
+def _code(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not CODE.match(value):
+        raise InvalidCommand(f"{what} must be an id or short code (letters, digits, _ . : -), not free text")
+    return value
+
+
+def _date(value: Any, what: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InvalidCommand(f"{what} must be a date (YYYY-MM-DD)") from None

@@ -1,0 +1,58 @@
+"""The case's summary: the one shape of a case's row, read from its state in one place.
+
+The workflow's projection writes it to the store (``activities.projection``), its search
+attributes are taken from it, and the API's list items and the store's row use the same field
+names. ``seq`` is the number of the last event it includes: the projection keeps the row with
+the highest ``seq``, so batches applied late or twice never roll a case back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from pathway.core.state import PathwayState
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    definition_id: str
+    definition_version: int
+    unit_id: str
+    coordinator_id: str
+    stage: str
+    status: Literal["active", "paused", "closed"]
+    outcome: str | None = None
+    opened_at: datetime
+    stage_entered_at: datetime
+    stage_due_at: datetime | None = None
+    duration_ends_at: datetime | None = None
+    next_visit_due_at: datetime | None = None
+    last_activity_at: datetime
+    paused_at: datetime | None = None
+    closed_at: datetime | None = None
+    seq: int
+
+
+def summarize(state: PathwayState) -> CaseSummary:
+    deadline, visit = state.watches.get("stage_deadline"), state.watches.get("visit")
+    return CaseSummary(
+        case_id=state.case_id,
+        definition_id=state.definition.id,
+        definition_version=state.definition.version,
+        unit_id=state.unit_id,
+        coordinator_id=state.coordinator_id,
+        stage=state.stage,
+        status=state.status,
+        outcome=state.outcome,
+        opened_at=state.opened_at,
+        stage_entered_at=state.stage_entered_at,
+        stage_due_at=deadline.due_at if deadline else None,
+        duration_ends_at=state.duration_ends_at,
+        next_visit_due_at=visit.due_at if visit else None,
+        last_activity_at=state.last_activity_at,
+        paused_at=state.paused_at,
+        closed_at=state.closed_at,
+        seq=state.seq,
+    )
