@@ -33,6 +33,7 @@ from pathway.core.blocks import BlockText, compose, origin_of
 from pathway.core.calendar import Duration
 from pathway.core.errors import DefinitionError, Problem
 from pathway.core.guards import GUARDS
+from pathway.core.legal_basis import CaseloadLimitBasis, check_legal
 
 ANY_OPEN_STAGE = "*"
 # Names that are commands of their own or that transitions' model methods already use.
@@ -175,6 +176,9 @@ class Definition(_Strict):
     pause: PausePolicy = Field(default_factory=PausePolicy)
     inactivity_alert: Duration = Duration(amount=30, unit="days")
     caseload_limit: int | None = Field(default=None, ge=1)
+    # Issue 13 (items 13, 14): see pathway/core/legal_basis.py. None: an assumed limit / no basis.
+    caseload_limit_basis: CaseloadLimitBasis | None = None
+    legal_bases: list[str] | None = None
     referrals: ReferralPolicy | None = None
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
@@ -524,6 +528,7 @@ def check_semantics(d: Definition) -> list[Problem]:
                 Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case")
             )
 
+    problems += check_legal(d)
     if not problems:
         problems += _reachability(d)
     return problems
