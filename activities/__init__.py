@@ -29,14 +29,16 @@ def build_activities(
     ``vault`` opens the client's identity for partners whose scope allows a field of it
     (and the perpetrator's contacts, which are never told anything)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
-    from activities.notify import NotifyActivities, OutboxChannel
+    from activities.notify import NotifyActivities, OutboxChannel, legal_bases_of
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
 
     outbox = OutboxChannel(engine)
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
+    legal_bases = None  # the shipped definitions
     if settings is not None:
+        legal_bases = legal_bases_of(settings.resolved_definitions_dir)
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))
@@ -45,5 +47,7 @@ def build_activities(
     return [
         ProjectionActivities(engine).project_events,
         ReminderActivities(engine, inbox=outbox).remind,
-        NotifyActivities(engine, registered, tz=tz, vault=vault, public_url=public_url).notify_partner,
+        NotifyActivities(
+            engine, registered, tz=tz, vault=vault, public_url=public_url, legal_bases=legal_bases
+        ).notify_partner,
     ]

@@ -72,7 +72,12 @@ def exempt_kinds(bases: Iterable[str]) -> frozenset[str]:
 def needs_consent(partner_kind: str, definition: Definition) -> bool:
     """Whether telling a partner of ``partner_kind`` about a case of ``definition`` needs the
     client's consent: always, unless the pathway declares a basis that exempts the kind."""
-    return partner_kind not in exempt_kinds(declared_bases(definition))
+    return needs_consent_under(partner_kind, declared_bases(definition))
+
+
+def needs_consent_under(partner_kind: str, bases: Iterable[str]) -> bool:
+    """The same rule for a pathway known by its declared ``bases`` (the delivery activity)."""
+    return partner_kind not in exempt_kinds(bases)
 
 
 def limit_is_statutory(definition: Definition) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from pathway.app.catalog import Catalog
 from pathway.core.definition import Definition, parse_definition
 from pathway.core.errors import DefinitionError
-from pathway.core.legal_basis import limit_is_statutory
+from pathway.core.legal_basis import limit_is_statutory, needs_consent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,3 +64,11 @@ def test_a_wrong_legal_declaration_is_refused_naming_the_field(extra: str, where
     with pytest.raises(DefinitionError) as err:
         parse_definition(MINI + extra, "mini.yaml")
     assert where in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["zi", "police", "court", "ops"])
+def test_the_consent_exemption_holds_only_where_the_domestic_violence_act_is_declared(kind: str) -> None:
+    assert not needs_consent(kind, current("model-wsparcia"))
+    for other in ("wychodzenie-z-bezdomnosci", "asystent-rodziny", "asystent-osoby-niepelnosprawnej"):
+        assert needs_consent(kind, current(other)), other
+    assert needs_consent("therapy", current("model-wsparcia"))
