@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pathway.core import calendar as cal
-from pathway.core import migration
+from pathway.core import certificates, migration
 from pathway.core.commands import (
     Advance,
     AnswerReferral,
@@ -672,8 +672,8 @@ class Case:
         out = []
         for name, spec in self.definition.facts.items():
             value = self.state.facts.get(name)
-            if spec.kind == "certificate" and spec.suspend_when_lapsed and isinstance(value, dict):
-                until = date.fromisoformat(value["valid_until"])
+            until = certificates.expires_on(value)  # None: permanent, never lapses
+            if spec.kind == "certificate" and spec.suspend_when_lapsed and until is not None:
                 if cal.end_of_day(until, self.tz) <= now:
                     out.append((name, until.isoformat()))
         return out
@@ -684,8 +684,8 @@ class Case:
         spec = self.definition.facts[name]
         key = f"certificate:{name}"
         s.watches.pop(key, None)
-        if value is not None and (spec.remind_before_expiry is not None or spec.suspend_when_lapsed):
-            until = date.fromisoformat(value["valid_until"])
+        until = certificates.expires_on(value)  # None: permanent, nothing to watch
+        if until is not None and (spec.remind_before_expiry is not None or spec.suspend_when_lapsed):
             lapses_at = cal.end_of_day(until, self.tz)
             if lapses_at > now:
                 remind_at = lapses_at
@@ -901,15 +901,7 @@ def _coerce_fact(name: str, spec: FactSpec, value: Any, current: Any) -> Any:
             raise InvalidCommand(f"{where} needs a partner of kind '{spec.partner_kind}', got '{kind}'", fact=name)
         return {"partner_id": _code(value.get("partner_id"), f"{where}: partner_id"), "partner_kind": kind}
     if spec.kind == "certificate":
-        extra = set(value) - {"valid_until", "valid_from", "degree"}
-        if extra or "valid_until" not in value:
-            raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
-        out = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
-        if value.get("valid_from") is not None:
-            out["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
-        if value.get("degree") is not None:
-            out["degree"] = _code(value["degree"], f"{where}: degree")
-        return out
+        return certificates.coerce(value, where, name, _date, _code)
     # record
     extra = set(value) - set(spec.fields)
     if extra:
