@@ -83,7 +83,9 @@ def fact_value(spec: FactSpec, form: FormData) -> Any:
         partner = field(form, "partner_id")
         return {"partner_id": partner} if partner else None
     if spec.kind == "certificate":
-        cert = {k: field(form, f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        cert: dict[str, Any] = {k: field(form, f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        if form.get("field.permanent") == CHECKED:  # "na stałe": no end date (pathway.core.certificates)
+            cert["permanent"] = True
         return {k: v for k, v in cert.items() if v is not None} or None
     record: dict[str, Any] = {}
     for name, kind in spec.fields.items():

@@ -281,6 +281,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit.months": "mies.",
         # --- issue 13 (law): due dates, funnel, limits ---
         "col.due_on": "Termin (ostatni dzień)",
+        "field.permanent": "Na stałe (bez daty końcowej)",
         # --- end issue 13 (law) ---
     },
     "en": {
@@ -550,6 +551,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unit.months": "months",
         # --- issue 13 (law): due dates, funnel, limits ---
         "col.due_on": "Due (last day on time)",
+        "field.permanent": "Permanent (no end date)",
         # --- end issue 13 (law) ---
     },
 }
