@@ -71,11 +71,15 @@ def bar_chart(chart_id: str, title: str, desc: str, bars: list[Bar], *, fill: st
 def funnel_svg(report: FunnelReport, lang: Lang = "pl", *, svg_id: str | None = None) -> str:
     """How many of the cohort reached each stage of the main path, with the conversion."""
     name = report.definition_title_pl if lang == "pl" else report.definition_title_en
-    previous = "z poprzedniego etapu" if lang == "pl" else "of the stage before"
+    previous = "zakończonych na poprzednim etapie" if lang == "pl" else "of those who ended the stage before"
+    running = "w trakcie" if lang == "pl" else "still in it"
     bars = []
     for s in report.steps:
-        text = f"{s.reached} ({_pct(s.share)}" + (
-            f"; {_pct(s.conversion)} {previous})" if s.conversion is not None else ")"
+        text = (
+            f"{s.reached} ({_pct(s.share)}"
+            + (f"; {_pct(s.conversion)} {previous}" if s.conversion is not None else "")
+            + (f"; {s.running} {running}" if s.running else "")
+            + ")"
         )
         bars.append(Bar(s.title_pl if lang == "pl" else s.title_en, s.reached, text))
     period = _period(report, lang)

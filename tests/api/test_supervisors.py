@@ -276,7 +276,7 @@ async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(
 
     rows = await stack.eventually(caseloads, what="the moves in the projection")
     family = {d["definition"]: d for d in rows[bea]["definitions"]}
-    assert family[FAMILY] == {"definition": FAMILY, "open": 2, "limit": 2, "full": True}
+    assert family[FAMILY] == {"definition": FAMILY, "open": 2, "limit": 2, "full": True, "statutory": False}
     assert rows[anna]["open"] == 1 and rows[cezary]["open"] == 2
     # A coordinator sees their own row only, and no colleague's.
     own = (await http.get(f"{API}/caseloads", headers=stack.headers(unit, "anna"))).json()
