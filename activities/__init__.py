@@ -31,7 +31,7 @@ def build_activities(
     (and the perpetrator's contacts, which are never told anything)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
     from activities.digest import DigestActivities
-    from activities.notify import NotifyActivities, OutboxChannel
+    from activities.notify import NotifyActivities, OutboxChannel, legal_bases_of
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
 
@@ -39,7 +39,9 @@ def build_activities(
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
     mailer, smtp = None, None
+    legal_bases = None  # the shipped definitions
     if settings is not None:
+        legal_bases = legal_bases_of(settings.resolved_definitions_dir)
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))
@@ -54,6 +56,8 @@ def build_activities(
     return [
         ProjectionActivities(engine).project_events,
         ReminderActivities(engine, inbox=outbox, mailer=mailer).remind,
-        NotifyActivities(engine, registered, tz=tz, vault=vault, public_url=public_url).notify_partner,
+        NotifyActivities(
+            engine, registered, tz=tz, vault=vault, public_url=public_url, legal_bases=legal_bases
+        ).notify_partner,
         DigestActivities(engine, smtp, tz=tz, public_url=public_url).send_digests,
     ]

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -34,7 +36,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PartnerNotices
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
-from pathway.core.sharing import needs_consent, perpetrator_match
+from pathway.core.legal_basis import needs_consent_under
+from pathway.core.sharing import perpetrator_match
 from pathway.security.identity import IdentityError, IdentityVault
 from pathway.store import audit_trail, consents, queries
 from pathway.store.db import conflict_insert
@@ -199,6 +202,26 @@ _IDENTITY_FIELDS = (
 )
 
 
+def legal_bases_of(definitions_dir: Path) -> dict[str, frozenset[str]]:
+    """Each pathway's declared legal bases, from the definitions the worker runs (read with
+    the core's parser: activities stand below the app's catalog)."""
+    from pathway.core.blocks import BlockText
+    from pathway.core.definition import parse_definition
+    from pathway.core.legal_basis import declared_bases
+
+    folder = definitions_dir / "blocks"
+    blocks = {b.stem: BlockText(str(b), b.read_text("utf-8")) for b in sorted(folder.glob("*.yaml"))}
+    out: dict[str, frozenset[str]] = {}
+    for path in sorted(definitions_dir.glob("*.yaml")):
+        definition = parse_definition(path.read_text("utf-8"), str(path), blocks)
+        out[definition.id] = declared_bases(definition)
+    return out
+
+
+def shipped_legal_bases() -> dict[str, frozenset[str]]:
+    return legal_bases_of(Path(__file__).resolve().parent.parent / "definitions")
+
+
 class NotifyActivities(PartnerNotices):
     def __init__(
         self,
@@ -208,12 +231,16 @@ class NotifyActivities(PartnerNotices):
         tz: str = "Europe/Warsaw",
         vault: IdentityVault | None = None,
         public_url: str = "http://127.0.0.1:8000",
+        legal_bases: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.engine = engine
         self.channels = channels
         self.tz = tz
         self.vault = vault
         self.public_url = public_url
+        # definition id -> the legal bases it declares (pathway.core.legal_basis): who is told
+        # without consent. None: the definitions shipped with the code.
+        self.legal_bases = legal_bases if legal_bases is not None else shipped_legal_bases()
 
     def _load_partner(self, partner_id: str) -> Partner | None:
         with Session(self.engine) as s:
@@ -325,7 +352,8 @@ class NotifyActivities(PartnerNotices):
                 type="RecipientBlocked",
                 non_retryable=True,
             )
-        if needs_consent(partner.kind) and found.consent_id is None:
+        bases = self.legal_bases.get(found.definition_id or "", frozenset())
+        if needs_consent_under(partner.kind, bases) and found.consent_id is None:
             await asyncio.to_thread(self._record, message, input, partner.channel, "withheld", "no_consent")
             await asyncio.to_thread(
                 self._audit, input, "partner.withheld", key, reason="no_consent", attempt=message.attempt

@@ -17,6 +17,8 @@ class DefinitionLoad(BaseModel):
     open: int
     limit: int | None
     full: bool
+    # The limit is set by law (pathway.core.legal_basis): no override.
+    statutory: bool = False
 
 
 class CaseloadRow(BaseModel):

@@ -4,7 +4,8 @@ and moving cases to another coordinator (one, or a colleague's whole caseload).
 The limit is decided atomically: the check and a hold for the case happen under the
 coordinator's lock (``pathway.store.reservations``), so two supervisors assigning the last
 free place to the same coordinator at once cannot both succeed. A supervisor may override an
-assumed limit with a reason code (audited)."""
+assumed limit with a reason code (audited); a statutory one (``pathway.core.legal_basis``)
+cannot be overridden (422 ``caseload_limit_statutory``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from pathway.app.gateway import new_command_id
 from pathway.app.schemas import AssignRequest, CaseOut, Page
 from pathway.app.sending import send
 from pathway.core.definition import Definition
+from pathway.core.legal_basis import LEGAL_BASES, limit_is_statutory
 from pathway.readmodels import caseload
 from pathway.readmodels import stalled as stalled_audit
 from pathway.security import accounts
@@ -68,6 +70,23 @@ def check_assignee(ctx: Context, coordinator_id: str) -> None:
 
 
 # ---------------------------------------------------------------- the limit
+def statutory_refusal(definition: Definition, over: caseload.CaseloadFull) -> AppError:
+    """The answer to an override of a limit the law sets."""
+    basis = definition.caseload_limit_basis
+    act = LEGAL_BASES.get(basis.act or "", ("", "")) if basis is not None else ("", "")
+    provision = basis.provision if basis is not None else None
+    return AppError(
+        422,
+        "caseload_limit_statutory",
+        f"the limit of {over.limit} open cases of '{definition.id}' is set by law ({provision}, {act[1]}) and "
+        f"cannot be overridden / limit {over.limit} spraw wynika z ustawy ({provision}, {act[0]}) i nie może "
+        "zostać przekroczony",
+        provision=provision,
+        act=basis.act if basis is not None else None,
+        **over.details(),
+    )
+
+
 class Room:
     """Room held in a coordinator's caseload for one case while its command travels."""
 
@@ -132,6 +151,8 @@ async def caseload_room(
         over = caseload.CaseloadFull(coordinator, definition.id, full.taken, full.limit)
         if override_reason is None:
             raise AppError(409, "caseload_limit_reached", over.message, **over.details()) from None
+        if limit_is_statutory(definition):
+            raise statutory_refusal(definition, over) from None
         await ctx.apart(reserve, None)
         await ctx.record("caseload.override", case_id=case_id, reason=override_reason, **over.details())
     room = Room(coordinator, case_id)
@@ -340,8 +361,15 @@ def list_caseloads(ctx: Context, *, coordinator: str | None = None, definition: 
         ):
             limit = definitions[definition_id].caseload_limit if definition_id in definitions else None
             n = load.by_definition.get(definition_id, 0)
+            statutory = definition_id in definitions and limit_is_statutory(definitions[definition_id])
             per_def.append(
-                DefinitionLoad(definition=definition_id, open=n, limit=limit, full=limit is not None and n >= limit)
+                DefinitionLoad(
+                    definition=definition_id,
+                    open=n,
+                    limit=limit,
+                    full=limit is not None and n >= limit,
+                    statutory=statutory,
+                )
             )
         rows.append(
             CaseloadRow(

@@ -16,10 +16,10 @@ from pathway.app.context import Context
 from pathway.app.errors import not_found
 from pathway.app.partners import partner_of_unit
 from pathway.app.schemas import ID_PATTERN, Page
-from pathway.core.sharing import needs_consent
+from pathway.core.legal_basis import needs_consent
 from pathway.security.policy import Action
 from pathway.store import consents, queries
-from pathway.store.models import Consent
+from pathway.store.models import Case, Consent
 
 
 class ConsentIn(BaseModel):
@@ -42,7 +42,15 @@ class ConsentOut(BaseModel):
     required: bool = True
 
 
-def _out(c: Consent, names: dict[str, tuple[str, str]]) -> ConsentOut:
+def consent_needed(ctx: Context, definition_id: str, partner_kind: str) -> bool:
+    """Whether telling a partner of ``partner_kind`` about a case of ``definition_id`` needs the
+    client's consent: the pathway's current definition says on which legal bases it works
+    (``pathway.core.legal_basis``); a pathway the catalog no longer knows exempts nothing."""
+    entry = ctx.services.catalog.get(definition_id)
+    return entry is None or needs_consent(partner_kind, entry.definition)
+
+
+def _out(ctx: Context, case: Case, c: Consent, names: dict[str, tuple[str, str]]) -> ConsentOut:
     name, kind = names.get(c.partner_id, (None, ""))
     return ConsentOut(
         id=c.id,
@@ -54,7 +62,7 @@ def _out(c: Consent, names: dict[str, tuple[str, str]]) -> ConsentOut:
         withdrawn_at=c.withdrawn_at,
         withdrawn_by=c.withdrawn_by,
         active=c.withdrawn_at is None,
-        required=needs_consent(kind),
+        required=consent_needed(ctx, case.definition_id, kind),
     )
 
 
@@ -68,25 +76,25 @@ def _partner_names(session: Session, ids: set[str]) -> dict[str, tuple[str, str]
 
 
 async def give(ctx: Context, case_id: str, body: ConsentIn) -> ConsentOut:
-    visible_case(ctx, case_id, Action.CASE_ACT)
+    case = visible_case(ctx, case_id, Action.CASE_ACT)
     partner = partner_of_unit(ctx, body.partner_id)
     consent = consents.give_consent(ctx.session, case_id=case_id, partner_id=partner.id, actor=ctx.actor.id)
     await ctx.record("consent.give", case_id=case_id, consent_id=consent.id, partner_id=partner.id)
-    return _out(consent, {partner.id: (partner.name, partner.kind)})
+    return _out(ctx, case, consent, {partner.id: (partner.name, partner.kind)})
 
 
 def list_consents(ctx: Context, case_id: str) -> Page[ConsentOut]:
-    visible_case(ctx, case_id)
+    case = visible_case(ctx, case_id)
     rows = consents.list_consents(ctx.session, case_id=case_id)
     names = _partner_names(ctx.session, {c.partner_id for c in rows})
-    return Page(items=[_out(c, names) for c in rows], count=len(rows))
+    return Page(items=[_out(ctx, case, c, names) for c in rows], count=len(rows))
 
 
 async def withdraw(ctx: Context, case_id: str, consent_id: str) -> ConsentOut:
-    visible_case(ctx, case_id, Action.CASE_ACT)
+    case = visible_case(ctx, case_id, Action.CASE_ACT)
     try:
         consent = consents.withdraw_consent(ctx.session, case_id=case_id, consent_id=consent_id, actor=ctx.actor.id)
     except consents.ConsentNotFound:
         raise not_found("consent", consent_id) from None
     await ctx.record("consent.withdraw", case_id=case_id, consent_id=consent.id, partner_id=consent.partner_id)
-    return _out(consent, _partner_names(ctx.session, {consent.partner_id}))
+    return _out(ctx, case, consent, _partner_names(ctx.session, {consent.partner_id}))

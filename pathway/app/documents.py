@@ -21,7 +21,8 @@ from pathway.app.schemas import ClientOut, Page
 from pathway.core import calendar as cal
 from pathway.core.case import CaseView
 from pathway.core.definition import Definition, Titles
-from pathway.core.sharing import EMPLOYER_FORBIDDEN, needs_consent
+from pathway.core.legal_basis import needs_consent
+from pathway.core.sharing import EMPLOYER_FORBIDDEN
 from pathway.documents.kinds import KINDS, Kind
 from pathway.documents.papers import (
     DISCLOSED_BY_SCOPE,
@@ -190,15 +191,21 @@ def _sharing(ctx: Context, view: CaseView, also: Partner | None = None) -> list[
     """What each partner of the case is told, and on what basis (the law, or the client's
     consent: the latest one given for that partner)."""
     latest = {c.partner_id: c for c in consents.list_consents(ctx.session, case_id=view.id)}
+    definition = _definition(ctx, view.definition)
+
+    def consent_needed(kind: str) -> bool:
+        # A pathway the catalog no longer knows declares no basis: every partner needs consent.
+        return definition is None or needs_consent(kind, definition)
+
     lines = []
     for p in _partners_of_case(ctx, view, also):
-        consent = latest.get(p.id) if needs_consent(p.kind) else None
+        consent = latest.get(p.id) if consent_needed(p.kind) else None
         lines.append(
             Sharing(
                 partner_name=p.name,
                 partner_kind=p.kind,
                 fields=_allowed(p),
-                basis="consent" if needs_consent(p.kind) else "law",
+                basis="consent" if consent_needed(p.kind) else "law",
                 consent_given_at=consent.given_at if consent else None,
                 consent_withdrawn_at=consent.withdrawn_at if consent else None,
             )

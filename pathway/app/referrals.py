@@ -3,8 +3,9 @@
 A referral is sent only with the client's consent for that partner (the consent lives in the
 SQL store, where a withdrawal takes effect at once); partners with a statutory role (the
 Interdisciplinary Team, police, court, social welfare) are told on the legal basis of the
-domestic-violence act. The answer comes back through the partner's signed callback or is
-entered by the coordinator; until then the workflow reminds and escalates."""
+domestic-violence act, in the pathways that declare that basis (``pathway.core.legal_basis``).
+The answer comes back through the partner's signed callback or is entered by the coordinator;
+until then the workflow reminds and escalates."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, func, select
 from activities.channels.webhook import verify
 from pathway.app.access import visible_case
 from pathway.app.command_keys import one_command_per_key
+from pathway.app.consents import consent_needed
 from pathway.app.context import Context
 from pathway.app.errors import AppError, not_found
 from pathway.app.gateway import new_command_id
@@ -27,7 +29,6 @@ from pathway.app.partners import partner_of_unit
 from pathway.app.schemas import CaseOut, Page, PartnerAnswerRequest, ReferralAnswerRequest, ReferralRequest
 from pathway.app.sending import Done, send
 from pathway.app.services import Services
-from pathway.core.sharing import needs_consent
 from pathway.security.policy import Action
 from pathway.store import audit_trail, queries
 from pathway.store.consents import active_consent
@@ -68,7 +69,7 @@ async def refer(ctx: Context, case_id: str, body: ReferralRequest, key: str | No
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     partner = partner_of_unit(ctx, body.partner_id)
     consent_id = None
-    if needs_consent(partner.kind):
+    if consent_needed(ctx, case.definition_id, partner.kind):
         consent = active_consent(ctx.session, case_id=case_id, partner_id=partner.id)
         if consent is None:
             raise AppError(

@@ -164,9 +164,10 @@ def report_funnel(
         f"[bold]{report['definition_title_pl']}[/bold] ({report['definition']}): cohort of {report['cohort']} "
         f"cases opened {period}, {report['still_open']} still open"
     )
-    steps = Table("stage", "reached", "of cohort", "from previous")
+    # "from previous": of the cases whose stay in the stage before ended; "still here" apart.
+    steps = Table("stage", "reached", "of cohort", "from previous (ended)", "still here")
     for s in report["steps"]:
-        steps.add_row(s["stage"], str(s["reached"]), _pct(s["share"]), _pct(s["conversion"]))
+        steps.add_row(s["stage"], str(s["reached"]), _pct(s["share"]), _pct(s["conversion"]), str(s.get("running", 0)))
     console.print(steps)
     exits = Table("exit (outcome)", "cases", "of cohort")
     for e in report["exits"]:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pathway.core.calendar import local_date
+from pathway.core.certificates import expires_on, is_recorded
 from pathway.core.errors import GuardFailure
 
 if TYPE_CHECKING:
@@ -106,10 +107,10 @@ def _partner_assigned(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
 def _certificate_valid(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
     value = ctx.facts.get(ref.fact or "")
     en, pl = _fact_title(ref, ctx)
-    if not isinstance(value, dict) or not value.get("valid_until"):
+    if not is_recorded(value):
         return GuardFailure(ref.guard, f"'{en}' is not recorded", f"brak wpisu: '{pl}'", ref.fact)
-    valid_until = date.fromisoformat(str(value["valid_until"]))
-    if valid_until < ctx.today:
+    valid_until = expires_on(value)  # None: permanent ("na stałe"), valid for good
+    if valid_until is not None and valid_until < ctx.today:
         return GuardFailure(
             ref.guard,
             f"'{en}' expired on {valid_until.isoformat()}",

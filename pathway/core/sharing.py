@@ -5,10 +5,8 @@ partner's scope names it, and a scope is checked against the partner's kind when
 an employer can never be given the client's address, the reason for support or anything
 about violence (DOMAIN.md, "What is at stake").
 
-Consent: the domestic-violence act (ustawa o przeciwdziałaniu przemocy domowej, art. 9c-9d)
-lets the Interdisciplinary Team, the police, the court and the social welfare centre
-exchange what the procedure needs without the client's consent; every other partner is
-told only with the client's consent for that partner, checked at the moment of sending.
+Consent: who may be told without the client's consent depends on the legal basis the
+pathway declares (the domestic-violence act's exemption): see ``pathway.core.legal_basis``.
 """
 
 from __future__ import annotations
@@ -32,9 +30,6 @@ DEFAULT_SCOPE: tuple[str, ...] = ("case_reference", "stage", "dates", "coordinat
 # Never to an employer, whatever the scope says.
 EMPLOYER_FORBIDDEN: frozenset[str] = frozenset({"client_address", "support_reason", "violence_context"})
 
-# Told on the legal basis of the domestic-violence act, without the client's consent.
-LEGAL_BASIS_KINDS: frozenset[str] = frozenset({"zi", "police", "court", "ops"})
-
 
 def scope_problems(kind: str, scope: list[str] | tuple[str, ...]) -> list[str]:
     """What is wrong with giving a partner of ``kind`` this scope (empty: nothing)."""
@@ -49,10 +44,6 @@ def scope_problems(kind: str, scope: list[str] | tuple[str, ...]) -> list[str]:
                 + ", ".join(SCOPE_FIELDS[f][0] for f in forbidden)
             )
     return problems
-
-
-def needs_consent(kind: str) -> bool:
-    return kind not in LEGAL_BASIS_KINDS
 
 
 def _norm(contact: str) -> str:

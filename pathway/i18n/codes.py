@@ -49,6 +49,7 @@ CODES: dict[str, dict[str, str]] = {
         "valid_until": NP_("field", "Valid until"),
         "valid_from": NP_("field", "Valid from"),
         "degree": NP_("field", "Degree (code)"),
+        "permanent": NP_("field", "Permanent (no end date)"),
     },
     "overdue": {
         "stage_deadline": NP_("overdue", "Stage overdue (%(days)s)"),

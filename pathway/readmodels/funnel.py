@@ -5,8 +5,10 @@ A cohort is the cases of one definition opened in a period (local dates, both in
   stages marked ``funnel: true``, then the terminal stage(s) the last of them leads to (the
   successful end). Other endings are exits, counted by outcome.
 - "Reached" a stage: the case entered it at least once (a case sent back to therapy counts
-  once). Conversion is reached(next) / reached(this) for consecutive funnel stages: for
-  model-wsparcia, internship -> follow_up is the share of internships ending in employment.
+  once). Conversion is reached(next) / ended(this) for consecutive funnel stages, where
+  "ended" leaves out the cases still in the stage (shown apart as ``running``): for
+  model-wsparcia, internship -> follow_up is the share of ENDED internships ending in
+  employment (19 of 50 ended is 38%, however many still run; issue 13, item 17).
 - Time in stage: completed stays only (from ``stage_periods``), median and 90th percentile
   (nearest rank) in days.
 Three grouped queries, whatever the cohort's size.
@@ -38,16 +40,18 @@ class Step:
     title_en: str
     reached: int
     share: float | None  # of the cohort
-    conversion: float | None  # from the step before
+    conversion: float | None  # from the step before: of the cases whose stay there ended
+    running: int = 0  # cases in this stage now (their stay has not ended)
 
 
 @dataclass(frozen=True)
 class Conversion:
     source: str
     target: str
-    source_count: int
-    target_count: int
+    source_count: int  # cases whose stay in ``source`` has ended
+    target_count: int  # of them, the cases that reached ``target``
     rate: float | None
+    running: int = 0  # cases still in ``source``: not counted either way yet
 
 
 @dataclass(frozen=True)
@@ -139,10 +143,13 @@ def funnel(
         .where(*cohort)
     )
     reached_by: defaultdict[str, set[str]] = defaultdict(set)
+    still_in: defaultdict[str, set[str]] = defaultdict(set)
     stays: defaultdict[str, list[float]] = defaultdict(list)
     for stage, case_id, entered, left in conn.execute(periods):
         reached_by[stage].add(case_id)
-        if left is not None:
+        if left is None:
+            still_in[stage].add(case_id)
+        else:
             stays[stage].append((left - entered) / _DAY)
 
     report = FunnelReport(
@@ -155,9 +162,10 @@ def funnel(
         cohort=size,
         still_open=sum(n for (status, _), n in statuses.items() if status != "closed"),
     )
-    previous: tuple[str, int] | None = None
+    previous: tuple[str, int, int] | None = None  # (stage, ended there, still running there)
     for stage in funnel_stages(definition):
         reached = len(reached_by.get(stage, ()))
+        running = 0 if definition.stages[stage].terminal else len(still_in.get(stage, set()))
         title = definition.stages[stage].title
         report.steps.append(
             Step(
@@ -167,13 +175,14 @@ def funnel(
                 reached,
                 _ratio(reached, size),
                 _ratio(reached, previous[1]) if previous else None,
+                running,
             )
         )
         if previous is not None:
             report.conversions.append(
-                Conversion(previous[0], stage, previous[1], reached, _ratio(reached, previous[1]))
+                Conversion(previous[0], stage, previous[1], reached, _ratio(reached, previous[1]), previous[2])
             )
-        previous = (stage, reached)
+        previous = (stage, reached - running, running)
     closed = sorted(((o or "none", n) for (s, o), n in statuses.items() if s == "closed"), key=lambda x: (-x[1], x[0]))
     report.exits = [Exit(outcome, n, _ratio(n, size)) for outcome, n in closed]
     for stage in definition.main_path():
@@ -198,7 +207,14 @@ def csv_rows(report: FunnelReport) -> list[dict[str, object]]:
     """The report as one table (long format): a ``section`` column says which part a row is."""
     rows: list[dict[str, object]] = []
     rows += [
-        {"section": "funnel", "stage": s.stage, "count": s.reached, "share": s.share, "conversion": s.conversion}
+        {
+            "section": "funnel",
+            "stage": s.stage,
+            "count": s.reached,
+            "share": s.share,
+            "conversion": s.conversion,
+            "running": s.running,
+        }
         for s in report.steps
     ]
     rows += [{"section": "exit", "stage": e.outcome, "count": e.count, "share": e.share} for e in report.exits]
@@ -215,4 +231,4 @@ def csv_rows(report: FunnelReport) -> list[dict[str, object]]:
     return rows
 
 
-CSV_COLUMNS = ["section", "stage", "count", "share", "conversion", "median_days", "p90_days"]
+CSV_COLUMNS = ["section", "stage", "count", "share", "conversion", "running", "median_days", "p90_days"]

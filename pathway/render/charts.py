@@ -69,16 +69,14 @@ def funnel_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | None = N
     name = report.definition_title_pl if words.lang == "pl" else report.definition_title_en
     bars = []
     for s in report.steps:
-        reached, share = words.number(s.reached), words.percent(s.share)
-        if s.conversion is None:
-            text = words._("%(reached)s (%(share)s)", reached=reached, share=share)
-        else:
-            text = words._(
-                "%(reached)s (%(share)s; %(conversion)s of the stage before)",
-                reached=reached,
-                share=share,
-                conversion=words.percent(s.conversion),
+        details = [words.percent(s.share)]
+        if s.conversion is not None:
+            details.append(
+                words._("%(conversion)s of those who ended the stage before", conversion=words.percent(s.conversion))
             )
+        if s.running:
+            details.append(words._("%(running)s still in it", running=words.number(s.running)))
+        text = f"{words.number(s.reached)} ({'; '.join(details)})"
         bars.append(Bar(s.title_pl if words.lang == "pl" else s.title_en, s.reached, text))
     title = words._("Funnel: %(name)s", name=name)
     desc = words.n_(

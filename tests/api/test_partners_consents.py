@@ -123,6 +123,27 @@ async def test_an_employers_places_are_used_refused_when_full_and_freed_when_a_c
 
 
 # ---------------------------------------------------------------- consent
+async def test_the_consent_exemption_holds_only_in_a_pathway_on_the_domestic_violence_act(stack: Stack) -> None:
+    """An OPS is told without consent in Model Wsparcia (domestic violence), never in the
+    homelessness pathway (issue 13, item 14)."""
+    unit = new_unit()
+    ops = await add_partner(stack, unit, name="OPS Dzielnicowy", kind="ops", sector="public")
+    homeless = await stack.open_case(unit=unit, definition="wychodzenie-z-bezdomnosci")
+    refer = {"partner_id": ops["id"], "service": "social_work"}
+    url = f"{API}/cases/{homeless['id']}/referrals"
+    r = await stack.http.post(url, json=refer, headers=stack.headers(unit))
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "consent_required", r.text
+    r = await stack.http.post(
+        f"{API}/cases/{homeless['id']}/consents", json={"partner_id": ops["id"]}, headers=stack.headers(unit)
+    )
+    assert r.status_code == 201 and r.json()["required"] is True, r.text
+    violence = await stack.open_case(unit=unit)
+    r = await stack.http.post(
+        f"{API}/cases/{violence['id']}/consents", json={"partner_id": ops["id"]}, headers=stack.headers(unit)
+    )
+    assert r.status_code == 201 and r.json()["required"] is False, r.text
+
+
 async def test_consent_is_given_listed_and_withdrawn_by_the_coordinator_and_audited(stack: Stack) -> None:
     unit = new_unit()
     therapy = await add_partner(stack, unit, name="Ośrodek Zgody", kind="therapy", sector="non_public")

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 FAMILY = "rodzina-test"
+STATUTORY = "rodzina-ustawowa"  # the same, with its limit set by law (issue 13, item 13)
 API = "/api/v1"
 
 
@@ -40,6 +41,7 @@ async def http(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
     folder = tmp_path_factory.mktemp("definitions")
     shutil.copy(ROOT / "definitions" / "model-wsparcia.yaml", folder)
     shutil.copy(ROOT / "tests" / "supervisors" / f"{FAMILY}.yaml", folder)
+    shutil.copy(ROOT / "tests" / "supervisors" / f"{STATUTORY}.yaml", folder)
     app = create_app(stack.settings, client=stack.client, engine=stack.engine, catalog=Catalog.load(folder))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://test", timeout=30
@@ -139,6 +141,31 @@ async def test_the_caseload_limit_holds_on_assignment(stack: Stack, http: httpx.
     assert entry.case_id == case["id"] and entry.details["reason"] == "colleague_ill"
     [assigned] = trail(stack, unit, "case.assign_coordinator")
     assert assigned.details["override_reason"] == "colleague_ill"
+
+
+async def test_a_statutory_limit_cannot_be_overridden_on_opening_or_on_assignment(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
+    unit = new_unit()
+    for _ in range(2):
+        await open_for(stack, http, unit, "anna", definition=STATUTORY)
+    before = cases_of(stack, unit)
+    refused = await open_for(stack, http, unit, "anna", definition=STATUTORY, override_reason="emergency", expect=422)
+    detail = refused["detail"]
+    assert detail["code"] == "caseload_limit_statutory" and detail["provision"] == "art. 15 ust. 4", detail
+    assert "ustawy" in detail["message"] and (detail["open"], detail["limit"]) == (2, 2)
+    assert cases_of(stack, unit) == before and not trail(stack, unit, "caseload.override")
+    # Reassigning into the full caseload: refused with the same code, override or not.
+    case = await open_for(stack, http, unit, "bea", definition=STATUTORY)
+    url = f"{API}/cases/{case['id']}/coordinator"
+    body = {"coordinator": stack.login_of(unit, "anna"), "override_reason": "colleague_ill"}
+    r = await http.put(url, json=body, headers=boss(stack, unit))
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "caseload_limit_statutory", r.text
+    assert not trail(stack, unit, "caseload.override")
+    # An assumed limit (rodzina-test) still yields to a supervisor's reason code.
+    for _ in range(2):
+        await open_for(stack, http, unit, "anna")
+    await open_for(stack, http, unit, "anna", override_reason="emergency")
 
 
 async def test_two_opens_racing_for_a_coordinators_last_place_one_is_refused(
@@ -249,7 +276,7 @@ async def test_bulk_reassignment_moves_what_fits_and_says_what_was_refused(
 
     rows = await stack.eventually(caseloads, what="the moves in the projection")
     family = {d["definition"]: d for d in rows[bea]["definitions"]}
-    assert family[FAMILY] == {"definition": FAMILY, "open": 2, "limit": 2, "full": True}
+    assert family[FAMILY] == {"definition": FAMILY, "open": 2, "limit": 2, "full": True, "statutory": False}
     assert rows[anna]["open"] == 1 and rows[cezary]["open"] == 2
     # A coordinator sees their own row only, and no colleague's.
     own = (await http.get(f"{API}/caseloads", headers=stack.headers(unit, "anna"))).json()

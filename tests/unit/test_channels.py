@@ -24,7 +24,7 @@ from pathway.core.sharing import perpetrator_match, scope_problems
 from pathway.runtime.devserver import free_port
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
-from pathway.store.models import Partner, PartnerCreate
+from pathway.store.models import Case, Partner, PartnerCreate
 
 
 @pytest.fixture
@@ -54,6 +54,26 @@ def partner(engine: Engine, partner_id: str, **spec: object) -> Partner:
         return queries.create_partner(s, partner=PartnerCreate(**spec), partner_id=partner_id)  # type: ignore[arg-type]
 
 
+def open_case(engine: Engine, case_id: str = "c1", definition_id: str = "model-wsparcia") -> None:
+    at = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    with Session(engine) as s:
+        s.add(
+            Case(
+                id=case_id,
+                definition_id=definition_id,
+                definition_version=1,
+                unit_id="u1",
+                coordinator_id="coord-a",
+                stage="therapy",
+                status="open",
+                opened_at=at,
+                stage_entered_at=at,
+                last_activity_at=at,
+            )
+        )
+        s.commit()
+
+
 def notify(partner_id: str, kind: str, **kw: object) -> NotifyPartnerInput:
     return NotifyPartnerInput(
         case_id="c1",
@@ -81,6 +101,7 @@ def message(key: str = "c1:5:p") -> Message:
 
 
 async def test_the_zi_is_told_without_consent_on_the_acts_basis(engine: Engine, hooks: WebhookReceiver) -> None:
+    open_case(engine)  # a Model Wsparcia case: the pathway declares the domestic-violence act
     zi = partner(engine, "p-zi", name="ZI", kind="zi", sector="public", channel="webhook", webhook_url=hooks.url("/zi"))
     hooks.secrets["/zi"] = zi.webhook_secret or ""
     acts = build_activities(engine, settings=make_settings(Path("/nonexistent")))
@@ -90,7 +111,19 @@ async def test_the_zi_is_told_without_consent_on_the_acts_basis(engine: Engine, 
     assert hit.verified and hit.key == "c1:5:p-zi" and hit.body["data"]["case_id"] == "c1"
 
 
+async def test_outside_a_domestic_violence_pathway_the_ops_is_told_only_with_consent(
+    engine: Engine, hooks: WebhookReceiver
+) -> None:
+    open_case(engine, definition_id="wychodzenie-z-bezdomnosci")  # issue 13, item 14
+    partner(engine, "p-ops", name="MOPS", kind="ops", sector="public", channel="webhook", webhook_url=hooks.url("/o"))
+    acts = build_activities(engine, settings=make_settings(Path("/nonexistent")))
+    result = await ActivityEnvironment().run(acts[2], notify("p-ops", "ops"))
+    assert (result.status, result.detail) == ("withheld", "no_consent")
+    assert not hooks.hits
+
+
 async def test_a_referral_says_what_is_asked_and_where_to_answer(engine: Engine, hooks: WebhookReceiver) -> None:
+    open_case(engine)
     ops = partner(
         engine, "p-ops", name="MOPS", kind="ops", sector="public", channel="webhook", webhook_url=hooks.url("/ops")
     )

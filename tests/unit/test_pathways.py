@@ -419,3 +419,23 @@ def test_the_zi_is_told_when_a_model_wsparcia_case_enters_and_leaves_the_plan(id
     told = [(e.partner_id, e.moment, e.stage) for e in events if isinstance(e, NotificationRequested)]
     assert told == [("zi-wroclaw", "exit", "plan"), ("t-1", "enter", "therapy")]
     assert case.state.facts["help_plan"]["zi_reference"] == "ZI-2026-017"
+
+
+def test_a_permanent_certificate_is_recorded_admits_and_never_lapses(ids: Ids) -> None:
+    """A certificate issued "na stałe" has no end date (issue 13, item 15)."""
+    case = open_case("asystent-osoby-niepelnosprawnej")
+    set_fact(case, ids, "disability_certificate", {"permanent": True, "degree": "znaczny"}, OPENED)
+    assert case.state.facts["disability_certificate"] == {"permanent": True, "degree": "znaczny"}
+    case.apply(Advance(command_id=ids(), actor="coord-1", trigger="admit"), OPENED)
+    assert case.state.stage == "needs_assessment"
+    assert not [k for k in case.state.watches if k.startswith("certificate")]
+    decades = OPENED + timedelta(days=365 * 30)
+    events = case.fire_due(decades)
+    assert not [e for e in events if isinstance(e, CertificateLapsed)]
+    assert case.state.status == "active" or case.state.pause_reason != CERTIFICATE_LAPSED
+    # a date and "permanent" at once, or neither, is refused naming the field
+    for wrong in ({"permanent": True, "valid_until": "2030-01-01"}, {"degree": "znaczny"}, {"permanent": "yes"}):
+        with pytest.raises(InvalidCommand, match="permanent"):
+            case.validate(
+                SetFact(command_id=ids(), actor="coord-1", name="disability_certificate", value=wrong), OPENED
+            )

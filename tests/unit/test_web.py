@@ -306,3 +306,13 @@ def test_chart_ids_are_unique_per_chart_and_still_name_the_svg() -> None:
         ids += [title.get("id"), desc.get("id")]  # type: ignore[union-attr]
     assert len(ids) == len(set(ids))
     assert ids[0] == "funnel-model-wsparcia-title" and ids[-1] == "funnel-b-desc"
+
+
+def test_a_permanent_certificate_can_be_entered_in_the_form() -> None:
+    """The "na stałe" box records a certificate with no end date (issue 13, item 15)."""
+    d = CATALOG.get("asystent-osoby-niepelnosprawnej").definition  # type: ignore[union-attr]
+    spec = d.facts["disability_certificate"]
+    value = forms.fact_value(spec, _form(("field.permanent", "on"), ("field.degree", "znaczny")))
+    assert value == {"permanent": True, "degree": "znaczny"}
+    assert forms.fact_value(spec, _form(("field.valid_until", "2030-01-31"))) == {"valid_until": "2030-01-31"}
+    assert Words("pl").code("field", "permanent").startswith("Na stałe") and Words("en").code("field", "permanent")

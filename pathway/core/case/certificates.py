@@ -4,10 +4,11 @@ current one is recorded."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pathway.core import calendar as cal
+from pathway.core import certificates
 from pathway.core.case import clocks
 from pathway.core.case.base import CaseBase
 from pathway.core.events import CasePaused, CaseResumed, CertificateLapsed, ReminderDue
@@ -21,8 +22,8 @@ def lapsed_certificates(case: CaseBase, now: datetime) -> list[tuple[str, str]]:
     out = []
     for name, spec in case.definition.facts.items():
         value = case.state.facts.get(name)
-        if spec.kind == "certificate" and spec.suspend_when_lapsed and isinstance(value, dict):
-            until = date.fromisoformat(value["valid_until"])
+        until = certificates.expires_on(value)  # None: permanent ("na stałe"), never lapses
+        if spec.kind == "certificate" and spec.suspend_when_lapsed and until is not None:
             if cal.end_of_day(until, case.tz) <= now:
                 out.append((name, until.isoformat()))
     return out
@@ -34,8 +35,8 @@ def certificate_recorded(case: CaseBase, name: str, value: Any, now: datetime, a
     spec = case.definition.facts[name]
     key = f"certificate:{name}"
     s.watches.pop(key, None)
-    if value is not None and (spec.remind_before_expiry is not None or spec.suspend_when_lapsed):
-        until = date.fromisoformat(value["valid_until"])
+    until = certificates.expires_on(value)  # None: permanent, nothing to watch
+    if until is not None and (spec.remind_before_expiry is not None or spec.suspend_when_lapsed):
         lapses_at = cal.end_of_day(until, case.tz)
         if lapses_at > now:
             remind_at = lapses_at

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, ClassVar, Protocol
 
+from pathway.core import certificates
 from pathway.core.case.base import CODE
 from pathway.core.definition import FactSpec
 from pathway.core.errors import InvalidCommand
@@ -109,21 +110,15 @@ class Certificate(FactKind):
 
     def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
-        extra = set(value) - {"valid_until", "valid_from", "degree"}
-        if extra or "valid_until" not in value:
-            raise InvalidCommand(f"{where} takes valid_until (required), valid_from and degree", fact=name)
-        cert = {"valid_until": _date(value["valid_until"], f"{where}: valid_until")}
-        if value.get("valid_from") is not None:
-            cert["valid_from"] = _date(value["valid_from"], f"{where}: valid_from")
-        if value.get("degree") is not None:
-            cert["degree"] = _code(value["degree"], f"{where}: degree")
-        return cert
+        return certificates.coerce(value, where, name, _date, _code)
 
     def example(self, spec: FactSpec, today: date) -> Any:
         return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
 
     def form_value(self, spec: FactSpec, form: FactForm) -> Any:
-        cert = {k: form.text(f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        cert: dict[str, Any] = {k: form.text(f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
+        if form.checked("field.permanent"):  # "na stałe": no end date (pathway.core.certificates)
+            cert["permanent"] = True
         return {k: v for k, v in cert.items() if v is not None} or None
 
 

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from pathway.core.calendar import Duration
+from pathway.core.legal_basis import CaseloadLimitBasis
 
 ANY_OPEN_STAGE = "*"
 # Names that are commands of their own or that transitions' model methods already use.
@@ -158,6 +159,9 @@ class Definition(_Strict):
     pause: PausePolicy = Field(default_factory=PausePolicy)
     inactivity_alert: Duration = Duration(amount=30, unit="days")
     caseload_limit: int | None = Field(default=None, ge=1)
+    # Issue 13 (items 13, 14): see pathway/core/legal_basis.py. None: an assumed limit / no basis.
+    caseload_limit_basis: CaseloadLimitBasis | None = None
+    legal_bases: list[str] | None = None
     referrals: ReferralPolicy | None = None
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.

@@ -14,6 +14,7 @@ from pathway.core.definition.models import (
 )
 from pathway.core.errors import Problem
 from pathway.core.guards import GUARDS
+from pathway.core.legal_basis import check_legal
 
 
 def check_semantics(d: Definition) -> list[Problem]:
@@ -147,6 +148,7 @@ def check_semantics(d: Definition) -> list[Problem]:
                 Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case")
             )
 
+    problems += check_legal(d)
     if not problems:
         problems += _reachability(d)
     return problems

@@ -18,7 +18,7 @@ from pathway.app.errors import AppError
 from pathway.app.schemas import OpenCaseRequest
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
-from pathway.core.sharing import needs_consent
+from pathway.core.legal_basis import needs_consent
 from pathway.documents.words import Words
 from pathway.readmodels import urgency
 from pathway.security.policy import Action
@@ -158,7 +158,8 @@ async def case_page_response(
         consent_partners=[
             p
             for p in partners
-            if needs_consent(p.kind) and not any(c.active and c.partner_id == p.id for c in consents)
+            if (definition is None or needs_consent(p.kind, definition))
+            and not any(c.active and c.partner_id == p.id for c in consents)
         ],
         referral_overdue={o.ref: o for o in case.overdue if o.watch == "referral"},
         suspended=_suspension(page, definition, case)
