@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pathway.core import calendar as cal
 from pathway.core.case import clocks
 from pathway.core.case.base import CaseBase
+from pathway.core.case.fact_kinds import kind_of
 from pathway.core.case.facts import coerce_fact
 from pathway.core.commands import MigrateDefinition
 from pathway.core.definition import Definition, DefinitionSnapshot, Stage, content_hash, from_snapshot
@@ -150,17 +151,8 @@ def _fact_changes(source: Definition, target: Definition) -> list[FactChange]:
                 f"the fact '{name}' is a {spec.kind} in version {source.version} "
                 f"but a {new.kind} in version {target.version}"
             )
-        elif spec.kind == "checklist" and not set(spec.items) <= set(new.items):
-            gone = ", ".join(sorted(set(spec.items) - set(new.items)))
-            problem = f"the checklist '{name}' loses item(s) {gone} in version {target.version}"
-        elif spec.kind == "record" and any(new.fields.get(f) != t for f, t in spec.fields.items()):
-            changed = ", ".join(f for f, t in spec.fields.items() if new.fields.get(f) != t)
-            problem = f"the record '{name}' loses or retypes field(s) {changed} in version {target.version}"
-        elif spec.kind == "partner" and new.partner_kind != spec.partner_kind:
-            problem = (
-                f"the partner fact '{name}' takes a {new.partner_kind} in version {target.version}, "
-                f"not a {spec.partner_kind}"
-            )
+        else:
+            problem = kind_of(spec).narrowed(name, spec, new, target.version)
         if problem is not None:
             out.append(FactChange(fact=name, problem=problem))
     return out

@@ -42,3 +42,25 @@ def test_a_value_of_the_wrong_shape_is_refused_naming_the_fact(name: str) -> Non
     with pytest.raises(InvalidCommand) as info:
         kind_of(spec).coerce("f", spec, "free text", None)
     assert "fact 'f'" in info.value.message
+
+
+def _spec(kind: str, **fields: object) -> FactSpec:
+    return FactSpec.model_validate({"kind": kind, "title": {"pl": "x", "en": "x"}, **fields})
+
+
+def test_a_later_version_narrowing_a_fact_says_what_its_values_would_lose() -> None:
+    record = _spec("record", fields={"n": "int", "on": "date"})
+    assert (
+        kind_of(record).narrowed("r", record, _spec("record", fields={"n": "int", "on": "date", "x": "code"}), 2)
+        is None
+    )
+    assert kind_of(record).narrowed("r", record, _spec("record", fields={"n": "code"}), 2) == (
+        "the record 'r' loses or retypes field(s) n, on in version 2"
+    )
+    partner = _spec("partner", partner_kind="employer")
+    assert kind_of(partner).narrowed("p", partner, partner, 2) is None
+    assert "takes a therapy in version 2, not a employer" in str(
+        kind_of(partner).narrowed("p", partner, _spec("partner", partner_kind="therapy"), 2)
+    )
+    flag = _spec("flag")
+    assert kind_of(flag).narrowed("f", flag, flag, 2) is None

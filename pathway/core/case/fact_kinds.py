@@ -39,6 +39,10 @@ class FactKind:
         """The value the fact's form describes; None clears the fact."""
         raise NotImplementedError
 
+    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+        """Why a value of ``old`` may not fit ``new`` (a later version, the same kind); None if it fits."""
+        return None
+
     @staticmethod
     def _object(name: str, spec: FactSpec, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -83,6 +87,12 @@ class Checklist(FactKind):
     def form_value(self, spec: FactSpec, form: FactForm) -> Any:
         return {item: form.checked(f"item.{item}") for item in spec.items}
 
+    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+        if set(old.items) <= set(new.items):
+            return None
+        gone = ", ".join(sorted(set(old.items) - set(new.items)))
+        return f"the checklist '{name}' loses item(s) {gone} in version {version}"
+
 
 class Partner(FactKind):
     name = "partner"
@@ -103,6 +113,11 @@ class Partner(FactKind):
     def form_value(self, spec: FactSpec, form: FactForm) -> Any:
         partner = form.text("partner_id")
         return {"partner_id": partner} if partner else None
+
+    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+        if new.partner_kind == old.partner_kind:
+            return None
+        return f"the partner fact '{name}' takes a {new.partner_kind} in version {version}, not a {old.partner_kind}"
 
 
 class Certificate(FactKind):
@@ -176,6 +191,10 @@ class Record(FactKind):
             else:
                 record[name] = raw
         return record
+
+    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+        changed = ", ".join(f for f, t in old.fields.items() if new.fields.get(f) != t)
+        return f"the record '{name}' loses or retypes field(s) {changed} in version {version}" if changed else None
 
 
 KINDS: dict[str, FactKind] = {kind.name: kind for kind in (Flag(), Checklist(), Partner(), Certificate(), Record())}
