@@ -52,7 +52,7 @@ $(AXE):
 
 ## test: the guardrails (make lint), then every test (unit, workflows, integration, api, e2e)
 test: $(STAMP) e2e-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## lint: import contracts (the layers), ruff (lint and format) and mypy
 lint: $(STAMP)
