@@ -30,9 +30,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from pathway.app.catalog import Catalog
+from pathway.app.gateway import Update
 from pathway.config import Settings
 from pathway.core.case import CaseView
 from pathway.core.case.fact_kinds import kind_of
+from pathway.core.commands import Command
 from pathway.core.definition import Definition, FactSpec
 from pathway.core.errors import DefinitionError
 
@@ -102,10 +104,11 @@ class _Script:
 
     def __init__(self, client: Client, definition: Definition, case_id: str) -> None:
         from workflows.messages import workflow_id
+        from workflows.pathway import PathwayWorkflow
 
         self.client = client
         self.definition = definition
-        self.handle = client.get_workflow_handle(workflow_id(case_id))
+        self.handle = client.get_workflow_handle_for(PathwayWorkflow.run, workflow_id(case_id))
         self.n = 0
         self.moves: list[str] = []
         self.refused = 0
@@ -116,15 +119,14 @@ class _Script:
 
     async def state(self) -> CaseView:
         from workflows.messages import GetStateInput
+        from workflows.pathway import PathwayWorkflow
 
-        view: CaseView = await self.handle.query("state", GetStateInput(), result_type=CaseView)
-        return view
+        return await self.handle.query(PathwayWorkflow.state, GetStateInput())
 
-    async def _update(self, name: str, command: BaseModel) -> bool:
-        from workflows.messages import CommandResult
-
+    async def _update(self, update: Update, command: Command) -> bool:
+        """Give the case ``command`` through the workflow's ``update`` method (by reference)."""
         try:
-            await self.handle.execute_update(name, command, id=command.command_id, result_type=CommandResult)  # type: ignore[attr-defined]
+            await self.handle.execute_update(update, command, id=command.command_id)
             return True
         except WorkflowUpdateFailedError as exc:
             if isinstance(exc.cause, ApplicationError):
@@ -134,13 +136,14 @@ class _Script:
 
     async def visit(self, at: datetime, stage: str) -> None:
         from workflows.messages import RecordVisitInput
+        from workflows.pathway import PathwayWorkflow
 
         cadence = self.definition.stages[stage].visits
         kind = (
             "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
         )  # e.g. outreach for homelessness
         await self._update(
-            "record_visit",
+            PathwayWorkflow.record_visit,
             RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
         )
 
@@ -148,6 +151,7 @@ class _Script:
         """Take the first move forward (along the main path: never a setback such as a lost job
         or a relapse) whose guards the script can meet."""
         from workflows.messages import AdvanceCaseInput, SetFactInput
+        from workflows.pathway import PathwayWorkflow
 
         blocked: dict[str, Any] = {}
         for g in view.blocked:
@@ -168,7 +172,7 @@ class _Script:
                 continue  # a guard no fact can meet (a duration, a visit count): not yet
             for f in facts:
                 await self._update(
-                    "set_fact",
+                    PathwayWorkflow.set_fact,
                     SetFactInput(
                         command_id=self._id(),
                         actor=COORDINATOR,
@@ -177,7 +181,7 @@ class _Script:
                     ),
                 )
             if await self._update(
-                "advance",
+                PathwayWorkflow.advance,
                 AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger, expected_stage=view.stage),
             ):
                 self.moves.append(f"{view.stage} -[{trigger}]-> {(await self.state()).stage}")
