@@ -70,7 +70,7 @@ def test_triggers_from_each_stage() -> None:
         "therapy": {"advance"},
         "training": {"advance", "back_to_therapy"},
         "internship": {"employ", "end_without_job", "back_to_therapy"},
-        "follow_up": {"complete"},
+        "follow_up": {"complete", "job_lost"},
         "closed": set(),
         "not_employed": set(),
         "dropped_out": set(),
@@ -102,6 +102,7 @@ def test_destinations_of_each_move() -> None:
         ("internship", "end_without_job"): "not_employed",
         ("internship", "back_to_therapy"): "therapy",
         ("follow_up", "complete"): "closed",
+        ("follow_up", "job_lost"): "training",
     }
 
 
@@ -224,7 +225,7 @@ def test_an_unknown_stage_is_refused() -> None:
     m = machine_for(MODEL)
     with pytest.raises(IllegalMove):
         m.check("advance", ctx(stage="nowhere"))
-    assert m.triggers("follow_up") == ["complete"]
+    assert m.triggers("follow_up") == ["complete", "job_lost"]
 
 
 def test_wildcard_and_list_sources() -> None:

@@ -439,3 +439,38 @@ def test_a_permanent_certificate_is_recorded_admits_and_never_lapses(ids: Ids) -
             case.validate(
                 SetFact(command_id=ids(), actor="coord-1", name="disability_certificate", value=wrong), OPENED
             )
+
+
+def _to_follow_up(ids: Ids) -> Case:
+    """A Model Wsparcia case moved along the main path into the employment follow-up, each
+    move's facts recorded with their kind's example value."""
+    from pathway.core.case.fact_kinds import kind_of
+
+    case = open_case("model-wsparcia")
+    for trigger in ("advance", "advance", "advance", "advance", "employ"):
+        for blocked in case.view(OPENED).blocked:
+            if blocked.trigger == trigger and blocked.fact:
+                spec = case.definition.facts[blocked.fact]
+                set_fact(case, ids, blocked.fact, kind_of(spec).example(spec, OPENED.date()), OPENED)
+        case.apply(Advance(command_id=ids(), actor="coord-1", trigger=trigger), OPENED)
+    assert case.state.stage == "follow_up"
+    return case
+
+
+def test_a_job_lost_in_the_follow_up_leaves_it_so_the_case_cannot_complete_as_employed(ids: Ids) -> None:
+    """Issue 13, item 16: Model Wsparcia version 4 has a "job lost" move."""
+    case = _to_follow_up(ids)
+    assert "job_lost" in case.view(OPENED).allowed
+    case.apply(Advance(command_id=ids(), actor="coord-1", trigger="job_lost"), OPENED)
+    assert case.state.stage == "training"
+    later = OPENED + timedelta(days=200)  # long past the follow-up's 3 months
+    with pytest.raises(IllegalMove):
+        case.apply(Advance(command_id=ids(), actor="coord-1", trigger="complete"), later)
+    assert "complete" not in case.view(later).allowed
+
+
+def test_version_3_of_model_wsparcia_is_kept_without_the_job_lost_move() -> None:
+    blocks = load_blocks(DEFINITIONS / "blocks")
+    kept = load_file(DEFINITIONS / "versions" / "model-wsparcia-v3.yaml", blocks)
+    assert kept.version == 3 and "job_lost" not in {t.trigger for t in kept.transitions}
+    assert CATALOG.get("model-wsparcia").definition.version == 4  # type: ignore[union-attr]
