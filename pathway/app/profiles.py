@@ -56,14 +56,19 @@ def _named(words: Words, fields: list[str]) -> str:
     return ", ".join(words.code("profile_field", f) for f in fields)
 
 
-def _warning(fields: list[str], absent: list[str], confirmed: bool) -> CaseWarning:
+def eligibility_warning(fields: list[str], absent: list[str], confirmed: bool) -> CaseWarning:
+    """The warning about a client the pathway is not for, in Polish and in English."""
+
     def say(lang: str) -> str:
         w = Words(lang)
-        parts = [w._("The client does not meet who this pathway is for: %(fields)s.", fields=_named(w, fields))]
+        parts = []
+        if fields:
+            parts.append(w._("The client does not meet who this pathway is for: %(fields)s.", fields=_named(w, fields)))
         if absent:
             parts.append(w._("Not recorded, so not checked: %(fields)s.", fields=_named(w, absent)))
-        parts.append(w._("The coordinator confirmed opening the case.") if confirmed else "")
-        return " ".join(p for p in parts if p) if fields else " ".join(parts[1:])
+        if confirmed:
+            parts.append(w._("The coordinator confirmed opening the case."))
+        return " ".join(parts)
 
     return CaseWarning(
         code="not_eligible", fields=fields, missing=absent, confirmed=confirmed, message=say("pl"), message_en=say("en")
@@ -97,7 +102,7 @@ def check_opening(
             field=names[0],
             fields=names,
         )
-    return [_warning(list(misses), list(unknown), confirmed)]
+    return [eligibility_warning(list(misses), list(unknown), confirmed)]
 
 
 def keep_entry(ctx: Context, case: Case, profile: Profile | None) -> None:
@@ -115,6 +120,11 @@ async def record_override(ctx: Context, case_id: str, warnings: list[CaseWarning
 
 
 # ---------------------------------------------------------------- the end of a case
+def ending_triggers(definition: Definition, stage: str) -> set[str]:
+    """The moves from ``stage`` that end the case (they ask for the status at exit)."""
+    return {t.trigger for t in definition.transitions_from(stage) if definition.stages[t.dest].terminal}
+
+
 def _may_end(definition: Definition, trigger: str) -> bool:
     return any(t.trigger == trigger and definition.stages[t.dest].terminal for t in definition.transitions)
 
@@ -136,10 +146,7 @@ async def check_exit(ctx: Context, case: Case, *, trigger: str | None, exit_stat
         return
     if trigger is not None:
         ctx.release_connection()
-        stage = (await ctx.gateway.state(case.id)).stage
-        if not any(
-            definition.stages[t.dest].terminal for t in definition.transitions_from(stage) if t.trigger == trigger
-        ):
+        if trigger not in ending_triggers(definition, (await ctx.gateway.state(case.id)).stage):
             return
     raise AppError(
         422, "exit_status_required", "ending this case needs the employment status at exit", field="exit_status"

@@ -36,9 +36,10 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sex: Sex | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2199)
+    # Strict: a year is a JSON number ("1970" is refused), a disability true or false.
+    birth_year: int | None = Field(default=None, ge=1900, le=2199, strict=True)
     labour_status: LabourStatus | None = None
-    disability: bool | None = None
+    disability: bool | None = Field(default=None, strict=True)
     # Only with a disability: the degree of the certificate (lekki / umiarkowany / znaczny).
     disability_degree: DisabilityDegree | None = None
 

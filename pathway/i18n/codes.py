@@ -42,7 +42,7 @@ CODES: dict[str, dict[str, str]] = {
         "low": NP_("severity", "low"),
     },
     # The client's profile and outcomes (issue 14, section 5).
-    "sex": {"female": NP_("sex", "woman"), "male": NP_("sex", "man")},
+    "sex": {"female": NP_("sex", "woman"), "male": NP_("sex", "man"), "not_recorded": NP_("sex", "not recorded")},
     "labour_status": {
         "registered_unemployed": NP_("labour_status", "unemployed, registered at the labour office"),
         "unemployed_not_registered": NP_("labour_status", "unemployed, not registered"),
@@ -112,6 +112,7 @@ CODES: dict[str, dict[str, str]] = {
         "withdraw": NP_("done", "Consent withdrawn."),
         "refer": NP_("done", "Referral made."),
         "answer": NP_("done", "Partner's answer saved."),
+        "follow_up": NP_("done", "The status after exit is recorded."),
     },
     "sector": {
         "public": NP_("sector", "Public"),
