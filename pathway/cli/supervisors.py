@@ -25,7 +25,7 @@ report_app = typer.Typer(help="Outcome reports for funders.", no_args_is_help=Tr
 REASSIGN_CHUNK = 10  # cases per API call: the progress bar moves per call
 
 
-def _pct(x: float | None) -> str:
+def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
@@ -167,11 +167,11 @@ def report_funnel(
     # "from previous": of the cases whose stay in the stage before ended; "still here" apart.
     steps = Table("stage", "reached", "of cohort", "from previous (ended)", "still here")
     for s in report["steps"]:
-        steps.add_row(s["stage"], str(s["reached"]), _pct(s["share"]), _pct(s["conversion"]), str(s.get("running", 0)))
+        steps.add_row(s["stage"], str(s["reached"]), pct(s["share"]), pct(s["conversion"]), str(s.get("running", 0)))
     console.print(steps)
     exits = Table("exit (outcome)", "cases", "of cohort")
     for e in report["exits"]:
-        exits.add_row(e["outcome"], str(e["count"]), _pct(e["share"]))
+        exits.add_row(e["outcome"], str(e["count"]), pct(e["share"]))
     console.print(exits)
     times = Table("stage", "completed stays", "median days", "90th percentile days")
     for t in report["time_in_stage"]:
