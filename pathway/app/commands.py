@@ -131,7 +131,7 @@ async def resume(ctx: Context, case_id: str, key: str | None) -> CaseOut:
 async def close(ctx: Context, case_id: str, body: CloseRequest, key: str | None) -> CaseOut:
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     async with one_command_per_key(ctx, key, command="close", case_id=case_id, body=body):
-        await profiles.check_exit(ctx, case, trigger=None, exit_status=body.exit_status)
+        await profiles.check_exit(ctx, case, trigger=None, exit_status=body.exit_status, outcome=body.outcome)
         note_id = keep_note(ctx, case_id, body.note, "close", key)
         command = CloseCaseInput(
             command_id=key or new_command_id(), actor=ctx.actor.id, outcome=body.outcome, note_id=note_id

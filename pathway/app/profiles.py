@@ -129,7 +129,9 @@ def _may_end(definition: Definition, trigger: str) -> bool:
     return any(t.trigger == trigger and definition.stages[t.dest].terminal for t in definition.transitions)
 
 
-async def check_exit(ctx: Context, case: Case, *, trigger: str | None, exit_status: str | None) -> None:
+async def check_exit(
+    ctx: Context, case: Case, *, trigger: str | None, exit_status: str | None, outcome: str | None = None
+) -> None:
     """Before a move (``trigger``) or a close (None): 422 when it ends the case, the pathway
     asks for the employment status at exit and none is given; 422 when one is given with a
     move that never ends a case."""
@@ -144,6 +146,8 @@ async def check_exit(ctx: Context, case: Case, *, trigger: str | None, exit_stat
         return
     if exit_status is not None or policy is None or not policy.exit_status:
         return
+    if trigger is None and outcome not in definition.outcomes:
+        return  # not an ending the pathway knows: the workflow refuses it, naming the outcomes
     if trigger is not None:
         ctx.release_connection()
         if trigger not in ending_triggers(definition, (await ctx.gateway.state(case.id)).stage):
@@ -178,7 +182,8 @@ async def record_follow_up(ctx: Context, case_id: str, body: FollowUpRequest, ke
     """The client's status some months after exit (the reminder in the inbox asks for it)."""
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     async with one_command_per_key(ctx, key, command="follow_up", case_id=case_id, body=body):
-        if case.status != "closed" or case.client_id is None:
+        ended = case.status == "closed" or store.exit_recorded(ctx.session, case_id=case_id)
+        if not ended or case.client_id is None:
             raise AppError(409, "case_not_ended", "the status after exit is recorded once the case has ended")
         store.record_follow_up(
             ctx.session, vault=ctx.vault, case_id=case_id, client_id=case.client_id, status=body.status, at=utcnow()

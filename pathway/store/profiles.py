@@ -67,6 +67,12 @@ def record_exit(
     session.commit()
 
 
+def exit_recorded(session: Session, *, case_id: str) -> bool:
+    """Whether the case's end was recorded (the projection of its close may still be on its way)."""
+    row = session.get(CaseProfile, case_id)
+    return row is not None and row.exited_at is not None
+
+
 def record_follow_up(
     session: Session, *, vault: Sealer, case_id: str, client_id: str, status: str, at: datetime
 ) -> None:

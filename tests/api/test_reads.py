@@ -48,7 +48,9 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
         ids.append(case["id"])
     closed = ids[1]
     r = await stack.http.post(
-        f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit)
+        f"/api/v1/cases/{closed}/close",
+        json={"outcome": "transferred", "exit_status": "inactive"},
+        headers=stack.headers(unit),
     )
     assert r.status_code == 200, r.text
 
