@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from pathway.cli.cases import case_id_of
-from pathway.cli.console import FILTER_FLAGS, FORMAT_HELP, ApiClient, check_format, console, err, fetch_listing
-from pathway.cli.supervisors import pct
+from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, fetch_listing
+from pathway.cli.supervisors import cohort_params, pct, write_chart
 from pathway.config import Settings
 
 
@@ -25,14 +25,9 @@ def report_outcomes(
     """A cohort's entries by profile, exits, employed at exit and 3 months after, internships
     ending in employment."""
     check_format(format)
-    params = {
-        k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v
-    }
+    params = cohort_params(definition, opened_from, opened_to)
     api = ApiClient(Settings())
-    if svg is not None:
-        answer = api.call("GET", "/reports/outcomes.svg", params={**params, "lang": lang}, flags=FILTER_FLAGS)
-        svg.write_text(answer.text, encoding="utf-8")
-        err.print(f"chart written to {svg}")
+    write_chart(api, "/reports/outcomes.svg", {**params, "lang": lang}, svg)
     report = fetch_listing(api, "/reports/outcomes", params, format)
     if report is None:
         return

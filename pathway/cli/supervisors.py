@@ -135,6 +135,19 @@ def case_reassign(
         raise typer.Exit(1)
 
 
+def cohort_params(definition: str, opened_from: str | None, opened_to: str | None) -> dict[str, str]:
+    """A report's query: the definition and the period the cohort was opened in."""
+    asked = {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}
+    return {k: v for k, v in asked.items() if v}
+
+
+def write_chart(api: ApiClient, path: str, params: dict[str, str], target: Path | None) -> None:
+    """Write a report's SVG chart to ``target`` (nothing when no file was asked for)."""
+    if target is not None:
+        target.write_text(api.call("GET", path, params=params, flags=FILTER_FLAGS).text, encoding="utf-8")
+        err.print(f"chart written to {target}")
+
+
 @report_app.command("funnel")
 def report_funnel(
     definition: str = typer.Option(..., "--definition", "-d"),
@@ -147,15 +160,10 @@ def report_funnel(
 ) -> None:
     """A cohort's funnel, conversions, exits by reason and time in stage."""
     check_format(format)
-    params = {
-        k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v
-    }
+    params = cohort_params(definition, opened_from, opened_to)
     api = ApiClient(Settings())
     for path, target in (("/reports/funnel.svg", svg), ("/reports/time-in-stage.svg", time_svg)):
-        if target is not None:
-            answer = api.call("GET", path, params={**params, "lang": lang}, flags=FILTER_FLAGS)
-            target.write_text(answer.text, encoding="utf-8")
-            err.print(f"chart written to {target}")
+        write_chart(api, path, {**params, "lang": lang}, target)
     report = fetch_listing(api, "/reports/funnel", params, format)
     if report is None:
         return
