@@ -31,7 +31,9 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed"]
+    kind: Literal[
+        "reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed", "follow_up_due"
+    ]
     partner_id: str | None = None
     watch: str | None = None
     n: int = 1
@@ -79,3 +81,13 @@ class SendDigestsInput(BaseModel):
 class SendDigestsResult(BaseModel):
     sent: int  # digests e-mailed now (a rerun sends only what was not sent)
     skipped_reason: str | None = None  # e.g. "not_a_working_day", "no_smtp"
+
+
+class RemindFollowUpsInput(BaseModel):
+    """Remind coordinators of the ended cases whose status after exit is due by ``at``."""
+
+    at: datetime
+
+
+class RemindFollowUpsResult(BaseModel):
+    reminded: int  # cases whose coordinator was reminded now (a rerun reminds nobody twice)

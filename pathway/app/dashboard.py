@@ -1,5 +1,5 @@
 """The supervisor's dashboard: stalled pathways, caseloads, open cases by stage, and one
-definition's funnel (by default the first with open cases)."""
+definition's funnel and outcomes (by default the first with open cases)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathway.app.context import Context
 from pathway.app.schemas import StalledItem
 from pathway.readmodels import caseload
 from pathway.readmodels.funnel import FunnelReport
+from pathway.readmodels.outcomes import OutcomesReport
 from pathway.security.policy import Action
 
 
@@ -22,6 +23,7 @@ class Dashboard:
     by_stage: dict[str, dict[str, int]]
     chosen: str
     report: FunnelReport
+    outcomes: OutcomesReport
 
 
 async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard:
@@ -32,4 +34,11 @@ async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard
     chosen = definition if definition in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
     report = reports.funnel(ctx, definition=chosen)
     stalled = await audits.stalled(ctx)
-    return Dashboard(stalled=stalled.items, loads=loads.items, by_stage=by_stage, chosen=chosen, report=report)
+    return Dashboard(
+        stalled=stalled.items,
+        loads=loads.items,
+        by_stage=by_stage,
+        chosen=chosen,
+        report=report,
+        outcomes=reports.outcomes(ctx, definition=chosen),
+    )

@@ -19,6 +19,8 @@ from pydantic_core import PydanticCustomError
 
 from pathway.app import fact_values
 from pathway.core.case import CaseView
+from pathway.core.definition.profile import LabourStatus
+from pathway.core.profile import Profile
 from pathway.store.models import Case
 
 T = TypeVar("T")
@@ -109,6 +111,10 @@ class OpenCaseRequest(_Body):
     note: str | None = Field(default=None, max_length=10_000)
     # A supervisor's reason code for opening it past the coordinator's caseload limit (audited).
     override_reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
+    # The client's profile (kept sealed, never in Temporal); what the definition requires.
+    profile: Profile | None = None
+    # The coordinator confirms opening a case the pathway's eligibility warns about (audited).
+    eligibility_confirmed: bool = False
 
     _opened_at_bound = field_validator("opened_at")(_not_before_earliest)
 
@@ -117,6 +123,8 @@ class TransitionRequest(_Body):
     trigger: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=10_000)
     expected_stage: str | None = Field(default=None, max_length=64)
+    # The client's employment status at exit, with a move that ends the case (kept sealed).
+    exit_status: LabourStatus | None = None
 
 
 class VisitRequest(_Body):
@@ -142,6 +150,8 @@ class PauseRequest(_Body):
 class CloseRequest(_Body):
     outcome: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=10_000)
+    # The client's employment status at exit (kept sealed).
+    exit_status: LabourStatus | None = None
 
 
 class AssignRequest(_Body):
@@ -159,8 +169,20 @@ class ClientOut(BaseModel):
     perpetrator_contacts: list[str] = []
 
 
+class CaseWarning(BaseModel):
+    """Something the person is told about a command that was carried out anyway."""
+
+    code: str  # not_eligible
+    fields: list[str] = []  # the profile fields that do not meet the pathway's eligibility
+    missing: list[str] = []  # the fields it reads that were not given
+    confirmed: bool = False  # the coordinator confirmed it (recorded in the audit trail)
+    message: str  # in Polish
+    message_en: str
+
+
 class CaseOut(CaseView):
     client: ClientOut | None = None
+    warnings: list[CaseWarning] = []
 
 
 class VisitOut(BaseModel):

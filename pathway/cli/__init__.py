@@ -19,6 +19,7 @@ from pathway.cli import (
     clients,
     definitions,
     ops,
+    outcomes,
     partners,
     processes,
     sharing,
@@ -39,5 +40,6 @@ app.add_typer(clients.clients_app, name="clients")
 supervisors.register(app, cases.case_app)
 casefile.register(cases.case_app)
 ops.register(app)
+outcomes.register(supervisors.report_app, cases.case_app)
 
 __all__ = ["app"]

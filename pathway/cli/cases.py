@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 case_app = typer.Typer(help="Cases: open, advance, visit, close, pause, resume, show, list.", no_args_is_help=True)
 
 OPEN_STATUSES = ("active", "paused", "opening")
+EXIT_STATUS_HELP = (
+    "the client's employment status when the case ends: registered_unemployed, unemployed_not_registered, "
+    "inactive or employed (required where the pathway asks for it)"
+)
 
 
 def case_id_of(api: ApiClient, given: str) -> str:
@@ -91,10 +95,27 @@ def case_open(
     perpetrator_contact: list[str] = typer.Option(
         [], "--perpetrator-contact", help="e-mail or phone; nothing is ever sent there (repeat)"
     ),
+    sex: str | None = typer.Option(None, "--sex", help="female or male"),
+    birth_year: int | None = typer.Option(None, "--birth-year"),
+    labour_status: str | None = typer.Option(
+        None, "--labour-status", help="registered_unemployed, unemployed_not_registered, inactive or employed"
+    ),
+    disability: bool | None = typer.Option(None, "--disability/--no-disability"),
+    disability_degree: str | None = typer.Option(None, "--disability-degree", help="light, moderate or severe"),
+    confirm_eligibility: bool = typer.Option(
+        False, "--confirm-eligibility", help="open even if the pathway warns the client is not who it is for"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Open a case for a client."""
-    body = {
+    """Open a case for a client (with the profile the pathway asks for)."""
+    profile = {
+        "sex": sex,
+        "birth_year": birth_year,
+        "labour_status": labour_status,
+        "disability": disability,
+        "disability_degree": disability_degree,
+    }
+    body: dict[str, Any] = {
         "definition": definition,
         "coordinator": coordinator,
         "client": {
@@ -104,6 +125,8 @@ def case_open(
             "perpetrator_name": perpetrator_name,
             "perpetrator_contacts": perpetrator_contact,
         },
+        "profile": {k: v for k, v in profile.items() if v is not None} or None,
+        "eligibility_confirmed": confirm_eligibility,
     }
     case = ApiClient(Settings()).call("POST", "/cases", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
@@ -114,13 +137,14 @@ def case_advance(
     case_id: str,
     trigger: str = typer.Argument("advance"),
     note: str | None = typer.Option(None, "--note"),
+    exit_status: str | None = typer.Option(None, "--exit-status", help=EXIT_STATUS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Make a move (a trigger of the pathway) on a case."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
     current = api.call("GET", f"/cases/{case_id}").json()
-    body = {"trigger": trigger, "note": note, "expected_stage": current["stage"]}
+    body = {"trigger": trigger, "note": note, "expected_stage": current["stage"], "exit_status": exit_status}
     case = api.call("POST", f"/cases/{case_id}/transitions", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 
@@ -184,12 +208,13 @@ def case_close(
         ..., help="how it ended: an outcome of the case's pathway, e.g. transferred or dropped_out"
     ),
     note: str | None = typer.Option(None, "--note", help="why, in words (stays in the centre's store)"),
+    exit_status: str | None = typer.Option(None, "--exit-status", help=EXIT_STATUS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Close a case with an outcome (its pathway's `outcomes`; `pathway definitions show ID`)."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
-    body = {"outcome": outcome, "note": note}
+    body = {"outcome": outcome, "note": note, "exit_status": exit_status}
     case = api.call("POST", f"/cases/{case_id}/close", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 

@@ -19,6 +19,7 @@ CODES: dict[str, dict[str, str]] = {
         "duration_elapsed": NP_("inbox_kind", "Stage time is up"),
         "partner_unreachable": NP_("inbox_kind", "A partner was not reached"),
         "certificate_lapsed": NP_("inbox_kind", "The certificate has lapsed"),
+        "follow_up_due": NP_("inbox_kind", "Record the client's status 3 months after exit"),
     },
     "inbox_watch": {
         "visit": NP_("inbox_watch", "a visit to the client"),
@@ -39,6 +40,49 @@ CODES: dict[str, dict[str, str]] = {
         "high": NP_("severity", "high"),
         "medium": NP_("severity", "medium"),
         "low": NP_("severity", "low"),
+    },
+    # The client's profile and outcomes (issue 14, section 5).
+    "sex": {"female": NP_("sex", "woman"), "male": NP_("sex", "man"), "not_recorded": NP_("sex", "not recorded")},
+    "labour_status": {
+        "registered_unemployed": NP_("labour_status", "unemployed, registered at the labour office"),
+        "unemployed_not_registered": NP_("labour_status", "unemployed, not registered"),
+        "inactive": NP_("labour_status", "economically inactive"),
+        "employed": NP_("labour_status", "employed"),
+        "unknown": NP_("labour_status", "not known (no contact)"),
+        "not_recorded": NP_("labour_status", "not recorded"),
+    },
+    "disability_degree": {
+        "light": NP_("disability_degree", "light"),
+        "moderate": NP_("disability_degree", "moderate"),
+        "severe": NP_("disability_degree", "severe"),
+        "none": NP_("disability_degree", "no disability"),
+        "unknown": NP_("disability_degree", "not recorded"),
+    },
+    "profile_field": {
+        "sex": NP_("profile_field", "sex"),
+        "birth_year": NP_("profile_field", "age (birth year)"),
+        "labour_status": NP_("profile_field", "labour-market status"),
+        "disability": NP_("profile_field", "disability"),
+    },
+    "outcome_rate": {
+        "employed_at_exit": NP_("outcome_rate", "Employed at exit"),
+        "employed_after_exit": NP_("outcome_rate", "Employed 3 months after exit"),
+        "internship_to_employment": NP_("outcome_rate", "Internship → employment"),
+    },
+    "profile_dimension": {
+        "sex": NP_("profile_dimension", "Sex"),
+        "age_band": NP_("profile_dimension", "Age at opening"),
+        "labour_status": NP_("profile_dimension", "Labour-market status"),
+        "disability": NP_("profile_dimension", "Disability"),
+        "outcome": NP_("profile_dimension", "Exit"),
+        "exit_status": NP_("profile_dimension", "Status at exit"),
+    },
+    "age_band": {
+        "under_30": NP_("age_band", "under 30"),
+        "30_49": NP_("age_band", "30–49"),
+        "50_54": NP_("age_band", "50–54"),
+        "55_plus": NP_("age_band", "55 and over"),
+        "unknown": NP_("age_band", "not recorded"),
     },
     "field": {
         "agreed_on": NP_("field", "Agreed on"),
@@ -68,6 +112,7 @@ CODES: dict[str, dict[str, str]] = {
         "withdraw": NP_("done", "Consent withdrawn."),
         "refer": NP_("done", "Referral made."),
         "answer": NP_("done", "Partner's answer saved."),
+        "follow_up": NP_("done", "The status after exit is recorded."),
     },
     "sector": {
         "public": NP_("sector", "Public"),

@@ -185,7 +185,11 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
         moves.append(f"{stage}->{case['stage']}")
     if spec.close and case["status"] != "closed" and case["stage"] == spec.target:
         case = await api.call(
-            "POST", f"/cases/{case_id}/close", key=f"demo:{spec.slug}:close", json={"outcome": spec.close}
+            "POST",
+            f"/cases/{case_id}/close",
+            key=f"demo:{spec.slug}:close",
+            # the demo's client ends still looking for work (the status at exit, sealed in the store)
+            json={"outcome": spec.close, "exit_status": "registered_unemployed"},
         )
         moves.append(f"close:{spec.close}")
     return case_id, opened, moves

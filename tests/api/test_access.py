@@ -127,6 +127,12 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reports/funnel"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/funnel.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/outcomes"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/outcomes.svg"): (403, 403, OK, 403, 403, OK, 403),
+    # the client's profile and outcomes (issue 14): read like the case, the status after exit
+    # recorded by the case's coordinator
+    ("GET", "/cases/{case_id}/profile"): CASE_READ,
+    ("PUT", "/cases/{case_id}/profile/follow-up"): CASE_ACT,
     # a person's own inbox, notice choice and calendar feed: everyone signed in has their own
     ("GET", "/inbox"): ALL_OK,
     ("POST", "/inbox/read"): ALL_OK,
@@ -265,7 +271,8 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/cases/{case_id}/visits"): lambda t: {"occurred_at": _now(), "duration_minutes": 60, "kind": "home"},
     ("PUT", "/cases/{case_id}/facts/{name}"): lambda t: {"value": DIAGNOSIS_DONE},
     ("POST", "/cases/{case_id}/pause"): lambda t: {"reason": "hospital"},
-    ("POST", "/cases/{case_id}/close"): lambda t: {"outcome": "transferred"},
+    ("POST", "/cases/{case_id}/close"): lambda t: {"outcome": "transferred", "exit_status": "inactive"},
+    ("PUT", "/cases/{case_id}/profile/follow-up"): lambda t: {"status": "employed"},
     # to the other coordinator of the unit (run late: the case is then no longer coord's)
     ("PUT", "/cases/{case_id}/coordinator"): lambda t: {
         "coordinator": t.world.logins["coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]

@@ -112,7 +112,7 @@ async def test_an_employers_places_are_used_refused_when_full_and_freed_when_a_c
 
     r = await stack.http.post(
         f"{API}/cases/{cases[1]['id']}/close",
-        json={"outcome": "dropped_out"},
+        json={"outcome": "dropped_out", "exit_status": "inactive"},
         headers=stack.headers(unit, key=uuid.uuid4().hex),
     )
     assert r.status_code == 200, r.text

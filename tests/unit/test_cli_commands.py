@@ -69,9 +69,9 @@ def test_a_bad_visit_time_is_an_error_naming_at(
     ("args", "path", "body"),
     [
         (
-            ["close", CASE, "transferred", "--note", "Przeprowadzka"],
+            ["close", CASE, "transferred", "--note", "Przeprowadzka", "--exit-status", "inactive"],
             "close",
-            {"outcome": "transferred", "note": "Przeprowadzka"},
+            {"outcome": "transferred", "note": "Przeprowadzka", "exit_status": "inactive"},
         ),
         (["pause", CASE, "--reason", "hospital"], "pause", {"reason": "hospital", "note": None}),
         (["pause", CASE], "pause", {"reason": "other", "note": None}),

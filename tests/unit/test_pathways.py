@@ -473,4 +473,4 @@ def test_version_3_of_model_wsparcia_is_kept_without_the_job_lost_move() -> None
     blocks = load_blocks(DEFINITIONS / "blocks")
     kept = load_file(DEFINITIONS / "versions" / "model-wsparcia-v3.yaml", blocks)
     assert kept.version == 3 and "job_lost" not in {t.trigger for t in kept.transitions}
-    assert CATALOG.get("model-wsparcia").definition.version == 4  # type: ignore[union-attr]
+    assert CATALOG.get("model-wsparcia").definition.version == 5  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from pathway.core.calendar import Duration
+from pathway.core.definition.profile import ProfilePolicy
 from pathway.core.legal_basis import CaseloadLimitBasis
 
 ANY_OPEN_STAGE = "*"
@@ -163,6 +164,8 @@ class Definition(_Strict):
     caseload_limit_basis: CaseloadLimitBasis | None = None
     legal_bases: list[str] | None = None
     referrals: ReferralPolicy | None = None
+    # The client's profile at opening, eligibility, the status at exit and after (issue 14).
+    profile: ProfilePolicy | None = None
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
     composed_from: list[str] = Field(default_factory=list)

@@ -188,4 +188,8 @@ def _reachability(d: Definition) -> list[Problem]:
             problems.append(
                 Problem(f"stages.{name}", "dead end: no sequence of moves from here reaches a terminal stage")
             )
+    internship = d.profile.internship if d.profile else None
+    for part in ("stage", "employment") if internship else ():
+        if getattr(internship, part) not in d.stages:
+            problems.append(Problem(f"profile.internship.{part}", f"unknown stage '{getattr(internship, part)}'"))
     return problems

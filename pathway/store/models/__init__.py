@@ -32,6 +32,7 @@ from pathway.store.models.deliveries import (
 from pathway.store.models.inbox import CHANNELS, CalendarFeed, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
+from pathway.store.models.profiles import CaseProfile
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "REMINDER_KINDS",
     "SECTORS",
     "Case",
+    "CaseProfile",
     "CaseBase",
     "CaseEvent",
     "CaseEventPublic",

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from pathway.app import commands, consents, referrals, visit_repeats
+from pathway.app import commands, consents, profiles, referrals, visit_repeats
 from pathway.app.consents import ConsentIn
 from pathway.app.context import Context
 from pathway.app.errors import AppError
+from pathway.app.profiles import FollowUpRequest
 from pathway.app.schemas import (
     CloseRequest,
     FactRequest,
@@ -56,6 +57,7 @@ async def move(case_id: str, request: Request) -> Response:
             trigger=forms.field(form, "trigger") or "",
             note=forms.field(form, "note"),
             expected_stage=forms.field(form, "expected_stage"),
+            exit_status=forms.field(form, "exit_status"),
         )
         return await commands.advance(ctx, case_id, body, key)
 
@@ -113,7 +115,11 @@ async def resume(case_id: str, request: Request) -> Response:
 @router.post("/cases/{case_id}/close")
 async def close(case_id: str, request: Request) -> Response:
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
-        body = CloseRequest(outcome=forms.field(form, "outcome") or "", note=forms.field(form, "note"))
+        body = CloseRequest(
+            outcome=forms.field(form, "outcome") or "",
+            note=forms.field(form, "note"),
+            exit_status=forms.field(form, "exit_status"),
+        )
         return await commands.close(ctx, case_id, body, key)
 
     return await _command(request, case_id, "close", run)
@@ -160,3 +166,12 @@ async def answer_referral(case_id: str, referral_id: str, request: Request) -> R
         return await referrals.answer(ctx, case_id, referral_id, body, key)
 
     return await _command(request, case_id, "answer", run)
+
+
+@router.post("/cases/{case_id}/follow-up")
+async def follow_up(case_id: str, request: Request) -> Response:
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        body = FollowUpRequest.model_validate({"status": forms.field(form, "status") or ""})
+        return await profiles.record_follow_up(ctx, case_id, body, key)
+
+    return await _command(request, case_id, "follow_up", run)

@@ -10,7 +10,8 @@ from pathway.app import partners
 from pathway.app.dashboard import dashboard as dashboard_of
 from pathway.app.errors import AppError
 from pathway.core.definition import PARTNER_KINDS
-from pathway.render import charts
+from pathway.i18n import Words
+from pathway.render import charts, outcome_charts
 from pathway.store.models import SECTORS
 from pathway.web.page import signed_in
 
@@ -68,4 +69,7 @@ async def dashboard(request: Request) -> Response:
         chosen=board.chosen,
         definitions={e.definition.id: e.definition for e in catalog.entries()},
         charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)],
+        outcomes=board.outcomes,
+        outcomes_chart=outcome_charts.outcomes_svg(board.outcomes, lang),
+        outcome_words=Words(lang),
     )
