@@ -11,6 +11,7 @@ of any impact)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "pl-PL"}
 MIN_TARGET = 44
 
 TAP_TARGETS = (
-    "button, summary, select, textarea, input:not([type=hidden]), "
-    "header a, a.button, table.cases th a, ul.papers a"
+    "button, summary, select, textarea, input:not([type=hidden]), header a, a.button, table.cases th a, ul.papers a"
 )
 
 # The elements whose box is less than MIN_TARGET px high, as "tag#id.class 'text' = h px".
@@ -46,7 +46,8 @@ _SMALL_TARGETS = """([selector, least]) => {
     if (box.height < least) {
       const what = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
         (el.className ? "." + String(el.className).split(" ").join(".") : "");
-      small.push(`${what} '${(el.innerText || el.value || el.name || "").trim().slice(0, 40)}' = ${box.height.toFixed(1)} px`);
+      const text = (el.innerText || el.value || el.name || "").trim().slice(0, 40);
+      small.push(`${what} '${text}' = ${box.height.toFixed(1)} px`);
     }
   }
   return small;
@@ -58,7 +59,8 @@ _WIDTHS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 _WIDER = """() => [...document.querySelectorAll("main *, header *")]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
   .slice(0, 8)
-  .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " right=" + Math.round(el.getBoundingClientRect().right))"""
+  .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    " right=" + Math.round(el.getBoundingClientRect().right))"""
 
 
 async def on_first_screen(locator: Any, page: Any) -> bool:
@@ -93,6 +95,12 @@ class Phone:
         assert not small, f"{name}: tap targets under {MIN_TARGET} px:\n" + "\n".join(small)
         await self.visit.check(page, name, blocking=EVERY_IMPACT)
 
+    async def each(self, page: Any, base_url: str, pages: Iterable[tuple[str, str]], *, at_desk: bool = False) -> None:
+        """Go to each (name, path) and check it at the phone's (or the desk's) width."""
+        for name, path in pages:
+            await page.goto(f"{base_url}{path}")
+            await (self.desk if at_desk else self.check)(page, name)
+
     async def desk(self, page: Any, name: str) -> None:
         await self.fits(page, name)
         await self.visit.check(page, name)
@@ -101,6 +109,5 @@ class Phone:
         scroll_width, inner_width = await page.evaluate(_WIDTHS)
         assert inner_width == page.viewport_size["width"], f"{name}: the page was zoomed out to {inner_width} px"
         assert scroll_width <= inner_width, (
-            f"{name}: {scroll_width} px wide on a {inner_width} px screen; sticking out: "
-            f"{await page.evaluate(_WIDER)}"
+            f"{name}: {scroll_width} px wide on a {inner_width} px screen; sticking out: {await page.evaluate(_WIDER)}"
         )

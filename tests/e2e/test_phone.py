@@ -24,6 +24,21 @@ pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 CLIENT = "Klientka Telefon E2E"
 LATE_CLIENT = "Klientka Zaległa Telefon E2E"
 MISSING_CASE = "0" * 32
+# The pages whose address names no case of the test, as (screenshot, path).
+COORDINATOR_PAGES = (
+    ("phone-07-week", "/week"),
+    ("phone-08-inbox", "/inbox"),
+    ("phone-09-resource-map", "/partners"),
+    ("phone-10-definitions", "/definitions"),
+    ("phone-11-definition", "/definitions/model-wsparcia"),
+    ("phone-12-error", f"/cases/{MISSING_CASE}"),
+)
+SUPERVISOR_PAGES = (
+    ("phone-23-unit-cases", "/cases"),
+    ("phone-24-inbox-supervisor", "/inbox"),
+    ("phone-25-week-supervisor", "/week"),
+    ("phone-26-resource-map-supervisor", "/partners"),
+)
 
 
 async def _tap_sign_in(page: Any, live: Live, login: str) -> None:
@@ -107,18 +122,8 @@ async def test_a_coordinator_works_a_case_on_a_phone(live: Live, browser: Any, v
     await phone.check(page, "phone-06-caseload")
 
     # ------------------------------------------------------------ every other page
-    for name, path in (
-        ("phone-07-week", "/week"),
-        ("phone-08-inbox", "/inbox"),
-        ("phone-09-resource-map", "/partners"),
-        ("phone-10-definitions", "/definitions"),
-        ("phone-11-definition", "/definitions/model-wsparcia"),
-        ("phone-12-error", f"/cases/{MISSING_CASE}"),
-    ):
-        await page.goto(f"{live.base_url}{path}")
-        await phone.check(page, name)
-    await page.goto(late_url)
-    await phone.check(page, "phone-13-case-overdue")
+    late_page = ("phone-13-case-overdue", late_url.removeprefix(live.base_url))
+    await phone.each(page, live.base_url, (*COORDINATOR_PAGES, late_page))
     await page.get_by_role("button", name="Wyloguj").tap()
     await page.wait_for_url(re.compile(r"/login\?out=1"))
     await phone.check(page, "phone-14-signed-out")
@@ -128,9 +133,14 @@ async def test_a_coordinator_works_a_case_on_a_phone(live: Live, browser: Any, v
     context = await browser.new_context(**DESKTOP)
     desk = visit.watch(await context.new_page())
     await sign_in(desk, live, COORDINATOR)
-    for name, url in (("desk-caseload", "/cases"), ("desk-case", case_url), ("desk-week", "/week"), ("desk-inbox", "/inbox")):
-        await desk.goto(url if url.startswith("http") else f"{live.base_url}{url}")
-        await phone.desk(desk, name)
+    case_path = case_url.removeprefix(live.base_url)
+    desk_pages = (
+        ("desk-caseload", "/cases"),
+        ("desk-case", case_path),
+        ("desk-week", "/week"),
+        ("desk-inbox", "/inbox"),
+    )
+    await phone.each(desk, live.base_url, desk_pages, at_desk=True)
     await context.close()
     assert not visit.problems, "\n".join(visit.problems)
 
@@ -147,13 +157,6 @@ async def test_a_supervisor_reads_the_unit_on_a_phone(live: Live, browser: Any, 
     await _open_case(page, "Klientka Kierowniczki E2E", date.today() - timedelta(days=40))
     assert await page.get_by_role("link", name="Zapisz wizytę").count() == 0  # a supervisor reads
     await phone.check(page, "phone-22-case-supervisor")
-    for name, path in (
-        ("phone-23-unit-cases", "/cases"),
-        ("phone-24-inbox-supervisor", "/inbox"),
-        ("phone-25-week-supervisor", "/week"),
-        ("phone-26-resource-map-supervisor", "/partners"),
-    ):
-        await page.goto(f"{live.base_url}{path}")
-        await phone.check(page, name)
+    await phone.each(page, live.base_url, SUPERVISOR_PAGES)
     await context.close()
     assert not visit.problems, "\n".join(visit.problems)
