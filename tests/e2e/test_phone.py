@@ -124,6 +124,14 @@ async def test_a_coordinator_works_a_case_on_a_phone(live: Live, browser: Any, v
     # ------------------------------------------------------------ every other page
     late_page = ("phone-13-case-overdue", late_url.removeprefix(live.base_url))
     await phone.each(page, live.base_url, (*COORDINATOR_PAGES, late_page))
+    # English words are longer in places ("Supervisor dashboard"): the case page still fits.
+    await page.goto(case_url)
+    await page.get_by_role("link", name="English").tap()
+    await page.wait_for_selector('html[lang="en"]')
+    assert await page.get_by_role("link", name="Log a visit").count() == 1
+    await phone.check(page, "phone-15-case-english")
+    await page.get_by_role("link", name="Polski").tap()
+    await page.wait_for_selector('html[lang="pl"]')
     await page.get_by_role("button", name="Wyloguj").tap()
     await page.wait_for_url(re.compile(r"/login\?out=1"))
     await phone.check(page, "phone-14-signed-out")
