@@ -20,6 +20,7 @@ from pathway.api.routers import (
     inbox,
     notes,
     partners,
+    plans,
     referrals,
     reports,
     users,
@@ -36,7 +37,7 @@ def install(app: FastAPI) -> None:
         api.include_router(module.router)
     for module in (caseloads, reports, referrals, inbox, calendar):
         api.include_router(module.router)
-    for module in (notes, documents):  # the case file
+    for module in (notes, plans, documents):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)
