@@ -23,12 +23,19 @@ def member_ids_of_case(ctx: Context, case_id: str) -> frozenset[str] | None:
     return None
 
 
-def _new_id() -> str:
-    return uuid.uuid4().hex[:12]
+_ID_NAMESPACE = uuid.UUID("5d0c8a52-8f0e-4a8e-9c61-2f4b7d1e9a30")
 
 
-def plan_document(body: PlanIn) -> dict[str, Any]:
-    """The plan as it is kept (sealed): every goal and action with an id (made for new ones)."""
+def plan_document(body: PlanIn, key: str | None = None) -> dict[str, Any]:
+    """The plan as it is kept (sealed): every goal and action with an id (made for new ones;
+    from the Idempotency-Key when there is one, so a retried command makes the same ids)."""
+    made = iter(range(10_000))
+
+    def _new_id() -> str:
+        if key is None:
+            return uuid.uuid4().hex[:12]
+        return uuid.uuid5(_ID_NAMESPACE, f"{key}:{next(made)}").hex[:12]
+
     return {
         "agreed_on": body.agreed_on.isoformat() if body.agreed_on else None,
         "goals": [

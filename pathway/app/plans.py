@@ -43,13 +43,15 @@ def _policy(definition: Definition | None) -> PlanPolicy:
     return definition.plan
 
 
-def _fingerprinted(doc: dict[str, Any], expected: int | None) -> dict[str, Any]:
-    """What the idempotency key is bound to: the plan without its words (never hashed into
-    the store); the words are compared with the version the key made, where they are kept."""
-    goals = [
-        {**g, "title": None, "actions": [{**a, "title": None} for a in g["actions"]]} for g in doc["goals"]
-    ]
-    return {"agreed_on": doc["agreed_on"], "goals": goals, "expected_version": expected}
+def _without_words(body: PlanIn) -> dict[str, Any]:
+    """What the idempotency key is bound to: the plan as sent, without its words (never hashed
+    into the store); the words are compared with the version the key made, where they are kept."""
+    data = body.model_dump(mode="json")
+    for goal in data["goals"]:
+        goal["title"] = None
+        for action in goal["actions"]:
+            action["title"] = None
+    return data
 
 
 def _words(doc: dict[str, Any]) -> list[str]:
@@ -110,10 +112,16 @@ async def read_plan(ctx: Context, case_id: str) -> PlanOut:
 
 
 async def _record(
-    ctx: Context, case: Case, doc: dict[str, Any], expected: int | None, key: str | None, command: str
+    ctx: Context,
+    case: Case,
+    doc: dict[str, Any],
+    expected: int | None,
+    key: str | None,
+    command: str,
+    fingerprinted: dict[str, Any],
 ) -> PlanOut:
     policy = _policy(_definition(ctx, case))
-    async with one_command_per_key(ctx, key, command=command, case_id=case.id, body=_fingerprinted(doc, expected)):
+    async with one_command_per_key(ctx, key, command=command, case_id=case.id, body=fingerprinted):
         command_id = key or new_command_id()
         made = store.version_of_command(ctx.session, case_id=case.id, command_id=command_id)
         if made is not None:  # the same command again: its version, if the words are the same
@@ -128,7 +136,10 @@ async def _record(
             )
         plan = skeleton_of(ctx, case.id, doc, latest + 1, policy)
         done = await send(
-            ctx, case, PathwayWorkflow.record_plan, RecordPlanInput(command_id=command_id, actor=ctx.actor.id, plan=plan)
+            ctx,
+            case,
+            PathwayWorkflow.record_plan,
+            RecordPlanInput(command_id=command_id, actor=ctx.actor.id, plan=plan),
         )
         try:
             store.add_version(
@@ -143,7 +154,9 @@ async def _record(
                 actions=_index(plan, _definition(ctx, case)),
             )
         except ClientErased:
-            raise AppError(409, "client_erased", "this client's identity was erased: the plan takes no change") from None
+            raise AppError(
+                409, "client_erased", "this client's identity was erased: the plan takes no change"
+            ) from None
         await ctx.record(
             "plan.recorded",
             case_id=case.id,
@@ -175,7 +188,7 @@ def _index(plan: Any, definition: Definition | None) -> list[dict[str, Any]]:
 async def put_plan(ctx: Context, case_id: str, body: PlanIn, key: str | None) -> PlanOut:
     """The whole plan, as a new version."""
     case = visible_case(ctx, case_id, Action.CASE_ACT)
-    return await _record(ctx, case, plan_document(body), body.expected_version, key, "plan")
+    return await _record(ctx, case, plan_document(body, key), body.expected_version, key, "plan", _without_words(body))
 
 
 async def set_action_status(
@@ -184,7 +197,9 @@ async def set_action_status(
     """One action done, dropped (with a reason code) or planned again: a new version."""
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     if body.status == "dropped" and body.reason not in DROP_REASONS:
-        raise AppError(422, "missing_reason", f"a dropped action says why: one of {', '.join(DROP_REASONS)}", field="reason")
+        raise AppError(
+            422, "missing_reason", f"a dropped action says why: one of {', '.join(DROP_REASONS)}", field="reason"
+        )
     if body.status != "dropped" and body.reason is not None:
         raise AppError(422, "not_applicable", "only a dropped action has a reason", field="reason")
     found = store.read_version(ctx.session, vault=ctx.vault, case_id=case.id)
@@ -195,4 +210,5 @@ async def set_action_status(
     if action is None:
         raise AppError(422, "unknown_action", f"the plan has no action '{action_id}'", field="action_id")
     action.update(status=body.status, reason=body.reason)
-    return await _record(ctx, case, doc, body.expected_version, key, f"plan_action_status:{action_id}")
+    command = f"plan_action_status:{action_id}"
+    return await _record(ctx, case, doc, body.expected_version, key, command, body.model_dump(mode="json"))

@@ -299,7 +299,9 @@ def stalled(
             )
     if rule in (None, "action_overdue"):
         for group, limits in groups:
-            branches.append(_late_actions(len(meaning), now, limits, [*filters, *([group] if group is not None else [])]))
+            branches.append(
+                _late_actions(len(meaning), now, limits, [*filters, *([group] if group is not None else [])])
+            )
             meaning.append(("action_overdue", limits.visit_grace, limits.tz))
     if rule in (None, "inactive"):
         if inactive_days is not None:

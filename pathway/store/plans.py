@@ -26,7 +26,9 @@ def latest_version(session: Session, *, case_id: str) -> int:
 def version_of_command(session: Session, *, case_id: str, command_id: str) -> int | None:
     """The version a command (its Idempotency-Key) made, if it made one."""
     return session.exec(
-        select(PlanVersion.version).where(col(PlanVersion.case_id) == case_id, col(PlanVersion.command_id) == command_id)
+        select(PlanVersion.version).where(
+            col(PlanVersion.case_id) == case_id, col(PlanVersion.command_id) == command_id
+        )
     ).first()
 
 
@@ -36,7 +38,9 @@ def read_version(
     """A version of the plan (the latest without ``version``) and its body opened (None once
     the client was erased); None when the case has no such version."""
     stmt = select(PlanVersion).where(col(PlanVersion.case_id) == case_id)
-    stmt = stmt.where(col(PlanVersion.version) == version) if version else stmt.order_by(col(PlanVersion.version).desc())
+    stmt = (
+        stmt.where(col(PlanVersion.version) == version) if version else stmt.order_by(col(PlanVersion.version).desc())
+    )
     row = session.exec(stmt.limit(1)).first()
     client_id = client_of_case(session, case_id=case_id)
     if row is None or client_id is None:

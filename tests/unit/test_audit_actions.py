@@ -4,6 +4,7 @@ with the days overdue the case page shows (``pathway.core.overdue``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ TZ = "Europe/Warsaw"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
+def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     create_schema(engine)
     yield engine

@@ -40,12 +40,21 @@ def plan(version: int, *actions: PlanAction, agreed_on: date | None = date(2026,
 
 def action(action_id: str, due_on: date, status: str = "planned", **more: object) -> PlanAction:
     return PlanAction.model_validate(
-        {"action_id": action_id, "goal_id": "g1", "owner_kind": "coordinator", "due_on": due_on, "status": status, **more}
+        {
+            "action_id": action_id,
+            "goal_id": "g1",
+            "owner_kind": "coordinator",
+            "due_on": due_on,
+            "status": status,
+            **more,
+        }
     )
 
 
 def about_plan(events: list[object]) -> list[tuple[str | None, str]]:
-    return [(e.watch, e.level) for e in events if isinstance(e, ReminderDue) and e.watch not in ("visit", "stage_deadline")]
+    return [
+        (e.watch, e.level) for e in events if isinstance(e, ReminderDue) and e.watch not in ("visit", "stage_deadline")
+    ]
 
 
 def record(case: Case, ids: Ids, skeleton: PlanSkeleton, now: datetime = OPENED) -> list[object]:
@@ -71,12 +80,12 @@ def test_a_due_action_is_reminded_then_escalated_and_a_done_one_is_no_longer_wat
     assert isinstance(recorded, PlanRecorded) and recorded.planned == 1
     # due on Tuesday 10 March: late from Wednesday 11 March 00:00 in Warsaw
     assert case.state.watches["action:a1"].due_at == datetime(2026, 3, 10, 23, 0, tzinfo=UTC)
-    reminders: list[object] = case.fire_due(datetime(2026, 3, 11, 8, 0, tzinfo=UTC))
+    reminders: list[object] = list(case.fire_due(datetime(2026, 3, 11, 8, 0, tzinfo=UTC)))
     assert about_plan(reminders) == [("action:a1", "reminder")]
     [late] = [o for o in case.view(datetime(2026, 3, 12, 8, 0, tzinfo=UTC)).overdue if o.watch == "action"]
     assert (late.ref, late.due_on, late.days_overdue) == ("a1", date(2026, 3, 10), 2)
     # 5 working days after it fell due, the supervisor is told
-    escalated: list[object] = case.fire_due(datetime(2026, 3, 19, 8, 0, tzinfo=UTC))
+    escalated: list[object] = list(case.fire_due(datetime(2026, 3, 19, 8, 0, tzinfo=UTC)))
     assert ("action:a1", "escalation") in about_plan(escalated)
     record(case, ids, plan(2, action("a1", date(2026, 3, 10), "done")), datetime(2026, 3, 19, 9, 0, tzinfo=UTC))
     assert "action:a1" not in case.state.watches
@@ -102,7 +111,9 @@ def test_a_change_made_on_a_stale_version_is_refused(ids: Ids) -> None:
     case = family_case_in_plan_stage(ids)
     record(case, ids, plan(1, action("a1", date(2026, 3, 20))))
     with pytest.raises(IllegalMove):
-        case.validate(RecordPlan(command_id=ids(), actor="coord-1", plan=plan(1, action("a1", date(2026, 3, 21)))), OPENED)
+        case.validate(
+            RecordPlan(command_id=ids(), actor="coord-1", plan=plan(1, action("a1", date(2026, 3, 21)))), OPENED
+        )
 
 
 def test_a_partner_given_an_action_is_told_its_id_and_date_once(ids: Ids) -> None:
