@@ -63,7 +63,7 @@ class ActionOut(BaseModel):
     title: str
     owner: Owner
     due_on: date | None = None
-    status: str
+    status: Literal["planned", "done", "dropped"]
     reason: str | None = None
     days_overdue: int | None = None
 
