@@ -97,3 +97,32 @@ async def test_the_family_papers_are_the_definition_s_and_read_back(stack: Stack
 
     r = await stack.http.get(f"{API}/cases/{cid}/documents/plan.pdf", headers=stack.headers(unit, "colleague-docs"))
     assert r.status_code == 404
+
+
+async def test_the_case_page_shows_the_plan_in_words_with_an_overdue_badge(stack: Stack) -> None:
+    import re
+
+    import httpx
+    from apistack import PASSWORD
+
+    unit = new_unit()
+    case = await _family_with_plan(stack, unit)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stack.app), base_url="http://test") as web:
+        form = await web.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        login = stack.login_of(unit)
+        r = await web.post(
+            "/login", data={"csrf": csrf.group(1), "username": login, "password": PASSWORD, "next": "/cases"}
+        )
+        assert r.status_code == 303, r.text
+        page = await web.get(f"/cases/{case['id']}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    section = html[html.index('id="plan"') : html.index('id="papers"')]
+    assert GOAL in section and ACTION in section and LATE in section
+    assert "zaplanowane" in section and "członek rodziny" in section  # status and owner in words
+    assert "badge overdue" in section and "3 dni" in section
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", section)  # dates in words, never ISO
+    for kind in ("contract", "plan", "assessment"):
+        assert f'data-paper="{kind}"' in html
