@@ -24,10 +24,16 @@ from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from pathway.app.catalog import Catalog  # noqa: E402
-from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
 from pathway.core.plan import PlanAction, PlanSkeleton  # noqa: E402
-from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
-from workflows.messages import RecordPlanInput  # noqa: E402
+from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
+from workflows.messages import (  # noqa: E402
+    AnswerReferralInput,
+    CloseCaseInput,
+    PauseCaseInput,
+    RecordPlanInput,  # noqa: E402
+    ReferClientInput,
+    ResumeCaseInput,
+)
 
 HISTORIES = HERE / "histories"
 
