@@ -40,6 +40,16 @@ class PaperBasics:
     coordinator_name: str
 
 
+def _heading(b: PaperBasics) -> dict[str, Any]:
+    """What each of these papers opens with: its stamp, the client, the pathway, the assistant."""
+    return {
+        "stamp": b.stamp,
+        "client_name": b.client.name if b.client else None,
+        "pathway": b.pathway,
+        "coordinator_name": b.coordinator_name,
+    }
+
+
 def _plan(ctx: Context, b: PaperBasics) -> PlanOut:
     found = plan_store.read_version(ctx.session, vault=ctx.vault, case_id=b.view.id)
     if found is None:
@@ -76,10 +86,7 @@ def _goals(ctx: Context, plan: PlanOut, coordinator_name: str) -> list[PlanGoalL
 def plan_paper(ctx: Context, b: PaperBasics) -> PlanPaper | ContractPaper | AssessmentPaper:
     plan = _plan(ctx, b)
     return PlanPaper(
-        stamp=b.stamp,
-        client_name=b.client.name if b.client else None,
-        pathway=b.pathway,
-        coordinator_name=b.coordinator_name,
+        **_heading(b),
         plan_version=plan.version,
         agreed_on=plan.agreed_on,
         review_due_on=plan.review_due_on,
@@ -94,10 +101,7 @@ def contract_paper(ctx: Context, b: PaperBasics) -> PlanPaper | ContractPaper | 
     cadence = first.visits if first else None
     every = cadence.every if cadence and cadence.every.unit == "days" else None
     return ContractPaper(
-        stamp=b.stamp,
-        client_name=b.client.name if b.client else None,
-        pathway=b.pathway,
-        coordinator_name=b.coordinator_name,
+        **_heading(b),
         signed_on=contract.get("signed_on"),
         family_members=contract.get("family_members"),
         visits_every_days=every.amount if every else None,
@@ -109,10 +113,7 @@ def assessment_paper(ctx: Context, b: PaperBasics) -> PlanPaper | ContractPaper 
     plan = _plan(ctx, b)
     actions = [a for g in plan.goals for a in g.actions]
     return AssessmentPaper(
-        stamp=b.stamp,
-        client_name=b.client.name if b.client else None,
-        pathway=b.pathway,
-        coordinator_name=b.coordinator_name,
+        **_heading(b),
         stage=b.stage,
         opened_at=b.view.opened_at,
         plan_version=plan.version,
