@@ -126,10 +126,12 @@ def test_a_partner_given_an_action_is_told_its_id_and_date_once(ids: Ids) -> Non
     assert not [e for e in again if isinstance(e, NotificationRequested)]
 
 
-def test_a_pause_does_not_move_an_action_s_agreed_date(ids: Ids) -> None:
+def test_a_pause_does_not_move_the_plan_s_agreed_dates(ids: Ids) -> None:
     case = family_case_in_plan_stage(ids)
     record(case, ids, plan(1, action("a1", date(2026, 3, 20))))
     before = case.state.watches["action:a1"].due_at
+    review = case.state.watches["plan_review"].due_at
     case.apply(SetFact(command_id=ids(), actor="coord-1", name="therapy_needed", value=True), OPENED)
     clocks.shift(case, timedelta(days=10))
     assert case.state.watches["action:a1"].due_at == before
+    assert case.state.watches["plan_review"].due_at == review  # the page reads it from agreed_on too
