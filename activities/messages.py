@@ -54,7 +54,7 @@ class NotifyPartnerInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    moment: Literal["enter", "exit", "referral"]
+    moment: Literal["enter", "exit", "referral", "action"]
     partner_id: str
     partner_kind: str
     at: datetime
@@ -62,6 +62,9 @@ class NotifyPartnerInput(BaseModel):
     referral_id: str | None = None
     # The service asked for (a code or a service name of the partner's offer).
     service: str | None = None
+    # An action of the case's plan the partner is to do: its id and due date (ISO), no words.
+    action_id: str | None = None
+    due_on: str | None = None
 
 
 class NotifyPartnerResult(BaseModel):

@@ -184,7 +184,11 @@ def partner_message(
         body["referral_id"] = data.referral_id
         body["service"] = data.service
         body["callback_url"] = public_url.rstrip("/") + CALLBACK_PATH.format(referral_id=data.referral_id)
-    subject = "referral" if data.moment == "referral" else f"case_stage_{data.moment}"
+    if data.moment == "action" and data.action_id:
+        body["action_id"] = data.action_id
+        if "dates" in allowed and data.due_on:
+            body["due_on"] = data.due_on
+    subject = {"referral": "referral", "action": "plan_action"}.get(data.moment, f"case_stage_{data.moment}")
     return Message(
         key=notification_key(data.case_id, data.seq, data.partner_id),
         recipient=data.partner_id,

@@ -79,6 +79,11 @@ class AnswerReferralInput(commands.AnswerReferral):
     pass
 
 
+class RecordPlanInput(commands.RecordPlan):
+    """A new version of the case's plan: ids, dates, statuses and counts (its texts stay sealed
+    in the store)."""
+
+
 class MigrateDefinitionInput(commands.MigrateDefinition):
     """Move the case onto a newer version of its definition (``target``), with a mapping of
     old stage -> new stage. Sent by ``pathway.app.case_upgrades.migrate_cases``; the update id is

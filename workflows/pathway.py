@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         MigrateDefinitionInput,
         OpenCaseInput,
         PauseCaseInput,
+        RecordPlanInput,
         RecordVisitInput,
         ReferClientInput,
         ResumeCaseInput,
@@ -75,6 +76,9 @@ HISTORY_CEILING = 20_000
 # ~0.2-0.3x of a bare update added to every answer (bench/RESULTS.md). Older runs keep
 # upserting in the command's task, as their histories say they did.
 SEARCH_ATTRIBUTES_WITH_PROJECTION = "search-attributes-with-projection"
+# Runs that keep a structured plan (issue 14): its actions' and its review's clocks ring in
+# ``fire_due``, and partners given an action are told. Marked when a plan is first recorded.
+PLAN_CLOCKS = "plan-clocks"
 
 
 def _refusal(error: PathwayError) -> ApplicationError:
@@ -243,6 +247,8 @@ class PathwayWorkflow:
                     at=event.at,
                     referral_id=event.referral_id,
                     service=event.service,
+                    action_id=event.action_id,
+                    due_on=event.due_on,
                 ),
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=EFFECT_RETRY,
@@ -394,6 +400,15 @@ class PathwayWorkflow:
 
     @answer_referral.validator
     def _validate_answer_referral(self, input: AnswerReferralInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="record_plan")
+    def record_plan(self, input: RecordPlanInput) -> CommandResult:
+        workflow.patched(PLAN_CLOCKS)
+        return self._handle(input)
+
+    @record_plan.validator
+    def _validate_record_plan(self, input: RecordPlanInput) -> None:
         self._validate(input)
 
     @workflow.update(name="migrate_definition")

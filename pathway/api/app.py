@@ -21,6 +21,7 @@ from pathway.api.routers import (
     notes,
     partners,
     profiles,
+    plans,
     referrals,
     reports,
     users,
@@ -37,7 +38,7 @@ def install(app: FastAPI) -> None:
         api.include_router(module.router)
     for module in (caseloads, reports, referrals, inbox, calendar):
         api.include_router(module.router)
-    for module in (notes, documents, profiles):  # the case file
+    for module in (notes, plans, documents, profiles):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

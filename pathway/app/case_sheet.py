@@ -1,17 +1,18 @@
 """Everything the case page shows of one case, read once: the workflow's view with the
 client, what partners were told, visits, the resource map, consents, the case's notes (the
-newest, or those a search within the case found), its papers, and whether the person may act on it (or
+newest, or those a search within the case found), its plan, its papers, and whether the person may act on it (or
 only read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathway.app import cases, consents, documents, notes
+from pathway.app import cases, consents, documents, notes, plans
 from pathway.app.consents import ConsentOut
 from pathway.app.context import Context
 from pathway.app.documents import DocumentKindOut
 from pathway.app.notes import NotesPage
+from pathway.app.plan_shapes import PlanOut
 from pathway.app.schemas import CaseOut
 from pathway.core.definition import Definition
 from pathway.security.policy import Action, CaseScope, decide
@@ -32,6 +33,8 @@ class CaseSheet:
     # The papers (PDF) the case's pathway has.
     papers: list[DocumentKindOut]
     notes_query: str | None = None
+    # The case's plan, for a pathway that keeps one.
+    plan: PlanOut | None = None
 
 
 # The case page shows this many notes (the newest, or the newest found); the API pages on.
@@ -55,4 +58,5 @@ async def case_sheet(ctx: Context, case_id: str, notes_query: str | None = None)
         notes=found,
         papers=documents.list_documents(ctx, case_id).items,
         notes_query=(notes_query or "").strip() or None,
+        plan=await plans.read_plan(ctx, case_id) if entry and entry.definition.plan else None,
     )

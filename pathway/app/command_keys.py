@@ -34,6 +34,8 @@ COMMAND_WORDS = {
     "refer": ("a referral", "skierowanie"),
     "answer_referral": ("a referral's answer", "odpowiedź na skierowanie"),
     "reassign": ("a bulk reassignment", "przeniesienie spraw"),
+    "plan": ("a change of the plan", "zmianę planu"),
+    "plan_action_status": ("an action's status", "stan działania planu"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pathway.core.definition import DefinitionSnapshot
+from pathway.core.plan import PlanSkeleton
 
 TOKEN = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
@@ -126,3 +127,10 @@ class AnswerReferral(Command):
     @classmethod
     def _reason_code(cls, value: str | None) -> str | None:
         return None if value is None else _token(value, "a reason")
+
+
+class RecordPlan(Command):
+    """A new version of the case's plan: its skeleton (ids, dates, statuses), never its texts,
+    which the store keeps sealed under the same version number."""
+
+    plan: PlanSkeleton

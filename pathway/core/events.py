@@ -123,12 +123,15 @@ class DefinitionMigrated(_Event):
 class NotificationRequested(_Event):
     kind: Literal["notification_requested"] = "notification_requested"
     stage: str
-    moment: Literal["enter", "exit", "referral"]
-    partner_fact: str  # the partner fact named by the stage's notify; "" for a referral
+    moment: Literal["enter", "exit", "referral", "action"]
+    partner_fact: str  # the partner fact named by the stage's notify; "" for a referral or an action
     partner_id: str
     partner_kind: str
     referral_id: str | None = None
     service: str | None = None
+    # an action of the plan the partner is to do (its id and due date; never its words)
+    action_id: str | None = None
+    due_on: str | None = None  # ISO date
 
 
 class ReferralMade(_Event):
@@ -171,6 +174,18 @@ class PartnerUnreachable(_Event):
     reason: str  # a failure type code, e.g. PermanentDeliveryError, ChannelUnavailable
 
 
+class PlanRecorded(_Event):
+    """A new version of the plan: when it was agreed and how big it is (counts, no text)."""
+
+    kind: Literal["plan_recorded"] = "plan_recorded"
+    stage: str
+    version: int
+    agreed_on: str | None = None  # ISO date
+    goals: int
+    actions: int
+    planned: int
+
+
 Event = Annotated[
     PartnerUnreachable
     | CaseOpened
@@ -187,6 +202,7 @@ Event = Annotated[
     | DefinitionMigrated
     | ReferralMade
     | ReferralAnswered
-    | CertificateLapsed,
+    | CertificateLapsed
+    | PlanRecorded,
     Field(discriminator="kind"),
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pathway.core.calendar import local_date
 from pathway.core.certificates import expires_on, is_recorded
 from pathway.core.errors import GuardFailure
+from pathway.core.plan import PlanSkeleton, problems
 
 if TYPE_CHECKING:
     from pathway.core.definition import Definition, GuardRef, Transition
@@ -28,6 +29,7 @@ class GuardContext:
     now: datetime
     duration_ends_at: datetime | None = None
     visits_in_stage: int = 0
+    plan: PlanSkeleton | None = None
 
     @property
     def today(self) -> date:
@@ -154,6 +156,22 @@ def _check_count(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
     return [] if ref.count and ref.count > 0 else ["guard 'min_visits_in_stage' needs 'count: <n>' (at least 1)"]
 
 
+def _plan_complete(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
+    policy = ctx.definition.plan
+    found = problems(policy, ctx.plan) if policy is not None else []
+    if not found:
+        return None
+    return GuardFailure(
+        ref.guard,
+        "the plan is not complete: " + "; ".join(p.reason for p in found),
+        "plan nie jest kompletny: " + "; ".join(p.reason_pl for p in found),
+    )
+
+
+def _check_plan_ref(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
+    return [] if d.plan is not None else ["guard 'plan_complete' needs 'plan:' in the definition (what a plan needs)"]
+
+
 GUARDS: dict[str, GuardSpec] = {
     spec.name: spec
     for spec in (
@@ -167,6 +185,7 @@ GUARDS: dict[str, GuardSpec] = {
         GuardSpec("certificate_valid", _certificate_valid, _needs_fact("certificate"), "a certificate is valid today"),
         GuardSpec("duration_elapsed", _duration_elapsed, _check_duration_ref, "the stage's fixed duration is over"),
         GuardSpec("min_visits_in_stage", _min_visits, _check_count, "at least N visits in the current stage"),
+        GuardSpec("plan_complete", _plan_complete, _check_plan_ref, "the plan has what the definition asks of it"),
     )
 }
 

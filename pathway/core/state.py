@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from pathway.core.definition import DefinitionSnapshot
 from pathway.core.events import Event
+from pathway.core.plan import PlanSkeleton
 
 MAX_REMEMBERED_COMMANDS = 2000
 
@@ -23,8 +24,8 @@ class Watch(BaseModel):
     ``due_at`` is when it falls due; ``next_alarm_at`` the next reminder or escalation;
     ``escalate_at`` the end of the grace period."""
 
-    key: Literal["stage_deadline", "visit", "duration", "certificate", "referral"]
-    # the certificate fact or the referral id a watch of that kind is about
+    key: Literal["stage_deadline", "visit", "duration", "certificate", "referral", "action", "plan_review"]
+    # the certificate fact, the referral id or the plan action id a watch of that kind is about
     ref: str | None = None
     due_at: datetime
     next_alarm_at: datetime | None
@@ -88,6 +89,8 @@ class PathwayState(BaseModel):
 
     watches: dict[str, Watch] = Field(default_factory=dict)
     referrals: dict[str, Referral] = Field(default_factory=dict)
+    # The plan's latest version, ids, dates and statuses only (its texts are in the store).
+    plan: PlanSkeleton | None = None
     stages: list[StageRecord] = Field(default_factory=list)
     seq: int = 0
     applied: list[AppliedCommand] = Field(default_factory=list)

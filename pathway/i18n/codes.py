@@ -26,6 +26,8 @@ CODES: dict[str, dict[str, str]] = {
         "stage_deadline": NP_("inbox_watch", "the stage's deadline"),
         "referral": NP_("inbox_watch", "a partner's answer to a referral"),
         "certificate": NP_("inbox_watch", "the certificate's validity"),
+        "action": NP_("inbox_watch", "an action of the plan"),
+        "plan_review": NP_("inbox_watch", "the plan's review"),
     },
     "week_what": {
         "visit": NP_("week_what", "visit"),
@@ -99,6 +101,26 @@ CODES: dict[str, dict[str, str]] = {
         "stage_deadline": NP_("overdue", "Stage overdue (%(days)s)"),
         "visit": NP_("overdue", "Visit overdue (%(days)s)"),
         "referral": NP_("overdue", "Referral unanswered (%(days)s)"),
+        "action": NP_("overdue", "Action overdue (%(days)s)"),
+        "plan_review": NP_("overdue", "Plan review overdue (%(days)s)"),
+    },
+    "plan_status": {
+        "planned": NP_("plan_status", "planned"),
+        "done": NP_("plan_status", "done"),
+        "dropped": NP_("plan_status", "dropped"),
+    },
+    "plan_owner": {
+        "coordinator": NP_("plan_owner", "the coordinator"),
+        "member": NP_("plan_owner", "a family member"),
+        "partner": NP_("plan_owner", "a partner"),
+    },
+    "drop_reason": {
+        "not_needed": NP_("drop_reason", "no longer needed"),
+        "client_declined": NP_("drop_reason", "the client declined"),
+        "partner_unavailable": NP_("drop_reason", "the partner is unavailable"),
+        "replaced": NP_("drop_reason", "replaced by another action"),
+        "circumstances_changed": NP_("drop_reason", "circumstances changed"),
+        "other": NP_("drop_reason", "other"),
     },
     "done": {
         "advance": NP_("done", "Move made. Current stage: %(stage)s."),
@@ -124,6 +146,7 @@ CODES: dict[str, dict[str, str]] = {
         "visit_overdue": NP_("rule", "Visit overdue"),
         "inactive": NP_("rule", "Nothing done on the case"),
         "paused_too_long": NP_("rule", "Paused too long"),
+        "action_overdue": NP_("rule", "An action of the plan overdue"),
     },
     "status": {
         "delivered": NP_("status", "delivered"),

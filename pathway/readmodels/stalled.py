@@ -8,7 +8,9 @@ Four rules, each with the limit its case's definition sets:
   escalation: ``calendar.after``); overdue *since the visit was due*, as the case says;
 - ``inactive``: nothing recorded on the case for the definition's ``inactivity_alert`` (or a
   number of days the caller asks for);
-- ``paused_too_long``: paused for longer than the definition's ``pause.max``.
+- ``paused_too_long``: paused for longer than the definition's ``pause.max``;
+- ``action_overdue``: an action of the case's plan is overdue past the same grace as a visit
+  (the supervisor is told then); one row per case, since its earliest late action.
 
 Durations are calendar- and working-day aware, so "21 days after the last activity" cannot be
 written as ``last_activity_at < now - interval`` in SQL. Instead, for each definition and
@@ -31,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, or_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -39,12 +41,12 @@ from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
-from pathway.store.models import Case
+from pathway.store.models import Case, PlanActionRow
 
-RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long")
+RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long", "action_overdue")
 # How much a day past the limit weighs: an unvisited client (the pathway serves people who
 # experience violence) comes first, a case forgotten on pause last.
-RULE_WEIGHT = {"visit_overdue": 3, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
+RULE_WEIGHT = {"visit_overdue": 3, "action_overdue": 2, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
 SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
@@ -295,6 +297,12 @@ def stalled(
                 limits.tz,
                 group,
             )
+    if rule in (None, "action_overdue"):
+        for group, limits in groups:
+            branches.append(
+                _late_actions(len(meaning), now, limits, [*filters, *([group] if group is not None else [])])
+            )
+            meaning.append(("action_overdue", limits.visit_grace, limits.tz))
     if rule in (None, "inactive"):
         if inactive_days is not None:
             fixed = Duration(amount=inactive_days, unit="days")
@@ -321,11 +329,34 @@ def stalled(
         name, duration, tz = meaning[number]
         started = as_utc(started)
         # A visit is late from its due moment on; the grace only decides when it is listed.
-        since = started if duration is None or name == "visit_overdue" else after(started, duration, tz)
+        late_from_due = name in ("visit_overdue", "action_overdue")
+        since = started if duration is None or late_from_due else after(started, duration, tz)
         if name == "stage_overdue" and definition in definitions:
             tz = definitions[definition].timezone
         out.append(stalled_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
     return sort_rows(out)
+
+
+def _late_actions(number: int, now: datetime, limits: Limits, where: list[ColumnElement[bool]]) -> Any:
+    """The active cases with a planned action overdue past the grace: each case once, since
+    its earliest late action (``plan_actions.due_at``, the first late instant)."""
+    ranges = past_limit(now, limits.visit_grace, limits.tz)
+    due = col(PlanActionRow.due_at)
+    within = [due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges]
+    return (
+        core_select(
+            literal(number).label("branch"),
+            col(Case.id),
+            func.min(due).label("started"),
+            col(Case.coordinator_id),
+            col(Case.stage),
+            col(Case.definition_id),
+            col(Case.unit_id),
+        )
+        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
+        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", or_(*within), *where)
+        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
+    )
 
 
 def as_utc(value: datetime | str) -> datetime:

@@ -219,6 +219,8 @@ async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) ->
             await api.call(
                 "PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)}
             )
+        elif kind == "plan":
+            await api.call("PUT", f"/cases/{case_id}/plan", key=f"demo:{spec.slug}:{i}", json=value(today))
         else:
             await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{i}", json={"trigger": name})
         done.append(f"{kind}:{name}")

@@ -159,10 +159,37 @@ DEMO_CASES: tuple[DemoCase, ...] = (
 MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
 
 
+def family_plan(today: date) -> dict[str, Any]:
+    """The demo family's plan: two goals, one action overdue by three days."""
+
+    def day(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    return {
+        "agreed_on": day(-7),
+        "goals": [
+            {
+                "title": "Stabilna sytuacja mieszkaniowa",
+                "actions": [
+                    {"title": "Wniosek o dodatek mieszkaniowy", "owner": {"kind": "coordinator"}, "due_on": day(-3)},
+                    {"title": "Spłata zaległości czynszowych", "owner": {"kind": "member", "id": "rodzic-1"}},
+                ],
+            },
+            {
+                "title": "Dzieci regularnie w szkole",
+                "actions": [
+                    {"title": "Rozmowa z pedagogiem szkolnym", "owner": {"kind": "coordinator"}, "due_on": day(10)}
+                ],
+            },
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class DemoPathwayCase:
     """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
-    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys)."""
+    value-of-today), ("plan", "", plan-of-today) or ("move", trigger, None), each sent once
+    (fixed idempotency keys)."""
 
     slug: str
     client_name: str
@@ -186,6 +213,9 @@ DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
                 lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4},
             ),
             ("move", "advance", None),
+            # The family's plan, agreed a week ago: one action three days late (the case page
+            # shows it, the coordinator is reminded).
+            ("plan", "", family_plan),
         ),
     ),
     # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.

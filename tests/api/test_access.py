@@ -92,6 +92,10 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     # the case's notes read back: its coordinator and the unit's supervisors (issue 14)
     ("GET", "/cases/{case_id}/notes"): CASE_READ,
     # the case's papers (PDF): like reading the case
+    # the case's plan: read like the notes (its words are personal data), changed like the case
+    ("GET", "/cases/{case_id}/plan"): CASE_READ,
+    ("PUT", "/cases/{case_id}/plan"): CASE_ACT,
+    ("POST", "/cases/{case_id}/plan/actions/{action_id}/status"): CASE_ACT,
     ("GET", "/cases/{case_id}/documents"): CASE_READ,
     ("GET", "/cases/{case_id}/documents/{kind}.pdf"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
@@ -294,6 +298,8 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("PUT", "/me/notifications"): lambda t: {"channel": "inbox"},
+    ("PUT", "/cases/{case_id}/plan"): lambda t: {"goals": []},
+    ("POST", "/cases/{case_id}/plan/actions/{action_id}/status"): lambda t: {"status": "done"},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},
     ("POST", "/codec/decode"): lambda t: {"payloads": []},
 }
@@ -312,6 +318,7 @@ PATH_PARAMS = frozenset(
         "item_id",
         "token",
         "kind",
+        "action_id",
     }
 )
 
@@ -329,6 +336,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "item_id": "987654321",
         "token": "made-up-" + "x" * 40,
         "kind": "consent",
+        "action_id": "walk-action",
     }
 
 

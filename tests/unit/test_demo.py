@@ -119,6 +119,7 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
     from pathlib import Path
 
     from pathway.app.catalog import Catalog
+    from pathway.app.plan_shapes import PlanIn
     from pathway.core.case import Case
     from pathway.runtime.demo_data import DEMO_OTHER_CASES
 
@@ -131,5 +132,9 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
         for kind, name, value in spec.steps:
             if kind == "fact":
                 Case.coerce_fact(name, d.facts[name], value(date(2026, 3, 2)))
+            elif kind == "plan":
+                plan = PlanIn.model_validate(value(date(2026, 3, 2)))
+                late = [a for g in plan.goals for a in g.actions if a.due_on and a.due_on < date(2026, 3, 2)]
+                assert d.plan is not None and len(late) == 1, spec.slug  # the demo shows one overdue action
             else:
                 assert any(t.trigger == name for t in d.transitions_from(d.initial)), (spec.slug, name)

@@ -24,8 +24,16 @@ from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from pathway.app.catalog import Catalog  # noqa: E402
+from pathway.core.plan import PlanAction, PlanSkeleton  # noqa: E402
 from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
-from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
+from workflows.messages import (  # noqa: E402
+    AnswerReferralInput,
+    CloseCaseInput,
+    PauseCaseInput,
+    RecordPlanInput,  # noqa: E402
+    ReferClientInput,
+    ResumeCaseInput,
+)
 
 HISTORIES = HERE / "histories"
 
@@ -115,6 +123,30 @@ async def certificate_lapsed(harness) -> object:
     return case
 
 
+async def plan_actions_and_review(harness) -> object:
+    """A family case's plan (patch plan-clocks): an action falls due (reminded, escalated),
+    is done in a second version; the six-monthly review is missed (reminded, escalated)."""
+    entry = Catalog.load(HERE.parents[1] / "definitions").get("asystent-rodziny")
+    case = await harness.open(case_id="replay-plan", definition=entry.snapshot)
+    today = (await case.now()).date()
+
+    def version(n: int, status: str) -> RecordPlanInput:
+        action = PlanAction(
+            action_id="a-1", goal_id="g-1", owner_kind="coordinator", due_on=today + timedelta(days=10), status=status
+        )
+        member = PlanAction(action_id="a-2", goal_id="g-1", owner_kind="member", owner_id="m-1", status="planned")
+        skeleton = PlanSkeleton(version=n, agreed_on=today, goal_ids=["g-1"], actions=[action, member])
+        return RecordPlanInput(command_id=uuid.uuid4().hex, actor="coord-1", plan=skeleton)
+
+    await case.update("record_plan", version(1, "planned"))
+    await case.sleep(timedelta(days=30))  # the action is late: reminded, then escalated
+    await case.update("record_plan", version(2, "done"))
+    await case.sleep(timedelta(days=200))  # the review (every 6 months) is missed
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -124,6 +156,8 @@ SCENARIOS = {
     # Recorded after the search-attributes-with-projection patch: the others replay the
     # runs that upserted in each command's task, this one the runs that do not.
     "full_pathway_search_attributes_with_projection": full_pathway,
+    # Recorded with the plan-clocks patch (issue 14): a plan's actions and its review watched.
+    "plan_actions_and_review": plan_actions_and_review,
 }
 
 

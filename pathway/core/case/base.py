@@ -41,6 +41,7 @@ class CaseBase:
             now=now,
             duration_ends_at=self.state.duration_ends_at,
             visits_in_stage=self.state.visits_in_stage,
+            plan=self.state.plan,
         )
 
     def emit(self, event_type: type[_E], at: datetime, actor: str, **fields: Any) -> _E:

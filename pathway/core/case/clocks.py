@@ -28,8 +28,8 @@ def shift(case: CaseBase, delta: timedelta) -> None:
     """A pause stops the clocks: everything still to come moves by the paused time."""
     s = case.state
     for w in s.watches.values():
-        if w.key == "certificate":
-            continue  # a certificate's validity date is the authority's, not ours to move
+        if w.key in ("certificate", "action", "plan_review"):
+            continue  # a certificate's validity date is the authority's, the plan's dates the plan's: not ours to move
         w.due_at += delta
         if w.next_alarm_at is not None:
             w.next_alarm_at += delta

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pathway.core.case import assignment, facts, moves, pausing, referrals, upgrade, visits
+from pathway.core.case import assignment, facts, moves, pausing, plans, referrals, upgrade, visits
 from pathway.core.case.base import CaseBase
 from pathway.core.commands import (
     Advance,
@@ -19,6 +19,7 @@ from pathway.core.commands import (
     Command,
     MigrateDefinition,
     Pause,
+    RecordPlan,
     RecordVisit,
     Refer,
     Resume,
@@ -45,6 +46,7 @@ HANDLERS: dict[type[Command], Handler[Any]] = {
     Resume: Handler(pausing.check_resume, pausing.apply_resume),
     Refer: Handler(referrals.check_refer, referrals.apply_refer, active_only=True),
     AnswerReferral: Handler(referrals.check_answer, referrals.apply_answer),
+    RecordPlan: Handler(plans.check_record_plan, plans.apply_record_plan),
     Close: Handler(moves.check_close, moves.apply_close),
     # Moving a case to a new version is not work on the case: an inactive case stays inactive.
     MigrateDefinition: Handler(upgrade.check_migrate, upgrade.apply_migrate, is_work=False),

@@ -44,6 +44,8 @@ PARTNER_KINDS: dict[str, tuple[str, str]] = {
 }
 
 FIELD_TYPES = ("date", "bool", "int", "code", "partner")
+# The papers a case can be printed as (pathway/documents/kinds.py lays each one out).
+DOCUMENT_KINDS = ("consent", "referral", "transfer", "contract", "plan", "assessment")
 
 
 class _Strict(BaseModel):
@@ -142,6 +144,17 @@ class Escalation(_Strict):
     escalate_after: Duration = Duration(amount=5, unit="working_days")
 
 
+class PlanPolicy(_Strict):
+    """What the case's plan (goals, each with actions) needs before a guard lets it pass, and
+    how often it is reviewed: ``review_every`` after the day it was agreed, a new agreed
+    version is due (missed, it is overdue like a visit: reminded, then escalated)."""
+
+    min_goals: int = Field(default=1, ge=0, le=50)
+    actions_per_goal: int = Field(default=1, ge=0, le=50)
+    agreed: bool = True  # agreed with the client / family on a date
+    review_every: Duration | None = None
+
+
 class PausePolicy(_Strict):
     max: Duration = Duration(amount=3, unit="months")
 
@@ -166,6 +179,11 @@ class Definition(_Strict):
     referrals: ReferralPolicy | None = None
     # The client's profile at opening, eligibility, the status at exit and after (issue 14).
     profile: ProfilePolicy | None = None
+    # None: the case has no structured plan (only facts).
+    plan: PlanPolicy | None = None
+    # The papers the pathway prints (DOCUMENT_KINDS); None: consent, transfer (and referral
+    # letters for a pathway that refers).
+    documents: list[str] | None = None
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
     composed_from: list[str] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from collections import deque
 
 from pathway.core.definition.models import (
     ANY_OPEN_STAGE,
+    DOCUMENT_KINDS,
     PARTNER_KINDS,
     RESERVED_TRIGGERS,
     SLUG,
@@ -147,6 +148,14 @@ def check_semantics(d: Definition) -> list[Problem]:
             problems.append(
                 Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case")
             )
+
+    for i, kind in enumerate(d.documents or []):
+        if kind not in DOCUMENT_KINDS:
+            problems.append(Problem(f"documents.{i}", f"unknown document '{kind}'; known: {', '.join(DOCUMENT_KINDS)}"))
+        elif kind == "referral" and d.referrals is None:
+            problems.append(Problem(f"documents.{i}", "a referral letter needs 'referrals' in the definition"))
+        elif kind == "plan" and d.plan is None:
+            problems.append(Problem(f"documents.{i}", "a plan document needs 'plan' in the definition"))
 
     problems += check_legal(d)
     if not problems:

@@ -191,6 +191,7 @@ async def case_page_response(
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
         notes=sheet.notes,
         papers=sheet.papers,
+        plan=sheet.plan,
         notes_query=sheet.notes_query,
         case_words=Words(page.lang, page.tz.key),
         ending=profiles.ending_triggers(definition, case.stage) if definition else set(),
