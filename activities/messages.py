@@ -31,7 +31,15 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed"]
+    kind: Literal[
+        "reminder",
+        "escalation",
+        "duration_elapsed",
+        "partner_unreachable",
+        "certificate_lapsed",
+        "appointment_reminder",
+        "appointment_missed",
+    ]
     partner_id: str | None = None
     watch: str | None = None
     n: int = 1

@@ -24,6 +24,7 @@ from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEnte
 from pathway.core.summary import CaseSummary
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
+from pathway.store.appointments import project_appointments
 from pathway.store.placements import project_placements
 from pathway.store.tables import table_of
 
@@ -178,6 +179,7 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     _project_referrals(conn, case_id, events)
     # Internship places at employers: used by a placement fact, freed when it ends.
     project_placements(conn, case_id, events)
+    project_appointments(conn, case_id, events)
     result = ProjectEventsResult(
         stored=len(stored),
         duplicates=len(events) - len(stored),

@@ -126,3 +126,28 @@ class AnswerReferral(Command):
     @classmethod
     def _reason_code(cls, value: str | None) -> str | None:
         return None if value is None else _token(value, "a reason")
+
+
+class BookAppointment(Command):
+    """Book a visit for a moment (``at``, with a time zone) of a kind. Booking an appointment
+    id that is already booked moves it (a rebooking: the same appointment, a new time)."""
+
+    appointment_id: str = Field(min_length=1, max_length=128)
+    at: datetime
+    kind: str = Field(default="home", min_length=1, max_length=32)
+
+    @field_validator("appointment_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _token(value, "an appointment id")
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
+        return value
+
+
+class CancelAppointment(Command):
+    appointment_id: str = Field(min_length=1, max_length=128)

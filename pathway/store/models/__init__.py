@@ -16,6 +16,7 @@ where a request or response shape is needed. Every datetime is stored as UTC thr
 """
 
 from pathway.store.models.accounts import AuthSession, User
+from pathway.store.models.appointments import APPOINTMENT_STATUSES, Appointment
 from pathway.store.models.cases import Case, CaseBase, CaseEvent, CaseEventPublic, CasePublic, StagePeriod, Visit
 from pathway.store.models.clients import Client, ClientBase, ClientCreate, ClientPublic, Note, NoteBase, NotePublic
 from pathway.store.models.columns import CASE_STATUSES, REMINDER_KINDS, SECTORS, UTCDateTime, utcnow
@@ -35,6 +36,8 @@ from pathway.store.models.partners import Consent, Partner, PartnerBase, Partner
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
+    "APPOINTMENT_STATUSES",
+    "Appointment",
     "CHANNELS",
     "CalendarFeed",
     "InboxRead",
