@@ -22,9 +22,9 @@ from activities.contracts import Projection
 from activities.messages import ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.core.summary import CaseSummary
+from pathway.store.appointments import project_appointments
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
-from pathway.store.appointments import project_appointments
 from pathway.store.placements import project_placements
 from pathway.store.tables import table_of
 

@@ -30,6 +30,7 @@ _WATCHES = {
     "stage_deadline": ("termin etapu", "the stage's deadline"),
     "referral": ("odpowiedź partnera na skierowanie", "a partner's answer to a referral"),
     "certificate": ("ważność orzeczenia", "the certificate's validity"),
+    "appointment": ("umówiona wizyta", "a booked visit"),
 }
 
 

@@ -129,12 +129,14 @@ class AnswerReferral(Command):
 
 
 class BookAppointment(Command):
-    """Book a visit for a moment (``at``, with a time zone) of a kind. Booking an appointment
-    id that is already booked moves it (a rebooking: the same appointment, a new time)."""
+    """Book a visit for a moment (``at``, with a time zone) of a kind; with ``rebook``, move
+    the appointment already booked under this id (the same appointment, a new time)."""
 
     appointment_id: str = Field(min_length=1, max_length=128)
     at: datetime
     kind: str = Field(default="home", min_length=1, max_length=32)
+    # Move an appointment already booked (refused if it is not booked); else a new one.
+    rebook: bool = False
 
     @field_validator("appointment_id")
     @classmethod

@@ -19,16 +19,20 @@ CODES: dict[str, dict[str, str]] = {
         "duration_elapsed": NP_("inbox_kind", "Stage time is up"),
         "partner_unreachable": NP_("inbox_kind", "A partner was not reached"),
         "certificate_lapsed": NP_("inbox_kind", "The certificate has lapsed"),
+        "appointment_reminder": NP_("inbox_kind", "A booked visit tomorrow"),
+        "appointment_missed": NP_("inbox_kind", "A booked visit was missed"),
     },
     "inbox_watch": {
         "visit": NP_("inbox_watch", "a visit to the client"),
         "stage_deadline": NP_("inbox_watch", "the stage's deadline"),
         "referral": NP_("inbox_watch", "a partner's answer to a referral"),
         "certificate": NP_("inbox_watch", "the certificate's validity"),
+        "appointment": NP_("inbox_watch", "a booked visit"),
     },
     "week_what": {
         "visit": NP_("week_what", "visit"),
         "stage_deadline": NP_("week_what", "stage deadline"),
+        "appointment": NP_("week_what", "booked visit"),
     },
     "sign_in": {
         "invalid_credentials": NP_("sign_in", "Wrong username or password."),
@@ -68,6 +72,9 @@ CODES: dict[str, dict[str, str]] = {
         "withdraw": NP_("done", "Consent withdrawn."),
         "refer": NP_("done", "Referral made."),
         "answer": NP_("done", "Partner's answer saved."),
+        "book": NP_("done", "Visit booked."),
+        "book_late": NP_("done", "Visit booked, later than the visit rhythm allows: it is due on the booked day."),
+        "cancel_appointment": NP_("done", "Booked visit cancelled."),
     },
     "sector": {
         "public": NP_("sector", "Public"),
@@ -129,6 +136,12 @@ CODES: dict[str, dict[str, str]] = {
             "refusal",
             "A visit of this kind and length is already recorded within an hour of this one. "
             "If this is another visit, confirm it below and log it again.",
+        ),
+        "appointment_in_the_past": NP_("refusal", "A visit can only be booked for a time still to come."),
+        "appointment_too_late": NP_(
+            "refusal",
+            "A visit cannot be booked that late: at the latest on the last day before the supervisor "
+            "would be told that the visit is overdue (and at most three months ahead).",
         ),
     },
 }

@@ -26,13 +26,21 @@ from pathway.core.events import (
 from pathway.core.overdue import due_on
 
 
-def book(case: Case, at: datetime, now: datetime = OPENED, appointment_id: str = "a-1", kind: str = "home") -> list:
+def book(
+    case: Case,
+    at: datetime,
+    now: datetime = OPENED,
+    appointment_id: str = "a-1",
+    kind: str = "home",
+    rebook: bool = False,
+) -> list:
     command = BookAppointment(
         command_id=f"book-{appointment_id}-{int(at.timestamp())}",
         actor="coord-1",
         appointment_id=appointment_id,
         at=at,
         kind=kind,
+        rebook=rebook,
     )
     return case.apply(command, now)
 
@@ -145,7 +153,11 @@ def test_cancelling_a_late_booking_restores_the_cadence():
 def test_rebooking_moves_the_same_appointment():
     case = open_case()
     book(case, warsaw(2026, 3, 5, 10, 0))
-    [moved] = book(case, warsaw(2026, 3, 6, 12, 0), now=warsaw(2026, 3, 3, 9, 0))
+    with pytest.raises(InvalidCommand):  # booked already: a new booking under its id is refused
+        book(case, warsaw(2026, 3, 6, 12, 0), now=warsaw(2026, 3, 3, 9, 0))
+    with pytest.raises(InvalidCommand):  # nothing to move
+        book(case, warsaw(2026, 3, 6, 12, 0), appointment_id="a-2", rebook=True)
+    [moved] = book(case, warsaw(2026, 3, 6, 12, 0), now=warsaw(2026, 3, 3, 9, 0), rebook=True)
     assert moved.rebooked and moved.appointment_id == "a-1"
     [kept] = case.view(OPENED).appointments
     assert kept.at == warsaw(2026, 3, 6, 12, 0)

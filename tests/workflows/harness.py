@@ -107,11 +107,18 @@ class CaseDriver:
             ),
         )
 
-    async def book(self, at: datetime, appointment_id: str = "a-1", kind: str = "home") -> CommandResult:
+    async def book(
+        self, at: datetime, appointment_id: str = "a-1", kind: str = "home", rebook: bool = False
+    ) -> CommandResult:
         return await self.update(
             "book_appointment",
             BookAppointmentInput(
-                command_id=uuid.uuid4().hex, actor="coord-1", appointment_id=appointment_id, at=at, kind=kind
+                command_id=uuid.uuid4().hex,
+                actor="coord-1",
+                appointment_id=appointment_id,
+                at=at,
+                kind=kind,
+                rebook=rebook,
             ),
         )
 

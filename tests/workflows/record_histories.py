@@ -124,7 +124,7 @@ async def appointments(harness) -> object:
     await case.book(now + timedelta(days=9), appointment_id="a-late")  # after the 7-day cadence
     await case.book(now + timedelta(days=2), appointment_id="a-missed")
     await case.book(now + timedelta(days=4), appointment_id="a-cancelled")
-    await case.book(now + timedelta(days=5), appointment_id="a-cancelled")  # rebooked
+    await case.book(now + timedelta(days=5), appointment_id="a-cancelled", rebook=True)
     await case.cancel("a-cancelled")
     await case.sleep(timedelta(days=9, hours=1))  # reminders, the missed one
     await case.visit(minutes=90)

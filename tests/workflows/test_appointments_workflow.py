@@ -67,7 +67,7 @@ async def test_a_missed_visit_reminds_the_coordinator_and_a_cancelled_one_is_gon
         await case.book(missed_at, appointment_id="a-missed")
         await case.book(at_local(now, 4, 12), appointment_id="a-cancelled")
         moved = at_local(now, 5, 15)
-        rebooked = await case.book(moved, appointment_id="a-cancelled")  # a rebooking moves it
+        rebooked = await case.book(moved, appointment_id="a-cancelled", rebook=True)  # a rebooking moves it
         assert [a.at for a in rebooked.case.appointments if a.appointment_id == "a-cancelled"] == [moved]
         await case.cancel("a-cancelled")
 

@@ -59,6 +59,14 @@ def latest_booking_end(case: CaseBase, now: datetime) -> datetime:
 
 
 def check_book(case: CaseBase, command: BookAppointment, now: datetime) -> None:
+    if command.rebook != (command.appointment_id in case.state.appointments):
+        raise InvalidCommand(
+            f"no booked visit '{command.appointment_id}' on this case"
+            if command.rebook
+            else f"visit '{command.appointment_id}' is already booked",
+            field="appointment_id",
+            appointment_id=command.appointment_id,
+        )
     if command.at <= now:
         raise InvalidCommand(
             "a visit can only be booked for a time still to come", field="at", at=command.at.isoformat()
@@ -83,7 +91,7 @@ def check_book(case: CaseBase, command: BookAppointment, now: datetime) -> None:
 
 def apply_book(case: CaseBase, command: BookAppointment, now: datetime, checked: None) -> None:
     s = case.state
-    rebooked = command.appointment_id in s.appointments
+    rebooked = command.rebook
     s.appointments[command.appointment_id] = Appointment(
         appointment_id=command.appointment_id, at=command.at, kind=command.kind, booked_at=now, booked_by=command.actor
     )

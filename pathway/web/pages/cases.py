@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -36,7 +36,22 @@ ANSWERS = {
     status: [a for a in ("accepted", "rejected", "done") if a in allowed]
     for status, allowed in REFERRAL_ANSWERS.items()
 }
-DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
+DONE = (
+    "advance",
+    "visit",
+    "fact",
+    "pause",
+    "resume",
+    "close",
+    "open",
+    "consent",
+    "withdraw",
+    "refer",
+    "answer",
+    "book",
+    "book_late",
+    "cancel_appointment",
+)
 
 
 # ---------------------------------------------------------------------- cases
@@ -167,6 +182,7 @@ async def case_page_response(
         else None,
         visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
+        tomorrow_local=(utcnow().astimezone(page.tz) + timedelta(days=1)).strftime("%Y-%m-%d"),
         notes=sheet.notes,
         papers=sheet.papers,
         notes_query=sheet.notes_query,
