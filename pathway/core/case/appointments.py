@@ -69,7 +69,10 @@ def check_book(case: CaseBase, command: BookAppointment, now: datetime) -> None:
         )
     if command.at <= now:
         raise InvalidCommand(
-            "a visit can only be booked for a time still to come", field="at", at=command.at.isoformat()
+            "a visit can only be booked for a time still to come",
+            problem="appointment_in_the_past",
+            field="at",
+            at=command.at.isoformat(),
         )
     kinds = case.stage.visits.kinds if case.stage.visits else list(DEFAULT_KINDS)
     if command.kind not in kinds or not CODE.match(command.kind):
