@@ -21,6 +21,12 @@ def _token(value: str, what: str) -> str:
     return value
 
 
+def _with_zone(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{what} needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
+    return value
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,9 +56,7 @@ class RecordVisit(Command):
     @field_validator("occurred_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
-        return value
+        return _with_zone(value, "occurred_at")
 
 
 class SetFact(Command):
@@ -146,9 +150,7 @@ class BookAppointment(Command):
     @field_validator("at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
-        return value
+        return _with_zone(value, "at")
 
 
 class CancelAppointment(Command):

@@ -108,8 +108,6 @@ def apply_book(case: CaseBase, command: BookAppointment, now: datetime, checked:
     )
     visit = s.watches.get("visit")
     late = visit is not None and missed_at > (visit.deferred_from or visit.due_at)
-    recount_visit_clock(case, now)
-    visit = s.watches.get("visit")
     case.emit(
         AppointmentBooked,
         now,
@@ -122,7 +120,7 @@ def apply_book(case: CaseBase, command: BookAppointment, now: datetime, checked:
         rebooked=rebooked,
         late=late,
         coordinator_id=s.coordinator_id,
-        next_visit_due_at=visit.due_at if visit else None,
+        next_visit_due_at=_recounted(case, now),
     )
 
 
@@ -136,18 +134,15 @@ def check_cancel(case: CaseBase, command: CancelAppointment, now: datetime) -> N
 
 
 def apply_cancel(case: CaseBase, command: CancelAppointment, now: datetime, checked: None) -> None:
-    s = case.state
     _drop(case, command.appointment_id)
-    recount_visit_clock(case, now)
-    visit = s.watches.get("visit")
     case.emit(
         AppointmentCancelled,
         now,
         command.actor,
         command_id=command.command_id,
-        stage=s.stage,
+        stage=case.state.stage,
         appointment_id=command.appointment_id,
-        next_visit_due_at=visit.due_at if visit else None,
+        next_visit_due_at=_recounted(case, now),
     )
 
 
@@ -190,8 +185,6 @@ def appointment_alarm(case: CaseBase, key: str, w: Watch, at: datetime, now: dat
         )
         return
     _drop(case, a.appointment_id)
-    recount_visit_clock(case, now)
-    visit = s.watches.get("visit")
     case.emit(
         AppointmentMissed,
         at,
@@ -200,8 +193,15 @@ def appointment_alarm(case: CaseBase, key: str, w: Watch, at: datetime, now: dat
         appointment_id=a.appointment_id,
         appointment_at=a.at,
         coordinator_id=s.coordinator_id,
-        next_visit_due_at=visit.due_at if visit else None,
+        next_visit_due_at=_recounted(case, now),
     )
+
+
+def _recounted(case: CaseBase, now: datetime) -> datetime | None:
+    """The visit clock recounted after a booking changed: its due moment (None: no cadence)."""
+    recount_visit_clock(case, now)
+    visit = case.state.watches.get("visit")
+    return visit.due_at if visit else None
 
 
 def recount_visit_clock(case: CaseBase, now: datetime) -> None:
