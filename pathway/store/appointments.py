@@ -1,14 +1,13 @@
 """The appointments table: written by the projection from the ``appointment_*`` events (each
-change only by a later event, so a batch retried out of order never rolls one back), read by
-the case view and the agenda."""
+change only by a later event, so a batch retried out of order never rolls one back); read by
+the case's list (``pathway.app.appointments``) and the agenda (``pathway.readmodels.agenda``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 
 from pathway.core.events import (
     AppointmentBooked,
@@ -57,16 +56,3 @@ def project_appointments(conn: Connection, case_id: str, events: Sequence[Event]
             .where(a.id == e.appointment_id, a.case_id == case_id, a.updated_seq < e.seq)
             .values(updated_seq=e.seq, **values)
         )
-
-
-def booked(
-    conn: Connection, *, case_ids: Sequence[str] | None = None, until: datetime | None = None
-) -> list[Appointment]:
-    """The visits still booked (of these cases, up to ``until``), the earliest first."""
-    a = _APPOINTMENTS.c
-    stmt = select(_APPOINTMENTS).where(a.status == "booked")
-    if case_ids is not None:
-        stmt = stmt.where(a.case_id.in_(list(case_ids)))
-    if until is not None:
-        stmt = stmt.where(a.at < until)
-    return [Appointment.model_validate(dict(row._mapping)) for row in conn.execute(stmt.order_by(a.at, a.id))]
