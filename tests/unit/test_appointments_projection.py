@@ -56,3 +56,30 @@ async def test_each_booking_ends_as_its_last_event_says_even_when_batches_come_b
     assert rows(store_engine) == expected
     await env.run(proj.project_events, batch("k1", first))  # the first batch retried, late
     assert rows(store_engine) == expected
+
+
+def test_the_morning_digest_names_a_booked_visit_with_its_time_and_kind_only() -> None:
+    from datetime import date, datetime
+
+    from activities.digest import digest_email
+    from pathway.readmodels.agenda import AgendaItem
+
+    at = datetime(2026, 12, 10, 9, 30, tzinfo=T0.tzinfo)  # 10:30 in Warsaw
+    item = AgendaItem(
+        case_id="c" * 32,
+        coordinator_id="coord-a",
+        definition_id="model-wsparcia",
+        stage="diagnosis",
+        what="appointment",
+        due_at=at,
+        due_on=date(2026, 12, 10),
+        days_overdue=None,
+        appointment_id="a-1",
+        visit_kind="office",
+    )
+    mail = digest_email(
+        [item], day=date(2026, 12, 10), to="e@x.invalid", user_id="coord-a", from_address="p@x.invalid", public_url="/"
+    )
+    body = mail.get_content()
+    assert f"sprawa {'c' * 32}: umówiona wizyta (office), 10.12.2026 o 10:30" in body
+    assert f"case {'c' * 32}: a booked visit (office), 2026-12-10 at 10:30" in body
