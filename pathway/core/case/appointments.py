@@ -172,28 +172,19 @@ def appointment_alarm(case: CaseBase, key: str, w: Watch, at: datetime, now: dat
     if a is None:  # pragma: no cover - a watch always has its appointment
         del s.watches[key]
         return
+    about = {"stage": s.stage, "appointment_id": a.appointment_id, "appointment_at": a.at}
     if at < w.due_at:
         w.next_alarm_at = w.due_at
-        case.emit(
-            AppointmentReminder,
-            at,
-            "system",
-            stage=s.stage,
-            appointment_id=a.appointment_id,
-            appointment_at=a.at,
-            coordinator_id=s.coordinator_id,
-        )
+        case.emit(AppointmentReminder, at, "system", coordinator_id=s.coordinator_id, **about)
         return
     _drop(case, a.appointment_id)
     case.emit(
         AppointmentMissed,
         at,
         "system",
-        stage=s.stage,
-        appointment_id=a.appointment_id,
-        appointment_at=a.at,
         coordinator_id=s.coordinator_id,
         next_visit_due_at=_recounted(case, now),
+        **about,
     )
 
 
