@@ -32,7 +32,14 @@ class RemindInput(BaseModel):
     seq: int
     stage: str
     kind: Literal[
-        "reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed", "follow_up_due"
+        "follow_up_due",
+        "reminder",
+        "escalation",
+        "duration_elapsed",
+        "partner_unreachable",
+        "certificate_lapsed",
+        "appointment_reminder",
+        "appointment_missed",
     ]
     partner_id: str | None = None
     watch: str | None = None

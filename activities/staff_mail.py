@@ -32,6 +32,7 @@ _WATCHES = {
     "certificate": ("ważność orzeczenia", "the certificate's validity"),
     "action": ("działanie planu pomocy", "an action of the plan"),
     "plan_review": ("przegląd planu pomocy", "the plan's review"),
+    "appointment": ("umówiona wizyta", "a booked visit"),
 }
 
 

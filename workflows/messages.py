@@ -67,6 +67,14 @@ class ResumeCaseInput(commands.Resume):
     pass
 
 
+class BookAppointmentInput(commands.BookAppointment):
+    pass
+
+
+class CancelAppointmentInput(commands.CancelAppointment):
+    pass
+
+
 class CloseCaseInput(commands.Close):
     pass
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from pathway.api.errors import install_error_handlers
 from pathway.api.routers import (
+    appointments,
     audit,
     auth,
     calendar,
@@ -20,8 +21,8 @@ from pathway.api.routers import (
     inbox,
     notes,
     partners,
-    profiles,
     plans,
+    profiles,
     referrals,
     reports,
     users,
@@ -36,7 +37,7 @@ def install(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
-    for module in (caseloads, reports, referrals, inbox, calendar):
+    for module in (caseloads, reports, referrals, appointments, inbox, calendar):
         api.include_router(module.router)
     for module in (notes, plans, documents, profiles):  # the case file
         api.include_router(module.router)

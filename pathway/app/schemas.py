@@ -136,6 +136,15 @@ class VisitRequest(_Body):
     _occurred_at_bound = field_validator("occurred_at")(_not_before_earliest)
 
 
+class AppointmentRequest(_Body):
+    """A visit booked (or moved) for a date and time of a kind."""
+
+    at: Instant = Since1990("when the visit is booked for (with a time zone), still to come")
+    kind: str = Field(default="home", min_length=1, max_length=32, pattern=ID_PATTERN)
+
+    _at_bound = field_validator("at")(_not_before_earliest)
+
+
 class FactRequest(_Body):
     # Any JSON the fact's kind takes (the core says which), within bounds of depth and size.
     value: Annotated[Any, BeforeValidator(fact_values.bounded), WithJsonSchema(fact_values.json_schema())]

@@ -36,6 +36,7 @@ AUDITED_FIELDS = (
     "service",
     "consent_id",
     "answer",
+    "appointment_id",
 )
 
 

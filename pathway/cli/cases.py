@@ -1,4 +1,4 @@
-"""`pathway case open|advance|visit|fact|close|pause|resume|show|list`: one client's case,
+"""`pathway case open|advance|visit|book|unbook|fact|close|pause|resume|show|list`: one client's case,
 through the API. A case id may be given as the unique start that tables print."""
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ from pathway.readmodels.urgency import CaseRow, rows_by_urgency
 if TYPE_CHECKING:
     from pathway.app.schemas import CaseListItem
 
-case_app = typer.Typer(help="Cases: open, advance, visit, close, pause, resume, show, list.", no_args_is_help=True)
+case_app = typer.Typer(
+    help="Cases: open, advance, visit, book, unbook, close, pause, resume, show, list.", no_args_is_help=True
+)
 
 OPEN_STATUSES = ("active", "paused", "opening")
 EXIT_STATUS_HELP = (
@@ -73,6 +75,8 @@ def _print_case(case: dict[str, Any]) -> None:
         console.print(
             f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False
         )
+    for a in case.get("appointments", []):
+        console.print(f"  booked visit {a['appointment_id'][:8]}: {local_time(a['at'])} ({a['kind']})")
     for o in case.get("overdue", []):
         console.print(
             f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}"
@@ -183,6 +187,47 @@ def case_visit(
         console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")
     else:
         console.print(f"[green]visit recorded[/green]; next visit due {due_day(result.get('next_visit_due_at'))}")
+
+
+_BOOK_FLAGS = {"at": "--at", "kind": "--kind", "appointment_id": "--move"}
+
+
+@case_app.command("book")
+def case_book(
+    case_id: str,
+    at: datetime = typer.Option(
+        ...,
+        "--at",
+        parser=_when,
+        help='when the visit is booked for: "2026-12-10 10:00" (local time in PATHWAY_TZ) or ISO 8601 with an offset',
+    ),
+    kind: str = typer.Option("home", "--kind"),
+    appointment: str | None = typer.Option(None, "--move", help="move this booked visit (its id) instead"),
+) -> None:
+    """Book a visit for a date and time (or move a booked one with --move)."""
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    body = {"at": at.isoformat(), "kind": kind}
+    if appointment is None:
+        result = api.call(
+            "POST", f"/cases/{case_id}/appointments", json_body=body, idempotent=True, flags=_BOOK_FLAGS
+        ).json()
+    else:
+        path = f"/cases/{case_id}/appointments/{appointment}"
+        result = api.call("PUT", path, json_body=body, idempotent=True, flags=_BOOK_FLAGS).json()
+    late = " [yellow](later than the visit rhythm allows: due on the booked day)[/yellow]" if result["late"] else ""
+    console.print(
+        f"[green]visit booked[/green] {result['appointment_id']}: {local_time(result['at'])} ({result['kind']}){late}"
+    )
+
+
+@case_app.command("unbook")
+def case_unbook(case_id: str, appointment: str) -> None:
+    """Cancel a booked visit (its id, as `pathway case show` lists it)."""
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    api.call("DELETE", f"/cases/{case_id}/appointments/{appointment}", idempotent=True)
+    console.print("[green]booked visit cancelled[/green]")
 
 
 @case_app.command("fact")

@@ -22,6 +22,12 @@ def _token(value: str, what: str) -> str:
     return value
 
 
+def _with_zone(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{what} needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
+    return value
+
+
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,9 +57,7 @@ class RecordVisit(Command):
     @field_validator("occurred_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
-        return value
+        return _with_zone(value, "occurred_at")
 
 
 class SetFact(Command):
@@ -134,3 +138,28 @@ class RecordPlan(Command):
     which the store keeps sealed under the same version number."""
 
     plan: PlanSkeleton
+
+
+class BookAppointment(Command):
+    """Book a visit for a moment (``at``, with a time zone) of a kind; with ``rebook``, move
+    the appointment already booked under this id (the same appointment, a new time)."""
+
+    appointment_id: str = Field(min_length=1, max_length=128)
+    at: datetime
+    kind: str = Field(default="home", min_length=1, max_length=32)
+    # Move an appointment already booked (refused if it is not booked); else a new one.
+    rebook: bool = False
+
+    @field_validator("appointment_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _token(value, "an appointment id")
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _with_zone(value, "at")
+
+
+class CancelAppointment(Command):
+    appointment_id: str = Field(min_length=1, max_length=128)

@@ -186,6 +186,59 @@ class PlanRecorded(_Event):
     planned: int
 
 
+class AppointmentBooked(_Event):
+    """A visit booked (or moved: ``rebooked``) for ``appointment_at``. ``late``: after the last
+    day the visit cadence allows (accepted inside the grace before the supervisor is told).
+    ``next_visit_due_at``: the visit clock afterwards (it counts on the booked day)."""
+
+    kind: Literal["appointment_booked"] = "appointment_booked"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    visit_kind: str
+    rebooked: bool = False
+    late: bool = False
+    coordinator_id: str
+    next_visit_due_at: datetime | None = None
+
+
+class AppointmentCancelled(_Event):
+    kind: Literal["appointment_cancelled"] = "appointment_cancelled"
+    stage: str
+    appointment_id: str
+    next_visit_due_at: datetime | None = None
+
+
+class AppointmentFulfilled(_Event):
+    """A visit logged (``visit_seq``) fulfilled the appointment."""
+
+    kind: Literal["appointment_fulfilled"] = "appointment_fulfilled"
+    stage: str
+    appointment_id: str
+    visit_seq: int
+
+
+class AppointmentReminder(_Event):
+    """The day before a booked visit: the coordinator is reminded of it."""
+
+    kind: Literal["appointment_reminder"] = "appointment_reminder"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    coordinator_id: str
+
+
+class AppointmentMissed(_Event):
+    """The booked day ended with no visit logged: the coordinator is reminded."""
+
+    kind: Literal["appointment_missed"] = "appointment_missed"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    coordinator_id: str
+    next_visit_due_at: datetime | None = None
+
+
 Event = Annotated[
     PartnerUnreachable
     | CaseOpened
@@ -203,6 +256,11 @@ Event = Annotated[
     | ReferralMade
     | ReferralAnswered
     | CertificateLapsed
-    | PlanRecorded,
+    | PlanRecorded
+    | AppointmentBooked
+    | AppointmentCancelled
+    | AppointmentFulfilled
+    | AppointmentReminder
+    | AppointmentMissed,
     Field(discriminator="kind"),
 ]

@@ -24,14 +24,19 @@ class Watch(BaseModel):
     ``due_at`` is when it falls due; ``next_alarm_at`` the next reminder or escalation;
     ``escalate_at`` the end of the grace period."""
 
-    key: Literal["stage_deadline", "visit", "duration", "certificate", "referral", "action", "plan_review"]
-    # the certificate fact, the referral id or the plan action id a watch of that kind is about
+    key: Literal[
+        "stage_deadline", "visit", "duration", "certificate", "referral", "action", "plan_review", "appointment"
+    ]
+    # the certificate fact, the referral id, the plan action id or the appointment id a watch
+    # of that kind is about
     ref: str | None = None
     due_at: datetime
     next_alarm_at: datetime | None
     escalate_at: datetime | None = None
     reminders: int = 0
     escalated: bool = False
+    # The visit clock while it counts on a booked visit: the due moment the cadence gave it.
+    deferred_from: datetime | None = None
 
 
 class StageRecord(BaseModel):
@@ -54,6 +59,18 @@ class Referral(BaseModel):
     answer_due_at: datetime | None = None
     answered_at: datetime | None = None
     reason: str | None = None
+
+
+class Appointment(BaseModel):
+    """A visit booked for a moment (ids, the time and the kind only). Kept while it is booked:
+    a visit logged fulfils it, cancelling drops it, and its day passing without a visit
+    marks it missed (the store keeps every appointment's story)."""
+
+    appointment_id: str
+    at: datetime
+    kind: str
+    booked_at: datetime
+    booked_by: str
 
 
 class AppliedCommand(BaseModel):
@@ -91,6 +108,7 @@ class PathwayState(BaseModel):
     referrals: dict[str, Referral] = Field(default_factory=dict)
     # The plan's latest version, ids, dates and statuses only (its texts are in the store).
     plan: PlanSkeleton | None = None
+    appointments: dict[str, Appointment] = Field(default_factory=dict)
     stages: list[StageRecord] = Field(default_factory=list)
     seq: int = 0
     applied: list[AppliedCommand] = Field(default_factory=list)

@@ -20,6 +20,8 @@ CODES: dict[str, dict[str, str]] = {
         "partner_unreachable": NP_("inbox_kind", "A partner was not reached"),
         "certificate_lapsed": NP_("inbox_kind", "The certificate has lapsed"),
         "follow_up_due": NP_("inbox_kind", "Record the client's status 3 months after exit"),
+        "appointment_reminder": NP_("inbox_kind", "A booked visit tomorrow"),
+        "appointment_missed": NP_("inbox_kind", "A booked visit was missed"),
     },
     "inbox_watch": {
         "visit": NP_("inbox_watch", "a visit to the client"),
@@ -28,10 +30,12 @@ CODES: dict[str, dict[str, str]] = {
         "certificate": NP_("inbox_watch", "the certificate's validity"),
         "action": NP_("inbox_watch", "an action of the plan"),
         "plan_review": NP_("inbox_watch", "the plan's review"),
+        "appointment": NP_("inbox_watch", "a booked visit"),
     },
     "week_what": {
         "visit": NP_("week_what", "visit"),
         "stage_deadline": NP_("week_what", "stage deadline"),
+        "appointment": NP_("week_what", "booked visit"),
     },
     "sign_in": {
         "invalid_credentials": NP_("sign_in", "Wrong username or password."),
@@ -135,6 +139,9 @@ CODES: dict[str, dict[str, str]] = {
         "refer": NP_("done", "Referral made."),
         "answer": NP_("done", "Partner's answer saved."),
         "follow_up": NP_("done", "The status after exit is recorded."),
+        "book": NP_("done", "Visit booked."),
+        "book_late": NP_("done", "Visit booked, later than the visit rhythm allows: it is due on the booked day."),
+        "cancel_appointment": NP_("done", "Booked visit cancelled."),
     },
     "sector": {
         "public": NP_("sector", "Public"),
@@ -197,6 +204,12 @@ CODES: dict[str, dict[str, str]] = {
             "refusal",
             "A visit of this kind and length is already recorded within an hour of this one. "
             "If this is another visit, confirm it below and log it again.",
+        ),
+        "appointment_in_the_past": NP_("refusal", "A visit can only be booked for a time still to come."),
+        "appointment_too_late": NP_(
+            "refusal",
+            "A visit cannot be booked that late: at the latest on the last day before the supervisor "
+            "would be told that the visit is overdue (and at most three months ahead).",
         ),
     },
 }

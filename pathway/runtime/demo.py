@@ -40,6 +40,7 @@ from pathway.runtime.demo_data import (
     MAIN_PATH,
     DemoCase,
     DemoPathwayCase,
+    booked_visit_at,
     facts_to_leave,
 )
 from pathway.security import accounts
@@ -130,7 +131,7 @@ def _seed_partners(engine: Engine, vault: Any = None) -> list[str]:
     return added
 
 
-async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, bool, list[str]]:
+async def _seed_case(api: _Api, spec: DemoCase, now: datetime, tz: str) -> tuple[str, bool, list[str]]:
     """Open (or find) the case and move it on to its target. Returns (id, opened now, moves made)."""
     body: dict[str, Any] = {
         "definition": DEFINITION,
@@ -183,6 +184,12 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
             json={"trigger": "advance", "expected_stage": stage},
         )
         moves.append(f"{stage}->{case['stage']}")
+    if spec.book_visit and case["status"] == "active":
+        at = booked_visit_at(now, tz)
+        await api.call(
+            "POST", f"/cases/{case_id}/appointments", key=f"demo:{spec.slug}:book", json={"at": at.isoformat()}
+        )
+        moves.append("book")
     if spec.close and case["status"] != "closed" and case["stage"] == spec.target:
         case = await api.call(
             "POST",
@@ -266,7 +273,7 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
                 # each coordinator opens and moves their own cases, as they would
                 token = accounts.login(engine, user_id=spec.coordinator, password=DEMO_PASSWORD)[0]
                 api = _Api(http, spec.coordinator, token)
-                case_id, opened, moves = await _seed_case(api, spec, now)
+                case_id, opened, moves = await _seed_case(api, spec, now, settings.tz)
             except DemoError as exc:  # one case refused: seed the others, then say so
                 log.warning("demo_case_failed", slug=spec.slug, error=str(exc))
                 failed.append(spec.slug)

@@ -6,8 +6,9 @@ All names are fictional (the town of "Przykładowo" does not exist)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEFINITION = "model-wsparcia"
 DEMO_UNIT = "default"  # the unit of the first admin on a new home
@@ -145,6 +146,8 @@ class DemoCase:
     opened_days_ago: int = 0
     close: str | None = None
     visit: bool = True
+    # A visit booked (an appointment) for ``booked_visit_at``: the coordinator's week shows it.
+    book_visit: bool = False
 
 
 DEMO_CASES: tuple[DemoCase, ...] = (
@@ -154,7 +157,28 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     DemoCase("praktyka", "Barbara Demonstracyjna", "marek.koordynator", "internship", opened_days_ago=6),
     DemoCase("zamknieta", "Zofia Wzorcowa", "ewa.koordynatorka", "plan", opened_days_ago=3, close="transferred"),
     DemoCase("zalegla", "Teresa Próbna", "marek.koordynator", "diagnosis", opened_days_ago=40, visit=False),
+    # Ewa's week: this visit is two days late (she is reminded, her supervisor not yet told)
+    # and she has booked it for tomorrow.
+    DemoCase(
+        "umowiona",
+        "Danuta Przykładowa",
+        "ewa.koordynatorka",
+        "diagnosis",
+        opened_days_ago=9,
+        visit=False,
+        book_visit=True,
+    ),
 )
+
+
+def booked_visit_at(now: datetime, tz: str) -> datetime:
+    """When the demo books its visit: tomorrow at 10:00 while tomorrow is in this week (the
+    week page shows it), on a Sunday two hours from now (tomorrow 10:00 late at night)."""
+    local = now.astimezone(ZoneInfo(tz))
+    if local.weekday() == 6 and local.hour < 22:
+        return (local + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return datetime.combine(local.date() + timedelta(days=1), time(10, 0), tzinfo=ZoneInfo(tz))
+
 
 MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
 

@@ -24,7 +24,7 @@ from pathway.core.definition import PARTNER_KINDS
 from pathway.core.overdue import due_on
 from pathway.core.sharing import SCOPE_FIELDS
 from pathway.http.requests import checked_idempotency_key, client_address, services_of
-from pathway.i18n import NONE, Words, listed, named, title
+from pathway.i18n import NONE, Words, formats, listed, named, title
 from pathway.security.accounts import Principal
 from pathway.web import forms
 from pathway.web.session import (
@@ -76,6 +76,10 @@ class Page:
     def dt(self, value: datetime | None) -> str:
         """A moment in words, in the centre's zone: ``pon., 14 grudnia, 14:30``."""
         return self.words.moment(value, self.tz, today=self.today)
+
+    def clock(self, value: datetime) -> str:
+        """The time of day of a moment in the centre's zone: ``14:30``."""
+        return formats.clock(value.astimezone(self.tz), self.lang)
 
     def d(self, value: datetime | date | None) -> str:
         """A day in words: ``pon., 14 grudnia`` (with the year when it is not this year's)."""

@@ -107,6 +107,11 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/cases/{case_id}/referrals"): CASE_READ,
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): CASE_ACT,
     ("POST", "/callbacks/referrals/{referral_id}"): (401,) * 7,
+    # booked visits: booked, moved and cancelled by the case's coordinator
+    ("POST", "/cases/{case_id}/appointments"): CASE_ACT,
+    ("GET", "/cases/{case_id}/appointments"): CASE_READ,
+    ("PUT", "/cases/{case_id}/appointments/{appointment_id}"): CASE_ACT,
+    ("DELETE", "/cases/{case_id}/appointments/{appointment_id}"): CASE_ACT,
     ("GET", "/definitions"): ALL_OK,
     ("GET", "/definitions/{definition_id}"): ALL_OK,
     # moving the unit's running cases to a definition's current version: managing definitions
@@ -256,6 +261,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _tomorrow() -> str:
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+
+
 # A minimal valid body per route that takes one (functions of the caller's target).
 BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/auth/token"): lambda t: {"username": t.world.prober, "password": PASSWORD},
@@ -296,6 +305,8 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/cases/{case_id}/referrals"): lambda t: {"partner_id": t.world.partner, "service": "therapy"},
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): lambda t: {"answer": "accepted"},
     ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
+    ("POST", "/cases/{case_id}/appointments"): lambda t: {"at": _tomorrow(), "kind": "home"},
+    ("PUT", "/cases/{case_id}/appointments/{appointment_id}"): lambda t: {"at": _tomorrow(), "kind": "home"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("PUT", "/me/notifications"): lambda t: {"channel": "inbox"},
     ("PUT", "/cases/{case_id}/plan"): lambda t: {"goals": []},
@@ -315,6 +326,7 @@ PATH_PARAMS = frozenset(
         "name",
         "consent_id",
         "referral_id",
+        "appointment_id",
         "item_id",
         "token",
         "kind",
@@ -333,6 +345,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "name": "diagnosis",
         "consent_id": _consent(t),
         "referral_id": "walk-" + t.case["id"],
+        "appointment_id": "walk-" + t.case["id"],
         "item_id": "987654321",
         "token": "made-up-" + "x" * 40,
         "kind": "consent",

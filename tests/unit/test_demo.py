@@ -13,9 +13,16 @@ from pathlib import Path
 import pytest
 
 from pathway.core.case import CODE, Case
-from pathway.core.commands import TOKEN, Advance, Close, RecordVisit, SetFact
+from pathway.core.commands import TOKEN, Advance, BookAppointment, Close, RecordVisit, SetFact
 from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
-from pathway.runtime.demo_data import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, facts_to_leave
+from pathway.runtime.demo_data import (
+    DEFINITION,
+    DEMO_CASES,
+    DEMO_PARTNERS,
+    MAIN_PATH,
+    booked_visit_at,
+    facts_to_leave,
+)
 from pathway.store.models import PartnerCreate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +104,9 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
         for name, value in facts_to_leave(stage, NOW.date()):
             case.apply(SetFact(command_id=cid(), actor="demo", name=name, value=_resolve(value)), NOW)
         case.apply(Advance(command_id=cid(), actor="demo", trigger="advance", expected_stage=stage), NOW)
+    if spec.book_visit:
+        at = booked_visit_at(NOW, "Europe/Warsaw")
+        case.apply(BookAppointment(command_id=cid(), actor="demo", appointment_id="demo", at=at), NOW)
     if spec.close:
         case.apply(Close(command_id=cid(), actor="demo", outcome=spec.close), NOW)
 
@@ -108,6 +118,10 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
     overdue = {o.watch for o in view.overdue}
     if spec.opened_days_ago > 30:
         assert overdue == {"stage_deadline", "visit"}
+    elif spec.book_visit:
+        # Ewa's week: a visit late (she is reminded, her supervisor not told yet), booked.
+        assert [(o.watch, o.escalated) for o in view.overdue] == [("visit", False)]
+        assert [a.at for a in view.appointments] == [booked_visit_at(NOW, "Europe/Warsaw")]
     else:
         # Nothing else is overdue now, nor in the next few days a newcomer looks at it.
         assert not overdue
@@ -138,3 +152,11 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
                 assert d.plan is not None and len(late) == 1, spec.slug  # the demo shows one overdue action
             else:
                 assert any(t.trigger == name for t in d.transitions_from(d.initial)), (spec.slug, name)
+
+
+@pytest.mark.parametrize("days", range(7))
+def test_the_demo_books_its_visit_later_in_the_same_week(days: int) -> None:
+    now = datetime(2026, 5, 4, 19, 30, tzinfo=UTC) + timedelta(days=days)  # Monday..Sunday, 21:30 in Warsaw
+    at = booked_visit_at(now, "Europe/Warsaw")
+    assert at > now
+    assert at.isocalendar()[:2] == now.astimezone(at.tzinfo).isocalendar()[:2]

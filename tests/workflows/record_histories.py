@@ -147,6 +147,24 @@ async def plan_actions_and_review(harness) -> object:
     return case
 
 
+async def appointments(harness) -> object:
+    """Recorded after the appointments patch: a late booking the visit clock waits for,
+    its reminder the day before and the visit that fulfils it; a rebooking; a missed one;
+    a cancelled one."""
+    case = await harness.open(case_id="replay-appointments")
+    now = await case.now()
+    await case.book(now + timedelta(days=9), appointment_id="a-late")  # after the 7-day cadence
+    await case.book(now + timedelta(days=2), appointment_id="a-missed")
+    await case.book(now + timedelta(days=4), appointment_id="a-cancelled")
+    await case.book(now + timedelta(days=5), appointment_id="a-cancelled", rebook=True)
+    await case.cancel("a-cancelled")
+    await case.sleep(timedelta(days=9, hours=1))  # reminders, the missed one
+    await case.visit(minutes=90)
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -158,6 +176,7 @@ SCENARIOS = {
     "full_pathway_search_attributes_with_projection": full_pathway,
     # Recorded with the plan-clocks patch (issue 14): a plan's actions and its review watched.
     "plan_actions_and_review": plan_actions_and_review,
+    "appointments": appointments,
 }
 
 

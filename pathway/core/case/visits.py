@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pathway.core import calendar as cal
-from pathway.core.case import clocks
+from pathway.core.case import appointments, clocks
 from pathway.core.case.base import CODE, CaseBase
 from pathway.core.commands import RecordVisit
 from pathway.core.errors import InvalidCommand
@@ -49,8 +49,9 @@ def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: No
         s.last_counted_visit_at = command.occurred_at
         if cadence is not None:
             clocks.arm(case, "visit", cal.deadline_at(command.occurred_at, cadence.every, case.tz))
+    fulfilled = appointments.settle(case, command.occurred_at, now)
     visit = s.watches.get("visit")
-    case.emit(
+    recorded = case.emit(
         VisitRecorded,
         now,
         command.actor,
@@ -64,3 +65,4 @@ def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: No
         not_counted_reason=reason,
         next_visit_due_at=visit.due_at if visit else None,
     )
+    appointments.announce_fulfilled(case, fulfilled, recorded.seq, now, command.actor)

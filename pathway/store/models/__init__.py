@@ -16,6 +16,7 @@ where a request or response shape is needed. Every datetime is stored as UTC thr
 """
 
 from pathway.store.models.accounts import AuthSession, User
+from pathway.store.models.appointments import APPOINTMENT_STATUSES, Appointment
 from pathway.store.models.cases import Case, CaseBase, CaseEvent, CaseEventPublic, CasePublic, StagePeriod, Visit
 from pathway.store.models.clients import Client, ClientBase, ClientCreate, ClientPublic, Note, NoteBase, NotePublic
 from pathway.store.models.columns import CASE_STATUSES, REMINDER_KINDS, SECTORS, UTCDateTime, utcnow
@@ -32,13 +33,15 @@ from pathway.store.models.deliveries import (
 from pathway.store.models.inbox import CHANNELS, CalendarFeed, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
-from pathway.store.models.profiles import CaseProfile
 from pathway.store.models.plans import PlanActionRow, PlanVersion
+from pathway.store.models.profiles import CaseProfile
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
     "PlanActionRow",
     "PlanVersion",
+    "APPOINTMENT_STATUSES",
+    "Appointment",
     "CHANNELS",
     "CalendarFeed",
     "InboxRead",

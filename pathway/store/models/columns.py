@@ -16,6 +16,8 @@ REMINDER_KINDS = (
     "partner_unreachable",
     "certificate_lapsed",
     "follow_up_due",
+    "appointment_reminder",
+    "appointment_missed",
 )
 SECTORS = ("public", "non_public", "private")
 

@@ -33,21 +33,22 @@ router = APIRouter(include_in_schema=False)
 Command = Callable[[Page, Context, FormData, str | None], Awaitable[Any]]
 
 
-async def _command(request: Request, case_id: str, done: str, run: Command) -> Response:
+async def command_form(request: Request, case_id: str, done: str | Callable[[Any], str], run: Command) -> Response:
     """Run a case command from a form; on success back to the case (post/redirect/get), on a
     refusal the case page again with the refusal in words."""
     page, form = await form_of(request)
     try:
         key = form_key(form)
         with page.context() as ctx:
-            await run(page, ctx, form, key)
+            result = await run(page, ctx, form, key)
     except ValidationError as exc:
         return await case_page_response(page, case_id, error=forms.from_validation(exc), status=422)
     except AppError as exc:
         if exc.status in (403, 404):
             return page.error(exc)
         return await case_page_response(page, case_id, error=exc, status=exc.status)
-    return redirect(f"/cases/{case_id}?done={done}#top")
+    said = done(result) if callable(done) else done
+    return redirect(f"/cases/{case_id}?done={said}#top")
 
 
 @router.post("/cases/{case_id}/move")
@@ -61,7 +62,7 @@ async def move(case_id: str, request: Request) -> Response:
         )
         return await commands.advance(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "advance", run)
+    return await command_form(request, case_id, "advance", run)
 
 
 @router.post("/cases/{case_id}/visit")
@@ -82,7 +83,7 @@ async def visit(case_id: str, request: Request) -> Response:
             raise
         return await commands.record_visit(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "visit", run)
+    return await command_form(request, case_id, "visit", run)
 
 
 @router.post("/cases/{case_id}/facts/{name}")
@@ -92,7 +93,7 @@ async def fact(case_id: str, name: str, request: Request) -> Response:
         body = FactRequest(value=forms.fact_value(spec, form))
         return await commands.set_fact(ctx, case_id, name, body, key)
 
-    return await _command(request, case_id, "fact", run)
+    return await command_form(request, case_id, "fact", run)
 
 
 @router.post("/cases/{case_id}/pause")
@@ -101,7 +102,7 @@ async def pause(case_id: str, request: Request) -> Response:
         body = PauseRequest(reason=forms.field(form, "reason") or "other", note=forms.field(form, "note"))
         return await commands.pause(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "pause", run)
+    return await command_form(request, case_id, "pause", run)
 
 
 @router.post("/cases/{case_id}/resume")
@@ -109,7 +110,7 @@ async def resume(case_id: str, request: Request) -> Response:
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         return await commands.resume(ctx, case_id, key)
 
-    return await _command(request, case_id, "resume", run)
+    return await command_form(request, case_id, "resume", run)
 
 
 @router.post("/cases/{case_id}/close")
@@ -122,7 +123,7 @@ async def close(case_id: str, request: Request) -> Response:
         )
         return await commands.close(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "close", run)
+    return await command_form(request, case_id, "close", run)
 
 
 @router.post("/cases/{case_id}/consents")
@@ -131,7 +132,7 @@ async def give_consent(case_id: str, request: Request) -> Response:
         body = ConsentIn(partner_id=forms.field(form, "partner_id") or "")
         return await consents.give(ctx, case_id, body)
 
-    return await _command(request, case_id, "consent", run)
+    return await command_form(request, case_id, "consent", run)
 
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
@@ -139,7 +140,7 @@ async def withdraw_consent(case_id: str, consent_id: str, request: Request) -> R
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         return await consents.withdraw(ctx, case_id, consent_id)
 
-    return await _command(request, case_id, "withdraw", run)
+    return await command_form(request, case_id, "withdraw", run)
 
 
 @router.post("/cases/{case_id}/referrals")
@@ -152,7 +153,7 @@ async def refer(case_id: str, request: Request) -> Response:
         )
         return await referrals.refer(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "refer", run)
+    return await command_form(request, case_id, "refer", run)
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/answer")
@@ -165,7 +166,7 @@ async def answer_referral(case_id: str, referral_id: str, request: Request) -> R
         )
         return await referrals.answer(ctx, case_id, referral_id, body, key)
 
-    return await _command(request, case_id, "answer", run)
+    return await command_form(request, case_id, "answer", run)
 
 
 @router.post("/cases/{case_id}/follow-up")
@@ -174,4 +175,4 @@ async def follow_up(case_id: str, request: Request) -> Response:
         body = FollowUpRequest.model_validate({"status": forms.field(form, "status") or ""})
         return await profiles.record_follow_up(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "follow_up", run)
+    return await command_form(request, case_id, "follow_up", run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -56,6 +56,9 @@ DONE = (
     "refer",
     "answer",
     "follow_up",
+    "book",
+    "book_late",
+    "cancel_appointment",
 )
 
 
@@ -189,6 +192,7 @@ async def case_page_response(
         else None,
         visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
+        tomorrow_local=(utcnow().astimezone(page.tz) + timedelta(days=1)).strftime("%Y-%m-%d"),
         notes=sheet.notes,
         papers=sheet.papers,
         plan=sheet.plan,

@@ -1,7 +1,7 @@
 """the client's profile and the outcomes at exit and after (issue 14, section 5)
 
 Revision ID: 0010_profile_outcomes
-Revises: 0008_plan
+Revises: 0009_appointments
 Create Date: 2026-12-06 18:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_profile_outcomes"
-down_revision: str | Sequence[str] | None = "0008_plan"
+down_revision: str | Sequence[str] | None = "0009_appointments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
