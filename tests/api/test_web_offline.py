@@ -13,16 +13,16 @@ items 4 and 5; the browser's side is tests/e2e/test_offline_visit.py):
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from apistack import PASSWORD, Stack, new_unit
+import test_web_pages
+from apistack import PASSWORD, Stack
 from sqlalchemy import update
 from sqlmodel import Session
-from test_web_pages import Browserless, _open, _user
+from test_web_pages import Browserless, _open
 
 from pathway.security import accounts
 from pathway.store import history
@@ -31,16 +31,7 @@ from pathway.store.models import AuthSession
 pytestmark = pytest.mark.integration
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-async def unit(stack: Stack) -> AsyncIterator[dict[str, str]]:
-    unit = new_unit()
-    yield {
-        "unit": unit,
-        "coord": _user(stack, unit, "coord", ["coordinator"]),
-        "sup": _user(stack, unit, "sup", ["supervisor"]),
-    }
+unit = test_web_pages.unit  # the fixture: a unit with its coordinator, colleague, supervisor and admin
 
 
 def _hours_ago(hours: int) -> datetime:

@@ -95,11 +95,19 @@
       }, Promise.resolve());
     }).catch(function () {}).then(function () {
       sending = null;
-      if (here) location.assign(here);
+      if (here) goTo(here);
       else if (online && document.querySelector("[data-offline-page]")) location.reload();
       else show();
     });
     return sending;
+  }
+
+  // To the page that shows the sent visit; loaded again when it is this one (an assign that
+  // only differs by "#top" would not load it).
+  function goTo(target) {
+    var url = new URL(target, location.href);
+    if (url.pathname + url.search === location.pathname + location.search) location.reload();
+    else location.assign(url.href);
   }
 
   // ------------------------------------------------------------------ what the page shows
@@ -196,7 +204,7 @@
     var entry = entryOf(form);
     queue.keep(entry).then(function () {
       return deliver(entry).then(function (outcome) {
-        if (outcome.kind === "sent") return queue.remove(entry.key).then(function () { location.assign(outcome.location); });
+        if (outcome.kind === "sent") return queue.remove(entry.key).then(function () { goTo(outcome.location); });
         if (outcome.kind === "refused") return queue.remove(entry.key).then(function () { sendAsPage(form, outcome.csrf); });
         return settle(entry, outcome).then(function () { kept(form, entry, outcome); });
       });
