@@ -106,6 +106,8 @@ async def test_the_queue_is_answered_in_json_when_the_session_or_token_is_gone(
     visit = {**fields, "occurred_at": _hours_ago(1).strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "60"}
     url = f"/cases/{case_id}/visit"
 
+    made_up = await web.http.post("/cases/0123456789abcdef0123456789abcdef/visit", data=visit, headers=JSON)
+    assert made_up.status_code == 404 and made_up.json()["message"] == "Nie znaleziono."
     stale = await web.http.post(url, data={**visit, "csrf": "stale"}, headers=JSON)
     assert stale.status_code == 403 and stale.json() == {"code": "csrf_refused"}
     _expire_sessions(stack, unit["coord"])

@@ -47,7 +47,8 @@ async def _command(request: Request, case_id: str, done: str, run: Command) -> R
     except (ValidationError, AppError) as exc:
         refused = forms.from_validation(exc) if isinstance(exc, ValidationError) else exc
         if from_script(request):
-            return JSONResponse({"code": refused.code, "message": page.refusal(refused)}, status_code=refused.status)
+            words = page.error_message(refused) if refused.status in (403, 404, 503) else page.refusal(refused)
+            return JSONResponse({"code": refused.code, "message": words}, status_code=refused.status)
         if refused.status in (403, 404):
             return page.error(refused)
         return await case_page_response(page, case_id, error=refused, status=refused.status)

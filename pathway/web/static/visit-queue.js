@@ -192,6 +192,7 @@
     form.reset();
     form.elements.key.value = newKey();  // the next visit is another command
     form.dataset.sending = "";
+    form.removeAttribute("aria-busy");
     show();
   }
 
@@ -201,6 +202,7 @@
     event.stopPropagation();  // this script guards against a second submit itself
     if (form.dataset.sending === "1") return;
     form.dataset.sending = "1";
+    form.setAttribute("aria-busy", "true");
     var entry = entryOf(form);
     queue.keep(entry).then(function () {
       return deliver(entry).then(function (outcome) {
@@ -220,7 +222,10 @@
   document.querySelectorAll("form[data-queue]").forEach(function (form) { form.addEventListener("submit", onSubmit); });
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
-    document.querySelectorAll("form[data-queue]").forEach(function (form) { form.dataset.sending = ""; });
+    document.querySelectorAll("form[data-queue]").forEach(function (form) {
+      form.dataset.sending = "";
+      form.removeAttribute("aria-busy");
+    });
   });
   document.querySelectorAll("form[data-clears-queue]").forEach(function (form) { form.addEventListener("submit", signOut); });
   if (!window.indexedDB) return;
