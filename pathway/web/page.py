@@ -148,16 +148,19 @@ class Page:
         )
         return templates.TemplateResponse(self.request, template, context, status_code=status, headers=PAGE_HEADERS)
 
-    def error(self, exc: AppError) -> HTMLResponse:
+    def error_message(self, exc: AppError) -> str:
+        """Why a page or a form was refused outright (not found, not for this role, the service
+        not answering), in words."""
         if exc.status == 404:
-            message = self._("Not found.")
-        elif exc.status == 403:
-            message = self._("This page is not available to your role.")
-        elif exc.status == 503:
-            message = self._("The service is not answering right now. Please try again in a moment.")
-        else:
-            message = exc.message
-        return self.render("error.html", status=exc.status, message=message)
+            return self._("Not found.")
+        if exc.status == 403:
+            return self._("This page is not available to your role.")
+        if exc.status == 503:
+            return self._("The service is not answering right now. Please try again in a moment.")
+        return exc.message
+
+    def error(self, exc: AppError) -> HTMLResponse:
+        return self.render("error.html", status=exc.status, message=self.error_message(exc))
 
 
 def redirect(path: str) -> RedirectResponse:

@@ -84,8 +84,9 @@ class Visit:
     def watch(self, page: Any) -> Any:
         # A page's script error or a refused resource (e.g. by the Content-Security-Policy)
         # shows on the console: none is expected.
-        # A page itself may answer 4xx on purpose (a refused move is a 422 page); what it
-        # loads (styles, script, icon) must not fail.
+        # A page itself may answer 4xx on purpose (a refused move is a 422 page), and so may a
+        # form its script sends (a refused visit: static/visit-queue.js); what a page loads
+        # (styles, script, icon) must not fail, nor a script's request answer 5xx.
         page.on(
             "console",
             lambda m: (
@@ -98,7 +99,7 @@ class Visit:
             "response",
             lambda r: (
                 r.request.resource_type != "document"
-                and r.status >= 400
+                and r.status >= (500 if r.request.resource_type == "fetch" else 400)
                 and self.problems.append(f"{page.url}: {r.url} answered {r.status}")
             ),
         )

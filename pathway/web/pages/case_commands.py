@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -27,6 +28,7 @@ from pathway.app.schemas import (
 from pathway.web import forms
 from pathway.web.page import Page, form_key, form_of, redirect
 from pathway.web.pages.cases import case_page_response
+from pathway.web.session import from_script
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,20 +37,24 @@ Command = Callable[[Page, Context, FormData, str | None], Awaitable[Any]]
 
 async def command_form(request: Request, case_id: str, done: str | Callable[[Any], str], run: Command) -> Response:
     """Run a case command from a form; on success back to the case (post/redirect/get), on a
-    refusal the case page again with the refusal in words."""
+    refusal the case page again with the refusal in words. The page's own script (a visit
+    kept on the device, sent later) is answered in JSON: where to go, or the refusal."""
     page, form = await form_of(request)
     try:
         key = form_key(form)
         with page.context() as ctx:
             result = await run(page, ctx, form, key)
-    except ValidationError as exc:
-        return await case_page_response(page, case_id, error=forms.from_validation(exc), status=422)
-    except AppError as exc:
-        if exc.status in (403, 404):
-            return page.error(exc)
-        return await case_page_response(page, case_id, error=exc, status=exc.status)
+    except (ValidationError, AppError) as exc:
+        refused = forms.from_validation(exc) if isinstance(exc, ValidationError) else exc
+        if from_script(request):
+            words = page.error_message(refused) if refused.status in (403, 404, 503) else page.refusal(refused)
+            return JSONResponse({"code": refused.code, "message": words}, status_code=refused.status)
+        if refused.status in (403, 404):
+            return page.error(refused)
+        return await case_page_response(page, case_id, error=refused, status=refused.status)
     said = done(result) if callable(done) else done
-    return redirect(f"/cases/{case_id}?done={said}#top")
+    back = f"/cases/{case_id}?done={said}#top"
+    return JSONResponse({"location": back}) if from_script(request) else redirect(back)
 
 
 @router.post("/cases/{case_id}/move")
@@ -77,7 +83,7 @@ async def visit(case_id: str, request: Request) -> Response:
             note=forms.field(form, "note"),
         )
         try:
-            visit_repeats.refuse_a_repeat(ctx, case_id, body, confirmed=form.get("repeat") == forms.CHECKED)
+            visit_repeats.refuse_a_repeat(ctx, case_id, body, confirmed=form.get("repeat") == forms.CHECKED, key=key)
         except AppError as repeated:  # the form again, as it was sent, with a box to confirm
             repeated.extra["again"] = {k: forms.field(form, k) for k in ("occurred_at", "duration_minutes", "kind")}
             raise
