@@ -17,6 +17,7 @@ from pathway.api.routers import (
     definitions,
     documents,
     health,
+    household,
     inbox,
     notes,
     partners,
@@ -36,7 +37,7 @@ def install(app: FastAPI) -> None:
         api.include_router(module.router)
     for module in (caseloads, reports, referrals, inbox, calendar):
         api.include_router(module.router)
-    for module in (notes, documents):  # the case file
+    for module in (notes, documents, household):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

@@ -34,6 +34,9 @@ COMMAND_WORDS = {
     "refer": ("a referral", "skierowanie"),
     "answer_referral": ("a referral's answer", "odpowiedź na skierowanie"),
     "reassign": ("a bulk reassignment", "przeniesienie spraw"),
+    "member_add": ("adding a household member", "dodanie członka rodziny"),
+    "member_change": ("a change of a household member", "zmianę danych członka rodziny"),
+    "member_erase": ("erasing a household member", "usunięcie danych członka rodziny"),
 }
 
 

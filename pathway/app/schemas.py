@@ -124,6 +124,10 @@ class VisitRequest(_Body):
     duration_minutes: WholeNumber = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=10_000)
+    # The household members who were present (their ids; the client always is).
+    present_member_ids: list[Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]] = Field(
+        default_factory=list, max_length=30
+    )
 
     _occurred_at_bound = field_validator("occurred_at")(_not_before_earliest)
 

@@ -36,6 +36,9 @@ AUDITED_FIELDS = (
     "service",
     "consent_id",
     "answer",
+    "added",
+    "removed",
+    "present_member_ids",
 )
 
 
