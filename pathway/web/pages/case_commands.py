@@ -32,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 Command = Callable[[Page, Context, FormData, str | None], Awaitable[Any]]
 
 
-async def _command(request: Request, case_id: str, done: str, run: Command) -> Response:
+async def case_command(request: Request, case_id: str, done: str, run: Command) -> Response:
     """Run a case command from a form; on success back to the case (post/redirect/get), on a
     refusal the case page again with the refusal in words."""
     page, form = await form_of(request)
@@ -59,7 +59,7 @@ async def move(case_id: str, request: Request) -> Response:
         )
         return await commands.advance(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "advance", run)
+    return await case_command(request, case_id, "advance", run)
 
 
 @router.post("/cases/{case_id}/visit")
@@ -72,6 +72,7 @@ async def visit(case_id: str, request: Request) -> Response:
             duration_minutes=forms.whole_number(form, "duration_minutes"),
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
+            present_member_ids=[str(v) for v in form.getlist("present")],
         )
         try:
             visit_repeats.refuse_a_repeat(ctx, case_id, body, confirmed=form.get("repeat") == forms.CHECKED)
@@ -80,7 +81,7 @@ async def visit(case_id: str, request: Request) -> Response:
             raise
         return await commands.record_visit(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "visit", run)
+    return await case_command(request, case_id, "visit", run)
 
 
 @router.post("/cases/{case_id}/facts/{name}")
@@ -90,7 +91,7 @@ async def fact(case_id: str, name: str, request: Request) -> Response:
         body = FactRequest(value=forms.fact_value(spec, form))
         return await commands.set_fact(ctx, case_id, name, body, key)
 
-    return await _command(request, case_id, "fact", run)
+    return await case_command(request, case_id, "fact", run)
 
 
 @router.post("/cases/{case_id}/pause")
@@ -99,7 +100,7 @@ async def pause(case_id: str, request: Request) -> Response:
         body = PauseRequest(reason=forms.field(form, "reason") or "other", note=forms.field(form, "note"))
         return await commands.pause(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "pause", run)
+    return await case_command(request, case_id, "pause", run)
 
 
 @router.post("/cases/{case_id}/resume")
@@ -107,7 +108,7 @@ async def resume(case_id: str, request: Request) -> Response:
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         return await commands.resume(ctx, case_id, key)
 
-    return await _command(request, case_id, "resume", run)
+    return await case_command(request, case_id, "resume", run)
 
 
 @router.post("/cases/{case_id}/close")
@@ -116,7 +117,7 @@ async def close(case_id: str, request: Request) -> Response:
         body = CloseRequest(outcome=forms.field(form, "outcome") or "", note=forms.field(form, "note"))
         return await commands.close(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "close", run)
+    return await case_command(request, case_id, "close", run)
 
 
 @router.post("/cases/{case_id}/consents")
@@ -125,7 +126,7 @@ async def give_consent(case_id: str, request: Request) -> Response:
         body = ConsentIn(partner_id=forms.field(form, "partner_id") or "")
         return await consents.give(ctx, case_id, body)
 
-    return await _command(request, case_id, "consent", run)
+    return await case_command(request, case_id, "consent", run)
 
 
 @router.post("/cases/{case_id}/consents/{consent_id}/withdraw")
@@ -133,7 +134,7 @@ async def withdraw_consent(case_id: str, consent_id: str, request: Request) -> R
     async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
         return await consents.withdraw(ctx, case_id, consent_id)
 
-    return await _command(request, case_id, "withdraw", run)
+    return await case_command(request, case_id, "withdraw", run)
 
 
 @router.post("/cases/{case_id}/referrals")
@@ -146,7 +147,7 @@ async def refer(case_id: str, request: Request) -> Response:
         )
         return await referrals.refer(ctx, case_id, body, key)
 
-    return await _command(request, case_id, "refer", run)
+    return await case_command(request, case_id, "refer", run)
 
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/answer")
@@ -159,4 +160,4 @@ async def answer_referral(case_id: str, referral_id: str, request: Request) -> R
         )
         return await referrals.answer(ctx, case_id, referral_id, body, key)
 
-    return await _command(request, case_id, "answer", run)
+    return await case_command(request, case_id, "answer", run)

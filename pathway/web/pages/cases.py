@@ -36,7 +36,21 @@ ANSWERS = {
     status: [a for a in ("accepted", "rejected", "done") if a in allowed]
     for status, allowed in REFERRAL_ANSWERS.items()
 }
-DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
+DONE = (
+    "advance",
+    "visit",
+    "fact",
+    "pause",
+    "resume",
+    "close",
+    "open",
+    "consent",
+    "withdraw",
+    "refer",
+    "answer",
+    "member_add",
+    "member_erase",
+)
 
 
 # ---------------------------------------------------------------------- cases
@@ -168,6 +182,9 @@ async def case_page_response(
         visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
         notes=sheet.notes,
+        members=sheet.members,
+        member_roles=sheet.member_roles,
+        this_year=utcnow().astimezone(page.tz).year,
         papers=sheet.papers,
         notes_query=sheet.notes_query,
         case_words=Words(page.lang, page.tz.key),
