@@ -160,9 +160,22 @@ MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
 
 
 @dataclass(frozen=True)
+class DemoMember:
+    """A person of a demo household: a role, a name, an age this year and a child's school;
+    ``present`` at the demo's visit or not (so the page shows who is still to be met)."""
+
+    role: str
+    name: str
+    age: int
+    school: str | None = None
+    present: bool = True
+
+
+@dataclass(frozen=True)
 class DemoPathwayCase:
     """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
-    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys)."""
+    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys);
+    ``members`` its household, added before the first visit."""
 
     slug: str
     client_name: str
@@ -170,6 +183,7 @@ class DemoPathwayCase:
     definition: str
     visit_kind: str
     steps: tuple[tuple[str, str, Any], ...] = ()
+    members: tuple[DemoMember, ...] = ()
 
 
 DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
@@ -186,6 +200,13 @@ DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
                 lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4},
             ),
             ("move", "advance", None),
+        ),
+        # A family with two children; the partner was not at the first visit yet, so the
+        # diagnosis item "contact with all family members" still waits for him.
+        (
+            DemoMember("child", "Kasia Przykładowa", 9, "Szkoła Podstawowa nr 2 w Przykładowie"),
+            DemoMember("child", "Tomek Przykładowy", 5, "Przedszkole Miejskie nr 1 w Przykładowie"),
+            DemoMember("partner", "Piotr Przykładowy", 41, present=False),
         ),
     ),
     # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.

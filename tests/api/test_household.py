@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from apistack import DIAGNOSIS_DONE, Stack, new_unit
+from apistack import Stack, new_unit
 from sqlmodel import Session, col, select
-from test_partners_consents import add_partner
+from test_partners_consents import add_partner, into_therapy_with_consent
 
 from pathway.store.audit_trail import AuditEntry
 from pathway.store.models import HouseholdMember
@@ -226,18 +226,7 @@ async def test_a_member_using_violence_is_never_told_like_the_perpetrators_conta
         stack, unit, cid, role="using_violence", name="Adam Sprawca", birth_year=1970, contacts=[contact]
     )
     assert member["may_receive"] is False
-    r = await stack.http.post(
-        f"{API}/cases/{cid}/consents", json={"partner_id": therapist["id"]}, headers=stack.headers(unit)
-    )
-    assert r.status_code == 201, r.text
-    for name, value in (
-        ("diagnosis", DIAGNOSIS_DONE),
-        ("help_plan", {"agreed_on": "2026-05-04"}),
-        ("therapist", {"partner_id": therapist["id"]}),
-    ):
-        assert (await stack.fact(cid, name, value, unit=unit)).status_code == 200
-    for _ in range(2):
-        assert (await stack.transition(cid, "advance", unit=unit)).status_code == 200
+    await into_therapy_with_consent(stack, unit, cid, therapist["id"])
 
     async def blocked() -> Any:
         page = (await stack.http.get(f"{API}/cases/{cid}/notifications", headers=stack.headers(unit))).json()

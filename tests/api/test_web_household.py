@@ -10,20 +10,21 @@ from datetime import UTC, datetime
 
 import pytest
 from apistack import PASSWORD, Stack
-from test_web_pages import Browserless, _row, unit  # noqa: F401  (the unit fixture)
+from test_web_pages import Browserless, _row
+from test_web_pages import unit as unit  # noqa: F401, F811  (the fixture)
 
 from pathway.security import accounts
 
 pytestmark = pytest.mark.integration
 
 
-async def _family_case(stack: Stack, unit: dict[str, str]) -> tuple[str, dict[str, str]]:
-    token, _ = accounts.login(stack.engine, user_id=unit["coord"], password=PASSWORD)
+async def _family_case(stack: Stack, people: dict[str, str]) -> tuple[str, dict[str, str]]:
+    token, _ = accounts.login(stack.engine, user_id=people["coord"], password=PASSWORD)
     auth = {"Authorization": f"Bearer {token}"}
     r = await stack.http.post(
         "/api/v1/cases",
         headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        json={"definition": "asystent-rodziny", "coordinator": unit["coord"], "client": {"name": "Matka Rodziny"}},
+        json={"definition": "asystent-rodziny", "coordinator": people["coord"], "client": {"name": "Matka Rodziny"}},
     )
     assert r.status_code == 201, r.text
     return r.json()["id"], auth
