@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
@@ -20,7 +21,7 @@ from pathway.app.access import visible_case
 from pathway.app.command_keys import one_command_per_key, reused
 from pathway.app.context import Context
 from pathway.app.errors import AppError, not_found
-from pathway.app.schemas import ID_PATTERN, Page, WholeNumber, _Body
+from pathway.app.schemas import ID_PATTERN, BirthYear, Page, _Body
 from pathway.app.sending import send
 from pathway.core.household import (
     MAX_MEMBERS,
@@ -38,6 +39,10 @@ from workflows.messages import ChangeHouseholdInput
 from workflows.pathway import PathwayWorkflow
 
 _MEMBER_KEY_NAMESPACE = uuid.UUID("9a3e1c2b-6f4d-4e8a-b1c7-2d5f8e0a9b34")
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]  # not blank
+Role = Annotated[str, Field(min_length=1, max_length=32, pattern=ID_PATTERN)]
+School = Annotated[str, Field(max_length=200)]
+Contacts = Annotated[list[Annotated[str, Field(min_length=3, max_length=254)]], Field(max_length=10)]
 
 
 def _name(value: str | None) -> str | None:
@@ -47,13 +52,13 @@ def _name(value: str | None) -> str | None:
 
 
 class MemberIn(_Body):
-    role: str = Field(min_length=1, max_length=32, pattern=ID_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
-    birth_year: WholeNumber = Field(ge=1800, le=2200)
+    role: Role
+    name: Name
+    birth_year: BirthYear
     # A child's school or kindergarten.
-    school: str | None = Field(default=None, max_length=200)
+    school: School | None = None
     # E-mail addresses / phone numbers. Of a member using violence: nothing is ever sent there.
-    contacts: list[str] = Field(default_factory=list, max_length=10)
+    contacts: Contacts = Field(default_factory=list)
 
     _name_not_blank = field_validator("name")(_name)
 
@@ -61,11 +66,11 @@ class MemberIn(_Body):
 class MemberChange(_Body):
     """What changes (an absent field stays as it is; an empty school or list clears it)."""
 
-    role: str | None = Field(default=None, min_length=1, max_length=32, pattern=ID_PATTERN)
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    birth_year: WholeNumber | None = Field(default=None, ge=1800, le=2200)
-    school: str | None = Field(default=None, max_length=200)
-    contacts: list[str] | None = Field(default=None, max_length=10)
+    role: Role | None = None
+    name: Name | None = None
+    birth_year: BirthYear | None = None
+    school: School | None = None
+    contacts: Contacts | None = None
 
     _name_not_blank = field_validator("name")(_name)
 

@@ -78,6 +78,10 @@ def _a_json_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_a_json_number)]
+# A household member's birth year: a whole number with its bounds in the schema, also where it
+# is optional (the bounds given to a ``WholeNumber`` field do not reach an optional one's schema).
+# Not in the future and at most 120 years back is checked against this year by the use case.
+BirthYear = Annotated[int, Field(ge=1800, le=2200), BeforeValidator(_a_json_number)]
 # A date and time written as text, with a zone.
 Instant = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
 
