@@ -55,6 +55,10 @@ class SetFactInput(commands.SetFact):
     pass
 
 
+class ChangeHouseholdInput(commands.ChangeHousehold):
+    """Members joined or left the household: their ids only."""
+
+
 class AssignCoordinatorInput(commands.AssignCoordinator):
     pass
 

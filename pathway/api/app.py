@@ -18,6 +18,7 @@ from pathway.api.routers import (
     definitions,
     documents,
     health,
+    household,
     inbox,
     notes,
     partners,
@@ -39,7 +40,7 @@ def install(app: FastAPI) -> None:
         api.include_router(module.router)
     for module in (caseloads, reports, referrals, appointments, inbox, calendar):
         api.include_router(module.router)
-    for module in (notes, plans, documents, profiles):  # the case file
+    for module in (notes, plans, documents, profiles, household):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

@@ -36,6 +36,9 @@ COMMAND_WORDS = {
     "reassign": ("a bulk reassignment", "przeniesienie spraw"),
     "plan": ("a change of the plan", "zmianę planu"),
     "plan_action_status": ("an action's status", "stan działania planu"),
+    "member_add": ("adding a household member", "dodanie członka rodziny"),
+    "member_change": ("a change of a household member", "zmianę danych członka rodziny"),
+    "member_erase": ("erasing a household member", "usunięcie danych członka rodziny"),
 }
 
 

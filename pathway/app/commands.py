@@ -5,7 +5,7 @@ workflow gets its id), then ``sending.send``."""
 
 from __future__ import annotations
 
-from pathway.app import placements, profiles
+from pathway.app import household, placements, profiles
 from pathway.app.access import visible_case
 from pathway.app.command_keys import one_command_per_key
 from pathway.app.context import Context
@@ -65,6 +65,7 @@ async def record_visit(ctx: Context, case_id: str, body: VisitRequest, key: str 
             duration_minutes=body.duration_minutes,
             kind=body.kind,
             visit_id=note_id,
+            present_member_ids=household.present_members(ctx, case_id, body.present_member_ids),
         )
         done = await send(ctx, case, PathwayWorkflow.record_visit, command, note_id)
         result = done.result

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pathway.app import household
 from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.partners import partner_of_unit
@@ -16,11 +17,10 @@ from pathway.core.definition import PlanPolicy
 from pathway.core.plan import DROP_REASONS, PlanAction, PlanSkeleton, problems
 
 
-def member_ids_of_case(ctx: Context, case_id: str) -> frozenset[str] | None:
-    """The ids of the members of the case's household; None while the household is not
-    recorded anywhere (then any non-empty member id is taken as it is). The one seam between
-    the plan and the household."""
-    return None
+def member_ids_of_case(ctx: Context, case_id: str) -> frozenset[str]:
+    """The ids of the members of the case's household (not erased): an action owned by a
+    member names one of them. The one seam between the plan and the household."""
+    return frozenset(household.member_ids(ctx, case_id))
 
 
 _ID_NAMESPACE = uuid.UUID("5d0c8a52-8f0e-4a8e-9c61-2f4b7d1e9a30")

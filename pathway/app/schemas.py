@@ -80,6 +80,10 @@ def _a_json_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_a_json_number)]
+# A household member's birth year: a whole number with its bounds in the schema, also where it
+# is optional (the bounds given to a ``WholeNumber`` field do not reach an optional one's schema).
+# Not in the future and at most 120 years back is checked against this year by the use case.
+BirthYear = Annotated[int, Field(ge=1800, le=2200), BeforeValidator(_a_json_number)]
 # A date and time written as text, with a zone.
 Instant = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
 
@@ -132,6 +136,10 @@ class VisitRequest(_Body):
     duration_minutes: WholeNumber = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=10_000)
+    # The household members who were present (their ids; the client always is).
+    present_member_ids: list[Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]] = Field(
+        default_factory=list, max_length=30
+    )
 
     _occurred_at_bound = field_validator("occurred_at")(_not_before_earliest)
 

@@ -37,6 +37,9 @@ AUDITED_FIELDS = (
     "consent_id",
     "answer",
     "appointment_id",
+    "added",
+    "removed",
+    "present_member_ids",
 )
 
 

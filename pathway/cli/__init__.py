@@ -18,6 +18,7 @@ from pathway.cli import (
     cases,
     clients,
     definitions,
+    household,
     ops,
     outcomes,
     partners,
@@ -35,6 +36,7 @@ app.add_typer(cases.case_app, name="case")
 cases.case_app.add_typer(sharing.consent_app, name="consent")
 cases.case_app.add_typer(sharing.referral_app, name="referral")
 cases.case_app.add_typer(plan.plan_app, name="plan")
+cases.case_app.add_typer(household.member_app, name="member")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(partners.partners_app, name="partners")
 app.add_typer(accounts.users_app, name="users")

@@ -176,12 +176,21 @@ def case_visit(
         "default now",
     ),
     note: str | None = typer.Option(None, "--note"),
+    present: list[str] = typer.Option(
+        [], "--present", help="a household member who was present (their id, see `case member list`; repeat)"
+    ),
 ) -> None:
     """Log a visit."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
     occurred = (at or datetime.now(UTC)).isoformat()
-    body = {"occurred_at": occurred, "duration_minutes": minutes, "kind": kind, "note": note}
+    body = {
+        "occurred_at": occurred,
+        "duration_minutes": minutes,
+        "kind": kind,
+        "note": note,
+        "present_member_ids": present,
+    }
     result = api.call("POST", f"/cases/{case_id}/visits", json_body=body, idempotent=True).json()
     if result.get("counted") is False:
         console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")

@@ -50,6 +50,16 @@ class VisitRecorded(_Event):
     counted: bool
     not_counted_reason: str | None = None
     next_visit_due_at: datetime | None = None
+    present_member_ids: list[str] = Field(default_factory=list)
+
+
+class HouseholdChanged(_Event):
+    """Members joined or left the household (ids only); ``members`` is how many it has now."""
+
+    kind: Literal["household_changed"] = "household_changed"
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    members: int
 
 
 class FactSet(_Event):
@@ -244,6 +254,7 @@ Event = Annotated[
     | CaseOpened
     | StageEntered
     | VisitRecorded
+    | HouseholdChanged
     | FactSet
     | CoordinatorAssigned
     | CasePaused

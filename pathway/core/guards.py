@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pathway.core.calendar import local_date
 from pathway.core.certificates import expires_on, is_recorded
 from pathway.core.errors import GuardFailure
+from pathway.core.household import ALL_MEMBERS_MET
 from pathway.core.plan import PlanSkeleton, problems
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class GuardContext:
     duration_ends_at: datetime | None = None
     visits_in_stage: int = 0
     plan: PlanSkeleton | None = None
+    # Household members recorded but never present at a visit (pathway.core.household).
+    members_unmet: int = 0
 
     @property
     def today(self) -> date:
@@ -71,11 +74,19 @@ def _checklist_complete(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None
     spec = ctx.definition.facts[ref.fact or ""]
     done = ctx.facts.get(ref.fact or "") or {}
     missing = [item for item in spec.items if not done.get(item)]
+    # An item about the whole household is not done while a member was never met, even if it
+    # was ticked before that member was recorded.
+    unmet = [i for i, item in spec.items.items() if item.requires == ALL_MEMBERS_MET and i not in missing]
+    if ctx.members_unmet:
+        missing += unmet
     if not missing:
         return None
     en, pl = _fact_title(ref, ctx)
     missing_en = ", ".join(spec.items[i].title.en for i in missing)
     missing_pl = ", ".join(spec.items[i].title.pl for i in missing)
+    if ctx.members_unmet and unmet:
+        missing_en += f" ({ctx.members_unmet} household member(s) not yet present at a visit)"
+        missing_pl += f" (członkowie rodziny jeszcze nieobecni na wizycie: {ctx.members_unmet})"
     return GuardFailure(
         guard=ref.guard,
         fact=ref.fact,

@@ -109,6 +109,10 @@ class PathwayState(BaseModel):
     # The plan's latest version, ids, dates and statuses only (its texts are in the store).
     plan: PlanSkeleton | None = None
     appointments: dict[str, Appointment] = Field(default_factory=dict)
+    # The household's member ids (never a name: those are sealed in the store), and the ids
+    # of those who were present at a visit at least once.
+    household: list[str] = Field(default_factory=list)
+    members_met: list[str] = Field(default_factory=list)
     stages: list[StageRecord] = Field(default_factory=list)
     seq: int = 0
     applied: list[AppliedCommand] = Field(default_factory=list)

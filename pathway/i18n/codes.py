@@ -142,6 +142,16 @@ CODES: dict[str, dict[str, str]] = {
         "book": NP_("done", "Visit booked."),
         "book_late": NP_("done", "Visit booked, later than the visit rhythm allows: it is due on the booked day."),
         "cancel_appointment": NP_("done", "Booked visit cancelled."),
+        "member_add": NP_("done", "Family member added."),
+        "member_erase": NP_("done", "Family member's data erased."),
+    },
+    "member_role": {
+        "parent": NP_("member_role", "parent"),
+        "child": NP_("member_role", "child"),
+        "partner": NP_("member_role", "partner"),
+        "other_adult": NP_("member_role", "other adult"),
+        "experiencing_violence": NP_("member_role", "person experiencing violence"),
+        "using_violence": NP_("member_role", "person using violence"),
     },
     "sector": {
         "public": NP_("sector", "Public"),
@@ -200,6 +210,12 @@ CODES: dict[str, dict[str, str]] = {
         ),
         "unknown_partner": NP_("refusal", "No such partner in the resource map."),
         "email_required": NP_("refusal", "To be told by e-mail, give an e-mail address."),
+        "role_not_allowed": NP_("refusal", "This pathway does not allow that role for a family member."),
+        "invalid_birth_year": NP_("refusal", "The birth year cannot be in the future or more than 120 years ago."),
+        "school_not_for_role": NP_("refusal", "A school or kindergarten is recorded for a child only."),
+        "member_erased": NP_("refusal", "This family member's data was erased."),
+        "unknown_member": NP_("refusal", "That person is not a member of this case's family."),
+        "household_full": NP_("refusal", "A family has at most 30 members here."),
         "visit_repeated": NP_(
             "refusal",
             "A visit of this kind and length is already recorded within an hour of this one. "

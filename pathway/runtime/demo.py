@@ -22,7 +22,7 @@ All names are fictional (the town of "Przykładowo" does not exist). Logs carry 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -215,11 +215,17 @@ async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) ->
     case = response.json()
     case_id, opened, done = case["id"], response.status_code == 201, []
     today = now.astimezone(UTC).date()
+    members, present = await _seed_members(api, spec, case_id, today)
     await api.call(
         "POST",
         f"/cases/{case_id}/visits",
         key=f"demo:{spec.slug}:visit",
-        json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": spec.visit_kind},
+        json={
+            "occurred_at": (now - timedelta(days=1)).isoformat(),
+            "duration_minutes": 90,
+            "kind": spec.visit_kind,
+            "present_member_ids": present,
+        },
     )
     for i, (kind, name, value) in enumerate(spec.steps):
         if kind == "fact":
@@ -227,11 +233,29 @@ async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) ->
                 "PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)}
             )
         elif kind == "plan":
-            await api.call("PUT", f"/cases/{case_id}/plan", key=f"demo:{spec.slug}:{i}", json=value(today))
+            await api.call("PUT", f"/cases/{case_id}/plan", key=f"demo:{spec.slug}:{i}", json=value(today, members))
         else:
             await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{i}", json={"trigger": name})
         done.append(f"{kind}:{name}")
     return case_id, opened, done
+
+
+async def _seed_members(api: _Api, spec: DemoPathwayCase, case_id: str, today: date) -> tuple[list[str], list[str]]:
+    """The case's household (each member once: fixed keys); the ids of all of them, and of
+    those present at the visit."""
+    members: list[str] = []
+    present: list[str] = []
+    for i, m in enumerate(spec.members):
+        body = {"role": m.role, "name": m.name, "birth_year": today.year - m.age}
+        response = await api.send(
+            "POST", f"/cases/{case_id}/members", key=f"demo:{spec.slug}:member:{i}", json=body | {"school": m.school}
+        )
+        member_id = response.json().get("id")  # none: added by a run in another year, left as it was
+        if member_id:
+            members.append(member_id)
+        if m.present and member_id:
+            present.append(member_id)
+    return members, present
 
 
 def _seed_users(engine: Engine) -> list[str]:

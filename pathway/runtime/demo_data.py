@@ -183,11 +183,14 @@ def booked_visit_at(now: datetime, tz: str) -> datetime:
 MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
 
 
-def family_plan(today: date) -> dict[str, Any]:
-    """The demo family's plan: two goals, one action overdue by three days."""
+def family_plan(today: date, members: list[str]) -> dict[str, Any]:
+    """The demo family's plan: two goals, one action overdue by three days; the rent is the
+    last household member's to pay (the partner), or the coordinator's when none was added."""
 
     def day(days: int) -> str:
         return (today + timedelta(days=days)).isoformat()
+
+    payer = {"kind": "member", "id": members[-1]} if members else {"kind": "coordinator"}
 
     return {
         "agreed_on": day(-7),
@@ -196,7 +199,7 @@ def family_plan(today: date) -> dict[str, Any]:
                 "title": "Stabilna sytuacja mieszkaniowa",
                 "actions": [
                     {"title": "Wniosek o dodatek mieszkaniowy", "owner": {"kind": "coordinator"}, "due_on": day(-3)},
-                    {"title": "Spłata zaległości czynszowych", "owner": {"kind": "member", "id": "rodzic-1"}},
+                    {"title": "Spłata zaległości czynszowych", "owner": payer},
                 ],
             },
             {
@@ -210,10 +213,22 @@ def family_plan(today: date) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class DemoMember:
+    """A person of a demo household: a role, a name, an age this year and a child's school;
+    ``present`` at the demo's visit or not (so the page shows who is still to be met)."""
+
+    role: str
+    name: str
+    age: int
+    school: str | None = None
+    present: bool = True
+
+
+@dataclass(frozen=True)
 class DemoPathwayCase:
     """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
-    value-of-today), ("plan", "", plan-of-today) or ("move", trigger, None), each sent once
-    (fixed idempotency keys)."""
+    value-of-today), ("plan", "", plan-of-today-and-member-ids) or ("move", trigger, None), each sent once
+    (fixed idempotency keys); ``members`` its household, added before the first visit."""
 
     slug: str
     client_name: str
@@ -221,6 +236,7 @@ class DemoPathwayCase:
     definition: str
     visit_kind: str
     steps: tuple[tuple[str, str, Any], ...] = ()
+    members: tuple[DemoMember, ...] = ()
 
 
 DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
@@ -240,6 +256,13 @@ DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
             # The family's plan, agreed a week ago: one action three days late (the case page
             # shows it, the coordinator is reminded).
             ("plan", "", family_plan),
+        ),
+        # A family with two children; the partner was not at the first visit yet, so the
+        # diagnosis item "contact with all family members" still waits for him.
+        (
+            DemoMember("child", "Kasia Przykładowa", 9, "Szkoła Podstawowa nr 2 w Przykładowie"),
+            DemoMember("child", "Tomek Przykładowy", 5, "Przedszkole Miejskie nr 1 w Przykładowie"),
+            DemoMember("partner", "Piotr Przykładowy", 41, present=False),
         ),
     ),
     # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.

@@ -32,6 +32,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from pathway.security import accounts
+from pathway.security.identity import IdentityVault
 
 pytestmark = pytest.mark.integration
 
@@ -106,6 +107,11 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/cases/{case_id}/referrals"): CASE_ACT,
     ("GET", "/cases/{case_id}/referrals"): CASE_READ,
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): CASE_ACT,
+    # the household (issue 14): read like the case, changed by its coordinator
+    ("GET", "/cases/{case_id}/members"): CASE_READ,
+    ("POST", "/cases/{case_id}/members"): CASE_ACT,
+    ("PATCH", "/cases/{case_id}/members/{member_id}"): CASE_ACT,
+    ("DELETE", "/cases/{case_id}/members/{member_id}"): CASE_ACT,
     ("POST", "/callbacks/referrals/{referral_id}"): (401,) * 7,
     # booked visits: booked, moved and cancelled by the case's coordinator
     ("POST", "/cases/{case_id}/appointments"): CASE_ACT,
@@ -178,6 +184,7 @@ class World:
     victim: str  # a user of U that admins disable and enable
     prober: str  # a user of U that POST /auth/token signs in
     engine: Engine
+    vault: IdentityVault
 
     def token(self, caller: str) -> str:
         """A fresh token of the caller (each walk has its own; signing out gets another one)."""
@@ -222,6 +229,7 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         victim=logins["victim"],
         prober=logins["prober"],
         engine=stack.engine,
+        vault=stack.vault,
     )
 
 
@@ -307,6 +315,8 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
     ("POST", "/cases/{case_id}/appointments"): lambda t: {"at": _tomorrow(), "kind": "home"},
     ("PUT", "/cases/{case_id}/appointments/{appointment_id}"): lambda t: {"at": _tomorrow(), "kind": "home"},
+    ("POST", "/cases/{case_id}/members"): lambda t: {"role": "child", "name": "Ola Dostępu", "birth_year": 2015},
+    ("PATCH", "/cases/{case_id}/members/{member_id}"): lambda t: {"school": "Szkoła Podstawowa nr 3"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("PUT", "/me/notifications"): lambda t: {"channel": "inbox"},
     ("PUT", "/cases/{case_id}/plan"): lambda t: {"goals": []},
@@ -331,6 +341,7 @@ PATH_PARAMS = frozenset(
         "token",
         "kind",
         "action_id",
+        "member_id",
     }
 )
 
@@ -350,6 +361,7 @@ def _path_values(t: Target) -> dict[str, str]:
         "token": "made-up-" + "x" * 40,
         "kind": "consent",
         "action_id": "walk-action",
+        "member_id": _member(t),
     }
 
 
@@ -361,6 +373,25 @@ def _consent(t: Target) -> str:
 
     with Session(t.world.engine) as session:
         return consents.give_consent(session, case_id=t.case["id"], partner_id=t.world.partner, actor="test").id
+
+
+def _member(t: Target) -> str:
+    """A household member of the target case (stored directly: the walk itself may not add one)."""
+    from sqlmodel import Session
+
+    from pathway.store import household
+
+    with Session(t.world.engine) as session:
+        return household.add_member(
+            session,
+            vault=t.world.vault,
+            member_id=uuid.uuid4().hex,
+            case_id=t.case["id"],
+            role="child",
+            birth_year=2016,
+            who=household.MemberIdentity(name="Dziecko Dostępu"),
+            actor="test",
+        ).id
 
 
 def _routes(stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:

@@ -160,3 +160,21 @@ def test_the_demo_books_its_visit_later_in_the_same_week(days: int) -> None:
     at = booked_visit_at(now, "Europe/Warsaw")
     assert at > now
     assert at.isocalendar()[:2] == now.astimezone(at.tzinfo).isocalendar()[:2]
+
+
+def test_the_demo_shows_a_family_with_children_in_roles_its_pathway_allows() -> None:
+    from pathway.app.catalog import Catalog
+    from pathway.core.household import allowed_roles, birth_year_problem
+    from pathway.runtime.demo_data import DEMO_OTHER_CASES
+
+    catalog = Catalog.load(ROOT / "definitions")
+    families = [spec for spec in DEMO_OTHER_CASES if spec.members]
+    assert families, "the demo shows no household"
+    for spec in families:
+        roles = allowed_roles(catalog.get(spec.definition).definition)  # type: ignore[union-attr]
+        assert all(m.role in roles for m in spec.members), spec.slug
+        assert all(birth_year_problem(NOW.year - m.age, NOW.year) is None for m in spec.members)
+    children = [m for spec in families for m in spec.members if m.role == "child"]
+    assert len(children) >= 2 and all(m.school for m in children)
+    # someone not yet met: the family diagnosis still waits for them
+    assert any(not m.present for spec in families for m in spec.members)

@@ -28,9 +28,11 @@ from pathway.core.plan import PlanAction, PlanSkeleton  # noqa: E402
 from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
 from workflows.messages import (  # noqa: E402
     AnswerReferralInput,
+    ChangeHouseholdInput,
     CloseCaseInput,
     PauseCaseInput,
-    RecordPlanInput,  # noqa: E402
+    RecordPlanInput,
+    RecordVisitInput,
     ReferClientInput,
     ResumeCaseInput,
 )
@@ -165,6 +167,41 @@ async def appointments(harness) -> object:
     return case
 
 
+async def household(harness) -> object:
+    """The family assistant's case with a household (issue 14): members join by id, visits
+    record who was present, the diagnosis item "all family members met" is ticked once all
+    were, and a member leaves."""
+    entry = Catalog.load(HERE.parents[1] / "definitions").get("asystent-rodziny")
+    case = await harness.open(case_id="replay-household", definition=entry.snapshot)
+    await case.fact("contract", {"signed_on": "2026-01-05", "family_members": 3})
+    await case.advance()
+    await case.update(
+        "change_household",
+        ChangeHouseholdInput(command_id=uuid.uuid4().hex, actor="coord-1", added=["m-parent", "m-child"]),
+    )
+    for present in (["m-parent"], ["m-child"]):
+        await case.update(
+            "record_visit",
+            RecordVisitInput(
+                command_id=uuid.uuid4().hex,
+                actor="coord-1",
+                occurred_at=await case.now(),
+                duration_minutes=90,
+                present_member_ids=present,
+            ),
+        )
+        await case.sleep(timedelta(days=3))
+    diagnosis = {"all_members_met": True, "housing": True, "finances": True, "health": True, "legal": True}
+    await case.fact("diagnosis", diagnosis)
+    await case.advance()
+    await case.update(
+        "change_household", ChangeHouseholdInput(command_id=uuid.uuid4().hex, actor="coord-1", removed=["m-child"])
+    )
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -177,6 +214,8 @@ SCENARIOS = {
     # Recorded with the plan-clocks patch (issue 14): a plan's actions and its review watched.
     "plan_actions_and_review": plan_actions_and_review,
     "appointments": appointments,
+    # Issue 14: the change_household update and the members present at a visit.
+    "household": household,
 }
 
 

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pathway.core.case import appointments, assignment, facts, moves, pausing, plans, referrals, upgrade, visits
+from pathway.core.case import (
+    appointments,
+    assignment,
+    facts,
+    household,
+    moves,
+    pausing,
+    plans,
+    referrals,
+    upgrade,
+    visits,
+)
 from pathway.core.case.base import CaseBase
 from pathway.core.commands import (
     Advance,
@@ -17,6 +28,7 @@ from pathway.core.commands import (
     AssignCoordinator,
     BookAppointment,
     CancelAppointment,
+    ChangeHousehold,
     Close,
     Command,
     MigrateDefinition,
@@ -46,6 +58,8 @@ HANDLERS: dict[type[Command], Handler[Any]] = {
     AssignCoordinator: Handler(assignment.check_assign, assignment.apply_assign),
     Pause: Handler(pausing.check_pause, pausing.apply_pause, active_only=True),
     Resume: Handler(pausing.check_resume, pausing.apply_resume),
+    # Recording who the family is may happen while the case is paused.
+    ChangeHousehold: Handler(household.check_change, household.apply_change),
     Refer: Handler(referrals.check_refer, referrals.apply_refer, active_only=True),
     AnswerReferral: Handler(referrals.check_answer, referrals.apply_answer),
     RecordPlan: Handler(plans.check_record_plan, plans.apply_record_plan),

@@ -59,6 +59,9 @@ class CaseView(BaseModel):
     appointments: list[Appointment] = []  # the visits booked, the earliest first
     visits_total: int
     visits_in_stage: int
+    # The household's member ids, and those present at a visit at least once (ids only).
+    household: list[str] = []
+    members_met: list[str] = []
     last_visit_at: datetime | None
     last_activity_at: datetime
     paused_at: datetime | None
@@ -137,6 +140,8 @@ def case_view(case: CaseBase, now: datetime) -> CaseView:
         appointments=sorted(s.appointments.values(), key=lambda a: (a.at, a.appointment_id)),
         visits_total=s.visits_total,
         visits_in_stage=s.visits_in_stage,
+        household=list(s.household),
+        members_met=list(s.members_met),
         last_visit_at=s.last_visit_at,
         last_activity_at=s.last_activity_at,
         paused_at=s.paused_at,

@@ -59,6 +59,10 @@ class Titles(_Strict):
 
 class ChecklistItem(_Strict):
     title: Titles
+    # "all_members_met": the item may be ticked only once every household member recorded
+    # was present at a visit (pathway.core.household), and a move that needs the checklist
+    # complete is refused while one is not.
+    requires: Literal["all_members_met"] | None = None
 
 
 class FactSpec(_Strict):
@@ -184,6 +188,9 @@ class Definition(_Strict):
     # The papers the pathway prints (DOCUMENT_KINDS); None: consent, transfer (and referral
     # letters for a pathway that refers).
     documents: list[str] | None = None
+    # The roles a household member may have (pathway.core.household.ROLES); None: the default
+    # of pathway.core.household.allowed_roles.
+    household_roles: list[str] | None = Field(default=None, min_length=1)
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
     composed_from: list[str] = Field(default_factory=list)

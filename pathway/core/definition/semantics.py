@@ -15,6 +15,7 @@ from pathway.core.definition.models import (
 )
 from pathway.core.errors import Problem
 from pathway.core.guards import GUARDS
+from pathway.core.household import ROLES
 from pathway.core.legal_basis import check_legal
 
 
@@ -158,8 +159,21 @@ def check_semantics(d: Definition) -> list[Problem]:
             problems.append(Problem(f"documents.{i}", "a plan document needs 'plan' in the definition"))
 
     problems += check_legal(d)
+    problems += _household_roles(d)
     if not problems:
         problems += _reachability(d)
+    return problems
+
+
+def _household_roles(d: Definition) -> list[Problem]:
+    roles = d.household_roles or []
+    problems = [
+        Problem("household_roles", f"unknown role '{r}'; roles are: {', '.join(ROLES)}")
+        for r in roles
+        if r not in ROLES
+    ]
+    if len(set(roles)) != len(roles):
+        problems.append(Problem("household_roles", "a role is named twice"))
     return problems
 
 

@@ -3,7 +3,8 @@
 Two kinds of data live here (DESIGN.md, "Source of truth"):
 - the projection of workflow events (``cases``, ``case_events``, ``stage_periods``,
   ``visits``), written only by the projection activity and used for lists, audits, reports;
-- what must never enter Temporal: client identity (``clients``), free-text notes
+- what must never enter Temporal: client identity (``clients``), the household's members
+  (``household_members``), free-text notes
   (``notes``), the resource map (``partners``), plus what activities delivered
   (``reminders``, ``notifications``). Identity and notes are stored sealed only.
 
@@ -30,6 +31,7 @@ from pathway.store.models.deliveries import (
     ReferralPublic,
     Reminder,
 )
+from pathway.store.models.household import HouseholdMember
 from pathway.store.models.inbox import CHANNELS, CalendarFeed, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
@@ -44,6 +46,7 @@ __all__ = [
     "Appointment",
     "CHANNELS",
     "CalendarFeed",
+    "HouseholdMember",
     "InboxRead",
     "StaffDigest",
     "StaffMail",

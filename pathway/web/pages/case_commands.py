@@ -81,6 +81,7 @@ async def visit(case_id: str, request: Request) -> Response:
             duration_minutes=forms.whole_number(form, "duration_minutes"),
             kind=forms.field(form, "kind") or "home",
             note=forms.field(form, "note"),
+            present_member_ids=[str(v) for v in form.getlist("present")],
         )
         try:
             visit_repeats.refuse_a_repeat(ctx, case_id, body, confirmed=form.get("repeat") == forms.CHECKED, key=key)

@@ -59,6 +59,8 @@ DONE = (
     "book",
     "book_late",
     "cancel_appointment",
+    "member_add",
+    "member_erase",
 )
 
 
@@ -194,6 +196,9 @@ async def case_page_response(
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
         tomorrow_local=(utcnow().astimezone(page.tz) + timedelta(days=1)).strftime("%Y-%m-%d"),
         notes=sheet.notes,
+        members=sheet.members,
+        member_roles=sheet.member_roles,
+        this_year=utcnow().astimezone(page.tz).year,
         papers=sheet.papers,
         plan=sheet.plan,
         notes_query=sheet.notes_query,

@@ -1,7 +1,7 @@
 """the case's plan: sealed versions and the index of its actions
 
 Revision ID: 0008_plan
-Revises: 0006_calendar_feeds
+Revises: 0007_household
 Create Date: 2026-12-06 18:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_plan"
-down_revision: str | Sequence[str] | None = "0006_calendar_feeds"
+down_revision: str | Sequence[str] | None = "0007_household"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
