@@ -39,7 +39,14 @@ from workflows.messages import ChangeHouseholdInput
 from workflows.pathway import PathwayWorkflow
 
 _MEMBER_KEY_NAMESPACE = uuid.UUID("9a3e1c2b-6f4d-4e8a-b1c7-2d5f8e0a9b34")
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]  # not blank
+# Not blank, and no control characters (the pattern is the same in the OpenAPI document and
+# on the server, so a name valid by the document is never refused for its shape).
+Name = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ),
+]
 Role = Annotated[str, Field(min_length=1, max_length=32, pattern=ID_PATTERN)]
 School = Annotated[str, Field(max_length=200)]
 Contacts = Annotated[list[Annotated[str, Field(min_length=3, max_length=254)]], Field(max_length=10)]

@@ -84,6 +84,13 @@ def check_opening(
     year = cal.local_date(opened_at, definition.timezone).year
     if given.birth_year is not None and given.birth_year > year:
         raise AppError(422, "invalid_profile", "the birth year is after the opening", field="profile.birth_year")
+    if given.degree_without_disability():
+        raise AppError(
+            422,
+            "invalid_profile",
+            "disability_degree is given only with disability: true",
+            field="profile.disability_degree",
+        )
     policy = definition.profile
     absent = missing(given, policy)
     if absent:

@@ -7,7 +7,7 @@ case, before anything is started."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from pathway.core.definition.profile import (
     DisabilityDegree,
@@ -43,11 +43,10 @@ class Profile(BaseModel):
     # Only with a disability: the degree of the certificate (lekki / umiarkowany / znaczny).
     disability_degree: DisabilityDegree | None = None
 
-    @model_validator(mode="after")
-    def _degree_needs_disability(self) -> Profile:
-        if self.disability_degree is not None and self.disability is not True:
-            raise ValueError("disability_degree is given only with disability: true")
-        return self
+    def degree_without_disability(self) -> bool:
+        """A degree given for someone not recorded as disabled: a refusal of meaning (the
+        app's, 422 naming ``profile.disability_degree``), not of shape."""
+        return self.disability_degree is not None and self.disability is not True
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.model_dump().values())

@@ -5,6 +5,7 @@ supervisors' inbox."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -40,13 +41,35 @@ def plan_body(partner_id: str | None = None, due_on: date | None = None, **more:
     }
 
 
+# The member a family case's plan gives an action to ("m-1" in plan_body): the household's
+# real id, by case.
+MEMBERS: dict[str, str] = {}
+
+
 async def family_case(stack: Stack, unit: str) -> dict[str, Any]:
-    return await stack.open_case(unit=unit, definition="asystent-rodziny", key=uuid.uuid4().hex)
+    case = await stack.open_case(unit=unit, definition="asystent-rodziny", key=uuid.uuid4().hex)
+    r = await stack.http.post(
+        f"{API}/cases/{case['id']}/members",
+        json={"role": "parent", "name": "Anna Rodzicowa", "birth_year": 1985},
+        headers=stack.headers(unit, key=uuid.uuid4().hex),
+    )
+    assert r.status_code == 201, r.text
+    MEMBERS[case["id"]] = r.json()["id"]
+    return case
+
+
+def _with_member(case_id: str, body: Any) -> Any:
+    """``body`` with the placeholder member "m-1" as the case's real household member."""
+    if case_id not in MEMBERS:
+        return body
+    return json.loads(json.dumps(body).replace('"m-1"', json.dumps(MEMBERS[case_id])))
 
 
 async def put(stack: Stack, case_id: str, body: Any, unit: str, key: str | None = None) -> Any:
     return await stack.http.put(
-        f"{API}/cases/{case_id}/plan", json=body, headers=stack.headers(unit, key=key or uuid.uuid4().hex)
+        f"{API}/cases/{case_id}/plan",
+        json=_with_member(case_id, body),
+        headers=stack.headers(unit, key=key or uuid.uuid4().hex),
     )
 
 
@@ -63,6 +86,11 @@ async def test_the_plan_is_versioned_checked_and_sealed(stack: Stack) -> None:
     assert r.status_code == 422 and r.json()["detail"]["field"] == "goals[0].actions[0].owner.id", r.text
     r = await put(stack, cid, {**plan_body(), "agreed_on": None}, UNIT)
     assert r.status_code == 422 and r.json()["detail"]["field"] == "agreed_on", r.text
+    stranger = plan_body()
+    stranger["goals"][0]["actions"][1]["owner"]["id"] = "no-such-member"
+    r = await put(stack, cid, stranger, UNIT)
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "goals[0].actions[1].owner.id", r.text
+    assert r.json()["detail"]["code"] == "unknown_member"
     bare = plan_body()
     bare["goals"][0]["actions"] = []
     r = await put(stack, cid, bare, UNIT)
@@ -75,7 +103,7 @@ async def test_the_plan_is_versioned_checked_and_sealed(stack: Stack) -> None:
     assert first["version"] == 1 and first["goals"][0]["title"] == SECRET
     [a1, a2] = first["goals"][0]["actions"]
     assert a1["owner"] == {"kind": "partner", "id": stack.partners["therapy"]} and a1["status"] == "planned"
-    assert a2["owner"] == {"kind": "member", "id": "m-1"}
+    assert a2["owner"] == {"kind": "member", "id": MEMBERS[cid]}
     # the same key again: the same version, not a new one
     again = await put(stack, cid, plan_body(stack.partners["therapy"]), UNIT, key=key)
     assert again.status_code == 200 and again.json()["version"] == 1

@@ -37,6 +37,13 @@ async def _family_with_plan(stack: Stack, unit: str) -> dict[str, Any]:
         client={"name": "Halina Żółtowska", "address": ADDRESS},
         note=NOTE,
     )
+    r = await stack.http.post(
+        f"{API}/cases/{case['id']}/members",
+        json={"role": "parent", "name": "Jan Żółtowski", "birth_year": 1980},
+        headers=stack.headers(unit, key=uuid.uuid4().hex),
+    )
+    assert r.status_code == 201, r.text
+    member_id = r.json()["id"]
     body = {
         "agreed_on": date.today().isoformat(),
         "goals": [
@@ -50,7 +57,7 @@ async def _family_with_plan(stack: Stack, unit: str) -> dict[str, Any]:
                     },
                     {
                         "title": LATE,
-                        "owner": {"kind": "member", "id": "m-1"},
+                        "owner": {"kind": "member", "id": member_id},
                         "due_on": (date.today() - timedelta(days=3)).isoformat(),
                     },
                 ],

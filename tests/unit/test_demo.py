@@ -147,7 +147,7 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
             if kind == "fact":
                 Case.coerce_fact(name, d.facts[name], value(date(2026, 3, 2)))
             elif kind == "plan":
-                plan = PlanIn.model_validate(value(date(2026, 3, 2)))
+                plan = PlanIn.model_validate(value(date(2026, 3, 2), ["m-partner"]))
                 late = [a for g in plan.goals for a in g.actions if a.due_on and a.due_on < date(2026, 3, 2)]
                 assert d.plan is not None and len(late) == 1, spec.slug  # the demo shows one overdue action
             else:
