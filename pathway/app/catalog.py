@@ -1,4 +1,6 @@
-"""The pathway definitions available to open cases with: the YAML files of a directory."""
+"""The pathway definitions available to open cases with: the YAML files of a directory; and
+the earlier versions kept in its ``versions/`` folder (what running cases opened on them
+declare, e.g. which kind of partner a record's field names)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ class CatalogEntry:
 
 
 BLOCKS_DIR = "blocks"
+VERSIONS_DIR = "versions"  # earlier versions, word for word, with the blocks as they used them
 
 
 def _read(path: Path) -> str:
@@ -40,8 +43,11 @@ def load_file(path: Path, blocks: dict[str, BlockText] | None = None) -> Definit
 
 
 class Catalog:
-    def __init__(self, entries: dict[str, CatalogEntry]) -> None:
+    def __init__(
+        self, entries: dict[str, CatalogEntry], earlier: dict[tuple[str, int], Definition] | None = None
+    ) -> None:
         self._entries = entries
+        self._earlier = earlier or {}
 
     @classmethod
     def load(cls, directory: Path) -> Catalog:
@@ -56,10 +62,17 @@ class Catalog:
                     str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
                 )
             entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
-        return cls(entries)
+        return cls(entries, _earlier_versions(directory / VERSIONS_DIR, blocks))
 
     def get(self, definition_id: str) -> CatalogEntry | None:
         return self._entries.get(definition_id)
+
+    def version(self, definition_id: str, version: int) -> Definition | None:
+        """Version ``version`` of a definition: the current one or one kept in ``versions/``."""
+        entry = self._entries.get(definition_id)
+        if entry is not None and entry.definition.version == version:
+            return entry.definition
+        return self._earlier.get((definition_id, version))
 
     def ids(self) -> list[str]:
         return sorted(self._entries)
@@ -70,3 +83,11 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         return [self._entries[i] for i in self.ids()]
+
+
+def _earlier_versions(folder: Path, blocks: dict[str, BlockText]) -> dict[tuple[str, int], Definition]:
+    """The versions kept in ``folder``, composed with the blocks as they were (``versions/blocks``)."""
+    if not folder.is_dir():
+        return {}
+    kept = {**blocks, **load_blocks(folder)}
+    return {(d.id, d.version): d for d in (load_file(path, kept) for path in sorted(folder.glob("*.yaml")))}

@@ -1,16 +1,21 @@
-"""The kinds of fact, one class each: the value it takes (``coerce``), a value that satisfies
-its guards (``example``, for the simulation) and the value its web form describes
-(``form_value``). Other modules ask ``kind_of(spec)`` instead of switching on the kind's name.
-The definition's data (``FactSpec``) is unchanged, so snapshots keep their content hash."""
+"""What a case does with a value of each kind of fact, one class each: the value it takes
+(``coerce``), a value that satisfies its guards (``example``, for the simulation), the value
+its web form describes (``form_value``), what a later version may not take (``narrowed``)
+and what recording one sets going (``recorded``). The definition's side of a kind (which
+fields it declares) is its model in ``pathway.core.definition.facts``. Other modules ask
+``kind_of(spec)`` instead of switching on the kind's name (a unit test holds them to it)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from pathway.core import certificates
-from pathway.core.case.base import CODE
-from pathway.core.definition import FactSpec
+from pathway.core.case.base import CODE, CaseBase
+from pathway.core.case.certificates import certificate_recorded
+from pathway.core.definition import FactSpecBase as FactSpec
+from pathway.core.definition import field_partner_kind, field_type
 from pathway.core.errors import InvalidCommand
 
 
@@ -43,10 +48,13 @@ class FactKind:
         """Why a value of ``old`` may not fit ``new`` (a later version, the same kind); None if it fits."""
         return None
 
+    def recorded(self, case: CaseBase, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
+        """What a value newly set (None: cleared) sets going in the case, beyond keeping it."""
+
     @staticmethod
     def _object(name: str, spec: FactSpec, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise InvalidCommand(f"fact '{name}' of kind {spec.kind} takes an object", fact=name)
+            raise InvalidCommand(f"fact '{name}' of kind {spec.kind_name()} takes an object", fact=name)
         return value
 
 
@@ -136,10 +144,16 @@ class Certificate(FactKind):
             cert["permanent"] = True
         return {k: v for k, v in cert.items() if v is not None} or None
 
+    def recorded(self, case: CaseBase, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
+        certificate_recorded(case, name, value, now, actor, command_id)
+
 
 class Record(FactKind):
+    """A record of typed fields (``employment``: an employer, a start date, a contract code).
+    A partner field holds the partner's id; that the id is a partner of the unit's resource
+    map, of the kind the field declares, the use case checks (the core has no resource map)."""
+
     name = "record"
-    EXAMPLES: ClassVar[dict[str, Any]] = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner"}
 
     def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
@@ -149,41 +163,31 @@ class Record(FactKind):
                 f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name
             )
         out: dict[str, Any] = {}
-        for field, ftype in spec.fields.items():
-            if field not in value or value[field] is None:
-                continue
-            v = value[field]
-            label = f"{where}: {field}"
-            if ftype == "date":
-                out[field] = _date(v, label)
-            elif ftype == "bool":
-                if not isinstance(v, bool):
-                    raise InvalidCommand(f"{label} is true or false", fact=name)
-                out[field] = v
-            elif ftype == "int":
-                if isinstance(v, bool) or not isinstance(v, int):
-                    raise InvalidCommand(f"{label} is a whole number", fact=name)
-                out[field] = v
-            else:  # code, partner
-                out[field] = _code(v, label)
+        for field, declared in spec.fields.items():
+            if value.get(field) is not None:
+                out[field] = _FIELD_VALUES[field_type(declared)](value[field], f"{where}: {field}", name)
         if not out:
             raise InvalidCommand(f"{where} needs at least one of: {', '.join(spec.fields)}", fact=name)
         return out
 
     def example(self, spec: FactSpec, today: date) -> Any:
-        values = {**self.EXAMPLES, "date": today.isoformat()}
-        return {field: values[ftype] for field, ftype in spec.fields.items()}
+        examples = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner", "date": today.isoformat()}
+        return {
+            field: f"sim-{kind}" if (kind := field_partner_kind(declared)) else examples[field_type(declared)]
+            for field, declared in spec.fields.items()
+        }
 
     def form_value(self, spec: FactSpec, form: FactForm) -> Any:
         record: dict[str, Any] = {}
-        for name, kind in spec.fields.items():
-            if kind == "bool":
+        for name, declared in spec.fields.items():
+            ftype = field_type(declared)
+            if ftype == "bool":
                 record[name] = form.checked(f"field.{name}")
                 continue
             raw = form.text(f"field.{name}")
             if raw is None:
                 continue
-            if kind == "int":
+            if ftype == "int":
                 try:
                     record[name] = int(raw)
                 except ValueError:
@@ -201,7 +205,7 @@ KINDS: dict[str, FactKind] = {kind.name: kind for kind in (Flag(), Checklist(), 
 
 
 def kind_of(spec: FactSpec) -> FactKind:
-    return KINDS[spec.kind]
+    return KINDS[spec.kind_name()]
 
 
 def _code(value: Any, what: str) -> str:
@@ -215,3 +219,25 @@ def _date(value: Any, what: str) -> str:
         return date.fromisoformat(str(value)).isoformat()
     except ValueError:
         raise InvalidCommand(f"{what} must be a date (YYYY-MM-DD)") from None
+
+
+def _bool_field(value: Any, what: str, fact: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidCommand(f"{what} is true or false", fact=fact)
+    return value
+
+
+def _int_field(value: Any, what: str, fact: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidCommand(f"{what} is a whole number", fact=fact)
+    return value
+
+
+# The value of a record's field, by the field's type (the fact's name for the refusal).
+_FIELD_VALUES: dict[str, Callable[[Any, str, str], Any]] = {
+    "date": lambda value, what, fact: _date(value, what),
+    "bool": _bool_field,
+    "int": _int_field,
+    "code": lambda value, what, fact: _code(value, what),
+    "partner": lambda value, what, fact: _code(value, what),
+}
