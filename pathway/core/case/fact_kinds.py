@@ -14,8 +14,7 @@ from typing import Any, ClassVar, Protocol
 from pathway.core import certificates
 from pathway.core.case.base import CODE, CaseBase
 from pathway.core.case.certificates import certificate_recorded
-from pathway.core.definition import FactSpecBase as FactSpec
-from pathway.core.definition import field_partner_kind, field_type
+from pathway.core.definition import FactSpecBase, field_partner_kind, field_type
 from pathway.core.errors import InvalidCommand
 
 
@@ -32,19 +31,19 @@ class FactForm(Protocol):
 class FactKind:
     name: ClassVar[str]
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         """``value`` as fact ``name`` takes it (merged with ``current`` where the kind merges)."""
         raise NotImplementedError
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
         raise NotImplementedError
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         """The value the fact's form describes; None clears the fact."""
         raise NotImplementedError
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         """Why a value of ``old`` may not fit ``new`` (a later version, the same kind); None if it fits."""
         return None
 
@@ -52,7 +51,7 @@ class FactKind:
         """What a value newly set (None: cleared) sets going in the case, beyond keeping it."""
 
     @staticmethod
-    def _object(name: str, spec: FactSpec, value: Any) -> dict[str, Any]:
+    def _object(name: str, spec: FactSpecBase, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise InvalidCommand(f"fact '{name}' of kind {spec.kind_name()} takes an object", fact=name)
         return value
@@ -61,22 +60,22 @@ class FactKind:
 class Flag(FactKind):
     name = "flag"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         if not isinstance(value, bool):
             raise InvalidCommand(f"fact '{name}' is a flag: true or false", fact=name)
         return value
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return True
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         return form.checked("value")
 
 
 class Checklist(FactKind):
     name = "checklist"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         unknown = [k for k in value if k not in spec.items]
         if unknown:
@@ -89,13 +88,13 @@ class Checklist(FactKind):
         merged.update(value)
         return merged
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {item: True for item in spec.items}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         return {item: form.checked(f"item.{item}") for item in spec.items}
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         if set(old.items) <= set(new.items):
             return None
         gone = ", ".join(sorted(set(old.items) - set(new.items)))
@@ -105,7 +104,7 @@ class Checklist(FactKind):
 class Partner(FactKind):
     name = "partner"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         extra = set(value) - {"partner_id", "partner_kind"}
         if extra:
@@ -115,14 +114,14 @@ class Partner(FactKind):
             raise InvalidCommand(f"{where} needs a partner of kind '{spec.partner_kind}', got '{kind}'", fact=name)
         return {"partner_id": _code(value.get("partner_id"), f"{where}: partner_id"), "partner_kind": kind}
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {"partner_id": f"sim-{spec.partner_kind}", "partner_kind": spec.partner_kind}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         partner = form.text("partner_id")
         return {"partner_id": partner} if partner else None
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         if new.partner_kind == old.partner_kind:
             return None
         return f"the partner fact '{name}' takes a {new.partner_kind} in version {version}, not a {old.partner_kind}"
@@ -131,14 +130,14 @@ class Partner(FactKind):
 class Certificate(FactKind):
     name = "certificate"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         return certificates.coerce(value, where, name, _date, _code)
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         cert: dict[str, Any] = {k: form.text(f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
         if form.checked("field.permanent"):  # "na stałe": no end date (pathway.core.certificates)
             cert["permanent"] = True
@@ -155,7 +154,7 @@ class Record(FactKind):
 
     name = "record"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         extra = set(value) - set(spec.fields)
         if extra:
@@ -170,14 +169,14 @@ class Record(FactKind):
             raise InvalidCommand(f"{where} needs at least one of: {', '.join(spec.fields)}", fact=name)
         return out
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         examples = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner", "date": today.isoformat()}
         return {
             field: f"sim-{kind}" if (kind := field_partner_kind(declared)) else examples[field_type(declared)]
             for field, declared in spec.fields.items()
         }
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         record: dict[str, Any] = {}
         for name, declared in spec.fields.items():
             ftype = field_type(declared)
@@ -196,7 +195,7 @@ class Record(FactKind):
                 record[name] = raw
         return record
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         changed = ", ".join(f for f, t in old.fields.items() if new.fields.get(f) != t)
         return f"the record '{name}' loses or retypes field(s) {changed} in version {version}" if changed else None
 
@@ -204,7 +203,7 @@ class Record(FactKind):
 KINDS: dict[str, FactKind] = {kind.name: kind for kind in (Flag(), Checklist(), Partner(), Certificate(), Record())}
 
 
-def kind_of(spec: FactSpec) -> FactKind:
+def kind_of(spec: FactSpecBase) -> FactKind:
     return KINDS[spec.kind_name()]
 
 
