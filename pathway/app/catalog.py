@@ -43,11 +43,9 @@ def load_file(path: Path, blocks: dict[str, BlockText] | None = None) -> Definit
 
 
 class Catalog:
-    def __init__(
-        self, entries: dict[str, CatalogEntry], earlier: dict[tuple[str, int], Definition] | None = None
-    ) -> None:
+    def __init__(self, entries: dict[str, CatalogEntry], directory: Path | None = None) -> None:
         self._entries = entries
-        self._earlier = earlier or {}
+        self._kept = KeptVersions(directory / VERSIONS_DIR) if directory is not None else None
 
     @classmethod
     def load(cls, directory: Path) -> Catalog:
@@ -62,7 +60,7 @@ class Catalog:
                     str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
                 )
             entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
-        return cls(entries, _earlier_versions(directory / VERSIONS_DIR, blocks))
+        return cls(entries, directory)
 
     def get(self, definition_id: str) -> CatalogEntry | None:
         return self._entries.get(definition_id)
@@ -72,7 +70,7 @@ class Catalog:
         entry = self._entries.get(definition_id)
         if entry is not None and entry.definition.version == version:
             return entry.definition
-        return self._earlier.get((definition_id, version))
+        return self._kept.get(definition_id, version) if self._kept is not None else None
 
     def ids(self) -> list[str]:
         return sorted(self._entries)
@@ -85,9 +83,25 @@ class Catalog:
         return [self._entries[i] for i in self.ids()]
 
 
-def _earlier_versions(folder: Path, blocks: dict[str, BlockText]) -> dict[tuple[str, int], Definition]:
-    """The versions kept in ``folder``, composed with the blocks as they were (``versions/blocks``)."""
-    if not folder.is_dir():
-        return {}
-    kept = {**blocks, **load_blocks(folder)}
-    return {(d.id, d.version): d for d in (load_file(path, kept) for path in sorted(folder.glob("*.yaml")))}
+class KeptVersions:
+    """The earlier versions kept in ``folder`` as ``<id>-v<N>.yaml``, composed with the blocks
+    as they used them (``folder/blocks`` over the current ones), each read when first asked
+    for (most cases run on the current version: the catalog loads no more than it did)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._read: dict[tuple[str, int], Definition | None] = {}
+
+    def get(self, definition_id: str, version: int) -> Definition | None:
+        key = (definition_id, version)
+        if key not in self._read:
+            self._read[key] = self._load(definition_id, version)
+        return self._read[key]
+
+    def _load(self, definition_id: str, version: int) -> Definition | None:
+        path = self.folder / f"{definition_id}-v{version}.yaml"
+        if not path.is_file():
+            return None
+        blocks = {**load_blocks(self.folder.parent), **load_blocks(self.folder)}
+        kept = load_file(path, blocks)
+        return kept if (kept.id, kept.version) == (definition_id, version) else None

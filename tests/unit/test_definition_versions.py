@@ -77,3 +77,10 @@ def test_narrowing_a_field_to_one_kind_of_partner_refuses_cases_that_have_the_re
     new = fact_spec({"kind": "record", "title": title, "fields": {"employer": {"partner": "employer"}}})
     assert "employer" in str(kind_of(old).narrowed("employment", old, new, 5))
     assert kind_of(new).narrowed("employment", new, new, 6) is None
+
+
+@pytest.mark.parametrize("path", sorted((DEFINITIONS / VERSIONS_DIR).glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_kept_version_is_found_by_its_id_and_number(path: Path) -> None:
+    definition_id, _, number = path.stem.rpartition("-v")
+    kept = CATALOG.version(definition_id, int(number))
+    assert kept is not None and (kept.id, kept.version) == (definition_id, int(number))
