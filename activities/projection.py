@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.contracts import Projection
 from activities.messages import ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
-from pathway.core.summary import CaseSummary
+from pathway.core.summary import CaseSummary, row_name
 from pathway.store.appointments import project_appointments
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
@@ -62,16 +62,15 @@ def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
     """Insert or update the case row unless it already shows a newer summary.
 
     ``client_id`` is never touched: the API set it when it created the row."""
-    values = summary.model_dump(exclude={"case_id", "seq"})
-    values["last_seq"] = summary.seq
+    values = {row_name(field): value for field, value in summary.model_dump().items()}  # case_id -> id, ...
     base = conflict_insert(conn, _CASE_TABLE)
     stmt = base.on_conflict_do_update(
         index_elements=["id"],
-        set_={name: base.excluded[name] for name in values},
+        set_={name: base.excluded[name] for name in values if name != "id"},
         where=_CASE_TABLE.c.last_seq <= base.excluded.last_seq,
     ).returning(_CASE_TABLE.c.id)  # a row back = written (rowcount is -1 on PostgreSQL with RETURNING)
     # Values as parameters, not baked into the statement, so its compiled form is cached.
-    return conn.execute(stmt, {"id": summary.case_id, **values}).first() is not None
+    return conn.execute(stmt, values).first() is not None
 
 
 def _event_row(case_id: str, event: Event) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The pathway definitions available to open cases with: the YAML files of a directory."""
+"""The pathway definitions available to open cases with: the YAML files of a directory; and
+the earlier versions kept in its ``versions/`` folder (what running cases opened on them
+declare, e.g. which kind of partner a record's field names)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ class CatalogEntry:
 
 
 BLOCKS_DIR = "blocks"
+VERSIONS_DIR = "versions"  # earlier versions, word for word, with the blocks as they used them
 
 
 def _read(path: Path) -> str:
@@ -40,8 +43,9 @@ def load_file(path: Path, blocks: dict[str, BlockText] | None = None) -> Definit
 
 
 class Catalog:
-    def __init__(self, entries: dict[str, CatalogEntry]) -> None:
+    def __init__(self, entries: dict[str, CatalogEntry], directory: Path | None = None) -> None:
         self._entries = entries
+        self._kept = KeptVersions(directory / VERSIONS_DIR) if directory is not None else None
 
     @classmethod
     def load(cls, directory: Path) -> Catalog:
@@ -56,10 +60,17 @@ class Catalog:
                     str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
                 )
             entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
-        return cls(entries)
+        return cls(entries, directory)
 
     def get(self, definition_id: str) -> CatalogEntry | None:
         return self._entries.get(definition_id)
+
+    def version(self, definition_id: str, version: int) -> Definition | None:
+        """Version ``version`` of a definition: the current one or one kept in ``versions/``."""
+        entry = self._entries.get(definition_id)
+        if entry is not None and entry.definition.version == version:
+            return entry.definition
+        return self._kept.get(definition_id, version) if self._kept is not None else None
 
     def ids(self) -> list[str]:
         return sorted(self._entries)
@@ -70,3 +81,27 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         return [self._entries[i] for i in self.ids()]
+
+
+class KeptVersions:
+    """The earlier versions kept in ``folder`` as ``<id>-v<N>.yaml``, composed with the blocks
+    as they used them (``folder/blocks`` over the current ones), each read when first asked
+    for (most cases run on the current version: the catalog loads no more than it did)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._read: dict[tuple[str, int], Definition | None] = {}
+
+    def get(self, definition_id: str, version: int) -> Definition | None:
+        key = (definition_id, version)
+        if key not in self._read:
+            self._read[key] = self._load(definition_id, version)
+        return self._read[key]
+
+    def _load(self, definition_id: str, version: int) -> Definition | None:
+        path = self.folder / f"{definition_id}-v{version}.yaml"
+        if not path.is_file():
+            return None
+        blocks = {**load_blocks(self.folder.parent), **load_blocks(self.folder)}
+        kept = load_file(path, blocks)
+        return kept if (kept.id, kept.version) == (definition_id, version) else None

@@ -12,6 +12,7 @@ from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.gateway import new_command_id
 from pathway.app.notes import keep_note
+from pathway.app.record_partners import case_fact_spec, check_partner_fields
 from pathway.app.schemas import (
     CaseOut,
     CloseRequest,
@@ -22,7 +23,7 @@ from pathway.app.schemas import (
     VisitRequest,
 )
 from pathway.app.sending import send
-from pathway.core.definition import FactSpec
+from pathway.core.definition import FactSpecBase
 from pathway.core.events import VisitRecorded
 from pathway.security.policy import Action
 from pathway.store import history
@@ -87,9 +88,11 @@ async def record_visit(ctx: Context, case_id: str, body: VisitRequest, key: str 
 async def set_fact(ctx: Context, case_id: str, name: str, body: FactRequest, key: str | None) -> CaseOut:
     """Set (or clear, with null) a fact. A partner fact names the partner by id; its kind comes
     from the resource map, and an employer needs a free internship place, held for the case
-    while the command travels (two coordinators never both take the last place)."""
+    while the command travels (two coordinators never both take the last place). A record's
+    partner fields name partners of the map of the kind its definition declares."""
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     async with one_command_per_key(ctx, key, command=f"set_fact:{name}", case_id=case_id, body=body):
+        check_partner_fields(ctx, case, name, body.value)
         command_id = key or new_command_id()
         partner = placements.partner_named(ctx, body.value)
         value = placements.partner_fact(partner) if partner is not None else body.value
@@ -102,12 +105,10 @@ async def set_fact(ctx: Context, case_id: str, name: str, body: FactRequest, key
         return done.case_out()
 
 
-def fact_spec(ctx: Context, case_id: str, name: str) -> FactSpec:
-    """What fact ``name`` of the case's definition is (a form is built from it); 422 when the
-    case's pathway has no such fact."""
-    case = visible_case(ctx, case_id, Action.CASE_ACT)
-    entry = ctx.services.catalog.get(case.definition_id)
-    spec = entry.definition.facts.get(name) if entry else None
+def fact_spec(ctx: Context, case_id: str, name: str) -> FactSpecBase:
+    """What fact ``name`` of the case's version of its definition is (a form is built from
+    it); 422 when the case's pathway has no such fact."""
+    spec = case_fact_spec(ctx, visible_case(ctx, case_id, Action.CASE_ACT), name)
     if spec is None:
         raise AppError(422, "unknown_fact", f"no fact '{name}' in this pathway", fact=name)
     return spec

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pathway.app import fact_values
+from pathway.core import summary
 from pathway.core.case import CaseView
 from pathway.core.definition.profile import LabourStatus
 from pathway.core.profile import Profile
@@ -211,7 +212,9 @@ class VisitOut(BaseModel):
 
 
 class CaseListItem(BaseModel):
-    """One case of a list, as the store's projection shows it."""
+    """One case of a list, as the store's projection shows it: the case summary's fields of
+    ``summary.LISTED`` under ``summary.LIST_NAMES`` (a unit test holds them together), and the
+    client's name. ``status`` is the row's (``opening`` before the workflow's first projection)."""
 
     id: str
     definition: str
@@ -230,22 +233,9 @@ class CaseListItem(BaseModel):
 
     @classmethod
     def from_row(cls, row: Case, *, client_name: str | None) -> CaseListItem:
-        return cls(
-            id=row.id,
-            definition=row.definition_id,
-            definition_version=row.definition_version,
-            stage=row.stage,
-            status=row.status,
-            outcome=row.outcome,
-            coordinator=row.coordinator_id,
-            unit=row.unit_id,
-            client_name=client_name,
-            opened_at=row.opened_at,
-            stage_entered_at=row.stage_entered_at,
-            stage_due_at=row.stage_due_at,
-            next_visit_due_at=row.next_visit_due_at,
-            last_activity_at=row.last_activity_at,
-        )
+        """The row's summary fields under the list's names (``pathway.core.summary``)."""
+        listed = {summary.list_name(f): getattr(row, summary.row_name(f)) for f in summary.LISTED}
+        return cls(**listed, client_name=client_name)
 
 
 class StalledItem(BaseModel):

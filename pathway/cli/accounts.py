@@ -9,6 +9,7 @@ import typer
 from pathway.cli.console import (
     FORMAT_HELP,
     ApiClient,
+    _,
     check_format,
     console,
     err,
@@ -16,6 +17,7 @@ from pathway.cli.console import (
     print_csv,
     print_json,
     saved_token,
+    styled,
     token_file,
 )
 from pathway.cli.tables import Column, print_table
@@ -49,8 +51,15 @@ def login(
         f.write(answer["access_token"])
     who = answer["user"]
     console.print(
-        f"[green]signed in[/green] as {who['id']} ({', '.join(who['roles'])}, unit {who['unit']}); "
-        f"the session ends {local_time(answer['expires_at'])} or after 30 minutes without use"
+        styled("green", _("signed in"))
+        + " "
+        + _(
+            "as %(login)s (%(roles)s, unit %(unit)s); the session ends %(ends)s or after 30 minutes without use",
+            login=who["id"],
+            roles=", ".join(who["roles"]),
+            unit=who["unit"],
+            ends=local_time(answer["expires_at"]),
+        )
     )
 
 
@@ -61,7 +70,7 @@ def logout() -> None:
     if saved_token(settings):
         ApiClient(settings).call("POST", "/auth/logout")
     token_file(settings).unlink(missing_ok=True)
-    console.print("signed out")
+    console.print(_("signed out"))
 
 
 @users_app.command("list")
@@ -78,10 +87,10 @@ def users_list(format: str = typer.Option("table", "--format", help=FORMAT_HELP)
     print_table(
         page["items"],
         [
-            Column("login", lambda u: u["id"]),
-            Column("name", lambda u: u["display_name"]),
-            Column("roles", lambda u: ", ".join(u["roles"])),
-            Column("unit", lambda u: u["unit"], drop=1),
+            Column(_("login"), lambda u: u["id"]),
+            Column(_("name"), lambda u: u["display_name"]),
+            Column(_("roles"), lambda u: ", ".join(u["roles"])),
+            Column(_("unit"), lambda u: u["unit"], drop=1),
         ],
     )
 
@@ -102,15 +111,18 @@ def users_add(
 ) -> None:
     """Create a staff account in your unit (admin). The password is asked for, hidden, twice."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        err.print(f"--password: at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}", style="red")
+        err.print(
+            _("--password: at least %(min)s characters, got %(got)s", min=MIN_PASSWORD_LENGTH, got=len(password)),
+            style="red",
+        )
         raise typer.Exit(2)
     body = {"id": login_name, "display_name": display_name, "roles": role, "password": password}
     u = ApiClient(Settings()).call("POST", "/users", json_body=body).json()
-    console.print(f"[green]added[/green] {u['id']} ({', '.join(u['roles'])})")
+    console.print(styled("green", _("added")) + f" {u['id']} ({', '.join(u['roles'])})")
 
 
 @users_app.command("disable")
 def users_disable(login_name: str = typer.Argument(..., metavar="LOGIN")) -> None:
     """Disable an account: its sessions end at once (admin)."""
     ApiClient(Settings()).call("POST", f"/users/{login_name}/disable")
-    console.print(f"[yellow]disabled[/yellow] {login_name}")
+    console.print(styled("yellow", _("disabled")) + f" {login_name}")

@@ -6,7 +6,18 @@ from typing import Any
 
 import typer
 
-from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, err, fetch_listing, local_time
+from pathway.cli.console import (
+    FORMAT_HELP,
+    ApiClient,
+    _,
+    check_format,
+    code,
+    console,
+    err,
+    fetch_listing,
+    local_time,
+    n_,
+)
 from pathway.cli.ids import short_ids
 from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
@@ -52,17 +63,17 @@ def audit_stalled(
     print_table(
         page["items"],
         [
-            Column("case", lambda r: short[r["case_id"]], no_wrap=True),
-            Column("rule", lambda r: r["rule"]),
-            Column("days over", lambda r: str(r["days_overdue"]), justify="right", no_wrap=True),
-            Column("coordinator", lambda r: r["coordinator"], drop=1),
-            Column("severity", lambda r: r.get("severity", ""), drop=2),
-            Column("stage", lambda r: r["stage"], drop=3),
-            Column("since", lambda r: local_time(r["since"]), drop=4, no_wrap=True),
-            Column("pathway", lambda r: r.get("definition", ""), drop=5),
+            Column(_("case"), lambda r: short[r["case_id"]], no_wrap=True),
+            Column(_("rule"), lambda r: code("rule", r["rule"])),
+            Column(_("days over"), lambda r: str(r["days_overdue"]), justify="right", no_wrap=True),
+            Column(_("coordinator"), lambda r: r["coordinator"], drop=1),
+            Column(_("severity"), lambda r: code("severity", r.get("severity")), drop=2),
+            Column(_("stage"), lambda r: r["stage"], drop=3),
+            Column(_("since"), lambda r: local_time(r["since"]), drop=4, no_wrap=True),
+            Column(_("pathway"), lambda r: r.get("definition", ""), drop=5),
         ],
     )
-    console.print(f"{page['count']} stalled")
+    console.print(n_("%(num)d stalled", "%(num)d stalled", page["count"]))
 
 
 @audit_app.command("verify")
@@ -70,9 +81,24 @@ def audit_verify() -> None:
     """Check your unit's tamper-evident audit trail; exit 1 and name the first broken entry."""
     result = ApiClient(Settings()).call("GET", "/audit/verify").json()
     if result["ok"]:
-        console.print(f"[green]OK[/green] unit {result['unit']}: {result['entries']} entries, the chain holds")
+        console.print(
+            "[green]OK[/green] "
+            + n_(
+                "unit %(unit)s: %(num)d entry, the chain holds",
+                "unit %(unit)s: %(num)d entries, the chain holds",
+                result["entries"],
+                unit=result["unit"],
+            )
+        )
         return
     err.print(
-        f"BROKEN unit {result['unit']} at entry {result['broken_seq']}: {result['problem']}", style="red", markup=False
+        _(
+            "BROKEN unit %(unit)s at entry %(seq)s: %(problem)s",
+            unit=result["unit"],
+            seq=result["broken_seq"],
+            problem=result["problem"],
+        ),
+        style="red",
+        markup=False,
     )
     raise typer.Exit(1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from pathway.cli.cases import case_id_of
-from pathway.cli.console import ApiClient, console, err, local_time, print_json
+from pathway.cli.console import ApiClient, _, console, err, local_time, n_, print_json, styled
 from pathway.config import Settings
 
 KINDS_HELP = (
@@ -36,7 +36,10 @@ def case_notes(
         console.print(f"[bold]{local_time(n['at'])}[/bold] {about} — {n.get('author_name') or n['author']}")
         console.print(f"  {n['text']}", markup=False, highlight=False)
     shown = len(page["items"])
-    console.print(f"{shown} of {page['count']} note(s)" + ("" if page["complete"] else " (the newest searched)"))
+    console.print(
+        n_("%(shown)s of %(num)d note", "%(shown)s of %(num)d notes", page["count"], shown=shown)
+        + ("" if page["complete"] else _(" (the newest searched)"))
+    )
 
 
 def case_document(
@@ -49,7 +52,7 @@ def case_document(
 ) -> None:
     """Save one paper of the case as a PDF (recorded in the audit trail by its id)."""
     if lang not in ("pl", "en"):
-        err.print("--lang is pl or en", style="red")
+        err.print(_("--lang is pl or en"), style="red")
         raise typer.Exit(2)
     api = ApiClient(Settings())
     params = {"lang": lang} | ({"referral": referral} if referral else {}) | ({"partner": partner} if partner else {})
@@ -57,7 +60,10 @@ def case_document(
     r = api.call("GET", f"/cases/{case_id_of(api, case_id)}/documents/{kind}.pdf", params=params, flags=flags)
     output.write_bytes(r.content)
     made = r.headers.get("x-document-id", "")
-    console.print(f"[green]saved[/green] {output} ({len(r.content) // 1024 + 1} kB, document {made})")
+    size = len(r.content) // 1024 + 1
+    console.print(
+        styled("green", _("saved")) + " " + _("%(file)s (%(kb)s kB, document %(id)s)", file=output, kb=size, id=made)
+    )
 
 
 def register(case_app: typer.Typer) -> None:

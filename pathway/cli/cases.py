@@ -15,6 +15,7 @@ from rich.text import Text
 from pathway.cli.console import (
     FORMAT_HELP,
     ApiClient,
+    _,
     centre_zone,
     check_format,
     console,
@@ -23,9 +24,11 @@ from pathway.cli.console import (
     err,
     fetch_all,
     local_time,
+    n_,
     parse_when,
     print_csv,
     print_json,
+    styled,
 )
 from pathway.cli.ids import resolve, short_ids
 from pathway.cli.tables import Column, print_table
@@ -60,29 +63,51 @@ def _case_ids(api: ApiClient, statuses: tuple[str, ...]) -> Iterator[str]:
 def _print_case(case: dict[str, Any]) -> None:
     client = case.get("client") or {}
     console.print(
-        f"[bold]Case {case['id']}[/bold] — {client.get('name', '')} ({case['definition']} "
+        styled("bold", _("Case %(id)s", id=case["id"])) + f" — {client.get('name', '')} ({case['definition']} "
         f"v{case['definition_version']})"
     )
-    console.print(f"stage: [bold]{case['stage']}[/bold]  status: {case['status']}  coordinator: {case['coordinator']}")
     console.print(
-        f"stage due: {due_day(case.get('stage_due_at'))}  "
-        f"next visit due: {due_day(case.get('next_visit_due_at'))}"
-        + (f"  internship/stage ends: {local_time(ends)}" if (ends := case.get("duration_ends_at")) else "")
+        _("stage: %(stage)s", stage=f"[bold]{case['stage']}[/bold]")
+        + "  "
+        + _("status: %(status)s", status=case_status(case["status"]))
+        + "  "
+        + _("coordinator: %(login)s", login=case["coordinator"])
+    )
+    console.print(
+        _("stage due: %(due)s", due=due_day(case.get("stage_due_at")))
+        + "  "
+        + _("next visit due: %(due)s", due=due_day(case.get("next_visit_due_at")))
+        + (
+            "  " + _("internship/stage ends: %(at)s", at=local_time(ends))
+            if (ends := case.get("duration_ends_at"))
+            else ""
+        )
     )
     if case.get("allowed"):
-        console.print("moves now: " + ", ".join(case["allowed"]))
+        console.print(_("moves now: %(moves)s", moves=", ".join(case["allowed"])))
     for b in case.get("blocked", []):
         console.print(
-            f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False
+            "  "
+            + _(
+                "blocked %(move)s → %(dest)s: %(reason)s",
+                move=f"[yellow]{b['trigger']}[/yellow]",
+                dest=b["dest"],
+                reason=b["reason"],
+            ),
+            markup=True,
+            highlight=False,
         )
     for a in case.get("appointments", []):
         console.print(f"  booked visit {a['appointment_id'][:8]}: {local_time(a['at'])} ({a['kind']})")
     for o in case.get("overdue", []):
         console.print(
-            f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}"
-            + (", escalated to supervisor" if o["escalated"] else "")
+            "  "
+            + styled("red", _("OVERDUE"))
+            + " "
+            + _("%(watch)s: due %(due)s", watch=o["watch"], due=due_day(o["due_at"]))
+            + (_(", escalated to supervisor") if o["escalated"] else "")
         )
-    history = Table("stage", "entered", "left", "by move")
+    history = Table(_("stage"), _("entered"), _("left"), _("by move"))
     for h in case.get("history", []):
         history.add_row(h["stage"], local_time(h["entered_at"]), local_time(h.get("left_at")), h.get("trigger") or "—")
     console.print(history)
@@ -193,9 +218,13 @@ def case_visit(
     }
     result = api.call("POST", f"/cases/{case_id}/visits", json_body=body, idempotent=True).json()
     if result.get("counted") is False:
-        console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")
+        console.print(styled("yellow", _("recorded, not counted:")) + f" {result['not_counted_reason']}")
     else:
-        console.print(f"[green]visit recorded[/green]; next visit due {due_day(result.get('next_visit_due_at'))}")
+        console.print(
+            styled("green", _("visit recorded"))
+            + "; "
+            + _("next visit due %(due)s", due=due_day(result.get("next_visit_due_at")))
+        )
 
 
 _BOOK_FLAGS = {"at": "--at", "kind": "--kind", "appointment_id": "--move"}
@@ -247,7 +276,7 @@ def case_fact(
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
-        err.print(f"the value is not JSON: {exc}", style="red")
+        err.print(_("the value is not JSON: %(error)s", error=exc), style="red", markup=False)
         raise typer.Exit(2) from None
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
@@ -335,29 +364,50 @@ def _state(row: CaseRow[CaseListItem]) -> Text:
     """What the web's badges say, in words, one per line: what is overdue and by how many
     days; else paused, closed (with the outcome) or active."""
     late = [
-        f"OVERDUE {what} {days} d"
-        for what, days in (("stage", row.stage_overdue_days), ("visit", row.visit_overdue_days))
+        what
+        for what, days in (
+            (
+                _("OVERDUE stage %(days)s", days=n_("%(num)d d", "%(num)d d", row.stage_overdue_days or 0)),
+                row.stage_overdue_days,
+            ),
+            (
+                _("OVERDUE visit %(days)s", days=n_("%(num)d d", "%(num)d d", row.visit_overdue_days or 0)),
+                row.visit_overdue_days,
+            ),
+        )
         if days is not None
     ]
     if late:
         return Text("\n".join(late), style="bold red")
     item = row.item
-    if item.status == "closed":
-        return Text(f"closed ({item.outcome})" if item.outcome else "closed")
-    return Text(item.status, style="yellow" if item.status == "paused" else "")
+    if item.status == "closed" and item.outcome:
+        return Text(_("%(status)s (%(outcome)s)", status=case_status("closed"), outcome=item.outcome))
+    return Text(case_status(item.status), style="yellow" if item.status == "paused" else "")
+
+
+def case_status(status: str) -> str:
+    """A case's status in words (the code where it is not one of these)."""
+    names = {"active": _("active"), "paused": _("paused"), "closed": _("closed"), "opening": _("opening")}
+    return names.get(status, status)
 
 
 def _list_columns(short: dict[str, str]) -> list[Column]:
     return [
         Column("id", lambda r: short[r.item.id], no_wrap=True),
-        Column("client", lambda r: r.item.client_name or "", max_width=24),
-        Column("stage", lambda r: r.item.stage),
-        Column("state", _state),
-        Column("stage due", lambda r: due_date(r.item.stage_due_at), drop=2, no_wrap=True),
-        Column("next visit", lambda r: due_date(r.item.next_visit_due_at), drop=2, no_wrap=True),
-        Column("coordinator", lambda r: r.item.coordinator, drop=3),
-        Column("in stage", lambda r: f"{r.days_in_stage} d", drop=4, justify="right", no_wrap=True),
-        Column("pathway", lambda r: r.item.definition, drop=5),
+        Column(_("client"), lambda r: r.item.client_name or "", max_width=24),
+        Column(_("stage"), lambda r: r.item.stage),
+        Column(_("state"), _state),
+        Column(_("stage due"), lambda r: due_date(r.item.stage_due_at), drop=2, no_wrap=True),
+        Column(_("next visit"), lambda r: due_date(r.item.next_visit_due_at), drop=2, no_wrap=True),
+        Column(_("coordinator"), lambda r: r.item.coordinator, drop=3),
+        Column(
+            _("in stage"),
+            lambda r: n_("%(num)d d", "%(num)d d", r.days_in_stage),
+            drop=4,
+            justify="right",
+            no_wrap=True,
+        ),
+        Column(_("pathway"), lambda r: r.item.definition, drop=5),
     ]
 
 
@@ -377,7 +427,11 @@ def case_list(
 
     check_format(format)
     if status not in LIST_STATUSES:
-        err.print(f"--status: '{status}' is not one of {', '.join(LIST_STATUSES)}", style="red", markup=False)
+        err.print(
+            _("--status: '%(value)s' is not one of %(known)s", value=status, known=", ".join(LIST_STATUSES)),
+            style="red",
+            markup=False,
+        )
         raise typer.Exit(2)
     api = ApiClient(Settings())
     filters = {k: v for k, v in {"coordinator": coordinator, "definition": definition}.items() if v is not None}
@@ -406,5 +460,13 @@ def case_list(
     print_table(shown, _list_columns(short_ids(r.item.id for r in shown)))
     overdue = sum(r.overdue for r in rows)
     console.print(
-        f"{len(shown)} of {len(rows)} case(s) ({status}), most urgent first; {overdue} overdue", highlight=False
+        n_(
+            "%(shown)s of %(num)d case (%(status)s), most urgent first; %(overdue)s overdue",
+            "%(shown)s of %(num)d cases (%(status)s), most urgent first; %(overdue)s overdue",
+            len(rows),
+            shown=len(shown),
+            status=status,
+            overdue=overdue,
+        ),
+        highlight=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pathway.cli.console import ApiClient, console, local_time
+from pathway.cli.console import ApiClient, _, console, local_time, n_, styled
 from pathway.config import Settings
 
 clients_app = typer.Typer(help="Clients' identity: GDPR erasure (supervisor).", no_args_is_help=True)
@@ -20,17 +20,29 @@ def clients_erase(
     unreadable for good, backups included. Their cases go on, pseudonymous (supervisor)."""
     if not yes:
         typer.confirm(
-            f"Erase client {client_id}? Their name, address, phone and every note of their cases become "
-            "unreadable for good, in backups too. This cannot be undone.",
+            _(
+                "Erase client %(id)s? Their name, address, phone and every note of their cases become "
+                "unreadable for good, in backups too. This cannot be undone.",
+                id=client_id,
+            ),
             abort=True,
         )
     result = ApiClient(Settings()).call("POST", f"/clients/{client_id}/erase").json()
     if result["key_destroyed"]:
         console.print(
-            f"[green]erased[/green] client {result['client_id']}: {', '.join(result['fields'])} and "
-            f"{result['notes']} note(s) are unreadable from now on"
+            styled("green", _("erased"))
+            + " "
+            + n_(
+                "client %(id)s: %(fields)s and %(num)d note are unreadable from now on",
+                "client %(id)s: %(fields)s and %(num)d notes are unreadable from now on",
+                result["notes"],
+                id=result["client_id"],
+                fields=", ".join(result["fields"]),
+            )
         )
     else:
-        console.print(f"client {result['client_id']} was already erased ({local_time(result['erased_at'])})")
+        console.print(
+            _("client %(id)s was already erased (%(at)s)", id=result["client_id"], at=local_time(result["erased_at"]))
+        )
     if result["cases"]:
-        console.print("their cases go on, pseudonymous: " + ", ".join(result["cases"]))
+        console.print(_("their cases go on, pseudonymous: %(cases)s", cases=", ".join(result["cases"])))

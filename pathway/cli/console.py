@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pathway.config import Settings
 from pathway.i18n import NONE, Words
@@ -45,6 +46,7 @@ def run_process(main: Any, *, expected: tuple[type[BaseException], ...] = ()) ->
     except KeyboardInterrupt:
         pass
     except expected as exc:
+        # The process's own message (runtime: ports, the dev server) is English, as its logs are.
         err.print(f"error: {exc}", style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
     finally:
@@ -57,7 +59,7 @@ FORMATS = ("table", "json", "csv")
 
 def check_format(format: str) -> None:
     if format not in FORMATS:
-        err.print("--format is table, json or csv", style="red")
+        err.print(_("--format is table, json or csv"), style="red")
         raise typer.Exit(2)
 
 
@@ -151,7 +153,11 @@ class ApiClient:
                 method, self.base + path, json=json_body, params=params, headers=headers, timeout=30
             )
         except httpx.HTTPError as exc:
-            err.print(f"cannot reach the API at {self.base}: {exc}. Is `pathway up` running?", style="red")
+            err.print(
+                _("cannot reach the API at %(url)s: %(error)s. Is `pathway up` running?", url=self.base, error=exc),
+                style="red",
+                markup=False,
+            )
             raise typer.Exit(2) from None
         if response.status_code >= 400:
             try:
@@ -164,7 +170,8 @@ class ApiClient:
             if flag is not None and response.status_code == 422:
                 known = detail.get("definitions")
                 err.print(
-                    f"{flag}: {detail.get('message', '')}" + (f" (known: {', '.join(known)})" if known else ""),
+                    f"{flag}: {detail.get('message', '')}"
+                    + (_(" (known: %(names)s)", names=", ".join(known)) if known else ""),
                     style="red",
                     markup=False,
                 )
@@ -175,7 +182,7 @@ class ApiClient:
                 markup=False,
             )
             if response.status_code == 401:
-                err.print("sign in with `pathway login`", markup=False)
+                err.print(_("sign in with `pathway login`"), markup=False)
             for guard in detail.get("guards", []) or []:
                 err.print(f"  - {guard.get('guard')}: {guard.get('reason')}", markup=False)
             raise typer.Exit(1)
@@ -257,6 +264,26 @@ def words() -> Words:
     return Words(Settings().lang)
 
 
+def _(message: str, /, **fields: Any) -> str:
+    """``message`` (English, the msgid) in the words of PATHWAY_LANG: the web's catalogs."""
+    return words()._(message, **fields)
+
+
+def styled(style: str, text: str) -> str:
+    """``text`` in a Rich style, its own brackets escaped (a translation is text, not markup)."""
+    return f"[{style}]{escape(text)}[/{style}]"
+
+
+def code(group: str, value: str | None) -> str:
+    """A stored code (a rule, a severity, a sector) in the words of PATHWAY_LANG."""
+    return words().code(group, value)
+
+
+def n_(singular: str, plural: str, n: int, /, **fields: Any) -> str:
+    """The form of the message for ``n`` in the words of PATHWAY_LANG (``%(num)d`` is ``n``)."""
+    return words().n_(singular, plural, n, **fields)
+
+
 @functools.cache
 def centre_zone() -> ZoneInfo:
     """PATHWAY_TZ, read once per command."""
@@ -277,16 +304,30 @@ def parse_when(value: str, tz_name: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None or not _LOCAL_TIME.match(text):
-        raise ValueError(f"'{value}' is not a date and time: use YYYY-MM-DD HH:MM (local, {tz_name}) or ISO 8601")
+        raise ValueError(
+            _(
+                "'%(value)s' is not a date and time: use YYYY-MM-DD HH:MM (local, %(zone)s) or ISO 8601",
+                value=value,
+                zone=tz_name,
+            )
+        )
     if moment.tzinfo is not None:
         return moment
     zone = ZoneInfo(tz_name)
     earlier, later = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
     if earlier.utcoffset() != later.utcoffset():
         if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
-            raise ValueError(f"{text} does not exist in {tz_name} (the clocks go forward then)")
+            raise ValueError(
+                _("%(time)s does not exist in %(zone)s (the clocks go forward then)", time=text, zone=tz_name)
+            )
         raise ValueError(
-            f"{text} happens twice in {tz_name} (the clocks go back then): add the offset, "
-            f"e.g. {earlier.isoformat(timespec='minutes')} or {later.isoformat(timespec='minutes')}"
+            _(
+                "%(time)s happens twice in %(zone)s (the clocks go back then): add the offset, "
+                "e.g. %(one)s or %(other)s",
+                time=text,
+                zone=tz_name,
+                one=earlier.isoformat(timespec="minutes"),
+                other=later.isoformat(timespec="minutes"),
+            )
         )
     return earlier

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, err, print_csv, print_json
+from pathway.cli.console import FORMAT_HELP, ApiClient, _, check_format, console, err, n_, print_csv, print_json, words
 from pathway.cli.ids import short_ids
 from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
@@ -49,9 +49,9 @@ def definitions_list(format: str = typer.Option("table", "--format", help=FORMAT
         items,
         [
             Column("id", lambda d: d["id"], no_wrap=True),
-            Column("version", lambda d: str(d["version"]), justify="right", drop=2),
-            Column("title", lambda d: d["title_pl"], drop=1),
-            Column("stages", lambda d: " → ".join(d["stages"])),
+            Column(_("version"), lambda d: str(d["version"]), justify="right", drop=2),
+            Column(_("title"), lambda d: d["title_en"] if words().lang == "en" else d["title_pl"], drop=1),
+            Column(_("stages"), lambda d: " → ".join(d["stages"])),
         ],
     )
 
@@ -64,14 +64,17 @@ def definitions_validate(path: Path = typer.Argument(..., help="A definition fil
 
     files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     if not files:
-        err.print(f"[red]{path}: no definition files[/red]")
+        err.print(_("%(path)s: no definition files", path=path), style="red", markup=False)
         raise typer.Exit(1)
     failed = False
     for file in files:
         try:
             d = load_file(file)
             console.print(
-                f"[green]OK[/green] {file}: {d.id} v{d.version}, {len(d.stages)} stages, {len(d.transitions)} moves"
+                f"[green]OK[/green] {file}: {d.id} v{d.version}, "
+                + n_("%(num)d stage", "%(num)d stages", len(d.stages))
+                + ", "
+                + n_("%(num)d move", "%(num)d moves", len(d.transitions))
             )
         except DefinitionError as exc:
             failed = True
@@ -92,28 +95,28 @@ def definitions_show(
 
     entry = Catalog.load(Settings().resolved_definitions_dir).get(definition_id)
     if entry is None:
-        err.print(f"no definition '{definition_id}'", style="red")
+        err.print(_("no definition '%(id)s'", id=definition_id), style="red", markup=False)
         raise typer.Exit(1)
     d = entry.definition
     if format == "mermaid":
         sys.stdout.write(mermaid(d, lang))
         return
     if format != "text":
-        err.print("--format is text or mermaid", style="red")
+        err.print(_("--format is text or mermaid"), style="red")
         raise typer.Exit(2)
     console.print(
         f"[bold]{d.title.pl if lang == 'pl' else d.title.en}[/bold] ({d.id} v{d.version}, "
         f"{entry.snapshot.content_hash[:12]})"
     )
-    stages = Table("stage", "title", "deadline", "duration", "visits")
+    stages = Table(_("stage"), _("title"), _("deadline"), _("duration"), _("visits"))
     for name in d.main_path():
         s = d.stages[name]
-        visits = f"every {s.visits.every}, ≥{s.visits.min_minutes} min" if s.visits else ""
+        visits = _("every %(every)s, ≥%(min)s min", every=s.visits.every, min=s.visits.min_minutes) if s.visits else ""
         stages.add_row(
             name, s.title.pl if lang == "pl" else s.title.en, str(s.deadline or ""), str(s.duration or ""), visits
         )
     console.print(stages)
-    moves = Table("trigger", "from", "to", "guards")
+    moves = Table(_("trigger"), _("from"), _("to"), _("guards"))
     for t in d.transitions:
         moves.add_row(
             t.trigger,
@@ -135,7 +138,7 @@ def definitions_migrate(
     for item in map_:
         old, sep, new = item.partition("=")
         if not sep or not old or not new:
-            err.print(f"--map takes OLD=NEW, got '{item}'", style="red")
+            err.print(_("--map takes OLD=NEW, got '%(value)s'", value=item), style="red", markup=False)
             raise typer.Exit(2)
         mapping[old] = new
     report = (
@@ -148,17 +151,29 @@ def definitions_migrate(
     print_table(
         outcomes,
         [
-            Column("case", lambda c: short[c["case_id"]], no_wrap=True),
-            Column("outcome", lambda c: c["outcome"]),
-            Column("from", lambda c: f"v{c.get('from_version')} {c.get('from_stage') or ''}"),
-            Column("to", lambda c: c.get("to_stage") or ""),
-            Column("reason", lambda c: c.get("reason") or ""),
+            Column(_("case"), lambda c: short[c["case_id"]], no_wrap=True),
+            Column(_("outcome"), lambda c: c["outcome"]),
+            Column(_("from"), lambda c: f"v{c.get('from_version')} {c.get('from_stage') or ''}"),
+            Column(_("to"), lambda c: c.get("to_stage") or ""),
+            Column(_("reason"), lambda c: c.get("reason") or ""),
         ],
     )
-    verb = "would migrate" if dry_run else "migrated"
-    console.print(
-        f"{len(report['migrated'])} {verb}, {len(report['already_at_target'])} already at v{report['to_version']}, "
-        f"{len(report['refused'])} refused, {len(report['failed'])} failed"
-    )
+    counts = {
+        "moved": len(report["migrated"]),
+        "already": len(report["already_at_target"]),
+        "version": report["to_version"],
+        "refused": len(report["refused"]),
+        "failed": len(report["failed"]),
+    }
+    if dry_run:
+        summary = _(
+            "%(moved)s would migrate, %(already)s already at v%(version)s, %(refused)s refused, %(failed)s failed",
+            **counts,
+        )
+    else:
+        summary = _(
+            "%(moved)s migrated, %(already)s already at v%(version)s, %(refused)s refused, %(failed)s failed", **counts
+        )
+    console.print(summary)
     if report["refused"] or report["failed"]:
         raise typer.Exit(1)

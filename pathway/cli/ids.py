@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 import typer
 
-from pathway.cli.console import err
+from pathway.cli.console import _, err, n_
 
 SHORT = 8  # digits a shortened id keeps at least
 MIN_PREFIX = 4  # digits a typed prefix needs at least
@@ -70,12 +70,47 @@ def resolve(
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        err.print(f"no {what} whose id starts with '{given}'", style="red", markup=False)
+        err.print(_no_id(what, given), style="red", markup=False)
     else:
         starts = ", ".join(m[: len(given) + 4] + "…" for m in matches)
-        err.print(
-            f"'{given}' is the start of {len(matches)} {what} ids ({starts}): type more of it",
-            style="red",
-            markup=False,
-        )
+        err.print(_many_ids(what, given, len(matches), starts), style="red", markup=False)
     raise typer.Exit(2)
+
+
+def _no_id(what: str, given: str) -> str:
+    return {
+        "case": _("no case whose id starts with '%(start)s'", start=given),
+        "partner": _("no partner whose id starts with '%(start)s'", start=given),
+        "consent of this case": _("no consent of this case whose id starts with '%(start)s'", start=given),
+        "referral": _("no referral whose id starts with '%(start)s'", start=given),
+    }.get(what, f"{what}: '{given}'?")
+
+
+def _many_ids(what: str, given: str, n: int, starts: str) -> str:
+    fields = {"start": given, "starts": starts}
+    return {
+        "case": n_(
+            "'%(start)s' is the start of %(num)d case ids (%(starts)s): type more of it",
+            "'%(start)s' is the start of %(num)d case ids (%(starts)s): type more of it",
+            n,
+            **fields,
+        ),
+        "partner": n_(
+            "'%(start)s' is the start of %(num)d partner ids (%(starts)s): type more of it",
+            "'%(start)s' is the start of %(num)d partner ids (%(starts)s): type more of it",
+            n,
+            **fields,
+        ),
+        "consent of this case": n_(
+            "'%(start)s' is the start of %(num)d consent of this case ids (%(starts)s): type more of it",
+            "'%(start)s' is the start of %(num)d consent of this case ids (%(starts)s): type more of it",
+            n,
+            **fields,
+        ),
+        "referral": n_(
+            "'%(start)s' is the start of %(num)d referral ids (%(starts)s): type more of it",
+            "'%(start)s' is the start of %(num)d referral ids (%(starts)s): type more of it",
+            n,
+            **fields,
+        ),
+    }.get(what, f"{what}: '{given}' ({starts})?")

@@ -6,7 +6,20 @@ from typing import Any
 
 import typer
 
-from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, fetch_all, print_csv, print_json
+from pathway.cli.console import (
+    FORMAT_HELP,
+    ApiClient,
+    _,
+    check_format,
+    code,
+    console,
+    fetch_all,
+    n_,
+    print_csv,
+    print_json,
+    styled,
+    words,
+)
 from pathway.cli.ids import resolve, short_ids
 from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
@@ -59,23 +72,28 @@ def partners_list(
         items,
         [
             Column("id", lambda p: short[p["id"]], no_wrap=True),
-            Column("name", lambda p: p["name"], max_width=32),
-            Column("kind", lambda p: p["kind"]),
-            Column("internship places", _places, drop=1),
-            Column("channel", lambda p: p.get("channel", ""), drop=2),
-            Column("services", lambda p: ", ".join(p.get("services") or []), drop=3),
-            Column("sector", lambda p: p["sector"], drop=4),
-            Column("may be told", lambda p: ", ".join(p.get("data_scope") or []), drop=5),
+            Column(_("name"), lambda p: p["name"], max_width=32),
+            Column(_("kind"), lambda p: p["kind"]),
+            Column(_("internship places"), _places, drop=1),
+            Column(_("channel"), lambda p: p.get("channel", ""), drop=2),
+            Column(_("services"), lambda p: ", ".join(p.get("services") or []), drop=3),
+            Column(_("sector"), lambda p: code("sector", p["sector"]), drop=4),
+            Column(_("may be told"), lambda p: ", ".join(p.get("data_scope") or []), drop=5),
         ],
     )
-    console.print(f"{len(items)} partner(s)")
+    console.print(n_("%(num)d partner", "%(num)d partners", len(items)))
 
 
 def _places(p: dict[str, Any]) -> str:
     """An employer's internship places: in use / capacity (free)."""
     if p.get("places_in_use") is None:
         return "—"
-    return f"{p['places_in_use']} / {p['internship_capacity']} ({p['places_free']} free / wolne)"
+    return _(
+        "%(used)s / %(capacity)s (%(free)s free)",
+        used=p["places_in_use"],
+        capacity=p["internship_capacity"],
+        free=p["places_free"],
+    )
 
 
 @partners_app.command("add")
@@ -109,10 +127,11 @@ def partners_add(
         body["data_scope"] = scope
     p = ApiClient(Settings()).call("POST", "/partners", json_body=body).json()
     console.print(
-        f"[green]added[/green] {p['id']} {p['name']} ({p['kind']}, {p['sector']}); may be told: "
-        f"{', '.join(p['data_scope'])}"
+        styled("green", _("added"))
+        + f" {p['id']} {p['name']} ({p['kind']}, {code('sector', p['sector'])}); "
+        + _("may be told: %(fields)s", fields=", ".join(p["data_scope"]))
     )
-    console.print("webhook signing key (shown once / pokazywany raz; give it to the partner):", markup=False)
+    console.print(_("webhook signing key (shown once; give it to the partner):"), markup=False)
     console.print(p["webhook_secret"], markup=False, highlight=False)
 
 
@@ -126,14 +145,17 @@ def partners_show(partner_id: str, as_json: bool = typer.Option(False, "--json")
     if as_json:
         console.print_json(data=p)
         return
-    console.print(f"[bold]{p['name']}[/bold] ({p['kind']}, {p['sector']})  id {p['id']}", highlight=False)
     console.print(
-        f"channel: {p['channel']}  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}",
+        f"[bold]{p['name']}[/bold] ({p['kind']}, {code('sector', p['sector'])})  id {p['id']}", highlight=False
+    )
+    console.print(
+        _("channel: %(channel)s", channel=p["channel"])
+        + f"  e-mail: {p.get('email') or '—'}  webhook: {p.get('webhook_url') or '—'}",
         markup=False,
     )
-    console.print("services: " + (", ".join(p.get("services") or []) or "—"), markup=False)
-    console.print("internship places: " + _places(p), markup=False)
-    console.print("may be told / zakres danych:")
-    for code in p.get("data_scope") or []:
-        pl, en = SCOPE_FIELDS.get(code, (code, code))
-        console.print(f"  - {code}: {pl} / {en}", markup=False)
+    console.print(_("services: %(services)s", services=", ".join(p.get("services") or []) or "—"), markup=False)
+    console.print(_("internship places: %(places)s", places=_places(p)), markup=False)
+    console.print(_("may be told:"))
+    for field in p.get("data_scope") or []:
+        pl, en = SCOPE_FIELDS.get(field, (field, field))
+        console.print(f"  - {field}: {en if words().lang == 'en' else pl}", markup=False)

@@ -10,7 +10,9 @@ from pathway.cli.cases import case_id_of
 from pathway.cli.console import (
     FORMAT_HELP,
     ApiClient,
+    _,
     check_format,
+    code,
     console,
     due_date,
     due_day,
@@ -18,6 +20,7 @@ from pathway.cli.console import (
     local_time,
     print_csv,
     print_json,
+    styled,
 )
 from pathway.cli.ids import resolve, short_ids
 from pathway.cli.partners import partner_id_of
@@ -47,7 +50,11 @@ def consent_give(case_id: str, partner_id: str) -> None:
     api = ApiClient(Settings())
     body = {"partner_id": partner_id_of(api, partner_id)}
     c = api.call("POST", f"/cases/{case_id_of(api, case_id)}/consents", json_body=body).json()
-    console.print(f"[green]consent given[/green] {c['id']} for {c.get('partner_name') or c['partner_id']}")
+    console.print(
+        styled("green", _("consent given"))
+        + " "
+        + _("%(id)s for %(partner)s", id=c["id"], partner=c.get("partner_name") or c["partner_id"])
+    )
 
 
 @consent_app.command("withdraw")
@@ -57,7 +64,7 @@ def consent_withdraw(case_id: str, consent_id: str) -> None:
     case_id = case_id_of(api, case_id)
     consent_id = resolve(consent_id, lambda: (c["id"] for c in _consents(api, case_id)), "consent of this case")
     c = api.call("POST", f"/cases/{case_id}/consents/{consent_id}/withdraw").json()
-    console.print(f"[yellow]consent withdrawn[/yellow] {c['id']} ({c.get('partner_name') or c['partner_id']})")
+    console.print(styled("yellow", _("consent withdrawn")) + f" {c['id']} ({c.get('partner_name') or c['partner_id']})")
 
 
 def _consents(api: ApiClient, case_id: str) -> list[dict[str, Any]]:
@@ -81,11 +88,11 @@ def consent_list(case_id: str, format: str = typer.Option("table", "--format", h
         items,
         [
             Column("id", lambda c: short[c["id"]], no_wrap=True),
-            Column("partner", lambda c: c.get("partner_name") or c["partner_id"]),
-            Column("active", lambda c: "yes / tak" if c["active"] else "no / nie", no_wrap=True),
-            Column("given", lambda c: local_time(c["given_at"]), drop=1, no_wrap=True),
-            Column("withdrawn", lambda c: local_time(c.get("withdrawn_at")), drop=2, no_wrap=True),
-            Column("by", lambda c: c["given_by"], drop=3),
+            Column(_("partner"), lambda c: c.get("partner_name") or c["partner_id"]),
+            Column(_("active"), lambda c: _("yes") if c["active"] else _("no"), no_wrap=True),
+            Column(_("given"), lambda c: local_time(c["given_at"]), drop=1, no_wrap=True),
+            Column(_("withdrawn"), lambda c: local_time(c.get("withdrawn_at")), drop=2, no_wrap=True),
+            Column(_("by"), lambda c: c["given_by"], drop=3),
         ],
     )
 
@@ -122,7 +129,11 @@ def referral_make(
     if note:
         body["note"] = note
     r = api.call("POST", f"/cases/{case_id_of(api, case_id)}/referrals", json_body=body).json()
-    console.print(f"[green]referral made[/green] {r['referral_id']}: answer due {due_day(r['answer_due_at'])}")
+    console.print(
+        styled("green", _("referral made"))
+        + " "
+        + _("%(id)s: answer due %(due)s", id=r["referral_id"], due=due_day(r["answer_due_at"]))
+    )
 
 
 @referral_app.command("answer")
@@ -142,7 +153,9 @@ def referral_answer(
     if reason:
         body["reason"] = reason
     r = api.call("POST", f"/cases/{case_id}/referrals/{referral_id}/answer", json_body=body).json()
-    console.print(f"referral {r['referral_id']}: [bold]{r['status']}[/bold]")
+    console.print(
+        _("referral %(id)s: %(status)s", id=r["referral_id"], status=styled("bold", code("referral", r["status"])))
+    )
 
 
 @referral_app.command("list")
@@ -162,12 +175,12 @@ def referral_list(case_id: str, format: str = typer.Option("table", "--format", 
     print_table(
         items,
         [
-            Column("referral", lambda r: short[r["id"]], no_wrap=True),
-            Column("partner", lambda r: partners[r["partner_id"]], no_wrap=True),
-            Column("service", lambda r: r["service"]),
-            Column("status", lambda r: r["status"]),
-            Column("answer due", lambda r: due_date(r["answer_due_at"]), drop=1, no_wrap=True),
-            Column("answered", lambda r: local_time(r["answered_at"]), drop=2, no_wrap=True),
-            Column("reason", lambda r: r["reason"] or "", drop=3),
+            Column(_("referral"), lambda r: short[r["id"]], no_wrap=True),
+            Column(_("partner"), lambda r: partners[r["partner_id"]], no_wrap=True),
+            Column(_("service"), lambda r: r["service"]),
+            Column(_("status"), lambda r: code("referral", r["status"])),
+            Column(_("answer due"), lambda r: due_date(r["answer_due_at"]), drop=1, no_wrap=True),
+            Column(_("answered"), lambda r: local_time(r["answered_at"]), drop=2, no_wrap=True),
+            Column(_("reason"), lambda r: code("reject", r["reason"]) if r["reason"] else "", drop=3),
         ],
     )

@@ -15,7 +15,18 @@ from rich.table import Table
 from rich.text import Text
 
 from pathway.cli.cases import case_id_of
-from pathway.cli.console import FILTER_FLAGS, FORMAT_HELP, ApiClient, check_format, console, err, fetch_listing
+from pathway.cli.console import (
+    FILTER_FLAGS,
+    FORMAT_HELP,
+    ApiClient,
+    _,
+    check_format,
+    console,
+    err,
+    fetch_listing,
+    n_,
+    words,
+)
 from pathway.cli.ids import short_ids
 from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
@@ -26,7 +37,11 @@ REASSIGN_CHUNK = 10  # cases per API call: the progress bar moves per call
 
 
 def pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+    return words().percent(x)
+
+
+def _days(x: float | None) -> str:
+    return "—" if x is None else words().number(x)
 
 
 def caseload(
@@ -42,20 +57,20 @@ def caseload(
     print_table(
         page["items"],
         [
-            Column("coordinator", lambda r: r["coordinator"]),
-            Column("open", lambda r: str(r["open"]), justify="right"),
-            Column("stalled", lambda r: str(r["stalled_cases"]), justify="right"),
-            Column("stage overdue", lambda r: str(r["stage_overdue"]), justify="right", drop=1),
-            Column("visit overdue", lambda r: str(r["visit_overdue"]), justify="right", drop=1),
-            Column("paused", lambda r: str(r["paused"]), justify="right", drop=2),
-            Column("limits", _limits, drop=3),
+            Column(_("coordinator"), lambda r: r["coordinator"]),
+            Column(_("open"), lambda r: str(r["open"]), justify="right"),
+            Column(_("stalled"), lambda r: str(r["stalled_cases"]), justify="right"),
+            Column(_("stage overdue"), lambda r: str(r["stage_overdue"]), justify="right", drop=1),
+            Column(_("visit overdue"), lambda r: str(r["visit_overdue"]), justify="right", drop=1),
+            Column(_("paused"), lambda r: str(r["paused"]), justify="right", drop=2),
+            Column(_("limits"), _limits, drop=3),
         ],
     )
 
 
 def _limits(row: dict[str, Any]) -> str:
     limits = ", ".join(
-        f"{d['definition']} {d['open']}/{d['limit']}" + (" FULL" if d["full"] else "")
+        f"{d['definition']} {d['open']}/{d['limit']}" + (" " + _("FULL") if d["full"] else "")
         for d in row["definitions"]
         if d["limit"] is not None
     )
@@ -93,7 +108,7 @@ def case_reassign(
     moved: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     with Progress(
-        TextColumn("moving cases"),
+        TextColumn(_("moving cases")),
         BarColumn(),
         MofNCompleteColumn(),
         console=console if not as_json else err,
@@ -120,17 +135,18 @@ def case_reassign(
     else:
         short = short_ids([m["case_id"] for m in moved] + [r["case_id"] for r in refused])
         outcomes = [("moved", m) for m in moved] + [("refused", r) for r in refused]
+        result = {"moved": _("moved"), "refused": _("refused")}
         print_table(
             outcomes,
             [
-                Column("case", lambda o: short[o[1]["case_id"]], no_wrap=True),
-                Column("result", lambda o: Text(o[0], style="green" if o[0] == "moved" else "red")),
-                Column("to", lambda o: o[1].get("to") or "—"),
-                Column("why", lambda o: f"{o[1]['code']}: {o[1]['message']}" if o[0] == "refused" else ""),
-                Column("pathway", lambda o: o[1].get("definition") or "—", drop=1),
+                Column(_("case"), lambda o: short[o[1]["case_id"]], no_wrap=True),
+                Column(_("result"), lambda o: Text(result[o[0]], style="green" if o[0] == "moved" else "red")),
+                Column(_("to"), lambda o: o[1].get("to") or "—"),
+                Column(_("why"), lambda o: f"{o[1]['code']}: {o[1]['message']}" if o[0] == "refused" else ""),
+                Column(_("pathway"), lambda o: o[1].get("definition") or "—", drop=1),
             ],
         )
-        console.print(f"{len(moved)} moved, {len(refused)} refused")
+        console.print(_("%(moved)s moved, %(refused)s refused", moved=len(moved), refused=len(refused)))
     if refused:
         raise typer.Exit(1)
 
@@ -145,7 +161,7 @@ def write_chart(api: ApiClient, path: str, params: dict[str, str], target: Path 
     """Write a report's SVG chart to ``target`` (nothing when no file was asked for)."""
     if target is not None:
         target.write_text(api.call("GET", path, params=params, flags=FILTER_FLAGS).text, encoding="utf-8")
-        err.print(f"chart written to {target}")
+        err.print(_("chart written to %(file)s", file=target), markup=False)
 
 
 @report_app.command("funnel")
@@ -168,26 +184,33 @@ def report_funnel(
     if report is None:
         return
     period = f"{report['opened_from'] or '…'} – {report['opened_to'] or '…'}"
+    title = report["definition_title_en"] if words().lang == "en" else report["definition_title_pl"]
     console.print(
-        f"[bold]{report['definition_title_pl']}[/bold] ({report['definition']}): cohort of {report['cohort']} "
-        f"cases opened {period}, {report['still_open']} still open"
+        f"[bold]{title}[/bold] ({report['definition']}): "
+        + n_(
+            "cohort of %(num)d case opened %(period)s, %(open)s still open",
+            "cohort of %(num)d cases opened %(period)s, %(open)s still open",
+            report["cohort"],
+            period=period,
+            open=report["still_open"],
+        )
     )
     # "from previous": of the cases whose stay in the stage before ended; "still here" apart.
-    steps = Table("stage", "reached", "of cohort", "from previous (ended)", "still here")
+    steps = Table(_("stage"), _("reached"), _("of cohort"), _("from previous (ended)"), _("still here"))
     for s in report["steps"]:
         steps.add_row(s["stage"], str(s["reached"]), pct(s["share"]), pct(s["conversion"]), str(s.get("running", 0)))
     console.print(steps)
-    exits = Table("exit (outcome)", "cases", "of cohort")
+    exits = Table(_("exit (outcome)"), _("cases"), _("of cohort"))
     for e in report["exits"]:
         exits.add_row(e["outcome"], str(e["count"]), pct(e["share"]))
     console.print(exits)
-    times = Table("stage", "completed stays", "median days", "90th percentile days")
+    times = Table(_("stage"), _("completed stays"), _("median days"), _("90th percentile days"))
     for t in report["time_in_stage"]:
         times.add_row(
             t["stage"],
             str(t["stays"]),
-            "—" if t["median_days"] is None else f"{t['median_days']:g}",
-            "—" if t["p90_days"] is None else f"{t['p90_days']:g}",
+            _days(t["median_days"]),
+            _days(t["p90_days"]),
         )
     console.print(times)
 

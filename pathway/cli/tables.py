@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from pathway.cli.console import console
+from pathway.cli.console import _, console
 
 NATURAL = 100_000  # a width no table reaches: measures a table's natural (unwrapped) width
 
@@ -73,7 +73,7 @@ def print_table(
     out.print(table)
     if left_out:
         out.print(
-            f"(hidden at this width: {', '.join(left_out)}; --format json or csv shows all)",
+            _("(hidden at this width: %(columns)s; --format json or csv shows all)", columns=", ".join(left_out)),
             style="dim",
             markup=False,
             highlight=False,

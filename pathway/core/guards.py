@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pathway.core.calendar import local_date
 from pathway.core.certificates import expires_on, is_recorded
+from pathway.core.definition.facts import CertificateSpec, ChecklistSpec, FactSpecBase, PartnerSpec
 from pathway.core.errors import GuardFailure
 from pathway.core.household import ALL_MEMBERS_MET
 from pathway.core.plan import PlanSkeleton, problems
@@ -56,15 +57,16 @@ def _fact_title(ref: GuardRef, ctx: GuardContext) -> tuple[str, str]:
     return spec.title.en, spec.title.pl
 
 
-def _needs_fact(*kinds: str) -> CheckRef:
+def _needs_fact(*kinds: type[FactSpecBase]) -> CheckRef:
     def check(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
         if not ref.fact:
             return [f"guard '{ref.guard}' needs 'fact: <name>'"]
         spec = d.facts.get(ref.fact)
         if spec is None:
             return [f"guard '{ref.guard}' names unknown fact '{ref.fact}'; declare it under 'facts'"]
-        if kinds and spec.kind not in kinds:
-            return [f"guard '{ref.guard}' needs a fact of kind {' or '.join(kinds)}; '{ref.fact}' is a {spec.kind}"]
+        if kinds and not isinstance(spec, kinds):
+            names = " or ".join(k.kind_name() for k in kinds)
+            return [f"guard '{ref.guard}' needs a fact of kind {names}; '{ref.fact}' is a {spec.kind_name()}"]
         return []
 
     return check
@@ -187,13 +189,15 @@ GUARDS: dict[str, GuardSpec] = {
     spec.name: spec
     for spec in (
         GuardSpec(
-            "checklist_complete", _checklist_complete, _needs_fact("checklist"), "every item of a checklist is done"
+            "checklist_complete", _checklist_complete, _needs_fact(ChecklistSpec), "every item of a checklist is done"
         ),
         GuardSpec("fact_recorded", _fact_recorded, _needs_fact(), "a fact has a value"),
         GuardSpec(
-            "partner_assigned", _partner_assigned, _needs_fact("partner"), "a partner of the fact's kind is assigned"
+            "partner_assigned", _partner_assigned, _needs_fact(PartnerSpec), "a partner of the fact's kind is assigned"
         ),
-        GuardSpec("certificate_valid", _certificate_valid, _needs_fact("certificate"), "a certificate is valid today"),
+        GuardSpec(
+            "certificate_valid", _certificate_valid, _needs_fact(CertificateSpec), "a certificate is valid today"
+        ),
         GuardSpec("duration_elapsed", _duration_elapsed, _check_duration_ref, "the stage's fixed duration is over"),
         GuardSpec("min_visits_in_stage", _min_visits, _check_count, "at least N visits in the current stage"),
         GuardSpec("plan_complete", _plan_complete, _check_plan_ref, "the plan has what the definition asks of it"),

@@ -1,9 +1,12 @@
 """The case's summary: the one shape of a case's row, read from its state in one place.
 
 The workflow's projection writes it to the store (``activities.projection``), its search
-attributes are taken from it, and the API's list items and the store's row use the same field
-names. ``seq`` is the number of the last event it includes: the projection keeps the row with
-the highest ``seq``, so batches applied late or twice never roll a case back."""
+attributes are taken from it, and the store's row and the API's list items use its field
+names, except where ``ROW_NAMES`` and ``LIST_NAMES`` say otherwise (declared here only; the
+row and the list item are filled through them, and unit tests hold both to them).
+
+``seq`` is the number of the last event it includes: the projection keeps the row with the
+highest ``seq``, so batches applied late or twice never roll a case back."""
 
 from __future__ import annotations
 
@@ -33,6 +36,44 @@ class CaseSummary(BaseModel):
     paused_at: datetime | None = None
     closed_at: datetime | None = None
     seq: int
+
+
+# The store's row keys the case by ``id`` (and keeps ``seq`` as ``last_seq``).
+ROW_NAMES: dict[str, str] = {"case_id": "id", "seq": "last_seq"}
+
+# The summary's fields a case list shows (``pathway.app.schemas.CaseListItem``), and the names
+# the API has given them since its first version, kept for its clients.
+LISTED: tuple[str, ...] = (
+    "case_id",
+    "definition_id",
+    "definition_version",
+    "stage",
+    "status",
+    "outcome",
+    "coordinator_id",
+    "unit_id",
+    "opened_at",
+    "stage_entered_at",
+    "stage_due_at",
+    "next_visit_due_at",
+    "last_activity_at",
+)
+LIST_NAMES: dict[str, str] = {
+    "case_id": "id",
+    "definition_id": "definition",
+    "coordinator_id": "coordinator",
+    "unit_id": "unit",
+}
+
+
+def row_name(field: str) -> str:
+    """The store row's column for summary field ``field``."""
+    return ROW_NAMES.get(field, field)
+
+
+def list_name(field: str) -> str:
+    """The case list item's field for summary field ``field``."""
+    return LIST_NAMES.get(field, field)
 
 
 def summarize(state: PathwayState) -> CaseSummary:

@@ -349,9 +349,7 @@ def _seed_partners(engine: Any, definition: Definition) -> None:
 
     from pathway.store.models import Partner
 
-    kinds = sorted(
-        {spec.partner_kind for spec in definition.facts.values() if spec.kind == "partner" and spec.partner_kind}
-    )
+    kinds = sorted({kind for spec in definition.facts.values() for kind in spec.partner_kinds()})
     with Session(engine) as session:
         for kind in kinds:
             session.add(

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from pathway.app.errors import AppError
 from pathway.core.case.fact_kinds import kind_of
-from pathway.core.definition import FactSpec
+from pathway.core.definition import FactSpecBase
 
 CHECKED = "on"
 
@@ -89,7 +89,7 @@ class _FactForm:
         return invalid(message)
 
 
-def fact_value(spec: FactSpec, form: FormData) -> Any:
+def fact_value(spec: FactSpecBase, form: FormData) -> Any:
     """The value of ``PUT /cases/{id}/facts/{name}`` that the fact's form describes; None
     clears the fact."""
     return kind_of(spec).form_value(spec, _FactForm(form))

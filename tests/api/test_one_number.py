@@ -86,9 +86,11 @@ def _cli(monkeypatch: pytest.MonkeyPatch, tmp_home: str, answers: dict[str, Any]
     monkeypatch.setenv("PATHWAY_API_URL", "http://api.test")
     monkeypatch.setenv("PATHWAY_TOKEN", "a-token")
     monkeypatch.setenv("PATHWAY_TZ", TZ)
+    monkeypatch.setenv("PATHWAY_LANG", "pl")  # the CLI's words and dates, as the page's
     monkeypatch.setattr(cli_console.httpx, "request", request)
     monkeypatch.setattr(cli_console.console, "width", 200)
     cli_console.centre_zone.cache_clear()
+    cli_console.words.cache_clear()
     result = CliRunner().invoke(cli.app, list(args), env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     return result.output
@@ -153,7 +155,7 @@ async def test_an_overdue_case_shows_one_number_everywhere(
         # The case page's badge and the CLI's case show and case list.
         badge = WORDS.code("overdue", watch, days=WORDS.days(days))
         assert badge.format(days=days) in case_page
-        assert f"OVERDUE {watch}: due {_due(o['due_on'])}" in show
+        assert f"PO TERMINIE {watch}: termin {_due(o['due_on'])}" in show
         assert listed["stage_overdue_days" if watch == "stage_deadline" else "visit_overdue_days"] == days
 
     # Due dates as people read them: the last day on time, on the page and in the CLI.
@@ -162,4 +164,4 @@ async def test_an_overdue_case_shows_one_number_everywhere(
     assert datetime.fromisoformat(case["stage_due_at"]) == datetime.fromisoformat(overdue["stage_deadline"]["due_at"])
     assert f"<dd>{_due(stage_due_on)}</dd>" in case_page and f"<dd>{_due(visit_due_on)}</dd>" in case_page
     assert f"<dd>{_local_day(case['stage_due_at'])}" not in case_page
-    assert f"stage due: {_due(stage_due_on)}  next visit due: {_due(visit_due_on)}" in show
+    assert f"termin etapu: {_due(stage_due_on)}  następna wizyta do: {_due(visit_due_on)}" in show

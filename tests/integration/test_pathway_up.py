@@ -216,7 +216,8 @@ class Stack:
         self, *args: str, token: str | None = None, input: str | None = None, expect: int = 0
     ) -> subprocess.CompletedProcess[str]:
         """`pathway *args` as a person runs it, in an 80-column terminal; it must exit with ``expect``."""
-        env = {**self.env(), "COLUMNS": "80", **({"PATHWAY_TOKEN": token} if token else {})}
+        # English words (PATHWAY_LANG=en): the assertions below read the msgids.
+        env = {**self.env(), "COLUMNS": "80", "PATHWAY_LANG": "en", **({"PATHWAY_TOKEN": token} if token else {})}
         result = subprocess.run(
             [sys.executable, "-m", "pathway.cli", *args],
             capture_output=True,

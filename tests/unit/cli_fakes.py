@@ -62,8 +62,10 @@ class FakeApi:
         self.on(method, path, answer)
 
 
-def fake_api(monkeypatch: pytest.MonkeyPatch, home: Path) -> FakeApi:
-    """The CLI's API calls answered by a FakeApi; signed in; home ``home``; Warsaw time."""
+def fake_api(monkeypatch: pytest.MonkeyPatch, home: Path, *, lang: str = "en") -> FakeApi:
+    """The CLI's API calls answered by a FakeApi; signed in; home ``home``; Warsaw time; the
+    words of ``lang`` (PATHWAY_LANG: English, so that tests read the msgids; Polish is the
+    default, ``test_cli_words.py``)."""
     from pathway.cli import console as cli_console
 
     fake = FakeApi()
@@ -71,8 +73,10 @@ def fake_api(monkeypatch: pytest.MonkeyPatch, home: Path) -> FakeApi:
     monkeypatch.setenv("PATHWAY_API_URL", API)
     monkeypatch.setenv("PATHWAY_TOKEN", "a-token")
     monkeypatch.setenv("PATHWAY_TZ", "Europe/Warsaw")
+    monkeypatch.setenv("PATHWAY_LANG", lang)
     monkeypatch.setattr(cli_console.httpx, "request", fake.request)
     cli_console.centre_zone.cache_clear()
+    cli_console.words.cache_clear()
     return fake
 
 

@@ -16,7 +16,7 @@ from pathway.i18n import Words
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApi:
-    return fake_api(monkeypatch, tmp_path)
+    return fake_api(monkeypatch, tmp_path, lang="pl")
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_case_list_puts_the_most_urgent_first_and_marks_overdue_cases_in_80_colu
     assert result.stdout.count("OVERDUE") == 3 and "paused" in rows[-1]
     assert not any(c["id"] in result.stdout for c in cases), "ids are shortened"
     assert "hidden at this width: " in result.stdout and "pathway" in result.stdout.split("hidden at")[1]
-    assert "5 of 5 case(s) (open), most urgent first; 2 overdue" in result.stdout
+    assert "5 of 5 cases (open), most urgent first; 2 overdue" in result.stdout
     # Only open cases were asked for, each status page by page.
     assert sorted(s.params["status"] for s in api.sent) == ["active", "paused"]
 

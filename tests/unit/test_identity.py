@@ -399,13 +399,15 @@ def test_cli_erase_asks_first_then_calls_the_api(tmp_path: Path, monkeypatch: py
         return httpx.Response(200, json=body, request=httpx.Request(method, url))
 
     monkeypatch.setattr(cli_console.httpx, "request", fake_request)
+    monkeypatch.setenv("PATHWAY_LANG", "pl")  # the CLI's default words
+    cli_console.words.cache_clear()
     runner = CliRunner()
     refused = runner.invoke(cli.app, ["clients", "erase", "c1"], input="n\n")
     assert refused.exit_code != 0 and sent == [], "answering no sends nothing"
 
     confirmed = runner.invoke(cli.app, ["clients", "erase", "c1"], input="y\n")
     assert confirmed.exit_code == 0, confirmed.output
-    assert "erased" in confirmed.output and "2 note(s)" in confirmed.output and "case-1" in confirmed.output
+    assert "usunięto" in confirmed.output and "2 notatki" in confirmed.output and "case-1" in confirmed.output
     forced = runner.invoke(cli.app, ["clients", "erase", "c1", "--yes"])
     assert forced.exit_code == 0, forced.output
     assert [(m, u, h["Authorization"]) for m, u, h in sent] == [

@@ -18,7 +18,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from pathway.core.calendar import ends_at, local_date
 from pathway.core.case import Case
 from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, RecordVisit, Resume, SetFact
-from pathway.core.definition import ANY_OPEN_STAGE, PARTNER_KINDS, Definition, Transition, parse_definition, snapshot
+from pathway.core.definition import (
+    ANY_OPEN_STAGE,
+    PARTNER_KINDS,
+    Definition,
+    Transition,
+    field_type,
+    parse_definition,
+    snapshot,
+)
 from pathway.core.errors import GuardUnmet, IllegalMove, InvalidCommand, PathwayError
 from pathway.core.guards import GuardContext
 from pathway.core.machine import machine_for
@@ -327,7 +335,7 @@ def satisfying_value(d: Definition, name: str, today: date, n: int) -> Any:
     if spec.kind == "certificate":
         return {"valid_until": (today + timedelta(days=365)).isoformat()}
     by_type = {"date": today.isoformat(), "bool": True, "int": 1, "code": f"C-{n}", "partner": f"P-{n}"}
-    return {f: by_type[t] for f, t in spec.fields.items()}
+    return {f: by_type[field_type(t)] for f, t in spec.fields.items()}
 
 
 def pick_move(d: Definition, stage: str, data: st.DataObject) -> str | None:
@@ -360,7 +368,7 @@ def valid_fact_value(d: Definition, name: str) -> st.SearchStrategy[Any]:
     if spec.kind == "certificate":
         return st.fixed_dictionaries({"valid_until": iso_dates})
     by_type = {"date": iso_dates, "bool": st.booleans(), "int": st.integers(0, 500), "code": codes, "partner": codes}
-    fields = {f: by_type[t] for f, t in spec.fields.items()}
+    fields = {f: by_type[field_type(t)] for f, t in spec.fields.items()}
     first = next(iter(fields))
     return st.fixed_dictionaries({first: fields[first]}, optional={k: v for k, v in fields.items() if k != first})
 

@@ -15,7 +15,7 @@ from pathway.app.catalog import Catalog, load_blocks, load_file
 from pathway.core.blocks import BlockText
 from pathway.core.case import CERTIFICATE_LAPSED, Case
 from pathway.core.commands import Advance, AnswerReferral, Pause, RecordVisit, Refer, Resume, SetFact
-from pathway.core.definition import parse_definition
+from pathway.core.definition import PartnerField, parse_definition
 from pathway.core.errors import DefinitionError, GuardUnmet, IllegalMove, InvalidCommand
 from pathway.core.events import (
     CasePaused,
@@ -84,7 +84,11 @@ def test_pathways_share_their_exits_through_a_block_instead_of_copies() -> None:
         text = (DEFINITIONS / f"{definition_id}.yaml").read_text(encoding="utf-8")
         assert "dropped_out:" not in text  # written once, in the block
     family = CATALOG.get("asystent-rodziny").definition  # type: ignore[union-attr]
-    assert family.facts["employment"].fields == {"employer": "partner", "started_on": "date", "contract": "code"}
+    assert family.facts["employment"].fields == {
+        "employer": PartnerField(partner="employer"),
+        "started_on": "date",
+        "contract": "code",
+    }
     assert family.caseload_limit == 15
 
 
@@ -470,4 +474,4 @@ def test_version_3_of_model_wsparcia_is_kept_without_the_job_lost_move() -> None
     blocks = load_blocks(DEFINITIONS / "blocks")
     kept = load_file(DEFINITIONS / "versions" / "model-wsparcia-v3.yaml", blocks)
     assert kept.version == 3 and "job_lost" not in {t.trigger for t in kept.transitions}
-    assert CATALOG.get("model-wsparcia").definition.version == 5  # type: ignore[union-attr]
+    assert CATALOG.get("model-wsparcia").definition.version > 3  # type: ignore[union-attr]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pathway.app.schemas import CaseListItem
 from pathway.core.case import Case
 from pathway.core.definition import load_definition, snapshot
-from pathway.core.summary import CaseSummary, summarize
+from pathway.core.summary import LISTED, CaseSummary, list_name, row_name, summarize
+from pathway.store.models.cases import Case as CaseRow
 from pathway.store.models.cases import CaseBase
 
 MODEL = Path(__file__).resolve().parents[2] / "definitions" / "model-wsparcia.yaml"
@@ -32,3 +34,32 @@ def test_the_store_row_uses_the_summary_field_names() -> None:
     # as ``last_seq``; every other field has the summary's name.
     row = set(CaseBase.model_fields)
     assert set(CaseSummary.model_fields) - {"case_id", "seq"} <= row
+    assert {row_name(f) for f in CaseSummary.model_fields} <= set(CaseRow.model_fields)
+
+
+def test_the_api_list_item_is_the_summarys_listed_fields_under_the_names_declared_with_it() -> None:
+    """Issue 12: one case summary shape; the list item adds the client's name only, and its
+    fields are the summary's (their types too), under the API's names declared in the summary."""
+    item = CaseListItem.model_fields
+    assert set(item) == {list_name(f) for f in LISTED} | {"client_name"}
+    for field in LISTED:
+        if field != "status":  # the row's status also has "opening" (before the first projection)
+            assert item[list_name(field)].annotation == CaseSummary.model_fields[field].annotation, field
+
+
+def test_a_list_item_is_filled_from_the_row_through_the_one_mapping() -> None:
+    row = CaseRow(
+        id="case-9",
+        definition_id="model-wsparcia",
+        definition_version=5,
+        unit_id="u-1",
+        coordinator_id="c-1",
+        stage="diagnosis",
+        status="active",
+        opened_at=OPENED,
+        stage_entered_at=OPENED,
+        last_activity_at=OPENED,
+    )
+    item = CaseListItem.from_row(row, client_name=None)
+    assert (item.id, item.definition, item.coordinator, item.unit) == ("case-9", "model-wsparcia", "c-1", "u-1")
+    assert item.model_dump(mode="json")["opened_at"] == "2026-03-02T08:00:00Z"

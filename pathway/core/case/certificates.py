@@ -23,7 +23,7 @@ def lapsed_certificates(case: CaseBase, now: datetime) -> list[tuple[str, str]]:
     for name, spec in case.definition.facts.items():
         value = case.state.facts.get(name)
         until = certificates.expires_on(value)  # None: permanent ("na stałe"), never lapses
-        if spec.kind == "certificate" and spec.suspend_when_lapsed and until is not None:
+        if spec.suspends_service() and until is not None:
             if cal.end_of_day(until, case.tz) <= now:
                 out.append((name, until.isoformat()))
     return out

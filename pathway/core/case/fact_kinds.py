@@ -1,16 +1,20 @@
-"""The kinds of fact, one class each: the value it takes (``coerce``), a value that satisfies
-its guards (``example``, for the simulation) and the value its web form describes
-(``form_value``). Other modules ask ``kind_of(spec)`` instead of switching on the kind's name.
-The definition's data (``FactSpec``) is unchanged, so snapshots keep their content hash."""
+"""What a case does with a value of each kind of fact, one class each: the value it takes
+(``coerce``), a value that satisfies its guards (``example``, for the simulation), the value
+its web form describes (``form_value``), what a later version may not take (``narrowed``)
+and what recording one sets going (``recorded``). The definition's side of a kind (which
+fields it declares) is its model in ``pathway.core.definition.facts``. Other modules ask
+``kind_of(spec)`` instead of switching on the kind's name (a unit test holds them to it)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from pathway.core import certificates
-from pathway.core.case.base import CODE
-from pathway.core.definition import FactSpec
+from pathway.core.case.base import CODE, CaseBase
+from pathway.core.case.certificates import certificate_recorded
+from pathway.core.definition import FactSpecBase, field_partner_kind, field_type
 from pathway.core.errors import InvalidCommand
 
 
@@ -27,48 +31,51 @@ class FactForm(Protocol):
 class FactKind:
     name: ClassVar[str]
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         """``value`` as fact ``name`` takes it (merged with ``current`` where the kind merges)."""
         raise NotImplementedError
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
         raise NotImplementedError
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         """The value the fact's form describes; None clears the fact."""
         raise NotImplementedError
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         """Why a value of ``old`` may not fit ``new`` (a later version, the same kind); None if it fits."""
         return None
 
+    def recorded(self, case: CaseBase, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
+        """What a value newly set (None: cleared) sets going in the case, beyond keeping it."""
+
     @staticmethod
-    def _object(name: str, spec: FactSpec, value: Any) -> dict[str, Any]:
+    def _object(name: str, spec: FactSpecBase, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise InvalidCommand(f"fact '{name}' of kind {spec.kind} takes an object", fact=name)
+            raise InvalidCommand(f"fact '{name}' of kind {spec.kind_name()} takes an object", fact=name)
         return value
 
 
 class Flag(FactKind):
     name = "flag"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         if not isinstance(value, bool):
             raise InvalidCommand(f"fact '{name}' is a flag: true or false", fact=name)
         return value
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return True
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         return form.checked("value")
 
 
 class Checklist(FactKind):
     name = "checklist"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         unknown = [k for k in value if k not in spec.items]
         if unknown:
@@ -81,13 +88,13 @@ class Checklist(FactKind):
         merged.update(value)
         return merged
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {item: True for item in spec.items}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         return {item: form.checked(f"item.{item}") for item in spec.items}
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         if set(old.items) <= set(new.items):
             return None
         gone = ", ".join(sorted(set(old.items) - set(new.items)))
@@ -97,7 +104,7 @@ class Checklist(FactKind):
 class Partner(FactKind):
     name = "partner"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         extra = set(value) - {"partner_id", "partner_kind"}
         if extra:
@@ -107,14 +114,14 @@ class Partner(FactKind):
             raise InvalidCommand(f"{where} needs a partner of kind '{spec.partner_kind}', got '{kind}'", fact=name)
         return {"partner_id": _code(value.get("partner_id"), f"{where}: partner_id"), "partner_kind": kind}
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {"partner_id": f"sim-{spec.partner_kind}", "partner_kind": spec.partner_kind}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         partner = form.text("partner_id")
         return {"partner_id": partner} if partner else None
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         if new.partner_kind == old.partner_kind:
             return None
         return f"the partner fact '{name}' takes a {new.partner_kind} in version {version}, not a {old.partner_kind}"
@@ -123,25 +130,31 @@ class Partner(FactKind):
 class Certificate(FactKind):
     name = "certificate"
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         return certificates.coerce(value, where, name, _date, _code)
 
-    def example(self, spec: FactSpec, today: date) -> Any:
+    def example(self, spec: FactSpecBase, today: date) -> Any:
         return {"valid_until": (today + timedelta(days=3 * 365)).isoformat()}
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         cert: dict[str, Any] = {k: form.text(f"field.{k}") for k in ("valid_until", "valid_from", "degree")}
         if form.checked("field.permanent"):  # "na stałe": no end date (pathway.core.certificates)
             cert["permanent"] = True
         return {k: v for k, v in cert.items() if v is not None} or None
 
+    def recorded(self, case: CaseBase, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
+        certificate_recorded(case, name, value, now, actor, command_id)
+
 
 class Record(FactKind):
-    name = "record"
-    EXAMPLES: ClassVar[dict[str, Any]] = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner"}
+    """A record of typed fields (``employment``: an employer, a start date, a contract code).
+    A partner field holds the partner's id; that the id is a partner of the unit's resource
+    map, of the kind the field declares, the use case checks (the core has no resource map)."""
 
-    def coerce(self, name: str, spec: FactSpec, value: Any, current: Any) -> Any:
+    name = "record"
+
+    def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         where, value = f"fact '{name}'", self._object(name, spec, value)
         extra = set(value) - set(spec.fields)
         if extra:
@@ -149,41 +162,31 @@ class Record(FactKind):
                 f"{where} has no field(s) {', '.join(sorted(extra))}; fields: {', '.join(spec.fields)}", fact=name
             )
         out: dict[str, Any] = {}
-        for field, ftype in spec.fields.items():
-            if field not in value or value[field] is None:
-                continue
-            v = value[field]
-            label = f"{where}: {field}"
-            if ftype == "date":
-                out[field] = _date(v, label)
-            elif ftype == "bool":
-                if not isinstance(v, bool):
-                    raise InvalidCommand(f"{label} is true or false", fact=name)
-                out[field] = v
-            elif ftype == "int":
-                if isinstance(v, bool) or not isinstance(v, int):
-                    raise InvalidCommand(f"{label} is a whole number", fact=name)
-                out[field] = v
-            else:  # code, partner
-                out[field] = _code(v, label)
+        for field, declared in spec.fields.items():
+            if value.get(field) is not None:
+                out[field] = _FIELD_VALUES[field_type(declared)](value[field], f"{where}: {field}", name)
         if not out:
             raise InvalidCommand(f"{where} needs at least one of: {', '.join(spec.fields)}", fact=name)
         return out
 
-    def example(self, spec: FactSpec, today: date) -> Any:
-        values = {**self.EXAMPLES, "date": today.isoformat()}
-        return {field: values[ftype] for field, ftype in spec.fields.items()}
+    def example(self, spec: FactSpecBase, today: date) -> Any:
+        examples = {"bool": True, "int": 1, "code": "SIM-1", "partner": "sim-partner", "date": today.isoformat()}
+        return {
+            field: f"sim-{kind}" if (kind := field_partner_kind(declared)) else examples[field_type(declared)]
+            for field, declared in spec.fields.items()
+        }
 
-    def form_value(self, spec: FactSpec, form: FactForm) -> Any:
+    def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         record: dict[str, Any] = {}
-        for name, kind in spec.fields.items():
-            if kind == "bool":
+        for name, declared in spec.fields.items():
+            ftype = field_type(declared)
+            if ftype == "bool":
                 record[name] = form.checked(f"field.{name}")
                 continue
             raw = form.text(f"field.{name}")
             if raw is None:
                 continue
-            if kind == "int":
+            if ftype == "int":
                 try:
                     record[name] = int(raw)
                 except ValueError:
@@ -192,7 +195,7 @@ class Record(FactKind):
                 record[name] = raw
         return record
 
-    def narrowed(self, name: str, old: FactSpec, new: FactSpec, version: int) -> str | None:
+    def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         changed = ", ".join(f for f, t in old.fields.items() if new.fields.get(f) != t)
         return f"the record '{name}' loses or retypes field(s) {changed} in version {version}" if changed else None
 
@@ -200,8 +203,8 @@ class Record(FactKind):
 KINDS: dict[str, FactKind] = {kind.name: kind for kind in (Flag(), Checklist(), Partner(), Certificate(), Record())}
 
 
-def kind_of(spec: FactSpec) -> FactKind:
-    return KINDS[spec.kind]
+def kind_of(spec: FactSpecBase) -> FactKind:
+    return KINDS[spec.kind_name()]
 
 
 def _code(value: Any, what: str) -> str:
@@ -215,3 +218,25 @@ def _date(value: Any, what: str) -> str:
         return date.fromisoformat(str(value)).isoformat()
     except ValueError:
         raise InvalidCommand(f"{what} must be a date (YYYY-MM-DD)") from None
+
+
+def _bool_field(value: Any, what: str, fact: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidCommand(f"{what} is true or false", fact=fact)
+    return value
+
+
+def _int_field(value: Any, what: str, fact: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidCommand(f"{what} is a whole number", fact=fact)
+    return value
+
+
+# The value of a record's field, by the field's type (the fact's name for the refusal).
+_FIELD_VALUES: dict[str, Callable[[Any, str, str], Any]] = {
+    "date": lambda value, what, fact: _date(value, what),
+    "bool": _bool_field,
+    "int": _int_field,
+    "code": lambda value, what, fact: _code(value, what),
+    "partner": lambda value, what, fact: _code(value, what),
+}

@@ -7,7 +7,6 @@ from typing import Any
 
 from pathway.core.case import household
 from pathway.core.case.base import CaseBase
-from pathway.core.case.certificates import certificate_recorded
 from pathway.core.case.fact_kinds import kind_of
 from pathway.core.commands import SetFact
 from pathway.core.definition import FactSpec
@@ -29,8 +28,9 @@ def apply_set_fact(case: CaseBase, command: SetFact, now: datetime, value: Any) 
     else:
         s.facts[command.name] = value
     case.emit(FactSet, now, command.actor, command_id=command.command_id, name=command.name, value=value)
-    if case.definition.facts[command.name].kind == "certificate":
-        certificate_recorded(case, command.name, value, now, command.actor, command.command_id)
+    kind_of(case.definition.facts[command.name]).recorded(
+        case, command.name, value, now, command.actor, command.command_id
+    )
 
 
 def coerce_fact(name: str, spec: FactSpec, value: Any) -> Any:

@@ -5,23 +5,38 @@ inside it (``stages.plan.deadline``), the line where the YAML parser can tell, a
 wrong, so that whoever edits the YAML can fix it without reading Python.
 
 - ``models``: the model and the names a definition may use;
+- ``facts``: the facts a definition declares, one model per kind (a discriminated union);
 - ``parsing``: YAML in, a checked ``Definition`` out (``parse_definition``);
 - ``semantics``: the checks pydantic's types cannot make (``check_semantics``);
 - ``snapshot``: what a running case keeps (``DefinitionSnapshot``) and the definition rebuilt
   from it.
 """
 
+from pathway.core.definition.facts import (
+    FACT_SPECS,
+    FIELD_TYPES,
+    PARTNER_KINDS,
+    CertificateSpec,
+    ChecklistItem,
+    ChecklistSpec,
+    FactSpec,
+    FactSpecBase,
+    FlagSpec,
+    PartnerField,
+    PartnerSpec,
+    RecordSpec,
+    Titles,
+    fact_spec,
+    field_partner_kind,
+    field_type,
+)
 from pathway.core.definition.models import (
     ANY_OPEN_STAGE,
     DOCUMENT_KINDS,
-    FIELD_TYPES,
-    PARTNER_KINDS,
     RESERVED_TRIGGERS,
     SLUG,
-    ChecklistItem,
     Definition,
     Escalation,
-    FactSpec,
     GuardRef,
     Notify,
     PausePolicy,
@@ -29,7 +44,6 @@ from pathway.core.definition.models import (
     ReferralPolicy,
     ReferralService,
     Stage,
-    Titles,
     Transition,
     VisitCadence,
 )
@@ -38,22 +52,30 @@ from pathway.core.definition.semantics import check_semantics
 from pathway.core.definition.snapshot import DefinitionSnapshot, content_hash, from_snapshot, snapshot
 
 __all__ = [
+    "FACT_SPECS",
     "ANY_OPEN_STAGE",
     "FIELD_TYPES",
     "PARTNER_KINDS",
     "RESERVED_TRIGGERS",
     "SLUG",
+    "CertificateSpec",
     "ChecklistItem",
+    "ChecklistSpec",
     "Definition",
     "DefinitionSnapshot",
     "Escalation",
     "FactSpec",
+    "FactSpecBase",
+    "FlagSpec",
     "GuardRef",
     "Notify",
+    "PartnerField",
+    "PartnerSpec",
     "PausePolicy",
     "PlanPolicy",
     "DOCUMENT_KINDS",
     "ReferralPolicy",
+    "RecordSpec",
     "ReferralService",
     "Stage",
     "Titles",
@@ -61,6 +83,9 @@ __all__ = [
     "VisitCadence",
     "check_semantics",
     "content_hash",
+    "fact_spec",
+    "field_partner_kind",
+    "field_type",
     "definition_from_data",
     "from_snapshot",
     "load_definition",

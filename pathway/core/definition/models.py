@@ -1,11 +1,11 @@
-"""The pydantic model of a pathway definition: stages, facts, transitions and their guards,
-referrals, escalation; the names a definition may use (slugs, partner kinds, field types)."""
+"""The pydantic model of a pathway definition: stages, facts (``facts.py``), transitions and
+their guards, referrals, escalation; the names a definition may use (slugs; partner kinds and
+field types are in ``facts.py``)."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from pathway.core.calendar import Duration
+from pathway.core.definition.facts import FactSpec, Titles
 from pathway.core.definition.profile import ProfilePolicy
 from pathway.core.legal_basis import CaseloadLimitBasis
 
@@ -26,58 +27,12 @@ SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 _TIME_ZONES = frozenset(available_timezones())
 
-PARTNER_KINDS: dict[str, tuple[str, str]] = {
-    # kind: (Polish, English)
-    "police": ("Policja", "Police"),
-    "court": ("Sąd / kurator sądowy", "Court / probation officer"),
-    "ops": ("Ośrodek pomocy społecznej", "Social welfare centre"),
-    "pup": ("Powiatowy urząd pracy", "County labour office"),
-    "school": ("Szkoła / pedagog szkolny", "School / school pedagogue"),
-    "health": ("Ochrona zdrowia", "Health care"),
-    "therapy": ("Terapia", "Therapy"),
-    "legal": ("Pomoc prawna", "Legal aid"),
-    "training": ("Instytucja szkoleniowa", "Training institution"),
-    "ngo": ("Organizacja pozarządowa", "NGO"),
-    "employer": ("Pracodawca", "Employer"),
-    "zi": ("Zespół Interdyscyplinarny", "Interdisciplinary Team"),
-    "housing": ("Mieszkalnictwo", "Housing"),
-}
-
-FIELD_TYPES = ("date", "bool", "int", "code", "partner")
 # The papers a case can be printed as (pathway/documents/kinds.py lays each one out).
 DOCUMENT_KINDS = ("consent", "referral", "transfer", "contract", "plan", "assessment")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Titles(_Strict):
-    pl: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-
-class ChecklistItem(_Strict):
-    title: Titles
-    # "all_members_met": the item may be ticked only once every household member recorded
-    # was present at a visit (pathway.core.household), and a move that needs the checklist
-    # complete is refused while one is not.
-    requires: Literal["all_members_met"] | None = None
-
-
-class FactSpec(_Strict):
-    """A fact a case may carry. Values hold ids, dates, booleans and short codes only: free
-    text (names, addresses, notes) lives in the SQL store, never in the workflow."""
-
-    kind: Literal["checklist", "partner", "certificate", "record", "flag"]
-    title: Titles
-    items: dict[str, ChecklistItem] = Field(default_factory=dict)
-    partner_kind: str | None = None
-    fields: dict[str, Literal["date", "bool", "int", "code", "partner"]] = Field(default_factory=dict)
-    # certificate only: remind the coordinator this long before it expires, and suspend the
-    # service (the clocks stop) when it lapses, until a current one is recorded.
-    remind_before_expiry: Duration | None = None
-    suspend_when_lapsed: bool = False
 
 
 class VisitCadence(_Strict):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import deque
 
+from pathway.core.definition.facts import PARTNER_KINDS
 from pathway.core.definition.models import (
     ANY_OPEN_STAGE,
     DOCUMENT_KINDS,
-    PARTNER_KINDS,
     RESERVED_TRIGGERS,
     SLUG,
     Definition,
@@ -48,7 +48,7 @@ def check_semantics(d: Definition) -> list[Problem]:
         for moment in ("on_enter", "on_exit"):
             for i, fact in enumerate(getattr(stage.notify, moment)):
                 spec = d.facts.get(fact)
-                if spec is None or spec.kind not in ("partner",):
+                if spec is None or not spec.notifiable:
                     problems.append(
                         Problem(
                             f"{path}.notify.{moment}.{i}",
@@ -60,27 +60,7 @@ def check_semantics(d: Definition) -> list[Problem]:
         path = f"facts.{fname}"
         if not SLUG.match(fname):
             problems.append(Problem(path, "a fact name is lowercase letters, digits, '-' or '_'"))
-        if spec.kind == "checklist" and not spec.items:
-            problems.append(Problem(f"{path}.items", "a checklist needs at least one item"))
-        if spec.kind != "checklist" and spec.items:
-            problems.append(Problem(f"{path}.items", "only a checklist has items"))
-        if spec.kind == "partner":
-            if spec.partner_kind not in PARTNER_KINDS:
-                problems.append(
-                    Problem(
-                        f"{path}.partner_kind",
-                        f"unknown partner role '{spec.partner_kind}'; known: {', '.join(PARTNER_KINDS)}",
-                    )
-                )
-        elif spec.partner_kind is not None:
-            problems.append(Problem(f"{path}.partner_kind", "only a partner fact has a partner_kind"))
-        if spec.kind == "record" and not spec.fields:
-            problems.append(Problem(f"{path}.fields", "a record needs at least one field"))
-        if spec.kind != "certificate":
-            if spec.remind_before_expiry is not None:
-                problems.append(Problem(f"{path}.remind_before_expiry", "only a certificate expires"))
-            if spec.suspend_when_lapsed:
-                problems.append(Problem(f"{path}.suspend_when_lapsed", "only a certificate lapses"))
+        problems += spec.problems(path)
 
     if d.referrals is not None:
         for code, service in d.referrals.services.items():

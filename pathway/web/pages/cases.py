@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,6 +16,7 @@ from pathway.app.caseloads import assignable_coordinators
 from pathway.app.catalog import CatalogEntry
 from pathway.app.errors import AppError
 from pathway.app.schemas import OpenCaseRequest
+from pathway.core import certificates
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.legal_basis import needs_consent
@@ -215,14 +216,8 @@ def _suspension(page: Page, definition: Definition | None, case: Any) -> str:
     """Why a service is suspended, in words: the certificates that lapsed by the pause."""
     lapsed = []
     for name, spec in definition.facts.items() if definition else ():
-        value = case.facts.get(name)
-        if (
-            spec.kind == "certificate"
-            and spec.suspend_when_lapsed
-            and isinstance(value, dict)
-            and value.get("valid_until")
-        ):
-            until = date.fromisoformat(str(value["valid_until"]))
+        until = certificates.expires_on(case.facts.get(name))  # None: none recorded, or permanent
+        if spec.suspends_service() and until is not None:
             if case.paused_at is None or until < case.paused_at.astimezone(page.tz).date():
                 lapsed.append(page._("%(title)s, valid until %(until)s", title=page.t(spec.title), until=page.d(until)))
     return page._(
