@@ -98,12 +98,13 @@ def skeleton_of(ctx: Context, case_id: str, doc: dict[str, Any], version: int, p
 
 
 def _action(ctx: Context, goal_id: str, a: dict[str, Any], where: str, members: frozenset[str] | None) -> PlanAction:
-    owner, partner_kind = a["owner"], None
-    if owner["kind"] == "partner":
+    # an action's owner kind (coordinator, member, partner), not a fact's kind
+    owner, owner_kind, partner_kind = a["owner"], a["owner"]["kind"], None
+    if owner_kind == "partner":
         if not owner["id"]:
             raise _refuse("missing_owner", "a partner's action names the partner", f"{where}.owner.id")
         partner_kind = partner_of_unit(ctx, owner["id"], field=f"{where}.owner.id").kind
-    elif owner["kind"] == "member":
+    elif owner_kind == "member":
         if not owner["id"] or (members is not None and owner["id"] not in members):
             raise _refuse("unknown_member", "a member's action names a member of the household", f"{where}.owner.id")
     if a["status"] == "dropped" and a["reason"] not in DROP_REASONS:
@@ -115,7 +116,7 @@ def _action(ctx: Context, goal_id: str, a: dict[str, Any], where: str, members: 
     return PlanAction(
         action_id=a["id"],
         goal_id=goal_id,
-        owner_kind=owner["kind"],
+        owner_kind=owner_kind,
         owner_id=owner["id"],
         partner_kind=partner_kind,
         due_on=a["due_on"],

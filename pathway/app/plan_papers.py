@@ -58,10 +58,12 @@ def _plan(ctx: Context, b: PaperBasics) -> PlanOut:
 
 
 def _goals(ctx: Context, plan: PlanOut, coordinator_name: str) -> list[PlanGoalLine]:
-    def owner(kind: str, owner_id: str | None) -> str:
-        if kind == "coordinator":
+    def owner(owner_kind: str, owner_id: str | None) -> str:
+        if owner_kind == "coordinator":
             return coordinator_name
-        partner = queries.get_partner(ctx.session, partner_id=owner_id) if kind == "partner" and owner_id else None
+        partner = (
+            queries.get_partner(ctx.session, partner_id=owner_id) if owner_kind == "partner" and owner_id else None
+        )
         return partner.name if partner is not None else (owner_id or "")
 
     return [

@@ -28,6 +28,7 @@ from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from pathway.app.catalog import Catalog
 from pathway.app.gateway import Update
@@ -40,6 +41,12 @@ from pathway.core.errors import DefinitionError
 
 COORDINATOR = "sim-coordinator"
 UNIT = "sim-unit"
+
+
+def _deadline_exceeded(error: BaseException) -> bool:
+    from temporalio.service import RPCError, RPCStatusCode
+
+    return isinstance(error, RPCError) and error.status == RPCStatusCode.DEADLINE_EXCEEDED
 
 
 class SimulationError(RuntimeError):
@@ -121,7 +128,17 @@ class _Script:
         from workflows.messages import GetStateInput
         from workflows.pathway import PathwayWorkflow
 
-        return await self.handle.query(PathwayWorkflow.state, GetStateInput())
+        # On a busy machine a worker replaying years of history may miss the server's query
+        # deadline: ask again (a query changes nothing), a bounded number of times.
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_deadline_exceeded),
+            stop=stop_after_attempt(4),
+            wait=wait_exponential(multiplier=0.5, max=4),
+            reraise=True,
+        ):
+            with attempt:
+                return await self.handle.query(PathwayWorkflow.state, GetStateInput())
+        raise AssertionError("unreachable: the last attempt re-raises")
 
     async def _update(self, update: Update, command: Command) -> bool:
         """Give the case ``command`` through the workflow's ``update`` method (by reference)."""

@@ -16,7 +16,7 @@ from pathway.core.errors import DefinitionError
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions"
 CATALOG = Catalog.load(DEFINITIONS)
-EMPLOYING = {"model-wsparcia": 4, "asystent-rodziny": 2, "wychodzenie-z-bezdomnosci": 1}
+EMPLOYING = {"model-wsparcia": 5, "asystent-rodziny": 4, "wychodzenie-z-bezdomnosci": 1}
 
 
 @pytest.mark.parametrize(("definition_id", "kept"), sorted(EMPLOYING.items()))

@@ -66,7 +66,7 @@ def tick_all(case: Case, ids: Ids) -> list:
 # ------------------------------------------------------------------ roles and birth years
 def test_the_family_assistant_declares_the_family_roles_and_not_the_violence_ones() -> None:
     entry = CATALOG.get("asystent-rodziny")
-    assert entry is not None and entry.definition.version == 4
+    assert entry is not None and entry.definition.version == 5
     assert household.allowed_roles(entry.definition) == ("parent", "child", "partner", "other_adult")
 
 

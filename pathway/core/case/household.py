@@ -9,7 +9,7 @@ from typing import Any
 
 from pathway.core.case.base import CaseBase
 from pathway.core.commands import ChangeHousehold, RecordVisit
-from pathway.core.definition import FactSpec
+from pathway.core.definition import ChecklistSpec, FactSpec
 from pathway.core.errors import InvalidCommand
 from pathway.core.events import HouseholdChanged
 from pathway.core.household import ALL_MEMBERS_MET, MAX_MEMBERS, unmet
@@ -59,7 +59,7 @@ def record_present(case: CaseBase, command: RecordVisit) -> None:
 
 def check_all_met_items(case: CaseBase, name: str, spec: FactSpec, value: Any) -> None:
     """An item requiring every member met is ticked only once none is left unmet."""
-    if spec.kind != "checklist" or not isinstance(value, dict):
+    if not isinstance(spec, ChecklistSpec) or not isinstance(value, dict):
         return
     already = case.state.facts.get(name) or {}
     ticked = [
