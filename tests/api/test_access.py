@@ -127,6 +127,8 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reports/funnel"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/funnel.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/forecast"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/forecast.svg"): (403, 403, OK, 403, 403, OK, 403),
     # a person's own inbox, notice choice and calendar feed: everyone signed in has their own
     ("GET", "/inbox"): ALL_OK,
     ("POST", "/inbox/read"): ALL_OK,
