@@ -122,8 +122,9 @@ def forecast(
     coordinators = sorted({r.coordinator_id for r in runs})
     # Plain counters while running (a model's attribute set is validated, and there are millions).
     counts = {(c, i): [0] * len(_COUNTS) for c in coordinators for i in range(len(monday))}
+    days: dict[str, _DueOn] = {}  # one forecast's memory of due days, per time zone
     for run in runs:
-        _tally(run, bounds, monday, now, counts)
+        _tally(run, bounds, monday, now, counts, days)
     rows = [
         WeekRow(
             coordinator_id=c,
@@ -150,30 +151,56 @@ _CASES, _PLANNED, _VISITS_DUE, _DEADLINES_DUE, _REMINDERS, _ESCALATIONS, _LATE, 
 
 
 def _tally(
-    run: CaseRun, bounds: list[datetime], monday: list[date], now: datetime, counts: dict[tuple[str, int], list[int]]
+    run: CaseRun,
+    bounds: list[datetime],
+    monday: list[date],
+    now: datetime,
+    counts: dict[tuple[str, int], list[int]],
+    days: dict[str, _DueOn],
 ) -> None:
     state = run.case.state
     coordinator, tz = run.coordinator_id, run.case.tz
+    due_on = days.get(tz)
+    if due_on is None:
+        due_on = days[tz] = _DueOn(tz)
+    week = timedelta(weeks=1)
     for i in range(len(bounds) - 1):
         begin, end = max(bounds[i], now), bounds[i + 1]
-        first, after = monday[i], monday[i] + timedelta(weeks=1)
+        first = monday[i]
         row = counts[coordinator, i]
         row[_CASES] += 1
         for watch in state.watches.values():
-            if watch.key in _DUE and not overdue.is_overdue(watch.due_at, begin):
-                if first <= overdue.due_on(watch.due_at, tz) < after:
-                    row[_DUE[watch.key]] += 1
+            slot = _DUE.get(watch.key)
+            if slot is not None and not overdue.is_overdue(watch.due_at, begin):
+                if first <= due_on[watch.due_at] < first + week:
+                    row[slot] += 1
         for event in run.advance(end):
             if isinstance(event, VisitRecorded):
                 row[_PLANNED] += 1
             elif isinstance(event, ReminderDue):
                 row[_ESCALATIONS if event.level == "escalation" else _REMINDERS] += 1
         if state.status == "active":
-            late = {w.key for w in state.watches.values() if overdue.is_overdue(w.due_at, end)}
-            late_visit, late_stage = "visit" in late, "stage_deadline" in late
+            late_visit = late_stage = False
+            for w in state.watches.values():
+                if overdue.is_overdue(w.due_at, end):
+                    late_visit = late_visit or w.key == "visit"
+                    late_stage = late_stage or w.key == "stage_deadline"
             row[_LATE_VISITS] += late_visit
             row[_LATE_STAGES] += late_stage
             row[_LATE] += late_visit or late_stage
+
+
+class _DueOn(dict[datetime, date]):
+    """``overdue.due_on`` remembered per due moment: due moments are mostly local midnights,
+    a few hundred shared by all the unit's cases over half a year."""
+
+    def __init__(self, tz: str) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, due_at: datetime) -> date:
+        self[due_at] = day = overdue.due_on(due_at, self.tz)
+        return day
 
 
 _DUE = {"visit": _VISITS_DUE, "stage_deadline": _DEADLINES_DUE}
