@@ -162,13 +162,11 @@ def main() -> None:
         f"{events_of(report):,} clock events (visits {sum(t.visits_planned for t in totals):,}, "
         f"reminders {sum(t.reminders for t in totals):,}, escalations {sum(t.escalations for t in totals):,})"
     )
-    print(
-        f"overdue at the end of week 1 / week {report.weeks}: {totals[0].overdue_cases:,} / {totals[-1].overdue_cases:,}"
-    )
+    first_week, last_week = totals[0].overdue_cases, totals[-1].overdue_cases
+    print(f"overdue at the end of week 1 / week {report.weeks}: {first_week:,} / {last_week:,}")
     print(f"read the open cases (store)  : {read * 1000:8.1f} ms  (median of {args.repeat})")
-    print(
-        f"forecast (core)              : {run * 1000:8.1f} ms  ({run / max(events_of(report), 1) * 1e6:.1f} µs an event)"
-    )
+    per_event = run / max(events_of(report), 1) * 1e6
+    print(f"forecast (core)              : {run * 1000:8.1f} ms  ({per_event:.1f} µs an event)")
     print(f"read + forecast              : {(read + run) * 1000:8.1f} ms  (target: 10,000 x 26 weeks in 10 s)")
     print(f"bare loop, same events       : {base * 1000:8.1f} ms")
     print(f"ratio forecast / bare loop   : {run / base:8.1f}x")
