@@ -29,16 +29,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, literal, or_, union_all
+from sqlalchemy import ColumnElement, and_, literal, or_, type_coerce, union_all
 from sqlalchemy import select as core_select
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
 from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
+from pathway.readmodels.local_days import LocalDays
 from pathway.store.models import Case
 
 RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long")
@@ -59,9 +62,9 @@ def _aware(value: datetime, name: str) -> datetime:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class StalledRow:
-    """One broken rule of one case. ``since`` is when the case became late (the stage's or
+class StalledRow(NamedTuple):
+    """One broken rule of one case (immutable; a named tuple, as cheap to make as a tuple:
+    the audit makes one per stalled row). ``since`` is when the case became late (the stage's or
     the visit's due moment; the limit's end for inactivity and pauses); ``days_overdue`` is
     ``pathway.core.overdue.days_overdue(since)``, the same number the case shows."""
 
@@ -195,8 +198,15 @@ def stalled_row(
 
 
 def sort_rows(rows: list[StalledRow]) -> list[StalledRow]:
-    rows.sort(key=lambda r: (-r.score, r.since, r.case_id, r.rule))
+    """Highest score first, then the longest late, then by case and rule: two stable sorts
+    with C-level keys (a Python key function a row cost as much as the rest of its work)."""
+    rows.sort(key=_BY_SINCE)
+    rows.sort(key=_BY_SCORE, reverse=True)  # reverse keeps equal scores in their order
     return rows
+
+
+_BY_SINCE = attrgetter("since", "case_id", "rule")
+_BY_SCORE = attrgetter("score")
 
 
 def check_rule(rule: str | None) -> None:
@@ -261,7 +271,10 @@ def stalled(
             core_select(
                 literal(len(meaning)).label("branch"),
                 col(Case.id),
-                clock.label("started"),
+                # As the driver gives it (SQLite: the stored text; parsed by ``as_utc`` with
+                # fromisoformat): the column type's per-row converter cost more than the rest of
+                # the row's work.
+                type_coerce(clock, NullType()).label("started"),
                 col(Case.coordinator_id),
                 col(Case.stage),
                 col(Case.definition_id),
@@ -317,14 +330,36 @@ def stalled(
     # (union_all's overloads over a list of Any crash mypy's type expansion: typed as Any.)
     combine: Any = union_all
     statement = branches[0] if len(branches) == 1 else combine(*branches)
-    for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
-        name, duration, tz = meaning[number]
-        started = as_utc(started)
+    # The per-row work, without a time-zone conversion a row: each zone's local days are laid
+    # out once (``LocalDays``: the same answers as calendar.after and overdue.days_overdue),
+    # and what each branch's rows need is looked up once per branch, not per row.
+    zones: dict[str, LocalDays] = {}
+
+    def local(tz: str) -> LocalDays:
+        if tz not in zones:
+            zones[tz] = LocalDays(now, tz)
+        return zones[tz]
+
+    stage_days = {d: local(definitions[d].timezone) for d in definitions}
+    plans = [
         # A visit is late from its due moment on; the grace only decides when it is listed.
-        since = started if duration is None or name == "visit_overdue" else after(started, duration, tz)
-        if name == "stage_overdue" and definition in definitions:
-            tz = definitions[definition].timezone
-        out.append(stalled_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
+        (name, None if duration is None or name == "visit_overdue" else duration, local(tz), name == "stage_overdue")
+        for name, duration, tz in meaning
+    ]
+    fromiso = datetime.fromisoformat
+    found = session.connection().execute(statement).all()  # one fetchall, not a fetch per row
+    for number, case_id, started, coordinator, stage, definition, unit in found:
+        name, shift, days_of, by_definition = plans[number]
+        if started.__class__ is str and len(started) <= 26:  # SQLite's stored UTC text
+            started = fromiso(started).replace(tzinfo=UTC)
+        elif started.__class__ is not datetime or started.tzinfo is not UTC:
+            started = as_utc(started)
+        if by_definition:
+            days_of = stage_days.get(definition, days_of)
+        since = started if shift is None else days_of.after(started, shift)
+        days = days_of.late_days(since)
+        label, score = severity(name, days)
+        out.append(StalledRow(case_id, name, since, coordinator, stage, days, definition, label, score, unit))
     return sort_rows(out)
 
 
