@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, literal, or_, type_coerce, union_all
 from sqlalchemy import select as core_select
@@ -352,7 +353,9 @@ def stalled(
         name, shift, days_of, by_definition = plans[number]
         if started.__class__ is str and len(started) <= 26:  # SQLite's stored UTC text
             started = fromiso(started).replace(tzinfo=UTC)
-        elif started.__class__ is not datetime or started.tzinfo is not UTC:
+        elif started.__class__ is datetime and started.tzinfo in _UTC_ZONES:  # PostgreSQL's, in UTC
+            started = started.replace(tzinfo=UTC)
+        else:
             started = as_utc(started)
         if by_definition:
             days_of = stage_days.get(definition, days_of)
@@ -369,6 +372,9 @@ def as_utc(value: datetime | str) -> datetime:
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
+
+# Zones that are UTC all year, as drivers name it (psycopg: the session's ZoneInfo("Etc/UTC")).
+_UTC_ZONES = frozenset({UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")})
 
 # Answered by Temporal's visibility too (pathway.app.stalled_visibility).
 TEMPORAL_RULES = ("stage_overdue",)
