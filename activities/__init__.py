@@ -23,7 +23,7 @@ def build_activities(
     vault: IdentityVault | None = None,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods a worker registers: project_events, remind, notify_partner,
-    send_digests.
+    send_digests, remind_follow_ups.
 
     The outbox channel is always registered; ``settings`` add the channels they configure
     (webhook; smtp with an SMTP host) and ``channels`` adds (or replaces) others by name.
@@ -31,6 +31,7 @@ def build_activities(
     (and the perpetrator's contacts, which are never told anything)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
     from activities.digest import DigestActivities
+    from activities.follow_ups import FollowUpActivities
     from activities.notify import NotifyActivities, OutboxChannel, legal_bases_of
     from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
@@ -53,11 +54,13 @@ def build_activities(
             smtp = SmtpSettings.from_settings(settings)
             mailer = StaffMailer(engine, smtp, tz=tz, public_url=public_url)
     registered.update(channels or {})
+    reminders = ReminderActivities(engine, inbox=outbox, mailer=mailer)
     return [
         ProjectionActivities(engine).project_events,
-        ReminderActivities(engine, inbox=outbox, mailer=mailer).remind,
+        reminders.remind,
         NotifyActivities(
             engine, registered, tz=tz, vault=vault, public_url=public_url, legal_bases=legal_bases
         ).notify_partner,
         DigestActivities(engine, smtp, tz=tz, public_url=public_url).send_digests,
+        FollowUpActivities(engine, reminders).remind_follow_ups,
     ]

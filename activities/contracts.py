@@ -14,6 +14,8 @@ from activities.messages import (
     NotifyPartnerResult,
     ProjectEventsInput,
     ProjectEventsResult,
+    RemindFollowUpsInput,
+    RemindFollowUpsResult,
     RemindInput,
     RemindResult,
     SendDigestsInput,
@@ -46,4 +48,12 @@ class Digests:
     @activity.defn(name="send_digests")
     async def send_digests(self, input: SendDigestsInput) -> SendDigestsResult:
         """E-mail each person who chose e-mail what falls due today and what is overdue."""
+        raise NotImplementedError
+
+
+class FollowUps:
+    @activity.defn(name="remind_follow_ups")
+    async def remind_follow_ups(self, input: RemindFollowUpsInput) -> RemindFollowUpsResult:
+        """Put a reminder in the coordinator's inbox for each ended case whose status after
+        exit has fallen due and is not recorded (once per case)."""
         raise NotImplementedError

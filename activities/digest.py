@@ -28,9 +28,14 @@ from pathway.store.models import utcnow
 log = structlog.get_logger()
 
 
-def _line(item: AgendaItem, lang: str) -> str:
+def _line(item: AgendaItem, lang: str, tz: str) -> str:
     pl, en = watch_words(item.what)
     day = item.due_on.strftime("%d.%m.%Y") if lang == "pl" else item.due_on.isoformat()
+    if item.what == "appointment":  # a booked visit: its day and time, and its kind (a code)
+        clock = item.due_at.astimezone(cal.zone(tz)).strftime("%H:%M")
+        if lang == "pl":
+            return f"- sprawa {item.case_id}: {pl} ({item.visit_kind}), {day} o {clock}"
+        return f"- case {item.case_id}: {en} ({item.visit_kind}), {day} at {clock}"
     if lang == "pl":
         late = f", po terminie (dni: {item.days_overdue})" if item.days_overdue else ""
         return f"- sprawa {item.case_id}: {pl}, ostatni dzień w terminie {day}{late}"
@@ -39,16 +44,23 @@ def _line(item: AgendaItem, lang: str) -> str:
 
 
 def digest_email(
-    items: list[AgendaItem], *, day: date, to: str, user_id: str, from_address: str, public_url: str
+    items: list[AgendaItem],
+    *,
+    day: date,
+    to: str,
+    user_id: str,
+    from_address: str,
+    public_url: str,
+    tz: str = "Europe/Warsaw",
 ) -> EmailMessage:
     shown = day.strftime("%d.%m.%Y")
     late = sum(1 for i in items if i.days_overdue)
     body = (
         ["Dzień dobry,", "", f"plan na {shown}: pozycji {len(items)}, w tym po terminie {late}.", ""]
-        + [_line(i, "pl") for i in items]
+        + [_line(i, "pl", tz) for i in items]
         + ["", f"Sprawy: {public_url.rstrip('/')}/cases", "", "---- English ----", ""]
         + [f"The plan for {day.isoformat()}: {len(items)} items, {late} overdue.", ""]
-        + [_line(i, "en") for i in items]
+        + [_line(i, "en", tz) for i in items]
         + ["", "Wiadomość wysłana automatycznie. / Sent automatically."]
     )
     key = f"digest:{user_id}:{day.isoformat()}"
@@ -76,15 +88,15 @@ class DigestActivities(Digests):
         out = []
         with self.engine.connect() as conn:
             for user_id, address, unit_id, roles in inbox.people_told_by_mail(conn):
-                items: dict[tuple[str, str], AgendaItem] = {}
+                items: dict[tuple[str, str, str | None], AgendaItem] = {}
                 if "coordinator" in roles:
                     for i in agenda(conn, coordinator_ids=[user_id], last_day=day, now=now, tz=self.tz):
-                        items[(i.case_id, i.what)] = i
+                        items[(i.case_id, i.what, i.appointment_id)] = i
                 if "supervisor" in roles:
                     team = inbox.coordinators_in(conn, unit_id=unit_id)
                     for i in agenda(conn, coordinator_ids=team, last_day=day, now=now, tz=self.tz):
                         if i.days_overdue:
-                            items.setdefault((i.case_id, i.what), i)
+                            items.setdefault((i.case_id, i.what, i.appointment_id), i)
                 if items:
                     ordered = sorted(items.values(), key=lambda i: (-(i.days_overdue or 0), i.due_at, i.case_id))
                     out.append((user_id, address, ordered))
@@ -115,6 +127,7 @@ class DigestActivities(Digests):
                 user_id=user_id,
                 from_address=self.smtp.settings.from_address,
                 public_url=self.public_url,
+                tz=self.tz,
             )
             try:
                 await asyncio.to_thread(self.smtp.send, mail)

@@ -31,7 +31,16 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal["reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed"]
+    kind: Literal[
+        "follow_up_due",
+        "reminder",
+        "escalation",
+        "duration_elapsed",
+        "partner_unreachable",
+        "certificate_lapsed",
+        "appointment_reminder",
+        "appointment_missed",
+    ]
     partner_id: str | None = None
     watch: str | None = None
     n: int = 1
@@ -52,7 +61,7 @@ class NotifyPartnerInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    moment: Literal["enter", "exit", "referral"]
+    moment: Literal["enter", "exit", "referral", "action"]
     partner_id: str
     partner_kind: str
     at: datetime
@@ -60,6 +69,9 @@ class NotifyPartnerInput(BaseModel):
     referral_id: str | None = None
     # The service asked for (a code or a service name of the partner's offer).
     service: str | None = None
+    # An action of the case's plan the partner is to do: its id and due date (ISO), no words.
+    action_id: str | None = None
+    due_on: str | None = None
 
 
 class NotifyPartnerResult(BaseModel):
@@ -79,3 +91,13 @@ class SendDigestsInput(BaseModel):
 class SendDigestsResult(BaseModel):
     sent: int  # digests e-mailed now (a rerun sends only what was not sent)
     skipped_reason: str | None = None  # e.g. "not_a_working_day", "no_smtp"
+
+
+class RemindFollowUpsInput(BaseModel):
+    """Remind coordinators of the ended cases whose status after exit is due by ``at``."""
+
+    at: datetime
+
+
+class RemindFollowUpsResult(BaseModel):
+    reminded: int  # cases whose coordinator was reminded now (a rerun reminds nobody twice)

@@ -6,8 +6,9 @@ for pick-up (the partner's or a coordinator's inbox); ``smtp`` and ``webhook``
 channel and a receiver deduplicate on, so a retried activity never tells anyone twice.
 
 At EVERY attempt, before anything leaves (pathway/core/sharing.py):
-- a partner whose e-mail or webhook is a contact recorded as the perpetrator's is never
-  told: ``blocked``, and the coordinator hears of it (``RecipientBlocked``, not retried);
+- a partner whose e-mail or webhook is a contact recorded as the perpetrator's (on the
+  client, or of a household member using violence) is never told: ``blocked``, and the
+  coordinator hears of it (``RecipientBlocked``, not retried);
 - a partner that is not told on the legal basis of the domestic-violence act needs the
   client's active consent for this case: without it the message is ``withheld`` (not an
   error, not retried) - so a consent withdrawn while a notification is retried stops it;
@@ -36,10 +37,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PartnerNotices
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
+from pathway.core.household import NEVER_RECIPIENT
 from pathway.core.legal_basis import needs_consent_under
 from pathway.core.sharing import perpetrator_match
 from pathway.security.identity import IdentityError, IdentityVault
-from pathway.store import audit_trail, consents, queries
+from pathway.store import audit_trail, consents, household, queries
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Client, Notification, Partner, utcnow
 from pathway.store.partner_secrets import open_secret
@@ -184,7 +186,11 @@ def partner_message(
         body["referral_id"] = data.referral_id
         body["service"] = data.service
         body["callback_url"] = public_url.rstrip("/") + CALLBACK_PATH.format(referral_id=data.referral_id)
-    subject = "referral" if data.moment == "referral" else f"case_stage_{data.moment}"
+    if data.moment == "action" and data.action_id:
+        body["action_id"] = data.action_id
+        if "dates" in allowed and data.due_on:
+            body["due_on"] = data.due_on
+    subject = {"referral": "referral", "action": "plan_action"}.get(data.moment, f"case_stage_{data.moment}")
     return Message(
         key=notification_key(data.case_id, data.seq, data.partner_id),
         recipient=data.partner_id,
@@ -248,7 +254,8 @@ class NotifyActivities(PartnerNotices):
 
     def _disclosure(self, data: NotifyPartnerInput, partner: Partner) -> Disclosure:
         """Consent, the case's pathway, and the client's identity within the partner's scope
-        (and the perpetrator's contacts, always) - read now, at this attempt."""
+        (and the perpetrator's contacts, always: the client's record of them and the contacts of
+        every household member using violence) - read now, at this attempt."""
         with Session(self.engine) as s:
             found = Disclosure()
             consent = consents.active_consent(s, case_id=data.case_id, partner_id=partner.id)
@@ -267,16 +274,25 @@ class NotifyActivities(PartnerNotices):
                 for key, column, name in _IDENTITY_FIELDS
                 if key in partner.data_scope and (sealed := getattr(client, column)) is not None
             ]
+            keyed = [(client.id, key, sealed, name) for key, sealed, name in wanted]
             if client.perpetrator_contacts_sealed is not None:
-                wanted.append(
-                    ("perpetrator_contacts", client.perpetrator_contacts_sealed, "client.perpetrator_contacts")
+                keyed.append(
+                    (
+                        client.id,
+                        "perpetrator_contacts",
+                        client.perpetrator_contacts_sealed,
+                        "client.perpetrator_contacts",
+                    )
                 )
-            opened = self.vault.open_many([(client.id, name, sealed) for _, sealed, name in wanted])
-            for (key, _, _), value in zip(wanted, opened, strict=True):
+            # A household member using violence is blocked by the same rule as the perpetrator.
+            for member_id, sealed in household.sealed_contacts_of_roles(s, case_id=data.case_id, roles=NEVER_RECIPIENT):
+                keyed.append((member_id, "perpetrator_contacts", sealed, household.CONTACTS))
+            opened = self.vault.open_many([(owner, name, sealed) for owner, _, sealed, name in keyed])
+            for (_, key, _, _), value in zip(keyed, opened, strict=True):
                 if value is None:
                     continue  # erased: nothing to tell, nothing to block on
                 if key == "perpetrator_contacts":
-                    found.perpetrator_contacts = list(json.loads(value))
+                    found.perpetrator_contacts += list(json.loads(value))
                 else:
                     found.identity[key] = value
             return found

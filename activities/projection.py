@@ -22,6 +22,7 @@ from activities.contracts import Projection
 from activities.messages import ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.core.summary import CaseSummary
+from pathway.store.appointments import project_appointments
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
 from pathway.store.placements import project_placements
@@ -178,6 +179,7 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     _project_referrals(conn, case_id, events)
     # Internship places at employers: used by a placement fact, freed when it ends.
     project_placements(conn, case_id, events)
+    project_appointments(conn, case_id, events)
     result = ProjectEventsResult(
         stored=len(stored),
         duplicates=len(events) - len(stored),

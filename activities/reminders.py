@@ -98,6 +98,9 @@ class ReminderActivities(Reminders):
             "duration_elapsed": "duration.elapsed",
             "partner_unreachable": "partner.unreachable",
             "certificate_lapsed": "certificate.lapsed",
+            "follow_up_due": "follow_up.reminded",
+            "appointment_reminder": "appointment.reminded",
+            "appointment_missed": "appointment.missed",
         }[input.kind]
         await asyncio.to_thread(
             audit_trail.append,

@@ -30,6 +30,9 @@ _WATCHES = {
     "stage_deadline": ("termin etapu", "the stage's deadline"),
     "referral": ("odpowiedź partnera na skierowanie", "a partner's answer to a referral"),
     "certificate": ("ważność orzeczenia", "the certificate's validity"),
+    "action": ("działanie planu pomocy", "an action of the plan"),
+    "plan_review": ("przegląd planu pomocy", "the plan's review"),
+    "appointment": ("umówiona wizyta", "a booked visit"),
 }
 
 

@@ -55,6 +55,10 @@ class SetFactInput(commands.SetFact):
     pass
 
 
+class ChangeHouseholdInput(commands.ChangeHousehold):
+    """Members joined or left the household: their ids only."""
+
+
 class AssignCoordinatorInput(commands.AssignCoordinator):
     pass
 
@@ -64,6 +68,14 @@ class PauseCaseInput(commands.Pause):
 
 
 class ResumeCaseInput(commands.Resume):
+    pass
+
+
+class BookAppointmentInput(commands.BookAppointment):
+    pass
+
+
+class CancelAppointmentInput(commands.CancelAppointment):
     pass
 
 
@@ -77,6 +89,11 @@ class ReferClientInput(commands.Refer):
 
 class AnswerReferralInput(commands.AnswerReferral):
     pass
+
+
+class RecordPlanInput(commands.RecordPlan):
+    """A new version of the case's plan: ids, dates, statuses and counts (its texts stay sealed
+    in the store)."""
 
 
 class MigrateDefinitionInput(commands.MigrateDefinition):

@@ -20,30 +20,23 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PartnerNotices, Projection, Reminders
-    from activities.messages import (
-        NotifyPartnerInput,
-        ProjectEventsInput,
-        RemindInput,
-    )
+    from activities.messages import NotifyPartnerInput, ProjectEventsInput
     from pathway.core import migration
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
     from pathway.core.errors import PathwayError
-    from pathway.core.events import (
-        CertificateLapsed,
-        DurationElapsed,
-        Event,
-        NotificationRequested,
-        PartnerUnreachable,
-        ReminderDue,
-    )
+    from pathway.core.events import AppointmentMissed, AppointmentReminder, Event, NotificationRequested
     from pathway.core.summary import CaseSummary, summarize
     from workflows import search_attributes as sa
+    from workflows.effects import reminder_for
     from workflows.messages import (
         AdvanceCaseInput,
         AnswerReferralInput,
         AssignCoordinatorInput,
+        BookAppointmentInput,
+        CancelAppointmentInput,
         CaseResult,
+        ChangeHouseholdInput,
         CheckMigrationInput,
         CheckMigrationResult,
         CloseCaseInput,
@@ -52,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         MigrateDefinitionInput,
         OpenCaseInput,
         PauseCaseInput,
+        RecordPlanInput,
         RecordVisitInput,
         ReferClientInput,
         ResumeCaseInput,
@@ -75,6 +69,12 @@ HISTORY_CEILING = 20_000
 # ~0.2-0.3x of a bare update added to every answer (bench/RESULTS.md). Older runs keep
 # upserting in the command's task, as their histories say they did.
 SEARCH_ATTRIBUTES_WITH_PROJECTION = "search-attributes-with-projection"
+# Runs that keep a structured plan (issue 14): its actions' and its review's clocks ring in
+# ``fire_due``, and partners given an action are told. Marked when a plan is first recorded.
+PLAN_CLOCKS = "plan-clocks"
+# Runs that take booked visits (appointments): the book/cancel updates, the reminder the day
+# before and the missed-appointment reminder. Histories written before it never booked one.
+APPOINTMENTS = "appointments"
 
 
 def _refusal(error: PathwayError) -> ApplicationError:
@@ -178,53 +178,13 @@ class PathwayWorkflow:
     def _start_effect(self, event: Event) -> None:
         s = self.case.state
         effect: Awaitable[object]
-        if isinstance(event, ReminderDue):
+        if isinstance(event, (AppointmentReminder, AppointmentMissed)) and not workflow.patched(APPOINTMENTS):
+            return  # pragma: no cover - a run older than appointments never booked one
+        remind = reminder_for(s, event)
+        if remind is not None:
             effect = workflow.execute_activity_method(
                 Reminders.remind,
-                RemindInput(
-                    case_id=s.case_id,
-                    unit_id=s.unit_id,
-                    coordinator_id=event.coordinator_id,
-                    seq=event.seq,
-                    stage=event.stage,
-                    kind=event.level,
-                    watch=event.watch,
-                    n=event.n,
-                    due_at=event.due_at,
-                    at=event.at,
-                ),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=EFFECT_RETRY,
-            )
-        elif isinstance(event, PartnerUnreachable):
-            effect = workflow.execute_activity_method(
-                Reminders.remind,
-                RemindInput(
-                    case_id=s.case_id,
-                    unit_id=s.unit_id,
-                    coordinator_id=s.coordinator_id,
-                    seq=event.seq,
-                    stage=event.stage,
-                    kind="partner_unreachable",
-                    partner_id=event.partner_id,
-                    at=event.at,
-                ),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=EFFECT_RETRY,
-            )
-        elif isinstance(event, (DurationElapsed, CertificateLapsed)):
-            effect = workflow.execute_activity_method(
-                Reminders.remind,
-                RemindInput(
-                    case_id=s.case_id,
-                    unit_id=s.unit_id,
-                    coordinator_id=s.coordinator_id,
-                    seq=event.seq,
-                    stage=event.stage,
-                    kind=event.kind,
-                    watch=f"certificate:{event.fact}" if isinstance(event, CertificateLapsed) else None,
-                    at=event.at,
-                ),
+                remind,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=EFFECT_RETRY,
             )
@@ -243,6 +203,8 @@ class PathwayWorkflow:
                     at=event.at,
                     referral_id=event.referral_id,
                     service=event.service,
+                    action_id=event.action_id,
+                    due_on=event.due_on,
                 ),
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=EFFECT_RETRY,
@@ -348,6 +310,16 @@ class PathwayWorkflow:
     def _validate_set_fact(self, input: SetFactInput) -> None:
         self._validate(input)
 
+    # A handler of its own, added with issue 14: no run before it received this update, so
+    # the histories of running cases replay unchanged (no patch is needed for a new handler).
+    @workflow.update(name="change_household")
+    def change_household(self, input: ChangeHouseholdInput) -> CommandResult:
+        return self._handle(input)
+
+    @change_household.validator
+    def _validate_change_household(self, input: ChangeHouseholdInput) -> None:
+        self._validate(input)
+
     @workflow.update(name="assign_coordinator")
     def assign_coordinator(self, input: AssignCoordinatorInput) -> CommandResult:
         return self._handle(input)
@@ -372,6 +344,27 @@ class PathwayWorkflow:
     def _validate_resume(self, input: ResumeCaseInput) -> None:
         self._validate(input)
 
+    def _handle_appointment(self, command: Command) -> CommandResult:
+        if not workflow.patched(APPOINTMENTS):  # pragma: no cover - only a history older than the patch
+            raise ApplicationError("this case's run takes no appointments", type="invalid_command", non_retryable=True)
+        return self._handle(command)
+
+    @workflow.update(name="book_appointment")
+    def book_appointment(self, input: BookAppointmentInput) -> CommandResult:
+        return self._handle_appointment(input)
+
+    @book_appointment.validator
+    def _validate_book_appointment(self, input: BookAppointmentInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="cancel_appointment")
+    def cancel_appointment(self, input: CancelAppointmentInput) -> CommandResult:
+        return self._handle_appointment(input)
+
+    @cancel_appointment.validator
+    def _validate_cancel_appointment(self, input: CancelAppointmentInput) -> None:
+        self._validate(input)
+
     @workflow.update(name="close")
     def close(self, input: CloseCaseInput) -> CommandResult:
         return self._handle(input)
@@ -394,6 +387,15 @@ class PathwayWorkflow:
 
     @answer_referral.validator
     def _validate_answer_referral(self, input: AnswerReferralInput) -> None:
+        self._validate(input)
+
+    @workflow.update(name="record_plan")
+    def record_plan(self, input: RecordPlanInput) -> CommandResult:
+        workflow.patched(PLAN_CLOCKS)
+        return self._handle(input)
+
+    @record_plan.validator
+    def _validate_record_plan(self, input: RecordPlanInput) -> None:
         self._validate(input)
 
     @workflow.update(name="migrate_definition")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from pathway.api.errors import install_error_handlers
 from pathway.api.routers import (
+    appointments,
     audit,
     auth,
     calendar,
@@ -17,9 +18,12 @@ from pathway.api.routers import (
     definitions,
     documents,
     health,
+    household,
     inbox,
     notes,
     partners,
+    plans,
+    profiles,
     referrals,
     reports,
     users,
@@ -34,9 +38,9 @@ def install(app: FastAPI) -> None:
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, users, cases, consents, clients, definitions, audit, partners, codec, health):
         api.include_router(module.router)
-    for module in (caseloads, reports, referrals, inbox, calendar):
+    for module in (caseloads, reports, referrals, appointments, inbox, calendar):
         api.include_router(module.router)
-    for module in (notes, documents):  # the case file
+    for module in (notes, plans, documents, profiles, household):  # the case file
         api.include_router(module.router)
     api.include_router(referrals.callbacks)
     app.include_router(api)

@@ -1,19 +1,22 @@
 """Everything the case page shows of one case, read once: the workflow's view with the
-client, what partners were told, visits, the resource map, consents, the case's notes (the
-newest, or those a search within the case found), its papers, and whether the person may act on it (or
+client, what partners were told, visits, the household, the resource map, consents, the case's notes (the
+newest, or those a search within the case found), its plan, its papers, and whether the person may act on it (or
 only read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathway.app import cases, consents, documents, notes
+from pathway.app import cases, consents, documents, household, notes, plans
 from pathway.app.consents import ConsentOut
 from pathway.app.context import Context
 from pathway.app.documents import DocumentKindOut
+from pathway.app.household import MemberOut
 from pathway.app.notes import NotesPage
+from pathway.app.plan_shapes import PlanOut
 from pathway.app.schemas import CaseOut
 from pathway.core.definition import Definition
+from pathway.core.household import allowed_roles
 from pathway.security.policy import Action, CaseScope, decide
 from pathway.store import history, queries
 from pathway.store.models import NotificationPublic, Partner, Visit
@@ -31,7 +34,12 @@ class CaseSheet:
     notes: NotesPage
     # The papers (PDF) the case's pathway has.
     papers: list[DocumentKindOut]
+    # The household, and the roles the case's pathway allows a member.
+    members: list[MemberOut]
+    member_roles: tuple[str, ...]
     notes_query: str | None = None
+    # The case's plan, for a pathway that keeps one.
+    plan: PlanOut | None = None
 
 
 # The case page shows this many notes (the newest, or the newest found); the API pages on.
@@ -54,5 +62,8 @@ async def case_sheet(ctx: Context, case_id: str, notes_query: str | None = None)
         consents=consents.list_consents(ctx, case_id).items,
         notes=found,
         papers=documents.list_documents(ctx, case_id).items,
+        members=household.list_members(ctx, case_id).items,
+        member_roles=allowed_roles(entry.definition) if entry else (),
         notes_query=(notes_query or "").strip() or None,
+        plan=await plans.read_plan(ctx, case_id) if entry and entry.definition.plan else None,
     )

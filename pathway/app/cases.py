@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from pathway.app import caseloads
+from pathway.app import caseloads, profiles
 from pathway.app.access import authorize, coordinator_scope, visible_case
 from pathway.app.catalog import CatalogEntry
 from pathway.app.clients import client_of
@@ -53,9 +53,15 @@ async def open_case(ctx: Context, body: OpenCaseRequest, key: str | None) -> tup
     now = utcnow()
     if body.opened_at is not None and body.opened_at > now:
         raise AppError(422, "opened_in_future", "opened_at cannot be in the future", field="opened_at")
+    warnings = profiles.check_opening(
+        entry.definition, body.profile, opened_at=body.opened_at or now, confirmed=body.eligibility_confirmed
+    )
     case_id = queries.case_id_for_key(actor=ctx.actor.id, key=key, unit_id=ctx.unit_id) if key else queries.new_id()
     async with one_command_per_key(ctx, key, command="open", case_id=case_id, body=body):
-        return await _open(ctx, body, key, case_id, entry, now)
+        out, created = await _open(ctx, body, key, case_id, entry, now)
+    if created:
+        await profiles.record_override(ctx, out.id, warnings)
+    return out.model_copy(update={"warnings": warnings}), created
 
 
 async def _open(
@@ -84,6 +90,7 @@ async def _open(
                     case_id=case_id,
                 )
             keep_note(ctx, case.id, body.note, seq=OPENING_SEQ)
+            profiles.keep_entry(ctx, case, body.profile)
         except IntegrityError:
             # The same open, retried at the same moment by another process: it created the row.
             ctx.session.rollback()

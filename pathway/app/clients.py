@@ -2,7 +2,8 @@
 
 Erasure destroys the client's key in the key store (``pathway.security.identity``): their
 name, address, phone and every note of their cases become unreadable in the data database
-and in every backup of it. Their cases go on as pseudonymous pathways (stage, history,
+and in every backup of it; so do the household members of their cases (each member's own key
+is destroyed too). Their cases go on as pseudonymous pathways (stage, history,
 visits, deadlines) and show the client as erased; the workflow and the audit trail are not
 touched. Only a supervisor of the client's unit may erase; a client of another unit is
 "not found". Erasing twice answers the same (idempotent)."""
@@ -21,7 +22,7 @@ from pathway.app.errors import not_found
 from pathway.app.schemas import ClientOut
 from pathway.security.identity import IdentityVault
 from pathway.security.policy import Action
-from pathway.store import queries
+from pathway.store import household, queries
 
 
 def client_of(session: Session, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
@@ -50,6 +51,8 @@ class ErasureOut(BaseModel):
     notes: int
     # The client's cases: they go on, pseudonymous.
     cases: list[str]
+    # How many household members of those cases were erased with the client.
+    members: int = 0
 
 
 async def erase_client(ctx: Context, client_id: str) -> ErasureOut:
@@ -71,7 +74,17 @@ async def erase_client(ctx: Context, client_id: str) -> ErasureOut:
     cases = queries.client_cases(ctx.session, client_id=client_id)
     notes = queries.count_client_notes(ctx.session, client_id=client_id)
     erasure = ctx.vault.erasure(client_id)
-    await ctx.record("client.erase", client_id=client_id, key_destroyed=erasure.key_destroyed, cases=cases)
+    # The household of the client's cases goes with them: each member's own key too.
+    members = household.client_member_rows(ctx.session, client_id=client_id)
+    for member in members:
+        household.erase_member(ctx.session, vault=ctx.vault, row=member)
+    await ctx.record(
+        "client.erase",
+        client_id=client_id,
+        key_destroyed=erasure.key_destroyed,
+        cases=cases,
+        members=[m.id for m in members],
+    )
     return ErasureOut(
         client_id=client_id,
         erased_at=erasure.erased_at,
@@ -79,4 +92,5 @@ async def erase_client(ctx: Context, client_id: str) -> ErasureOut:
         fields=fields,
         notes=notes,
         cases=cases,
+        members=len(members),
     )

@@ -34,6 +34,11 @@ COMMAND_WORDS = {
     "refer": ("a referral", "skierowanie"),
     "answer_referral": ("a referral's answer", "odpowiedź na skierowanie"),
     "reassign": ("a bulk reassignment", "przeniesienie spraw"),
+    "plan": ("a change of the plan", "zmianę planu"),
+    "plan_action_status": ("an action's status", "stan działania planu"),
+    "member_add": ("adding a household member", "dodanie członka rodziny"),
+    "member_change": ("a change of a household member", "zmianę danych członka rodziny"),
+    "member_erase": ("erasing a household member", "usunięcie danych członka rodziny"),
 }
 
 

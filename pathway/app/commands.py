@@ -5,7 +5,7 @@ workflow gets its id), then ``sending.send``."""
 
 from __future__ import annotations
 
-from pathway.app import placements
+from pathway.app import household, placements, profiles
 from pathway.app.access import visible_case
 from pathway.app.command_keys import one_command_per_key
 from pathway.app.context import Context
@@ -40,6 +40,7 @@ from workflows.pathway import PathwayWorkflow
 async def advance(ctx: Context, case_id: str, body: TransitionRequest, key: str | None) -> CaseOut:
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     async with one_command_per_key(ctx, key, command="advance", case_id=case_id, body=body):
+        await profiles.check_exit(ctx, case, trigger=body.trigger, exit_status=body.exit_status)
         note_id = keep_note(ctx, case_id, body.note, "advance", key)
         command = AdvanceCaseInput(
             command_id=key or new_command_id(),
@@ -48,7 +49,9 @@ async def advance(ctx: Context, case_id: str, body: TransitionRequest, key: str 
             note_id=note_id,
             expected_stage=body.expected_stage,
         )
-        return (await send(ctx, case, PathwayWorkflow.advance, command, note_id)).case_out()
+        out = (await send(ctx, case, PathwayWorkflow.advance, command, note_id)).case_out()
+        profiles.keep_exit(ctx, case, out, body.exit_status)
+        return out
 
 
 async def record_visit(ctx: Context, case_id: str, body: VisitRequest, key: str | None) -> VisitOut:
@@ -62,6 +65,7 @@ async def record_visit(ctx: Context, case_id: str, body: VisitRequest, key: str 
             duration_minutes=body.duration_minutes,
             kind=body.kind,
             visit_id=note_id,
+            present_member_ids=household.present_members(ctx, case_id, body.present_member_ids),
         )
         done = await send(ctx, case, PathwayWorkflow.record_visit, command, note_id)
         result = done.result
@@ -128,8 +132,11 @@ async def resume(ctx: Context, case_id: str, key: str | None) -> CaseOut:
 async def close(ctx: Context, case_id: str, body: CloseRequest, key: str | None) -> CaseOut:
     case = visible_case(ctx, case_id, Action.CASE_ACT)
     async with one_command_per_key(ctx, key, command="close", case_id=case_id, body=body):
+        await profiles.check_exit(ctx, case, trigger=None, exit_status=body.exit_status, outcome=body.outcome)
         note_id = keep_note(ctx, case_id, body.note, "close", key)
         command = CloseCaseInput(
             command_id=key or new_command_id(), actor=ctx.actor.id, outcome=body.outcome, note_id=note_id
         )
-        return (await send(ctx, case, PathwayWorkflow.close, command, note_id)).case_out()
+        out = (await send(ctx, case, PathwayWorkflow.close, command, note_id)).case_out()
+        profiles.keep_exit(ctx, case, out, body.exit_status)
+        return out

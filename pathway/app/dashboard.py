@@ -1,6 +1,6 @@
 """The supervisor's dashboard: stalled pathways, caseloads, open cases by stage, one
-definition's funnel (by default the first with open cases), and the forecast of the unit's
-open cases at an assumed visit rate."""
+definition's funnel and outcomes (by default the first with open cases), and the forecast of
+the unit's open cases at an assumed visit rate."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathway.app.schemas import StalledItem
 from pathway.core.forecast import Forecast
 from pathway.readmodels import caseload
 from pathway.readmodels.funnel import FunnelReport
+from pathway.readmodels.outcomes import OutcomesReport
 from pathway.security.policy import Action
 
 
@@ -25,6 +26,7 @@ class Dashboard:
     chosen: str
     report: FunnelReport
     forecast: Forecast
+    outcomes: OutcomesReport
 
 
 async def dashboard(ctx: Context, *, definition: str | None = None, visits_per_week: float = 1.0) -> Dashboard:
@@ -37,5 +39,11 @@ async def dashboard(ctx: Context, *, definition: str | None = None, visits_per_w
     stalled = await audits.stalled(ctx)
     forecast = await forecasts.forecast(ctx, visits_per_week=visits_per_week)
     return Dashboard(
-        stalled=stalled.items, loads=loads.items, by_stage=by_stage, chosen=chosen, report=report, forecast=forecast
+        stalled=stalled.items,
+        loads=loads.items,
+        by_stage=by_stage,
+        chosen=chosen,
+        report=report,
+        outcomes=reports.outcomes(ctx, definition=chosen),
+        forecast=forecast,
     )

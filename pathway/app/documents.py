@@ -17,6 +17,7 @@ from pathway.app.clients import client_of
 from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.partners import partner_of_unit
+from pathway.app.plan_papers import PaperBasics, assessment_paper, contract_paper, plan_paper
 from pathway.app.schemas import ClientOut, Page
 from pathway.core import calendar as cal
 from pathway.core.case import CaseView
@@ -45,6 +46,8 @@ from pathway.store.models import Partner, User, utcnow
 from pathway.store.queries import new_id
 
 Lang = Literal["pl", "en"]
+# The papers made from the case's plan (pathway.app.plan_papers).
+PLAN_PAPERS = {"plan": plan_paper, "contract": contract_paper, "assessment": assessment_paper}
 
 
 class DocumentKindOut(BaseModel):
@@ -65,7 +68,10 @@ class MadeDocument:
 
 
 def _kinds_of(definition: Definition | None) -> list[Kind]:
-    return [k for k in KINDS.values() if not k.referrals_only or (definition and definition.referrals)]
+    """The papers the pathway declares (``documents:``), else the ones every pathway has."""
+    if definition is not None and definition.documents is not None:
+        return [KINDS[code] for code in definition.documents if code in KINDS]
+    return [k for k in KINDS.values() if k.default and (not k.referrals_only or (definition and definition.referrals))]
 
 
 def _definition(ctx: Context, definition_id: str) -> Definition | None:
@@ -131,6 +137,17 @@ async def make_document(
         paper = _consent(ctx, stamp, view, definition, client, extra)
     elif kind == "referral":
         paper = _referral(ctx, stamp, view, definition, client, referral or "")
+    elif kind in PLAN_PAPERS:
+        basics = PaperBasics(
+            stamp=stamp,
+            view=view,
+            definition=definition,
+            client=client,
+            pathway=_bi(definition.title if definition else None, view.definition),
+            stage=_stage(definition, view.stage),
+            coordinator_name=_staff_name(ctx, view.coordinator),
+        )
+        paper = PLAN_PAPERS[kind](ctx, basics)
     else:
         paper = _transfer(ctx, stamp, view, definition, client)
     try:

@@ -19,6 +19,8 @@ from pydantic_core import PydanticCustomError
 
 from pathway.app import fact_values
 from pathway.core.case import CaseView
+from pathway.core.definition.profile import LabourStatus
+from pathway.core.profile import Profile
 from pathway.store.models import Case
 
 T = TypeVar("T")
@@ -78,6 +80,10 @@ def _a_json_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_a_json_number)]
+# A household member's birth year: a whole number with its bounds in the schema, also where it
+# is optional (the bounds given to a ``WholeNumber`` field do not reach an optional one's schema).
+# Not in the future and at most 120 years back is checked against this year by the use case.
+BirthYear = Annotated[int, Field(ge=1800, le=2200), BeforeValidator(_a_json_number)]
 # A date and time written as text, with a zone.
 Instant = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
 
@@ -109,6 +115,10 @@ class OpenCaseRequest(_Body):
     note: str | None = Field(default=None, max_length=10_000)
     # A supervisor's reason code for opening it past the coordinator's caseload limit (audited).
     override_reason: str | None = Field(default=None, min_length=1, max_length=64, pattern=ID_PATTERN)
+    # The client's profile (kept sealed, never in Temporal); what the definition requires.
+    profile: Profile | None = None
+    # The coordinator confirms opening a case the pathway's eligibility warns about (audited).
+    eligibility_confirmed: bool = False
 
     _opened_at_bound = field_validator("opened_at")(_not_before_earliest)
 
@@ -117,6 +127,8 @@ class TransitionRequest(_Body):
     trigger: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=10_000)
     expected_stage: str | None = Field(default=None, max_length=64)
+    # The client's employment status at exit, with a move that ends the case (kept sealed).
+    exit_status: LabourStatus | None = None
 
 
 class VisitRequest(_Body):
@@ -124,8 +136,21 @@ class VisitRequest(_Body):
     duration_minutes: WholeNumber = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     note: str | None = Field(default=None, max_length=10_000)
+    # The household members who were present (their ids; the client always is).
+    present_member_ids: list[Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]] = Field(
+        default_factory=list, max_length=30
+    )
 
     _occurred_at_bound = field_validator("occurred_at")(_not_before_earliest)
+
+
+class AppointmentRequest(_Body):
+    """A visit booked (or moved) for a date and time of a kind."""
+
+    at: Instant = Since1990("when the visit is booked for (with a time zone), still to come")
+    kind: str = Field(default="home", min_length=1, max_length=32, pattern=ID_PATTERN)
+
+    _at_bound = field_validator("at")(_not_before_earliest)
 
 
 class FactRequest(_Body):
@@ -142,6 +167,8 @@ class PauseRequest(_Body):
 class CloseRequest(_Body):
     outcome: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=10_000)
+    # The client's employment status at exit (kept sealed).
+    exit_status: LabourStatus | None = None
 
 
 class AssignRequest(_Body):
@@ -159,8 +186,20 @@ class ClientOut(BaseModel):
     perpetrator_contacts: list[str] = []
 
 
+class CaseWarning(BaseModel):
+    """Something the person is told about a command that was carried out anyway."""
+
+    code: str  # not_eligible
+    fields: list[str] = []  # the profile fields that do not meet the pathway's eligibility
+    missing: list[str] = []  # the fields it reads that were not given
+    confirmed: bool = False  # the coordinator confirmed it (recorded in the audit trail)
+    message: str  # in Polish
+    message_en: str
+
+
 class CaseOut(CaseView):
     client: ClientOut | None = None
+    warnings: list[CaseWarning] = []
 
 
 class VisitOut(BaseModel):

@@ -36,6 +36,10 @@ AUDITED_FIELDS = (
     "service",
     "consent_id",
     "answer",
+    "appointment_id",
+    "added",
+    "removed",
+    "present_member_ids",
 )
 
 

@@ -1,9 +1,11 @@
-"""A person's week: what falls due each day of it (stage deadlines and visits of their active
-cases), the late items first; and the calendar feed of the same, which a phone subscribes to
-at a secret, revocable URL.
+"""A person's week: what falls due each day of it (stage deadlines, visits and booked visits of
+their active cases), the late items first; and the calendar feed of the same, which a phone
+subscribes to at a secret, revocable URL.
 
 The feed is synced to phones and third-party calendars: its events carry the case reference,
-the stage and what is due — never the client's name, address or reason for support."""
+the stage and what is due (a booked visit: its kind) — never the client's name, address or
+reason for support. A booked visit is an event at its time whose UID is the appointment's, so
+a rebooking moves the event a calendar already shows."""
 
 from __future__ import annotations
 
@@ -18,12 +20,19 @@ from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.services import Services
 from pathway.core import calendar as cal
+from pathway.i18n import Words
 from pathway.readmodels.agenda import AgendaItem, agenda
 from pathway.store import calendar_feeds
 from pathway.store.models import utcnow
 
 FEED_DAYS_BACK, FEED_DAYS_AHEAD = 14, 56
-WHAT = {"visit": ("Wizyta", "Visit"), "stage_deadline": ("Termin etapu", "Stage deadline")}
+WHAT = {
+    "visit": ("Wizyta", "Visit"),
+    "stage_deadline": ("Termin etapu", "Stage deadline"),
+    "appointment": ("Umówiona wizyta", "Booked visit"),
+}
+# How long a booked visit's event lasts in a calendar (the seeds: visits of 1-2 hours).
+APPOINTMENT_LENGTH = timedelta(hours=1, minutes=30)
 
 
 @dataclass(frozen=True)
@@ -102,16 +111,36 @@ def feed_ics(services: Services, token: str) -> bytes:
     for item in items:
         if item.due_on < today - timedelta(days=FEED_DAYS_BACK):
             continue
-        pl, en = WHAT[item.what]
-        stage = _stage_title(services, item.definition_id, item.stage)
-        event = Event()
-        event.add("uid", f"{item.case_id}-{item.what}-{item.due_on.isoformat()}@pathway")
+        event = _booked_event(services, item) if item.what == "appointment" else _due_event(services, item)
         event.add("dtstamp", now)
-        event.add("dtstart", item.due_on)
-        event.add("dtend", item.due_on + timedelta(days=1))
-        event.add("summary", f"{pl}: sprawa {item.case_id}")
-        event.add("description", f"{pl} / {en}. Etap / stage: {stage}. Ostatni dzień w terminie / last day on time.")
         event.add("url", f"{services.settings.public_url.rstrip('/')}/cases/{item.case_id}")
         feed.add_component(event)
     ics: bytes = feed.to_ical()
     return ics
+
+
+def _due_event(services: Services, item: AgendaItem) -> Event:
+    """An all-day event on the last day on time of a deadline or a due visit."""
+    pl, en = WHAT[item.what]
+    stage = _stage_title(services, item.definition_id, item.stage)
+    event = Event()
+    event.add("uid", f"{item.case_id}-{item.what}-{item.due_on.isoformat()}@pathway")
+    event.add("dtstart", item.due_on)
+    event.add("dtend", item.due_on + timedelta(days=1))
+    event.add("summary", f"{pl}: sprawa {item.case_id}")
+    event.add("description", f"{pl} / {en}. Etap / stage: {stage}. Ostatni dzień w terminie / last day on time.")
+    return event
+
+
+def _booked_event(services: Services, item: AgendaItem) -> Event:
+    """A booked visit at its time: the case, the stage and the kind of visit, nothing else."""
+    pl, en = WHAT[item.what]
+    stage = _stage_title(services, item.definition_id, item.stage)
+    kind_pl, kind_en = (Words(lang).code("visit_kind", item.visit_kind) for lang in ("pl", "en"))
+    event = Event()
+    event.add("uid", f"appointment-{item.appointment_id}@pathway")  # stable: a rebooking moves it
+    event.add("dtstart", item.due_at)
+    event.add("dtend", item.due_at + APPOINTMENT_LENGTH)
+    event.add("summary", f"{pl} ({kind_pl}): sprawa {item.case_id}")
+    event.add("description", f"{pl} / {en}: {kind_pl} / {kind_en}. Etap / stage: {stage}.")
+    return event

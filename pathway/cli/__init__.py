@@ -19,8 +19,11 @@ from pathway.cli import (
     clients,
     definitions,
     forecast,
+    household,
     ops,
+    outcomes,
     partners,
+    plan,
     processes,
     sharing,
     supervisors,
@@ -33,6 +36,8 @@ app.add_typer(definitions.definitions_app, name="definitions")
 app.add_typer(cases.case_app, name="case")
 cases.case_app.add_typer(sharing.consent_app, name="consent")
 cases.case_app.add_typer(sharing.referral_app, name="referral")
+cases.case_app.add_typer(plan.plan_app, name="plan")
+cases.case_app.add_typer(household.member_app, name="member")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(partners.partners_app, name="partners")
 app.add_typer(accounts.users_app, name="users")
@@ -41,5 +46,6 @@ supervisors.register(app, cases.case_app)
 casefile.register(cases.case_app)
 ops.register(app)
 forecast.register(app)
+outcomes.register(supervisors.report_app, cases.case_app)
 
 __all__ = ["app"]

@@ -20,7 +20,9 @@ def audit_stalled(
     format: str = typer.Option("table", "--format", help=FORMAT_HELP),
     coordinator: str | None = typer.Option(None, "--coordinator"),
     definition: str | None = typer.Option(None, "--definition"),
-    rule: str | None = typer.Option(None, "--rule", help="stage_overdue, visit_overdue, inactive or paused_too_long"),
+    rule: str | None = typer.Option(
+        None, "--rule", help="stage_overdue, visit_overdue, inactive, paused_too_long or action_overdue"
+    ),
     unit: str | None = typer.Option(None, "--unit", help="your unit (the only one you may audit)"),
     inactive_days: int | None = typer.Option(
         None, "--inactive-days", min=1, help="instead of each definition's inactivity_alert"

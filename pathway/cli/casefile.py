@@ -11,7 +11,10 @@ from pathway.cli.cases import case_id_of
 from pathway.cli.console import ApiClient, console, err, local_time, print_json
 from pathway.config import Settings
 
-KINDS_HELP = "consent, referral (with --referral) or transfer; `GET /cases/{id}/documents` lists a case's"
+KINDS_HELP = (
+    "consent, referral (with --referral), transfer, contract, plan or assessment, as the case's pathway has them; "
+    "`GET /cases/{id}/documents` lists a case's"
+)
 
 
 def case_notes(

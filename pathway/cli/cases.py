@@ -1,4 +1,4 @@
-"""`pathway case open|advance|visit|fact|close|pause|resume|show|list`: one client's case,
+"""`pathway case open|advance|visit|book|unbook|fact|close|pause|resume|show|list`: one client's case,
 through the API. A case id may be given as the unique start that tables print."""
 
 from __future__ import annotations
@@ -35,9 +35,15 @@ from pathway.readmodels.urgency import CaseRow, rows_by_urgency
 if TYPE_CHECKING:
     from pathway.app.schemas import CaseListItem
 
-case_app = typer.Typer(help="Cases: open, advance, visit, close, pause, resume, show, list.", no_args_is_help=True)
+case_app = typer.Typer(
+    help="Cases: open, advance, visit, book, unbook, close, pause, resume, show, list.", no_args_is_help=True
+)
 
 OPEN_STATUSES = ("active", "paused", "opening")
+EXIT_STATUS_HELP = (
+    "the client's employment status when the case ends: registered_unemployed, unemployed_not_registered, "
+    "inactive or employed (required where the pathway asks for it)"
+)
 
 
 def case_id_of(api: ApiClient, given: str) -> str:
@@ -69,6 +75,8 @@ def _print_case(case: dict[str, Any]) -> None:
         console.print(
             f"  blocked [yellow]{b['trigger']}[/yellow] → {b['dest']}: {b['reason']}", markup=True, highlight=False
         )
+    for a in case.get("appointments", []):
+        console.print(f"  booked visit {a['appointment_id'][:8]}: {local_time(a['at'])} ({a['kind']})")
     for o in case.get("overdue", []):
         console.print(
             f"  [red]OVERDUE[/red] {o['watch']}: due {due_day(o['due_at'])}"
@@ -91,10 +99,27 @@ def case_open(
     perpetrator_contact: list[str] = typer.Option(
         [], "--perpetrator-contact", help="e-mail or phone; nothing is ever sent there (repeat)"
     ),
+    sex: str | None = typer.Option(None, "--sex", help="female or male"),
+    birth_year: int | None = typer.Option(None, "--birth-year"),
+    labour_status: str | None = typer.Option(
+        None, "--labour-status", help="registered_unemployed, unemployed_not_registered, inactive or employed"
+    ),
+    disability: bool | None = typer.Option(None, "--disability/--no-disability"),
+    disability_degree: str | None = typer.Option(None, "--disability-degree", help="light, moderate or severe"),
+    confirm_eligibility: bool = typer.Option(
+        False, "--confirm-eligibility", help="open even if the pathway warns the client is not who it is for"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Open a case for a client."""
-    body = {
+    """Open a case for a client (with the profile the pathway asks for)."""
+    profile = {
+        "sex": sex,
+        "birth_year": birth_year,
+        "labour_status": labour_status,
+        "disability": disability,
+        "disability_degree": disability_degree,
+    }
+    body: dict[str, Any] = {
         "definition": definition,
         "coordinator": coordinator,
         "client": {
@@ -104,6 +129,8 @@ def case_open(
             "perpetrator_name": perpetrator_name,
             "perpetrator_contacts": perpetrator_contact,
         },
+        "profile": {k: v for k, v in profile.items() if v is not None} or None,
+        "eligibility_confirmed": confirm_eligibility,
     }
     case = ApiClient(Settings()).call("POST", "/cases", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
@@ -114,13 +141,14 @@ def case_advance(
     case_id: str,
     trigger: str = typer.Argument("advance"),
     note: str | None = typer.Option(None, "--note"),
+    exit_status: str | None = typer.Option(None, "--exit-status", help=EXIT_STATUS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Make a move (a trigger of the pathway) on a case."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
     current = api.call("GET", f"/cases/{case_id}").json()
-    body = {"trigger": trigger, "note": note, "expected_stage": current["stage"]}
+    body = {"trigger": trigger, "note": note, "expected_stage": current["stage"], "exit_status": exit_status}
     case = api.call("POST", f"/cases/{case_id}/transitions", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 
@@ -148,17 +176,67 @@ def case_visit(
         "default now",
     ),
     note: str | None = typer.Option(None, "--note"),
+    present: list[str] = typer.Option(
+        [], "--present", help="a household member who was present (their id, see `case member list`; repeat)"
+    ),
 ) -> None:
     """Log a visit."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
     occurred = (at or datetime.now(UTC)).isoformat()
-    body = {"occurred_at": occurred, "duration_minutes": minutes, "kind": kind, "note": note}
+    body = {
+        "occurred_at": occurred,
+        "duration_minutes": minutes,
+        "kind": kind,
+        "note": note,
+        "present_member_ids": present,
+    }
     result = api.call("POST", f"/cases/{case_id}/visits", json_body=body, idempotent=True).json()
     if result.get("counted") is False:
         console.print(f"[yellow]recorded, not counted:[/yellow] {result['not_counted_reason']}")
     else:
         console.print(f"[green]visit recorded[/green]; next visit due {due_day(result.get('next_visit_due_at'))}")
+
+
+_BOOK_FLAGS = {"at": "--at", "kind": "--kind", "appointment_id": "--move"}
+
+
+@case_app.command("book")
+def case_book(
+    case_id: str,
+    at: datetime = typer.Option(
+        ...,
+        "--at",
+        parser=_when,
+        help='when the visit is booked for: "2026-12-10 10:00" (local time in PATHWAY_TZ) or ISO 8601 with an offset',
+    ),
+    kind: str = typer.Option("home", "--kind"),
+    appointment: str | None = typer.Option(None, "--move", help="move this booked visit (its id) instead"),
+) -> None:
+    """Book a visit for a date and time (or move a booked one with --move)."""
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    body = {"at": at.isoformat(), "kind": kind}
+    if appointment is None:
+        result = api.call(
+            "POST", f"/cases/{case_id}/appointments", json_body=body, idempotent=True, flags=_BOOK_FLAGS
+        ).json()
+    else:
+        path = f"/cases/{case_id}/appointments/{appointment}"
+        result = api.call("PUT", path, json_body=body, idempotent=True, flags=_BOOK_FLAGS).json()
+    late = " [yellow](later than the visit rhythm allows: due on the booked day)[/yellow]" if result["late"] else ""
+    console.print(
+        f"[green]visit booked[/green] {result['appointment_id']}: {local_time(result['at'])} ({result['kind']}){late}"
+    )
+
+
+@case_app.command("unbook")
+def case_unbook(case_id: str, appointment: str) -> None:
+    """Cancel a booked visit (its id, as `pathway case show` lists it)."""
+    api = ApiClient(Settings())
+    case_id = case_id_of(api, case_id)
+    api.call("DELETE", f"/cases/{case_id}/appointments/{appointment}", idempotent=True)
+    console.print("[green]booked visit cancelled[/green]")
 
 
 @case_app.command("fact")
@@ -184,12 +262,13 @@ def case_close(
         ..., help="how it ended: an outcome of the case's pathway, e.g. transferred or dropped_out"
     ),
     note: str | None = typer.Option(None, "--note", help="why, in words (stays in the centre's store)"),
+    exit_status: str | None = typer.Option(None, "--exit-status", help=EXIT_STATUS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Close a case with an outcome (its pathway's `outcomes`; `pathway definitions show ID`)."""
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
-    body = {"outcome": outcome, "note": note}
+    body = {"outcome": outcome, "note": note, "exit_status": exit_status}
     case = api.call("POST", f"/cases/{case_id}/close", json_body=body, idempotent=True).json()
     console.print_json(data=case) if as_json else _print_case(case)
 

@@ -25,7 +25,7 @@ report_app = typer.Typer(help="Outcome reports for funders.", no_args_is_help=Tr
 REASSIGN_CHUNK = 10  # cases per API call: the progress bar moves per call
 
 
-def _pct(x: float | None) -> str:
+def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
 
 
@@ -135,6 +135,19 @@ def case_reassign(
         raise typer.Exit(1)
 
 
+def cohort_params(definition: str, opened_from: str | None, opened_to: str | None) -> dict[str, str]:
+    """A report's query: the definition and the period the cohort was opened in."""
+    asked = {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}
+    return {k: v for k, v in asked.items() if v}
+
+
+def write_chart(api: ApiClient, path: str, params: dict[str, str], target: Path | None) -> None:
+    """Write a report's SVG chart to ``target`` (nothing when no file was asked for)."""
+    if target is not None:
+        target.write_text(api.call("GET", path, params=params, flags=FILTER_FLAGS).text, encoding="utf-8")
+        err.print(f"chart written to {target}")
+
+
 @report_app.command("funnel")
 def report_funnel(
     definition: str = typer.Option(..., "--definition", "-d"),
@@ -147,15 +160,10 @@ def report_funnel(
 ) -> None:
     """A cohort's funnel, conversions, exits by reason and time in stage."""
     check_format(format)
-    params = {
-        k: v for k, v in {"definition": definition, "opened_from": opened_from, "opened_to": opened_to}.items() if v
-    }
+    params = cohort_params(definition, opened_from, opened_to)
     api = ApiClient(Settings())
     for path, target in (("/reports/funnel.svg", svg), ("/reports/time-in-stage.svg", time_svg)):
-        if target is not None:
-            answer = api.call("GET", path, params={**params, "lang": lang}, flags=FILTER_FLAGS)
-            target.write_text(answer.text, encoding="utf-8")
-            err.print(f"chart written to {target}")
+        write_chart(api, path, {**params, "lang": lang}, target)
     report = fetch_listing(api, "/reports/funnel", params, format)
     if report is None:
         return
@@ -167,11 +175,11 @@ def report_funnel(
     # "from previous": of the cases whose stay in the stage before ended; "still here" apart.
     steps = Table("stage", "reached", "of cohort", "from previous (ended)", "still here")
     for s in report["steps"]:
-        steps.add_row(s["stage"], str(s["reached"]), _pct(s["share"]), _pct(s["conversion"]), str(s.get("running", 0)))
+        steps.add_row(s["stage"], str(s["reached"]), pct(s["share"]), pct(s["conversion"]), str(s.get("running", 0)))
     console.print(steps)
     exits = Table("exit (outcome)", "cases", "of cohort")
     for e in report["exits"]:
-        exits.add_row(e["outcome"], str(e["count"]), _pct(e["share"]))
+        exits.add_row(e["outcome"], str(e["count"]), pct(e["share"]))
     console.print(exits)
     times = Table("stage", "completed stays", "median days", "90th percentile days")
     for t in report["time_in_stage"]:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pathway.core.definition import DefinitionSnapshot
+from pathway.core.household import MAX_MEMBERS
+from pathway.core.plan import PlanSkeleton
 
 TOKEN = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
@@ -19,6 +21,20 @@ def _token(value: str, what: str) -> str:
     if not TOKEN.match(value):
         raise ValueError(f"{what} must be an id or code (letters, digits, _ . : @ -), at most 128 characters")
     return value
+
+
+def _with_zone(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{what} needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
+    return value
+
+
+def _member_id_list(values: list[str]) -> list[str]:
+    for value in values:
+        _token(value, "a member id")
+    if len(set(values)) != len(values):
+        raise ValueError("a member is named twice")
+    return values
 
 
 class Command(BaseModel):
@@ -46,13 +62,31 @@ class RecordVisit(Command):
     duration_minutes: int = Field(ge=1, le=24 * 60)
     kind: str = Field(default="home", min_length=1, max_length=32)
     visit_id: str | None = None
+    # The household members who were present (ids only; the client always is).
+    present_member_ids: list[str] = Field(default_factory=list, max_length=MAX_MEMBERS)
+
+    @field_validator("present_member_ids")
+    @classmethod
+    def _member_ids(cls, value: list[str]) -> list[str]:
+        return _member_id_list(value)
 
     @field_validator("occurred_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone (e.g. 2026-05-04T10:00:00+02:00)")
-        return value
+        return _with_zone(value, "occurred_at")
+
+
+class ChangeHousehold(Command):
+    """Members joined or left the case's household (ids only: who they are is sealed in the
+    SQL store). A member who left is no longer expected at visits."""
+
+    added: list[str] = Field(default_factory=list, max_length=MAX_MEMBERS)
+    removed: list[str] = Field(default_factory=list, max_length=MAX_MEMBERS)
+
+    @field_validator("added", "removed")
+    @classmethod
+    def _member_ids(cls, value: list[str]) -> list[str]:
+        return _member_id_list(value)
 
 
 class SetFact(Command):
@@ -126,3 +160,35 @@ class AnswerReferral(Command):
     @classmethod
     def _reason_code(cls, value: str | None) -> str | None:
         return None if value is None else _token(value, "a reason")
+
+
+class RecordPlan(Command):
+    """A new version of the case's plan: its skeleton (ids, dates, statuses), never its texts,
+    which the store keeps sealed under the same version number."""
+
+    plan: PlanSkeleton
+
+
+class BookAppointment(Command):
+    """Book a visit for a moment (``at``, with a time zone) of a kind; with ``rebook``, move
+    the appointment already booked under this id (the same appointment, a new time)."""
+
+    appointment_id: str = Field(min_length=1, max_length=128)
+    at: datetime
+    kind: str = Field(default="home", min_length=1, max_length=32)
+    # Move an appointment already booked (refused if it is not booked); else a new one.
+    rebook: bool = False
+
+    @field_validator("appointment_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _token(value, "an appointment id")
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _with_zone(value, "at")
+
+
+class CancelAppointment(Command):
+    appointment_id: str = Field(min_length=1, max_length=128)

@@ -50,6 +50,16 @@ class VisitRecorded(_Event):
     counted: bool
     not_counted_reason: str | None = None
     next_visit_due_at: datetime | None = None
+    present_member_ids: list[str] = Field(default_factory=list)
+
+
+class HouseholdChanged(_Event):
+    """Members joined or left the household (ids only); ``members`` is how many it has now."""
+
+    kind: Literal["household_changed"] = "household_changed"
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    members: int
 
 
 class FactSet(_Event):
@@ -123,12 +133,15 @@ class DefinitionMigrated(_Event):
 class NotificationRequested(_Event):
     kind: Literal["notification_requested"] = "notification_requested"
     stage: str
-    moment: Literal["enter", "exit", "referral"]
-    partner_fact: str  # the partner fact named by the stage's notify; "" for a referral
+    moment: Literal["enter", "exit", "referral", "action"]
+    partner_fact: str  # the partner fact named by the stage's notify; "" for a referral or an action
     partner_id: str
     partner_kind: str
     referral_id: str | None = None
     service: str | None = None
+    # an action of the plan the partner is to do (its id and due date; never its words)
+    action_id: str | None = None
+    due_on: str | None = None  # ISO date
 
 
 class ReferralMade(_Event):
@@ -171,11 +184,77 @@ class PartnerUnreachable(_Event):
     reason: str  # a failure type code, e.g. PermanentDeliveryError, ChannelUnavailable
 
 
+class PlanRecorded(_Event):
+    """A new version of the plan: when it was agreed and how big it is (counts, no text)."""
+
+    kind: Literal["plan_recorded"] = "plan_recorded"
+    stage: str
+    version: int
+    agreed_on: str | None = None  # ISO date
+    goals: int
+    actions: int
+    planned: int
+
+
+class AppointmentBooked(_Event):
+    """A visit booked (or moved: ``rebooked``) for ``appointment_at``. ``late``: after the last
+    day the visit cadence allows (accepted inside the grace before the supervisor is told).
+    ``next_visit_due_at``: the visit clock afterwards (it counts on the booked day)."""
+
+    kind: Literal["appointment_booked"] = "appointment_booked"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    visit_kind: str
+    rebooked: bool = False
+    late: bool = False
+    coordinator_id: str
+    next_visit_due_at: datetime | None = None
+
+
+class AppointmentCancelled(_Event):
+    kind: Literal["appointment_cancelled"] = "appointment_cancelled"
+    stage: str
+    appointment_id: str
+    next_visit_due_at: datetime | None = None
+
+
+class AppointmentFulfilled(_Event):
+    """A visit logged (``visit_seq``) fulfilled the appointment."""
+
+    kind: Literal["appointment_fulfilled"] = "appointment_fulfilled"
+    stage: str
+    appointment_id: str
+    visit_seq: int
+
+
+class AppointmentReminder(_Event):
+    """The day before a booked visit: the coordinator is reminded of it."""
+
+    kind: Literal["appointment_reminder"] = "appointment_reminder"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    coordinator_id: str
+
+
+class AppointmentMissed(_Event):
+    """The booked day ended with no visit logged: the coordinator is reminded."""
+
+    kind: Literal["appointment_missed"] = "appointment_missed"
+    stage: str
+    appointment_id: str
+    appointment_at: datetime
+    coordinator_id: str
+    next_visit_due_at: datetime | None = None
+
+
 Event = Annotated[
     PartnerUnreachable
     | CaseOpened
     | StageEntered
     | VisitRecorded
+    | HouseholdChanged
     | FactSet
     | CoordinatorAssigned
     | CasePaused
@@ -187,6 +266,12 @@ Event = Annotated[
     | DefinitionMigrated
     | ReferralMade
     | ReferralAnswered
-    | CertificateLapsed,
+    | CertificateLapsed
+    | PlanRecorded
+    | AppointmentBooked
+    | AppointmentCancelled
+    | AppointmentFulfilled
+    | AppointmentReminder
+    | AppointmentMissed,
     Field(discriminator="kind"),
 ]

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from pathway.core.calendar import local_date
 from pathway.core.certificates import expires_on, is_recorded
 from pathway.core.errors import GuardFailure
+from pathway.core.household import ALL_MEMBERS_MET
+from pathway.core.plan import PlanSkeleton, problems
 
 if TYPE_CHECKING:
     from pathway.core.definition import Definition, GuardRef, Transition
@@ -28,6 +30,9 @@ class GuardContext:
     now: datetime
     duration_ends_at: datetime | None = None
     visits_in_stage: int = 0
+    plan: PlanSkeleton | None = None
+    # Household members recorded but never present at a visit (pathway.core.household).
+    members_unmet: int = 0
 
     @property
     def today(self) -> date:
@@ -69,11 +74,19 @@ def _checklist_complete(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None
     spec = ctx.definition.facts[ref.fact or ""]
     done = ctx.facts.get(ref.fact or "") or {}
     missing = [item for item in spec.items if not done.get(item)]
+    # An item about the whole household is not done while a member was never met, even if it
+    # was ticked before that member was recorded.
+    unmet = [i for i, item in spec.items.items() if item.requires == ALL_MEMBERS_MET and i not in missing]
+    if ctx.members_unmet:
+        missing += unmet
     if not missing:
         return None
     en, pl = _fact_title(ref, ctx)
     missing_en = ", ".join(spec.items[i].title.en for i in missing)
     missing_pl = ", ".join(spec.items[i].title.pl for i in missing)
+    if ctx.members_unmet and unmet:
+        missing_en += f" ({ctx.members_unmet} household member(s) not yet present at a visit)"
+        missing_pl += f" (członkowie rodziny jeszcze nieobecni na wizycie: {ctx.members_unmet})"
     return GuardFailure(
         guard=ref.guard,
         fact=ref.fact,
@@ -154,6 +167,22 @@ def _check_count(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
     return [] if ref.count and ref.count > 0 else ["guard 'min_visits_in_stage' needs 'count: <n>' (at least 1)"]
 
 
+def _plan_complete(ref: GuardRef, ctx: GuardContext) -> GuardFailure | None:
+    policy = ctx.definition.plan
+    found = problems(policy, ctx.plan) if policy is not None else []
+    if not found:
+        return None
+    return GuardFailure(
+        ref.guard,
+        "the plan is not complete: " + "; ".join(p.reason for p in found),
+        "plan nie jest kompletny: " + "; ".join(p.reason_pl for p in found),
+    )
+
+
+def _check_plan_ref(ref: GuardRef, d: Definition, t: Transition) -> list[str]:
+    return [] if d.plan is not None else ["guard 'plan_complete' needs 'plan:' in the definition (what a plan needs)"]
+
+
 GUARDS: dict[str, GuardSpec] = {
     spec.name: spec
     for spec in (
@@ -167,6 +196,7 @@ GUARDS: dict[str, GuardSpec] = {
         GuardSpec("certificate_valid", _certificate_valid, _needs_fact("certificate"), "a certificate is valid today"),
         GuardSpec("duration_elapsed", _duration_elapsed, _check_duration_ref, "the stage's fixed duration is over"),
         GuardSpec("min_visits_in_stage", _min_visits, _check_count, "at least N visits in the current stage"),
+        GuardSpec("plan_complete", _plan_complete, _check_plan_ref, "the plan has what the definition asks of it"),
     )
 }
 

@@ -26,6 +26,12 @@ def due_on(due_at: datetime, tz: str) -> date:
     return cal.local_date(due_at - timedelta(microseconds=1), tz)
 
 
+def due_at(day: date, tz: str) -> datetime:
+    """The first late instant of something due on local ``day`` (the inverse of ``due_on``):
+    a plan's action due on a day is on time until that day ends."""
+    return cal.end_of_day(day, tz)
+
+
 def is_overdue(due_at: datetime | None, now: datetime) -> bool:
     """Late from ``due_at`` on: at that instant the workflow's reminder fires and says so."""
     return due_at is not None and now >= due_at

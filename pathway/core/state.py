@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from pathway.core.definition import DefinitionSnapshot
 from pathway.core.events import Event
+from pathway.core.plan import PlanSkeleton
 
 MAX_REMEMBERED_COMMANDS = 2000
 
@@ -23,14 +24,19 @@ class Watch(BaseModel):
     ``due_at`` is when it falls due; ``next_alarm_at`` the next reminder or escalation;
     ``escalate_at`` the end of the grace period."""
 
-    key: Literal["stage_deadline", "visit", "duration", "certificate", "referral"]
-    # the certificate fact or the referral id a watch of that kind is about
+    key: Literal[
+        "stage_deadline", "visit", "duration", "certificate", "referral", "action", "plan_review", "appointment"
+    ]
+    # the certificate fact, the referral id, the plan action id or the appointment id a watch
+    # of that kind is about
     ref: str | None = None
     due_at: datetime
     next_alarm_at: datetime | None
     escalate_at: datetime | None = None
     reminders: int = 0
     escalated: bool = False
+    # The visit clock while it counts on a booked visit: the due moment the cadence gave it.
+    deferred_from: datetime | None = None
 
 
 class StageRecord(BaseModel):
@@ -53,6 +59,18 @@ class Referral(BaseModel):
     answer_due_at: datetime | None = None
     answered_at: datetime | None = None
     reason: str | None = None
+
+
+class Appointment(BaseModel):
+    """A visit booked for a moment (ids, the time and the kind only). Kept while it is booked:
+    a visit logged fulfils it, cancelling drops it, and its day passing without a visit
+    marks it missed (the store keeps every appointment's story)."""
+
+    appointment_id: str
+    at: datetime
+    kind: str
+    booked_at: datetime
+    booked_by: str
 
 
 class AppliedCommand(BaseModel):
@@ -88,6 +106,13 @@ class PathwayState(BaseModel):
 
     watches: dict[str, Watch] = Field(default_factory=dict)
     referrals: dict[str, Referral] = Field(default_factory=dict)
+    # The plan's latest version, ids, dates and statuses only (its texts are in the store).
+    plan: PlanSkeleton | None = None
+    appointments: dict[str, Appointment] = Field(default_factory=dict)
+    # The household's member ids (never a name: those are sealed in the store), and the ids
+    # of those who were present at a visit at least once.
+    household: list[str] = Field(default_factory=list)
+    members_met: list[str] = Field(default_factory=list)
     stages: list[StageRecord] = Field(default_factory=list)
     seq: int = 0
     applied: list[AppliedCommand] = Field(default_factory=list)

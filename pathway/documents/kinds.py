@@ -17,6 +17,8 @@ class Kind:
     needs: tuple[str, ...] = ()
     # Whether the kind applies only to pathways that make referrals.
     referrals_only: bool = False
+    # Whether a pathway that does not list its papers (``documents:``) has it.
+    default: bool = True
 
 
 KINDS: dict[str, Kind] = {
@@ -25,5 +27,8 @@ KINDS: dict[str, Kind] = {
         Kind("consent", "consent.html", version=1),
         Kind("referral", "referral.html", version=1, needs=("referral",), referrals_only=True),
         Kind("transfer", "transfer.html", version=1),
+        Kind("contract", "contract.html", version=1, default=False),
+        Kind("plan", "plan.html", version=1, default=False),
+        Kind("assessment", "assessment.html", version=1, default=False),
     )
 }

@@ -146,4 +146,68 @@ class TransferPaper(_Paper):
     sharing: list[Sharing]
 
 
-Paper = ConsentPaper | ReferralPaper | TransferPaper
+class PlanActionLine(_Paper):
+    title: str
+    owner: str  # in words: the coordinator's name, "a family member", the partner's name
+    owner_kind: Literal["coordinator", "member", "partner"]
+    due_on: date | None
+    status: Literal["planned", "done", "dropped"]
+    days_overdue: int | None = None
+
+
+class PlanGoalLine(_Paper):
+    title: str
+    actions: list[PlanActionLine]
+
+
+class PlanPaper(_Paper):
+    """The plan as it was agreed (its latest version), to be signed by the client and the
+    coordinator. Never an address, never a note."""
+
+    stamp: Stamp
+    client_name: str | None
+    pathway: Bilingual
+    coordinator_name: str
+    plan_version: int
+    agreed_on: date | None
+    review_due_on: date | None
+    goals: list[PlanGoalLine]
+
+
+class ContractPaper(_Paper):
+    """The family assistant's contract with the family (seed 002): who, with whom, how often
+    they meet, what they work on; signed by both."""
+
+    stamp: Stamp
+    client_name: str | None
+    pathway: Bilingual
+    coordinator_name: str
+    signed_on: date | None
+    family_members: int | None
+    visits_every_days: int | None
+    visit_minutes: int | None
+
+
+class AssessmentPaper(_Paper):
+    """The periodic assessment of the family's situation: where the case stands, how the plan
+    went (actions done, dropped, late), and room for the assistant's assessment in words."""
+
+    stamp: Stamp
+    client_name: str | None
+    pathway: Bilingual
+    coordinator_name: str
+    stage: Bilingual
+    opened_at: datetime
+    plan_version: int
+    agreed_on: date | None
+    review_due_on: date | None
+    visits_total: int
+    last_visit_at: datetime | None
+    done: int
+    planned: int
+    dropped: int
+    late: int
+    goals: list[PlanGoalLine]
+
+
+Paper = ConsentPaper | ReferralPaper | TransferPaper | PlanPaper | ContractPaper | AssessmentPaper

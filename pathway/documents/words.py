@@ -23,6 +23,47 @@ WORDS: dict[str, dict[str, str]] = {
         "title.consent": "Zgoda na przekazywanie danych",
         "title.referral": "Skierowanie",
         "title.transfer": "Podsumowanie sprawy do przekazania",
+        "title.contract": "Kontrakt z rodziną",
+        "title.plan": "Plan pracy z rodziną — indywidualny plan pomocy",
+        "title.assessment": "Okresowa ocena sytuacji rodziny",
+        "plan.intro": "Plan uzgodniony z klientem / klientką i rodziną: cele, działania, kto je wykona i do kiedy.",
+        "plan.version": "Wersja planu",
+        "plan.agreed_on": "Uzgodniony dnia",
+        "plan.not_agreed": "jeszcze nieuzgodniony",
+        "plan.review_due": "Przegląd planu do dnia",
+        "plan.goal": "Cel",
+        "plan.none": "Plan nie ma jeszcze celów.",
+        "col.action": "Działanie",
+        "col.owner": "Kto",
+        "col.due": "Do dnia",
+        "owner.member": "członek rodziny",
+        "action.planned": "zaplanowane",
+        "action.done": "wykonane",
+        "action.dropped": "zaniechane",
+        "action.late": "po terminie: {days} dni",
+        "contract.intro": (
+            "Kontrakt zawierają asystent rodziny i rodzina, aby wspólnie pracować nad poprawą jej "
+            "sytuacji. Strony ustalają, że:"
+        ),
+        "contract.terms.visits": (
+            "spotkania odbywają się co najmniej co {days} dni, po co najmniej {minutes} minut, "
+            "przede wszystkim w domu rodziny;"
+        ),
+        "contract.terms.plan": "asystent i rodzina wspólnie opracowują plan pracy z rodziną i razem go realizują;",
+        "contract.terms.order": (
+            "najpierw rozwiązywane są podstawowe problemy socjalne (mieszkanie, środki do życia, zdrowie, "
+            "dokumenty), następnie problemy psychologiczne, aktywność społeczna i zawodowa;"
+        ),
+        "contract.terms.members": "asystent utrzymuje kontakt ze wszystkimi członkami rodziny;",
+        "contract.terms.end": "każda ze stron może zakończyć współpracę, informując o tym drugą stronę.",
+        "contract.family_members": "Liczba członków rodziny",
+        "contract.signed_on": "Data zawarcia",
+        "sign.family": "Data i podpis przedstawiciela rodziny",
+        "sign.assistant": "Data i podpis asystenta rodziny",
+        "assessment.intro": "Ocena sytuacji rodziny i postępów w realizacji planu pracy z rodziną.",
+        "assessment.progress": "Realizacja planu",
+        "assessment.counts": "wykonane: {done}, w toku: {planned}, zaniechane: {dropped}, po terminie: {late}",
+        "assessment.in_words": "Ocena asystenta rodziny (opis sytuacji, zmiany, dalsze kroki)",
         "client": "Klient / klientka",
         "address": "Adres",
         "phone": "Telefon",
@@ -114,6 +155,48 @@ WORDS: dict[str, dict[str, str]] = {
         "title.consent": "Consent to sharing information",
         "title.referral": "Referral",
         "title.transfer": "Case summary for a transfer",
+        "title.contract": "Contract with the family",
+        "title.plan": "Family work plan — individual help plan",
+        "title.assessment": "Periodic assessment of the family's situation",
+        "plan.intro": "The plan agreed with the client and the family: goals, actions, who does them and by when.",
+        "plan.version": "Plan version",
+        "plan.agreed_on": "Agreed on",
+        "plan.not_agreed": "not agreed yet",
+        "plan.review_due": "Plan review due by",
+        "plan.goal": "Goal",
+        "plan.none": "The plan has no goals yet.",
+        "col.action": "Action",
+        "col.owner": "Who",
+        "col.due": "By",
+        "owner.member": "a family member",
+        "action.planned": "planned",
+        "action.done": "done",
+        "action.dropped": "dropped",
+        "action.late": "overdue: {days} days",
+        "contract.intro": (
+            "The family assistant and the family make this contract to work together on improving the "
+            "family's situation. They agree that:"
+        ),
+        "contract.terms.visits": (
+            "they meet at least every {days} days, for at least {minutes} minutes, mostly in the family's home;"
+        ),
+        "contract.terms.plan": (
+            "the assistant and the family make the family work plan together and carry it out together;"
+        ),
+        "contract.terms.order": (
+            "basic social problems come first (housing, money, health, documents), then psychological "
+            "problems, social and professional activity;"
+        ),
+        "contract.terms.members": "the assistant keeps in touch with every member of the family;",
+        "contract.terms.end": "either side may end the cooperation, telling the other.",
+        "contract.family_members": "Family members",
+        "contract.signed_on": "Made on",
+        "sign.family": "Date and signature of the family's representative",
+        "sign.assistant": "Date and family assistant's signature",
+        "assessment.intro": "An assessment of the family's situation and of the progress of the family work plan.",
+        "assessment.progress": "Progress of the plan",
+        "assessment.counts": "done: {done}, in progress: {planned}, dropped: {dropped}, overdue: {late}",
+        "assessment.in_words": "The family assistant's assessment (the situation, changes, next steps)",
         "client": "Client",
         "address": "Address",
         "phone": "Phone",

@@ -1,8 +1,11 @@
-"""What falls due for a person by a given day: stage deadlines and visits of their active
-cases, the late ones first. The morning digest reads today's; "my week" reads seven days.
+"""What falls due for a person by a given day: stage deadlines, visits and booked visits
+(appointments) of their active cases, the late ones first. The morning digest reads today's;
+"my week" reads seven days; the calendar feed eight weeks.
 
-Read from the projection (``cases.stage_due_at`` and ``next_visit_due_at``); the due date a
-person reads and the days late come from ``pathway.core.overdue`` like everywhere else."""
+Read from the projection (``cases.stage_due_at``, ``next_visit_due_at`` and the
+``appointments`` still booked); the due date a person reads and the days late come from
+``pathway.core.overdue`` like everywhere else. A visit booked on or before the day a visit is
+due stands for that visit: the due visit is not listed beside it (unless it is already late)."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from sqlalchemy import Connection, or_, select
 
 from pathway.core import calendar as cal
 from pathway.core.overdue import days_overdue, due_on
-from pathway.store.models import Case
+from pathway.store.models import Appointment, Case
 from pathway.store.tables import table_of
 
 _CASES = table_of(Case)
+_APPOINTMENTS = table_of(Appointment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +30,12 @@ class AgendaItem:
     coordinator_id: str
     definition_id: str
     stage: str
-    what: str  # stage_deadline | visit
-    due_at: datetime
-    due_on: date  # the last day still on time
-    days_overdue: int | None  # None while still on time
+    what: str  # stage_deadline | visit | appointment
+    due_at: datetime  # an appointment: its booked time
+    due_on: date  # the last day still on time; an appointment: its day
+    days_overdue: int | None  # None while still on time (and for a booked visit)
+    appointment_id: str | None = None
+    visit_kind: str | None = None  # an appointment's kind of visit (home, office, ...)
 
 
 def agenda(
@@ -66,4 +72,50 @@ def agenda(
                     days_overdue=days_overdue(due_at, now, tz),
                 )
             )
+    out = _with_appointments(conn, out, coordinator_ids=coordinator_ids, limit=limit, tz=tz)
     return sorted(out, key=lambda i: (-(i.days_overdue or 0), i.due_at, i.case_id, i.what))
+
+
+def _with_appointments(
+    conn: Connection, items: list[AgendaItem], *, coordinator_ids: Sequence[str], limit: datetime, tz: str
+) -> list[AgendaItem]:
+    c, a = _CASES.c, _APPOINTMENTS.c
+    stmt = (
+        select(a.id, a.case_id, a.at, a.kind, c.coordinator_id, c.definition_id, c.stage)
+        .join(_CASES, c.id == a.case_id)
+        .where(
+            a.status == "booked",
+            a.at < limit,
+            c.status == "active",
+            c.coordinator_id.in_(list(coordinator_ids)),
+        )
+    )
+    booked = [
+        AgendaItem(
+            case_id=case_id,
+            coordinator_id=coordinator_id,
+            definition_id=definition_id,
+            stage=stage,
+            what="appointment",
+            due_at=at,
+            due_on=cal.local_date(at, tz),
+            days_overdue=None,
+            appointment_id=appointment_id,
+            visit_kind=kind,
+        )
+        for appointment_id, case_id, at, kind, coordinator_id, definition_id, stage in conn.execute(stmt)
+    ]
+    first_booked: dict[str, date] = {}
+    for item in booked:
+        first_booked[item.case_id] = min(item.due_on, first_booked.get(item.case_id, item.due_on))
+    kept = [
+        i
+        for i in items
+        if not (
+            i.what == "visit"
+            and i.days_overdue is None
+            and i.case_id in first_booked
+            and first_booked[i.case_id] <= i.due_on
+        )
+    ]
+    return kept + booked

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -110,6 +110,21 @@ def _start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=cal.zone(tz)).astimezone(UTC)
 
 
+def cohort_of(
+    definition: Definition, *, unit_id: str, opened_from: date | None, opened_to: date | None
+) -> list[ColumnElement[bool]]:
+    """The cases of a cohort: one definition's cases of the unit opened in the period (local
+    dates, both included)."""
+    if opened_from is not None and opened_to is not None and opened_to < opened_from:
+        raise ValueError("opened_to is before opened_from")
+    cohort = [col(Case.unit_id) == unit_id, col(Case.definition_id) == definition.id, col(Case.status) != "opening"]
+    if opened_from is not None:
+        cohort.append(col(Case.opened_at) >= _start(opened_from, definition.timezone))
+    if opened_to is not None:
+        cohort.append(col(Case.opened_at) < _start(opened_to + _DAY, definition.timezone))
+    return cohort
+
+
 def funnel(
     session: Session,
     *,
@@ -118,13 +133,7 @@ def funnel(
     opened_from: date | None = None,
     opened_to: date | None = None,
 ) -> FunnelReport:
-    if opened_from is not None and opened_to is not None and opened_to < opened_from:
-        raise ValueError("opened_to is before opened_from")
-    cohort = [col(Case.unit_id) == unit_id, col(Case.definition_id) == definition.id, col(Case.status) != "opening"]
-    if opened_from is not None:
-        cohort.append(col(Case.opened_at) >= _start(opened_from, definition.timezone))
-    if opened_to is not None:
-        cohort.append(col(Case.opened_at) < _start(opened_to + _DAY, definition.timezone))
+    cohort = cohort_of(definition, unit_id=unit_id, opened_from=opened_from, opened_to=opened_to)
     conn = session.connection()
 
     statuses: dict[tuple[str, str | None], int] = {}

@@ -8,7 +8,9 @@ Four rules, each with the limit its case's definition sets:
   escalation: ``calendar.after``); overdue *since the visit was due*, as the case says;
 - ``inactive``: nothing recorded on the case for the definition's ``inactivity_alert`` (or a
   number of days the caller asks for);
-- ``paused_too_long``: paused for longer than the definition's ``pause.max``.
+- ``paused_too_long``: paused for longer than the definition's ``pause.max``;
+- ``action_overdue``: an action of the case's plan is overdue past the same grace as a visit
+  (the supervisor is told then); one row per case, since its earliest late action.
 
 Durations are calendar- and working-day aware, so "21 days after the last activity" cannot be
 written as ``last_activity_at < now - interval`` in SQL. Instead, for each definition and
@@ -33,7 +35,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, literal, or_, type_coerce, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col
@@ -43,12 +45,12 @@ from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
 from pathway.readmodels.local_days import LocalDays
-from pathway.store.models import Case
+from pathway.store.models import Case, PlanActionRow
 
-RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long")
+RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long", "action_overdue")
 # How much a day past the limit weighs: an unvisited client (the pathway serves people who
 # experience violence) comes first, a case forgotten on pause last.
-RULE_WEIGHT = {"visit_overdue": 3, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
+RULE_WEIGHT = {"visit_overdue": 3, "action_overdue": 2, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
 SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
@@ -309,6 +311,12 @@ def stalled(
                 limits.tz,
                 group,
             )
+    if rule in (None, "action_overdue"):
+        for group, limits in groups:
+            branches.append(
+                _late_actions(len(meaning), now, limits, [*filters, *([group] if group is not None else [])])
+            )
+            meaning.append(("action_overdue", limits.visit_grace, limits.tz))
     if rule in (None, "inactive"):
         if inactive_days is not None:
             fixed = Duration(amount=inactive_days, unit="days")
@@ -343,8 +351,8 @@ def stalled(
 
     stage_days = {d: local(definitions[d].timezone) for d in definitions}
     plans = [
-        # A visit is late from its due moment on; the grace only decides when it is listed.
-        (name, None if duration is None or name == "visit_overdue" else duration, local(tz), name == "stage_overdue")
+        # A visit (an action) is late from its due moment on; the grace only decides when it is listed.
+        (name, None if duration is None or name in _LATE_FROM_DUE else duration, local(tz), name == "stage_overdue")
         for name, duration, tz in meaning
     ]
     fromiso = datetime.fromisoformat
@@ -366,6 +374,28 @@ def stalled(
     return sort_rows(out)
 
 
+def _late_actions(number: int, now: datetime, limits: Limits, where: list[ColumnElement[bool]]) -> Any:
+    """The active cases with a planned action overdue past the grace: each case once, since
+    its earliest late action (``plan_actions.due_at``, the first late instant)."""
+    ranges = past_limit(now, limits.visit_grace, limits.tz)
+    due = col(PlanActionRow.due_at)
+    within = [due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges]
+    return (
+        core_select(
+            literal(number).label("branch"),
+            col(Case.id),
+            type_coerce(func.min(due), NullType()).label("started"),  # as the driver gives it
+            col(Case.coordinator_id),
+            col(Case.stage),
+            col(Case.definition_id),
+            col(Case.unit_id),
+        )
+        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
+        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", or_(*within), *where)
+        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
+    )
+
+
 def as_utc(value: datetime | str) -> datetime:
     # In a UNION the column type is lost on SQLite: the stored text comes back as it is.
     if isinstance(value, str):
@@ -375,6 +405,9 @@ def as_utc(value: datetime | str) -> datetime:
 
 # Zones that are UTC all year, as drivers name it (psycopg: the session's ZoneInfo("Etc/UTC")).
 _UTC_ZONES = frozenset({UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")})
+
+# Late from their due moment on (the grace only decides when the row is listed).
+_LATE_FROM_DUE = ("visit_overdue", "action_overdue")
 
 # Answered by Temporal's visibility too (pathway.app.stalled_visibility).
 TEMPORAL_RULES = ("stage_overdue",)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 from pathway.core.forecast import Forecast
@@ -84,7 +86,7 @@ def funnel_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | None = N
         "Cohort of %(num)d case opened %(period)s. How many cases reached each stage: %(bars)s.",
         "Cohort of %(num)d cases opened %(period)s. How many cases reached each stage: %(bars)s.",
         report.cohort,
-        period=_period(report, words),
+        period=period_words(report, words),
         bars="; ".join(f"{b.label} {b.text}" for b in bars),
     )
     return bar_chart(svg_id or chart_id("funnel", report.definition), title, desc, bars)
@@ -110,7 +112,7 @@ def time_in_stage_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | N
     title = words._("Time in stage: %(name)s", name=name)
     desc = words._(
         "Median days in each stage, cases opened %(period)s: %(bars)s.",
-        period=_period(report, words),
+        period=period_words(report, words),
         bars="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
     return bar_chart(svg_id or chart_id("time-in-stage", report.definition), title, desc, bars, fill=_FILL_2)
@@ -144,7 +146,12 @@ def forecast_svg(report: Forecast, lang: str = "pl", *, svg_id: str = "forecast"
     return bar_chart(svg_id, title, desc, bars, fill=_FILL_2)
 
 
-def _period(report: FunnelReport, words: Words) -> str:
+class Cohort(Protocol):
+    opened_from: date | None
+    opened_to: date | None
+
+
+def period_words(report: Cohort, words: Words) -> str:
     """The days the cohort was opened in, in words (``pon., 1 grudnia 2025 – do dziś``)."""
     start = formats.day(report.opened_from, words.lang) if report.opened_from else words._("from the start")
     end = formats.day(report.opened_to, words.lang) if report.opened_to else words._("until today")

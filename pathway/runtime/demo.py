@@ -22,7 +22,7 @@ All names are fictional (the town of "Przykładowo" does not exist). Logs carry 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -40,6 +40,7 @@ from pathway.runtime.demo_data import (
     MAIN_PATH,
     DemoCase,
     DemoPathwayCase,
+    booked_visit_at,
     facts_to_leave,
 )
 from pathway.security import accounts
@@ -130,7 +131,7 @@ def _seed_partners(engine: Engine, vault: Any = None) -> list[str]:
     return added
 
 
-async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, bool, list[str]]:
+async def _seed_case(api: _Api, spec: DemoCase, now: datetime, tz: str) -> tuple[str, bool, list[str]]:
     """Open (or find) the case and move it on to its target. Returns (id, opened now, moves made)."""
     body: dict[str, Any] = {
         "definition": DEFINITION,
@@ -183,9 +184,19 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime) -> tuple[str, boo
             json={"trigger": "advance", "expected_stage": stage},
         )
         moves.append(f"{stage}->{case['stage']}")
+    if spec.book_visit and case["status"] == "active":
+        at = booked_visit_at(now, tz)
+        await api.call(
+            "POST", f"/cases/{case_id}/appointments", key=f"demo:{spec.slug}:book", json={"at": at.isoformat()}
+        )
+        moves.append("book")
     if spec.close and case["status"] != "closed" and case["stage"] == spec.target:
         case = await api.call(
-            "POST", f"/cases/{case_id}/close", key=f"demo:{spec.slug}:close", json={"outcome": spec.close}
+            "POST",
+            f"/cases/{case_id}/close",
+            key=f"demo:{spec.slug}:close",
+            # the demo's client ends still looking for work (the status at exit, sealed in the store)
+            json={"outcome": spec.close, "exit_status": "registered_unemployed"},
         )
         moves.append(f"close:{spec.close}")
     return case_id, opened, moves
@@ -204,21 +215,47 @@ async def _seed_pathway_case(api: _Api, spec: DemoPathwayCase, now: datetime) ->
     case = response.json()
     case_id, opened, done = case["id"], response.status_code == 201, []
     today = now.astimezone(UTC).date()
+    members, present = await _seed_members(api, spec, case_id, today)
     await api.call(
         "POST",
         f"/cases/{case_id}/visits",
         key=f"demo:{spec.slug}:visit",
-        json={"occurred_at": (now - timedelta(days=1)).isoformat(), "duration_minutes": 90, "kind": spec.visit_kind},
+        json={
+            "occurred_at": (now - timedelta(days=1)).isoformat(),
+            "duration_minutes": 90,
+            "kind": spec.visit_kind,
+            "present_member_ids": present,
+        },
     )
     for i, (kind, name, value) in enumerate(spec.steps):
         if kind == "fact":
             await api.call(
                 "PUT", f"/cases/{case_id}/facts/{name}", key=f"demo:{spec.slug}:{i}", json={"value": value(today)}
             )
+        elif kind == "plan":
+            await api.call("PUT", f"/cases/{case_id}/plan", key=f"demo:{spec.slug}:{i}", json=value(today, members))
         else:
             await api.call("POST", f"/cases/{case_id}/transitions", key=f"demo:{spec.slug}:{i}", json={"trigger": name})
         done.append(f"{kind}:{name}")
     return case_id, opened, done
+
+
+async def _seed_members(api: _Api, spec: DemoPathwayCase, case_id: str, today: date) -> tuple[list[str], list[str]]:
+    """The case's household (each member once: fixed keys); the ids of all of them, and of
+    those present at the visit."""
+    members: list[str] = []
+    present: list[str] = []
+    for i, m in enumerate(spec.members):
+        body = {"role": m.role, "name": m.name, "birth_year": today.year - m.age}
+        response = await api.send(
+            "POST", f"/cases/{case_id}/members", key=f"demo:{spec.slug}:member:{i}", json=body | {"school": m.school}
+        )
+        member_id = response.json().get("id")  # none: added by a run in another year, left as it was
+        if member_id:
+            members.append(member_id)
+        if m.present and member_id:
+            present.append(member_id)
+    return members, present
 
 
 def _seed_users(engine: Engine) -> list[str]:
@@ -260,7 +297,7 @@ async def seed_demo(settings: Settings, client: Client, engine: Engine) -> None:
                 # each coordinator opens and moves their own cases, as they would
                 token = accounts.login(engine, user_id=spec.coordinator, password=DEMO_PASSWORD)[0]
                 api = _Api(http, spec.coordinator, token)
-                case_id, opened, moves = await _seed_case(api, spec, now)
+                case_id, opened, moves = await _seed_case(api, spec, now, settings.tz)
             except DemoError as exc:  # one case refused: seed the others, then say so
                 log.warning("demo_case_failed", slug=spec.slug, error=str(exc))
                 failed.append(spec.slug)

@@ -6,8 +6,9 @@ All names are fictional (the town of "Przykładowo" does not exist)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEFINITION = "model-wsparcia"
 DEMO_UNIT = "default"  # the unit of the first admin on a new home
@@ -145,6 +146,8 @@ class DemoCase:
     opened_days_ago: int = 0
     close: str | None = None
     visit: bool = True
+    # A visit booked (an appointment) for ``booked_visit_at``: the coordinator's week shows it.
+    book_visit: bool = False
 
 
 DEMO_CASES: tuple[DemoCase, ...] = (
@@ -154,15 +157,78 @@ DEMO_CASES: tuple[DemoCase, ...] = (
     DemoCase("praktyka", "Barbara Demonstracyjna", "marek.koordynator", "internship", opened_days_ago=6),
     DemoCase("zamknieta", "Zofia Wzorcowa", "ewa.koordynatorka", "plan", opened_days_ago=3, close="transferred"),
     DemoCase("zalegla", "Teresa Próbna", "marek.koordynator", "diagnosis", opened_days_ago=40, visit=False),
+    # Ewa's week: this visit is two days late (she is reminded, her supervisor not yet told)
+    # and she has booked it for tomorrow.
+    DemoCase(
+        "umowiona",
+        "Danuta Przykładowa",
+        "ewa.koordynatorka",
+        "diagnosis",
+        opened_days_ago=9,
+        visit=False,
+        book_visit=True,
+    ),
 )
 
+
+def booked_visit_at(now: datetime, tz: str) -> datetime:
+    """When the demo books its visit: tomorrow at 10:00 while tomorrow is in this week (the
+    week page shows it), on a Sunday two hours from now (tomorrow 10:00 late at night)."""
+    local = now.astimezone(ZoneInfo(tz))
+    if local.weekday() == 6 and local.hour < 22:
+        return (local + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return datetime.combine(local.date() + timedelta(days=1), time(10, 0), tzinfo=ZoneInfo(tz))
+
+
 MAIN_PATH = ("diagnosis", "plan", "therapy", "training", "internship")
+
+
+def family_plan(today: date, members: list[str]) -> dict[str, Any]:
+    """The demo family's plan: two goals, one action overdue by three days; the rent is the
+    last household member's to pay (the partner), or the coordinator's when none was added."""
+
+    def day(days: int) -> str:
+        return (today + timedelta(days=days)).isoformat()
+
+    payer = {"kind": "member", "id": members[-1]} if members else {"kind": "coordinator"}
+
+    return {
+        "agreed_on": day(-7),
+        "goals": [
+            {
+                "title": "Stabilna sytuacja mieszkaniowa",
+                "actions": [
+                    {"title": "Wniosek o dodatek mieszkaniowy", "owner": {"kind": "coordinator"}, "due_on": day(-3)},
+                    {"title": "Spłata zaległości czynszowych", "owner": payer},
+                ],
+            },
+            {
+                "title": "Dzieci regularnie w szkole",
+                "actions": [
+                    {"title": "Rozmowa z pedagogiem szkolnym", "owner": {"kind": "coordinator"}, "due_on": day(10)}
+                ],
+            },
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    """A person of a demo household: a role, a name, an age this year and a child's school;
+    ``present`` at the demo's visit or not (so the page shows who is still to be met)."""
+
+    role: str
+    name: str
+    age: int
+    school: str | None = None
+    present: bool = True
 
 
 @dataclass(frozen=True)
 class DemoPathwayCase:
     """A case on one of the other pathways, a step or two in: ``steps`` are ("fact", name,
-    value-of-today) or ("move", trigger, None), each sent once (fixed idempotency keys)."""
+    value-of-today), ("plan", "", plan-of-today-and-member-ids) or ("move", trigger, None), each sent once
+    (fixed idempotency keys); ``members`` its household, added before the first visit."""
 
     slug: str
     client_name: str
@@ -170,6 +236,7 @@ class DemoPathwayCase:
     definition: str
     visit_kind: str
     steps: tuple[tuple[str, str, Any], ...] = ()
+    members: tuple[DemoMember, ...] = ()
 
 
 DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
@@ -186,6 +253,16 @@ DEMO_OTHER_CASES: tuple[DemoPathwayCase, ...] = (
                 lambda today: {"signed_on": (today - timedelta(days=2)).isoformat(), "family_members": 4},
             ),
             ("move", "advance", None),
+            # The family's plan, agreed a week ago: one action three days late (the case page
+            # shows it, the coordinator is reminded).
+            ("plan", "", family_plan),
+        ),
+        # A family with two children; the partner was not at the first visit yet, so the
+        # diagnosis item "contact with all family members" still waits for him.
+        (
+            DemoMember("child", "Kasia Przykładowa", 9, "Szkoła Podstawowa nr 2 w Przykładowie"),
+            DemoMember("child", "Tomek Przykładowy", 5, "Przedszkole Miejskie nr 1 w Przykładowie"),
+            DemoMember("partner", "Piotr Przykładowy", 41, present=False),
         ),
     ),
     # Her certificate expires in 30 days: inside the 45-day notice, so the coordinator is reminded.

@@ -220,7 +220,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     API in this loop; prints the URLs; returns after Ctrl-C / SIGTERM has stopped the API,
     the worker and the dev server, in that order."""
     from pathway.runtime.asgi import codec_endpoint, create_app
-    from pathway.runtime.schedules import ensure_digest_schedule
+    from pathway.runtime.schedules import ensure_schedules
     from pathway.runtime.worker import build_worker
     from pathway.store.db import create_schema, make_engine
 
@@ -252,7 +252,7 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 first_admin = ensure_first_admin(settings, engine)
 
                 worker = build_worker(client, settings, engine)
-                await ensure_digest_schedule(client, task_queue=settings.task_queue, tz=settings.tz)
+                await ensure_schedules(client, task_queue=settings.task_queue, tz=settings.tz)
                 api = _make_api_server(settings, create_app(settings, client=client, engine=engine))
                 stopper.on_force = lambda: setattr(api, "force_exit", True)
 
@@ -345,12 +345,12 @@ def _check_schema(engine: Any, settings: Settings) -> None:
 async def run_worker(settings: Settings) -> None:
     """``pathway worker``: a worker against the settings' Temporal (a cluster, or the
     embedded dev server of a running ``pathway up``) until Ctrl-C / SIGTERM."""
-    from pathway.runtime.schedules import ensure_digest_schedule
+    from pathway.runtime.schedules import ensure_schedules
     from pathway.runtime.worker import build_worker
 
     async with _single_process(settings) as (stopper, client, engine):
         worker = build_worker(client, settings, engine)
-        await ensure_digest_schedule(client, task_queue=settings.task_queue, tz=settings.tz)
+        await ensure_schedules(client, task_queue=settings.task_queue, tz=settings.tz)
         worker_task = asyncio.create_task(worker.run(), name="the worker")
         stopper.serving = True
         log.info("worker_running", endpoint=settings.resolved_temporal_address, task_queue=settings.task_queue)

@@ -13,6 +13,7 @@ from pathway.config import Settings
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring
 from workflows.digest import MorningDigestWorkflow
+from workflows.follow_ups import FollowUpRemindersWorkflow
 from workflows.pathway import PathwayWorkflow
 from workflows.runner import workflow_runner
 
@@ -28,7 +29,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[PathwayWorkflow, MorningDigestWorkflow],
+        workflows=[PathwayWorkflow, MorningDigestWorkflow, FollowUpRemindersWorkflow],
         activities=build_activities(
             engine, settings=settings, vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings))
         ),

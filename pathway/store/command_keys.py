@@ -33,6 +33,13 @@ def claim(
     return CommandKey(**found._mapping), bool(inserted)
 
 
+def find(engine: Engine, *, unit_id: str, key: str) -> CommandKey | None:
+    """The command that claimed ``key``, if one did."""
+    with engine.connect() as conn:
+        found = conn.execute(select(_KEYS).where(_KEYS.c.unit_id == unit_id, _KEYS.c.key == key)).first()
+    return CommandKey(**found._mapping) if found is not None else None
+
+
 def release(engine: Engine, *, unit_id: str, key: str, fingerprint: str) -> None:
     """Give a key back after its command was refused, so that a corrected command may use it."""
     with engine.begin() as conn:

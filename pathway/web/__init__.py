@@ -6,11 +6,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from pathway.http.requests import token_from
-from pathway.web.session import CsrfRefused, LoginRequired
+from pathway.web.session import CsrfRefused, LoginRequired, from_script
 
 STATIC = Path(__file__).parent / "static"
 
@@ -27,13 +27,18 @@ def install(app: FastAPI) -> None:
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         # Back to the page after signing in: its path only (ids, never personal data).
         # "Session expired" only when a session was sent and is no longer valid: a first
-        # visit, with no session at all, is simply asked to sign in.
+        # visit, with no session at all, is simply asked to sign in. The page's script is told
+        # so (401): it keeps the form's content and sends the person to sign in itself.
+        if from_script(request):
+            return JSONResponse({"code": "unauthorized"}, status_code=401)
         target = request.url.path if request.method == "GET" else "/"
         expired = "expired=1&" if token_from(request) else ""
         return RedirectResponse(f"/login?{expired}next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(CsrfRefused)
-    async def _csrf_refused(request: Request, exc: CsrfRefused) -> HTMLResponse:
+    async def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        if from_script(request):
+            return JSONResponse({"code": "csrf_refused"}, status_code=403)
         page = Page(request, None)
         return page.render(
             "error.html",

@@ -24,7 +24,7 @@ from pathway.core.definition import PARTNER_KINDS
 from pathway.core.overdue import due_on
 from pathway.core.sharing import SCOPE_FIELDS
 from pathway.http.requests import checked_idempotency_key, client_address, services_of
-from pathway.i18n import NONE, Words, listed, named, title
+from pathway.i18n import NONE, Words, formats, listed, named, title
 from pathway.security.accounts import Principal
 from pathway.web import forms
 from pathway.web.session import (
@@ -76,6 +76,10 @@ class Page:
     def dt(self, value: datetime | None) -> str:
         """A moment in words, in the centre's zone: ``pon., 14 grudnia, 14:30``."""
         return self.words.moment(value, self.tz, today=self.today)
+
+    def clock(self, value: datetime) -> str:
+        """The time of day of a moment in the centre's zone: ``14:30``."""
+        return formats.clock(value.astimezone(self.tz), self.lang)
 
     def d(self, value: datetime | date | None) -> str:
         """A day in words: ``pon., 14 grudnia`` (with the year when it is not this year's)."""
@@ -144,16 +148,19 @@ class Page:
         )
         return templates.TemplateResponse(self.request, template, context, status_code=status, headers=PAGE_HEADERS)
 
-    def error(self, exc: AppError) -> HTMLResponse:
+    def error_message(self, exc: AppError) -> str:
+        """Why a page or a form was refused outright (not found, not for this role, the service
+        not answering), in words."""
         if exc.status == 404:
-            message = self._("Not found.")
-        elif exc.status == 403:
-            message = self._("This page is not available to your role.")
-        elif exc.status == 503:
-            message = self._("The service is not answering right now. Please try again in a moment.")
-        else:
-            message = exc.message
-        return self.render("error.html", status=exc.status, message=message)
+            return self._("Not found.")
+        if exc.status == 403:
+            return self._("This page is not available to your role.")
+        if exc.status == 503:
+            return self._("The service is not answering right now. Please try again in a moment.")
+        return exc.message
+
+    def error(self, exc: AppError) -> HTMLResponse:
+        return self.render("error.html", status=exc.status, message=self.error_message(exc))
 
 
 def redirect(path: str) -> RedirectResponse:

@@ -63,6 +63,12 @@ def check_login_csrf(request: Request, sent: object) -> None:
         raise CsrfRefused()
 
 
+def from_script(request: Request) -> bool:
+    """A form sent by the page's own script (the visit queue, ``static/visit-queue.js``), which
+    asks for JSON: it is answered with a status and a message in words, never a redirect."""
+    return request.headers.get("accept", "").startswith("application/json")
+
+
 def lang_of(request: Request) -> str:
     return language(request.cookies.get(LANG_COOKIE))
 

@@ -32,6 +32,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from pathway.security import accounts
+from pathway.security.identity import IdentityVault
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +93,10 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     # the case's notes read back: its coordinator and the unit's supervisors (issue 14)
     ("GET", "/cases/{case_id}/notes"): CASE_READ,
     # the case's papers (PDF): like reading the case
+    # the case's plan: read like the notes (its words are personal data), changed like the case
+    ("GET", "/cases/{case_id}/plan"): CASE_READ,
+    ("PUT", "/cases/{case_id}/plan"): CASE_ACT,
+    ("POST", "/cases/{case_id}/plan/actions/{action_id}/status"): CASE_ACT,
     ("GET", "/cases/{case_id}/documents"): CASE_READ,
     ("GET", "/cases/{case_id}/documents/{kind}.pdf"): CASE_READ,
     # the client's consent to share with a partner: given and withdrawn by the case's coordinator
@@ -102,7 +107,17 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("POST", "/cases/{case_id}/referrals"): CASE_ACT,
     ("GET", "/cases/{case_id}/referrals"): CASE_READ,
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): CASE_ACT,
+    # the household (issue 14): read like the case, changed by its coordinator
+    ("GET", "/cases/{case_id}/members"): CASE_READ,
+    ("POST", "/cases/{case_id}/members"): CASE_ACT,
+    ("PATCH", "/cases/{case_id}/members/{member_id}"): CASE_ACT,
+    ("DELETE", "/cases/{case_id}/members/{member_id}"): CASE_ACT,
     ("POST", "/callbacks/referrals/{referral_id}"): (401,) * 7,
+    # booked visits: booked, moved and cancelled by the case's coordinator
+    ("POST", "/cases/{case_id}/appointments"): CASE_ACT,
+    ("GET", "/cases/{case_id}/appointments"): CASE_READ,
+    ("PUT", "/cases/{case_id}/appointments/{appointment_id}"): CASE_ACT,
+    ("DELETE", "/cases/{case_id}/appointments/{appointment_id}"): CASE_ACT,
     ("GET", "/definitions"): ALL_OK,
     ("GET", "/definitions/{definition_id}"): ALL_OK,
     # moving the unit's running cases to a definition's current version: managing definitions
@@ -129,6 +144,12 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/forecast"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/forecast.svg"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/outcomes"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/outcomes.svg"): (403, 403, OK, 403, 403, OK, 403),
+    # the client's profile and outcomes (issue 14): read like the case, the status after exit
+    # recorded by the case's coordinator
+    ("GET", "/cases/{case_id}/profile"): CASE_READ,
+    ("PUT", "/cases/{case_id}/profile/follow-up"): CASE_ACT,
     # a person's own inbox, notice choice and calendar feed: everyone signed in has their own
     ("GET", "/inbox"): ALL_OK,
     ("POST", "/inbox/read"): ALL_OK,
@@ -165,6 +186,7 @@ class World:
     victim: str  # a user of U that admins disable and enable
     prober: str  # a user of U that POST /auth/token signs in
     engine: Engine
+    vault: IdentityVault
 
     def token(self, caller: str) -> str:
         """A fresh token of the caller (each walk has its own; signing out gets another one)."""
@@ -209,6 +231,7 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         victim=logins["victim"],
         prober=logins["prober"],
         engine=stack.engine,
+        vault=stack.vault,
     )
 
 
@@ -248,6 +271,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _tomorrow() -> str:
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+
+
 # A minimal valid body per route that takes one (functions of the caller's target).
 BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/auth/token"): lambda t: {"username": t.world.prober, "password": PASSWORD},
@@ -267,7 +294,8 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/cases/{case_id}/visits"): lambda t: {"occurred_at": _now(), "duration_minutes": 60, "kind": "home"},
     ("PUT", "/cases/{case_id}/facts/{name}"): lambda t: {"value": DIAGNOSIS_DONE},
     ("POST", "/cases/{case_id}/pause"): lambda t: {"reason": "hospital"},
-    ("POST", "/cases/{case_id}/close"): lambda t: {"outcome": "transferred"},
+    ("POST", "/cases/{case_id}/close"): lambda t: {"outcome": "transferred", "exit_status": "inactive"},
+    ("PUT", "/cases/{case_id}/profile/follow-up"): lambda t: {"status": "employed"},
     # to the other coordinator of the unit (run late: the case is then no longer coord's)
     ("PUT", "/cases/{case_id}/coordinator"): lambda t: {
         "coordinator": t.world.logins["coordb" if t.case["coordinator"] == t.world.logins["coord"] else "coord"]
@@ -287,8 +315,14 @@ BODIES: dict[tuple[str, str], Callable[[Target], Any]] = {
     ("POST", "/cases/{case_id}/referrals"): lambda t: {"partner_id": t.world.partner, "service": "therapy"},
     ("POST", "/cases/{case_id}/referrals/{referral_id}/answer"): lambda t: {"answer": "accepted"},
     ("POST", "/callbacks/referrals/{referral_id}"): lambda t: {"answer": "accepted"},
+    ("POST", "/cases/{case_id}/appointments"): lambda t: {"at": _tomorrow(), "kind": "home"},
+    ("PUT", "/cases/{case_id}/appointments/{appointment_id}"): lambda t: {"at": _tomorrow(), "kind": "home"},
+    ("POST", "/cases/{case_id}/members"): lambda t: {"role": "child", "name": "Ola Dostępu", "birth_year": 2015},
+    ("PATCH", "/cases/{case_id}/members/{member_id}"): lambda t: {"school": "Szkoła Podstawowa nr 3"},
     ("POST", "/definitions/{definition_id}/migrations"): lambda t: {"mapping": {}, "dry_run": True},
     ("PUT", "/me/notifications"): lambda t: {"channel": "inbox"},
+    ("PUT", "/cases/{case_id}/plan"): lambda t: {"goals": []},
+    ("POST", "/cases/{case_id}/plan/actions/{action_id}/status"): lambda t: {"status": "done"},
     ("POST", "/codec/encode"): lambda t: {"payloads": []},
     ("POST", "/codec/decode"): lambda t: {"payloads": []},
 }
@@ -304,9 +338,12 @@ PATH_PARAMS = frozenset(
         "name",
         "consent_id",
         "referral_id",
+        "appointment_id",
         "item_id",
         "token",
         "kind",
+        "action_id",
+        "member_id",
     }
 )
 
@@ -321,9 +358,12 @@ def _path_values(t: Target) -> dict[str, str]:
         "name": "diagnosis",
         "consent_id": _consent(t),
         "referral_id": "walk-" + t.case["id"],
+        "appointment_id": "walk-" + t.case["id"],
         "item_id": "987654321",
         "token": "made-up-" + "x" * 40,
         "kind": "consent",
+        "action_id": "walk-action",
+        "member_id": _member(t),
     }
 
 
@@ -335,6 +375,25 @@ def _consent(t: Target) -> str:
 
     with Session(t.world.engine) as session:
         return consents.give_consent(session, case_id=t.case["id"], partner_id=t.world.partner, actor="test").id
+
+
+def _member(t: Target) -> str:
+    """A household member of the target case (stored directly: the walk itself may not add one)."""
+    from sqlmodel import Session
+
+    from pathway.store import household
+
+    with Session(t.world.engine) as session:
+        return household.add_member(
+            session,
+            vault=t.world.vault,
+            member_id=uuid.uuid4().hex,
+            case_id=t.case["id"],
+            role="child",
+            birth_year=2016,
+            who=household.MemberIdentity(name="Dziecko Dostępu"),
+            actor="test",
+        ).id
 
 
 def _routes(stack: Stack) -> list[tuple[str, str, dict[str, Any]]]:

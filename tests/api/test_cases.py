@@ -254,7 +254,7 @@ async def test_get_case_has_every_field_of_the_design(stack: Stack) -> None:
     got = await stack.get_case(case["id"])
     assert CASE_FIELDS <= set(got), CASE_FIELDS - set(got)
     assert got["id"] == case["id"]
-    assert got["definition"] == "model-wsparcia" and got["definition_version"] == 4
+    assert got["definition"] == "model-wsparcia" and got["definition_version"] == 5
     assert got["stage"] == "diagnosis" and got["status"] == "active" and got["coordinator"] == COORDINATOR
     assert got["allowed"] == []
     assert got["blocked"] and {"trigger", "guard", "reason"} <= set(got["blocked"][0])

@@ -217,7 +217,12 @@ async def test_close_with_an_unknown_outcome_lists_the_outcomes(stack: Stack) ->
 
 async def test_a_closed_case_takes_no_more_commands(stack: Stack) -> None:
     case = await stack.open_case()
-    r = await post(stack, case["id"], "close", {"outcome": "dropped_out", "note": "Wyjechała do siostry"})
+    r = await post(
+        stack,
+        case["id"],
+        "close",
+        {"outcome": "dropped_out", "note": "Wyjechała do siostry", "exit_status": "inactive"},
+    )
     assert r.status_code == 200, r.text
     closed = r.json()
     assert closed["status"] == "closed" and closed["stage"] == "dropped_out" and closed["outcome"] == "dropped_out"

@@ -54,7 +54,9 @@ async def test_a_refused_placement_gives_its_hold_back(stack: Stack) -> None:
     employer = await _employer(stack, unit, capacity=1)
     closed, other = [await stack.open_case(unit=unit) for _ in range(2)]
     r = await stack.http.post(
-        f"{API}/cases/{closed['id']}/close", json={"outcome": "dropped_out"}, headers=stack.headers(unit, key="c1")
+        f"{API}/cases/{closed['id']}/close",
+        json={"outcome": "dropped_out", "exit_status": "inactive"},
+        headers=stack.headers(unit, key="c1"),
     )
     assert r.status_code == 200, r.text
     refused = await stack.fact(closed["id"], "placement", {"partner_id": employer["id"]}, unit=unit)

@@ -207,7 +207,9 @@ async def test_a_pause_and_a_close_say_what_their_notes_were_about(stack: Stack)
     assert r.status_code == 200, r.text
     assert (await stack.http.post(f"{API}/cases/{case['id']}/resume", headers=me)).status_code == 200
     r = await stack.http.post(
-        f"{API}/cases/{case['id']}/close", headers=me, json={"outcome": "transferred", "note": "Przeprowadzka"}
+        f"{API}/cases/{case['id']}/close",
+        headers=me,
+        json={"outcome": "transferred", "note": "Przeprowadzka", "exit_status": "inactive"},
     )
     assert r.status_code == 200, r.text
 

@@ -112,7 +112,7 @@ async def test_an_employers_places_are_used_refused_when_full_and_freed_when_a_c
 
     r = await stack.http.post(
         f"{API}/cases/{cases[1]['id']}/close",
-        json={"outcome": "dropped_out"},
+        json={"outcome": "dropped_out", "exit_status": "inactive"},
         headers=stack.headers(unit, key=uuid.uuid4().hex),
     )
     assert r.status_code == 200, r.text
@@ -188,6 +188,23 @@ async def test_consent_is_given_listed_and_withdrawn_by_the_coordinator_and_audi
 
 
 # ---------------------------------------------------------------- the perpetrator
+async def into_therapy_with_consent(stack: Stack, unit: str, cid: str, therapist_id: str) -> None:
+    """The client's consent for the therapist, then the Model Wsparcia case moved into therapy
+    (where the therapist is told)."""
+    r = await stack.http.post(
+        f"{API}/cases/{cid}/consents", json={"partner_id": therapist_id}, headers=stack.headers(unit)
+    )
+    assert r.status_code == 201, r.text
+    for name, value in (
+        ("diagnosis", DIAGNOSIS_DONE),
+        ("help_plan", {"agreed_on": "2026-05-04"}),
+        ("therapist", {"partner_id": therapist_id}),
+    ):
+        assert (await stack.fact(cid, name, value, unit=unit)).status_code == 200
+    for _ in range(2):
+        assert (await stack.transition(cid, "advance", unit=unit)).status_code == 200
+
+
 async def test_the_perpetrators_details_are_kept_for_staff_and_their_address_is_never_told(stack: Stack) -> None:
     unit = new_unit()
     contact = f"sprawca-{uuid.uuid4().hex[:6]}@example.invalid"
@@ -212,18 +229,7 @@ async def test_the_perpetrators_details_are_kept_for_staff_and_their_address_is_
     cid = case["id"]
     assert case["client"]["perpetrator_name"] == "Jan Sprawca"
     assert (await stack.get_case(cid, unit=unit))["client"]["perpetrator_contacts"] == [contact, "+48 600 111 222"]
-    r = await stack.http.post(
-        f"{API}/cases/{cid}/consents", json={"partner_id": therapist["id"]}, headers=stack.headers(unit)
-    )
-    assert r.status_code == 201, r.text
-    for name, value in (
-        ("diagnosis", DIAGNOSIS_DONE),
-        ("help_plan", {"agreed_on": "2026-05-04"}),
-        ("therapist", {"partner_id": therapist["id"]}),
-    ):
-        assert (await stack.fact(cid, name, value, unit=unit)).status_code == 200
-    for _ in range(2):
-        assert (await stack.transition(cid, "advance", unit=unit)).status_code == 200
+    await into_therapy_with_consent(stack, unit, cid, therapist["id"])
 
     async def told() -> Any:
         page = (await stack.http.get(f"{API}/cases/{cid}/notifications", headers=stack.headers(unit))).json()

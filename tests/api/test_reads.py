@@ -48,7 +48,9 @@ async def test_list_cases_pages_counts_and_filters(stack: Stack) -> None:
         ids.append(case["id"])
     closed = ids[1]
     r = await stack.http.post(
-        f"/api/v1/cases/{closed}/close", json={"outcome": "transferred"}, headers=stack.headers(unit)
+        f"/api/v1/cases/{closed}/close",
+        json={"outcome": "transferred", "exit_status": "inactive"},
+        headers=stack.headers(unit),
     )
     assert r.status_code == 200, r.text
 
@@ -116,7 +118,7 @@ async def test_definitions(stack: Stack) -> None:
     listed = await get(stack, "/definitions")
     assert listed["count"] == len(listed["items"]) >= 1
     summary = next(i for i in listed["items"] if i["id"] == "model-wsparcia")
-    assert summary["version"] == 4 and summary["title"]["pl"].startswith("Model Wsparcia")
+    assert summary["version"] == 5 and summary["title"]["pl"].startswith("Model Wsparcia")
     assert summary["stages"][:3] == ["diagnosis", "plan", "therapy"]
     assert len(summary["content_hash"]) >= 16
 

@@ -8,6 +8,7 @@ is saved under ``test-artifacts/e2e/``."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
 # What the accessibility check holds every page to.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
+EVERY_IMPACT = ("minor", "moderate", "serious", "critical")
 
 UNIT = "unit-e2e"
 PASSWORD = "e2e-password-long-enough"
@@ -48,6 +50,16 @@ PARTNERS = (
 class Live:
     base_url: str
     engine: Any
+
+
+async def sign_in(page: Any, live: Live, login: str) -> None:
+    """Sign in from a page that needs a session (sent to sign in, and back afterwards)."""
+    await page.goto(f"{live.base_url}/cases")
+    assert "/login" in page.url
+    await page.get_by_label("Nazwa użytkownika").fill(login)
+    await page.get_by_label("Hasło").fill(PASSWORD)
+    await page.get_by_role("button", name="Zaloguj").click()
+    await page.wait_for_url(re.compile(r"/(cases|dashboard)$"))
 
 
 def require_tools() -> str:
@@ -72,8 +84,9 @@ class Visit:
     def watch(self, page: Any) -> Any:
         # A page's script error or a refused resource (e.g. by the Content-Security-Policy)
         # shows on the console: none is expected.
-        # A page itself may answer 4xx on purpose (a refused move is a 422 page); what it
-        # loads (styles, script, icon) must not fail.
+        # A page itself may answer 4xx on purpose (a refused move is a 422 page), and so may a
+        # form its script sends (a refused visit: static/visit-queue.js); what a page loads
+        # (styles, script, icon) must not fail, nor a script's request answer 5xx.
         page.on(
             "console",
             lambda m: (
@@ -86,14 +99,14 @@ class Visit:
             "response",
             lambda r: (
                 r.request.resource_type != "document"
-                and r.status >= 400
+                and r.status >= (500 if r.request.resource_type == "fetch" else 400)
                 and self.problems.append(f"{page.url}: {r.url} answered {r.status}")
             ),
         )
         page.on("pageerror", lambda e: self.problems.append(f"{page.url}: {e}"))
         return page
 
-    async def check(self, page: Any, name: str) -> None:
+    async def check(self, page: Any, name: str, blocking: tuple[str, ...] = BLOCKING) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         # Evaluated through the DevTools protocol, so the page's CSP (script-src 'self')
@@ -102,9 +115,9 @@ class Visit:
         result = await page.evaluate(
             "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": AXE_TAGS}}
         )
-        blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
+        found = [v for v in result["violations"] if v["impact"] in blocking]
         (ARTIFACTS / f"{name}.axe.json").write_text(json.dumps(result["violations"], indent=1, ensure_ascii=False))
         self.checked.append(name)
-        assert not blocking, f"{name}: accessibility violations:\n" + "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in blocking
+        assert not found, f"{name}: accessibility violations:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in found
         )

@@ -15,21 +15,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit
+from e2estack import COORDINATOR, SUPERVISOR, Live, Visit, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
 CLIENT = "Klientka Testowa E2E"
 STAGE = "#current-stage"
-
-
-async def _sign_in(page: Any, live: Live, login: str) -> None:
-    await page.goto(f"{live.base_url}/cases")
-    assert "/login" in page.url  # no session: sent to sign in, and back afterwards
-    await page.get_by_label("Nazwa użytkownika").fill(login)
-    await page.get_by_label("Hasło").fill(PASSWORD)
-    await page.get_by_role("button", name="Zaloguj").click()
-    await page.wait_for_url(re.compile(r"/(cases|dashboard)$"))
 
 
 async def _save_fact(page: Any, fact: str) -> None:
@@ -45,7 +36,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     # ------------------------------------------------------------ sign in, the caseload
     await page.goto(f"{live.base_url}/cases")
     await visit.check(page, "01-login")
-    await _sign_in(page, live, COORDINATOR)
+    await sign_in(page, live, COORDINATOR)
     await visit.check(page, "02-caseload-empty")
 
     # ------------------------------------------------------------ open a case
@@ -179,7 +170,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     # ------------------------------------------------------------ the supervisor: an overdue case on the dashboard
     context = await browser.new_context(locale="pl-PL", viewport={"width": 1280, "height": 900})
     page = visit.watch(await context.new_page())
-    await _sign_in(page, live, SUPERVISOR)
+    await sign_in(page, live, SUPERVISOR)
     await page.get_by_role("link", name="Nowa sprawa").click()
     await page.get_by_label("Ścieżka wsparcia").select_option(value="model-wsparcia")
     await page.get_by_label("Imię i nazwisko").fill("Klientka Zaległa E2E")

@@ -464,6 +464,7 @@ def test_demo_twice_adds_nothing_and_its_overdue_case_is_stalled(stack: Stack) -
             "internship",
             "transferred",
             "diagnosis",
+            "diagnosis",  # Ewa's late visit, booked for tomorrow
             # one case of each other pathway: a family past its contract, a disability service admitted,
             # a person out of homelessness and a foreign family at their first stage
             "diagnosis",

@@ -600,10 +600,10 @@ async def test_a_partner_without_a_channel_is_skipped_and_a_missing_channel_fail
 
 
 # ---------------------------------------------------------------- wiring
-def test_build_activities_gives_the_four_named_activities(engine: Engine) -> None:
+def test_build_activities_gives_the_five_named_activities(engine: Engine) -> None:
     acts = build_activities(engine)
     names = [activity._Definition.must_from_callable(fn).name for fn in acts]
-    assert names == ["project_events", "remind", "notify_partner", "send_digests"]
+    assert names == ["project_events", "remind", "notify_partner", "send_digests", "remind_follow_ups"]
     notify = acts[2].__self__
     assert isinstance(notify.channels["outbox"], OutboxChannel)
     assert set(build_activities(engine, channels={"smtp": FakeChannel()})[2].__self__.channels) == {"outbox", "smtp"}

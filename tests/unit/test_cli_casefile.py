@@ -58,3 +58,66 @@ def test_an_unknown_document_or_language_is_an_error(
     assert result.exit_code == 1 and "unknown_document" in result.output and not out.exists()
     result = run(monkeypatch, "case", "document", CASE, "consent", "-o", str(out), "--lang", "de")
     assert result.exit_code == 2 and "--lang" in result.output
+
+
+PLAN = {
+    "case_id": CASE,
+    "version": 2,
+    "agreed_on": "2026-12-01",
+    "review_due_on": "2027-06-01",
+    "goals": [
+        {
+            "id": "g1",
+            "title": "Mieszkanie [b]socjalne[/b]",
+            "actions": [
+                {
+                    "id": "a1",
+                    "title": "Wniosek do urzędu",
+                    "owner": {"kind": "coordinator", "id": None},
+                    "due_on": "2026-12-03",
+                    "status": "planned",
+                    "days_overdue": 3,
+                },
+                {
+                    "id": "a2",
+                    "title": "Świetlica",
+                    "owner": {"kind": "member", "id": "m-1"},
+                    "due_on": None,
+                    "status": "done",
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_the_plan_is_shown_in_words(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.on("GET", f"/cases/{CASE}/plan", PLAN)
+    result = run(monkeypatch, "case", "plan", "show", CASE, width=160)
+    assert result.exit_code == 0, result.output
+    assert "Mieszkanie [b]socjalne[/b]" in result.output  # the words as typed, never markup
+    assert "Wniosek do urzędu" in result.output and "2026-12-03" not in result.output  # dates in words
+
+
+def test_the_plan_is_edited_from_a_yaml_file(api: FakeApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    api.on("PUT", f"/cases/{CASE}/plan", PLAN)
+    source = tmp_path / "plan.yaml"
+    source.write_text(
+        "agreed_on: 2026-12-01\ngoals:\n  - title: Mieszkanie\n    actions:\n"
+        "      - {title: Wniosek, owner: {kind: coordinator}, due_on: 2026-12-03}\n",
+        encoding="utf-8",
+    )
+    result = run(monkeypatch, "case", "plan", "edit", CASE, str(source), "--expected-version", "1", width=160)
+    assert result.exit_code == 0, result.output
+    [sent] = api.sent
+    assert sent.body == {
+        "agreed_on": "2026-12-01",
+        "goals": [
+            {
+                "title": "Mieszkanie",
+                "actions": [{"title": "Wniosek", "owner": {"kind": "coordinator"}, "due_on": "2026-12-03"}],
+            }
+        ],
+        "expected_version": 1,
+    }
+    assert sent.headers.get("Idempotency-Key")

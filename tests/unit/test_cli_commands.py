@@ -69,9 +69,9 @@ def test_a_bad_visit_time_is_an_error_naming_at(
     ("args", "path", "body"),
     [
         (
-            ["close", CASE, "transferred", "--note", "Przeprowadzka"],
+            ["close", CASE, "transferred", "--note", "Przeprowadzka", "--exit-status", "inactive"],
             "close",
-            {"outcome": "transferred", "note": "Przeprowadzka"},
+            {"outcome": "transferred", "note": "Przeprowadzka", "exit_status": "inactive"},
         ),
         (["pause", CASE, "--reason", "hospital"], "pause", {"reason": "hospital", "note": None}),
         (["pause", CASE], "pause", {"reason": "other", "note": None}),
@@ -125,3 +125,28 @@ def test_the_minimum_the_cli_states_is_the_one_the_accounts_enforce() -> None:
         hash_password("x" * (MIN_PASSWORD_LENGTH - 1))
     hash_password("x" * MIN_PASSWORD_LENGTH)
     assert any(getattr(m, "min_length", None) == MIN_PASSWORD_LENGTH for m in UserIn.model_fields["password"].metadata)
+
+
+# ---------------------------------------------------------------- case book, unbook
+def test_book_sends_a_local_time_and_a_refusal_names_at(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    booked = {"appointment_id": "a" * 32, "at": "2026-12-10T09:00:00+00:00", "kind": "office", "late": False}
+    api.on("POST", f"/cases/{CASE}/appointments", booked, status=201)
+    result = run(monkeypatch, "case", "book", CASE, "--at", "2026-12-10 10:00", "--kind", "office", width=200)
+    assert result.exit_code == 0, result.output
+    [sent] = [s for s in api.sent if s.method == "POST"]
+    assert sent.body == {"at": "2026-12-10T10:00:00+01:00", "kind": "office"}
+    assert "visit booked" in result.output
+
+    refusal = {"detail": {"code": "appointment_too_late", "message": "too late", "field": "at"}}
+    api.on("POST", f"/cases/{CASE}/appointments", refusal, status=422)
+    result = run(monkeypatch, "case", "book", CASE, "--at", "2027-03-10 10:00", width=200)
+    assert result.exit_code == 2 and "--at" in result.stderr, result.output
+
+
+def test_unbook_cancels_the_booked_visit(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.on("DELETE", f"/cases/{CASE}/appointments/a-1", SHOWN, status=200)
+    result = run(monkeypatch, "case", "unbook", CASE, "a-1")
+    assert result.exit_code == 0, result.output
+    assert [(s.method, s.path) for s in api.sent if s.method == "DELETE"] == [
+        ("DELETE", f"/cases/{CASE}/appointments/a-1")
+    ]

@@ -13,9 +13,16 @@ from pathlib import Path
 import pytest
 
 from pathway.core.case import CODE, Case
-from pathway.core.commands import TOKEN, Advance, Close, RecordVisit, SetFact
+from pathway.core.commands import TOKEN, Advance, BookAppointment, Close, RecordVisit, SetFact
 from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
-from pathway.runtime.demo_data import DEFINITION, DEMO_CASES, DEMO_PARTNERS, MAIN_PATH, facts_to_leave
+from pathway.runtime.demo_data import (
+    DEFINITION,
+    DEMO_CASES,
+    DEMO_PARTNERS,
+    MAIN_PATH,
+    booked_visit_at,
+    facts_to_leave,
+)
 from pathway.store.models import PartnerCreate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +104,9 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
         for name, value in facts_to_leave(stage, NOW.date()):
             case.apply(SetFact(command_id=cid(), actor="demo", name=name, value=_resolve(value)), NOW)
         case.apply(Advance(command_id=cid(), actor="demo", trigger="advance", expected_stage=stage), NOW)
+    if spec.book_visit:
+        at = booked_visit_at(NOW, "Europe/Warsaw")
+        case.apply(BookAppointment(command_id=cid(), actor="demo", appointment_id="demo", at=at), NOW)
     if spec.close:
         case.apply(Close(command_id=cid(), actor="demo", outcome=spec.close), NOW)
 
@@ -108,6 +118,10 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
     overdue = {o.watch for o in view.overdue}
     if spec.opened_days_ago > 30:
         assert overdue == {"stage_deadline", "visit"}
+    elif spec.book_visit:
+        # Ewa's week: a visit late (she is reminded, her supervisor not told yet), booked.
+        assert [(o.watch, o.escalated) for o in view.overdue] == [("visit", False)]
+        assert [a.at for a in view.appointments] == [booked_visit_at(NOW, "Europe/Warsaw")]
     else:
         # Nothing else is overdue now, nor in the next few days a newcomer looks at it.
         assert not overdue
@@ -119,6 +133,7 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
     from pathlib import Path
 
     from pathway.app.catalog import Catalog
+    from pathway.app.plan_shapes import PlanIn
     from pathway.core.case import Case
     from pathway.runtime.demo_data import DEMO_OTHER_CASES
 
@@ -131,5 +146,35 @@ def test_the_demo_shows_every_other_pathway_with_valid_steps() -> None:
         for kind, name, value in spec.steps:
             if kind == "fact":
                 Case.coerce_fact(name, d.facts[name], value(date(2026, 3, 2)))
+            elif kind == "plan":
+                plan = PlanIn.model_validate(value(date(2026, 3, 2)))
+                late = [a for g in plan.goals for a in g.actions if a.due_on and a.due_on < date(2026, 3, 2)]
+                assert d.plan is not None and len(late) == 1, spec.slug  # the demo shows one overdue action
             else:
                 assert any(t.trigger == name for t in d.transitions_from(d.initial)), (spec.slug, name)
+
+
+@pytest.mark.parametrize("days", range(7))
+def test_the_demo_books_its_visit_later_in_the_same_week(days: int) -> None:
+    now = datetime(2026, 5, 4, 19, 30, tzinfo=UTC) + timedelta(days=days)  # Monday..Sunday, 21:30 in Warsaw
+    at = booked_visit_at(now, "Europe/Warsaw")
+    assert at > now
+    assert at.isocalendar()[:2] == now.astimezone(at.tzinfo).isocalendar()[:2]
+
+
+def test_the_demo_shows_a_family_with_children_in_roles_its_pathway_allows() -> None:
+    from pathway.app.catalog import Catalog
+    from pathway.core.household import allowed_roles, birth_year_problem
+    from pathway.runtime.demo_data import DEMO_OTHER_CASES
+
+    catalog = Catalog.load(ROOT / "definitions")
+    families = [spec for spec in DEMO_OTHER_CASES if spec.members]
+    assert families, "the demo shows no household"
+    for spec in families:
+        roles = allowed_roles(catalog.get(spec.definition).definition)  # type: ignore[union-attr]
+        assert all(m.role in roles for m in spec.members), spec.slug
+        assert all(birth_year_problem(NOW.year - m.age, NOW.year) is None for m in spec.members)
+    children = [m for spec in families for m in spec.members if m.role == "child"]
+    assert len(children) >= 2 and all(m.school for m in children)
+    # someone not yet met: the family diagnosis still waits for them
+    assert any(not m.present for spec in families for m in spec.members)

@@ -90,14 +90,11 @@ def test_pathways_share_their_exits_through_a_block_instead_of_copies() -> None:
 
 def test_the_snapshot_holds_the_composed_definition_so_editing_a_block_never_changes_a_case() -> None:
     snap = CATALOG.get("asystent-rodziny").snapshot  # type: ignore[union-attr]
-    assert "use" not in snap.content and snap.content["composed_from"] == [
-        "plan-pomocy",
-        "zatrudnienie",
-        "wspolne-wyjscia",
-    ]
+    # version 3 keeps a structured plan instead of the plan-pomocy block's date-only fact
+    assert "use" not in snap.content and snap.content["composed_from"] == ["zatrudnienie", "wspolne-wyjscia"]
     assert "dropped_out" in snap.content["stages"]
     case = Case.open(case_id="c", definition=snap, coordinator_id="a", unit_id="u", now=OPENED, actor="a")
-    assert "help_plan" in case.definition.facts
+    assert "employment" in case.definition.facts and "help_plan" not in case.definition.facts
 
 
 def test_a_definition_overrides_a_block_entry_with_its_own() -> None:
@@ -473,4 +470,4 @@ def test_version_3_of_model_wsparcia_is_kept_without_the_job_lost_move() -> None
     blocks = load_blocks(DEFINITIONS / "blocks")
     kept = load_file(DEFINITIONS / "versions" / "model-wsparcia-v3.yaml", blocks)
     assert kept.version == 3 and "job_lost" not in {t.trigger for t in kept.transitions}
-    assert CATALOG.get("model-wsparcia").definition.version == 4  # type: ignore[union-attr]
+    assert CATALOG.get("model-wsparcia").definition.version == 5  # type: ignore[union-attr]

@@ -30,6 +30,8 @@ from pathway.store.models import PartnerCreate, Reminder
 from pathway.store.queries import create_partner
 from workflows.messages import (
     AdvanceCaseInput,
+    BookAppointmentInput,
+    CancelAppointmentInput,
     CommandResult,
     GetStateInput,
     OpenCaseInput,
@@ -103,6 +105,27 @@ class CaseDriver:
             RecordVisitInput(
                 command_id=uuid.uuid4().hex, actor="coord-1", occurred_at=occurred, duration_minutes=minutes, kind=kind
             ),
+        )
+
+    async def book(
+        self, at: datetime, appointment_id: str = "a-1", kind: str = "home", rebook: bool = False
+    ) -> CommandResult:
+        return await self.update(
+            "book_appointment",
+            BookAppointmentInput(
+                command_id=uuid.uuid4().hex,
+                actor="coord-1",
+                appointment_id=appointment_id,
+                at=at,
+                kind=kind,
+                rebook=rebook,
+            ),
+        )
+
+    async def cancel(self, appointment_id: str = "a-1") -> CommandResult:
+        return await self.update(
+            "cancel_appointment",
+            CancelAppointmentInput(command_id=uuid.uuid4().hex, actor="coord-1", appointment_id=appointment_id),
         )
 
     async def state(self) -> CaseView:

@@ -24,8 +24,18 @@ from helpers import make_settings, venv_binary  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from pathway.app.catalog import Catalog  # noqa: E402
+from pathway.core.plan import PlanAction, PlanSkeleton  # noqa: E402
 from pathway.temporal import data_converter, ensure_search_attributes  # noqa: E402
-from workflows.messages import AnswerReferralInput, CloseCaseInput, PauseCaseInput, ReferClientInput, ResumeCaseInput  # noqa: E402
+from workflows.messages import (  # noqa: E402
+    AnswerReferralInput,
+    ChangeHouseholdInput,
+    CloseCaseInput,
+    PauseCaseInput,
+    RecordPlanInput,
+    RecordVisitInput,
+    ReferClientInput,
+    ResumeCaseInput,
+)
 
 HISTORIES = HERE / "histories"
 
@@ -115,6 +125,83 @@ async def certificate_lapsed(harness) -> object:
     return case
 
 
+async def plan_actions_and_review(harness) -> object:
+    """A family case's plan (patch plan-clocks): an action falls due (reminded, escalated),
+    is done in a second version; the six-monthly review is missed (reminded, escalated)."""
+    entry = Catalog.load(HERE.parents[1] / "definitions").get("asystent-rodziny")
+    case = await harness.open(case_id="replay-plan", definition=entry.snapshot)
+    today = (await case.now()).date()
+
+    def version(n: int, status: str) -> RecordPlanInput:
+        action = PlanAction(
+            action_id="a-1", goal_id="g-1", owner_kind="coordinator", due_on=today + timedelta(days=10), status=status
+        )
+        member = PlanAction(action_id="a-2", goal_id="g-1", owner_kind="member", owner_id="m-1", status="planned")
+        skeleton = PlanSkeleton(version=n, agreed_on=today, goal_ids=["g-1"], actions=[action, member])
+        return RecordPlanInput(command_id=uuid.uuid4().hex, actor="coord-1", plan=skeleton)
+
+    await case.update("record_plan", version(1, "planned"))
+    await case.sleep(timedelta(days=30))  # the action is late: reminded, then escalated
+    await case.update("record_plan", version(2, "done"))
+    await case.sleep(timedelta(days=200))  # the review (every 6 months) is missed
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
+async def appointments(harness) -> object:
+    """Recorded after the appointments patch: a late booking the visit clock waits for,
+    its reminder the day before and the visit that fulfils it; a rebooking; a missed one;
+    a cancelled one."""
+    case = await harness.open(case_id="replay-appointments")
+    now = await case.now()
+    await case.book(now + timedelta(days=9), appointment_id="a-late")  # after the 7-day cadence
+    await case.book(now + timedelta(days=2), appointment_id="a-missed")
+    await case.book(now + timedelta(days=4), appointment_id="a-cancelled")
+    await case.book(now + timedelta(days=5), appointment_id="a-cancelled", rebook=True)
+    await case.cancel("a-cancelled")
+    await case.sleep(timedelta(days=9, hours=1))  # reminders, the missed one
+    await case.visit(minutes=90)
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
+async def household(harness) -> object:
+    """The family assistant's case with a household (issue 14): members join by id, visits
+    record who was present, the diagnosis item "all family members met" is ticked once all
+    were, and a member leaves."""
+    entry = Catalog.load(HERE.parents[1] / "definitions").get("asystent-rodziny")
+    case = await harness.open(case_id="replay-household", definition=entry.snapshot)
+    await case.fact("contract", {"signed_on": "2026-01-05", "family_members": 3})
+    await case.advance()
+    await case.update(
+        "change_household",
+        ChangeHouseholdInput(command_id=uuid.uuid4().hex, actor="coord-1", added=["m-parent", "m-child"]),
+    )
+    for present in (["m-parent"], ["m-child"]):
+        await case.update(
+            "record_visit",
+            RecordVisitInput(
+                command_id=uuid.uuid4().hex,
+                actor="coord-1",
+                occurred_at=await case.now(),
+                duration_minutes=90,
+                present_member_ids=present,
+            ),
+        )
+        await case.sleep(timedelta(days=3))
+    diagnosis = {"all_members_met": True, "housing": True, "finances": True, "health": True, "legal": True}
+    await case.fact("diagnosis", diagnosis)
+    await case.advance()
+    await case.update(
+        "change_household", ChangeHouseholdInput(command_id=uuid.uuid4().hex, actor="coord-1", removed=["m-child"])
+    )
+    await case.update("close", CloseCaseInput(command_id=uuid.uuid4().hex, actor="coord-1", outcome="dropped_out"))
+    await case.handle.result()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -124,6 +211,11 @@ SCENARIOS = {
     # Recorded after the search-attributes-with-projection patch: the others replay the
     # runs that upserted in each command's task, this one the runs that do not.
     "full_pathway_search_attributes_with_projection": full_pathway,
+    # Recorded with the plan-clocks patch (issue 14): a plan's actions and its review watched.
+    "plan_actions_and_review": plan_actions_and_review,
+    "appointments": appointments,
+    # Issue 14: the change_household update and the members present at a visit.
+    "household": household,
 }
 
 

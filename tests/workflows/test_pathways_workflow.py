@@ -12,8 +12,9 @@ from harness import ROOT, CaseDriver, Refused, running_worker
 from sqlmodel import Session, select
 
 from pathway.app.catalog import Catalog
+from pathway.core.plan import PlanAction, PlanSkeleton
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod
-from workflows.messages import AnswerReferralInput, CaseResult, CloseCaseInput, ReferClientInput
+from workflows.messages import AnswerReferralInput, CaseResult, CloseCaseInput, RecordPlanInput, ReferClientInput
 
 CATALOG = Catalog.load(ROOT / "definitions")
 
@@ -62,7 +63,12 @@ async def test_family_assistant_from_contract_to_work_with_the_therapy_branch(ti
         await case.fact("diagnosis", dict.fromkeys(("all_members_met", "housing", "finances", "health", "legal"), True))
         await weekly_visits(case, 3)
         assert (await case.advance()).case.stage == "plan"
-        await case.fact("help_plan", {"agreed_on": today})
+        with pytest.raises(Refused) as no_plan:  # version 3: a structured plan, not a date
+            await case.advance()
+        assert no_plan.value.code == "guard_unmet" and "plan_complete" in str(no_plan.value.details)
+        action = PlanAction(action_id="a-1", goal_id="g-1", owner_kind="coordinator", due_on=date.fromisoformat(today))
+        plan = PlanSkeleton(version=1, agreed_on=date.fromisoformat(today), goal_ids=["g-1"], actions=[action])
+        await case.update("record_plan", RecordPlanInput(command_id=uuid.uuid4().hex, actor="coord-1", plan=plan))
         assert (await case.advance()).case.stage == "basic_problems"
         await weekly_visits(case, 8)
         await case.fact("basic_problems", dict.fromkeys(("housing", "money", "health", "legal"), True))

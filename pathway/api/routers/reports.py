@@ -14,7 +14,8 @@ from pathway.app import forecasts, reports
 from pathway.app.schemas import ID_PATTERN
 from pathway.core.forecast import weeks as forecast_weeks
 from pathway.readmodels import funnel as funnels
-from pathway.render import charts
+from pathway.readmodels import outcomes as outcome_reports
+from pathway.render import charts, outcome_charts
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -131,3 +132,33 @@ async def forecast_chart(
 ) -> Response:
     report = await _forecast(ctx, visits_per_week, weeks, absence, coordinator, None)
     return Response(charts.forecast_svg(report, lang), media_type=SVG)
+
+
+@router.get("/outcomes", response_model=outcome_reports.OutcomesReport, responses=CSV_ANSWER)
+def outcomes(
+    ctx: ContextDep,
+    definition: DefinitionParam = None,
+    opened_from: Day = None,
+    opened_to: Day = None,
+    unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """A cohort's entries by profile, exits by outcome, employed at exit and 3 months after
+    exit, and ended internships ending in employment."""
+    report = reports.outcomes(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to, unit=unit)
+    if format == "csv":
+        rows = outcome_reports.csv_rows(report)
+        return csv_response(rows, outcome_reports.CSV_COLUMNS, f"outcomes-{report.definition}.csv")
+    return report
+
+
+@router.get("/outcomes.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+def outcomes_chart(
+    ctx: ContextDep,
+    definition: DefinitionParam = None,
+    opened_from: Day = None,
+    opened_to: Day = None,
+    lang: Literal["pl", "en"] = "pl",
+) -> Response:
+    report = reports.outcomes(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to)
+    return Response(outcome_charts.outcomes_svg(report, lang), media_type=SVG)

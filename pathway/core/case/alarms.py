@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pathway.core import calendar as cal
 from pathway.core.case import clocks
+from pathway.core.case.appointments import appointment_alarm
 from pathway.core.case.base import CaseBase
 from pathway.core.case.certificates import certificate_alarm
 from pathway.core.events import DurationElapsed, Event, ReminderDue
@@ -28,7 +29,9 @@ def _fire_due_once(case: CaseBase, now: datetime) -> bool:
     s = case.state
     fired = False
     esc = case.definition.escalation
-    for key in list(s.watches):
+    # Booked visits first: a missed one gives the visit clock back its own due moment, which
+    # may ring in the same pass. (A stable sort: every other clock keeps its order.)
+    for key in sorted(s.watches, key=lambda k: s.watches[k].key != "appointment"):
         if s.status != "active":
             break  # a lapsed certificate suspended the service: its clocks stop here
         w = s.watches.get(key)
@@ -36,6 +39,10 @@ def _fire_due_once(case: CaseBase, now: datetime) -> bool:
             at = w.next_alarm_at
             if w.key == "certificate":
                 certificate_alarm(case, key, w, at, now)
+                w = s.watches.get(key)
+                continue
+            if w.key == "appointment":
+                appointment_alarm(case, key, w, at, now)
                 w = s.watches.get(key)
                 continue
             if w.key == "duration":

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pathway.core.definition import Definition, Stage, from_snapshot
 from pathway.core.events import Event
 from pathway.core.guards import GuardContext
+from pathway.core.household import unmet
 from pathway.core.machine import PathwayMachine, machine_for
 from pathway.core.state import PathwayState
 
@@ -41,6 +42,8 @@ class CaseBase:
             now=now,
             duration_ends_at=self.state.duration_ends_at,
             visits_in_stage=self.state.visits_in_stage,
+            plan=self.state.plan,
+            members_unmet=len(unmet(self.state.household, self.state.members_met)),
         )
 
     def emit(self, event_type: type[_E], at: datetime, actor: str, **fields: Any) -> _E:

@@ -28,9 +28,13 @@ def shift(case: CaseBase, delta: timedelta) -> None:
     """A pause stops the clocks: everything still to come moves by the paused time."""
     s = case.state
     for w in s.watches.values():
-        if w.key == "certificate":
-            continue  # a certificate's validity date is the authority's, not ours to move
+        if w.key in ("certificate", "action", "plan_review", "appointment"):
+            # a certificate's validity date is the authority's, the plan's dates the plan's,
+            # a booked visit's time the family's: not ours to move
+            continue
         w.due_at += delta
+        if w.deferred_from is not None:
+            w.deferred_from += delta
         if w.next_alarm_at is not None:
             w.next_alarm_at += delta
         if w.escalate_at is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pathway.core.case import household
 from pathway.core.case.base import CaseBase
 from pathway.core.case.certificates import certificate_recorded
 from pathway.core.case.fact_kinds import kind_of
@@ -16,7 +17,9 @@ from pathway.core.events import FactSet
 
 def check_set_fact(case: CaseBase, command: SetFact, now: datetime) -> Any:
     """The value the fact takes (None clears it); InvalidCommand if it does not fit."""
-    return fact_value(case, command.name, command.value)
+    value = fact_value(case, command.name, command.value)
+    household.check_all_met_items(case, command.name, case.definition.facts[command.name], value)
+    return value
 
 
 def apply_set_fact(case: CaseBase, command: SetFact, now: datetime, value: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pathway.core import calendar as cal
-from pathway.core.case import clocks
+from pathway.core.case import appointments, clocks
 from pathway.core.case.base import CaseBase
 from pathway.core.events import CaseClosed, NotificationRequested, StageEntered
 from pathway.core.state import StageRecord
@@ -64,6 +64,7 @@ def enter(
             due = cal.deadline_at(s.last_counted_visit_at, stage.visits.every, case.tz)
             if due != s.watches["visit"].due_at:
                 clocks.arm(case, "visit", due)
+        appointments.recount_visit_clock(case, now)  # a booked visit still counts in the new stage
     else:
         s.watches.pop("visit", None)
     deadline = s.watches.get("stage_deadline")
@@ -82,7 +83,7 @@ def enter(
     s.stages.append(StageRecord(stage=dest, entered_at=now, trigger=trigger, actor=actor, seq=event.seq))
     notify(case, dest, "enter", now, actor)
     if stage.terminal:
-        s.status, s.closed_at, s.watches = "closed", now, {}
+        s.status, s.closed_at, s.watches, s.appointments = "closed", now, {}, {}
         s.outcome = outcome or stage.outcome or dest
         s.paused_at = s.pause_reason = None
         s.stages[-1].left_at = None

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pathway.core.case.base import CaseBase
 from pathway.core.overdue import days_overdue as overdue_days
 from pathway.core.overdue import due_on
-from pathway.core.state import Referral, StageRecord
+from pathway.core.state import Appointment, Referral, StageRecord
 
 
 class GuardView(BaseModel):
@@ -56,8 +56,12 @@ class CaseView(BaseModel):
     history: list[StageRecord]
     facts: dict[str, Any]
     referrals: list[Referral] = []
+    appointments: list[Appointment] = []  # the visits booked, the earliest first
     visits_total: int
     visits_in_stage: int
+    # The household's member ids, and those present at a visit at least once (ids only).
+    household: list[str] = []
+    members_met: list[str] = []
     last_visit_at: datetime | None
     last_activity_at: datetime
     paused_at: datetime | None
@@ -71,7 +75,7 @@ def overdue(case: CaseBase, now: datetime) -> list[OverdueView]:
     out = []
     for w in case.state.watches.values():
         days = overdue_days(w.due_at, now, case.tz)
-        if w.key in ("duration", "certificate") or days is None:
+        if w.key in ("duration", "certificate", "appointment") or days is None:
             continue
         out.append(
             OverdueView(
@@ -133,8 +137,11 @@ def case_view(case: CaseBase, now: datetime) -> CaseView:
         history=list(s.stages),
         facts=dict(s.facts),
         referrals=list(s.referrals.values()),
+        appointments=sorted(s.appointments.values(), key=lambda a: (a.at, a.appointment_id)),
         visits_total=s.visits_total,
         visits_in_stage=s.visits_in_stage,
+        household=list(s.household),
+        members_met=list(s.members_met),
         last_visit_at=s.last_visit_at,
         last_activity_at=s.last_activity_at,
         paused_at=s.paused_at,

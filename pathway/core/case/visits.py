@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pathway.core import calendar as cal
-from pathway.core.case import clocks
+from pathway.core.case import appointments, clocks, household
 from pathway.core.case.base import CODE, CaseBase
 from pathway.core.commands import RecordVisit
 from pathway.core.errors import InvalidCommand
@@ -28,6 +28,7 @@ def check_visit(case: CaseBase, command: RecordVisit, now: datetime) -> None:
         raise InvalidCommand(f"unknown visit kind '{command.kind}'; use one of: {', '.join(kinds)}", kind=command.kind)
     if not CODE.match(command.kind):
         raise InvalidCommand("a visit kind is a short code", kind=command.kind)
+    household.check_present(case, command)
 
 
 def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: None) -> None:
@@ -41,6 +42,7 @@ def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: No
             "it does not count toward the visit cadence"
         )
     s.visits_total += 1
+    household.record_present(case, command)
     if counted:  # a visit too short to count does not satisfy "N visits in this stage" either
         s.visits_in_stage += 1
     if s.last_visit_at is None or command.occurred_at > s.last_visit_at:
@@ -49,8 +51,9 @@ def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: No
         s.last_counted_visit_at = command.occurred_at
         if cadence is not None:
             clocks.arm(case, "visit", cal.deadline_at(command.occurred_at, cadence.every, case.tz))
+    fulfilled = appointments.settle(case, command.occurred_at, now)
     visit = s.watches.get("visit")
-    case.emit(
+    recorded = case.emit(
         VisitRecorded,
         now,
         command.actor,
@@ -63,4 +66,6 @@ def apply_visit(case: CaseBase, command: RecordVisit, now: datetime, checked: No
         counted=counted,
         not_counted_reason=reason,
         next_visit_due_at=visit.due_at if visit else None,
+        present_member_ids=list(command.present_member_ids),
     )
+    appointments.announce_fulfilled(case, fulfilled, recorded.seq, now, command.actor)

@@ -13,6 +13,7 @@ wrong, so that whoever edits the YAML can fix it without reading Python.
 
 from pathway.core.definition.models import (
     ANY_OPEN_STAGE,
+    DOCUMENT_KINDS,
     FIELD_TYPES,
     PARTNER_KINDS,
     RESERVED_TRIGGERS,
@@ -24,6 +25,7 @@ from pathway.core.definition.models import (
     GuardRef,
     Notify,
     PausePolicy,
+    PlanPolicy,
     ReferralPolicy,
     ReferralService,
     Stage,
@@ -49,6 +51,8 @@ __all__ = [
     "GuardRef",
     "Notify",
     "PausePolicy",
+    "PlanPolicy",
+    "DOCUMENT_KINDS",
     "ReferralPolicy",
     "ReferralService",
     "Stage",

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from pathway.core.calendar import Duration
+from pathway.core.definition.profile import ProfilePolicy
 from pathway.core.legal_basis import CaseloadLimitBasis
 
 ANY_OPEN_STAGE = "*"
@@ -43,6 +44,8 @@ PARTNER_KINDS: dict[str, tuple[str, str]] = {
 }
 
 FIELD_TYPES = ("date", "bool", "int", "code", "partner")
+# The papers a case can be printed as (pathway/documents/kinds.py lays each one out).
+DOCUMENT_KINDS = ("consent", "referral", "transfer", "contract", "plan", "assessment")
 
 
 class _Strict(BaseModel):
@@ -56,6 +59,10 @@ class Titles(_Strict):
 
 class ChecklistItem(_Strict):
     title: Titles
+    # "all_members_met": the item may be ticked only once every household member recorded
+    # was present at a visit (pathway.core.household), and a move that needs the checklist
+    # complete is refused while one is not.
+    requires: Literal["all_members_met"] | None = None
 
 
 class FactSpec(_Strict):
@@ -141,6 +148,17 @@ class Escalation(_Strict):
     escalate_after: Duration = Duration(amount=5, unit="working_days")
 
 
+class PlanPolicy(_Strict):
+    """What the case's plan (goals, each with actions) needs before a guard lets it pass, and
+    how often it is reviewed: ``review_every`` after the day it was agreed, a new agreed
+    version is due (missed, it is overdue like a visit: reminded, then escalated)."""
+
+    min_goals: int = Field(default=1, ge=0, le=50)
+    actions_per_goal: int = Field(default=1, ge=0, le=50)
+    agreed: bool = True  # agreed with the client / family on a date
+    review_every: Duration | None = None
+
+
 class PausePolicy(_Strict):
     max: Duration = Duration(amount=3, unit="months")
 
@@ -163,6 +181,16 @@ class Definition(_Strict):
     caseload_limit_basis: CaseloadLimitBasis | None = None
     legal_bases: list[str] | None = None
     referrals: ReferralPolicy | None = None
+    # The client's profile at opening, eligibility, the status at exit and after (issue 14).
+    profile: ProfilePolicy | None = None
+    # None: the case has no structured plan (only facts).
+    plan: PlanPolicy | None = None
+    # The papers the pathway prints (DOCUMENT_KINDS); None: consent, transfer (and referral
+    # letters for a pathway that refers).
+    documents: list[str] | None = None
+    # The roles a household member may have (pathway.core.household.ROLES); None: the default
+    # of pathway.core.household.allowed_roles.
+    household_roles: list[str] | None = Field(default=None, min_length=1)
     timezone: str = "Europe/Warsaw"
     # The building blocks (definitions/blocks/) merged into this definition when it was loaded.
     composed_from: list[str] = Field(default_factory=list)

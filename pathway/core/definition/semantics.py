@@ -7,6 +7,7 @@ from collections import deque
 
 from pathway.core.definition.models import (
     ANY_OPEN_STAGE,
+    DOCUMENT_KINDS,
     PARTNER_KINDS,
     RESERVED_TRIGGERS,
     SLUG,
@@ -14,6 +15,7 @@ from pathway.core.definition.models import (
 )
 from pathway.core.errors import Problem
 from pathway.core.guards import GUARDS
+from pathway.core.household import ROLES
 from pathway.core.legal_basis import check_legal
 
 
@@ -148,9 +150,30 @@ def check_semantics(d: Definition) -> list[Problem]:
                 Problem(f"outcomes.{outcome}", f"'{stage_name}' is not terminal; an outcome closes the case")
             )
 
+    for i, kind in enumerate(d.documents or []):
+        if kind not in DOCUMENT_KINDS:
+            problems.append(Problem(f"documents.{i}", f"unknown document '{kind}'; known: {', '.join(DOCUMENT_KINDS)}"))
+        elif kind == "referral" and d.referrals is None:
+            problems.append(Problem(f"documents.{i}", "a referral letter needs 'referrals' in the definition"))
+        elif kind == "plan" and d.plan is None:
+            problems.append(Problem(f"documents.{i}", "a plan document needs 'plan' in the definition"))
+
     problems += check_legal(d)
+    problems += _household_roles(d)
     if not problems:
         problems += _reachability(d)
+    return problems
+
+
+def _household_roles(d: Definition) -> list[Problem]:
+    roles = d.household_roles or []
+    problems = [
+        Problem("household_roles", f"unknown role '{r}'; roles are: {', '.join(ROLES)}")
+        for r in roles
+        if r not in ROLES
+    ]
+    if len(set(roles)) != len(roles):
+        problems.append(Problem("household_roles", "a role is named twice"))
     return problems
 
 
@@ -188,4 +211,8 @@ def _reachability(d: Definition) -> list[Problem]:
             problems.append(
                 Problem(f"stages.{name}", "dead end: no sequence of moves from here reaches a terminal stage")
             )
+    internship = d.profile.internship if d.profile else None
+    for part in ("stage", "employment") if internship else ():
+        if getattr(internship, part) not in d.stages:
+            problems.append(Problem(f"profile.internship.{part}", f"unknown stage '{getattr(internship, part)}'"))
     return problems

@@ -3,7 +3,8 @@
 Two kinds of data live here (DESIGN.md, "Source of truth"):
 - the projection of workflow events (``cases``, ``case_events``, ``stage_periods``,
   ``visits``), written only by the projection activity and used for lists, audits, reports;
-- what must never enter Temporal: client identity (``clients``), free-text notes
+- what must never enter Temporal: client identity (``clients``), the household's members
+  (``household_members``), free-text notes
   (``notes``), the resource map (``partners``), plus what activities delivered
   (``reminders``, ``notifications``). Identity and notes are stored sealed only.
 
@@ -16,6 +17,7 @@ where a request or response shape is needed. Every datetime is stored as UTC thr
 """
 
 from pathway.store.models.accounts import AuthSession, User
+from pathway.store.models.appointments import APPOINTMENT_STATUSES, Appointment
 from pathway.store.models.cases import Case, CaseBase, CaseEvent, CaseEventPublic, CasePublic, StagePeriod, Visit
 from pathway.store.models.clients import Client, ClientBase, ClientCreate, ClientPublic, Note, NoteBase, NotePublic
 from pathway.store.models.columns import CASE_STATUSES, REMINDER_KINDS, SECTORS, UTCDateTime, utcnow
@@ -29,14 +31,22 @@ from pathway.store.models.deliveries import (
     ReferralPublic,
     Reminder,
 )
+from pathway.store.models.household import HouseholdMember
 from pathway.store.models.inbox import CHANNELS, CalendarFeed, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
+from pathway.store.models.plans import PlanActionRow, PlanVersion
+from pathway.store.models.profiles import CaseProfile
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
+    "PlanActionRow",
+    "PlanVersion",
+    "APPOINTMENT_STATUSES",
+    "Appointment",
     "CHANNELS",
     "CalendarFeed",
+    "HouseholdMember",
     "InboxRead",
     "StaffDigest",
     "StaffMail",
@@ -53,6 +63,7 @@ __all__ = [
     "REMINDER_KINDS",
     "SECTORS",
     "Case",
+    "CaseProfile",
     "CaseBase",
     "CaseEvent",
     "CaseEventPublic",

@@ -9,7 +9,16 @@ from sqlalchemy import DateTime, Dialect, types
 from sqlalchemy.sql.operators import OperatorType
 
 CASE_STATUSES = ("opening", "active", "paused", "closed")
-REMINDER_KINDS = ("reminder", "escalation", "duration_elapsed", "partner_unreachable", "certificate_lapsed")
+REMINDER_KINDS = (
+    "reminder",
+    "escalation",
+    "duration_elapsed",
+    "partner_unreachable",
+    "certificate_lapsed",
+    "follow_up_due",
+    "appointment_reminder",
+    "appointment_missed",
+)
 SECTORS = ("public", "non_public", "private")
 
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pathway.web.pages import case_commands, cases, definitions, inbox, signin, unit, week
+from pathway.web.pages import (
+    appointments,
+    case_commands,
+    cases,
+    definitions,
+    device,
+    household,
+    inbox,
+    signin,
+    unit,
+    week,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, cases, case_commands, unit, definitions, inbox, week):
+for module in (signin, cases, case_commands, appointments, household, unit, definitions, inbox, week, device):
     router.include_router(module.router)
 
 __all__ = ["router"]

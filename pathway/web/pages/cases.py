@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from pathway.app import cases
+from pathway.app import cases, profiles
 from pathway.app.access import authorize
 from pathway.app.case_sheet import case_sheet
 from pathway.app.caseloads import assignable_coordinators
@@ -19,12 +19,19 @@ from pathway.app.schemas import OpenCaseRequest
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.legal_basis import needs_consent
+from pathway.core.profile import FOLLOW_UP_STATUSES, LABOUR_STATUSES
 from pathway.documents.words import Words
 from pathway.readmodels import urgency
 from pathway.security.policy import Action
 from pathway.store.models import utcnow
 from pathway.web import forms
 from pathway.web.page import Page, form_key, form_of, redirect, signed_in
+from pathway.web.profile_form import (
+    PROFILE_FORM,
+    eligibility_from_query,
+    eligibility_query,
+    profile_from_form,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +43,25 @@ ANSWERS = {
     status: [a for a in ("accepted", "rejected", "done") if a in allowed]
     for status, allowed in REFERRAL_ANSWERS.items()
 }
-DONE = ("advance", "visit", "fact", "pause", "resume", "close", "open", "consent", "withdraw", "refer", "answer")
+DONE = (
+    "advance",
+    "visit",
+    "fact",
+    "pause",
+    "resume",
+    "close",
+    "open",
+    "consent",
+    "withdraw",
+    "refer",
+    "answer",
+    "follow_up",
+    "book",
+    "book_late",
+    "cancel_appointment",
+    "member_add",
+    "member_erase",
+)
 
 
 # ---------------------------------------------------------------------- cases
@@ -92,7 +117,7 @@ async def open_case(request: Request) -> Response:
     page, form = await form_of(request)
     values = {
         k: forms.field(form, k)
-        for k in ("definition", "coordinator", "name", "address", "phone", "opened_on", "note", "key")
+        for k in ("definition", "coordinator", "name", "address", "phone", "opened_on", "note", "key", *PROFILE_FORM)
     }
     try:
         key = form_key(form)
@@ -104,6 +129,8 @@ async def open_case(request: Request) -> Response:
                 values["opened_on"], page.services.settings.tz, utcnow().astimezone(page.tz).date()
             ),
             note=values["note"],
+            profile=profile_from_form(values),
+            eligibility_confirmed=values["eligibility_confirmed"] == "yes",
         )
         with page.context() as ctx:
             case, _created = await cases.open_case(ctx, body, key)
@@ -113,7 +140,7 @@ async def open_case(request: Request) -> Response:
         if exc.status in (403, 503):
             return page.error(exc)
         return _open_form(page, exc.status, exc, values)
-    return redirect(f"/cases/{case.id}?done=open")
+    return redirect(f"/cases/{case.id}?done=open{eligibility_query(case.warnings)}")
 
 
 def catalog_entry(page: Page, definition_id: str) -> CatalogEntry | None:
@@ -167,10 +194,20 @@ async def case_page_response(
         else None,
         visit_kinds=_visit_kinds(definition, case.stage),
         now_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%dT%H:%M"),
+        tomorrow_local=(utcnow().astimezone(page.tz) + timedelta(days=1)).strftime("%Y-%m-%d"),
         notes=sheet.notes,
+        members=sheet.members,
+        member_roles=sheet.member_roles,
+        this_year=utcnow().astimezone(page.tz).year,
         papers=sheet.papers,
+        plan=sheet.plan,
         notes_query=sheet.notes_query,
         case_words=Words(page.lang, page.tz.key),
+        ending=profiles.ending_triggers(definition, case.stage) if definition else set(),
+        exit_asked=bool(definition and definition.profile and definition.profile.exit_status),
+        labour_statuses=LABOUR_STATUSES,
+        follow_up_statuses=FOLLOW_UP_STATUSES,
+        eligibility=eligibility_from_query(page.request.query_params),
     )
 
 

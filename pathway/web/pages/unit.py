@@ -10,7 +10,8 @@ from pathway.app import partners
 from pathway.app.dashboard import dashboard as dashboard_of
 from pathway.app.errors import AppError
 from pathway.core.definition import PARTNER_KINDS
-from pathway.render import charts
+from pathway.i18n import Words
+from pathway.render import charts, outcome_charts
 from pathway.store.models import SECTORS
 from pathway.web.page import signed_in
 
@@ -75,6 +76,9 @@ async def dashboard(request: Request) -> Response:
         forecast=board.forecast,
         forecast_chart=charts.forecast_svg(board.forecast, lang),
         visits_per_week=visits_per_week,
+        outcomes=board.outcomes,
+        outcomes_chart=outcome_charts.outcomes_svg(board.outcomes, lang),
+        outcome_words=Words(lang),
     )
 
 

@@ -27,3 +27,8 @@ window.addEventListener("pageshow", function (event) {
     form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
   });
 });
+// The service worker: the offline page when a page cannot be loaded, and the static files
+// without signal (static/sw.js; visits kept on the device: static/visit-queue.js).
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(function () {});
+}

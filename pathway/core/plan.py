@@ -1,0 +1,90 @@
+"""The case's plan as the workflow and the rules see it: ids, dates, statuses and counts only.
+
+The plan itself (goals and actions with their titles, personal data) is sealed in the SQL
+store (``pathway.app.plans``); the workflow gets this skeleton of each version: when it was
+agreed, and for each action its goal, who does it (a kind and an id), its due date and its
+status. ``problems`` says what a plan lacks against its definition's ``PlanPolicy``, naming
+the field: the use case refuses such a plan (422) and the ``plan_complete`` guard uses the
+same words."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # the definition's checks use this module's guard: no import cycle
+    from pathway.core.definition import PlanPolicy
+
+ACTION_STATUSES = ("planned", "done", "dropped")
+OWNER_KINDS = ("coordinator", "member", "partner")
+# Why an action was dropped: a code, never a text.
+DROP_REASONS = ("not_needed", "client_declined", "partner_unavailable", "replaced", "circumstances_changed", "other")
+
+
+class PlanAction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action_id: str = Field(min_length=1, max_length=64)
+    goal_id: str = Field(min_length=1, max_length=64)
+    owner_kind: Literal["coordinator", "member", "partner"]
+    owner_id: str | None = Field(default=None, max_length=128)
+    partner_kind: str | None = Field(default=None, max_length=32)  # a partner owner's kind (resource map)
+    due_on: date | None = None
+    status: Literal["planned", "done", "dropped"] = "planned"
+    reason: str | None = Field(default=None, max_length=64)
+
+
+class PlanSkeleton(BaseModel):
+    """One version of the case's plan, without a word of its texts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(ge=1)
+    agreed_on: date | None = None
+    goal_ids: list[str] = Field(default_factory=list)
+    actions: list[PlanAction] = Field(default_factory=list)
+
+    def actions_of(self, goal_id: str) -> list[PlanAction]:
+        return [a for a in self.actions if a.goal_id == goal_id]
+
+
+class PlanProblem(BaseModel):
+    field: str
+    reason: str
+    reason_pl: str
+
+
+def problems(policy: PlanPolicy, plan: PlanSkeleton | None) -> list[PlanProblem]:
+    """What ``plan`` lacks against ``policy`` (none: it is what the definition asks for)."""
+    if plan is None:
+        return [PlanProblem(field="plan", reason="no plan is recorded", reason_pl="brak planu")]
+    out: list[PlanProblem] = []
+    if policy.agreed and plan.agreed_on is None:
+        out.append(
+            PlanProblem(
+                field="agreed_on",
+                reason="the plan is not agreed on a date",
+                reason_pl="plan nie ma daty uzgodnienia",
+            )
+        )
+    if len(plan.goal_ids) < policy.min_goals:
+        out.append(
+            PlanProblem(
+                field="goals",
+                reason=f"the plan needs at least {policy.min_goals} goal(s), it has {len(plan.goal_ids)}",
+                reason_pl=f"plan wymaga co najmniej {policy.min_goals} cel(ów), ma {len(plan.goal_ids)}",
+            )
+        )
+    for i, goal_id in enumerate(plan.goal_ids):
+        have = len(plan.actions_of(goal_id))
+        if have < policy.actions_per_goal:
+            out.append(
+                PlanProblem(
+                    field=f"goals[{i}].actions",
+                    reason=f"goal {i + 1} needs at least {policy.actions_per_goal} action(s), it has {have}",
+                    reason_pl=f"cel {i + 1} wymaga co najmniej {policy.actions_per_goal} działań, ma {have}",
+                )
+            )
+    return out
