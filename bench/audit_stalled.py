@@ -13,6 +13,7 @@ both, their ratio and the database's query plan. PostgreSQL: a fresh database on
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -161,15 +162,31 @@ def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # typ
         def bare() -> list[tuple]:
             return raw.execute(statement, parameters).fetchall()
 
-        t_full, rows = timed(full, args.repeat)
-        t_bare, raw_rows = timed(bare, args.repeat)
+        # Interleaved (audit, bare, audit, bare ...): on a shared machine the load moves between
+        # runs, and each pair sees the same load.
+        # CPU time too: on SQLite all the work is this process's, and on a machine whose load
+        # is several times its cores the CPU time moves far less than the wall time.
+        fulls, bares, ratios, cpu_ratios = [], [], [], []
+        rows: object = None
+        raw_rows: list[tuple] = []
+        for _ in range(args.repeat):
+            c0 = time.process_time()
+            t_f, rows = timed(full, 1)
+            c1 = time.process_time()
+            t_b, raw_rows = timed(bare, 1)  # type: ignore[assignment]
+            c2 = time.process_time()
+            fulls.append(t_f)
+            bares.append(t_b)
+            ratios.append(t_f / t_b)
+            cpu_ratios.append((c1 - c0) / max(c2 - c1, 1e-9))
+        t_full, t_bare = statistics.median(fulls), statistics.median(bares)
         by_rule: dict[str, int] = {}
         for r in rows:  # type: ignore[union-attr]
             by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
         print(f"store: {args.store}; cases: {args.cases:,}; stalled rows: {len(rows):,} {by_rule}")  # type: ignore[arg-type]
         print(f"bare indexed SELECT : {t_bare * 1000:8.1f} ms  ({len(raw_rows):,} rows, median of {args.repeat})")
         print(f"stalled audit       : {t_full * 1000:8.1f} ms  (median of {args.repeat})")
-        print(f"ratio audit / bare  : {t_full / t_bare:8.2f}x")
+        ratio = statistics.median(ratios)
         lines = plan(raw, engine.dialect.name, statement, parameters)
         index_scans = sum(
             "Index Scan" in line or "USING INDEX" in line or "USING COVERING INDEX" in line for line in lines
@@ -180,6 +197,13 @@ def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # typ
             print("  " + line)
         if len(lines) > args.plan_lines:
             print(f"  … ({len(lines) - args.plan_lines} more lines: --plan-lines)")
+        load = os.getloadavg()
+        print(f"machine load (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        cpu = statistics.median(cpu_ratios)
+        print(
+            f"ratio audit / bare  : {ratio:8.2f}x wall, {cpu:.2f}x CPU of this process "
+            f"(medians of {args.repeat} interleaved pairs)"
+        )
     engine.dispose()
 
 

@@ -1,15 +1,17 @@
-"""The supervisor's dashboard: stalled pathways, caseloads, open cases by stage, and one
-definition's funnel and outcomes (by default the first with open cases)."""
+"""The supervisor's dashboard: stalled pathways, caseloads, open cases by stage, one
+definition's funnel and outcomes (by default the first with open cases), and the forecast of
+the unit's open cases at an assumed visit rate."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pathway.app import audits, caseloads, reports
+from pathway.app import audits, caseloads, forecasts, reports
 from pathway.app.access import authorize
 from pathway.app.caseload_shapes import CaseloadRow
 from pathway.app.context import Context
 from pathway.app.schemas import StalledItem
+from pathway.core.forecast import Forecast
 from pathway.readmodels import caseload
 from pathway.readmodels.funnel import FunnelReport
 from pathway.readmodels.outcomes import OutcomesReport
@@ -23,10 +25,11 @@ class Dashboard:
     by_stage: dict[str, dict[str, int]]
     chosen: str
     report: FunnelReport
+    forecast: Forecast
     outcomes: OutcomesReport
 
 
-async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard:
+async def dashboard(ctx: Context, *, definition: str | None = None, visits_per_week: float = 1.0) -> Dashboard:
     authorize(ctx.actor, Action.REPORT_READ)
     catalog = ctx.services.catalog
     loads = caseloads.list_caseloads(ctx)
@@ -34,6 +37,7 @@ async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard
     chosen = definition if definition in catalog.ids() else next(iter(sorted(by_stage)), None) or catalog.ids()[0]
     report = reports.funnel(ctx, definition=chosen)
     stalled = await audits.stalled(ctx)
+    forecast = await forecasts.forecast(ctx, visits_per_week=visits_per_week)
     return Dashboard(
         stalled=stalled.items,
         loads=loads.items,
@@ -41,4 +45,5 @@ async def dashboard(ctx: Context, *, definition: str | None = None) -> Dashboard
         chosen=chosen,
         report=report,
         outcomes=reports.outcomes(ctx, definition=chosen),
+        forecast=forecast,
     )

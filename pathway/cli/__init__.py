@@ -1,7 +1,7 @@
 """The `pathway` command: one module per command group.
 
 `up`, `worker` and `serve` run the processes; `definitions` works on the YAML files; `case`,
-`audit`, `partners`, `users`, `caseload` and `report` talk to a running API
+`audit`, `partners`, `users`, `caseload`, `report` and `forecast` talk to a running API
 (``PATHWAY_API_URL``, by default the embedded stack's), so the CLI obeys the same rules as
 every other client, also against a remote server; `db`, `temporal` and `simulate` are the
 operator's.
@@ -18,6 +18,7 @@ from pathway.cli import (
     cases,
     clients,
     definitions,
+    forecast,
     household,
     ops,
     outcomes,
@@ -44,6 +45,7 @@ app.add_typer(clients.clients_app, name="clients")
 supervisors.register(app, cases.case_app)
 casefile.register(cases.case_app)
 ops.register(app)
+forecast.register(app)
 outcomes.register(supervisors.report_app, cases.case_app)
 
 __all__ = ["app"]

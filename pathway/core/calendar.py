@@ -135,15 +135,23 @@ def add_working_days(day: date, count: int) -> date:
 
 
 def add_to_date(day: date, duration: Duration) -> date:
-    if duration.unit == "days":
-        return day + timedelta(days=duration.amount)
-    if duration.unit == "weeks":
-        return day + timedelta(weeks=duration.amount)
-    if duration.unit == "months":
-        return add_months(day, duration.amount)
-    if duration.unit == "working_days":
-        return add_working_days(day, duration.amount)
-    raise ValueError(f"{duration.unit} cannot be added to a date")
+    """``day`` moved forward by ``duration`` (not hours)."""
+    return _add_to_date(day, duration.amount, duration.unit)
+
+
+@lru_cache(maxsize=65_536)
+def _add_to_date(day: date, amount: int, unit: str) -> date:
+    # Cached: every clock a case arms and every reminder it rings shifts a date, and the same
+    # few shifts recur across cases (keyed by plain values: comparing Durations costs more).
+    if unit == "days":
+        return day + timedelta(days=amount)
+    if unit == "weeks":
+        return day + timedelta(weeks=amount)
+    if unit == "months":
+        return add_months(day, amount)
+    if unit == "working_days":
+        return add_working_days(day, amount)
+    raise ValueError(f"{unit} cannot be added to a date")
 
 
 def _local_midnight(day: date, tz: str) -> datetime:

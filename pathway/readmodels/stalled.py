@@ -31,16 +31,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce, union_all
 from sqlalchemy import select as core_select
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col
 
 from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
+from pathway.readmodels.local_days import LocalDays
 from pathway.store.models import Case, PlanActionRow
 
 RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long", "action_overdue")
@@ -61,9 +65,9 @@ def _aware(value: datetime, name: str) -> datetime:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class StalledRow:
-    """One broken rule of one case. ``since`` is when the case became late (the stage's or
+class StalledRow(NamedTuple):
+    """One broken rule of one case (immutable; a named tuple, as cheap to make as a tuple:
+    the audit makes one per stalled row). ``since`` is when the case became late (the stage's or
     the visit's due moment; the limit's end for inactivity and pauses); ``days_overdue`` is
     ``pathway.core.overdue.days_overdue(since)``, the same number the case shows."""
 
@@ -197,8 +201,15 @@ def stalled_row(
 
 
 def sort_rows(rows: list[StalledRow]) -> list[StalledRow]:
-    rows.sort(key=lambda r: (-r.score, r.since, r.case_id, r.rule))
+    """Highest score first, then the longest late, then by case and rule: two stable sorts
+    with C-level keys (a Python key function a row cost as much as the rest of its work)."""
+    rows.sort(key=_BY_SINCE)
+    rows.sort(key=_BY_SCORE, reverse=True)  # reverse keeps equal scores in their order
     return rows
+
+
+_BY_SINCE = attrgetter("since", "case_id", "rule")
+_BY_SCORE = attrgetter("score")
 
 
 def check_rule(rule: str | None) -> None:
@@ -263,7 +274,10 @@ def stalled(
             core_select(
                 literal(len(meaning)).label("branch"),
                 col(Case.id),
-                clock.label("started"),
+                # As the driver gives it (SQLite: the stored text; parsed by ``as_utc`` with
+                # fromisoformat): the column type's per-row converter cost more than the rest of
+                # the row's work.
+                type_coerce(clock, NullType()).label("started"),
                 col(Case.coordinator_id),
                 col(Case.stage),
                 col(Case.definition_id),
@@ -325,15 +339,38 @@ def stalled(
     # (union_all's overloads over a list of Any crash mypy's type expansion: typed as Any.)
     combine: Any = union_all
     statement = branches[0] if len(branches) == 1 else combine(*branches)
-    for number, case_id, started, coordinator, stage, definition, unit in session.connection().execute(statement):
-        name, duration, tz = meaning[number]
-        started = as_utc(started)
-        # A visit is late from its due moment on; the grace only decides when it is listed.
-        late_from_due = name in ("visit_overdue", "action_overdue")
-        since = started if duration is None or late_from_due else after(started, duration, tz)
-        if name == "stage_overdue" and definition in definitions:
-            tz = definitions[definition].timezone
-        out.append(stalled_row(case_id, name, since, now, tz, coordinator, stage, definition, unit))
+    # The per-row work, without a time-zone conversion a row: each zone's local days are laid
+    # out once (``LocalDays``: the same answers as calendar.after and overdue.days_overdue),
+    # and what each branch's rows need is looked up once per branch, not per row.
+    zones: dict[str, LocalDays] = {}
+
+    def local(tz: str) -> LocalDays:
+        if tz not in zones:
+            zones[tz] = LocalDays(now, tz)
+        return zones[tz]
+
+    stage_days = {d: local(definitions[d].timezone) for d in definitions}
+    plans = [
+        # A visit (an action) is late from its due moment on; the grace only decides when it is listed.
+        (name, None if duration is None or name in _LATE_FROM_DUE else duration, local(tz), name == "stage_overdue")
+        for name, duration, tz in meaning
+    ]
+    fromiso = datetime.fromisoformat
+    found = session.connection().execute(statement).all()  # one fetchall, not a fetch per row
+    for number, case_id, started, coordinator, stage, definition, unit in found:
+        name, shift, days_of, by_definition = plans[number]
+        if started.__class__ is str and len(started) <= 26:  # SQLite's stored UTC text
+            started = fromiso(started).replace(tzinfo=UTC)
+        elif started.__class__ is datetime and started.tzinfo in _UTC_ZONES:  # PostgreSQL's, in UTC
+            started = started.replace(tzinfo=UTC)
+        else:
+            started = as_utc(started)
+        if by_definition:
+            days_of = stage_days.get(definition, days_of)
+        since = started if shift is None else days_of.after(started, shift)
+        days = days_of.late_days(since)
+        label, score = severity(name, days)
+        out.append(StalledRow(case_id, name, since, coordinator, stage, days, definition, label, score, unit))
     return sort_rows(out)
 
 
@@ -347,7 +384,7 @@ def _late_actions(number: int, now: datetime, limits: Limits, where: list[Column
         core_select(
             literal(number).label("branch"),
             col(Case.id),
-            func.min(due).label("started"),
+            type_coerce(func.min(due), NullType()).label("started"),  # as the driver gives it
             col(Case.coordinator_id),
             col(Case.stage),
             col(Case.definition_id),
@@ -365,6 +402,12 @@ def as_utc(value: datetime | str) -> datetime:
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
 
+
+# Zones that are UTC all year, as drivers name it (psycopg: the session's ZoneInfo("Etc/UTC")).
+_UTC_ZONES = frozenset({UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")})
+
+# Late from their due moment on (the grace only decides when the row is listed).
+_LATE_FROM_DUE = ("visit_overdue", "action_overdue")
 
 # Answered by Temporal's visibility too (pathway.app.stalled_visibility).
 TEMPORAL_RULES = ("stage_overdue",)

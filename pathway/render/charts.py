@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 from xml.sax.saxutils import escape
 
+from pathway.core.forecast import Forecast
 from pathway.i18n import NONE, Words, formats
 from pathway.readmodels.funnel import FunnelReport
 
@@ -115,6 +116,34 @@ def time_in_stage_svg(report: FunnelReport, lang: str = "pl", *, svg_id: str | N
         bars="; ".join(f"{b.label}: {b.text}" for b in bars),
     )
     return bar_chart(svg_id or chart_id("time-in-stage", report.definition), title, desc, bars, fill=_FILL_2)
+
+
+def forecast_svg(report: Forecast, lang: str = "pl", *, svg_id: str = "forecast") -> str:
+    """The unit's overdue load at the end of each forecast week, with what falls due in it."""
+    words = Words(lang)
+    today = report.generated_at.date()
+    bars = []
+    for week in report.totals():
+        details = [
+            words._("visits due: %(visits)s", visits=words.number(week.visits_due)),
+            words._("stage deadlines due: %(deadlines)s", deadlines=words.number(week.deadlines_due)),
+            words._("escalations: %(escalations)s", escalations=words.number(week.escalations)),
+        ]
+        if week.absent:
+            details.append(words._("staff away"))
+        label = words._("week of %(day)s", day=formats.day(week.week_start, words.lang, today=today))
+        bars.append(Bar(label, week.overdue_cases, f"{words.number(week.overdue_cases)} ({'; '.join(details)})"))
+    title = words._("Forecast: overdue cases at the end of each week")
+    desc = words.n_(
+        "%(num)d open case run forward at %(rate)s visits a week per case, if nothing else changes. "
+        "Overdue cases at the end of each week: %(bars)s.",
+        "%(num)d open cases run forward at %(rate)s visits a week per case, if nothing else changes. "
+        "Overdue cases at the end of each week: %(bars)s.",
+        report.cases,
+        rate=words.number(report.visits_per_week),
+        bars="; ".join(f"{b.label}: {b.text}" for b in bars),
+    )
+    return bar_chart(svg_id, title, desc, bars, fill=_FILL_2)
 
 
 class Cohort(Protocol):

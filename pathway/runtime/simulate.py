@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
@@ -60,6 +60,15 @@ class StageStay(BaseModel):
     days: float
 
 
+class SimulatedEvent(BaseModel):
+    """One event of the case as the projection stored it (the whole event, ids and codes)."""
+
+    seq: int
+    kind: str
+    at: datetime
+    payload: dict[str, Any]
+
+
 class SimulationReport(BaseModel):
     definition: str
     definition_version: int
@@ -78,6 +87,8 @@ class SimulationReport(BaseModel):
     history_events: list[int]  # events of each run, first to last
     events_projected: int
     wall_seconds: float
+    # Every projected event, in order (for comparing with the forecast; left out of the report's JSON).
+    events: list[SimulatedEvent] = Field(default_factory=list, exclude=True)
 
 
 def parse_days(text: str, option: str) -> int | None:
@@ -324,9 +335,14 @@ async def run_simulation(
                     .group_by(Reminder.kind)
                 ).all()
             )
-            projected = conn.execute(
-                select(func.count()).select_from(CaseEvent).where(col(CaseEvent.case_id) == case_id)
-            ).scalar_one()
+            events = [
+                SimulatedEvent(seq=seq, kind=kind, at=at, payload=payload)
+                for seq, kind, at, payload in conn.execute(
+                    select(col(CaseEvent.seq), col(CaseEvent.kind), col(CaseEvent.at), col(CaseEvent.payload))
+                    .where(col(CaseEvent.case_id) == case_id)
+                    .order_by(col(CaseEvent.seq))
+                ).all()
+            ]
         engine.dispose()
 
     horizon = min(now, end_at)
@@ -354,7 +370,8 @@ async def run_simulation(
         reminders={str(k): int(v) for k, v in reminders.items()},
         runs=len(runs),
         history_events=runs,
-        events_projected=int(projected),
+        events_projected=len(events),
+        events=events,
         wall_seconds=round(time.monotonic() - started, 1),
     )
 

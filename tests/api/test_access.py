@@ -142,6 +142,8 @@ EXPECT: dict[tuple[str, str], tuple[Any, ...]] = {
     ("GET", "/reports/funnel"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/funnel.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/time-in-stage.svg"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/forecast"): (403, 403, OK, 403, 403, OK, 403),
+    ("GET", "/reports/forecast.svg"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/outcomes"): (403, 403, OK, 403, 403, OK, 403),
     ("GET", "/reports/outcomes.svg"): (403, 403, OK, 403, 403, OK, 403),
     # the client's profile and outcomes (issue 14): read like the case, the status after exit

@@ -85,7 +85,7 @@ async def test_the_openapi_document_says_what_the_server_does(stack: Stack) -> N
     doc = (await stack.http.get("/openapi.json")).json()
     open_case = doc["paths"]["/api/v1/cases"]["post"]
     assert {"200", "201"} <= set(open_case["responses"]), open_case["responses"].keys()
-    for path in ("/api/v1/audit/stalled", "/api/v1/caseloads", "/api/v1/reports/funnel"):
+    for path in ("/api/v1/audit/stalled", "/api/v1/caseloads", "/api/v1/reports/funnel", "/api/v1/reports/forecast"):
         assert "text/csv" in doc["paths"][path]["get"]["responses"]["200"]["content"], path
     [key] = [p for p in open_case["parameters"] if p["name"].lower() == "idempotency-key"]
     assert key["schema"]["pattern"].startswith("^[A-Za-z0-9") and key["schema"]["maxLength"] == 128

@@ -203,7 +203,10 @@ async def test_each_role_sees_its_own_pages(stack: Stack, unit: dict[str, str]) 
     page = await sup.http.get(f"/cases/{case_id}")
     assert page.status_code == 200
     assert f'action="/cases/{case_id}/move"' not in page.text and "tylko do odczytu" in page.text
-    assert (await sup.http.get("/dashboard")).status_code == 200
+    board = await sup.http.get("/dashboard?visits=2")
+    assert board.status_code == 200
+    # the forecast's chart, accessible (its title and description named) and in Polish
+    assert 'aria-labelledby="forecast-title forecast-desc"' in board.text and "Prognoza" in board.text
     assert (await coord.http.get("/dashboard")).status_code == 403
     assert (await admin.http.get("/cases")).status_code == 403
     # The admin reads no case: a real case is "not found", like a made-up one.

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 
 from pathway.api.csv_export import CSV_ANSWER, csv_response
 from pathway.api.deps import ContextDep
-from pathway.app import reports
+from pathway.app import forecasts, reports
 from pathway.app.schemas import ID_PATTERN
+from pathway.core.forecast import weeks as forecast_weeks
 from pathway.readmodels import funnel as funnels
 from pathway.readmodels import outcomes as outcome_reports
 from pathway.render import charts, outcome_charts
@@ -74,6 +75,63 @@ def time_in_stage_chart(
 ) -> Response:
     report = reports.funnel(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to)
     return Response(charts.time_in_stage_svg(report, lang), media_type=SVG)
+
+
+VisitsPerWeek = Annotated[float, Query(ge=0, le=7, description="assumed visits per week per case (0: none)")]
+Weeks = Annotated[int, Query(ge=1, le=104, description="weeks forecast, from this week")]
+Absences = Annotated[
+    list[str],
+    Query(
+        max_length=200,
+        description="a coordinator away: COORDINATOR:YYYY-MM-DD:YYYY-MM-DD (first and last day), repeated",
+    ),
+]
+Coordinator = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)]
+
+
+async def _forecast(
+    ctx: ContextDep, visits_per_week: float, weeks: int, absence: list[str], coordinator: str | None, unit: str | None
+) -> forecast_weeks.Forecast:
+    return await forecasts.forecast(
+        ctx,
+        visits_per_week=visits_per_week,
+        absences=[forecasts.parse_absence(a) for a in absence],
+        weeks=weeks,
+        coordinator=coordinator,
+        unit=unit,
+    )
+
+
+@router.get("/forecast", response_model=forecast_weeks.Forecast, responses=CSV_ANSWER)
+async def forecast(
+    ctx: ContextDep,
+    visits_per_week: VisitsPerWeek = 1.0,
+    weeks: Weeks = 26,
+    absence: Absences = [],  # noqa: B006 - FastAPI copies a query list's default
+    coordinator: Coordinator = None,
+    unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Every open case of the unit run forward through its own definition under an assumed
+    visit rate and staff absences: per coordinator per week, what falls due (visits, stage
+    deadlines), what the clocks ring, and the overdue load at the week's end."""
+    report = await _forecast(ctx, visits_per_week, weeks, absence, coordinator, unit)
+    if format == "csv":
+        return csv_response(forecast_weeks.csv_rows(report), forecast_weeks.CSV_COLUMNS, "forecast.csv")
+    return report
+
+
+@router.get("/forecast.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+async def forecast_chart(
+    ctx: ContextDep,
+    visits_per_week: VisitsPerWeek = 1.0,
+    weeks: Weeks = 26,
+    absence: Absences = [],  # noqa: B006 - FastAPI copies a query list's default
+    coordinator: Coordinator = None,
+    lang: Literal["pl", "en"] = "pl",
+) -> Response:
+    report = await _forecast(ctx, visits_per_week, weeks, absence, coordinator, None)
+    return Response(charts.forecast_svg(report, lang), media_type=SVG)
 
 
 @router.get("/outcomes", response_model=outcome_reports.OutcomesReport, responses=CSV_ANSWER)

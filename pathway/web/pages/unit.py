@@ -50,13 +50,17 @@ async def resource_map(request: Request) -> Response:
 
 @router.get("/dashboard")
 async def dashboard(request: Request) -> Response:
-    """Stalled pathways, caseloads, open cases by stage, and one definition's funnel and
-    time-in-stage charts (``?definition=``; by default the first with open cases)."""
+    """Stalled pathways, caseloads, open cases by stage, one definition's funnel and
+    time-in-stage charts (``?definition=``; by default the first with open cases), and the
+    forecast at ``?visits=`` visits a week per case."""
     page = await signed_in(request)
     catalog = page.services.catalog
+    visits_per_week = _rate(request.query_params.get("visits"))
     with page.context() as ctx:
         try:
-            board = await dashboard_of(ctx, definition=request.query_params.get("definition"))
+            board = await dashboard_of(
+                ctx, definition=request.query_params.get("definition"), visits_per_week=visits_per_week
+            )
         except AppError as exc:
             return page.error(exc)
     lang: Literal["pl", "en"] = "pl" if page.lang == "pl" else "en"
@@ -69,7 +73,19 @@ async def dashboard(request: Request) -> Response:
         chosen=board.chosen,
         definitions={e.definition.id: e.definition for e in catalog.entries()},
         charts=[charts.funnel_svg(report, lang), charts.time_in_stage_svg(report, lang)],
+        forecast=board.forecast,
+        forecast_chart=charts.forecast_svg(board.forecast, lang),
+        visits_per_week=visits_per_week,
         outcomes=board.outcomes,
         outcomes_chart=outcome_charts.outcomes_svg(board.outcomes, lang),
         outcome_words=Words(lang),
     )
+
+
+def _rate(text: str | None) -> float:
+    """The forecast's assumed visits a week per case (``?visits=``): 1 unless a number 0-7."""
+    try:
+        rate = float((text or "1").replace(",", "."))
+    except ValueError:
+        return 1.0
+    return rate if 0 <= rate <= 7 else 1.0
