@@ -9,7 +9,7 @@ import asyncio
 import logging
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -44,7 +44,7 @@ def _done() -> None:
     os._exit(0)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     label = styled("red", _("error:"))
     Console(stderr=True).print(f"{label} {escape(message)}", highlight=False)
     raise typer.Exit(code)
@@ -213,7 +213,7 @@ def simulate(
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
     from pathway.logging import configure_logging
-    from pathway.runtime.simulate import SimulationError, parse_days, run_simulation
+    from pathway.runtime.simulate import SimulationError, run_simulation
 
     settings = Settings()
     # The worker's per-event logs would bury the report: warnings and errors only.
@@ -221,8 +221,10 @@ def simulate(
     # The test server is not a production server: the SDK core's notes about it are noise here.
     logging.getLogger("temporalio.core").setLevel(logging.ERROR)
     try:
-        visit_days = parse_days(visits_every, "--visits-every")
-        advance_days = None if advance_every == "auto" else parse_days(advance_every, "--advance-every")
+        visit_days = _days_option(visits_every, "--visits-every")
+        advance_days = None if advance_every == "auto" else _days_option(advance_every, "--advance-every")
+        if years <= 0 or years > 50:
+            _fail(_("--years takes a number of years between 0 and 50"))
         report = asyncio.run(
             run_simulation(
                 settings,
@@ -292,6 +294,16 @@ def print_simulation(report: SimulationReport) -> None:
         highlight=False,
         markup=False,
     )
+
+
+def _days_option(text: str, option: str) -> int | None:
+    """An option's number of days (``7d``, ``none``), or the command ends saying what to type."""
+    from pathway.runtime.simulate import SimulationError, parse_days
+
+    try:
+        return parse_days(text, option)
+    except SimulationError:
+        _fail(_("%(option)s takes a number of days such as 7d, or none; got '%(value)s'", option=option, value=text))
 
 
 def _cannot(what: str, exc: BaseException) -> str:
