@@ -22,14 +22,14 @@ def report_outcomes(
     opened_to: str | None = typer.Option(None, "--to", help="cases opened on or before (YYYY-MM-DD)"),
     format: str = typer.Option("table", "--format", help=FORMAT_HELP),
     svg: Path | None = typer.Option(None, "--svg", help="also write the outcomes chart (SVG) here"),
-    lang: str = typer.Option("pl", "--lang", help="pl or en (the chart)"),
+    lang: str | None = typer.Option(None, "--lang", help="pl or en (the chart; by default PATHWAY_LANG)"),
 ) -> None:
     """A cohort's entries by profile, exits, employed at exit and 3 months after, internships
     ending in employment."""
     check_format(format)
     params = cohort_params(definition, opened_from, opened_to)
     api = ApiClient(Settings())
-    write_chart(api, "/reports/outcomes.svg", {**params, "lang": lang}, svg)
+    write_chart(api, "/reports/outcomes.svg", {**params, "lang": lang or words().lang}, svg)
     report = fetch_listing(api, "/reports/outcomes", params, format)
     if report is None:
         return

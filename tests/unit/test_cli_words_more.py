@@ -78,9 +78,13 @@ def test_a_booked_visit_and_a_follow_up_are_in_words(monkeypatch: pytest.MonkeyP
 
 
 def test_the_outcomes_report_names_its_measures_and_groups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fake_api(monkeypatch, tmp_path, lang="pl").on("GET", "/reports/outcomes", OUTCOMES)
-    result = run(monkeypatch, "report", "outcomes", "--definition", "model-wsparcia", width=200)
+    api = fake_api(monkeypatch, tmp_path, lang="pl")
+    api.on("GET", "/reports/outcomes", OUTCOMES)
+    api.on("GET", "/reports/outcomes.svg", "<svg/>")
+    svg = tmp_path / "outcomes.svg"
+    result = run(monkeypatch, "report", "outcomes", "--definition", "model-wsparcia", "--svg", str(svg), width=200)
     assert result.exit_code == 0, result.output
+    assert [s.params["lang"] for s in api.sent if s.path.endswith(".svg")] == ["pl"], "the chart in PATHWAY_LANG"
     out = result.stdout
     assert "22 sprawy przyjęte pon., 5 stycznia 2026 – do dziś, 3 zakończone" in out, out  # 22: "sprawy"
     assert "Zatrudnienie w chwili zakończenia" in out and "osoba pracująca" in out, out
