@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -18,6 +19,7 @@ from pathway.cli.console import (
     _,
     centre_zone,
     check_format,
+    code,
     console,
     due_date,
     due_day,
@@ -98,7 +100,17 @@ def _print_case(case: dict[str, Any]) -> None:
             highlight=False,
         )
     for a in case.get("appointments", []):
-        console.print(f"  booked visit {a['appointment_id'][:8]}: {local_time(a['at'])} ({a['kind']})")
+        console.print(
+            "  "
+            + _(
+                "booked visit %(id)s: %(when)s (%(kind)s)",
+                id=a["appointment_id"][:8],
+                when=local_time(a["at"]),
+                kind=code("visit_kind", a["kind"]),
+            ),
+            markup=False,
+            highlight=False,
+        )
     for o in case.get("overdue", []):
         console.print(
             "  "
@@ -253,10 +265,17 @@ def case_book(
     else:
         path = f"/cases/{case_id}/appointments/{appointment}"
         result = api.call("PUT", path, json_body=body, idempotent=True, flags=_BOOK_FLAGS).json()
-    late = " [yellow](later than the visit rhythm allows: due on the booked day)[/yellow]" if result["late"] else ""
-    console.print(
-        f"[green]visit booked[/green] {result['appointment_id']}: {local_time(result['at'])} ({result['kind']}){late}"
-    )
+    console.print(booked_words(result), highlight=False)
+
+
+def booked_words(result: dict[str, Any]) -> str:
+    """What ``case book`` says: the visit booked, when (in words, the centre's time) and how."""
+    done = styled("green", code("done", "book_late" if result.get("late") else "book"))
+    return f"{done} {escape(_booked(result))}"
+
+
+def _booked(a: dict[str, Any]) -> str:
+    return f"{a['appointment_id']}: {local_time(a['at'])} ({code('visit_kind', a['kind'])})"
 
 
 @case_app.command("unbook")
@@ -265,7 +284,7 @@ def case_unbook(case_id: str, appointment: str) -> None:
     api = ApiClient(Settings())
     case_id = case_id_of(api, case_id)
     api.call("DELETE", f"/cases/{case_id}/appointments/{appointment}", idempotent=True)
-    console.print("[green]booked visit cancelled[/green]")
+    console.print(styled("green", code("done", "cancel_appointment")))
 
 
 @case_app.command("fact")

@@ -6,9 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from pathway.cli.cases import case_id_of
-from pathway.cli.console import FORMAT_HELP, ApiClient, check_format, console, print_csv, print_json
+from pathway.cli.console import (
+    FORMAT_HELP,
+    ApiClient,
+    _,
+    check_format,
+    code,
+    console,
+    n_,
+    print_csv,
+    print_json,
+    styled,
+    words,
+)
 from pathway.cli.ids import resolve
 from pathway.cli.tables import Column, print_table
 from pathway.config import Settings
@@ -40,7 +53,33 @@ def member_add(
         body["school"] = school
     path = f"/cases/{case_id_of(api, case_id)}/members"
     m = api.call("POST", path, json_body=body, idempotent=True, flags=FLAGS).json()
-    console.print(f"[green]member added[/green] {m['id']} ({m['role']}, {m['age']})")
+    console.print(member_added(m), highlight=False)
+
+
+def member_added(m: dict[str, Any]) -> str:
+    """``Dodano członka rodziny. m-1 (dziecko, 7 lat)``: the role and the age in words."""
+    return styled("green", code("done", "member_add")) + " " + escape(_member_words(m))
+
+
+def _member_words(m: dict[str, Any]) -> str:
+    return f"{m['id']} ({code('member_role', m['role'])}, {_age(m.get('age'))})"
+
+
+def _age(age: int | None) -> str:
+    return "—" if age is None else n_("%(num)d year old", "%(num)d years old", age)
+
+
+def member_columns() -> list[Column]:
+    """The household's table, its headers and cells in words (the role, whether they may be told)."""
+    return [
+        Column(_("id"), lambda m: m["id"], no_wrap=True),
+        Column(_("role"), lambda m: code("member_role", m["role"]), no_wrap=True),
+        Column(words().p_("member", "name"), lambda m: m["name"]),
+        Column(_("born"), lambda m: str(m["birth_year"]), no_wrap=True),
+        Column(_("age"), lambda m: _age(m.get("age")), no_wrap=True),
+        Column(_("school"), lambda m: m.get("school") or "—", drop=1),
+        Column(_("may be told"), lambda m: _("yes") if m["may_receive"] else _("never"), drop=2),
+    ]
 
 
 @member_app.command("list")
@@ -55,17 +94,10 @@ def member_list(case_id: str, format: str = typer.Option("table", "--format", he
     if format == "csv":
         print_csv(items, MEMBER_COLUMNS)
         return
-    print_table(
-        items,
-        [
-            Column("id", lambda m: m["id"], no_wrap=True),
-            Column("role", lambda m: m["role"], no_wrap=True),
-            Column("name", lambda m: m["name"]),
-            Column("born", lambda m: str(m["birth_year"]), no_wrap=True),
-            Column("age", lambda m: str(m["age"]), no_wrap=True),
-            Column("school", lambda m: m.get("school") or "—", drop=1),
-            Column("told", lambda m: "yes / tak" if m["may_receive"] else "never / nigdy", drop=2),
-        ],
+    print_table(items, member_columns())
+    console.print(
+        n_("%(num)d family member besides the client", "%(num)d family members besides the client", len(items)),
+        highlight=False,
     )
 
 
@@ -76,4 +108,4 @@ def member_erase(case_id: str, member_id: str) -> None:
     case_id = case_id_of(api, case_id)
     member_id = resolve(member_id, lambda: (m["id"] for m in _members(api, case_id)), "member of this case")
     api.call("DELETE", f"/cases/{case_id}/members/{member_id}", idempotent=True)
-    console.print(f"[yellow]member erased[/yellow] {member_id}")
+    console.print(styled("yellow", code("done", "member_erase")) + " " + escape(member_id), highlight=False)

@@ -83,6 +83,7 @@ def _no_id(what: str, given: str) -> str:
         "partner": _("no partner whose id starts with '%(start)s'", start=given),
         "consent of this case": _("no consent of this case whose id starts with '%(start)s'", start=given),
         "referral": _("no referral whose id starts with '%(start)s'", start=given),
+        "member of this case": _("no member of this case's family whose id starts with '%(start)s'", start=given),
     }.get(what, f"{what}: '{given}'?")
 
 
@@ -110,6 +111,12 @@ def _many_ids(what: str, given: str, n: int, starts: str) -> str:
         "referral": n_(
             "'%(start)s' is the start of %(num)d referral ids (%(starts)s): type more of it",
             "'%(start)s' is the start of %(num)d referral ids (%(starts)s): type more of it",
+            n,
+            **fields,
+        ),
+        "member of this case": n_(
+            "'%(start)s' is the start of %(num)d ids of this case's family members (%(starts)s): type more of it",
+            "'%(start)s' is the start of %(num)d ids of this case's family members (%(starts)s): type more of it",
             n,
             **fields,
         ),

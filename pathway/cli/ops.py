@@ -9,15 +9,22 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from pathway.cli.cases import case_status
+from pathway.cli.console import _, centre_zone, code, n_, styled, words
 from pathway.config import Settings
+from pathway.i18n import formats
+
+if TYPE_CHECKING:
+    from pathway.runtime.simulate import SimulationReport
 
 db_app = typer.Typer(help="The SQL store's schema: migrations (Alembic).", no_args_is_help=True)
 temporal_app = typer.Typer(help="The Temporal cluster the engine runs on.", no_args_is_help=True)
@@ -37,8 +44,9 @@ def _done() -> None:
     os._exit(0)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+def _fail(message: str, code: int = 1) -> NoReturn:
+    label = styled("red", _("error:"))
+    Console(stderr=True).print(f"{label} {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -47,7 +55,7 @@ def _engines(settings: Settings, tree: str) -> list[tuple[str, str, Engine]]:
     from pathway.store.db import make_engine
 
     if tree not in ("data", "keystore", "all"):
-        _fail(f"unknown tree '{tree}': data, keystore or all")
+        _fail(_("unknown tree '%(tree)s': data, keystore or all", tree=tree))
     out: list[tuple[str, str, Engine]] = []
     if tree in ("data", "all"):
         out.append(("data", settings.resolved_database_url, make_engine(settings.resolved_database_url)))
@@ -71,19 +79,19 @@ def db_upgrade(
 
     settings = Settings()
     if to != "head" and tree == "all":
-        _fail("--to names a revision of one tree: add --tree data or --tree keystore")
-    table = Table("tree", "database", "before", "after", "note")
+        _fail(_("--to names a revision of one tree: add --tree data or --tree keystore"))
+    table = Table(_("tree"), _("database"), _("before"), _("after"), _("note"))
     for name, url, engine in _engines(settings, tree):
         try:
             done = migrations.upgrade(engine, tree=name, to=to)
         except migrations.MigrationError as exc:
             _fail(str(exc))
         except Exception as exc:  # the database does not answer, or refuses us
-            _fail(f"cannot migrate the {name} database {_shown(url)}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            _fail(_cannot(_("cannot migrate the %(tree)s database %(url)s", tree=name, url=_shown(url)), exc))
         finally:
             engine.dispose()
-        note = "adopted: made before migrations, stamped at the baseline" if done.adopted else ""
-        table.add_row(name, _shown(url), done.before or "(empty)", done.after or "(empty)", note)
+        note = _("adopted: made before migrations, stamped at the baseline") if done.adopted else ""
+        table.add_row(name, _shown(url), done.before or _("(empty)"), done.after or _("(empty)"), note)
     Console().print(table)
 
 
@@ -93,21 +101,22 @@ def db_current(tree: str = typer.Option("all", "--tree", help=TREE_HELP)) -> Non
     from pathway.store import schema as migrations
 
     settings = Settings()
-    table = Table("tree", "database", "current", "head", "up to date")
+    table = Table(_("tree"), _("database"), _("current"), _("newest"), _("up to date"))
     behind = False
     for name, url, engine in _engines(settings, tree):
         try:
             rev = migrations.current(engine, name)
         except Exception as exc:
-            _fail(f"cannot read the {name} database {_shown(url)}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            _fail(_cannot(_("cannot read the %(tree)s database %(url)s", tree=name, url=_shown(url)), exc))
         finally:
             engine.dispose()
         head = migrations.head(name)
         behind = behind or rev != head
-        table.add_row(name, _shown(url), rev or "(empty)", head, "yes" if rev == head else "[yellow]no[/]")
+        fresh = _("yes") if rev == head else styled("yellow", _("no"))
+        table.add_row(name, _shown(url), rev or _("(empty)"), head, fresh)
     Console().print(table)
     if behind:
-        Console().print("behind the code: run `pathway db upgrade`", highlight=False)
+        Console().print(_("behind the code: run `pathway db upgrade`"), highlight=False, markup=False)
         raise typer.Exit(3)
 
 
@@ -121,9 +130,9 @@ def db_revision(
     from pathway.store import schema as migrations
 
     if tree not in migrations.TREES:
-        _fail(f"unknown tree '{tree}': data or keystore")
+        _fail(_("unknown tree '%(tree)s': data or keystore", tree=tree))
     path = migrations.revision(message, tree=tree)
-    Console().print(f"wrote {path}")
+    Console().print(_("wrote %(file)s", file=str(path)), highlight=False, markup=False)
 
 
 @db_app.command("rewrap-keys")
@@ -139,10 +148,17 @@ def db_rewrap_keys() -> None:
     try:
         count = IdentityVault(engine, key_ring(settings), create_schema=False).rewrap()
     except Exception as exc:
-        _fail(f"cannot rewrap the client keys: {type(exc).__name__}: {exc}")
+        _fail(_cannot(_("cannot rewrap the client keys"), exc))
     finally:
         engine.dispose()
-    Console().print(f"{count} client key(s) wrapped under the current master key")
+    Console().print(
+        n_(
+            "%(num)d client key wrapped under the current master key",
+            "%(num)d client keys wrapped under the current master key",
+            count,
+        ),
+        highlight=False,
+    )
 
 
 @temporal_app.command("setup")
@@ -162,13 +178,15 @@ def temporal_setup() -> None:
     try:
         added = asyncio.run(main())
     except Exception as exc:
-        _fail(
-            f"cannot set up namespace '{settings.temporal_namespace}' at {settings.resolved_temporal_address}: "
-            f"{type(exc).__name__}: {exc}"
+        why = _(
+            "cannot set up namespace '%(namespace)s' at %(address)s",
+            namespace=settings.temporal_namespace,
+            address=settings.resolved_temporal_address,
         )
-    table = Table("search attribute", "status")
+        _fail(_cannot(why, exc))
+    table = Table(_("search attribute"), _("status"))
     for name in sorted(SEARCH_ATTRIBUTES):
-        table.add_row(name, "added" if name in added else "present")
+        table.add_row(name, _("added") if name in added else _("present"))
     Console().print(table)
     _done()
 
@@ -195,7 +213,7 @@ def simulate(
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
     from pathway.logging import configure_logging
-    from pathway.runtime.simulate import SimulationError, parse_days, print_report, run_simulation
+    from pathway.runtime.simulate import SimulationError, run_simulation
 
     settings = Settings()
     # The worker's per-event logs would bury the report: warnings and errors only.
@@ -203,8 +221,10 @@ def simulate(
     # The test server is not a production server: the SDK core's notes about it are noise here.
     logging.getLogger("temporalio.core").setLevel(logging.ERROR)
     try:
-        visit_days = parse_days(visits_every, "--visits-every")
-        advance_days = None if advance_every == "auto" else parse_days(advance_every, "--advance-every")
+        visit_days = _days_option(visits_every, "--visits-every")
+        advance_days = None if advance_every == "auto" else _days_option(advance_every, "--advance-every")
+        if years <= 0 or years > 50:
+            _fail(_("--years takes a number of years between 0 and 50"))
         report = asyncio.run(
             run_simulation(
                 settings,
@@ -221,8 +241,75 @@ def simulate(
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
-        print_report(report)
+        print_simulation(report)
     _done()
+
+
+def print_simulation(report: SimulationReport) -> None:
+    """What ``pathway simulate`` prints for people: the days in words, the counts in plural forms."""
+    w, zone = words(), centre_zone()
+    console = Console()
+    head = _(
+        "%(definition)s v%(version)s: %(years)s simulated (%(start)s – %(end)s) in %(seconds)s s",
+        definition=report.definition,
+        version=report.definition_version,
+        years=formats.count(report.years, "years", w.lang),
+        start=w.day(report.simulated_from, zone),
+        end=w.day(report.simulated_to, zone),
+        seconds=w.number(report.wall_seconds),
+    )
+    console.print(styled("bold", head), highlight=False)
+    table = Table(_("stage"), _("entered"), _("left"), _("days"))
+    for s in report.stages:
+        open_end = s.left_at is None and s is report.stages[-1] and report.status == "closed"
+        table.add_row(
+            s.stage,
+            w.compact_day(s.entered_at.astimezone(zone).date()),
+            w.compact_day(s.left_at.astimezone(zone).date()) if s.left_at else "—",
+            "—" if open_end else w.number(s.days),
+        )
+    console.print(table)
+    for move in report.moves:
+        console.print(f"  {move}", highlight=False, markup=False)
+    reminders = ", ".join(f"{code('inbox_kind', k)}: {w.number(n)}" for k, n in sorted(report.reminders.items()))
+    console.print(
+        _(
+            "final stage: %(stage)s (%(status)s); %(visits)s; reminders: %(reminders)s; %(refused)s",
+            stage=report.final_stage,
+            status=case_status(report.status),
+            visits=n_("%(num)d visit", "%(num)d visits", report.visits),
+            reminders=reminders or _("none"),
+            refused=n_("%(num)d move refused", "%(num)d moves refused", report.refused_moves),
+        ),
+        highlight=False,
+        markup=False,
+    )
+    console.print(
+        _(
+            "runs (continue-as-new): %(runs)s; history events per run: %(events)s; events projected: %(projected)s",
+            runs=w.number(report.runs),
+            events=", ".join(w.number(n) for n in report.history_events),
+            projected=w.number(report.events_projected),
+        ),
+        highlight=False,
+        markup=False,
+    )
+
+
+def _days_option(text: str, option: str) -> int | None:
+    """An option's number of days (``7d``, ``none``), or the command ends saying what to type."""
+    from pathway.runtime.simulate import SimulationError, parse_days
+
+    try:
+        return parse_days(text, option)
+    except SimulationError:
+        _fail(_("%(option)s takes a number of days such as 7d, or none; got '%(value)s'", option=option, value=text))
+
+
+def _cannot(what: str, exc: BaseException) -> str:
+    """``what`` failed, and why (the first line of the error, as its library words it)."""
+    lines = str(exc).splitlines()
+    return f"{what}: {type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def register(app: Any) -> None:

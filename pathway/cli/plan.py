@@ -12,7 +12,7 @@ import typer
 import yaml
 
 from pathway.cli.cases import case_id_of
-from pathway.cli.console import ApiClient, centre_zone, console, err, print_json, words
+from pathway.cli.console import ApiClient, _, centre_zone, console, err, print_json, words
 from pathway.config import Settings
 
 plan_app = typer.Typer(help="The case's plan: goals, each with actions (who, by when, status).", no_args_is_help=True)
@@ -65,10 +65,10 @@ def edit(
         text = file.read_text(encoding="utf-8")
         body = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        err.print(f"cannot read {file}: {exc}", style="red", markup=False)
+        err.print(_("cannot read %(file)s: %(error)s", file=str(file), error=exc), style="red", markup=False)
         raise typer.Exit(2) from None
     if not isinstance(body, dict):
-        err.print(f"{file}: a plan is a mapping (agreed_on, goals)", style="red", markup=False)
+        err.print(_("%(file)s: a plan is a mapping (agreed_on, goals)", file=str(file)), style="red", markup=False)
         raise typer.Exit(2)
     if expected_version is not None:
         body["expected_version"] = expected_version

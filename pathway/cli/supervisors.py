@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from pathway.cli.console import (
     FORMAT_HELP,
     ApiClient,
     _,
+    centre_zone,
     check_format,
     console,
     err,
@@ -157,6 +160,16 @@ def cohort_params(definition: str, opened_from: str | None, opened_to: str | Non
     return {k: v for k, v in asked.items() if v}
 
 
+def cohort_period(report: Mapping[str, Any]) -> str:
+    """The days a report's cohort was opened in, in words (``1 grudnia 2025 – do dziś``), as
+    the charts say it (``pathway.render.charts.period_words``)."""
+    w, zone = words(), centre_zone()
+    start, end = report.get("opened_from"), report.get("opened_to")
+    first = w.day(date.fromisoformat(start), zone) if start else w._("from the start")
+    last = w.day(date.fromisoformat(end), zone) if end else w._("until today")
+    return f"{first} – {last}"
+
+
 def write_chart(api: ApiClient, path: str, params: dict[str, str], target: Path | None) -> None:
     """Write a report's SVG chart to ``target`` (nothing when no file was asked for)."""
     if target is not None:
@@ -183,7 +196,7 @@ def report_funnel(
     report = fetch_listing(api, "/reports/funnel", params, format)
     if report is None:
         return
-    period = f"{report['opened_from'] or '…'} – {report['opened_to'] or '…'}"
+    period = cohort_period(report)
     title = report["definition_title_en"] if words().lang == "en" else report["definition_title_pl"]
     console.print(
         f"[bold]{title}[/bold] ({report['definition']}): "

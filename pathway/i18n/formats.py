@@ -17,8 +17,15 @@ from babel.units import format_unit
 from pathway.i18n.catalogs import LOCALES, language
 
 # A definition's duration units (``15 working_days``) and the CLDR unit each one is counted in;
-# working days have no CLDR unit and are worded by the catalog (pathway.i18n.words).
-UNITS = {"hours": "duration-hour", "days": "duration-day", "weeks": "duration-week", "months": "duration-month"}
+# working days have no CLDR unit and are worded by the catalog (pathway.i18n.words). Years: how
+# long a simulation ran (``2,5 roku``).
+UNITS = {
+    "hours": "duration-hour",
+    "days": "duration-day",
+    "weeks": "duration-week",
+    "months": "duration-month",
+    "years": "duration-year",
+}
 
 
 def _locale(lang: str) -> Locale:

@@ -426,37 +426,3 @@ async def _history_lengths(client: Client, wid: str, first_run_id: str | None) -
         else:
             run_id = None
     return lengths
-
-
-def print_report(report: SimulationReport) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(
-        f"[bold]{report.definition}[/] v{report.definition_version}: {report.years} years simulated "
-        f"({report.simulated_from:%Y-%m-%d} → {report.simulated_to:%Y-%m-%d}) in {report.wall_seconds} s",
-        highlight=False,
-    )
-    table = Table("stage", "entered", "left", "days")
-    for s in report.stages:
-        open_end = s.left_at is None and s is report.stages[-1] and report.status == "closed"
-        table.add_row(
-            s.stage,
-            f"{s.entered_at:%Y-%m-%d}",
-            f"{s.left_at:%Y-%m-%d}" if s.left_at else "—",
-            "—" if open_end else f"{s.days:g}",
-        )
-    console.print(table)
-    for move in report.moves:
-        console.print(f"  {move}", highlight=False, markup=False)
-    console.print(
-        f"final: {report.final_stage} ({report.status}); visits {report.visits}; "
-        f"reminders {report.reminders or {}}; refused moves {report.refused_moves}",
-        highlight=False,
-    )
-    console.print(
-        f"runs (continue-as-new): {report.runs}; history events per run: {report.history_events}; "
-        f"events projected: {report.events_projected}",
-        highlight=False,
-    )

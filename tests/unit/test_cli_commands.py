@@ -135,7 +135,7 @@ def test_book_sends_a_local_time_and_a_refusal_names_at(api: FakeApi, monkeypatc
     assert result.exit_code == 0, result.output
     [sent] = [s for s in api.sent if s.method == "POST"]
     assert sent.body == {"at": "2026-12-10T10:00:00+01:00", "kind": "office"}
-    assert "visit booked" in result.output
+    assert "Visit booked. " + "a" * 32 + ": Thu 10 December, 10:00 (at the centre)" in result.output
 
     refusal = {"detail": {"code": "appointment_too_late", "message": "too late", "field": "at"}}
     api.on("POST", f"/cases/{CASE}/appointments", refusal, status=422)

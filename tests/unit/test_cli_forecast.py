@@ -15,7 +15,7 @@ from pathway.core.forecast import Forecast, WeekRow
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeApi:
-    return fake_api(monkeypatch, tmp_path)
+    return fake_api(monkeypatch, tmp_path, lang="pl")
 
 
 def answer() -> dict[str, Any]:
