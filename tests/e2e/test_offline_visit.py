@@ -20,7 +20,7 @@ import httpx
 import pytest
 from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit
 from sqlalchemy import update
-from test_browser import _sign_in
+from e2estack import sign_in as _sign_in
 
 from pathway.security import accounts
 from pathway.store.models import AuthSession

@@ -158,7 +158,7 @@ async def _drive(http: httpx.AsyncClient, partners: dict[str, str]) -> list[str]
     assert moved["stage"] == "follow_up"
     await call("POST", f"/cases/{cid}/pause", {"reason": "hospital", "note": NOTES[1]})
     await call("POST", f"/cases/{cid}/resume")
-    await call("POST", f"/cases/{cid}/close", {"outcome": "transferred", "note": NOTES[0]})
+    await call("POST", f"/cases/{cid}/close", {"outcome": "transferred", "note": NOTES[0], "exit_status": "inactive"})
     # Another, opened 40 days ago: its reminders and escalations fire at once.
     old = await call(
         "POST",

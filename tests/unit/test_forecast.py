@@ -168,3 +168,12 @@ def test_a_deadline_whose_last_day_is_a_sunday_is_due_in_that_week() -> None:
     report = forecast([s], snapshots, Assumptions(visits_per_week=0, weeks=2), now=NOW)  # type: ignore[arg-type]
     assert [r.deadlines_due for r in report.rows] == [1, 0]
     assert [r.overdue_stages for r in report.rows] == [1, 1]
+
+
+def test_a_tiny_visit_rate_waits_past_the_horizon_instead_of_overflowing() -> None:
+    """The fuzzer found it: 7e-90 visits a week made a visit interval of 1e90 days (a 500)."""
+    from pathway.core.forecast.script import MAX_WEEKS, Assumptions
+
+    tiny = Assumptions(visits_per_week=7.2e-90)
+    assert tiny.interval == timedelta(days=7 * (MAX_WEEKS + 1))
+    assert Assumptions(visits_per_week=1).interval == timedelta(days=7)

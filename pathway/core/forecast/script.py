@@ -45,7 +45,11 @@ class Assumptions(BaseModel):
 
     @property
     def interval(self) -> timedelta | None:
-        return None if self.visits_per_week == 0 else timedelta(days=7 / self.visits_per_week)
+        """Days between assumed visits; a rate so low that the next visit would fall after any
+        forecast's horizon waits just past it (a tiny rate is no visit, not an overflow)."""
+        if self.visits_per_week == 0:
+            return None
+        return timedelta(days=min(7 / self.visits_per_week, 7 * (MAX_WEEKS + 1)))
 
     def away(self, coordinator_id: str, day: date) -> bool:
         return any(a.covers(coordinator_id, day) for a in self.absences)
