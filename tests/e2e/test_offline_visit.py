@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit
-from sqlalchemy import update
 from e2estack import sign_in as _sign_in
+from sqlalchemy import update
 
 from pathway.security import accounts
 from pathway.store.models import AuthSession

@@ -557,7 +557,8 @@ def test_the_readme_quick_tour_on_a_port_given_with_port(stack: Stack) -> None:
 
     assert "paused" in stack.cli("case", "pause", case_id, "--reason", "hospital").stdout
     assert "status: active" in stack.cli("case", "resume", case_id).stdout
-    assert "status: closed" in stack.cli("case", "close", case_id, "transferred", "--exit-status", "inactive", "--note", "Przeprowadzka").stdout
+    closed = stack.cli("case", "close", case_id, "transferred", "--exit-status", "inactive", "--note", "Przeprowadzka")
+    assert "status: closed" in closed.stdout
 
     assert "0 stalled" in stack.cli("audit", "stalled").stdout
     stack.cli("login", "--user", "anna.kierowniczka", input=f"{password}\n")
