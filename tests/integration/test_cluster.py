@@ -142,6 +142,7 @@ async def test_temporal_setup_registers_the_search_attributes_once(dev_server: D
         PATHWAY_HOME=str(tmp_path),
         PATHWAY_TEMPORAL_ADDRESS=dev_server.address,
         PATHWAY_TEMPORAL_NAMESPACE=namespace,
+        PATHWAY_LANG="en",  # the CLI speaks Polish by default; this test reads its English words
     )
 
     def setup() -> subprocess.CompletedProcess[str]:
