@@ -164,6 +164,7 @@ CODES: dict[str, dict[str, str]] = {
         "inactive": NP_("rule", "Nothing done on the case"),
         "paused_too_long": NP_("rule", "Paused too long"),
         "action_overdue": NP_("rule", "An action of the plan overdue"),
+        "review_overdue": NP_("rule", "The plan's review overdue"),
     },
     "status": {
         "delivered": NP_("status", "delivered"),
