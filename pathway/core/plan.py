@@ -63,6 +63,18 @@ def review_due_at(agreed_on: date | None, every: cal.Duration | None, tz: str) -
     return overdue.due_at(cal.add_to_date(agreed_on, every), tz)
 
 
+def smallest_plan(policy: PlanPolicy, version: int, agreed_on: date) -> PlanSkeleton:
+    """The least a plan needs against ``policy`` (at least one goal, each with the actions it
+    asks for, the coordinator's, undated): what a scripted coordinator agrees (``pathway simulate``)."""
+    goals = [f"g-{i + 1}" for i in range(max(1, policy.min_goals))]
+    actions = [
+        PlanAction(action_id=f"{g}-a-{j + 1}", goal_id=g, owner_kind="coordinator")
+        for g in goals
+        for j in range(max(1, policy.actions_per_goal))
+    ]
+    return PlanSkeleton(version=version, agreed_on=agreed_on, goal_ids=goals, actions=actions)
+
+
 class PlanProblem(BaseModel):
     field: str
     reason: str
