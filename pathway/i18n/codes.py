@@ -143,6 +143,7 @@ CODES: dict[str, dict[str, str]] = {
         "book_late": NP_("done", "Visit booked, later than the visit rhythm allows: it is due on the booked day."),
         "cancel_appointment": NP_("done", "Booked visit cancelled."),
         "member_add": NP_("done", "Family member added."),
+        "member_change": NP_("done", "Family member's details changed."),
         "member_erase": NP_("done", "Family member's data erased."),
     },
     "member_role": {
