@@ -66,3 +66,22 @@ class Ids:
     def __call__(self) -> str:
         self.n += 1
         return f"cmd-{self.n}"
+
+
+def agreed_plan(agreed_on: str = "2026-03-02", version: int = 1) -> Any:
+    """The smallest plan a pathway's ``plan_complete`` guard takes: one goal with one action of
+    the coordinator's, agreed on ``agreed_on`` (the skeleton the workflow gets)."""
+    from datetime import date
+
+    from pathway.core.plan import PlanAction, PlanSkeleton
+
+    action = PlanAction(action_id="a-1", goal_id="g-1", owner_kind="coordinator")
+    return PlanSkeleton(version=version, agreed_on=date.fromisoformat(agreed_on), goal_ids=["g-1"], actions=[action])
+
+
+def record_plan(case: Any, ids: Ids, now: Any, agreed_on: str = "2026-03-02") -> list[Any]:
+    """The case agrees ``agreed_plan`` (a core ``Case``): the events."""
+    from pathway.core.commands import RecordPlan
+
+    version = (case.state.plan.version if case.state.plan else 0) + 1
+    return list(case.apply(RecordPlan(command_id=ids(), actor="coord-1", plan=agreed_plan(agreed_on, version)), now))

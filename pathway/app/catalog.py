@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from pathway.core.blocks import BlockText
 from pathway.core.definition import Definition, DefinitionSnapshot, parse_definition, snapshot
 from pathway.core.errors import DefinitionError, Problem
@@ -21,6 +23,9 @@ class CatalogEntry:
 
 BLOCKS_DIR = "blocks"
 VERSIONS_DIR = "versions"  # earlier versions, word for word, with the blocks as they used them
+# In VERSIONS_DIR: for each kept block, the version of each definition from which on it uses the
+# current block (a version kept after the block changed is composed with the current one).
+BLOCK_CHANGES = "block-changes.yaml"
 
 
 def _read(path: Path) -> str:
@@ -102,6 +107,19 @@ class KeptVersions:
         path = self.folder / f"{definition_id}-v{version}.yaml"
         if not path.is_file():
             return None
-        blocks = {**load_blocks(self.folder.parent), **load_blocks(self.folder)}
+        current, kept_blocks = load_blocks(self.folder.parent), load_blocks(self.folder)
+        since = self._changes().get
+        blocks = {
+            **current,
+            **{n: b for n, b in kept_blocks.items() if version < since(n, {}).get(definition_id, version + 1)},
+        }
         kept = load_file(path, blocks)
         return kept if (kept.id, kept.version) == (definition_id, version) else None
+
+    def _changes(self) -> dict[str, dict[str, int]]:
+        """``block-changes.yaml``: block -> definition id -> the first version on the current block."""
+        path = self.folder / BLOCK_CHANGES
+        if not path.is_file():
+            return {}
+        raw = yaml.safe_load(_read(path)) or {}
+        return {str(b): {str(d): int(v) for d, v in (ids or {}).items()} for b, ids in raw.items()}

@@ -9,7 +9,7 @@ on the case; each change in the audit trail by version and counts, never words."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pathway.app.access import visible_case
@@ -20,10 +20,9 @@ from pathway.app.gateway import new_command_id
 from pathway.app.plan_checks import plan_document, skeleton_of
 from pathway.app.plan_shapes import ActionOut, ActionStatusIn, GoalOut, Owner, PlanIn, PlanOut
 from pathway.app.sending import send
-from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.definition import Definition, PlanPolicy
-from pathway.core.plan import DROP_REASONS
+from pathway.core.plan import DROP_REASONS, review_due_at
 from pathway.security.identity import ClientErased
 from pathway.security.policy import Action
 from pathway.store import plans as store
@@ -84,7 +83,7 @@ def plan_out(case_id: str, definition: Definition | None, version: int, doc: dic
         goals.append(GoalOut(id=g["id"], title=g["title"], actions=actions))
     agreed = date.fromisoformat(doc["agreed_on"]) if doc["agreed_on"] else None
     review = definition.plan.review_every if definition and definition.plan else None
-    review_at = overdue.due_at(cal.add_to_date(agreed, review), tz) if review and agreed else None
+    review_at = review_due_at(agreed, review, tz)
     return PlanOut(
         case_id=case_id,
         version=version,
@@ -152,6 +151,7 @@ async def _record(
                 command_id=command_id,
                 body=doc,
                 actions=_index(plan, _definition(ctx, case)),
+                review_due=_review(plan, _definition(ctx, case)),
             )
         except ClientErased:
             raise AppError(
@@ -183,6 +183,14 @@ def _index(plan: Any, definition: Definition | None) -> list[dict[str, Any]]:
         }
         for a in plan.actions
     ]
+
+
+def _review(plan: Any, definition: Definition | None) -> tuple[date, datetime] | None:
+    """The next review's last day on time and first late instant, as the workflow watches it."""
+    if definition is None or definition.plan is None:
+        return None
+    due = review_due_at(plan.agreed_on, definition.plan.review_every, definition.timezone)
+    return (overdue.due_on(due, definition.timezone), due) if due else None
 
 
 async def put_plan(ctx: Context, case_id: str, body: PlanIn, key: str | None) -> PlanOut:

@@ -32,7 +32,7 @@ def audit_stalled(
     coordinator: str | None = typer.Option(None, "--coordinator"),
     definition: str | None = typer.Option(None, "--definition"),
     rule: str | None = typer.Option(
-        None, "--rule", help="stage_overdue, visit_overdue, inactive, paused_too_long or action_overdue"
+        None, "--rule", help="stage_overdue, visit_overdue, inactive, paused_too_long, action_overdue or review_overdue"
     ),
     unit: str | None = typer.Option(None, "--unit", help="your unit (the only one you may audit)"),
     inactive_days: int | None = typer.Option(

@@ -9,10 +9,13 @@ same words."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pathway.core import calendar as cal
+from pathway.core import overdue
 
 if TYPE_CHECKING:  # the definition's checks use this module's guard: no import cycle
     from pathway.core.definition import PlanPolicy
@@ -48,6 +51,28 @@ class PlanSkeleton(BaseModel):
 
     def actions_of(self, goal_id: str) -> list[PlanAction]:
         return [a for a in self.actions if a.goal_id == goal_id]
+
+
+def review_due_at(agreed_on: date | None, every: cal.Duration | None, tz: str) -> datetime | None:
+    """The first late instant of the plan's next review: ``every`` after the day it was last
+    agreed, on time until that day ends (``pathway.core.overdue.due_at``). None when the
+    definition asks for no review or the plan is not agreed. The one computation the workflow's
+    watch, the case view and the stalled audit's index all use."""
+    if every is None or agreed_on is None:
+        return None
+    return overdue.due_at(cal.add_to_date(agreed_on, every), tz)
+
+
+def smallest_plan(policy: PlanPolicy, version: int, agreed_on: date) -> PlanSkeleton:
+    """The least a plan needs against ``policy`` (at least one goal, each with the actions it
+    asks for, the coordinator's, undated): what a scripted coordinator agrees (``pathway simulate``)."""
+    goals = [f"g-{i + 1}" for i in range(max(1, policy.min_goals))]
+    actions = [
+        PlanAction(action_id=f"{g}-a-{j + 1}", goal_id=g, owner_kind="coordinator")
+        for g in goals
+        for j in range(max(1, policy.actions_per_goal))
+    ]
+    return PlanSkeleton(version=version, agreed_on=agreed_on, goal_ids=goals, actions=actions)
 
 
 class PlanProblem(BaseModel):

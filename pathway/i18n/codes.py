@@ -143,6 +143,7 @@ CODES: dict[str, dict[str, str]] = {
         "book_late": NP_("done", "Visit booked, later than the visit rhythm allows: it is due on the booked day."),
         "cancel_appointment": NP_("done", "Booked visit cancelled."),
         "member_add": NP_("done", "Family member added."),
+        "member_change": NP_("done", "Family member's details changed."),
         "member_erase": NP_("done", "Family member's data erased."),
     },
     "member_role": {
@@ -164,6 +165,7 @@ CODES: dict[str, dict[str, str]] = {
         "inactive": NP_("rule", "Nothing done on the case"),
         "paused_too_long": NP_("rule", "Paused too long"),
         "action_overdue": NP_("rule", "An action of the plan overdue"),
+        "review_overdue": NP_("rule", "The plan's review overdue"),
     },
     "status": {
         "delivered": NP_("status", "delivered"),

@@ -1,6 +1,6 @@
 """The stalled-pathway audit: which open cases are stuck, by which rule, since when.
 
-Four rules, each with the limit its case's definition sets:
+Six rules, each with the limit its case's definition sets:
 
 - ``stage_overdue``: past the stage's deadline (``stage_due_at``, set by the workflow);
 - ``visit_overdue``: the next visit is overdue by more than the grace the definition gives
@@ -10,7 +10,9 @@ Four rules, each with the limit its case's definition sets:
   number of days the caller asks for);
 - ``paused_too_long``: paused for longer than the definition's ``pause.max``;
 - ``action_overdue``: an action of the case's plan is overdue past the same grace as a visit
-  (the supervisor is told then); one row per case, since its earliest late action.
+  (the supervisor is told then); one row per case, since its earliest late action;
+- ``review_overdue``: the plan's review (a definition's ``plan.review_every``) is overdue past
+  the same grace; since the review was due (``pathway.core.plan.review_due_at``).
 
 Durations are calendar- and working-day aware, so "21 days after the last activity" cannot be
 written as ``last_activity_at < now - interval`` in SQL. Instead, for each definition and
@@ -35,7 +37,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce, union_all
+from sqlalchemy import ColumnElement, and_, literal, or_, type_coerce, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.types import NullType
 from sqlmodel import Session, col
@@ -45,12 +47,20 @@ from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition, Escalation, PausePolicy
 from pathway.readmodels.local_days import LocalDays
-from pathway.store.models import Case, PlanActionRow
+from pathway.readmodels.stalled_plan import PLAN_RULES
+from pathway.store.models import Case
 
-RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long", "action_overdue")
+RULES = ("stage_overdue", "visit_overdue", "inactive", "paused_too_long", "action_overdue", "review_overdue")
 # How much a day past the limit weighs: an unvisited client (the pathway serves people who
 # experience violence) comes first, a case forgotten on pause last.
-RULE_WEIGHT = {"visit_overdue": 3, "action_overdue": 2, "stage_overdue": 2, "inactive": 2, "paused_too_long": 1}
+RULE_WEIGHT = {
+    "visit_overdue": 3,
+    "action_overdue": 2,
+    "review_overdue": 2,
+    "stage_overdue": 2,
+    "inactive": 2,
+    "paused_too_long": 1,
+}
 SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
@@ -311,12 +321,13 @@ def stalled(
                 limits.tz,
                 group,
             )
-    if rule in (None, "action_overdue"):
+    for name, late in PLAN_RULES.items():
+        if rule not in (None, name):
+            continue
         for group, limits in groups:
-            branches.append(
-                _late_actions(len(meaning), now, limits, [*filters, *([group] if group is not None else [])])
-            )
-            meaning.append(("action_overdue", limits.visit_grace, limits.tz))
+            ranges = past_limit(now, limits.visit_grace, limits.tz)
+            branches.append(late(len(meaning), ranges, [*filters, *([group] if group is not None else [])]))
+            meaning.append((name, limits.visit_grace, limits.tz))
     if rule in (None, "inactive"):
         if inactive_days is not None:
             fixed = Duration(amount=inactive_days, unit="days")
@@ -374,28 +385,6 @@ def stalled(
     return sort_rows(out)
 
 
-def _late_actions(number: int, now: datetime, limits: Limits, where: list[ColumnElement[bool]]) -> Any:
-    """The active cases with a planned action overdue past the grace: each case once, since
-    its earliest late action (``plan_actions.due_at``, the first late instant)."""
-    ranges = past_limit(now, limits.visit_grace, limits.tz)
-    due = col(PlanActionRow.due_at)
-    within = [due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges]
-    return (
-        core_select(
-            literal(number).label("branch"),
-            col(Case.id),
-            type_coerce(func.min(due), NullType()).label("started"),  # as the driver gives it
-            col(Case.coordinator_id),
-            col(Case.stage),
-            col(Case.definition_id),
-            col(Case.unit_id),
-        )
-        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
-        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", or_(*within), *where)
-        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
-    )
-
-
 def as_utc(value: datetime | str) -> datetime:
     # In a UNION the column type is lost on SQLite: the stored text comes back as it is.
     if isinstance(value, str):
@@ -407,7 +396,7 @@ def as_utc(value: datetime | str) -> datetime:
 _UTC_ZONES = frozenset({UTC, ZoneInfo("UTC"), ZoneInfo("Etc/UTC")})
 
 # Late from their due moment on (the grace only decides when the row is listed).
-_LATE_FROM_DUE = ("visit_overdue", "action_overdue")
+_LATE_FROM_DUE = ("visit_overdue", "action_overdue", "review_overdue")
 
 # Answered by Temporal's visibility too (pathway.app.stalled_visibility).
 TEMPORAL_RULES = ("stage_overdue",)

@@ -42,6 +42,7 @@ from pathway.runtime.demo_data import (
     DemoPathwayCase,
     booked_visit_at,
     facts_to_leave,
+    support_plan,
 )
 from pathway.security import accounts
 from pathway.store import queries
@@ -177,6 +178,8 @@ async def _seed_case(api: _Api, spec: DemoCase, now: datetime, tz: str) -> tuple
                     key=f"demo:{spec.slug}:{stage}:{name}",
                     json={"value": value},
                 )
+        if stage == "plan":  # the structured plan the move to therapy needs (plan_complete)
+            await api.call("PUT", f"/cases/{case_id}/plan", key=f"demo:{spec.slug}:plan", json=support_plan(today))
         case = await api.call(
             "POST",
             f"/cases/{case_id}/transitions",

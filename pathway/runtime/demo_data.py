@@ -212,6 +212,27 @@ def family_plan(today: date, members: list[str]) -> dict[str, Any]:
     }
 
 
+def support_plan(today: date) -> dict[str, Any]:
+    """The help plan a Model Wsparcia demo client agrees before therapy (plan_complete): one
+    goal, two actions, both the coordinator's."""
+    return {
+        "agreed_on": (today - timedelta(days=1)).isoformat(),
+        "goals": [
+            {
+                "title": "Bezpieczeństwo i powrót do pracy",
+                "actions": [
+                    {"title": "Rozpoczęcie terapii", "owner": {"kind": "coordinator"}, "due_on": today.isoformat()},
+                    {
+                        "title": "Rejestracja w urzędzie pracy",
+                        "owner": {"kind": "coordinator"},
+                        "due_on": (today + timedelta(days=14)).isoformat(),
+                    },
+                ],
+            }
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class DemoMember:
     """A person of a demo household: a role, a name, an age this year and a child's school;

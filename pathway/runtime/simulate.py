@@ -38,6 +38,7 @@ from pathway.core.case.fact_kinds import kind_of
 from pathway.core.commands import Command
 from pathway.core.definition import Definition, FactSpec
 from pathway.core.errors import DefinitionError
+from pathway.core.plan import smallest_plan
 
 COORDINATOR = "sim-coordinator"
 UNIT = "sim-unit"
@@ -130,6 +131,7 @@ class _Script:
         self.n = 0
         self.moves: list[str] = []
         self.refused = 0
+        self.plans = 0  # the plan's versions the script agreed
 
     def _id(self) -> str:
         self.n += 1
@@ -178,7 +180,7 @@ class _Script:
     async def move_on(self, view: CaseView, today: date) -> None:
         """Take the first move forward (along the main path: never a setback such as a lost job
         or a relapse) whose guards the script can meet."""
-        from workflows.messages import AdvanceCaseInput, SetFactInput
+        from workflows.messages import AdvanceCaseInput, RecordPlanInput, SetFactInput
         from workflows.pathway import PathwayWorkflow
 
         blocked: dict[str, Any] = {}
@@ -195,9 +197,15 @@ class _Script:
             unmet = blocked.get(trigger, [])
             if trigger not in view.allowed and not unmet:
                 continue
-            facts = [g.fact for g in unmet]
+            facts = [g.fact for g in unmet if g.guard != "plan_complete"]
             if any(f is None or f not in self.definition.facts for f in facts):
                 continue  # a guard no fact can meet (a duration, a visit count): not yet
+            if self.definition.plan and len(facts) < len(unmet):  # the plan, agreed today
+                self.plans += 1
+                plan = smallest_plan(self.definition.plan, self.plans, today)
+                await self._update(
+                    PathwayWorkflow.record_plan, RecordPlanInput(command_id=self._id(), actor=COORDINATOR, plan=plan)
+                )
             for f in facts:
                 await self._update(
                     PathwayWorkflow.set_fact,

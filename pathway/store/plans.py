@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, func, select
 
-from pathway.store.models import PlanActionRow, PlanVersion
+from pathway.store.models import PlanActionRow, PlanReviewRow, PlanVersion
 from pathway.store.queries import client_of_case
 from pathway.store.sealing import Sealer
 
@@ -60,9 +60,12 @@ def add_version(
     command_id: str,
     body: dict[str, Any],
     actions: list[dict[str, Any]],
+    review_due: tuple[date, datetime] | None = None,
 ) -> PlanVersion:
     """Keep a new version (its body sealed) and make its actions the case's index of actions.
-    ``actions``: one dict per action with PlanActionRow's fields (no words)."""
+    ``actions``: one dict per action with PlanActionRow's fields (no words); ``review_due``:
+    the next review's last day on time and first late instant (``pathway.core.plan.review_due_at``),
+    None when none is due."""
     client_id = client_of_case(session, case_id=case_id)
     if client_id is None:
         raise ValueError(f"case {case_id} has no client to seal its plan for")
@@ -74,6 +77,10 @@ def add_version(
     session.exec(delete(PlanActionRow).where(col(PlanActionRow.case_id) == case_id))
     for a in actions:
         session.add(PlanActionRow(case_id=case_id, version=version, **a))
+    session.exec(delete(PlanReviewRow).where(col(PlanReviewRow.case_id) == case_id))
+    if review_due is not None and agreed_on is not None:
+        due_on, due_at = review_due
+        session.add(PlanReviewRow(case_id=case_id, version=version, agreed_on=agreed_on, due_on=due_on, due_at=due_at))
     session.commit()
     return row
 

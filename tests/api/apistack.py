@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
@@ -111,6 +112,19 @@ class Stack:
             json={"trigger": trigger, **body},
             headers=self.headers(unit, key=key),
         )
+
+    async def agree_plan(self, case_id: str, *, unit: str = UNIT, agreed_on: str | None = None) -> httpx.Response:
+        """The smallest plan a pathway's ``plan_complete`` guard takes: one goal, one action of
+        the coordinator's, agreed today (or on ``agreed_on``); a new version each time."""
+        body = {
+            "agreed_on": agreed_on or date.today().isoformat(),
+            "goals": [{"title": "Cel planu", "actions": [{"title": "Działanie", "owner": {"kind": "coordinator"}}]}],
+        }
+        r = await self.http.put(
+            f"/api/v1/cases/{case_id}/plan", json=body, headers=self.headers(unit, key=uuid.uuid4().hex)
+        )
+        assert r.status_code == 200, r.text
+        return r
 
     async def fact(self, case_id: str, name: str, value: Any, *, unit: str = UNIT) -> httpx.Response:
         return await self.http.put(

@@ -254,7 +254,7 @@ async def test_get_case_has_every_field_of_the_design(stack: Stack) -> None:
     got = await stack.get_case(case["id"])
     assert CASE_FIELDS <= set(got), CASE_FIELDS - set(got)
     assert got["id"] == case["id"]
-    assert got["definition"] == "model-wsparcia" and got["definition_version"] == 6
+    assert got["definition"] == "model-wsparcia" and got["definition_version"] == 7
     assert got["stage"] == "diagnosis" and got["status"] == "active" and got["coordinator"] == COORDINATOR
     assert got["allowed"] == []
     assert got["blocked"] and {"trigger", "guard", "reason"} <= set(got["blocked"][0])
@@ -326,8 +326,8 @@ async def test_advance_after_the_diagnosis_has_the_shape_of_get(stack: Stack) ->
     assert moved["stage"] == "plan"
     assert [h["stage"] for h in moved["history"]] == ["diagnosis", "plan"]
     assert moved["history"][-1]["trigger"] == "advance" and moved["history"][-1]["actor"] == COORDINATOR
-    # Plan: a deadline of 15 working days, and guards on the help plan and the therapist.
-    assert {b["guard"] for b in moved["blocked"]} == {"fact_recorded", "partner_assigned"}
+    # Plan: a deadline of 15 working days, and guards on the (structured) help plan and the therapist.
+    assert {b["guard"] for b in moved["blocked"]} == {"plan_complete", "partner_assigned"}
     got = await stack.get_case(case_id)
     assert set(moved) == set(got)
     assert got["stage"] == "plan" and got["history"] == moved["history"]

@@ -278,6 +278,7 @@ async def test_the_whole_main_path_to_therapy_notifies_the_therapist(stack: Stac
     ):
         r = await stack.fact(cid, name, value)
         assert r.status_code == 200, r.text
+    await stack.agree_plan(cid)  # Model Wsparcia 7: the structured plan (plan_complete)
     for expected in ("plan", "therapy"):
         r = await stack.transition(cid, "advance")
         assert r.status_code == 200, r.text

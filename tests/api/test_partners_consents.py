@@ -201,6 +201,7 @@ async def into_therapy_with_consent(stack: Stack, unit: str, cid: str, therapist
         ("therapist", {"partner_id": therapist_id}),
     ):
         assert (await stack.fact(cid, name, value, unit=unit)).status_code == 200
+    await stack.agree_plan(cid, unit=unit)  # Model Wsparcia 7: the structured plan (plan_complete)
     for _ in range(2):
         assert (await stack.transition(cid, "advance", unit=unit)).status_code == 200
 

@@ -148,7 +148,8 @@ async def test_the_plan_is_versioned_checked_and_sealed(stack: Stack) -> None:
 async def test_a_pathway_without_a_plan_refuses_one(stack: Stack) -> None:
     from apistack import UNIT
 
-    case = await stack.open_case(unit=UNIT, key=uuid.uuid4().hex)  # Model Wsparcia keeps the ZI's plan as a fact
+    # the intercultural assistant's pathway declares no plan
+    case = await stack.open_case(unit=UNIT, definition="asystent-miedzykulturowy", key=uuid.uuid4().hex)
     r = await put(stack, case["id"], plan_body(), UNIT)
     assert r.status_code == 422 and r.json()["detail"]["code"] == "no_plan", r.text
 

@@ -118,7 +118,7 @@ async def test_definitions(stack: Stack) -> None:
     listed = await get(stack, "/definitions")
     assert listed["count"] == len(listed["items"]) >= 1
     summary = next(i for i in listed["items"] if i["id"] == "model-wsparcia")
-    assert summary["version"] == 6 and summary["title"]["pl"].startswith("Model Wsparcia")
+    assert summary["version"] == 7 and summary["title"]["pl"].startswith("Model Wsparcia")
     assert summary["stages"][:3] == ["diagnosis", "plan", "therapy"]
     assert len(summary["content_hash"]) >= 16
 

@@ -77,3 +77,36 @@ async def test_the_family_section_adds_members_ticks_who_was_present_and_erases_
     page = (await web.http.get(f"/cases/{case_id}?done=member_erase")).text
     assert "Usunięto dane członka rodziny." in page and "Ola Rodzina" not in page
     assert stack.vault.is_erased(member["id"])
+
+
+async def test_a_member_is_changed_through_the_edit_form(stack: Stack, unit: dict[str, str]) -> None:
+    case_id, auth = await _family_case(stack, unit)
+    born = datetime.now(UTC).year - 8
+    r = await stack.http.post(
+        f"/api/v1/cases/{case_id}/members",
+        headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        json={"role": "child", "name": "Jaś Rodzina", "birth_year": born, "school": "SP 1"},
+    )
+    assert r.status_code == 201, r.text
+    member_id = r.json()["id"]
+    web = Browserless(stack)
+    await web.sign_in(unit["coord"])
+    page = (await web.http.get(f"/cases/{case_id}")).text
+    action = f"/cases/{case_id}/members/{member_id}"
+    row = _row(page, "data-member", member_id)
+    assert f'action="{action}"' in row and 'value="Jaś Rodzina"' in row and f'value="{born}"' in row
+
+    fields = await web.form_fields(f"/cases/{case_id}", action)
+    # a refusal in words: a school for a parent
+    refused = await web.http.post(
+        action, data={**fields, "name": "Jan Rodzina", "role": "parent", "birth_year": "1980", "school": "SP 1"}
+    )
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    r = await web.http.post(
+        action, data={**fields, "name": "Jan Rodzina", "role": "child", "birth_year": str(born - 1), "school": ""}
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=member_change#top", r.text
+    [got] = (await stack.http.get(f"/api/v1/cases/{case_id}/members", headers=auth)).json()["items"]
+    assert (got["name"], got["role"], got["birth_year"], got.get("school")) == ("Jan Rodzina", "child", born - 1, None)
+    page = (await web.http.get(f"/cases/{case_id}?done=member_change")).text
+    assert "Zmieniono dane członka rodziny." in page and "Jan Rodzina" in _row(page, "data-member", member_id)

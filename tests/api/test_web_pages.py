@@ -381,7 +381,7 @@ async def test_the_case_page_links_the_papers_and_the_browser_gets_them(stack: S
     await web.sign_in(unit["coord"])
     page = await web.http.get(f"/cases/{case_id}")
     links = dict(re.findall(r'href="([^"]+)" data-paper="([^"]+)"', page.text))
-    assert sorted(links.values()) == ["consent", "transfer"], links  # no referral yet: no letter
+    assert sorted(links.values()) == ["consent", "plan", "transfer"], links  # no referral yet: no letter
     assert "Zgoda na przekazywanie danych" in page.text
     consent = next(href for href, kind in links.items() if kind == "consent")
     r = await web.http.get(consent)  # with the session cookie, as the browser follows the link

@@ -11,11 +11,15 @@ saved as a screenshot under ``test-artifacts/e2e/``."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
-from e2estack import COORDINATOR, SUPERVISOR, Live, Visit, sign_in
+from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit, sign_in
+
+from pathway.security import accounts
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -27,6 +31,18 @@ async def _save_fact(page: Any, fact: str) -> None:
     await page.locator(f"#fact-{fact}").get_by_role("button", name="Zapisz").click()
     await page.wait_for_url(re.compile(r"done=fact"))
     assert "Zapisano." in await page.get_by_role("status").inner_text()
+
+
+async def _agree_plan(live: Live, case_id: str) -> None:
+    token, _ = accounts.login(live.engine, user_id=COORDINATOR, password=PASSWORD)
+    body = {
+        "agreed_on": date.today().isoformat(),
+        "goals": [{"title": "Powrót do pracy", "actions": [{"title": "Terapia", "owner": {"kind": "coordinator"}}]}],
+    }
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    async with httpx.AsyncClient(base_url=live.base_url) as http:
+        r = await http.put(f"/api/v1/cases/{case_id}/plan", json=body, headers=headers)
+    assert r.status_code == 200, r.text
 
 
 async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Live, browser: Any, visit: Visit) -> None:
@@ -78,6 +94,10 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await _save_fact(page, "help_plan")
     await page.locator("#fact-therapist").get_by_role("combobox").select_option(label="Ośrodek Terapii „Przystań”")
     await _save_fact(page, "therapist")
+    # Model Wsparcia 7: the structured help plan (plan_complete), agreed through the API (the
+    # page shows the plan; it has no form to write one yet)
+    await _agree_plan(live, case_id)
+    await page.reload()
     await page.get_by_role("button", name="Rozpocznij terapię").dblclick()
     await page.wait_for_url(re.compile(r"done=advance"))
     assert await page.locator(STAGE).get_attribute("data-stage") == "therapy"

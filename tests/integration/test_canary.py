@@ -143,6 +143,11 @@ async def _drive(http: httpx.AsyncClient, partners: dict[str, str]) -> list[str]
     await call(
         "PUT", f"/cases/{cid}/facts/therapist", {"value": {"partner_id": partners["broken"]}}
     )  # its notification fails
+    plan = {
+        "agreed_on": now.date().isoformat(),
+        "goals": [{"title": "Cel", "actions": [{"title": "Działanie", "owner": {"kind": "coordinator"}}]}],
+    }
+    await call("PUT", f"/cases/{cid}/plan", plan)  # Model Wsparcia 7: the structured plan (plan_complete)
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # therapy
     await call("PUT", f"/cases/{cid}/facts/ready_for_training", {"value": True})
     await call("POST", f"/cases/{cid}/transitions", {"trigger": "advance"})  # training

@@ -416,6 +416,11 @@ def test_a_case_survives_ctrl_c_and_restart(stack: Stack) -> None:
                 f"/cases/{case_id}/facts/therapist", headers=_key(), json={"value": {"partner_id": therapist["id"]}}
             )
         )
+        plan = {
+            "agreed_on": datetime.now(UTC).date().isoformat(),
+            "goals": [{"title": "Cel", "actions": [{"title": "Działanie", "owner": {"kind": "coordinator"}}]}],
+        }
+        _ok(api.put(f"/cases/{case_id}/plan", headers=_key(), json=plan))  # Model Wsparcia 7: plan_complete
         moved = _ok(
             api.post(
                 f"/cases/{case_id}/transitions", headers=_key(), json={"trigger": "advance", "expected_stage": "plan"}

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
+from helpers import Ids, record_plan  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
 
 from pathway.core.case import Case
 from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, RecordVisit, Resume, SetFact
@@ -101,7 +101,7 @@ def walk_to_internship(case: Case, ids: Ids, now: datetime) -> list:
     events: list = []
     events += set_fact(case, ids, "diagnosis", DIAGNOSIS_DONE, now)
     events += advance(case, ids, "advance", now)
-    events += set_fact(case, ids, "help_plan", {"agreed_on": "2026-03-10", "zi_reference": "ZI-2026-14"}, now)
+    events += record_plan(case, ids, now, "2026-03-10")
     events += set_fact(case, ids, "therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}, now)
     events += advance(case, ids, "advance", now)
     events += set_fact(case, ids, "ready_for_training", True, now)
@@ -491,7 +491,7 @@ def test_advance_with_a_stale_expected_stage_is_refused(ids: Ids) -> None:
     now = utc(2026, 3, 3)
     set_fact(case, ids, "diagnosis", DIAGNOSIS_DONE, now)
     advance(case, ids, "advance", now)  # someone else moved it to 'plan'
-    set_fact(case, ids, "help_plan", {"agreed_on": "2026-03-03"}, now)
+    record_plan(case, ids, now, "2026-03-03")
     set_fact(case, ids, "therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}, now)
     err = refused(
         case, Advance(command_id=ids(), actor="c", trigger="advance", expected_stage="diagnosis"), now, IllegalMove

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from helpers import Ids  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
+from helpers import Ids, record_plan  # noqa: F401  (the ids fixture is in tests/unit/conftest.py)
 from test_case import DIAGNOSIS_DONE, OPENED, advance, open_case, set_fact
 
 from pathway.core import guards
@@ -54,12 +54,12 @@ def test_an_advance_evaluates_each_guard_of_its_transition_once(
     ids: Ids, guard_calls: Counter[tuple[str, str | None]]
 ) -> None:
     case = in_plan(ids)
-    set_fact(case, ids, "help_plan", {"agreed_on": "2026-03-02", "zi_reference": "ZI-2026-14"}, NOW)
+    record_plan(case, ids, NOW)
     set_fact(case, ids, "therapist", {"partner_id": "TH-3", "partner_kind": "therapy"}, NOW)
     guard_calls.clear()
     advance(case, ids, "advance", NOW)
     assert case.state.stage == "therapy"
-    assert guard_calls == {("fact_recorded", "help_plan"): 1, ("partner_assigned", "therapist"): 1}
+    assert guard_calls == {("plan_complete", None): 1, ("partner_assigned", "therapist"): 1}
 
 
 def test_a_refused_advance_evaluates_each_guard_once_too(
@@ -69,7 +69,7 @@ def test_a_refused_advance_evaluates_each_guard_once_too(
     guard_calls.clear()
     with pytest.raises(GuardUnmet):
         case.apply(Advance(command_id=ids(), actor="coord-1", trigger="advance"), NOW)
-    assert guard_calls == {("fact_recorded", "help_plan"): 1, ("partner_assigned", "therapist"): 1}
+    assert guard_calls == {("plan_complete", None): 1, ("partner_assigned", "therapist"): 1}
     assert case.state.stage == "plan"
 
 
@@ -81,7 +81,10 @@ def test_a_view_evaluates_each_guard_of_each_move_once(ids: Ids, guard_calls: Co
     refs = [ref for move in moves if move is not None for ref in move.guards]
     assert refs, "the plan stage has guarded moves"
     assert guard_calls == Counter((ref.guard, ref.fact) for ref in refs)
-    assert view.allowed == [] and {g.fact for g in view.blocked} == {"help_plan", "therapist"}
+    assert view.allowed == [] and {(g.guard, g.fact) for g in view.blocked} == {
+        ("plan_complete", None),
+        ("partner_assigned", "therapist"),
+    }
 
 
 @pytest.mark.parametrize("first", ["pathway.core.migration", "pathway.core.case.clocks", "pathway.core.case"])

@@ -153,7 +153,7 @@ def test_model_wsparcia_loads() -> None:
     d = parse_definition(MODEL_TEXT, MODEL_PATH.name)
     assert isinstance(d, Definition)
     assert d.id == "model-wsparcia"
-    assert d.version == 6
+    assert d.version == 7
     assert d.initial == "diagnosis"
     assert d.timezone == "Europe/Warsaw"
     assert set(d.stages) == {
@@ -186,7 +186,7 @@ def test_model_wsparcia_snapshot_hash_is_stable_within_a_process() -> None:
     assert first.content_hash == second.content_hash
     assert len(first.content_hash) == 64 and int(first.content_hash, 16) >= 0
     assert first.content_hash == content_hash(first.content)
-    assert (first.id, first.version) == ("model-wsparcia", 6)
+    assert (first.id, first.version) == ("model-wsparcia", 7)
 
 
 def test_snapshot_hash_ignores_comments_layout_and_key_order_but_not_content() -> None:

@@ -7,14 +7,16 @@ under the pure core's rules, exactly where it is meant to be — the overdue one
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pathway.core.case import CODE, Case
-from pathway.core.commands import TOKEN, Advance, BookAppointment, Close, RecordVisit, SetFact
+from pathway.core.commands import TOKEN, Advance, BookAppointment, Close, RecordPlan, RecordVisit, SetFact
 from pathway.core.definition import PARTNER_KINDS, parse_definition, snapshot
+from pathway.core.plan import PlanAction, PlanSkeleton
 from pathway.runtime.demo_data import (
     DEFINITION,
     DEMO_CASES,
@@ -22,6 +24,7 @@ from pathway.runtime.demo_data import (
     MAIN_PATH,
     booked_visit_at,
     facts_to_leave,
+    support_plan,
 )
 from pathway.store.models import PartnerCreate
 
@@ -76,6 +79,21 @@ def _resolve(value: object) -> object:
     return value
 
 
+def _skeleton(body: dict[str, Any]) -> PlanSkeleton:
+    goals = [f"g-{i}" for i, _ in enumerate(body["goals"])]
+    actions = [
+        PlanAction(
+            action_id=f"a-{i}-{j}",
+            goal_id=goals[i],
+            owner_kind=a["owner"]["kind"],
+            due_on=date.fromisoformat(a["due_on"]) if a.get("due_on") else None,
+        )
+        for i, g in enumerate(body["goals"])
+        for j, a in enumerate(g["actions"])
+    ]
+    return PlanSkeleton(version=1, agreed_on=date.fromisoformat(body["agreed_on"]), goal_ids=goals, actions=actions)
+
+
 @pytest.mark.parametrize("spec", DEMO_CASES, ids=lambda c: c.slug)
 def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: ignore[no-untyped-def]
     opened = NOW - timedelta(days=spec.opened_days_ago)
@@ -103,6 +121,8 @@ def test_the_demo_steps_take_each_case_to_its_stage(spec) -> None:  # type: igno
         stage = case.state.stage
         for name, value in facts_to_leave(stage, NOW.date()):
             case.apply(SetFact(command_id=cid(), actor="demo", name=name, value=_resolve(value)), NOW)
+        if stage == "plan":  # the demo's help plan, as the workflow gets it (its skeleton)
+            case.apply(RecordPlan(command_id=cid(), actor="demo", plan=_skeleton(support_plan(NOW.date()))), NOW)
         case.apply(Advance(command_id=cid(), actor="demo", trigger="advance", expected_stage=stage), NOW)
     if spec.book_visit:
         at = booked_visit_at(NOW, "Europe/Warsaw")

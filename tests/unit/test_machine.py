@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import agreed_plan
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from pathway.core.calendar import ends_at, local_date
 from pathway.core.case import Case
-from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, RecordVisit, Resume, SetFact
+from pathway.core.commands import Advance, AssignCoordinator, Close, Pause, RecordPlan, RecordVisit, Resume, SetFact
 from pathway.core.definition import (
     ANY_OPEN_STAGE,
     PARTNER_KINDS,
@@ -30,6 +31,7 @@ from pathway.core.definition import (
 from pathway.core.errors import GuardUnmet, IllegalMove, InvalidCommand, PathwayError
 from pathway.core.guards import GuardContext
 from pathway.core.machine import machine_for
+from pathway.core.plan import PlanSkeleton
 from pathway.core.state import PathwayState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,8 +66,9 @@ def ctx(
     now: datetime = T0,
     duration_ends_at: datetime | None = None,
     visits_in_stage: int = 0,
+    plan: PlanSkeleton | None = None,
 ) -> GuardContext:
-    return GuardContext(d, stage, facts or {}, now, duration_ends_at, visits_in_stage)
+    return GuardContext(d, stage, facts or {}, now, duration_ends_at, visits_in_stage, plan)
 
 
 # =========================================================================== concrete: model-wsparcia
@@ -154,16 +157,21 @@ def test_plan_is_blocked_by_two_guards_and_says_both() -> None:
     m = machine_for(MODEL)
     [blocked] = m.blocked(ctx(stage="plan"))
     assert [(f.guard, f.fact) for f in blocked.failures] == [
-        ("fact_recorded", "help_plan"),
+        ("plan_complete", None),
         ("partner_assigned", "therapist"),
     ]
     assert "'Therapist / therapy centre' needs a partner of kind 'therapy'" in blocked.failures[1].reason
     # a partner of the wrong kind does not satisfy the guard
-    facts = {"help_plan": {"agreed_on": "2026-03-10"}, "therapist": {"partner_id": "P-1", "partner_kind": "employer"}}
+    # the ZI's date-only plan no longer lets the case go on (version 7): the structured plan does
+    facts = {"help_plan": {"agreed_on": "2026-03-10"}, "therapist": {"partner_id": "P-1", "partner_kind": "therapy"}}
     [blocked] = m.blocked(ctx(stage="plan", facts=facts))
+    assert [f.guard for f in blocked.failures] == ["plan_complete"]
+    # a partner of the wrong kind does not satisfy the guard
+    facts["therapist"] = {"partner_id": "P-1", "partner_kind": "employer"}
+    [blocked] = m.blocked(ctx(stage="plan", facts=facts, plan=agreed_plan()))
     assert [f.guard for f in blocked.failures] == ["partner_assigned"]
     facts["therapist"] = {"partner_id": "P-1", "partner_kind": "therapy"}
-    assert m.allowed(ctx(stage="plan", facts=facts)) == ["advance"]
+    assert m.allowed(ctx(stage="plan", facts=facts, plan=agreed_plan())) == ["advance"]
 
 
 def test_check_unknown_trigger_raises_illegal_move_with_the_allowed_list() -> None:
@@ -289,7 +297,13 @@ def oracle_triggers(d: Definition, stage: str) -> set[str]:
 
 
 def oracle_failing_guards(
-    d: Definition, t: Transition, facts: dict[str, Any], now: datetime, ends: datetime | None, visits: int
+    d: Definition,
+    t: Transition,
+    facts: dict[str, Any],
+    now: datetime,
+    ends: datetime | None,
+    visits: int,
+    plan: PlanSkeleton | None = None,
 ) -> list[tuple[str, str | None]]:
     """(guard, fact) of each guard of ``t`` that does not hold, from what each guard means."""
     failing = []
@@ -316,6 +330,15 @@ def oracle_failing_guards(
             ok = ends is not None and now >= ends
         elif g.guard == "min_visits_in_stage":
             ok = visits >= (g.count or 1)
+        elif g.guard == "plan_complete":
+            policy = d.plan
+            ok = (
+                policy is not None
+                and plan is not None
+                and (plan.agreed_on is not None or not policy.agreed)
+                and len(plan.goal_ids) >= policy.min_goals
+                and all(len(plan.actions_of(goal)) >= policy.actions_per_goal for goal in plan.goal_ids)
+            )
         else:  # pragma: no cover
             raise AssertionError(f"the oracle does not know guard {g.guard}")
         if not ok:
@@ -424,10 +447,11 @@ class MachineProperties(RuleBasedStateMachine):
         self.now = T0
         self.ends: datetime | None = None
         self.visits = 0
+        self.plan: PlanSkeleton | None = None
         self.all_triggers = sorted({t.trigger for t in d.transitions}) + JUNK_TRIGGERS
 
     def ctx(self) -> GuardContext:
-        return GuardContext(self.definition, self.stage, dict(self.facts), self.now, self.ends, self.visits)
+        return GuardContext(self.definition, self.stage, dict(self.facts), self.now, self.ends, self.visits, self.plan)
 
     def entered(self, stage: str) -> None:
         self.stage = stage
@@ -453,7 +477,9 @@ class MachineProperties(RuleBasedStateMachine):
                     self.now = max(self.now, self.ends)
                 elif g.guard == "min_visits_in_stage":
                     self.visits = max(self.visits, g.count or 1)
-            assert oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits) == []
+                elif g.guard == "plan_complete":
+                    self.plan = agreed_plan(local_date(self.now, d.timezone).isoformat())
+            assert oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits, self.plan) == []
             self.fire_trigger(trigger)
 
     @rule(data=st.data())
@@ -471,7 +497,7 @@ class MachineProperties(RuleBasedStateMachine):
             assert set(info.value.details["allowed"]) == oracle_triggers(d, before)  # type: ignore[arg-type]
             assert self.stage == before
             return
-        failing = oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits)
+        failing = oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits, self.plan)
         if failing:
             with pytest.raises(GuardUnmet) as gu:
                 self.machine.fire(trigger, self.ctx())
@@ -520,7 +546,7 @@ class MachineProperties(RuleBasedStateMachine):
         for trigger in triggers:
             t = oracle_transition(d, stage, trigger)
             assert t is not None
-            failing = oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits)
+            failing = oracle_failing_guards(d, t, self.facts, self.now, self.ends, self.visits, self.plan)
             if failing:
                 assert [(f.guard, f.fact) for f in blocked[trigger].failures] == failing
                 assert blocked[trigger].dest == t.dest
@@ -639,6 +665,10 @@ class CaseProperties(RuleBasedStateMachine):
                     )
                 elif g.guard == "duration_elapsed" and s.duration_ends_at is not None and self.now < s.duration_ends_at:
                     self.tick(s.duration_ends_at - self.now)
+                elif g.guard == "plan_complete":
+                    version = (s.plan.version if s.plan else 0) + 1
+                    plan = agreed_plan(local_date(self.now, d.timezone).isoformat(), version)
+                    self.attempt(RecordPlan(command_id=self.next_id(), actor="coord-1", plan=plan), must_succeed=True)
                 elif g.guard == "min_visits_in_stage":
                     stage = d.stages[s.stage]
                     kind = stage.visits.kinds[0] if stage.visits else "home"
@@ -654,7 +684,7 @@ class CaseProperties(RuleBasedStateMachine):
                             must_succeed=True,
                         )
             s = self.case.state  # type: ignore[union-attr]
-            assert oracle_failing_guards(d, t, s.facts, self.now, s.duration_ends_at, s.visits_in_stage) == []
+            assert oracle_failing_guards(d, t, s.facts, self.now, s.duration_ends_at, s.visits_in_stage, s.plan) == []
             self.advance_by(trigger)
 
     @rule(data=st.data())
@@ -674,7 +704,7 @@ class CaseProperties(RuleBasedStateMachine):
         if s.status != "active" or t is None:
             self.attempt(command, IllegalMove)
             return
-        failing = oracle_failing_guards(d, t, s.facts, self.now, s.duration_ends_at, s.visits_in_stage)
+        failing = oracle_failing_guards(d, t, s.facts, self.now, s.duration_ends_at, s.visits_in_stage, s.plan)
         if failing:
             self.attempt(command, GuardUnmet)
             assert isinstance(self.last_error, GuardUnmet)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import Ids  # noqa: F401
+from helpers import Ids, record_plan  # noqa: F401
 
 from pathway.app.catalog import Catalog, load_blocks, load_file
 from pathway.core.blocks import BlockText
@@ -416,6 +416,10 @@ def test_the_zi_is_told_when_a_model_wsparcia_case_enters_and_leaves_the_plan(id
     assert told == [("zi-wroclaw", "enter", "plan")]
     set_fact(case, ids, "help_plan", {"agreed_on": "2026-03-10", "zi_reference": "ZI-2026-017"}, OPENED)
     set_fact(case, ids, "therapist", {"partner_id": "t-1", "partner_kind": "therapy"}, OPENED)
+    # the ZI's plan alone does not let the case go on: the plan agreed with the client does
+    with pytest.raises(GuardUnmet, match="plan"):
+        case.apply(Advance(command_id=ids(), actor="coord-1", trigger="advance"), OPENED)
+    record_plan(case, ids, OPENED, "2026-03-10")
     events = case.apply(Advance(command_id=ids(), actor="coord-1", trigger="advance"), OPENED)
     told = [(e.partner_id, e.moment, e.stage) for e in events if isinstance(e, NotificationRequested)]
     assert told == [("zi-wroclaw", "exit", "plan"), ("t-1", "enter", "therapy")]
@@ -453,6 +457,8 @@ def _to_follow_up(ids: Ids) -> Case:
             if blocked.trigger == trigger and blocked.fact:
                 spec = case.definition.facts[blocked.fact]
                 set_fact(case, ids, blocked.fact, kind_of(spec).example(spec, OPENED.date()), OPENED)
+            elif blocked.trigger == trigger and blocked.guard == "plan_complete":
+                record_plan(case, ids, OPENED, OPENED.date().isoformat())
         case.apply(Advance(command_id=ids(), actor="coord-1", trigger=trigger), OPENED)
     assert case.state.stage == "follow_up"
     return case

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -35,6 +36,7 @@ from workflows.messages import (
     CommandResult,
     GetStateInput,
     OpenCaseInput,
+    RecordPlanInput,
     RecordVisitInput,
     SetFactInput,
     workflow_id,
@@ -96,6 +98,18 @@ class CaseDriver:
     async def fact(self, name: str, value: Any) -> CommandResult:
         return await self.update(
             "set_fact", SetFactInput(command_id=uuid.uuid4().hex, actor="coord-1", name=name, value=value)
+        )
+
+    async def plan(self, agreed_on: str | None = None, version: int = 1) -> CommandResult:
+        """The smallest plan the pathway's ``plan_complete`` guard takes (tests/helpers.agreed_plan),
+        agreed today (the test clock's) unless ``agreed_on``; a review is a new ``version``."""
+        from helpers import agreed_plan
+
+        if agreed_on is None:
+            agreed_on = (await self.now()).astimezone(ZoneInfo("Europe/Warsaw")).date().isoformat()
+        return await self.update(
+            "record_plan",
+            RecordPlanInput(command_id=uuid.uuid4().hex, actor="coord-1", plan=agreed_plan(agreed_on, version)),
         )
 
     async def visit(self, minutes: int = 90, at: datetime | None = None, kind: str = "home") -> CommandResult:

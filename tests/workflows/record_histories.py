@@ -46,6 +46,7 @@ async def full_pathway(harness) -> object:
     await case.visit(minutes=90)
     await case.advance()
     await case.fact("help_plan", {"agreed_on": "2026-01-15", "zi_reference": "ZI-1"})
+    await case.plan()  # Model Wsparcia 7: the structured plan (plan_complete); the kept histories ran on 6
     await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
     await case.advance()
     await case.sleep(timedelta(days=20))  # overdue visit: reminders, escalation

@@ -186,6 +186,7 @@ async def to_therapy(case: CaseDriver, therapist: str = "w-therapy") -> None:
     await case.fact("diagnosis", DIAGNOSIS_DONE)
     await case.advance()
     await case.fact("help_plan", {"agreed_on": "2026-01-15", "zi_reference": ZI_REF})
+    await case.plan()
     await case.fact("therapist", {"partner_id": therapist, "partner_kind": "therapy"})
     assert (await case.advance()).case.stage == "therapy"
 

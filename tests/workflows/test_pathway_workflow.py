@@ -52,16 +52,19 @@ async def test_whole_model_wsparcia_pathway_over_a_year(time_skipping_env, task_
         await weeks(3)
         assert (await case.advance(expected_stage="diagnosis")).case.stage == "plan"
         await case.fact("help_plan", {"agreed_on": "2026-01-15", "zi_reference": "ZI-2026-014"})
+        await case.plan()
         await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
         await weeks(2)
         assert (await case.advance()).case.stage == "therapy"
         await weeks(16)
         await case.fact("ready_for_training", True)
         assert (await case.advance()).case.stage == "training"
+        await case.plan(version=2)  # the plan reviewed as the pathway moves on (every 6 months at most)
         await weeks(10)
         await case.fact("training_completed", True)
         await case.fact("placement", {"partner_id": "p-employer", "partner_kind": "employer"})
         assert (await case.advance()).case.stage == "internship"
+        await case.plan(version=3)
         await weeks(13)
         await case.fact(
             "employment", {"employer": "p-employer", "started_on": "2027-01-04", "contract": "umowa_o_prace"}
@@ -69,6 +72,7 @@ async def test_whole_model_wsparcia_pathway_over_a_year(time_skipping_env, task_
         assert (await case.advance("employ")).case.stage == "follow_up"
         blocked = (await case.state()).blocked
         assert [b.guard for b in blocked if b.trigger == "complete"] == ["duration_elapsed"]
+        await case.plan(version=4)
         await weeks(14)
         result = await case.advance("complete")
         assert result.case.stage == "closed" and result.case.status == "closed" and result.case.outcome == "employed"
@@ -207,6 +211,7 @@ async def test_the_internship_ends_on_its_calendar_date(time_skipping_env, task_
             ("placement", {"partner_id": "p-employer", "partner_kind": "employer"}),
         ]:
             await case.fact(name, value)
+        await case.plan()
         for _ in range(4):
             result = await case.advance()
         assert result.case.stage == "internship"
@@ -299,6 +304,7 @@ async def test_two_people_moving_the_same_case_at_once_one_wins(time_skipping_en
         case = await harness.open()
         await case.fact("diagnosis", DIAGNOSIS_DONE)
         await case.fact("help_plan", {"agreed_on": "2026-01-15"})
+        await case.plan()
         await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
         results = await asyncio.gather(
             case.advance(expected_stage="diagnosis", command_id=uuid.uuid4().hex),
@@ -319,6 +325,7 @@ async def test_a_partner_that_cannot_be_told_is_reported_to_the_coordinator(time
         case = await harness.open()
         await case.fact("diagnosis", DIAGNOSIS_DONE)
         await case.fact("help_plan", {"agreed_on": "2026-01-15"})
+        await case.plan()
         await case.fact("therapist", {"partner_id": "p-unreachable", "partner_kind": "therapy"})
         await case.advance()
         moved = await case.advance()

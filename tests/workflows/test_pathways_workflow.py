@@ -271,6 +271,7 @@ async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_h
         )
         await case.fact("addiction_therapy_needed", True)
         await case.fact("therapy_centre", {"partner_id": "p-therapy", "partner_kind": "therapy"})
+        await case.plan(today())  # version 3: the exit programme agreed (plan_complete)
         assert (await case.advance("start_therapy")).case.stage == "addiction_therapy"
         await weeks(40)
         await case.fact("therapy_completed", True)

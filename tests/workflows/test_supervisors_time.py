@@ -98,6 +98,7 @@ async def to_internship(case: CaseDriver) -> None:
     await case.fact("diagnosis", DIAGNOSIS_DONE)
     await case.advance(expected_stage="diagnosis")
     await case.fact("help_plan", {"agreed_on": "2026-01-15"})
+    await case.plan()
     await case.fact("therapist", {"partner_id": "p-therapy", "partner_kind": "therapy"})
     await case.advance(expected_stage="plan")
     await case.fact("ready_for_training", True)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.case import clocks
 from pathway.core.case.base import CODE, CaseBase
 from pathway.core.commands import RecordPlan
 from pathway.core.errors import IllegalMove, InvalidCommand
 from pathway.core.events import NotificationRequested, PlanRecorded
-from pathway.core.plan import PlanAction
+from pathway.core.plan import PlanAction, review_due_at
 
 ACTION_WATCH = "action"
 REVIEW_WATCH = "plan_review"
@@ -54,8 +53,8 @@ def apply_record_plan(case: CaseBase, command: RecordPlan, now: datetime, checke
         if key not in s.watches and action.due_on is not None:
             clocks.arm(case, key, overdue.due_at(action.due_on, case.tz), ref=action.action_id)
     review = case.definition.plan.review_every if case.definition.plan else None
-    if review is not None and plan.agreed_on is not None:
-        due = overdue.due_at(cal.add_to_date(plan.agreed_on, review), case.tz)
+    due = review_due_at(plan.agreed_on, review, case.tz)
+    if due is not None:
         current = s.watches.get(REVIEW_WATCH)
         if current is None or current.due_at != due:
             clocks.arm(case, REVIEW_WATCH, due)

@@ -35,12 +35,13 @@ from pathway.store.models.household import HouseholdMember
 from pathway.store.models.inbox import CHANNELS, CalendarFeed, InboxRead, StaffDigest, StaffMail, StaffNotice
 from pathway.store.models.keystore import KEYSTORE_METADATA, KEYSTORE_REGISTRY, ClientErasure, ClientKey, KeystoreModel
 from pathway.store.models.partners import Consent, Partner, PartnerBase, PartnerCreate, PartnerPublic, Placement
-from pathway.store.models.plans import PlanActionRow, PlanVersion
+from pathway.store.models.plans import PlanActionRow, PlanReviewRow, PlanVersion
 from pathway.store.models.profiles import CaseProfile
 from pathway.store.models.reservations import CASELOAD, HOLD_MINUTES, INTERNSHIP_PLACE, Reservation
 
 __all__ = [
     "PlanActionRow",
+    "PlanReviewRow",
     "PlanVersion",
     "APPOINTMENT_STATUSES",
     "Appointment",

@@ -43,3 +43,17 @@ class PlanActionRow(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     status: str  # planned / done / dropped
     reason: str | None = None
+
+
+class PlanReviewRow(SQLModel, table=True):
+    """When the case's latest plan version is next reviewed (a definition asking for a review
+    every N months): written with each version, read by the stalled audit. No words."""
+
+    __tablename__ = "plan_reviews"
+
+    case_id: str = Field(foreign_key="cases.id", primary_key=True)
+    version: int
+    agreed_on: date
+    # The last day on time, and the first late instant (pathway.core.plan.review_due_at).
+    due_on: date
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)

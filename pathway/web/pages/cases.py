@@ -61,6 +61,7 @@ DONE = (
     "book_late",
     "cancel_appointment",
     "member_add",
+    "member_change",
     "member_erase",
 )
 

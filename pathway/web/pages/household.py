@@ -1,5 +1,5 @@
-"""The case page's family forms: add a member, erase one (then back to the case, or the case
-page again with the refusal in words)."""
+"""The case page's family forms: add a member, change one, erase one (then back to the case, or
+the case page again with the refusal in words)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from pathway.app import household
 from pathway.app.context import Context
-from pathway.app.household import MemberIn
+from pathway.app.household import MemberChange, MemberIn
 from pathway.web import forms
 from pathway.web.page import Page
 from pathway.web.pages.case_commands import command_form
@@ -30,6 +30,23 @@ async def add_member(case_id: str, request: Request) -> Response:
         return await household.add_member(ctx, case_id, body, key)
 
     return await command_form(request, case_id, "member_add", run)
+
+
+@router.post("/cases/{case_id}/members/{member_id}")
+async def change_member(case_id: str, member_id: str, request: Request) -> Response:
+    """The member's details as the edit form sends them all (PATCH through the use case; an
+    emptied school clears it)."""
+
+    async def run(page: Page, ctx: Context, form: FormData, key: str | None) -> Any:
+        body = MemberChange(
+            role=forms.field(form, "role"),
+            name=forms.field(form, "name"),
+            birth_year=forms.whole_number(form, "birth_year"),
+            school=forms.field(form, "school") or "",
+        )
+        return await household.change_member(ctx, case_id, member_id, body, key)
+
+    return await command_form(request, case_id, "member_change", run)
 
 
 @router.post("/cases/{case_id}/members/{member_id}/erase")

@@ -1,0 +1,62 @@
+"""The stalled audit's two plan rules as branches of its one statement
+(``pathway.readmodels.stalled``): each gives the active cases late past the visit grace (when
+the supervisor is told), each case once, with the first late instant as ``started``.
+
+- ``action_overdue``: a planned action of the plan (``plan_actions.due_at``), since the earliest;
+- ``review_overdue``: the plan's review (``plan_reviews.due_at``, ``pathway.core.plan.review_due_at``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce
+from sqlalchemy import select as core_select
+from sqlalchemy.types import NullType
+from sqlmodel import col
+
+from pathway.store.models import Case, PlanActionRow, PlanReviewRow
+
+Range = tuple[datetime | None, datetime]
+
+
+def _within(due: Any, ranges: list[Range]) -> ColumnElement[bool]:
+    return or_(*(due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges))
+
+
+def _columns(number: int, started: Any) -> list[Any]:
+    return [
+        literal(number).label("branch"),
+        col(Case.id),
+        type_coerce(started, NullType()).label("started"),  # as the driver gives it
+        col(Case.coordinator_id),
+        col(Case.stage),
+        col(Case.definition_id),
+        col(Case.unit_id),
+    ]
+
+
+def late_actions(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+    """The active cases with a planned action due in ``ranges`` (past the grace): each case
+    once, since its earliest late action (``plan_actions.due_at``, the first late instant)."""
+    due = col(PlanActionRow.due_at)
+    return (
+        core_select(*_columns(number, func.min(due)))
+        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
+        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", _within(due, ranges), *where)
+        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
+    )
+
+
+def late_review(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+    """The active cases whose plan's review fell due in ``ranges`` (past the grace), since the
+    review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's)."""
+    due = col(PlanReviewRow.due_at)
+    return (
+        core_select(*_columns(number, due))
+        .join(PlanReviewRow, col(PlanReviewRow.case_id) == col(Case.id))
+        .where(col(Case.status) == "active", _within(due, ranges), *where)
+    )
+
+
+PLAN_RULES = {"action_overdue": late_actions, "review_overdue": late_review}
