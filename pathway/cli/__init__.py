@@ -14,6 +14,7 @@ import typer
 from pathway.cli import (
     accounts,
     audit,
+    bookings,
     casefile,
     cases,
     clients,
@@ -44,6 +45,7 @@ app.add_typer(accounts.users_app, name="users")
 app.add_typer(clients.clients_app, name="clients")
 supervisors.register(app, cases.case_app)
 casefile.register(cases.case_app)
+bookings.register(cases.case_app)
 ops.register(app)
 forecast.register(app)
 outcomes.register(supervisors.report_app, cases.case_app)

@@ -61,7 +61,7 @@ def test_the_household_is_listed_in_polish(monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 def test_a_booked_visit_and_a_follow_up_are_in_words(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pathway.cli.cases import booked_words
+    from pathway.cli.bookings import booked_words
     from pathway.cli.outcomes import follow_up_words
 
     fake_api(monkeypatch, tmp_path, lang="pl")
