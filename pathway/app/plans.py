@@ -18,7 +18,7 @@ from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.gateway import new_command_id
 from pathway.app.plan_checks import plan_document, skeleton_of
-from pathway.app.plan_shapes import ActionOut, ActionStatusIn, GoalOut, Owner, PlanIn, PlanOut
+from pathway.app.plan_shapes import ActionIn, ActionOut, ActionStatusIn, GoalIn, GoalOut, Owner, PlanIn, PlanOut
 from pathway.app.sending import send
 from pathway.core import overdue
 from pathway.core.definition import Definition, PlanPolicy
@@ -220,3 +220,48 @@ async def set_action_status(
     action.update(status=body.status, reason=body.reason)
     command = f"plan_action_status:{action_id}"
     return await _record(ctx, case, doc, body.expected_version, key, command, body.model_dump(mode="json"))
+
+
+async def add_to_plan(
+    ctx: Context,
+    case_id: str,
+    *,
+    action: ActionIn,
+    goal_title: str | None = None,
+    goal_id: str | None = None,
+    agreed_on: date | None = None,
+    expected_version: int | None = None,
+    key: str | None = None,
+) -> PlanOut:
+    """One action added to the latest plan: under a new goal (``goal_title``) or under the goal
+    ``goal_id``; the whole plan written as a new version (the web page's "add a goal", "add an
+    action"). ``agreed_on`` replaces the plan's date when given. The same key again (a form
+    sent twice) is the version it made."""
+    case = visible_case(ctx, case_id, Action.CASE_ACT)
+    if key and store.version_of_command(ctx.session, case_id=case.id, command_id=key) is not None:
+        return _read(ctx, case)
+    current = _read(ctx, case)
+    if current.erased:
+        raise AppError(409, "client_erased", "this client's identity was erased: the plan takes no change")
+    goals = [
+        GoalIn(
+            id=g.id,
+            title=g.title,
+            actions=[
+                ActionIn(id=a.id, title=a.title, owner=a.owner, due_on=a.due_on, status=a.status, reason=a.reason)
+                for a in g.actions
+            ],
+        )
+        for g in current.goals
+    ]
+    if goal_id is None:
+        if not goal_title:
+            raise AppError(422, "missing_goal_title", "a goal has a title", field="goal_title")
+        goals.append(GoalIn(title=goal_title, actions=[action]))
+    else:
+        goal = next((g for g in goals if g.id == goal_id), None)
+        if goal is None:
+            raise AppError(422, "unknown_goal", f"the plan has no goal '{goal_id}'", field="goal_id")
+        goal.actions.append(action)
+    body = PlanIn(agreed_on=agreed_on or current.agreed_on, goals=goals, expected_version=expected_version)
+    return await put_plan(ctx, case_id, body, key)

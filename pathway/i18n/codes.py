@@ -145,6 +145,9 @@ CODES: dict[str, dict[str, str]] = {
         "member_add": NP_("done", "Family member added."),
         "member_change": NP_("done", "Family member's details changed."),
         "member_erase": NP_("done", "Family member's data erased."),
+        "plan_goal": NP_("done", "Goal added to the plan."),
+        "plan_action": NP_("done", "Action added to the plan."),
+        "plan_status": NP_("done", "Action's status changed."),
     },
     "member_role": {
         "parent": NP_("member_role", "parent"),
@@ -218,6 +221,14 @@ CODES: dict[str, dict[str, str]] = {
         "member_erased": NP_("refusal", "This family member's data was erased."),
         "unknown_member": NP_("refusal", "That person is not a member of this case's family."),
         "household_full": NP_("refusal", "A family has at most 30 members here."),
+        "missing_goal_title": NP_("refusal", "Give the goal a title."),
+        "missing_action_title": NP_("refusal", "Give the action a title."),
+        "unknown_goal": NP_("refusal", "The plan has no such goal."),
+        "unknown_action": NP_("refusal", "The plan has no such action."),
+        "stale_plan": NP_(
+            "refusal", "The plan was changed in the meantime by someone else. Read it again and repeat the change."
+        ),
+        "missing_reason": NP_("refusal", "A dropped action needs a reason."),
         "visit_repeated": NP_(
             "refusal",
             "A visit of this kind and length is already recorded within an hour of this one. "

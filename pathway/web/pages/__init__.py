@@ -12,13 +12,14 @@ from pathway.web.pages import (
     device,
     household,
     inbox,
+    plan,
     signin,
     unit,
     week,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, cases, case_commands, appointments, household, unit, definitions, inbox, week, device):
+for module in (signin, cases, case_commands, appointments, household, plan, unit, definitions, inbox, week, device):
     router.include_router(module.router)
 
 __all__ = ["router"]

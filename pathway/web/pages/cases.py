@@ -20,6 +20,7 @@ from pathway.core import certificates
 from pathway.core.case import CERTIFICATE_LAPSED, REFERRAL_ANSWERS
 from pathway.core.definition import Definition
 from pathway.core.legal_basis import needs_consent
+from pathway.core.plan import DROP_REASONS
 from pathway.core.profile import FOLLOW_UP_STATUSES, LABOUR_STATUSES
 from pathway.documents.words import Words
 from pathway.readmodels import urgency
@@ -63,6 +64,9 @@ DONE = (
     "member_add",
     "member_change",
     "member_erase",
+    "plan_goal",
+    "plan_action",
+    "plan_status",
 )
 
 
@@ -203,6 +207,8 @@ async def case_page_response(
         this_year=utcnow().astimezone(page.tz).year,
         papers=sheet.papers,
         plan=sheet.plan,
+        drop_reasons=DROP_REASONS,
+        today_local=utcnow().astimezone(page.tz).strftime("%Y-%m-%d"),
         notes_query=sheet.notes_query,
         case_words=Words(page.lang, page.tz.key),
         ending=profiles.ending_triggers(definition, case.stage) if definition else set(),
