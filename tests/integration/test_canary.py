@@ -38,7 +38,7 @@ from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from workflows.pathway import SEARCH_ATTRIBUTES_WITH_PROJECTION
+from workflows.pathway import APPOINTMENTS, PLAN_CLOCKS, SEARCH_ATTRIBUTES_WITH_PROJECTION
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,11 @@ CHECKLIST = {k: True for k in ("situation", "needs", "resources", "limits", "saf
 
 
 SEARCH_ATTRIBUTES = ("searchAttributes", "indexedFields")
-PATCHES = {SEARCH_ATTRIBUTES_WITH_PROJECTION}  # every workflow.patched id PathwayWorkflow uses
+PATCHES = {
+    SEARCH_ATTRIBUTES_WITH_PROJECTION,
+    PLAN_CLOCKS,
+    APPOINTMENTS,
+}  # every workflow.patched id PathwayWorkflow uses
 
 
 def _walk(
