@@ -33,10 +33,10 @@ def _day(form: FormData, name: str) -> date | None:
 
 def _owner(form: FormData) -> Owner:
     """``coordinator``, ``member:<id>`` or ``partner:<id>`` (the owner select's values)."""
-    kind, _, owner_id = (forms.field(form, "owner") or "coordinator").partition(":")
-    if kind not in ("coordinator", "member", "partner"):
+    owner_kind, _, owner_id = (forms.field(form, "owner") or "coordinator").partition(":")
+    if owner_kind not in ("coordinator", "member", "partner"):  # an owner's kind, not a fact's
         raise forms.invalid("owner: the coordinator, a family member or a partner", field="owner")
-    return Owner.model_validate({"kind": kind, "id": owner_id or None})
+    return Owner.model_validate({"kind": owner_kind, "id": owner_id or None})
 
 
 def _action(form: FormData) -> ActionIn:
