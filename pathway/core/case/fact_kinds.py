@@ -7,6 +7,7 @@ fields it declares) is its model in ``pathway.core.definition.facts``. Other mod
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -28,20 +29,22 @@ class FactForm(Protocol):
     def invalid(self, message: str) -> Exception: ...
 
 
-class FactKind:
+class FactKind(ABC):
+    """What a case does with a value of one kind of fact; each kind must say all three."""
+
     name: ClassVar[str]
 
+    @abstractmethod
     def coerce(self, name: str, spec: FactSpecBase, value: Any, current: Any) -> Any:
         """``value`` as fact ``name`` takes it (merged with ``current`` where the kind merges)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def example(self, spec: FactSpecBase, today: date) -> Any:
         """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def form_value(self, spec: FactSpecBase, form: FactForm) -> Any:
         """The value the fact's form describes; None clears the fact."""
-        raise NotImplementedError
 
     def narrowed(self, name: str, old: FactSpecBase, new: FactSpecBase, version: int) -> str | None:
         """Why a value of ``old`` may not fit ``new`` (a later version, the same kind); None if it fits."""
@@ -49,6 +52,7 @@ class FactKind:
 
     def recorded(self, case: CaseBase, name: str, value: Any, now: datetime, actor: str, command_id: str) -> None:
         """What a value newly set (None: cleared) sets going in the case, beyond keeping it."""
+        return None  # most kinds set nothing going (a certificate arms its clock)
 
     @staticmethod
     def _object(name: str, spec: FactSpecBase, value: Any) -> dict[str, Any]:
