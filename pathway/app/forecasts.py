@@ -79,6 +79,15 @@ async def forecast(
         raise AppError(422, "invalid_assumptions", f"the forecast's assumptions do not hold: {exc}") from None
     cases = starts.open_cases(ctx.session, unit_id=unit_id, coordinator_id=coordinator)
     paused = starts.paused_cases(ctx.session, unit_id=unit_id, coordinator_id=coordinator)
+    # Seconds of work for a city's caseload, the same answer while no open case moved: the key
+    # is everything the forecast reads (each case's projected clocks), so a visit, a move or a
+    # new case anywhere in the unit computes it afresh; otherwise it is kept for FORECAST_TTL.
+    key = (unit_id, coordinator, assumptions, paused, tuple(cases))
+    kept = ctx.services.forecasts.get(key)
+    if kept is not None:
+        return kept
     known = snapshots(ctx.services.catalog, ctx.services.settings.resolved_definitions_dir)
-    # Seconds of pure work for a large unit: off the event loop (the connection goes back first).
-    return await ctx.apart(run_forecast, cases, lambda d, v: known[d, v], assumptions, now=utcnow(), paused=paused)
+    # Pure work: off the event loop (the connection goes back first).
+    result = await ctx.apart(run_forecast, cases, lambda d, v: known[d, v], assumptions, now=utcnow(), paused=paused)
+    ctx.services.forecasts[key] = result
+    return result

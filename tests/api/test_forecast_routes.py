@@ -98,3 +98,27 @@ async def test_the_forecast_answers_csv_and_an_accessible_chart_and_refuses_bad_
     # Coordinators do not read it.
     r = await stack.http.get(f"{API}/reports/forecast", headers=stack.headers(unit))
     assert r.status_code == 403
+
+
+async def test_the_forecast_is_kept_while_no_case_of_the_unit_changes_and_computed_afresh_when_one_does(
+    stack: Stack,
+) -> None:
+    """A city's forecast is seconds of work: the dashboard shows the one computed from the same
+    projected clocks again (its ``generated_at`` says when), and a change anywhere in the unit
+    (here a new case) computes it afresh."""
+    unit = new_unit()
+    await _opened(stack, unit)
+    first = await _forecast(stack, unit)
+    again = await _forecast(stack, unit)
+    assert again == first  # kept: the same moment it was computed at, the same rows
+    other_rate = await _forecast(stack, unit, visits_per_week=2)
+    assert other_rate["visits_per_week"] == 2 and other_rate["generated_at"] >= first["generated_at"]
+
+    await stack.open_case(unit=unit)
+
+    async def recomputed() -> bool:
+        return (await _forecast(stack, unit))["cases"] == 2
+
+    await stack.eventually(recomputed, what="the new case in the forecast")
+    fresh = await _forecast(stack, unit)
+    assert fresh["generated_at"] > first["generated_at"]
