@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pathway.core.events import Event
+from pathway.core.events import Event, ReminderKind
 from pathway.core.summary import CaseSummary
 
 
@@ -31,16 +31,7 @@ class RemindInput(BaseModel):
     coordinator_id: str
     seq: int
     stage: str
-    kind: Literal[
-        "follow_up_due",
-        "reminder",
-        "escalation",
-        "duration_elapsed",
-        "partner_unreachable",
-        "certificate_lapsed",
-        "appointment_reminder",
-        "appointment_missed",
-    ]
+    kind: ReminderKind
     partner_id: str | None = None
     watch: str | None = None
     n: int = 1

@@ -22,6 +22,19 @@ from pathway.store.inbox import supervisors_of
 from pathway.store.models import Reminder, utcnow
 from pathway.store.tables import table_of
 
+# The audit trail's action for each kind of reminder (every kind of ``ReminderKind`` has one:
+# tests/unit/test_reminder_kinds.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "reminder": "reminder.sent",
+    "escalation": "escalation.sent",
+    "duration_elapsed": "duration.elapsed",
+    "partner_unreachable": "partner.unreachable",
+    "certificate_lapsed": "certificate.lapsed",
+    "follow_up_due": "follow_up.reminded",
+    "appointment_reminder": "appointment.reminded",
+    "appointment_missed": "appointment.missed",
+}
+
 log = structlog.get_logger()
 
 _REMINDERS: Table = table_of(Reminder)
@@ -92,16 +105,7 @@ class ReminderActivities(Reminders):
         delivery = await self.inbox.deliver(reminder_message(input, recipient), None)
         if input.kind == "escalation" and self.mailer is not None:
             await self.mailer.escalation(input)
-        action = {
-            "reminder": "reminder.sent",
-            "escalation": "escalation.sent",
-            "duration_elapsed": "duration.elapsed",
-            "partner_unreachable": "partner.unreachable",
-            "certificate_lapsed": "certificate.lapsed",
-            "follow_up_due": "follow_up.reminded",
-            "appointment_reminder": "appointment.reminded",
-            "appointment_missed": "appointment.missed",
-        }[input.kind]
+        action = AUDIT_ACTIONS[input.kind]
         await asyncio.to_thread(
             audit_trail.append,
             self.engine,

@@ -7,7 +7,7 @@ free-text note (a note is stored in SQL and referenced here by ``note_id``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,6 +95,21 @@ class CaseClosed(_Event):
 class DurationElapsed(_Event):
     kind: Literal["duration_elapsed"] = "duration_elapsed"
     stage: str
+
+
+# What an event puts in a coordinator's (or a supervisor's) inbox, named once: the remind
+# activity's message, the deliveries' column and the audit's actions all take this list.
+ReminderKind = Literal[
+    "reminder",
+    "escalation",
+    "duration_elapsed",
+    "partner_unreachable",
+    "certificate_lapsed",
+    "follow_up_due",
+    "appointment_reminder",
+    "appointment_missed",
+]
+REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
 
 
 class ReminderDue(_Event):

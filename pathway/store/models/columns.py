@@ -8,17 +8,9 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, types
 from sqlalchemy.sql.operators import OperatorType
 
+from pathway.core.events import REMINDER_KINDS as REMINDER_KINDS  # the deliveries' kinds, named in the core
+
 CASE_STATUSES = ("opening", "active", "paused", "closed")
-REMINDER_KINDS = (
-    "reminder",
-    "escalation",
-    "duration_elapsed",
-    "partner_unreachable",
-    "certificate_lapsed",
-    "follow_up_due",
-    "appointment_reminder",
-    "appointment_missed",
-)
 SECTORS = ("public", "non_public", "private")
 
 
