@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from pathway.api.csv_export import CSV_ANSWER, csv_response
 from pathway.api.deps import ContextDep
@@ -34,46 +34,44 @@ Day = Annotated[
     ),
 ]
 SVG = "image/svg+xml; charset=utf-8"
+UnitParam = Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)]
+
+
+class Cohort:
+    """The cases a report counts (query parameters): one definition's, opened between two
+    local days (both included)."""
+
+    def __init__(self, definition: DefinitionParam = None, opened_from: Day = None, opened_to: Day = None) -> None:
+        self.definition, self.opened_from, self.opened_to = definition, opened_from, opened_to
+
+    def args(self) -> dict[str, Any]:
+        return {"definition": self.definition, "opened_from": self.opened_from, "opened_to": self.opened_to}
+
+
+CohortQuery = Annotated[Cohort, Depends()]
 
 
 @router.get("/funnel", response_model=funnels.FunnelReport, responses=CSV_ANSWER)
 def funnel(
-    ctx: ContextDep,
-    definition: DefinitionParam = None,
-    opened_from: Day = None,
-    opened_to: Day = None,
-    unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
-    format: Literal["json", "csv"] = "json",
+    ctx: ContextDep, cohort: CohortQuery, unit: UnitParam = None, format: Literal["json", "csv"] = "json"
 ) -> Any:
     """A cohort's funnel over the definition's main path, conversions between consecutive
     stages, exits by outcome and time in stage (median, 90th percentile)."""
-    report = reports.funnel(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to, unit=unit)
+    report = reports.funnel(ctx, **cohort.args(), unit=unit)
     if format == "csv":
         return csv_response(funnels.csv_rows(report), funnels.CSV_COLUMNS, f"funnel-{report.definition}.csv")
     return report
 
 
 @router.get("/funnel.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def funnel_chart(
-    ctx: ContextDep,
-    definition: DefinitionParam = None,
-    opened_from: Day = None,
-    opened_to: Day = None,
-    lang: Literal["pl", "en"] = "pl",
-) -> Response:
-    report = reports.funnel(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to)
+def funnel_chart(ctx: ContextDep, cohort: CohortQuery, lang: Literal["pl", "en"] = "pl") -> Response:
+    report = reports.funnel(ctx, **cohort.args())
     return Response(charts.funnel_svg(report, lang), media_type=SVG)
 
 
 @router.get("/time-in-stage.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def time_in_stage_chart(
-    ctx: ContextDep,
-    definition: DefinitionParam = None,
-    opened_from: Day = None,
-    opened_to: Day = None,
-    lang: Literal["pl", "en"] = "pl",
-) -> Response:
-    report = reports.funnel(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to)
+def time_in_stage_chart(ctx: ContextDep, cohort: CohortQuery, lang: Literal["pl", "en"] = "pl") -> Response:
+    report = reports.funnel(ctx, **cohort.args())
     return Response(charts.time_in_stage_svg(report, lang), media_type=SVG)
 
 
@@ -109,7 +107,7 @@ async def forecast(
     weeks: Weeks = 26,
     absence: Absences = [],  # noqa: B006 - FastAPI copies a query list's default
     coordinator: Coordinator = None,
-    unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
+    unit: UnitParam = None,
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     """Every open case of the unit run forward through its own definition under an assumed
@@ -136,16 +134,11 @@ async def forecast_chart(
 
 @router.get("/outcomes", response_model=outcome_reports.OutcomesReport, responses=CSV_ANSWER)
 def outcomes(
-    ctx: ContextDep,
-    definition: DefinitionParam = None,
-    opened_from: Day = None,
-    opened_to: Day = None,
-    unit: Annotated[str | None, Query(min_length=1, max_length=128, pattern=ID_PATTERN)] = None,
-    format: Literal["json", "csv"] = "json",
+    ctx: ContextDep, cohort: CohortQuery, unit: UnitParam = None, format: Literal["json", "csv"] = "json"
 ) -> Any:
     """A cohort's entries by profile, exits by outcome, employed at exit and 3 months after
     exit, and ended internships ending in employment."""
-    report = reports.outcomes(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to, unit=unit)
+    report = reports.outcomes(ctx, **cohort.args(), unit=unit)
     if format == "csv":
         rows = outcome_reports.csv_rows(report)
         return csv_response(rows, outcome_reports.CSV_COLUMNS, f"outcomes-{report.definition}.csv")
@@ -153,12 +146,6 @@ def outcomes(
 
 
 @router.get("/outcomes.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def outcomes_chart(
-    ctx: ContextDep,
-    definition: DefinitionParam = None,
-    opened_from: Day = None,
-    opened_to: Day = None,
-    lang: Literal["pl", "en"] = "pl",
-) -> Response:
-    report = reports.outcomes(ctx, definition=definition, opened_from=opened_from, opened_to=opened_to)
+def outcomes_chart(ctx: ContextDep, cohort: CohortQuery, lang: Literal["pl", "en"] = "pl") -> Response:
+    report = reports.outcomes(ctx, **cohort.args())
     return Response(outcome_charts.outcomes_svg(report, lang), media_type=SVG)
