@@ -38,9 +38,11 @@ from pathway.core.case.fact_kinds import kind_of
 from pathway.core.commands import Command
 from pathway.core.definition import Definition, FactSpec
 from pathway.core.errors import DefinitionError
+from pathway.core.legal_basis import declared_bases
 from pathway.core.plan import smallest_plan
 
 COORDINATOR = "sim-coordinator"
+SIMULATION_BUILD_ID = "pathway-simulate"
 UNIT = "sim-unit"
 
 
@@ -153,18 +155,21 @@ class _Script:
                 return await self.handle.query(PathwayWorkflow.state, GetStateInput())
         raise AssertionError("unreachable: the last attempt re-raises")
 
-    async def _update(self, update: Update, command: Command) -> bool:
-        """Give the case ``command`` through the workflow's ``update`` method (by reference)."""
+    async def _update(self, update: Update, command: Command) -> CaseView | None:
+        """Give the case ``command`` through the workflow's ``update`` method (by reference):
+        the case as the update's answer shows it, or None if the case refused the command."""
         try:
-            await self.handle.execute_update(update, command, id=command.command_id)
-            return True
+            result = await self.handle.execute_update(update, command, id=command.command_id)
         except WorkflowUpdateFailedError as exc:
             if isinstance(exc.cause, ApplicationError):
                 self.refused += 1
-                return False
+                return None
             raise
+        view: CaseView = result.case
+        return view
 
-    async def visit(self, at: datetime, stage: str) -> None:
+    async def visit(self, at: datetime, stage: str) -> CaseView | None:
+        """Record a visit at ``at``: the case afterwards, or None if it was refused."""
         from workflows.messages import RecordVisitInput
         from workflows.pathway import PathwayWorkflow
 
@@ -172,17 +177,19 @@ class _Script:
         kind = (
             "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
         )  # e.g. outreach for homelessness
-        await self._update(
+        return await self._update(
             PathwayWorkflow.record_visit,
             RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
         )
 
-    async def move_on(self, view: CaseView, today: date) -> None:
+    async def move_on(self, view: CaseView, today: date) -> CaseView:
         """Take the first move forward (along the main path: never a setback such as a lost job
-        or a relapse) whose guards the script can meet."""
+        or a relapse) whose guards the script can meet; the case afterwards, as the last
+        accepted update's answer shows it."""
         from workflows.messages import AdvanceCaseInput, RecordPlanInput, SetFactInput
         from workflows.pathway import PathwayWorkflow
 
+        after = view
         blocked: dict[str, Any] = {}
         for g in view.blocked:
             blocked.setdefault(g.trigger, []).append(g)
@@ -203,11 +210,12 @@ class _Script:
             if self.definition.plan and len(facts) < len(unmet):  # the plan, agreed today
                 self.plans += 1
                 plan = smallest_plan(self.definition.plan, self.plans, today)
-                await self._update(
+                latest = await self._update(
                     PathwayWorkflow.record_plan, RecordPlanInput(command_id=self._id(), actor=COORDINATOR, plan=plan)
                 )
+                after = latest or after
             for f in facts:
-                await self._update(
+                latest = await self._update(
                     PathwayWorkflow.set_fact,
                     SetFactInput(
                         command_id=self._id(),
@@ -216,12 +224,15 @@ class _Script:
                         value=fact_value(f, self.definition.facts[f], today),
                     ),
                 )
-            if await self._update(
+                after = latest or after
+            moved = await self._update(
                 PathwayWorkflow.advance,
                 AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger, expected_stage=view.stage),
-            ):
-                self.moves.append(f"{view.stage} -[{trigger}]-> {(await self.state()).stage}")
-            return
+            )
+            if moved is not None:
+                self.moves.append(f"{view.stage} -[{trigger}]-> {moved.stage}")
+            return moved or after
+        return after
 
 
 def _sources(source: str | list[str]) -> list[str]:
@@ -285,7 +296,16 @@ async def run_simulation(
             case_id = f"sim-{uuid.uuid4().hex[:12]}"
             start_at = await env.get_current_time()
             end_at = start_at + timedelta(days=365.25 * years)
-            async with build_worker(client, sim_settings, engine, task_queue=task_queue):
+            # A build id of its own (the SDK would otherwise hash every loaded module's code)
+            # and the one definition's legal bases (not every definition parsed again).
+            async with build_worker(
+                client,
+                sim_settings,
+                engine,
+                task_queue=task_queue,
+                build_id=SIMULATION_BUILD_ID,
+                legal_bases={entry.definition.id: declared_bases(entry.definition)},
+            ):
                 first = await client.start_workflow(
                     "PathwayWorkflow",
                     OpenCaseInput(
@@ -312,15 +332,16 @@ async def run_simulation(
                         break
                     await env.sleep(step)
                     now = await env.get_current_time()
-                    view = await script.state()
+                    # Only a command moves or closes a case (time rings reminders and ends
+                    # durations), and every command's answer is the case afterwards: the visit
+                    # needs no query before it, and its answer is the case as of now.
+                    visited = await script.visit(now, view.stage) if visit_every_days is not None else None
+                    view = visited or await script.state()
                     if view.status == "closed":
                         break
-                    if visit_every_days is not None:
-                        await script.visit(now, view.stage)
                     if _ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
                         last_try = now
-                        await script.move_on(view, now.date())
-                    view = await script.state()
+                        view = await script.move_on(view, now.date())
                 # Let the last projection land before reading the store.
                 await _settled(script, engine)
                 runs = await _history_lengths(client, workflow_id(case_id), first.first_execution_run_id)
