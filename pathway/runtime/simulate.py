@@ -272,7 +272,8 @@ async def run_simulation(
     if years <= 0 or years > 50:
         raise SimulationError("--years takes a number of years between 0 and 50")
     try:
-        entry = Catalog.load(settings.resolved_definitions_dir).get(definition_id)
+        # Only the definition simulated is parsed (the catalog would parse every one).
+        entry = Catalog.load_one(settings.resolved_definitions_dir, definition_id)
     except DefinitionError as exc:
         raise SimulationError(str(exc)) from None
     if entry is None:
@@ -331,12 +332,17 @@ async def run_simulation(
                     if now + step > end_at:
                         break
                     await env.sleep(step)
-                    now = await env.get_current_time()
                     # Only a command moves or closes a case (time rings reminders and ends
                     # durations), and every command's answer is the case afterwards: the visit
-                    # needs no query before it, and its answer is the case as of now.
-                    visited = await script.visit(now, view.stage) if visit_every_days is not None else None
-                    view = visited or await script.state()
+                    # needs no query before it, and its answer is the case as of now. Its time
+                    # needs no question to the server either: the server's clock was at least
+                    # ``now`` when it skipped ``step``, so ``now + step`` is not in the future.
+                    visited = await script.visit(now + step, view.stage) if visit_every_days is not None else None
+                    if visited is not None:
+                        view, now = visited, visited.as_of  # the update's task ran at the server's time
+                    else:
+                        now = await env.get_current_time()
+                        view = await script.state()
                     if view.status == "closed":
                         break
                     if _ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
