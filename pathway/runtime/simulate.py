@@ -5,8 +5,9 @@ pinned ``temporal-test-server`` binary, never downloaded) with a store of their 
 temporary directory. A scripted client plays the coordinator: a visit on a cadence, and —
 when the stage has run long enough — the facts the next move needs and the move itself. It
 reads the case from its updates' answers (each is the case afterwards): a simulated week is
-one skip of the server's clock and one update, with no state query around it. What happened is read back from the projection (stages, visits, reminders and escalations)
-and from Temporal (continue-as-new runs, history lengths).
+one skip of the server's clock and one update, with no state query around it. What happened
+is read back from the projection (stages, visits, reminders and escalations) and from
+Temporal (continue-as-new runs, history lengths).
 
 Nothing here is personal: the case, the coordinator and the partners are made-up ids.
 """
