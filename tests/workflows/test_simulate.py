@@ -11,8 +11,10 @@ from helpers import make_settings
 from typer.testing import CliRunner
 
 from pathway.cli import app
+from pathway.core.case import CaseView
 from pathway.runtime import simulate
 from pathway.runtime.simulate import SimulationError, parse_days, run_simulation
+from pathway.runtime.simulate_script import ScriptedCoordinator
 
 pytestmark = pytest.mark.slow
 
@@ -70,13 +72,13 @@ async def test_a_simulated_week_asks_the_case_nothing_its_visits_answer_tells(
     visits' answers, not from a state query (a round trip through the worker) before and after
     every visit."""
     queries: list[int] = []
-    ask = simulate._Script.state
+    ask = ScriptedCoordinator.state
 
-    async def counted(self: simulate._Script) -> simulate.CaseView:
+    async def counted(self: ScriptedCoordinator) -> CaseView:
         queries.append(1)
         return await ask(self)
 
-    monkeypatch.setattr(simulate._Script, "state", counted)
+    monkeypatch.setattr(ScriptedCoordinator, "state", counted)
     # Waiting for the last projection asks until it has landed (more often on a busy machine):
     # only the queries of the weeks count.
     weeks_asked: list[int] = []
