@@ -3,7 +3,7 @@ clients (a SQLAlchemy engine, channels)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ def build_activities(
     tz: str = "Europe/Warsaw",
     settings: Settings | None = None,
     vault: IdentityVault | None = None,
+    legal_bases: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods a worker registers: project_events, remind, notify_partner,
     send_digests, remind_follow_ups.
@@ -28,7 +29,9 @@ def build_activities(
     The outbox channel is always registered; ``settings`` add the channels they configure
     (webhook; smtp with an SMTP host) and ``channels`` adds (or replaces) others by name.
     ``vault`` opens the client's identity for partners whose scope allows a field of it
-    (and the perpetrator's contacts, which are never told anything)."""
+    (and the perpetrator's contacts, which are never told anything). ``legal_bases`` (each
+    pathway's declared bases) spares reading them again from ``settings``' definitions when
+    the caller has parsed its definitions already (``pathway simulate``)."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
     from activities.digest import DigestActivities
     from activities.follow_ups import FollowUpActivities
@@ -40,9 +43,9 @@ def build_activities(
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
     mailer, smtp = None, None
-    legal_bases = None  # the shipped definitions
     if settings is not None:
-        legal_bases = legal_bases_of(settings.resolved_definitions_dir)
+        if legal_bases is None:
+            legal_bases = legal_bases_of(settings.resolved_definitions_dir)
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))

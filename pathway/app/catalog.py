@@ -47,6 +47,15 @@ def load_file(path: Path, blocks: dict[str, BlockText] | None = None) -> Definit
     return parse_definition(_read(path), str(path), blocks)
 
 
+def _entry(path: Path, blocks: dict[str, BlockText]) -> CatalogEntry:
+    definition = load_file(path, blocks)
+    if path.stem != definition.id:
+        raise DefinitionError(
+            str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
+        )
+    return CatalogEntry(definition, snapshot(definition), path)
+
+
 class Catalog:
     def __init__(self, entries: dict[str, CatalogEntry], directory: Path | None = None) -> None:
         self._entries = entries
@@ -59,13 +68,19 @@ class Catalog:
         entries: dict[str, CatalogEntry] = {}
         blocks = load_blocks(directory)
         for path in sorted(directory.glob("*.yaml")):
-            definition = load_file(path, blocks)
-            if path.stem != definition.id:
-                raise DefinitionError(
-                    str(path), [Problem("id", f"the id '{definition.id}' must match the file name '{path.stem}'")]
-                )
-            entries[definition.id] = CatalogEntry(definition, snapshot(definition), path)
+            entry = _entry(path, blocks)
+            entries[entry.definition.id] = entry
         return cls(entries, directory)
+
+    @classmethod
+    def load_one(cls, directory: Path, definition_id: str) -> CatalogEntry | None:
+        """Only the definition ``definition_id`` of ``directory`` (with the blocks), for a
+        command that runs one (``pathway simulate``): the others are not parsed. None if the
+        directory has no such definition."""
+        path = directory / f"{definition_id}.yaml"
+        if Path(definition_id).name != definition_id or not path.is_file():
+            return None
+        return _entry(path, load_blocks(directory))
 
     def get(self, definition_id: str) -> CatalogEntry | None:
         return self._entries.get(definition_id)

@@ -3,9 +3,11 @@
 The real workflow and the real activities run on Temporal's time-skipping test server (the
 pinned ``temporal-test-server`` binary, never downloaded) with a store of their own in a
 temporary directory. A scripted client plays the coordinator: a visit on a cadence, and —
-when the stage has run long enough — the facts the next move needs and the move itself.
-What happened is read back from the projection (stages, visits, reminders and escalations)
-and from Temporal (continue-as-new runs, history lengths).
+when the stage has run long enough — the facts the next move needs and the move itself. It
+reads the case from its updates' answers (each is the case afterwards): a simulated week is
+one skip of the server's clock and one update, with no state query around it. What happened
+is read back from the projection (stages, visits, reminders and escalations) and from
+Temporal (continue-as-new runs, history lengths).
 
 Nothing here is personal: the case, the coordinator and the partners are made-up ids.
 """
@@ -18,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,28 +28,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from temporalio.client import Client
 
 from pathway.app.catalog import Catalog
-from pathway.app.gateway import Update
 from pathway.config import Settings
-from pathway.core.case import CaseView
-from pathway.core.case.fact_kinds import kind_of
-from pathway.core.commands import Command
-from pathway.core.definition import Definition, FactSpec
+from pathway.core.definition import Definition
 from pathway.core.errors import DefinitionError
-from pathway.core.plan import smallest_plan
+from pathway.core.legal_basis import declared_bases
+from pathway.runtime.simulate_script import COORDINATOR, UNIT, ScriptedCoordinator, ready_to_move
 
-COORDINATOR = "sim-coordinator"
-UNIT = "sim-unit"
-
-
-def _deadline_exceeded(error: BaseException) -> bool:
-    from temporalio.service import RPCError, RPCStatusCode
-
-    return isinstance(error, RPCError) and error.status == RPCStatusCode.DEADLINE_EXCEEDED
+SIMULATION_BUILD_ID = "pathway-simulate"
 
 
 class SimulationError(RuntimeError):
@@ -113,133 +103,6 @@ def _test_server_binary() -> Path:
     )
 
 
-def fact_value(name: str, spec: FactSpec, today: date) -> Any:
-    """A value that satisfies the guards on a fact of this kind (made-up ids, no names)."""
-    return kind_of(spec).example(spec, today)
-
-
-class _Script:
-    """The scripted coordinator of one case."""
-
-    def __init__(self, client: Client, definition: Definition, case_id: str) -> None:
-        from workflows.messages import workflow_id
-        from workflows.pathway import PathwayWorkflow
-
-        self.client = client
-        self.definition = definition
-        self.handle = client.get_workflow_handle_for(PathwayWorkflow.run, workflow_id(case_id))
-        self.n = 0
-        self.moves: list[str] = []
-        self.refused = 0
-        self.plans = 0  # the plan's versions the script agreed
-
-    def _id(self) -> str:
-        self.n += 1
-        return f"sim-{self.n}"
-
-    async def state(self) -> CaseView:
-        from workflows.messages import GetStateInput
-        from workflows.pathway import PathwayWorkflow
-
-        # On a busy machine a worker replaying years of history may miss the server's query
-        # deadline: ask again (a query changes nothing), a bounded number of times.
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_deadline_exceeded),
-            stop=stop_after_attempt(4),
-            wait=wait_exponential(multiplier=0.5, max=4),
-            reraise=True,
-        ):
-            with attempt:
-                return await self.handle.query(PathwayWorkflow.state, GetStateInput())
-        raise AssertionError("unreachable: the last attempt re-raises")
-
-    async def _update(self, update: Update, command: Command) -> bool:
-        """Give the case ``command`` through the workflow's ``update`` method (by reference)."""
-        try:
-            await self.handle.execute_update(update, command, id=command.command_id)
-            return True
-        except WorkflowUpdateFailedError as exc:
-            if isinstance(exc.cause, ApplicationError):
-                self.refused += 1
-                return False
-            raise
-
-    async def visit(self, at: datetime, stage: str) -> None:
-        from workflows.messages import RecordVisitInput
-        from workflows.pathway import PathwayWorkflow
-
-        cadence = self.definition.stages[stage].visits
-        kind = (
-            "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
-        )  # e.g. outreach for homelessness
-        await self._update(
-            PathwayWorkflow.record_visit,
-            RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
-        )
-
-    async def move_on(self, view: CaseView, today: date) -> None:
-        """Take the first move forward (along the main path: never a setback such as a lost job
-        or a relapse) whose guards the script can meet."""
-        from workflows.messages import AdvanceCaseInput, RecordPlanInput, SetFactInput
-        from workflows.pathway import PathwayWorkflow
-
-        blocked: dict[str, Any] = {}
-        for g in view.blocked:
-            blocked.setdefault(g.trigger, []).append(g)
-        order = self.definition.main_path()
-        here = order.index(view.stage)
-        candidates = [
-            t.trigger
-            for t in self.definition.transitions
-            if view.stage in _sources(t.source) and order.index(t.dest) > here
-        ]
-        for trigger in dict.fromkeys(candidates):
-            unmet = blocked.get(trigger, [])
-            if trigger not in view.allowed and not unmet:
-                continue
-            facts = [g.fact for g in unmet if g.guard != "plan_complete"]
-            if any(f is None or f not in self.definition.facts for f in facts):
-                continue  # a guard no fact can meet (a duration, a visit count): not yet
-            if self.definition.plan and len(facts) < len(unmet):  # the plan, agreed today
-                self.plans += 1
-                plan = smallest_plan(self.definition.plan, self.plans, today)
-                await self._update(
-                    PathwayWorkflow.record_plan, RecordPlanInput(command_id=self._id(), actor=COORDINATOR, plan=plan)
-                )
-            for f in facts:
-                await self._update(
-                    PathwayWorkflow.set_fact,
-                    SetFactInput(
-                        command_id=self._id(),
-                        actor=COORDINATOR,
-                        name=f,
-                        value=fact_value(f, self.definition.facts[f], today),
-                    ),
-                )
-            if await self._update(
-                PathwayWorkflow.advance,
-                AdvanceCaseInput(command_id=self._id(), actor=COORDINATOR, trigger=trigger, expected_stage=view.stage),
-            ):
-                self.moves.append(f"{view.stage} -[{trigger}]-> {(await self.state()).stage}")
-            return
-
-
-def _sources(source: str | list[str]) -> list[str]:
-    return [source] if isinstance(source, str) else list(source)
-
-
-def _ready_to_move(
-    view: CaseView, definition: Definition, now: datetime, every_days: int | None, auto: bool, last_try: datetime
-) -> bool:
-    if auto:
-        spec = definition.stages[view.stage]
-        if view.stage_due_at is not None:
-            # Half the stage's time used: a coordinator who keeps to the deadlines.
-            return now >= view.stage_entered_at + (view.stage_due_at - view.stage_entered_at) / 2
-        return bool(view.allowed) or spec.deadline is None
-    return every_days is not None and now - last_try >= timedelta(days=every_days)
-
-
 async def run_simulation(
     settings: Settings,
     definition_id: str,
@@ -261,7 +124,8 @@ async def run_simulation(
     if years <= 0 or years > 50:
         raise SimulationError("--years takes a number of years between 0 and 50")
     try:
-        entry = Catalog.load(settings.resolved_definitions_dir).get(definition_id)
+        # Only the definition simulated is parsed (the catalog would parse every one).
+        entry = Catalog.load_one(settings.resolved_definitions_dir, definition_id)
     except DefinitionError as exc:
         raise SimulationError(str(exc)) from None
     if entry is None:
@@ -285,7 +149,16 @@ async def run_simulation(
             case_id = f"sim-{uuid.uuid4().hex[:12]}"
             start_at = await env.get_current_time()
             end_at = start_at + timedelta(days=365.25 * years)
-            async with build_worker(client, sim_settings, engine, task_queue=task_queue):
+            # A build id of its own (the SDK would otherwise hash every loaded module's code)
+            # and the one definition's legal bases (not every definition parsed again).
+            async with build_worker(
+                client,
+                sim_settings,
+                engine,
+                task_queue=task_queue,
+                build_id=SIMULATION_BUILD_ID,
+                legal_bases={entry.definition.id: declared_bases(entry.definition)},
+            ):
                 first = await client.start_workflow(
                     "PathwayWorkflow",
                     OpenCaseInput(
@@ -302,7 +175,7 @@ async def run_simulation(
                     # The test server ends runs after a default timeout: give years explicitly.
                     run_timeout=timedelta(days=365.25 * years + 400),
                 )
-                script = _Script(client, entry.definition, case_id)
+                script = ScriptedCoordinator(client, entry.definition, case_id)
                 step = timedelta(days=visit_every_days or advance_every_days or 7)
                 last_try = start_at
                 view = await script.state()
@@ -311,16 +184,22 @@ async def run_simulation(
                     if now + step > end_at:
                         break
                     await env.sleep(step)
-                    now = await env.get_current_time()
-                    view = await script.state()
+                    # Only a command moves or closes a case (time rings reminders and ends
+                    # durations), and every command's answer is the case afterwards: the visit
+                    # needs no query before it, and its answer is the case as of now. Its time
+                    # needs no question to the server either: the server's clock was at least
+                    # ``now`` when it skipped ``step``, so ``now + step`` is not in the future.
+                    visited = await script.visit(now + step, view.stage) if visit_every_days is not None else None
+                    if visited is not None:
+                        view, now = visited, visited.as_of  # the update's task ran at the server's time
+                    else:
+                        now = await env.get_current_time()
+                        view = await script.state()
                     if view.status == "closed":
                         break
-                    if visit_every_days is not None:
-                        await script.visit(now, view.stage)
-                    if _ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
+                    if ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
                         last_try = now
-                        await script.move_on(view, now.date())
-                    view = await script.state()
+                        view = await script.move_on(view, now.date())
                 # Let the last projection land before reading the store.
                 await _settled(script, engine)
                 runs = await _history_lengths(client, workflow_id(case_id), first.first_execution_run_id)
@@ -407,7 +286,7 @@ def _seed_partners(engine: Any, definition: Definition) -> None:
         session.commit()
 
 
-async def _settled(script: _Script, engine: Any, attempts: int = 100) -> None:
+async def _settled(script: ScriptedCoordinator, engine: Any, attempts: int = 100) -> None:
     import asyncio
 
     from pathway.store.models import Case

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
@@ -25,14 +26,23 @@ def build_worker(
     *,
     task_queue: str | None = None,
     vault: IdentityVault | None = None,
+    build_id: str | None = None,
+    legal_bases: Mapping[str, frozenset[str]] | None = None,
 ) -> Worker:
+    """``build_id`` names the code the worker runs; without one the SDK hashes the bytecode of
+    every loaded module (a third of a second, once a process). ``legal_bases``: see
+    ``build_activities``."""
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[PathwayWorkflow, MorningDigestWorkflow, FollowUpRemindersWorkflow],
         activities=build_activities(
-            engine, settings=settings, vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings))
+            engine,
+            settings=settings,
+            vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
+            legal_bases=legal_bases,
         ),
+        build_id=build_id,
         workflow_runner=workflow_runner(),
         # The cache must hold the whole open caseload: a case evicted from it is replayed
         # from history on its next update, which took seconds when measured (DESIGN.md).

@@ -4,13 +4,17 @@ by the scripted coordinator; the report is read back from the projection and the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import make_settings
 from typer.testing import CliRunner
 
 from pathway.cli import app
+from pathway.core.case import CaseView
+from pathway.runtime import simulate
 from pathway.runtime.simulate import SimulationError, parse_days, run_simulation
+from pathway.runtime.simulate_script import ScriptedCoordinator
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +63,45 @@ async def test_out_of_homelessness_the_script_visits_on_the_street_and_never_tak
         "closed",
     ]
     assert not any("job_lost" in m or "relapse" in m for m in report.moves)
+
+
+async def test_a_simulated_week_asks_the_case_nothing_its_visits_answer_tells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each update answers with the case afterwards: the script reads the case from its
+    visits' answers, not from a state query (a round trip through the worker) before and after
+    every visit."""
+    queries: list[int] = []
+    ask = ScriptedCoordinator.state
+
+    async def counted(self: ScriptedCoordinator) -> CaseView:
+        queries.append(1)
+        return await ask(self)
+
+    monkeypatch.setattr(ScriptedCoordinator, "state", counted)
+    # Waiting for the last projection asks until it has landed (more often on a busy machine):
+    # only the queries of the weeks count.
+    weeks_asked: list[int] = []
+    settle = simulate._settled
+
+    async def settled(*args: Any) -> None:
+        weeks_asked.append(len(queries))
+        await settle(*args)
+
+    monkeypatch.setattr(simulate, "_settled", settled)
+    report = await run_simulation(
+        make_settings(tmp_path),
+        "model-wsparcia",
+        years=0.5,
+        visit_every_days=7,
+        advance_every_days=None,
+        auto_advance=False,
+    )
+    assert report.visits == 26 and report.status == "active"
+    assert weeks_asked == [1]  # the case as opened, before the first week
+    # The visits are a week apart, each at a moment the server had reached.
+    visits = [e.payload["occurred_at"] for e in report.events if e.kind == "visit_recorded"]
+    assert len(visits) == 26 and len(set(visits)) == 26
 
 
 def test_parse_days() -> None:

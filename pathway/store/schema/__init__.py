@@ -173,6 +173,8 @@ def _adopt_legacy(connection: Connection, tree: str) -> bool:
     """Stamp a database that ``create_all`` made before the migrations; True if it was one."""
     insp = inspect(connection)
     present = set(insp.get_table_names())
+    if not present:
+        return False  # a new database (the baseline, built in a scratch database, is not needed)
     baseline = _baseline_columns(tree)
     found = present & baseline.keys()
     if not found:
