@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy import select as core_select
-from sqlalchemy.types import NullType
 from sqlmodel import col
 
+from pathway.readmodels.stalled_finish import columns
 from pathway.store.models import Case, PlanActionRow, PlanReviewRow
 
 Range = tuple[datetime | None, datetime]
@@ -24,36 +24,36 @@ def _within(due: Any, ranges: list[Range]) -> ColumnElement[bool]:
     return or_(*(due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges))
 
 
-def _columns(number: int, started: Any) -> list[Any]:
-    return [
-        literal(number).label("branch"),
-        col(Case.id),
-        type_coerce(started, NullType()).label("started"),  # as the driver gives it
-        col(Case.coordinator_id),
-        col(Case.stage),
-        col(Case.definition_id),
-        col(Case.unit_id),
-    ]
-
-
-def late_actions(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+def late_actions(number: int, weight: int, ranges: list[Range], where: list[ColumnElement[bool]], answers: Any) -> Any:
     """The active cases with a planned action due in ``ranges`` (past the grace): each case
-    once, since its earliest late action (``plan_actions.due_at``, the first late instant)."""
+    once, since its earliest late action (``plan_actions.due_at``, the first late instant),
+    its days from that action's day (``plan_actions.due_on``)."""
     due = col(PlanActionRow.due_at)
+    first = func.min(due)
+    days = answers.days(func.min(col(PlanActionRow.due_on)))
     return (
-        core_select(*_columns(number, func.min(due)))
+        core_select(*columns(number, "action_overdue", weight, first, first, days))
         .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
         .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", _within(due, ranges), *where)
-        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
+        .group_by(
+            col(Case.id),
+            col(Case.coordinator_id),
+            col(Case.stage),
+            col(Case.definition_id),
+            col(Case.unit_id),
+            col(Case.due_zone),
+        )
     )
 
 
-def late_review(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+def late_review(number: int, weight: int, ranges: list[Range], where: list[ColumnElement[bool]], answers: Any) -> Any:
     """The active cases whose plan's review fell due in ``ranges`` (past the grace), since the
-    review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's)."""
+    review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's),
+    its days from the review's last day on time (``plan_reviews.due_on``)."""
     due = col(PlanReviewRow.due_at)
+    days = answers.days(col(PlanReviewRow.due_on))
     return (
-        core_select(*_columns(number, due))
+        core_select(*columns(number, "review_overdue", weight, due, due, days))
         .join(PlanReviewRow, col(PlanReviewRow.case_id) == col(Case.id))
         .where(col(Case.status) == "active", _within(due, ranges), *where)
     )
