@@ -35,7 +35,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
@@ -144,6 +144,38 @@ def stalled(
     once per rule. ``definitions`` (id -> definition, e.g. the catalog's) gives each case its
     own limits; a case of a definition not given gets the defaults. ``inactive_days``
     replaces every definition's ``inactivity_alert``."""
+    dialect = session.connection().dialect.name
+    statement, meaning = audit_statement(
+        dialect,
+        now=now,
+        definitions=definitions,
+        unit_id=unit_id,
+        coordinator_id=coordinator_id,
+        definition_id=definition_id,
+        rule=rule,
+        inactive_days=inactive_days,
+    )
+    result = session.connection().execute(statement)
+    found = result.cursor.fetchall()  # the driver's rows: no SQLAlchemy Row a row
+    result.close()
+    return _finish(found, meaning, now, dict(definitions or {}))
+
+
+def audit_statement(
+    dialect: str,
+    *,
+    now: datetime,
+    definitions: Mapping[str, Definition] | None = None,
+    unit_id: str | None = None,
+    coordinator_id: str | None = None,
+    definition_id: str | None = None,
+    rule: str | None = None,
+    inactive_days: int | None = None,
+    bare: bool = False,
+) -> tuple[Any, list[tuple[str, Duration | None, str]]]:
+    """The audit's one statement and what each of its branches means (rule, limit, zone).
+    ``bare``: the same stalled rows as stored, nothing computed nor sorted (the benchmark's
+    baseline)."""
     _aware(now, "now")
     check_rule(rule)
     if inactive_days is not None and inactive_days < 1:
@@ -177,7 +209,7 @@ def stalled(
         where = [col(Case.status) == status, within[0] if len(within) == 1 else or_(*within), *filters]
         if group is not None:
             where.append(group)
-        since, days = limits.answers(clock)
+        since, days = (None, None) if bare else limits.answers(clock)
         number = len(meaning)
         branches.append(
             core_select(*columns(number, name, RULE_WEIGHT[name], clock, since, days)).where(and_(*where))
@@ -206,7 +238,7 @@ def stalled(
         for group, limits in groups:
             ranges = past_limit(now, limits.visit_grace, limits.tz)
             where = [*filters, *([group] if group is not None else [])]
-            answers = Branch.due(None, limits.tz, today(limits.tz), duration=limits.visit_grace)
+            answers = None if bare else Branch.due(None, limits.tz, today(limits.tz), duration=limits.visit_grace)
             branches.append(late(len(meaning), RULE_WEIGHT[name], ranges, where, answers))
             meaning.append((name, limits.visit_grace, limits.tz))
     if rule in (None, "inactive"):
@@ -218,12 +250,10 @@ def stalled(
             ranges = past_limit(now, limit, tz)
             branch("inactive", "active", Case.last_activity_at, ranges, idle.on(today(tz)), group)
 
-    dialect = session.connection().dialect.name
-    statement = finished_statement(branches, high=_HIGH, medium=_MEDIUM, postgresql=dialect == "postgresql")
-    result = session.connection().execute(statement)
-    found = result.cursor.fetchall()  # the driver's rows: no SQLAlchemy Row a row
-    result.close()
-    return _finish(found, meaning, now, definitions)
+    if bare:
+        combine: Any = union_all
+        return (branches[0] if len(branches) == 1 else combine(*branches)), meaning
+    return finished_statement(branches, high=_HIGH, medium=_MEDIUM, postgresql=dialect == "postgresql"), meaning
 
 
 def _finish(

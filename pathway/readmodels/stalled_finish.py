@@ -24,7 +24,10 @@ NO_DAYS: Any = cast(null(), Integer)
 
 def columns(number: int, rule: str, weight: int, started: Any, since: Any, days: Any) -> list[Any]:
     """A branch's columns: ``started`` the clock that broke the rule, ``since`` and ``days``
-    the finished answers (NULL where the store holds none that fit)."""
+    the finished answers (NULL where the store holds none that fit). ``days`` None: the bare
+    SELECT of the same rows (``raw_columns``)."""
+    if days is None:
+        return raw_columns(number, started)
     return [
         col(Case.id).label("case_id"),
         literal(rule).label("rule"),
@@ -37,6 +40,19 @@ def columns(number: int, rule: str, weight: int, started: Any, since: Any, days:
         literal(weight).label("weight"),
         literal(number).label("branch"),
         type_coerce_raw(started).label("started"),
+    ]
+
+
+def raw_columns(number: int, started: Any) -> list[Any]:
+    """The stalled rows as stored, nothing computed: the benchmark's baseline."""
+    return [
+        literal(number).label("branch"),
+        col(Case.id),
+        type_coerce_raw(started).label("started"),
+        col(Case.coordinator_id),
+        col(Case.stage),
+        col(Case.definition_id),
+        col(Case.unit_id),
     ]
 
 

@@ -30,7 +30,7 @@ def late_actions(number: int, weight: int, ranges: list[Range], where: list[Colu
     its days from that action's day (``plan_actions.due_on``)."""
     due = col(PlanActionRow.due_at)
     first = func.min(due)
-    days = answers.days(func.min(col(PlanActionRow.due_on)))
+    days = None if answers is None else answers.days(func.min(col(PlanActionRow.due_on)))
     return (
         core_select(*columns(number, "action_overdue", weight, first, first, days))
         .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
@@ -51,7 +51,7 @@ def late_review(number: int, weight: int, ranges: list[Range], where: list[Colum
     review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's),
     its days from the review's last day on time (``plan_reviews.due_on``)."""
     due = col(PlanReviewRow.due_at)
-    days = answers.days(col(PlanReviewRow.due_on))
+    days = None if answers is None else answers.days(col(PlanReviewRow.due_on))
     return (
         core_select(*columns(number, "review_overdue", weight, due, due, days))
         .join(PlanReviewRow, col(PlanReviewRow.case_id) == col(Case.id))
