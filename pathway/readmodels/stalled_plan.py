@@ -27,22 +27,28 @@ def _within(due: Any, ranges: list[Range]) -> ColumnElement[bool]:
 def late_actions(number: int, weight: int, ranges: list[Range], where: list[ColumnElement[bool]], answers: Any) -> Any:
     """The active cases with a planned action due in ``ranges`` (past the grace): each case
     once, since its earliest late action (``plan_actions.due_at``, the first late instant),
-    its days from that action's day (``plan_actions.due_on``)."""
+    its days from that action's day (``plan_actions.due_on``).
+
+    The late actions are found first (a range scan of ``ix_plan_actions_status_due_at``) and
+    grouped by case, then their cases looked up by key: joined the other way round, the
+    grouping by case made the database walk every case in key order."""
     due = col(PlanActionRow.due_at)
-    first = func.min(due)
-    days = None if answers is None else answers.days(func.min(col(PlanActionRow.due_on)))
-    return (
-        core_select(*columns(number, "action_overdue", weight, first, first, days))
-        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
-        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", _within(due, ranges), *where)
-        .group_by(
-            col(Case.id),
-            col(Case.coordinator_id),
-            col(Case.stage),
-            col(Case.definition_id),
-            col(Case.unit_id),
-            col(Case.due_zone),
+    late = (
+        core_select(
+            col(PlanActionRow.case_id).label("case_id"),
+            func.min(due).label("first_due"),
+            func.min(col(PlanActionRow.due_on)).label("first_day"),
         )
+        .where(col(PlanActionRow.status) == "planned", _within(due, ranges))
+        .group_by(col(PlanActionRow.case_id))
+        .subquery("late_actions")
+    )
+    days = None if answers is None else answers.days(late.c.first_day)
+    return (
+        core_select(*columns(number, "action_overdue", weight, late.c.first_due, late.c.first_due, days))
+        .select_from(late)
+        .join(Case, col(Case.id) == late.c.case_id)
+        .where(col(Case.status) == "active", *where)
     )
 
 

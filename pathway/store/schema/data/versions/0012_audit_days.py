@@ -1,5 +1,6 @@
 """the stalled audit's answers stored with each case (local due days, when the inactivity
-and pause limits end), so its rows come back from SQL finished
+and pause limits end), so its rows come back from SQL finished; an index of the late
+planned actions
 
 Rows written before this revision have them empty: the audit computes those rows itself (the
 same numbers, as before), and ``pathway db upgrade`` fills them from the catalog's
@@ -40,9 +41,15 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         for name, kind in _COLUMNS:
             batch_op.add_column(sa.Column(name, kind, nullable=True))
+    # action_overdue: the late planned actions as a range scan (joined from the cases'
+    # side, the audit walked every case).
+    with op.batch_alter_table("plan_actions", schema=None) as batch_op:
+        batch_op.create_index("ix_plan_actions_status_due_at", ["status", "due_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_plan_actions_status_due_at")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         for name, _kind in reversed(_COLUMNS):
             batch_op.drop_column(name)
