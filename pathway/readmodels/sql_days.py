@@ -6,35 +6,35 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, case, literal
+from sqlalchemy import Integer, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class days_between(FunctionElement[int]):  # noqa: N801 - used like a SQL function
-    """``later - earlier`` in days, both ``DATE`` (PostgreSQL) or ISO date text (SQLite)."""
+class days_late_fn(FunctionElement[int]):  # noqa: N801 - used like a SQL function
+    """``max(1, today - due_on)`` in days: ``today`` bound as ISO text, ``due_on`` a ``DATE``
+    (PostgreSQL) or ISO date text (SQLite)."""
 
     type = Integer()
     inherit_cache = True
-    name = "days_between"
+    name = "days_late"
 
 
-@compiles(days_between, "postgresql")
-def _pg(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"(CAST({compiler.process(later, **kw)} AS DATE) - {compiler.process(earlier, **kw)})"
+@compiles(days_late_fn, "postgresql")
+def _pg(element: days_late_fn, compiler: SQLCompiler, **kw: Any) -> str:
+    today, due_on = list(element.clauses)
+    return f"GREATEST(1, CAST({compiler.process(today, **kw)} AS DATE) - {compiler.process(due_on, **kw)})"
 
 
-@compiles(days_between)
-def _sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"CAST(julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
+@compiles(days_late_fn)
+def _sqlite(element: days_late_fn, compiler: SQLCompiler, **kw: Any) -> str:
+    today, due_on = list(element.clauses)
+    today_sql, due_sql = compiler.process(today, **kw), compiler.process(due_on, **kw)
+    return f"max(1, CAST(julianday({today_sql}) - julianday({due_sql}) AS INTEGER))"
 
 
 def days_late(today: date, due_on: Any) -> Any:
-    """``max(1, today - due_on)``: the days overdue of something due on local day ``due_on``
-    (NULL where ``due_on`` is NULL). ``today`` is bound as ISO text, which both stores read
-    as a date."""
-    days = days_between(literal(today.isoformat()), due_on)
-    return case((days > 1, days), else_=literal(1))
+    """``max(1, today - due_on)``: the days overdue (``pathway.core.overdue.days_overdue``, at
+    least 1) of something due on local day ``due_on``; NULL where ``due_on`` is NULL."""
+    return days_late_fn(literal(today.isoformat()), due_on)

@@ -45,7 +45,7 @@ from pathway.core.calendar import Duration
 from pathway.core.definition import Definition
 from pathway.readmodels.local_days import LocalDays
 from pathway.readmodels.stalled_answers import Branch
-from pathway.readmodels.stalled_finish import DAYS, columns, finished_statement
+from pathway.readmodels.stalled_finish import DAYS, UTC_SUFFIX, columns, finished_statement
 from pathway.readmodels.stalled_limits import DEFAULT_TZ, Limits, Range, _shifted, after, aware, limit_key, past_limit
 from pathway.readmodels.stalled_plan import PLAN_RULES
 from pathway.store.models import Case
@@ -266,12 +266,12 @@ def _finish(
     if not any(row[DAYS] is None for row in found):
         if not found or found[0][2].__class__ is datetime and found[0][2].tzinfo is UTC:
             return [make(row[:10]) for row in found]  # PostgreSQL in a UTC session
-        if found[0][2].__class__ is str and all(len(row[2]) <= 26 for row in found):  # SQLite's UTC text
+        if found[0][2].__class__ is str and all(len(row[2]) == _SQLITE_ISO for row in found):  # SQLite's UTC text
             return [
-                StalledRow(c, r, fromiso(s).replace(tzinfo=UTC), co, st, d, de, sv, sc, u)
+                StalledRow(c, r, fromiso(s), co, st, d, de, sv, sc, u)
                 for c, r, s, co, st, d, de, sv, sc, u, _branch, _started in found
             ]
-        return [make((*row[:2], as_utc(row[2]), *row[3:10])) for row in found]
+        return [make((*row[:2], _utc(row[2]), *row[3:10])) for row in found]
     # Rows the store holds no answers for: without a time-zone conversion a row, each zone's
     # local days are laid out once (``LocalDays``: the same answers as calendar.after and
     # overdue.days_overdue), and what each branch's rows need is looked up once per branch.
@@ -305,9 +305,15 @@ def _finish(
     return sort_rows(out)
 
 
+# SQLite's stored UTC text (``2026-05-04 12:00:00.000000``) with the offset the statement adds.
+_SQLITE_ISO = 26 + len(UTC_SUFFIX)
+
+
 def _utc(started: Any) -> datetime:
     if started.__class__ is str and len(started) <= 26:  # SQLite's stored UTC text
         return datetime.fromisoformat(started).replace(tzinfo=UTC)
+    if started.__class__ is str and started.endswith(UTC_SUFFIX):  # the same, with its offset
+        return datetime.fromisoformat(started)
     if started.__class__ is datetime and started.tzinfo in _UTC_ZONES:  # PostgreSQL's, in UTC
         return started.replace(tzinfo=UTC)  # type: ignore[no-any-return]
     return as_utc(started)

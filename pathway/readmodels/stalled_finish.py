@@ -19,6 +19,7 @@ from pathway.store.models import Case
 # A row as the statement gives it: the audit's fields in StalledRow's order, then the branch
 # it came from and its clock as stored (what the audit needs to finish a row itself).
 BRANCH, STARTED, DAYS = 10, 11, 5
+UTC_SUFFIX = "+00:00"
 NO_DAYS: Any = cast(null(), Integer)
 
 
@@ -76,10 +77,13 @@ def finished_statement(branches: list[Any], *, high: int, medium: int, postgresq
     def bytewise(text: Any) -> Any:
         return text.collate("C") if postgresql else text
 
+    # SQLite's UTC text made ISO with its offset: ``fromisoformat`` then gives an aware UTC
+    # datetime in one step.
+    since = c.since if postgresql else c.since.concat(literal(UTC_SUFFIX))
     return core_select(
         c.case_id,
         c.rule,
-        c.since,
+        since.label("since"),
         c.coordinator,
         c.stage,
         c.days,
