@@ -250,15 +250,22 @@ def audit_statement(
             pause = Branch.ends(Case.pause_limit, Case.pause_ends_at, Case.pause_ends_on, limits.pause_max, limits.tz)
             ranges = past_limit(now, limits.pause_max, limits.tz)
             branch("paused_too_long", "paused", Case.paused_at, ranges, pause.on(today(limits.tz)), group)
+    # The plan rules start from the late actions (reviews) and join their cases: one branch
+    # for all the definitions sharing a grace, so the late rows are found once, not once per
+    # definition (and the cases of no known definition are not scanned for on their own).
+    graces: dict[tuple[Duration, str], list[Any]] = {}
+    for group, limits in groups:
+        graces.setdefault((limits.visit_grace, limits.tz), []).append(group)
     for name, late in PLAN_RULES.items():
         if rule not in (None, name):
             continue
-        for group, limits in groups:
-            ranges = past_limit(now, limits.visit_grace, limits.tz)
-            where = [*filters, *([group] if group is not None else [])]
-            answers = None if bare else Branch.due(None, limits.tz, today(limits.tz), duration=limits.visit_grace)
+        for (grace, tz), members in graces.items():
+            ranges = past_limit(now, grace, tz)
+            alike = None if len(members) == len(groups) else or_(*members)
+            where = [*filters, *([alike] if alike is not None else [])]
+            answers = None if bare else Branch.due(None, tz, today(tz), duration=grace)
             branches.append(late(len(meaning), RULE_WEIGHT[name], ranges, where, answers))
-            meaning.append((name, limits.visit_grace, limits.tz))
+            meaning.append((name, grace, tz))
     if rule in (None, "inactive"):
         chosen = [(None, Limits.default())] if inactive_days is not None else groups
         for group, limits in chosen:
