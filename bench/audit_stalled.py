@@ -227,10 +227,15 @@ def measure(engine, args: argparse.Namespace, definitions: dict) -> None:  # typ
             by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
         print(f"store: {args.store}; cases: {args.cases:,}; stalled rows: {len(rows):,} {by_rule}")  # type: ignore[arg-type]
         n = args.repeat
-        print(f"bare indexed SELECT : {t_bare * 1000:8.1f} ms  ({len(raw_rows):,} rows, median of {n}; min {min(bares) * 1000:.1f})")
-        print(f"audit's SQL, bare   : {t_sent * 1000:8.1f} ms  (finished and sorted by the database; min {min(sents) * 1000:.1f})")
+        got = f"{len(raw_rows):,} rows"
+        print(f"bare indexed SELECT : {t_bare * 1000:8.1f} ms  ({got}, median of {n}; min {min(bares) * 1000:.1f})")
+        sorted_ = f"finished and sorted by the database; min {min(sents) * 1000:.1f}"
+        print(f"audit's SQL, bare   : {t_sent * 1000:8.1f} ms  ({sorted_})")
         print(f"stalled audit       : {t_full * 1000:8.1f} ms  (median of {n}; min {min(fulls) * 1000:.1f})")
-        for name, (text_, params) in {"bare SELECT": (statement, parameters), "audit's": (sent, sent_parameters)}.items():
+        for name, (text_, params) in {
+            "bare SELECT": (statement, parameters),
+            "audit's": (sent, sent_parameters),
+        }.items():
             lines = plan(raw, dialect, text_, params)
             index_scans = sum(
                 "Index Scan" in line or "USING INDEX" in line or "USING COVERING INDEX" in line for line in lines

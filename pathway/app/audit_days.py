@@ -37,7 +37,9 @@ def fill_audit_days(engine: Engine, definitions: Mapping[str, Definition]) -> in
                     "case_id": row["id"],
                     **{
                         f"new_{name}": value
-                        for name, value in audit_columns(row, limits_for(definitions, row["definition_id"])).items()
+                        for name, value in audit_columns(
+                            dict(row), limits_for(definitions, row["definition_id"])
+                        ).items()
                     },
                 }
                 for row in rows[start : start + _BATCH]

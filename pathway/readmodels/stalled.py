@@ -48,7 +48,7 @@ from pathway.core.definition import Definition
 from pathway.readmodels.local_days import LocalDays
 from pathway.readmodels.stalled_answers import Branch
 from pathway.readmodels.stalled_finish import DAYS, UTC_SUFFIX, columns, finished_statement
-from pathway.readmodels.stalled_limits import DEFAULT_TZ, Limits, Range, _shifted, after, aware, limit_key, past_limit
+from pathway.readmodels.stalled_limits import DEFAULT_TZ, Limits, Range, _shifted, after, aware, past_limit
 from pathway.readmodels.stalled_plan import PLAN_RULES
 from pathway.store.models import Case
 
@@ -229,9 +229,7 @@ def audit_statement(
             where.append(group)
         since, days = (None, None) if bare else limits.answers(clock)
         number = len(meaning)
-        branches.append(
-            core_select(*columns(number, name, RULE_WEIGHT[name], clock, since, days)).where(and_(*where))
-        )
+        branches.append(core_select(*columns(number, name, RULE_WEIGHT[name], clock, since, days)).where(and_(*where)))
         meaning.append((name, limits.duration, limits.tz))
 
     if rule in (None, "stage_overdue"):
@@ -259,13 +257,13 @@ def audit_statement(
     for name, late in PLAN_RULES.items():
         if rule not in (None, name):
             continue
-        for (grace, tz), members in graces.items():
-            ranges = past_limit(now, grace, tz)
+        for (plan_grace, tz), members in graces.items():
+            ranges = past_limit(now, plan_grace, tz)
             alike = None if len(members) == len(groups) else or_(*members)
             where = [*filters, *([alike] if alike is not None else [])]
-            answers = None if bare else Branch.due(None, tz, today(tz), duration=grace)
+            answers = None if bare else Branch.due(None, tz, today(tz), duration=plan_grace)
             branches.append(late(len(meaning), RULE_WEIGHT[name], ranges, where, answers))
-            meaning.append((name, grace, tz))
+            meaning.append((name, plan_grace, tz))
     if rule in (None, "inactive"):
         chosen = [(None, Limits.default())] if inactive_days is not None else groups
         for group, limits in chosen:
@@ -282,7 +280,7 @@ def audit_statement(
 
 
 def _finish(
-    found: list[Any], meaning: list[tuple[str, Duration | None, str]], now: datetime, definitions: dict[str, Any]
+    found: Sequence[Any], meaning: list[tuple[str, Duration | None, str]], now: datetime, definitions: dict[str, Any]
 ) -> list[StalledRow]:
     """The statement's rows as StalledRows. Finished and sorted by the database when every
     row has its answers; otherwise the missing ones are computed here (``LocalDays``: the
@@ -340,7 +338,7 @@ def _utc(started: Any) -> datetime:
     if started.__class__ is str and started.endswith(UTC_SUFFIX):  # the same, with its offset
         return datetime.fromisoformat(started)
     if started.__class__ is datetime and started.tzinfo in _UTC_ZONES:  # PostgreSQL's, in UTC
-        return started.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return started.replace(tzinfo=UTC)
     return as_utc(started)
 
 

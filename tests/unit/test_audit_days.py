@@ -98,7 +98,9 @@ def fill(engine: Engine, now: datetime, seed: int) -> None:
                         status="planned",
                     )
                 )
-            s.add(PlanReviewRow(case_id=f"c{i:04d}", version=1, agreed_on=due, due_on=due, due_at=overdue.due_at(due, TZ)))
+            s.add(
+                PlanReviewRow(case_id=f"c{i:04d}", version=1, agreed_on=due, due_on=due, due_at=overdue.due_at(due, TZ))
+            )
         s.commit()
 
 

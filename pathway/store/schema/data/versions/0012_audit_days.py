@@ -15,6 +15,7 @@ Create Date: 2026-12-06 21:40:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,7 +25,7 @@ down_revision: str | Sequence[str] | None = "0011_plan_review"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_COLUMNS = [
+_COLUMNS: list[tuple[str, Any]] = [
     ("due_zone", sa.String()),
     ("stage_due_on", sa.Date()),
     ("next_visit_due_on", sa.Date()),
