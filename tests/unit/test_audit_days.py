@@ -211,3 +211,40 @@ def test_the_projection_stores_the_answers_it_computes(engine: Engine) -> None:
     assert row.inactive_since_on == overdue.due_on(row.inactive_since, TZ)  # type: ignore[arg-type]
     assert row.pause_ends_at == cal.after(summary.paused_at, limits.pause_max, TZ)  # type: ignore[arg-type]
     assert row.inactive_limit == f"{limits.inactivity} {TZ}" and row.pause_limit == f"{limits.pause_max} {TZ}"
+
+
+def test_pathway_db_upgrade_fills_the_cases_projected_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store from before migration 0012: its cases have no stored answers until ``pathway
+    db upgrade`` fills them from the catalog (the audit is right either way, only slower)."""
+    from typer.testing import CliRunner
+
+    from pathway.cli import app
+    from pathway.config import Settings
+    from pathway.store import schema as migrations
+
+    monkeypatch.setenv("PATHWAY_HOME", str(tmp_path))
+    monkeypatch.delenv("PATHWAY_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PATHWAY_KEYSTORE_URL", raising=False)
+    engine = make_engine(Settings().resolved_database_url)
+    migrations.upgrade(engine, to="0011_plan_review")
+    now = NOWS[0]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cases (id, definition_id, definition_version, unit_id, coordinator_id, stage, status,"
+            " opened_at, stage_entered_at, stage_due_at, last_activity_at, last_seq)"
+            " VALUES ('old', 'model-wsparcia', 1, 'u', 'c', 'therapy', 'active',"
+            " '2025-01-02 10:00:00.000000', '2026-03-01 10:00:00.000000', '2026-03-29 22:00:00.000000',"
+            " '2026-03-13 11:00:00.000000', 4)"
+        )
+    migrations.upgrade(engine)  # the schema alone: the columns there, empty
+    before = audit_rows(engine, now)  # computed in Python
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with Session(engine) as s:
+        row = s.exec(select(Case)).one()
+    assert (row.due_zone, row.stage_due_on) == (TZ, datetime(2026, 3, 29).date())
+    assert row.inactive_since == cal.after(row.last_activity_at, MODEL.inactivity_alert, TZ)
+    with monkeypatch.context() as m:
+        m.setattr(audit, "LocalDays", _NotInPython)
+        assert audit_rows(engine, now) == before and {r.rule for r in before} == {"stage_overdue", "inactive"}
+    engine.dispose()
