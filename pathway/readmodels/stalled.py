@@ -17,11 +17,17 @@ Six rules, each with the limit its case's definition sets:
 Durations are calendar- and working-day aware, so "21 days after the last activity" cannot be
 written as ``last_activity_at < now - interval`` in SQL. Instead, for each definition and
 rule, the clock values already past their limit are found in Python (``past_limit``: a
-few half-open ranges of the clock column) and the whole
-audit is ONE statement: a UNION ALL of indexed range scans, one branch per (rule,
-definition). Only the rows that break a rule come back; their ``since`` is computed from
-the same duration, with the calendar shift cached per local date, and their days overdue
-by ``pathway.core.overdue`` (the case page's number).
+few half-open ranges of the clock column) and the whole audit is ONE statement: a UNION ALL
+of indexed range scans, one branch per (rule, definition; the plan rules one per grace).
+Only the rows that break a rule come back, and they come back finished and sorted: their
+``since``, days overdue (``pathway.core.overdue``, the case page's number), score and
+severity computed by the database from what the projection stored with each case
+(``stalled_limits.audit_columns``: the local due days, when the inactivity and pause limits
+end), where it was stored for the very limit and zone the audit applies
+(``stalled_answers``, ``stalled_finish``). A row without fitting stored answers (a store not
+yet filled after upgrading, a limit changed since, ``inactive_days``) is computed here, with
+the same numbers (``LocalDays``), and the rows sorted again: tests/unit/test_audit_days.py
+holds both ways equal to the core's, on SQLite and PostgreSQL.
 
 A second source, ``pathway.app.stalled_visibility``, answers ``stage_overdue`` from Temporal's
 visibility (``StageDueAt <= now``); the two must agree (tests/integration/test_audit_visibility.py).
