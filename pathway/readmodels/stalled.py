@@ -336,9 +336,9 @@ def _finish(
         if row[DAYS] is not None:
             out.append(make((*row[:2], _utc(row[2]), *row[3:10])))
             continue
-        case_id, _rule, _since, coordinator, stage, _days, definition, _sev, _score, unit, number, started = row
+        case_id, _rule, since, coordinator, stage, _days, definition, _sev, _score, unit, number, started = row
         name, shift, days_of, by_definition = plans[number]
-        started = _utc(started)
+        started = _utc(since if started is None else started)  # None: the clock is ``since``
         if by_definition:
             days_of = stage_days.get(definition, days_of)
         since = started if shift is None else days_of.after(started, shift)

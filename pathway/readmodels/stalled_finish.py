@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, literal, null, type_coerce, union_all
+from sqlalchemy import DateTime, Integer, case, cast, literal, null, type_coerce, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.types import NullType
 from sqlmodel import col
@@ -21,6 +21,7 @@ from pathway.store.models import Case
 BRANCH, STARTED, DAYS = 10, 11, 5
 UTC_SUFFIX = "+00:00"
 NO_DAYS: Any = cast(null(), Integer)
+NO_CLOCK: Any = cast(null(), DateTime(timezone=True))
 
 
 def columns(number: int, rule: str, weight: int, started: Any, since: Any, days: Any) -> list[Any]:
@@ -40,7 +41,9 @@ def columns(number: int, rule: str, weight: int, started: Any, since: Any, days:
         col(Case.unit_id).label("unit"),
         literal(weight).label("weight"),
         literal(number).label("branch"),
-        type_coerce_raw(started).label("started"),
+        # Only where it is not ``since`` already (inactivity, pauses): one value less a row
+        # for the database to send and the driver to read.
+        (NO_CLOCK if started is since else type_coerce_raw(started)).label("started"),
     ]
 
 
