@@ -36,16 +36,18 @@ def build_activities(
     from activities.digest import DigestActivities
     from activities.follow_ups import FollowUpActivities
     from activities.notify import NotifyActivities, OutboxChannel, legal_bases_of
-    from activities.projection import ProjectionActivities
+    from activities.projection import ProjectionActivities, audit_limits_of
     from activities.reminders import ReminderActivities
 
     outbox = OutboxChannel(engine)
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
     mailer, smtp = None, None
+    audit_limits = None  # the defaults: the audit computes the rows of other limits itself
     if settings is not None:
         if legal_bases is None:
             legal_bases = legal_bases_of(settings.resolved_definitions_dir)
+        audit_limits = audit_limits_of(settings.resolved_definitions_dir)
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))
@@ -59,7 +61,7 @@ def build_activities(
     registered.update(channels or {})
     reminders = ReminderActivities(engine, inbox=outbox, mailer=mailer)
     return [
-        ProjectionActivities(engine).project_events,
+        ProjectionActivities(engine, audit_limits).project_events,
         reminders.remind,
         NotifyActivities(
             engine, registered, tz=tz, vault=vault, public_url=public_url, legal_bases=legal_bases

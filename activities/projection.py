@@ -9,7 +9,8 @@ only overwritten by a summary at least as new as the one it shows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -22,6 +23,7 @@ from activities.contracts import Projection
 from activities.messages import ProjectEventsInput, ProjectEventsResult
 from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEntered, VisitRecorded
 from pathway.core.summary import CaseSummary, row_name
+from pathway.readmodels.stalled_limits import Limits, audit_columns
 from pathway.store.appointments import project_appointments
 from pathway.store.db import conflict_insert
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
@@ -58,11 +60,14 @@ def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     return set(conn.execute(stmt, list(rows)).scalars())
 
 
-def _upsert_case(conn: Connection, summary: CaseSummary) -> bool:
+def _upsert_case(conn: Connection, summary: CaseSummary, limits: Mapping[str, Limits]) -> bool:
     """Insert or update the case row unless it already shows a newer summary.
 
-    ``client_id`` is never touched: the API set it when it created the row."""
+    ``client_id`` is never touched: the API set it when it created the row. With the row go
+    the stalled audit's answers for its clocks under its definition's limits
+    (``stalled_limits.audit_columns``)."""
     values = {row_name(field): value for field, value in summary.model_dump().items()}  # case_id -> id, ...
+    values.update(audit_columns(values, limits.get(summary.definition_id) or Limits.default()))
     base = conflict_insert(conn, _CASE_TABLE)
     stmt = base.on_conflict_do_update(
         index_elements=["id"],
@@ -155,11 +160,14 @@ def _project_referrals(conn: Connection, case_id: str, events: list[Event]) -> N
             )
 
 
-def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsResult, bool]:
-    """The whole projection of one batch, inside the caller's transaction."""
+def project(
+    conn: Connection, data: ProjectEventsInput, limits: Mapping[str, Limits] | None = None
+) -> tuple[ProjectEventsResult, bool]:
+    """The whole projection of one batch, inside the caller's transaction. ``limits``: each
+    definition's stalled-audit limits (a definition not in it gets the defaults)."""
     case_id = data.summary.case_id
     # The case row first: the event tables reference it.
-    case_updated = _upsert_case(conn, data.summary)
+    case_updated = _upsert_case(conn, data.summary, limits or {})
     # One projection of a case at a time: two workers projecting batches of one case at once
     # could each miss the other's uncommitted stage period and leave a stay that never ends.
     # PostgreSQL's upsert above already locks the conflicting row (even when its WHERE keeps
@@ -187,13 +195,29 @@ def project(conn: Connection, data: ProjectEventsInput) -> tuple[ProjectEventsRe
     return result, case_updated
 
 
+def audit_limits_of(definitions_dir: Path) -> dict[str, Limits]:
+    """Each pathway's stalled-audit limits, from the definitions the worker runs (read with
+    the core's parser, as ``notify.legal_bases_of``: activities stand below the catalog)."""
+    from pathway.core.blocks import BlockText
+    from pathway.core.definition import parse_definition
+
+    folder = definitions_dir / "blocks"
+    blocks = {b.stem: BlockText(str(b), b.read_text("utf-8")) for b in sorted(folder.glob("*.yaml"))}
+    out: dict[str, Limits] = {}
+    for path in sorted(definitions_dir.glob("*.yaml")):
+        definition = parse_definition(path.read_text("utf-8"), str(path), blocks)
+        out[definition.id] = Limits.of(definition)
+    return out
+
+
 class ProjectionActivities(Projection):
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, limits: Mapping[str, Limits] | None = None) -> None:
         self.engine = engine
+        self.limits = dict(limits or {})
 
     def _project_sync(self, data: ProjectEventsInput) -> tuple[ProjectEventsResult, bool]:
         with self.engine.begin() as conn:
-            return project(conn, data)
+            return project(conn, data, self.limits)
 
     @activity.defn(name="project_events")
     async def project_events(self, input: ProjectEventsInput) -> ProjectEventsResult:

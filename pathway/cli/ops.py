@@ -84,6 +84,8 @@ def db_upgrade(
     for name, url, engine in _engines(settings, tree):
         try:
             done = migrations.upgrade(engine, tree=name, to=to)
+            if name == "data" and to == "head":
+                _fill_audit_days(settings, engine)
         except migrations.MigrationError as exc:
             _fail(str(exc))
         except Exception as exc:  # the database does not answer, or refuses us
@@ -93,6 +95,15 @@ def db_upgrade(
         note = _("adopted: made before migrations, stamped at the baseline") if done.adopted else ""
         table.add_row(name, _shown(url), done.before or _("(empty)"), done.after or _("(empty)"), note)
     Console().print(table)
+
+
+def _fill_audit_days(settings: Settings, engine: Any) -> None:
+    """The stalled audit's stored answers for cases projected before they existed (or under
+    limits the catalog has changed since): filled once the schema is new."""
+    from pathway.app.audit_days import fill_audit_days
+    from pathway.app.catalog import Catalog
+
+    fill_audit_days(engine, Catalog.load(settings.resolved_definitions_dir).definitions())
 
 
 @db_app.command("current")

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, type_coerce
+from sqlalchemy import ColumnElement, and_, func, literal, or_
 from sqlalchemy import select as core_select
-from sqlalchemy.types import NullType
 from sqlmodel import col
 
+from pathway.readmodels.stalled_finish import columns
 from pathway.store.models import Case, PlanActionRow, PlanReviewRow
 
 Range = tuple[datetime | None, datetime]
@@ -24,36 +24,41 @@ def _within(due: Any, ranges: list[Range]) -> ColumnElement[bool]:
     return or_(*(due < hi if lo is None else and_(due >= lo, due < hi) for lo, hi in ranges))
 
 
-def _columns(number: int, started: Any) -> list[Any]:
-    return [
-        literal(number).label("branch"),
-        col(Case.id),
-        type_coerce(started, NullType()).label("started"),  # as the driver gives it
-        col(Case.coordinator_id),
-        col(Case.stage),
-        col(Case.definition_id),
-        col(Case.unit_id),
-    ]
-
-
-def late_actions(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+def late_actions(number: int, weight: int, ranges: list[Range], where: list[ColumnElement[bool]], answers: Any) -> Any:
     """The active cases with a planned action due in ``ranges`` (past the grace): each case
-    once, since its earliest late action (``plan_actions.due_at``, the first late instant)."""
+    once, since its earliest late action (``plan_actions.due_at``, the first late instant),
+    its days from that action's day (``plan_actions.due_on``).
+
+    The late actions are found first (a range scan of ``ix_plan_actions_status_due_at``) and
+    grouped by case, then their cases looked up by key: joined the other way round, the
+    grouping by case made the database walk every case in key order."""
     due = col(PlanActionRow.due_at)
+    # Grouped by an expression of the case id, not the column: grouped by the column, SQLite
+    # reads all of plan_actions in its key order (case_id, action_id) to save a sort.
+    case_id = (col(PlanActionRow.case_id) + literal("")).label("case_id")
+    late = (
+        core_select(case_id, func.min(due).label("first_due"), func.min(col(PlanActionRow.due_on)).label("first_day"))
+        .where(col(PlanActionRow.status) == "planned", _within(due, ranges))
+        .group_by(case_id)
+        .subquery("late_actions")
+    )
+    days = None if answers is None else answers.days(late.c.first_day)
     return (
-        core_select(*_columns(number, func.min(due)))
-        .join(PlanActionRow, col(PlanActionRow.case_id) == col(Case.id))
-        .where(col(Case.status) == "active", col(PlanActionRow.status) == "planned", _within(due, ranges), *where)
-        .group_by(col(Case.id), col(Case.coordinator_id), col(Case.stage), col(Case.definition_id), col(Case.unit_id))
+        core_select(*columns(number, "action_overdue", weight, late.c.first_due, late.c.first_due, days))
+        .select_from(late)
+        .join(Case, col(Case.id) == late.c.case_id)
+        .where(col(Case.status) == "active", *where)
     )
 
 
-def late_review(number: int, ranges: list[Range], where: list[ColumnElement[bool]]) -> Any:
+def late_review(number: int, weight: int, ranges: list[Range], where: list[ColumnElement[bool]], answers: Any) -> Any:
     """The active cases whose plan's review fell due in ``ranges`` (past the grace), since the
-    review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's)."""
+    review's first late instant (``plan_reviews.due_at``: one row a case, the latest version's),
+    its days from the review's last day on time (``plan_reviews.due_on``)."""
     due = col(PlanReviewRow.due_at)
+    days = None if answers is None else answers.days(col(PlanReviewRow.due_on))
     return (
-        core_select(*_columns(number, due))
+        core_select(*columns(number, "review_overdue", weight, due, due, days))
         .join(PlanReviewRow, col(PlanReviewRow.case_id) == col(Case.id))
         .where(col(Case.status) == "active", _within(due, ranges), *where)
     )

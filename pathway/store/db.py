@@ -41,6 +41,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # The session in UTC: timestamps come back as datetime.UTC (the stalled audit hands
+        # them on as they come), not the server's own zone's ZoneInfo.
+        return create_engine(url, pool_pre_ping=True, echo=echo, connect_args={"options": "-c TimeZone=UTC"})
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, echo=echo)
     kwargs: dict[str, Any] = {

@@ -3,7 +3,7 @@ written only by the projection activity and used for lists, audits and reports."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
@@ -53,6 +53,21 @@ class Case(CaseBase, table=True):
     id: str = Field(primary_key=True)
     # Nullable: a workflow started without the API (simulation, tests) still projects.
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True)
+
+    # The stalled audit's answers, stored by the projection so its rows come back from SQL
+    # finished (pathway.readmodels.stalled_limits.audit_columns; None on a row not filled yet,
+    # which the audit then computes itself): the local days the stage and the visit fall due
+    # on, in ``due_zone``; when the inactivity and the pause limits end, and their days, with
+    # the limit and zone each was computed for.
+    due_zone: str | None = None
+    stage_due_on: date | None = None
+    next_visit_due_on: date | None = None
+    inactive_limit: str | None = None
+    inactive_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    inactive_since_on: date | None = None
+    pause_limit: str | None = None
+    pause_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pause_ends_on: date | None = None
 
 
 class CasePublic(CaseBase):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from pathway.store.models.columns import UTCDateTime, utcnow
@@ -31,6 +32,8 @@ class PlanActionRow(SQLModel, table=True):
     status. No words: the action's title is in the sealed version."""
 
     __tablename__ = "plan_actions"
+    # The stalled audit's action_overdue: the late planned actions, a range scan.
+    __table_args__ = (Index("ix_plan_actions_status_due_at", "status", "due_at"),)
 
     case_id: str = Field(foreign_key="cases.id", primary_key=True)
     action_id: str = Field(primary_key=True)
