@@ -3,7 +3,7 @@ clients (a SQLAlchemy engine, channels)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from activities.notify import Channel
     from pathway.config import Settings
+    from pathway.core.definition import Definition
     from pathway.security.identity import IdentityVault
 
 
@@ -21,7 +22,7 @@ def build_activities(
     tz: str = "Europe/Warsaw",
     settings: Settings | None = None,
     vault: IdentityVault | None = None,
-    legal_bases: Mapping[str, frozenset[str]] | None = None,
+    definitions: Sequence[Definition] | None = None,
 ) -> list[Callable[..., Any]]:
     """The bound activity methods a worker registers: project_events, remind, notify_partner,
     send_digests, remind_follow_ups.
@@ -29,25 +30,26 @@ def build_activities(
     The outbox channel is always registered; ``settings`` add the channels they configure
     (webhook; smtp with an SMTP host) and ``channels`` adds (or replaces) others by name.
     ``vault`` opens the client's identity for partners whose scope allows a field of it
-    (and the perpetrator's contacts, which are never told anything). ``legal_bases`` (each
-    pathway's declared bases) spares reading them again from ``settings``' definitions when
-    the caller has parsed its definitions already (``pathway simulate``)."""
+    (and the perpetrator's contacts, which are never told anything). ``definitions`` (the
+    pathways the worker runs: their legal bases and audit limits) spares reading them again
+    from ``settings``' directory when the caller has parsed them already (``pathway simulate``);
+    with neither, the shipped ones."""
     # Imported here so that importing ``activities.messages`` stays free of the store.
+    from activities.definitions import SHIPPED, audit_limits_of, definitions_in, legal_bases_of
     from activities.digest import DigestActivities
     from activities.follow_ups import FollowUpActivities
-    from activities.notify import NotifyActivities, OutboxChannel, legal_bases_of
-    from activities.projection import ProjectionActivities, audit_limits_of
+    from activities.notify import NotifyActivities, OutboxChannel
+    from activities.projection import ProjectionActivities
     from activities.reminders import ReminderActivities
 
     outbox = OutboxChannel(engine)
     registered: dict[str, Channel] = {outbox.name: outbox}
     public_url = "http://127.0.0.1:8000"
     mailer, smtp = None, None
-    audit_limits = None  # the defaults: the audit computes the rows of other limits itself
+    if definitions is None:
+        definitions = definitions_in(settings.resolved_definitions_dir if settings is not None else SHIPPED)
+    legal_bases, audit_limits = legal_bases_of(definitions), audit_limits_of(definitions)
     if settings is not None:
-        if legal_bases is None:
-            legal_bases = legal_bases_of(settings.resolved_definitions_dir)
-        audit_limits = audit_limits_of(settings.resolved_definitions_dir)
         from activities.channels import channels_from
 
         registered.update(channels_from(settings))

@@ -24,7 +24,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PartnerNotices
+from activities.definitions import shipped_legal_bases
 from activities.messages import NotifyPartnerInput, NotifyPartnerResult
 from pathway.core.household import NEVER_RECIPIENT
 from pathway.core.legal_basis import needs_consent_under
@@ -206,26 +206,6 @@ _IDENTITY_FIELDS = (
     ("client_phone", "phone_sealed", "client.phone"),
     ("client_address", "address_sealed", "client.address"),
 )
-
-
-def legal_bases_of(definitions_dir: Path) -> dict[str, frozenset[str]]:
-    """Each pathway's declared legal bases, from the definitions the worker runs (read with
-    the core's parser: activities stand below the app's catalog)."""
-    from pathway.core.blocks import BlockText
-    from pathway.core.definition import parse_definition
-    from pathway.core.legal_basis import declared_bases
-
-    folder = definitions_dir / "blocks"
-    blocks = {b.stem: BlockText(str(b), b.read_text("utf-8")) for b in sorted(folder.glob("*.yaml"))}
-    out: dict[str, frozenset[str]] = {}
-    for path in sorted(definitions_dir.glob("*.yaml")):
-        definition = parse_definition(path.read_text("utf-8"), str(path), blocks)
-        out[definition.id] = declared_bases(definition)
-    return out
-
-
-def shipped_legal_bases() -> dict[str, frozenset[str]]:
-    return legal_bases_of(Path(__file__).resolve().parent.parent / "definitions")
 
 
 class NotifyActivities(PartnerNotices):

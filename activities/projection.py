@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -193,21 +192,6 @@ def project(
         up_to_seq=max((e.seq for e in events), default=0),
     )
     return result, case_updated
-
-
-def audit_limits_of(definitions_dir: Path) -> dict[str, Limits]:
-    """Each pathway's stalled-audit limits, from the definitions the worker runs (read with
-    the core's parser, as ``notify.legal_bases_of``: activities stand below the catalog)."""
-    from pathway.core.blocks import BlockText
-    from pathway.core.definition import parse_definition
-
-    folder = definitions_dir / "blocks"
-    blocks = {b.stem: BlockText(str(b), b.read_text("utf-8")) for b in sorted(folder.glob("*.yaml"))}
-    out: dict[str, Limits] = {}
-    for path in sorted(definitions_dir.glob("*.yaml")):
-        definition = parse_definition(path.read_text("utf-8"), str(path), blocks)
-        out[definition.id] = Limits.of(definition)
-    return out
 
 
 class ProjectionActivities(Projection):

@@ -34,7 +34,6 @@ from pathway.app.catalog import Catalog
 from pathway.config import Settings
 from pathway.core.definition import Definition
 from pathway.core.errors import DefinitionError
-from pathway.core.legal_basis import declared_bases
 from pathway.runtime.simulate_script import COORDINATOR, UNIT, ScriptedCoordinator, ready_to_move
 
 SIMULATION_BUILD_ID = "pathway-simulate"
@@ -150,14 +149,14 @@ async def run_simulation(
             start_at = await env.get_current_time()
             end_at = start_at + timedelta(days=365.25 * years)
             # A build id of its own (the SDK would otherwise hash every loaded module's code)
-            # and the one definition's legal bases (not every definition parsed again).
+            # and the one definition it runs (not every definition parsed again).
             async with build_worker(
                 client,
                 sim_settings,
                 engine,
                 task_queue=task_queue,
                 build_id=SIMULATION_BUILD_ID,
-                legal_bases={entry.definition.id: declared_bases(entry.definition)},
+                definitions=[entry.definition],
             ):
                 first = await client.start_workflow(
                     "PathwayWorkflow",

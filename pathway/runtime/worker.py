@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities import build_activities
 from pathway.config import Settings
+from pathway.core.definition import Definition
 from pathway.security.identity import IdentityVault, keystore_engine
 from pathway.temporal import key_ring
 from workflows.digest import MorningDigestWorkflow
@@ -27,10 +28,10 @@ def build_worker(
     task_queue: str | None = None,
     vault: IdentityVault | None = None,
     build_id: str | None = None,
-    legal_bases: Mapping[str, frozenset[str]] | None = None,
+    definitions: Sequence[Definition] | None = None,
 ) -> Worker:
     """``build_id`` names the code the worker runs; without one the SDK hashes the bytecode of
-    every loaded module (a third of a second, once a process). ``legal_bases``: see
+    every loaded module (a third of a second, once a process). ``definitions``: see
     ``build_activities``."""
     return Worker(
         client,
@@ -40,7 +41,7 @@ def build_worker(
             engine,
             settings=settings,
             vault=vault or IdentityVault(keystore_engine(settings), key_ring(settings)),
-            legal_bases=legal_bases,
+            definitions=definitions,
         ),
         build_id=build_id,
         workflow_runner=workflow_runner(),
