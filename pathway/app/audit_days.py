@@ -1,6 +1,6 @@
 """Filling the stalled audit's stored answers of cases projected before they existed
 (migration ``0012_audit_days``), or after the catalog's limits changed: ``pathway db
-upgrade`` runs it. Until then the audit computes those rows itself, with the same numbers;
+upgrade`` runs it for every case, ``pathway up`` for the cases that have none. Until then the audit computes those rows itself, with the same numbers;
 filled, they come back from SQL finished. Idempotent."""
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from pathway.store.tables import table_of
 _BATCH = 5_000
 
 
-def fill_audit_days(engine: Engine, definitions: Mapping[str, Definition]) -> int:
+def fill_audit_days(engine: Engine, definitions: Mapping[str, Definition], *, only_missing: bool = False) -> int:
     """Store the audit's answers for every case not closed, under ``definitions``' limits
-    (the catalog's); the number of cases filled."""
+    (the catalog's); the number of cases filled. ``only_missing``: only the cases that have
+    none yet (what ``pathway up`` does at every start: cheap once they are filled)."""
     cases = table_of(Case)
     c = cases.c
     clocks = (c.id, c.definition_id, c.stage_due_at, c.next_visit_due_at, c.last_activity_at, c.paused_at)
     done = 0
     with engine.begin() as conn:
-        rows = conn.execute(select(*clocks).where(c.status != "closed")).mappings().all()
+        query = select(*clocks).where(c.status != "closed")
+        if only_missing:
+            query = query.where(c.due_zone.is_(None))
+        rows = conn.execute(query).mappings().all()
         statement = (
             update(cases)
             .where(c.id == bindparam("case_id"))

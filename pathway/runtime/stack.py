@@ -222,6 +222,8 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     from pathway.runtime.asgi import codec_endpoint, create_app
     from pathway.runtime.schedules import ensure_schedules
     from pathway.runtime.worker import build_worker
+    from pathway.app.audit_days import fill_audit_days
+    from pathway.app.catalog import Catalog
     from pathway.store.db import create_schema, make_engine
 
     configure_logging(settings)
@@ -249,6 +251,10 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 engine = make_engine(settings.resolved_database_url)
                 stack.callback(engine.dispose)
                 create_schema(engine)
+                # Cases projected before the audit's stored answers existed get theirs.
+                fill_audit_days(
+                    engine, Catalog.load(settings.resolved_definitions_dir).definitions(), only_missing=True
+                )
                 first_admin = ensure_first_admin(settings, engine)
 
                 worker = build_worker(client, settings, engine)

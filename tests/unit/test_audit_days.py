@@ -248,3 +248,19 @@ def test_pathway_db_upgrade_fills_the_cases_projected_before(tmp_path: Path, mon
         m.setattr(audit, "LocalDays", _NotInPython)
         assert audit_rows(engine, now) == before and {r.rule for r in before} == {"stage_overdue", "inactive"}
     engine.dispose()
+
+
+def test_only_the_cases_without_answers_are_filled_at_start(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pathway up`` fills, at every start, the cases that have no stored answers yet (a
+    store projected before migration 0012) and leaves the others: cheap once filled."""
+    now = NOWS[0]
+    fill(engine, now, seed=5)
+    assert fill_audit_days(engine, DEFINITIONS, only_missing=True) == 900
+    assert fill_audit_days(engine, DEFINITIONS, only_missing=True) == 0
+    cases = table_of(Case)
+    with engine.begin() as conn:
+        some = [r[0] for r in conn.execute(select(cases.c.id).where(cases.c.status != "closed").limit(7))]
+        conn.execute(update(cases).where(cases.c.id.in_(some)).values({n: None for n in stalled_limits.AUDIT_COLUMNS}))
+    assert fill_audit_days(engine, DEFINITIONS, only_missing=True) == 7
+    monkeypatch.setattr(audit, "LocalDays", _NotInPython)
+    assert audit_rows(engine, now)  # every row finished by the statement again
