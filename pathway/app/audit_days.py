@@ -1,7 +1,8 @@
 """Filling the stalled audit's stored answers of cases projected before they existed
 (migration ``0012_audit_days``), or after the catalog's limits changed: ``pathway db
-upgrade`` runs it for every case, ``pathway up`` for the cases that have none. Until then the audit computes those rows itself, with the same numbers;
-filled, they come back from SQL finished. Idempotent."""
+upgrade`` runs it for every case, ``pathway up`` for the cases that have none. Until then
+the audit computes those rows itself, with the same numbers; filled, they come back from
+SQL finished. Idempotent."""
 
 from __future__ import annotations
 

@@ -219,11 +219,11 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
     """``pathway up``: dev server (unless ``PATHWAY_TEMPORAL_ADDRESS`` is set), worker and
     API in this loop; prints the URLs; returns after Ctrl-C / SIGTERM has stopped the API,
     the worker and the dev server, in that order."""
+    from pathway.app.audit_days import fill_audit_days
+    from pathway.app.catalog import Catalog
     from pathway.runtime.asgi import codec_endpoint, create_app
     from pathway.runtime.schedules import ensure_schedules
     from pathway.runtime.worker import build_worker
-    from pathway.app.audit_days import fill_audit_days
-    from pathway.app.catalog import Catalog
     from pathway.store.db import create_schema, make_engine
 
     configure_logging(settings)
