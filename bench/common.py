@@ -75,6 +75,14 @@ class Bench:
     headers: dict[str, str] = field(default_factory=dict)
     bare_queue: str = ""
     worker_pid: int | None = None  # the worker's own process, when it has one
+    worker: WorkerProcess | None = None  # that process, to restart (bench/scale.py)
+
+    async def restart_worker(self) -> tuple[float, float]:
+        """The worker process stopped (SIGTERM) and started again: (seconds to stop, to poll)."""
+        assert self.worker is not None, "only a worker in a process of its own restarts"
+        took = await self.worker.restart()
+        self.worker_pid = self.worker.pid
+        return took
 
     async def open_case(self) -> str:
         r = await self.http.post(
@@ -191,9 +199,10 @@ async def embedded(
         stack.callback(engine.dispose)
         create_schema(engine)
         client = server.client
-        worker_pid = None
+        worker_pid, process = None, None
         if worker_process:
-            worker_pid = await stack.enter_async_context(_worker_process(settings, server))
+            process = await stack.enter_async_context(_worker_process(settings, server))
+            worker_pid = process.pid
         else:
             worker = build_worker(client, settings, engine)
             await stack.enter_async_context(worker)
@@ -204,7 +213,8 @@ async def embedded(
             task_queue=bare_queue,
             workflows=[BareWorkflow, CommandsWorkflow],
             activities=[noop_activity],
-            workflow_runner=workflow_runner(),
+            # Its module passed through as well, as the worker's sandbox passes ``workflows``.
+            workflow_runner=workflow_runner("bare_workflow"),
             max_cached_workflows=settings.max_cached_workflows,
         )
         await stack.enter_async_context(bare)
@@ -232,56 +242,93 @@ async def embedded(
             headers={"Authorization": f"Bearer {token}"},
             bare_queue=bare_queue,
             worker_pid=worker_pid,
+            worker=process,
         )
 
 
-@asynccontextmanager
-async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterator[int]:
-    import signal
-    import subprocess
+class WorkerProcess:
+    """``pathway worker`` in a process of its own, which a benchmark may restart."""
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWAY_")}
-    env.update(
-        PATHWAY_HOME=str(settings.home),
-        PATHWAY_DATABASE_URL=settings.resolved_database_url,
-        PATHWAY_KEYSTORE_URL=settings.resolved_keystore_url,
-        PATHWAY_TEMPORAL_ADDRESS=server.address,
-        PATHWAY_TASK_QUEUE=settings.task_queue,
-        PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
-        PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows),
-        PATHWAY_LOG_LEVEL="WARNING",
-    )
-    log = open(settings.home / "worker.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pathway.cli", "worker"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        # Ready when it polls: wait until the task queue has a poller.
+    def __init__(self, settings: Settings, server: DevServer) -> None:
+        self.settings, self.server = settings, server
+        self.proc: Any = None
+        self.log: Any = None
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
+
+    async def start(self) -> int:
+        import subprocess
+
+        settings, server = self.settings, self.server
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PATHWAY_")}
+        env.update(
+            PATHWAY_HOME=str(settings.home),
+            PATHWAY_DATABASE_URL=settings.resolved_database_url,
+            PATHWAY_KEYSTORE_URL=settings.resolved_keystore_url,
+            PATHWAY_TEMPORAL_ADDRESS=server.address,
+            PATHWAY_TASK_QUEUE=settings.task_queue,
+            PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
+            PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows),
+            PATHWAY_LOG_LEVEL="WARNING",
+        )
+        self.log = open(settings.home / "worker.log", "ab")
+        command = [sys.executable, "-m", "pathway.cli", "worker"]
+        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        await self._polling()
+        return self.pid
+
+    async def _polling(self) -> None:
+        """Ready when it polls: wait until the task queue has a poller of this process."""
         from temporalio.api.enums.v1 import TaskQueueType
         from temporalio.api.taskqueue.v1 import TaskQueue
         from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise SystemExit(f"the worker exited: {(settings.home / 'worker.log').read_text()[-2000:]}")
-            d = await server.client.workflow_service.describe_task_queue(
+        for _ in range(600):
+            if self.proc.poll() is not None:
+                raise SystemExit(f"the worker exited: {(self.settings.home / 'worker.log').read_text()[-2000:]}")
+            d = await self.server.client.workflow_service.describe_task_queue(
                 DescribeTaskQueueRequest(
-                    namespace=server.client.namespace,
-                    task_queue=TaskQueue(name=settings.task_queue),
+                    namespace=self.server.client.namespace,
+                    task_queue=TaskQueue(name=self.settings.task_queue),
                     task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
                 )
             )
-            if d.pollers:
-                break
+            if any(p.identity.startswith(f"{self.pid}@") for p in d.pollers):
+                return
             await asyncio.sleep(0.1)
-        yield proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
+
+    def stop(self) -> None:
+        """SIGTERM (the worker shuts down as in production), SIGKILL after 30 s."""
+        import signal
+        import subprocess
+
+        self.proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    async def restart(self) -> tuple[float, float]:
+        """Stop, start again; the seconds each took (the new process's pid is ``pid``)."""
+        t = time.perf_counter()
+        self.stop()
+        stopped = time.perf_counter()
+        await self.start()
+        return stopped - t, time.perf_counter() - stopped
+
+
+@asynccontextmanager
+async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterator[WorkerProcess]:
+    worker = WorkerProcess(settings, server)
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
 
 
 def machine() -> str:

@@ -8,17 +8,27 @@ and reports:
   (each with a timer armed) on the same server;
 - the memory of the worker process, the Temporal dev server and the API process;
 - the advance latency (p50/p95/p99 of POST /cases/{id}/transitions) at 100 pathways and
-  at N pathways (it must stay flat).
+  at N pathways (it must stay flat);
+- the worker restarted with N pathways open (SIGTERM, a new ``pathway worker``: its cache
+  empty, every case replayed from its history on its next command): advances one after
+  another, each on a case not touched since the restart, their p99 per window of
+  ``--window`` seconds from the moment the old worker was stopped, against the p99 of the
+  same loop just before the restart (steady).
 
 The worker runs as `pathway worker` in its own process (so its memory is its own).
 
     .venv/bin/python bench/scale.py [--n 10000] [--concurrency 16] [--store sqlite|postgresql]
+                                    [--restart-seconds 90] [--window 10] [--cache N]
+
+``--cache`` sets the worker's ``max_cached_workflows`` (default: every case cached); smaller
+than N, the advances at N are mostly on cases out of the cache, replayed first.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 
@@ -89,9 +99,84 @@ async def advance_sample(b: Bench, cases: list[str], k: int) -> dict[str, float]
     return percentiles(await timed(k, lambda i: b.advance(chosen[i])))
 
 
-async def main(n: int, concurrency: int, store: str) -> None:
-    async with embedded(store, max_cached_workflows=max(10_000, n + 1000), worker_process=True) as b:
+async def ready(b: Bench, cases: list[str], concurrency: int) -> None:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(c: str) -> None:
+        async with sem:
+            await b.ready_to_advance(c)
+
+    await asyncio.gather(*(one(c) for c in cases))
+
+
+async def advances_for(b: Bench, cases: list[str], seconds: float, t0: float) -> list[tuple[float, float]]:
+    """Advance ``cases`` one after another (each once) for ``seconds``: (end since t0, took)."""
+    out = []
+    end = t0 + seconds
+    for c in cases:
+        start = time.perf_counter()
+        if start >= end:
+            break
+        await b.advance(c)
+        now = time.perf_counter()
+        out.append((now - t0, now - start))
+    return out
+
+
+def windows(samples: list[tuple[float, float]], window: float) -> list[tuple[float, dict[str, float] | None]]:
+    """p50/p95/p99 of the samples ending in each window from 0 to the last (None: no sample)."""
+    out: list[tuple[float, dict[str, float] | None]] = []
+    last = max((t for t, _ in samples), default=0.0)
+    w = 0.0
+    while w <= last:
+        took = [d for t, d in samples if w <= t < w + window]
+        out.append((w, percentiles(took + took[:1]) if took else None))  # one sample: its own percentiles
+        w += window
+    return out
+
+
+async def restart_recovery(b: Bench, cases: list[str], seconds: float, window: float, concurrency: int) -> None:
+    steady_s, per_second = 30.0, 50  # more advances a second than this machine manages
+    chosen = random.Random(7).sample(cases, min(int((steady_s + seconds) * per_second), len(cases)))
+    await ready(b, chosen, concurrency)
+    cut = len(chosen) * int(steady_s) // int(steady_s + seconds)
+    steady = await advances_for(b, chosen[:cut], steady_s, time.perf_counter())
+    base = percentiles([d for _, d in steady])
+    print(f"steady, before the restart ({steady_s:.0f} s): {fmt(base)}; load {os.getloadavg()[0]:.1f}", flush=True)
+    rest = chosen[cut:]
+    t0 = time.perf_counter()
+    stop_s, start_s = await b.restart_worker()
+    print(f"worker restarted: {stop_s:.1f} s to stop, {start_s:.1f} s until the new one polls", flush=True)
+    after = await advances_for(b, rest, seconds, t0)
+    back_at = None
+    for w, p in windows(after, window):
+        if p is None:
+            print(f"  {w:5.0f}-{w + window:<4.0f} s after the stop: no advance finished", flush=True)
+            continue
+        ratio = p["p99"] / base["p99"]
+        if ratio <= 1.3 and back_at is None:
+            back_at = w
+        elif ratio > 1.3:
+            back_at = None
+        print(f"  {w:5.0f}-{w + window:<4.0f} s after the stop: {fmt(p)}  p99 {ratio:.2f}x steady", flush=True)
+    print(
+        f"restart: advance p99 back within 1.3x of steady ({base['p99']:.1f} ms) "
+        + (
+            f"from the window starting {back_at:.0f} s after the stop on"
+            if back_at is not None
+            else "not within the time measured"
+        )
+        + f"; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
+async def main(n: int, concurrency: int, store: str, restart_seconds: float, window: float, cache: int) -> None:
+    cache = cache or max(10_000, n + 1000)
+    print(f"worker cache: {cache} workflows", flush=True)
+    async with embedded(store, max_cached_workflows=cache, worker_process=True) as b:
         small, _ = await open_cases(b, 100, concurrency)
+        worker_at_small = rss_mb(b.worker_pid)
         at_small = await advance_sample(b, small, SAMPLE)
         print(f"advance at 100 pathways:      {fmt(at_small)}", flush=True)
 
@@ -108,7 +193,8 @@ async def main(n: int, concurrency: int, store: str) -> None:
         print(f"machine: {machine()}; store: {store}; N = {n} pathways (+ {n} bare workflows on the same server)")
         print(f"start rate: {rate:.1f} pathways/s vs {n / bare_s:.1f} bare workflows/s = {rate / (n / bare_s):.2f}x")
         print(
-            f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway), "
+            f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway; "
+            f"{(worker - worker_at_small) * 1024 / (n - 100):.0f} KB per pathway above the first 100), "
             f"Temporal dev server {server:.0f} MB, API process {api:.0f} MB"
         )
         print(
@@ -116,6 +202,10 @@ async def main(n: int, concurrency: int, store: str) -> None:
             f"{at_n['p50'] / at_small['p50']:.2f}x; "
             f"p99 {at_n['p99']:.1f} / {at_small['p99']:.1f} ms = {at_n['p99'] / at_small['p99']:.2f}x"
         )
+        print(f"load: {os.getloadavg()}", flush=True)
+        if restart_seconds:
+            sampled = set(random.Random(len(opened)).sample(opened, SAMPLE))
+            await restart_recovery(b, [c for c in opened if c not in sampled], restart_seconds, window, concurrency)
 
 
 if __name__ == "__main__":
@@ -123,5 +213,8 @@ if __name__ == "__main__":
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--restart-seconds", type=float, default=90, help="0: no restart")
+    parser.add_argument("--window", type=float, default=10)
+    parser.add_argument("--cache", type=int, default=0, help="max_cached_workflows (0: every case, n + 1000)")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.concurrency, args.store))
+    asyncio.run(main(args.n, args.concurrency, args.store, args.restart_seconds, args.window, args.cache))
