@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from pathway.core.events import AppointmentMissed, AppointmentReminder, Event, NotificationRequested
     from pathway.core.summary import CaseSummary, summarize
     from workflows import search_attributes as sa
+    from workflows.alarm import Alarm
     from workflows.effects import reminder_for
     from workflows.messages import (
         AdvanceCaseInput,
@@ -69,6 +70,10 @@ HISTORY_CEILING = 20_000
 # ~0.2-0.3x of a bare update added to every answer (bench/RESULTS.md). Older runs keep
 # upserting in the command's task, as their histories say they did.
 SEARCH_ATTRIBUTES_WITH_PROJECTION = "search-attributes-with-projection"
+# Runs started with this patch keep their waiting timer while the next alarm stays where it
+# was (``workflows/alarm.py``): a fact, a visit or a move that leaves it cancelled the timer in
+# the task that answers and armed the same one in the next (bench/RESULTS.md, section 1).
+KEEP_ALARM = "keep-alarm"
 # Runs that keep a structured plan (issue 14): its actions' and its review's clocks ring in
 # ``fire_due``, and partners given an action are told. Marked when a plan is first recorded.
 PLAN_CLOCKS = "plan-clocks"
@@ -102,12 +107,15 @@ class PathwayWorkflow:
         self._wake = False
         self._effects: set[asyncio.Task[Any]] = set()
         self._search_attributes: dict[str, Any] = {}
+        self._alarm: Alarm | None = None  # None: a run older than keep-alarm
 
     # ------------------------------------------------------------------ main loop
     @workflow.run
     async def run(self, input: OpenCaseInput) -> CaseResult:
         # Decided in the first task of the run, so the patch's marker never weighs on a command.
         workflow.patched(SEARCH_ATTRIBUTES_WITH_PROJECTION)
+        if workflow.patched(KEEP_ALARM):
+            self._alarm = Alarm()
         self._upsert_search_attributes()
         while True:
             self.case.fire_due(workflow.now())
@@ -133,6 +141,10 @@ class PathwayWorkflow:
     async def _sleep_until_next_alarm(self) -> None:
         self._wake = False
         next_at = self.case.next_alarm_at()
+        if (alarm := self._alarm) is not None:
+            alarm.ring_at(next_at)
+            await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox) or alarm.rang)
+            return
         timeout = None
         if next_at is not None:
             timeout = max(next_at - workflow.now(), timedelta(seconds=1))

@@ -38,7 +38,7 @@ from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from workflows.pathway import APPOINTMENTS, PLAN_CLOCKS, SEARCH_ATTRIBUTES_WITH_PROJECTION
+from workflows.pathway import APPOINTMENTS, KEEP_ALARM, PLAN_CLOCKS, SEARCH_ATTRIBUTES_WITH_PROJECTION
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +56,7 @@ CHECKLIST = {k: True for k in ("situation", "needs", "resources", "limits", "saf
 SEARCH_ATTRIBUTES = ("searchAttributes", "indexedFields")
 PATCHES = {
     SEARCH_ATTRIBUTES_WITH_PROJECTION,
+    KEEP_ALARM,
     PLAN_CLOCKS,
     APPOINTMENTS,
 }  # every workflow.patched id PathwayWorkflow uses

@@ -175,6 +175,7 @@ class CaseDriver:
             idle = last in (
                 EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
                 EventType.EVENT_TYPE_TIMER_STARTED,
+                EventType.EVENT_TYPE_TIMER_CANCELED,  # keep-alarm: a paused case's timer goes, none follows
                 EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
                 EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
             )

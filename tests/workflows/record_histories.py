@@ -217,6 +217,10 @@ SCENARIOS = {
     "appointments": appointments,
     # Issue 14: the change_household update and the members present at a visit.
     "household": household,
+    # Recorded after the keep-alarm patch (issue 16): the waiting timer kept while the next
+    # alarm stays; re-armed when a visit moves it, cancelled by a pause, armed by a resume.
+    "full_pathway_keep_alarm": full_pathway,
+    "paused_and_dropped_keep_alarm": paused_and_dropped,
 }
 
 
