@@ -82,12 +82,15 @@ async def forecast(
     # Seconds of work for a city's caseload, the same answer while no open case moved: the key
     # is everything the forecast reads (each case's projected clocks), so a visit, a move or a
     # new case anywhere in the unit computes it afresh; otherwise it is kept for FORECAST_TTL.
-    key = (unit_id, coordinator, assumptions, paused, tuple(cases))
+    # The hour too: a week starts at a local midnight, a whole hour of UTC, so a forecast kept
+    # never shows last week's grid after the week has turned.
+    now = utcnow()
+    key = (unit_id, coordinator, assumptions, paused, tuple(cases), now.replace(minute=0, second=0, microsecond=0))
     kept = ctx.services.forecasts.get(key)
     if kept is not None:
         return kept
     known = snapshots(ctx.services.catalog, ctx.services.settings.resolved_definitions_dir)
     # Pure work: off the event loop (the connection goes back first).
-    result = await ctx.apart(run_forecast, cases, lambda d, v: known[d, v], assumptions, now=utcnow(), paused=paused)
+    result = await ctx.apart(run_forecast, cases, lambda d, v: known[d, v], assumptions, now=now, paused=paused)
     ctx.services.forecasts[key] = result
     return result
