@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pathway.config import Settings
 from pathway.runtime.devserver import free_port
@@ -85,3 +87,10 @@ def record_plan(case: Any, ids: Ids, now: Any, agreed_on: str = "2026-03-02") ->
 
     version = (case.state.plan.version if case.state.plan else 0) + 1
     return list(case.apply(RecordPlan(command_id=ids(), actor="coord-1", plan=agreed_plan(agreed_on, version)), now))
+
+
+def local_today() -> date:
+    """Today where the centres are (the definitions' zone, Europe/Warsaw), not the machine's:
+    from 23:00 to midnight UTC (midnight to 01:00 in Warsaw) the two are different days, and
+    what the server shows and checks is the local one."""
+    return datetime.now(ZoneInfo("Europe/Warsaw")).date()

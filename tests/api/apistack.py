@@ -13,11 +13,11 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from helpers import local_today
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
@@ -117,7 +117,7 @@ class Stack:
         """The smallest plan a pathway's ``plan_complete`` guard takes: one goal, one action of
         the coordinator's, agreed today (or on ``agreed_on``); a new version each time."""
         body = {
-            "agreed_on": agreed_on or date.today().isoformat(),
+            "agreed_on": agreed_on or local_today().isoformat(),
             "goals": [{"title": "Cel planu", "actions": [{"title": "Działanie", "owner": {"kind": "coordinator"}}]}],
         }
         r = await self.http.put(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from apistack import Stack, new_unit
+from helpers import local_today
 from sqlmodel import Session, col, select
 
 from pathway.store.audit_trail import AuditEntry
@@ -24,10 +25,10 @@ SECRET = "Znaleźć mieszkanie socjalne dla rodziny Kowalskich"
 
 
 def plan_body(partner_id: str | None = None, due_on: date | None = None, **more: Any) -> dict[str, Any]:
-    due = (due_on or date.today() + timedelta(days=30)).isoformat()
+    due = (due_on or local_today() + timedelta(days=30)).isoformat()
     owner = {"kind": "partner", "id": partner_id} if partner_id else {"kind": "coordinator"}
     return {
-        "agreed_on": date.today().isoformat(),
+        "agreed_on": local_today().isoformat(),
         "goals": [
             {
                 "title": SECRET,
@@ -157,7 +158,7 @@ async def test_a_pathway_without_a_plan_refuses_one(stack: Stack) -> None:
 async def test_an_overdue_action_reaches_the_audit_and_the_supervisor(stack: Stack) -> None:
     unit = new_unit()
     case = await family_case(stack, unit)
-    long_ago = date.today() - timedelta(days=20)
+    long_ago = local_today() - timedelta(days=20)
     r = await put(stack, case["id"], plan_body(due_on=long_ago), unit)
     assert r.status_code == 200, r.text
     [late, _] = r.json()["goals"][0]["actions"]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from apistack import Stack, new_unit
+from helpers import local_today
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.integration
@@ -45,7 +46,7 @@ async def _family_with_plan(stack: Stack, unit: str) -> dict[str, Any]:
     assert r.status_code == 201, r.text
     member_id = r.json()["id"]
     body = {
-        "agreed_on": date.today().isoformat(),
+        "agreed_on": local_today().isoformat(),
         "goals": [
             {
                 "title": GOAL,
@@ -53,12 +54,12 @@ async def _family_with_plan(stack: Stack, unit: str) -> dict[str, Any]:
                     {
                         "title": ACTION,
                         "owner": {"kind": "coordinator"},
-                        "due_on": (date.today() + timedelta(days=20)).isoformat(),
+                        "due_on": (local_today() + timedelta(days=20)).isoformat(),
                     },
                     {
                         "title": LATE,
                         "owner": {"kind": "member", "id": member_id},
-                        "due_on": (date.today() - timedelta(days=3)).isoformat(),
+                        "due_on": (local_today() - timedelta(days=3)).isoformat(),
                     },
                 ],
             }

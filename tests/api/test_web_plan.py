@@ -6,11 +6,12 @@ then the move that needs a complete plan succeeds."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from apistack import PASSWORD, Stack
+from helpers import local_today
 from test_web_pages import Browserless, _row
 from test_web_pages import unit as unit  # noqa: F401, F811  (the fixture)
 
@@ -35,7 +36,7 @@ async def _case_at_the_plan(stack: Stack, people: dict[str, str]) -> tuple[str, 
     assert r.status_code == 201, r.text
     case_id = r.json()["id"]
     steps: list[tuple[str, Any]] = [
-        ("contract", {"signed_on": date.today().isoformat(), "family_members": 1}),
+        ("contract", {"signed_on": local_today().isoformat(), "family_members": 1}),
         ("diagnosis", {k: True for k in ("all_members_met", "housing", "finances", "health", "legal")}),
     ]
     for name, value in steps:
@@ -61,13 +62,13 @@ async def test_a_coordinator_writes_the_plan_through_the_web_and_the_case_moves_
     await web.sign_in(unit["coord"])
     page = (await web.http.get(f"/cases/{case_id}")).text
     assert "Dodaj cel" in page and "Plan uzgodniony dnia" in page
-    assert f'name="agreed_on" type="date" value="{date.today().isoformat()}"' in page
+    assert f'name="agreed_on" type="date" value="{local_today().isoformat()}"' in page
     assert '<option value="coordinator">' in page
 
     goals = f"/cases/{case_id}/plan/goals"
     fields = await web.form_fields(f"/cases/{case_id}", goals)
     assert fields["expected_version"] == "0"
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due = (local_today() + timedelta(days=14)).isoformat()
     # an empty goal title: the case page again with the refusal in Polish words
     refused = await web.http.post(
         goals, data={**fields, "goal_title": "", "action_title": "Coś", "owner": "coordinator"}
@@ -82,12 +83,12 @@ async def test_a_coordinator_writes_the_plan_through_the_web_and_the_case_moves_
             "action_title": "Złożyć wniosek o mieszkanie",
             "owner": "coordinator",
             "due_on": due,
-            "agreed_on": date.today().isoformat(),
+            "agreed_on": local_today().isoformat(),
         },
     )
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{case_id}?done=plan_goal#top", r.text
     plan = (await stack.http.get(f"/api/v1/cases/{case_id}/plan", headers=auth)).json()
-    assert plan["version"] == 1 and plan["agreed_on"] == date.today().isoformat()
+    assert plan["version"] == 1 and plan["agreed_on"] == local_today().isoformat()
     [goal] = plan["goals"]
     assert goal["title"] == "Mieszkanie dla rodziny"
     [first] = goal["actions"]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit, sign_in
+from helpers import local_today
 
 from pathway.security import accounts
 
@@ -36,7 +37,7 @@ async def _save_fact(page: Any, fact: str) -> None:
 async def _agree_plan(live: Live, case_id: str) -> None:
     token, _ = accounts.login(live.engine, user_id=COORDINATOR, password=PASSWORD)
     body = {
-        "agreed_on": date.today().isoformat(),
+        "agreed_on": local_today().isoformat(),
         "goals": [{"title": "Powrót do pracy", "actions": [{"title": "Terapia", "owner": {"kind": "coordinator"}}]}],
     }
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
@@ -89,7 +90,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
 
     # ------------------------------------------------------------ plan -> therapy, by a double click
     plan = page.locator("#fact-help_plan")
-    await plan.get_by_label("Data uzgodnienia").fill((date.today() - timedelta(days=1)).isoformat())
+    await plan.get_by_label("Data uzgodnienia").fill((local_today() - timedelta(days=1)).isoformat())
     await plan.get_by_label("Sygnatura ZI").fill("ZI-E2E-1")
     await _save_fact(page, "help_plan")
     await page.locator("#fact-therapist").get_by_role("combobox").select_option(label="Ośrodek Terapii „Przystań”")
@@ -196,7 +197,7 @@ async def test_a_coordinator_and_a_supervisor_work_through_the_browser(live: Liv
     await page.get_by_label("Imię i nazwisko").fill("Klientka Zaległa E2E")
     await page.get_by_label("Koordynator/ka").select_option(value=COORDINATOR)
     await page.get_by_label("Data rozpoczęcia (gdy sprawa jest przenoszona z dokumentacji papierowej)").fill(
-        (date.today() - timedelta(days=40)).isoformat()
+        (local_today() - timedelta(days=40)).isoformat()
     )
     await page.get_by_role("button", name="Otwórz sprawę").click()
     await page.wait_for_url(re.compile(r"/cases/[0-9a-f]{32}\?done=open"))

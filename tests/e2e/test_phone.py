@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from e2estack import COORDINATOR, PASSWORD, SUPERVISOR, Live, Visit, sign_in
+from helpers import local_today
 from phonecheck import DESKTOP, PHONE, Phone, on_first_screen, within_width
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -76,7 +77,7 @@ async def test_a_coordinator_works_a_case_on_a_phone(live: Live, browser: Any, v
     await phone.check(page, "phone-02-caseload-empty")
     await _tap_to(page, "Nowa sprawa", "/cases/new")
     await phone.check(page, "phone-03-open-case")
-    late_url = await _open_case(page, LATE_CLIENT, date.today() - timedelta(days=40))
+    late_url = await _open_case(page, LATE_CLIENT, local_today() - timedelta(days=40))
     await _tap_to(page, "Nowa sprawa", "/cases/new")
     case_url = await _open_case(page, CLIENT)
 
@@ -162,7 +163,7 @@ async def test_a_supervisor_reads_the_unit_on_a_phone(live: Live, browser: Any, 
     await _tap_to(page, "Nowa sprawa", "/cases/new")
     await phone.check(page, "phone-21-open-case-supervisor")
     await page.get_by_label("Koordynator/ka").select_option(value=COORDINATOR)
-    await _open_case(page, "Klientka Kierowniczki E2E", date.today() - timedelta(days=40))
+    await _open_case(page, "Klientka Kierowniczki E2E", local_today() - timedelta(days=40))
     assert await page.get_by_role("link", name="Zapisz wizytę").count() == 0  # a supervisor reads
     await phone.check(page, "phone-22-case-supervisor")
     await phone.each(page, live.base_url, SUPERVISOR_PAGES)
