@@ -30,6 +30,8 @@ from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+from temporalio.service import RPCError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from pathway.runtime.devserver import DevServer
 from pathway.temporal import SEARCH_ATTRIBUTES
@@ -129,9 +131,15 @@ async def test_temporal_setup_registers_the_search_attributes_once(dev_server: D
     )
 
     async def present() -> set[str]:
-        listed = await dev_server.client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace)
-        )
+        # A namespace just registered may refuse a call for a moment on a busy machine ("operation
+        # was canceled"): asked again for a bounded while, as a client would.
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(RPCError), stop=stop_after_delay(20), wait=wait_fixed(0.25), reraise=True
+        ):
+            with attempt:
+                listed = await dev_server.client.operator_service.list_search_attributes(
+                    ListSearchAttributesRequest(namespace=namespace)
+                )
         return set(listed.custom_attributes)
 
     # A new namespace: not registered (and the namespace may need a moment to be usable).
