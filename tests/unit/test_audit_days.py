@@ -17,7 +17,7 @@ import pytest
 from pgstore import fresh_database, require_postgres
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
-from test_local_days import instants
+from test_local_days import scattered_cases
 
 from activities.projection import _upsert_case
 from pathway.app.audit_days import fill_audit_days
@@ -60,27 +60,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def fill(engine: Engine, now: datetime, seed: int) -> None:
     rng = random.Random(seed)
     with Session(engine) as s:
-        for i, moment in enumerate(instants(rng, now, 900)):
-            moment = min(moment, now - timedelta(seconds=1))
-            status = rng.choice(["active", "active", "paused"])
-            s.add(
-                Case(
-                    id=f"c{i:04d}",
-                    definition_id=rng.choice([MODEL.id, FAMILY.id, "retired"]),
-                    definition_version=1,
-                    unit_id="u",
-                    coordinator_id="c",
-                    stage="therapy",
-                    status=status,
-                    opened_at=moment - timedelta(days=400),
-                    stage_entered_at=moment,
-                    stage_due_at=moment if rng.random() < 0.5 else None,
-                    next_visit_due_at=moment if rng.random() < 0.5 else None,
-                    last_activity_at=moment,
-                    paused_at=moment if status == "paused" else None,
-                    last_seq=1,
-                )
-            )
+        s.add_all(scattered_cases(rng, now, 900, [MODEL.id, FAMILY.id, "retired"], id_format="c{:04d}"))
         s.commit()
         for i in range(0, 900, 3):  # plans: a late action or two, a review
             due = cal.local_date(now - timedelta(days=rng.expovariate(1 / 30)), TZ)

@@ -57,6 +57,36 @@ def instants(rng: random.Random, now: datetime, n: int) -> list[datetime]:
     return out
 
 
+def scattered_cases(
+    rng: random.Random, now: datetime, n: int, definition_ids: list[str], *, id_format: str
+) -> list[Case]:
+    """``n`` open cases (two active to one paused) of the given definitions, each with its clocks
+    at one of ``instants`` before ``now``: the stage and the visit due there about half the time."""
+    cases = []
+    for i, moment in enumerate(instants(rng, now, n)):
+        moment = min(moment, now - timedelta(seconds=1))
+        status = rng.choice(["active", "active", "paused"])
+        cases.append(
+            Case(
+                id=id_format.format(i),
+                definition_id=rng.choice(definition_ids),
+                definition_version=1,
+                unit_id="u",
+                coordinator_id="c",
+                stage="therapy",
+                status=status,
+                opened_at=moment - timedelta(days=400),
+                stage_entered_at=moment,
+                stage_due_at=moment if rng.random() < 0.5 else None,
+                next_visit_due_at=moment if rng.random() < 0.5 else None,
+                last_activity_at=moment,
+                paused_at=moment if status == "paused" else None,
+                last_seq=1,
+            )
+        )
+    return cases
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_local_days_answer_what_the_calendar_and_overdue_answer(seed: int) -> None:
     rng = random.Random(seed)
@@ -89,27 +119,7 @@ def test_the_audits_rows_equal_the_cores_numbers_case_by_case(engine: Engine) ->
     now = datetime(2026, 4, 7, 10, 30, tzinfo=UTC)  # the day after Easter Monday, a week after the clocks changed
     rng = random.Random(7)
     with Session(engine) as s:
-        for i, moment in enumerate(instants(rng, now, 1500)):
-            moment = min(moment, now - timedelta(seconds=1))
-            status = rng.choice(["active", "active", "paused"])
-            s.add(
-                Case(
-                    id=f"c{i}",
-                    definition_id=rng.choice([model.id, family.id, "retired"]),
-                    definition_version=1,
-                    unit_id="u",
-                    coordinator_id="c",
-                    stage="therapy",
-                    status=status,
-                    opened_at=moment - timedelta(days=400),
-                    stage_entered_at=moment,
-                    stage_due_at=moment if rng.random() < 0.5 else None,
-                    next_visit_due_at=moment if rng.random() < 0.5 else None,
-                    last_activity_at=moment,
-                    paused_at=moment if status == "paused" else None,
-                    last_seq=1,
-                )
-            )
+        s.add_all(scattered_cases(rng, now, 1500, [model.id, family.id, "retired"], id_format="c{}"))
         s.commit()
         rows = audit.stalled(s, now=now, definitions=definitions)
         cases = {c.id: c for c in s.exec(select(Case)).all()}
