@@ -38,25 +38,36 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, union_all
+from sqlalchemy import ColumnElement, Date, String, and_, bindparam, or_, union_all
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col
 
-from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition
 from pathway.readmodels.local_days import LocalDays
+from pathway.readmodels.prepared import Prepared, PreparedCache
 from pathway.readmodels.stalled_answers import Branch
+from pathway.readmodels.stalled_ask import (
+    COORDINATOR,
+    STAGE_DUE,
+    UNIT,
+    AuditAsk,
+    Selector,
+    audit_ask,
+    idle_limit,
+    today_name,
+)
 from pathway.readmodels.stalled_finish import DAYS, UTC_SUFFIX, columns, finished_statement
 from pathway.readmodels.stalled_limits import DEFAULT_TZ, Limits, Range, _shifted, after, aware, past_limit
 from pathway.readmodels.stalled_plan import PLAN_RULES
 from pathway.store.models import Case
+from pathway.store.models.columns import UTCDateTime
 
 __all__ = ["DEFAULT_TZ", "Limits", "Range", "_shifted", "after", "past_limit"]
 
@@ -74,8 +85,13 @@ RULE_WEIGHT = {
 SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
-_INSTANT = timedelta(microseconds=1)
 _aware = aware
+# Each branch's rule, limit (None: late from the clock itself) and zone, by branch number.
+Meaning = list[tuple[str, Duration | None, str]]
+# The audit's statements by shape (definitions' limits, rule, filters set, ranges a limit):
+# a few per catalog and day; one day's shapes differ from the next's only where a limit's
+# ranges do.
+_PREPARED = PreparedCache(64)
 
 
 class StalledRow(NamedTuple):
@@ -166,20 +182,20 @@ def _stalled(
     rule: str | None,
     inactive_days: int | None,
 ) -> list[StalledRow]:
-    dialect = session.connection().dialect.name
-    statement, meaning = audit_statement(
-        dialect,
-        now=now,
-        definitions=definitions,
-        unit_id=unit_id,
-        coordinator_id=coordinator_id,
-        definition_id=definition_id,
-        rule=rule,
-        inactive_days=inactive_days,
-    )
-    result = session.connection().execute(statement)
+    ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+    connection = session.connection()
+    dialect = connection.dialect
+
+    def prepare() -> Prepared:
+        statement, meaning = _statement(dialect.name, ask)
+        return Prepared(statement, dialect, ask.values, meaning)
+
+    # Built and compiled once per shape; a repeated audit only binds its values.
+    prepared = _PREPARED.get((dialect.name, dialect.driver, ask.key), prepare)
+    result = connection.exec_driver_sql(prepared.sql, prepared.parameters(ask.values))
     found = result.cursor.fetchall()  # the driver's rows: no SQLAlchemy Row a row
     result.close()
+    meaning = prepared.meaning
     return _finish(found, meaning, now, dict(definitions or {}))
 
 
@@ -213,36 +229,68 @@ def audit_statement(
 ) -> tuple[Any, list[tuple[str, Duration | None, str]]]:
     """The audit's one statement and what each of its branches means (rule, limit, zone).
     ``bare``: the same stalled rows as stored, nothing computed nor sorted (the benchmark's
-    baseline)."""
+    baseline). Its values are bound parameters named as ``stalled_ask`` names them."""
+    ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+    return _statement(dialect, ask, bare=bare)
+
+
+def _ask(
+    now: datetime,
+    definitions: Mapping[str, Definition] | None,
+    unit_id: str | None,
+    coordinator_id: str | None,
+    definition_id: str | None,
+    rule: str | None,
+    inactive_days: int | None,
+) -> AuditAsk:
     _aware(now, "now")
     check_rule(rule)
     if inactive_days is not None and inactive_days < 1:
         raise ValueError("inactive_days must be at least 1")
-    definitions = dict(definitions or {})
-    filters: list[ColumnElement[bool]] = []
-    if unit_id is not None:
-        filters.append(col(Case.unit_id) == unit_id)
-    if coordinator_id is not None:
-        filters.append(col(Case.coordinator_id) == coordinator_id)
-    if definition_id is not None:
-        filters.append(col(Case.definition_id) == definition_id)
+    return audit_ask(
+        now,
+        definitions or {},
+        unit_id=unit_id,
+        coordinator_id=coordinator_id,
+        definition_id=definition_id,
+        rule=rule,
+        inactive_days=inactive_days,
+    )
 
-    # Groups of cases sharing limits: each known definition, then everyone else.
-    known = sorted(d for d in definitions if definition_id in (None, d))
+
+def _statement(
+    dialect: str, ask: AuditAsk, *, bare: bool = False
+) -> tuple[Any, list[tuple[str, Duration | None, str]]]:
+    """The statement of ``ask``'s shape, its values bound by name."""
+    values, rule, inactive_days = ask.values, ask.rule, ask.inactive_days
+
+    def bound(name: str, type_: Any) -> Any:
+        return bindparam(name, values[name], type_=type_)
+
+    def ranges_of(duration: Duration, tz: str) -> list[Any]:
+        return [
+            (None if lo is None else bound(lo, _CLOCK), bound(hi, _CLOCK)) for lo, hi in ask.range_names(duration, tz)
+        ]
+
+    def today(tz: str) -> Any:
+        return bound(today_name(tz), Date())
+
+    filters: list[ColumnElement[bool]] = []
+    if UNIT in values:
+        filters.append(col(Case.unit_id) == bound(UNIT, String()))
+    if COORDINATOR in values:
+        filters.append(col(Case.coordinator_id) == bound(COORDINATOR, String()))
+    if ask.definition_id is not None:
+        filters.append(col(Case.definition_id) == ask.definition_id)
     groups: list[tuple[ColumnElement[bool] | None, Limits]] = [
-        (col(Case.definition_id) == d, Limits.of(definitions[d])) for d in known
+        (_selected(selector), limits) for selector, limits in ask.groups
     ]
-    if definition_id is None or definition_id not in definitions:
-        groups.append((col(Case.definition_id).not_in(known) if known else None, Limits.default()))
 
     # branch number -> (rule, duration or None, tz); the branch number travels with each row.
     branches: list[Any] = []
     meaning: list[tuple[str, Duration | None, str]] = []
 
-    def today(tz: str) -> Any:
-        return cal.local_date(now, tz)
-
-    def branch(name: str, status: str, clock: Any, ranges: list[Range], limits: Branch, group: Any) -> None:
+    def branch(name: str, status: str, clock: Any, ranges: list[Any], limits: Branch, group: Any) -> None:
         within = [col(clock) < hi if lo is None else and_(col(clock) >= lo, col(clock) < hi) for lo, hi in ranges]
         where = [col(Case.status) == status, within[0] if len(within) == 1 else or_(*within), *filters]
         if group is not None:
@@ -258,15 +306,15 @@ def audit_statement(
         # stored ones when every definition counts them in the one zone the store used.
         zones = {limits.tz for _group, limits in groups} | {DEFAULT_TZ}
         stage = Branch.due(Case.stage_due_on, DEFAULT_TZ, today(DEFAULT_TZ), single_zone=len(zones) == 1)
-        branch("stage_overdue", "active", Case.stage_due_at, [(None, now + _INSTANT)], stage, None)
+        branch("stage_overdue", "active", Case.stage_due_at, [(None, bound(STAGE_DUE, _CLOCK))], stage, None)
     for group, limits in groups:
-        grace = past_limit(now, limits.visit_grace, limits.tz)
+        grace = ranges_of(limits.visit_grace, limits.tz)
         if rule in (None, "visit_overdue"):
             visit = Branch.due(Case.next_visit_due_on, limits.tz, today(limits.tz), duration=limits.visit_grace)
             branch("visit_overdue", "active", Case.next_visit_due_at, grace, visit, group)
         if rule in (None, "paused_too_long"):
             pause = Branch.ends(Case.pause_limit, Case.pause_ends_at, Case.pause_ends_on, limits.pause_max, limits.tz)
-            ranges = past_limit(now, limits.pause_max, limits.tz)
+            ranges = ranges_of(limits.pause_max, limits.tz)
             branch("paused_too_long", "paused", Case.paused_at, ranges, pause.on(today(limits.tz)), group)
     # The plan rules start from the late actions (reviews) and join their cases: one branch
     # for all the definitions sharing a grace, so the late rows are found once, not once per
@@ -278,7 +326,7 @@ def audit_statement(
         if rule not in (None, name):
             continue
         for (plan_grace, tz), members in graces.items():
-            ranges = past_limit(now, plan_grace, tz)
+            ranges = ranges_of(plan_grace, tz)
             alike = None if len(members) == len(groups) else or_(*members)
             where = [*filters, *([alike] if alike is not None else [])]
             answers = None if bare else Branch.due(None, tz, today(tz), duration=plan_grace)
@@ -287,16 +335,27 @@ def audit_statement(
     if rule in (None, "inactive"):
         chosen = [(None, Limits.default())] if inactive_days is not None else groups
         for group, limits in chosen:
-            limit = Duration(amount=inactive_days, unit="days") if inactive_days is not None else limits.inactivity
+            limit = idle_limit(inactive_days) if inactive_days is not None else limits.inactivity
             tz = DEFAULT_TZ if inactive_days is not None else limits.tz
             idle = Branch.ends(Case.inactive_limit, Case.inactive_since, Case.inactive_since_on, limit, tz)
-            ranges = past_limit(now, limit, tz)
-            branch("inactive", "active", Case.last_activity_at, ranges, idle.on(today(tz)), group)
+            branch("inactive", "active", Case.last_activity_at, ranges_of(limit, tz), idle.on(today(tz)), group)
 
     if bare:
         combine: Any = union_all
         return (branches[0] if len(branches) == 1 else combine(*branches)), meaning
     return finished_statement(branches, high=_HIGH, medium=_MEDIUM, postgresql=dialect == "postgresql"), meaning
+
+
+def _selected(selector: Selector) -> ColumnElement[bool] | None:
+    """The cases of a group: of one definition, of none of the known ones, or all."""
+    if selector is None:
+        return None
+    if isinstance(selector, str):
+        return col(Case.definition_id) == selector
+    return col(Case.definition_id).not_in(selector)
+
+
+_CLOCK = UTCDateTime()
 
 
 def _finish(
