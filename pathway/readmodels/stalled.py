@@ -19,6 +19,9 @@ written as ``last_activity_at < now - interval`` in SQL. Instead, for each defin
 rule, the clock values already past their limit are found in Python (``past_limit``: a
 few half-open ranges of the clock column) and the whole audit is ONE statement: a UNION ALL
 of indexed range scans, one branch per (rule, definition; the plan rules one per grace).
+It is built and compiled once per shape (``stalled_ask``: the limits, the rule, the filters
+set, how many ranges each limit makes today) and kept (``prepared``): a repeated audit only
+binds its values.
 Only the rows that break a rule come back, and they come back finished and sorted: their
 ``since``, days overdue (``pathway.core.overdue``, the case page's number), score and
 severity computed by the database from what the projection stored with each case
@@ -364,13 +367,16 @@ def _finish(
     """The statement's rows as StalledRows. Finished and sorted by the database when every
     row has its answers; otherwise the missing ones are computed here (``LocalDays``: the
     same numbers) and the rows sorted again."""
-    make, fromiso = StalledRow._make, datetime.fromisoformat
+    # ``tuple.__new__(StalledRow, values)`` is what ``StalledRow._make`` and ``StalledRow(...)``
+    # do, without their Python frame a row (a third of making the rows).
+    new, fromiso, row_type = tuple.__new__, datetime.fromisoformat, StalledRow
+    make = StalledRow._make
     if not any(row[DAYS] is None for row in found):
         if not found or found[0][2].__class__ is datetime and found[0][2].tzinfo is UTC:
-            return [make(row[:10]) for row in found]  # PostgreSQL in a UTC session
+            return [new(row_type, row[:10]) for row in found]  # PostgreSQL in a UTC session
         if found[0][2].__class__ is str and all(len(row[2]) == _SQLITE_ISO for row in found):  # SQLite's UTC text
             return [
-                StalledRow(c, r, fromiso(s), co, st, d, de, sv, sc, u)
+                new(row_type, (c, r, fromiso(s), co, st, d, de, sv, sc, u))
                 for c, r, s, co, st, d, de, sv, sc, u, _branch, _started in found
             ]
         return [make((*row[:2], _utc(row[2]), *row[3:10])) for row in found]
