@@ -22,12 +22,13 @@ of indexed range scans, one branch per (rule, definition; the plan rules one per
 It is built and compiled once per shape (``stalled_ask``: the limits, the rule, the filters
 set, how many ranges each limit makes today) and kept (``prepared``): a repeated audit only
 binds its values.
-Only the rows that break a rule come back, and they come back finished and sorted: their
-``since``, days overdue (``pathway.core.overdue``, the case page's number), score and
-severity computed by the database from what the projection stored with each case
-(``stalled_limits.audit_columns``: the local due days, when the inactivity and pause limits
-end), where it was stored for the very limit and zone the audit applies
-(``stalled_answers``, ``stalled_finish``). A row without fitting stored answers (a store not
+Only the rows that break a rule come back, and they come back finished: their ``since`` and
+days overdue (``pathway.core.overdue``, the case page's number) computed by the database from
+what the projection stored with each case (``stalled_limits.audit_columns``: the local due
+days, when the inactivity and pause limits end), where it was stored for the very limit and
+zone the audit applies (``stalled_answers``, ``stalled_finish``); PostgreSQL also weighs
+them (score, severity) and sorts them, on SQLite the audit does (cheaper than SQLite's
+sorter: ``stalled_finish.finished_statement``). A row without fitting stored answers (a store not
 yet filled after upgrading, a limit changed since, ``inactive_days``) is computed here, with
 the same numbers (``LocalDays``), and the rows sorted again: tests/unit/test_audit_days.py
 holds both ways equal to the core's, on SQLite and PostgreSQL.
@@ -183,7 +184,7 @@ def _stalled(
     found = result.cursor.fetchall()  # the driver's rows: no SQLAlchemy Row a row
     result.close()
     meaning = prepared.meaning
-    return _finish(found, meaning, now, dict(definitions or {}))
+    return _finish(found, meaning, now, dict(definitions or {}), weighed=dialect.name == "postgresql")
 
 
 @contextmanager
@@ -250,23 +251,49 @@ def _statement(dialect: str, ask: AuditAsk, *, bare: bool = False) -> tuple[Any,
 
 
 def _finish(
-    found: Sequence[Any], meaning: list[tuple[str, Duration | None, str]], now: datetime, definitions: dict[str, Any]
+    found: Sequence[Any], meaning: Meaning, now: datetime, definitions: dict[str, Any], *, weighed: bool
 ) -> list[StalledRow]:
-    """The statement's rows as StalledRows. Finished and sorted by the database when every
-    row has its answers; otherwise the missing ones are computed here (``LocalDays``: the
-    same numbers) and the rows sorted again."""
+    """The statement's rows as StalledRows. ``weighed``: weighed and sorted by the database
+    (PostgreSQL); if not, the branches' rows as they come (SQLite), weighed and sorted here.
+    Where a row has no answers, they are computed here (``LocalDays``: the same numbers) and
+    the rows sorted again."""
     # ``tuple.__new__(StalledRow, values)`` is what ``StalledRow._make`` and ``StalledRow(...)``
     # do, without their Python frame a row (a third of making the rows).
     new, fromiso, row_type = tuple.__new__, datetime.fromisoformat, StalledRow
     make = StalledRow._make
-    if not any(row[DAYS] is None for row in found):
+    if not weighed:
+        if not any(row[DAYS] is None for row in found) and all(len(row[2]) == _SQLITE_TEXT for row in found):
+            # SQLite's UTC text with its offset: ``fromisoformat`` gives an aware UTC datetime
+            # in one step. The severity as ``severity`` labels the score (inline: a call a row
+            # cost as much as the rest of the row).
+            high, medium, utc = _HIGH, _MEDIUM, UTC_SUFFIX
+            return sort_rows(
+                [
+                    new(
+                        row_type,
+                        (
+                            c,
+                            r,
+                            fromiso(s + utc),
+                            co,
+                            st,
+                            d,
+                            de,
+                            "high" if (sc := w * d) >= high else "medium" if sc >= medium else "low",
+                            sc,
+                            u,
+                        ),
+                    )
+                    for c, r, s, co, st, d, de, u, w, _branch, _started in found
+                ]
+            )
+        found = [
+            (c, r, s, co, st, d, de, *((None, None) if d is None else severity(r, d)), u, b, started)
+            for c, r, s, co, st, d, de, u, _w, b, started in found
+        ]
+    elif not any(row[DAYS] is None for row in found):
         if not found or found[0][2].__class__ is datetime and found[0][2].tzinfo is UTC:
             return [new(row_type, row[:10]) for row in found]  # PostgreSQL in a UTC session
-        if found[0][2].__class__ is str and all(len(row[2]) == _SQLITE_ISO for row in found):  # SQLite's UTC text
-            return [
-                new(row_type, (c, r, fromiso(s), co, st, d, de, sv, sc, u))
-                for c, r, s, co, st, d, de, sv, sc, u, _branch, _started in found
-            ]
         return [make((*row[:2], _utc(row[2]), *row[3:10])) for row in found]
     # Rows the store holds no answers for: without a time-zone conversion a row, each zone's
     # local days are laid out once (``LocalDays``: the same answers as calendar.after and
@@ -301,8 +328,8 @@ def _finish(
     return sort_rows(out)
 
 
-# SQLite's stored UTC text (``2026-05-04 12:00:00.000000``) with the offset the statement adds.
-_SQLITE_ISO = 26 + len(UTC_SUFFIX)
+# SQLite's stored UTC text (``2026-05-04 12:00:00.000000``).
+_SQLITE_TEXT = 26
 
 
 def _utc(started: Any) -> datetime:
