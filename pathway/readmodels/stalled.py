@@ -43,7 +43,7 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -262,7 +262,8 @@ def _finish(
     new, fromiso, row_type = tuple.__new__, datetime.fromisoformat, StalledRow
     make = StalledRow._make
     if not weighed:
-        if not any(row[DAYS] is None for row in found) and all(len(row[2]) == _SQLITE_TEXT for row in found):
+        # Two passes in C (no Python frame a row): every row has its days, and SQLite's UTC text.
+        if None not in map(_DAYS_OF, found) and set(map(len, map(_SINCE_OF, found))) <= {_SQLITE_TEXT}:
             # SQLite's UTC text with its offset: ``fromisoformat`` gives an aware UTC datetime
             # in one step. The severity as ``severity`` labels the score (inline: a call a row
             # cost as much as the rest of the row).
@@ -330,6 +331,7 @@ def _finish(
 
 # SQLite's stored UTC text (``2026-05-04 12:00:00.000000``).
 _SQLITE_TEXT = 26
+_DAYS_OF, _SINCE_OF = itemgetter(DAYS), itemgetter(2)
 
 
 def _utc(started: Any) -> datetime:
