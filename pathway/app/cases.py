@@ -21,6 +21,7 @@ from pathway.security.policy import Action
 from pathway.store import history, queries
 from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
 from workflows.messages import OpenCaseInput
+from workflows.opening import first_view
 
 
 def _same_client(ctx: Context, case: Case, body: OpenCaseRequest) -> bool:
@@ -100,17 +101,18 @@ async def _open(
         if not _same_client(ctx, case, body):
             raise reused("open")  # the same key, another client: another case
     ctx.release_connection()
-    started = await ctx.gateway.start(
-        OpenCaseInput(
-            case_id=case.id,
-            definition=entry.snapshot,
-            coordinator_id=body.coordinator,
-            unit_id=ctx.unit_id,
-            actor=ctx.actor.id,
-            command_id=key,
-            opened_at=body.opened_at,
-        )
+    opening = OpenCaseInput(
+        case_id=case.id,
+        definition=entry.snapshot,
+        coordinator_id=body.coordinator,
+        unit_id=ctx.unit_id,
+        actor=ctx.actor.id,
+        command_id=key,
+        # The moment the row says (``body.opened_at or now``; a retry whose first attempt
+        # never started the workflow: that attempt's), so the workflow opens at the same one.
+        opened_at=case.opened_at,
     )
+    started = await ctx.gateway.start(opening)
     created = existing is None and started
     await ctx.record(
         "case.open",
@@ -120,7 +122,11 @@ async def _open(
         coordinator_id=body.coordinator,
         retried=not created,
     )
-    return case_out(ctx, case, await ctx.gateway.state(case.id)), created
+    # Started now: the workflow's first task will see what ``first_view`` sees (the start is
+    # durable: with no worker polling, that task runs when one does). Started before (a
+    # retried open): the workflow may have moved on, ask it.
+    view = first_view(opening, now) if started else await ctx.gateway.state(case.id)
+    return case_out(ctx, case, view), created
 
 
 async def read_case(ctx: Context, case_id: str) -> CaseOut:
