@@ -16,7 +16,8 @@ from sqlmodel import Session
 from pathway.core.case import CaseView
 from pathway.store import queries
 
-pytestmark = pytest.mark.integration
+# Also on PostgreSQL (store and key store): the moment read back from either store is the same.
+pytestmark = [pytest.mark.integration, pytest.mark.both_stores]
 
 # The moment each answer was computed at: the only field an answer and a later query differ in.
 # (``warnings`` is the open's own: what the opening was warned about.)
