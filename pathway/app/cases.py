@@ -84,7 +84,7 @@ async def _open(
                 # In a thread, with the request's session (used by nothing else meanwhile): the
                 # client's new key is a synced commit of the key store (a lost key is lost
                 # data), which on the event loop held up every other request (bench/RESULTS.md,
-                # section 2, the fifth round).
+                # "Opening without asking the workflow").
                 person, case = await asyncio.to_thread(
                     queries.create_client_and_case,
                     ctx.session,
