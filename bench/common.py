@@ -172,7 +172,7 @@ async def embedded(
     from pathway.runtime.worker import build_worker
     from pathway.security import accounts
     from pathway.store.db import create_schema, make_engine
-    from workflows.runner import workflow_runner
+    from workflows.runner import sandboxed_runner
 
     async with AsyncExitStack() as stack:
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pathway-bench-")))
@@ -207,14 +207,15 @@ async def embedded(
             worker = build_worker(client, settings, engine)
             await stack.enter_async_context(worker)
         bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
-        # The same workflow runner and cache as the engine's worker: only the workflow differs.
+        # The baseline runs in the sandbox whatever the engine's worker runs in (the SDK's
+        # default, what the targets were set against), with the same cache.
         bare = Worker(
             client,
             task_queue=bare_queue,
             workflows=[BareWorkflow, CommandsWorkflow],
             activities=[noop_activity],
             # Its module passed through as well, as the worker's sandbox passes ``workflows``.
-            workflow_runner=workflow_runner("bare_workflow"),
+            workflow_runner=sandboxed_runner("bare_workflow"),
             max_cached_workflows=settings.max_cached_workflows,
         )
         await stack.enter_async_context(bare)
@@ -271,6 +272,7 @@ class WorkerProcess:
             PATHWAY_TASK_QUEUE=settings.task_queue,
             PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
             PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows),
+            PATHWAY_WORKFLOW_SANDBOX=str(settings.workflow_sandbox).lower(),
             PATHWAY_LOG_LEVEL="WARNING",
         )
         self.log = open(settings.home / "worker.log", "ab")

@@ -33,7 +33,7 @@ HISTORIES = sorted((common.ROOT / "tests" / "workflows" / "histories").glob("*.j
 def runners() -> dict[str, SandboxedWorkflowRunner]:
     before = tuple(m for m in runner.PASSTHROUGH if m != "workflows")
     return {
-        "worker's sandbox": runner.workflow_runner(),
+        "worker's sandbox": runner.sandboxed_runner(),
         "module re-imported per run": SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*before)
         ),
