@@ -334,6 +334,8 @@ async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterato
 
 
 def machine() -> str:
+    """The machine, and the runner the engine's worker runs workflows in (every script prints
+    it with its figures: ``PATHWAY_WORKFLOW_SANDBOX=false`` measures the worker without it)."""
     import platform
 
     cpu = "?"
@@ -342,4 +344,8 @@ def machine() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+    runner = "sandboxed" if Settings().workflow_sandbox else "unsandboxed"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}; "
+        f"workflows {runner}"
+    )
