@@ -99,7 +99,7 @@ def local_today() -> date:
     return datetime.now(ZoneInfo("Europe/Warsaw")).date()
 
 
-def tested_workflow_runner() -> WorkflowRunner:
+def runner_under_test() -> WorkflowRunner:
     """The runner the workflow tests run PathwayWorkflow in: the worker's (``Settings``), so
     ``PATHWAY_WORKFLOW_SANDBOX=true pytest tests/workflows`` runs them all in the sandbox."""
     return workflow_runner(sandboxed=Settings().workflow_sandbox)

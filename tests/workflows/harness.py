@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers import tested_workflow_runner
+from helpers import runner_under_test
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
@@ -256,7 +256,7 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
             task_queue=task_queue,
             workflows=[PathwayWorkflow],
             activities=build_activities(engine),
-            workflow_runner=tested_workflow_runner(),
+            workflow_runner=runner_under_test(),
         ):
             try:
                 yield harness

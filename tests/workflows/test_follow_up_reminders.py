@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from helpers import tested_workflow_runner
+from helpers import runner_under_test
 from temporalio import activity
 from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
@@ -35,7 +35,7 @@ async def test_a_run_asks_the_activity_once_with_the_workflows_clock(
         task_queue=task_queue,
         workflows=[FollowUpRemindersWorkflow],
         activities=[remind_follow_ups],
-        workflow_runner=tested_workflow_runner(),
+        workflow_runner=runner_under_test(),
     ):
         result = await env.client.execute_workflow(
             FollowUpRemindersWorkflow.run,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import DIAGNOSIS_DONE, CaseDriver, Harness
-from helpers import make_settings, tested_workflow_runner
+from helpers import make_settings, runner_under_test
 from receivers import MailReceiver, WebhookReceiver
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
@@ -169,7 +169,7 @@ async def world(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> As
             task_queue=task_queue,
             workflows=[PathwayWorkflow],
             activities=build_activities(engine, settings=settings, vault=vault),
-            workflow_runner=tested_workflow_runner(),
+            workflow_runner=runner_under_test(),
         ):
             try:
                 yield World(harness, vault, mail, hooks)
