@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from careless_change import ReorderedPathwayWorkflow
+from careless_change import FileReadingPathwayWorkflow, ReorderedPathwayWorkflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -56,3 +56,18 @@ async def test_a_workflow_change_that_breaks_running_cases_is_caught(sandboxed: 
     )
     assert result.replay_failure is not None
     assert "nondetermin" in f"{type(result.replay_failure).__name__} {result.replay_failure}".lower()
+
+
+async def test_the_sandbox_still_stops_what_it_restricts():
+    """Run with ``PATHWAY_WORKFLOW_SANDBOX=true``, the workflow tests still catch a sandbox
+    violation; without the sandbox the same code replays, and the lint guard must stop it."""
+    history = _history(HISTORIES[0])
+    sandboxed = await _replayer(FileReadingPathwayWorkflow, sandboxed=True).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert sandboxed.replay_failure is not None
+    assert "__builtins__.open" in str(sandboxed.replay_failure), sandboxed.replay_failure
+    unsandboxed = await _replayer(FileReadingPathwayWorkflow, sandboxed=False).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert unsandboxed.replay_failure is None
