@@ -24,7 +24,7 @@ from pathway.core.events import Event, ReferralAnswered, ReferralMade, StageEnte
 from pathway.core.summary import CaseSummary, row_name
 from pathway.readmodels.stalled_limits import Limits, audit_columns
 from pathway.store.appointments import project_appointments
-from pathway.store.db import conflict_insert
+from pathway.store.db import conflict_insert, failure_line
 from pathway.store.models import Case, CaseEvent, Referral, StagePeriod, Visit
 from pathway.store.placements import project_placements
 from pathway.store.tables import table_of
@@ -42,9 +42,7 @@ def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:
     """A retryable failure that says what went wrong in one line. SQLAlchemy's own message
     carries the whole statement and its parameters: too big for a Temporal failure, and
     nothing that belongs in the workflow's history."""
-    cause = getattr(exc, "orig", None) or exc
-    first_line = (str(cause).strip().splitlines() or [""])[0][:200]
-    return ApplicationError(f"the store is unavailable: {type(cause).__name__}: {first_line}", type="StoreUnavailable")
+    return ApplicationError(f"the store is unavailable: {failure_line(exc)}", type="StoreUnavailable")
 
 
 def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[int]:

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/pgstore.py: a fresh PostgreSQL 
 import httpx  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
+from tenacity import RetryCallState, retry, retry_if_result, stop_after_attempt, wait_fixed  # noqa: E402
 
 from pathway.config import Settings  # noqa: E402
 from pathway.runtime.devserver import DevServer, find_temporal_binary, free_port  # noqa: E402
@@ -76,6 +77,7 @@ class Bench:
     bare_queue: str = ""
     worker_pid: int | None = None  # the worker's own process, when it has one
     worker: WorkerProcess | None = None  # that process, to restart (bench/scale.py)
+    opens_retried: int = 0  # opens answered 503 and sent again with their key
 
     async def restart_worker(self) -> tuple[float, float]:
         """The worker process stopped (SIGTERM) and started again: (seconds to stop, to poll)."""
@@ -84,16 +86,38 @@ class Bench:
         self.worker_pid = self.worker.pid
         return took
 
+    def sign_in_again(self) -> None:
+        """A new bearer token: a session unused for 30 minutes (IDLE_EXPIRY) has ended, as it
+        does after the 50,000 bare starts of bench/scale.py, which use no API."""
+        from pathway.security import accounts
+
+        token, _ = accounts.login(self.engine, user_id=COORDINATOR, password=PASSWORD)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
     async def open_case(self) -> str:
-        r = await self.http.post(
-            "/api/v1/cases",
-            headers=self.headers,
-            json={
-                "definition": "model-wsparcia",
-                "coordinator": COORDINATOR,
-                "client": {"name": f"Klientka {uuid.uuid4().hex[:6]}"},
-            },
+        """Open one case as a client of the API does: with an Idempotency-Key, sent again with
+        the same key while the answer is a 503 (the store or the worker busy under load)."""
+        body = {
+            "definition": "model-wsparcia",
+            "coordinator": COORDINATOR,
+            "client": {"name": f"Klientka {uuid.uuid4().hex[:6]}"},
+        }
+        headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
+
+        def counted(_: RetryCallState) -> None:
+            self.opens_retried += 1
+
+        @retry(
+            retry=retry_if_result(lambda r: r.status_code == 503),
+            wait=wait_fixed(0.5),
+            stop=stop_after_attempt(20),
+            before_sleep=counted,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
         )
+        async def post() -> httpx.Response:
+            return await self.http.post("/api/v1/cases", headers=headers, json=body)
+
+        r = await post()
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 

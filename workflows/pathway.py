@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         ResumeCaseInput,
         SetFactInput,
     )
+    from workflows.opening import opened_case
 
 # The projection must never give up: a database outage only delays it.
 PROJECTION_RETRY = RetryPolicy(
@@ -91,18 +92,8 @@ def _refusal(error: PathwayError) -> ApplicationError:
 class PathwayWorkflow:
     @workflow.init
     def __init__(self, input: OpenCaseInput) -> None:
-        if input.state is not None:
-            self.case = Case(input.state)
-        else:
-            self.case = Case.open(
-                case_id=input.case_id,
-                definition=input.definition,
-                coordinator_id=input.coordinator_id,
-                unit_id=input.unit_id,
-                now=min(input.opened_at or workflow.now(), workflow.now()),
-                actor=input.actor,
-                command_id=input.command_id,
-            )
+        # A new run's case as ``opening.first_view`` (the API's answer to an open) sees it.
+        self.case = Case(input.state) if input.state is not None else opened_case(input, workflow.now())
         self._input = input
         self._wake = False
         self._effects: set[asyncio.Task[Any]] = set()

@@ -14,10 +14,13 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pathway.app.errors import AppError
+from pathway.app.errors import AppError, store_unavailable
+from pathway.store.db import failure_line
 
 log = structlog.get_logger()
 
@@ -110,6 +113,18 @@ def install_error_handlers(app: FastAPI) -> None:
             if allow:
                 headers["Allow"] = allow
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers or None)
+
+    async def _store_unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("store_unavailable", path=request.url.path, error=failure_line(exc))
+        error = store_unavailable()
+        page = getattr(request.app.state, "error_page", None)  # the web's, for its pages
+        if page is not None and not request.url.path.startswith("/api/"):
+            response: Response = page(request, error)
+            return response
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+    for store_error in (OperationalError, PoolTimeout):
+        app.add_exception_handler(store_error, _store_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

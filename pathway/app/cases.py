@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +16,13 @@ from pathway.app.context import Context
 from pathway.app.errors import AppError
 from pathway.app.filters import check_filters
 from pathway.app.notes import OPENING_SEQ, keep_note
-from pathway.app.schemas import CaseListItem, CaseOut, OpenCaseRequest, Page
+from pathway.app.schemas import CaseListItem, CaseOut, ClientOut, OpenCaseRequest, Page
 from pathway.core.case import CaseView
 from pathway.security.policy import Action
 from pathway.store import history, queries
-from pathway.store.models import Case, ClientCreate, NotificationPublic, utcnow
+from pathway.store.models import Case, ClientCreate, ClientPublic, NotificationPublic, utcnow
 from workflows.messages import OpenCaseInput
+from workflows.opening import first_view
 
 
 def _same_client(ctx: Context, case: Case, body: OpenCaseRequest) -> bool:
@@ -68,6 +70,7 @@ async def _open(
     ctx: Context, body: OpenCaseRequest, key: str | None, case_id: str, entry: CatalogEntry, now: datetime
 ) -> tuple[CaseOut, bool]:
     existing = queries.get_case(ctx.session, case_id=case_id)
+    person: ClientPublic | None = None  # the client as given, when the case is created now
     if existing is None:
         try:
             async with caseloads.caseload_room(
@@ -78,7 +81,12 @@ async def _open(
                 override_reason=body.override_reason,
                 command_id=key or case_id,
             ):
-                _, case = queries.create_client_and_case(
+                # In a thread, with the request's session (used by nothing else meanwhile): the
+                # client's new key is a synced commit of the key store (a lost key is lost
+                # data), which on the event loop held up every other request (bench/RESULTS.md,
+                # "Opening without asking the workflow").
+                person, case = await asyncio.to_thread(
+                    queries.create_client_and_case,
                     ctx.session,
                     vault=ctx.vault,
                     client=ClientCreate(unit_id=ctx.unit_id, **body.client.model_dump()),
@@ -89,8 +97,8 @@ async def _open(
                     opened_at=body.opened_at or now,
                     case_id=case_id,
                 )
-            keep_note(ctx, case.id, body.note, seq=OPENING_SEQ)
-            profiles.keep_entry(ctx, case, body.profile)
+            # Sealed under that key, which the key store is asked for: in the thread too.
+            await asyncio.to_thread(_keep_opening_entries, ctx, case, body)
         except IntegrityError:
             # The same open, retried at the same moment by another process: it created the row.
             ctx.session.rollback()
@@ -100,17 +108,18 @@ async def _open(
         if not _same_client(ctx, case, body):
             raise reused("open")  # the same key, another client: another case
     ctx.release_connection()
-    started = await ctx.gateway.start(
-        OpenCaseInput(
-            case_id=case.id,
-            definition=entry.snapshot,
-            coordinator_id=body.coordinator,
-            unit_id=ctx.unit_id,
-            actor=ctx.actor.id,
-            command_id=key,
-            opened_at=body.opened_at,
-        )
+    opening = OpenCaseInput(
+        case_id=case.id,
+        definition=entry.snapshot,
+        coordinator_id=body.coordinator,
+        unit_id=ctx.unit_id,
+        actor=ctx.actor.id,
+        command_id=key,
+        # The moment the row says (``body.opened_at or now``; a retry whose first attempt
+        # never started the workflow: that attempt's), so the workflow opens at the same one.
+        opened_at=case.opened_at,
     )
+    started = await ctx.gateway.start(opening)
     created = existing is None and started
     await ctx.record(
         "case.open",
@@ -120,7 +129,19 @@ async def _open(
         coordinator_id=body.coordinator,
         retried=not created,
     )
-    return case_out(ctx, case, await ctx.gateway.state(case.id)), created
+    # Started now: the workflow's first task will see what ``first_view`` sees (the start is
+    # durable: with no worker polling, that task runs when one does). Started before (a
+    # retried open): the workflow may have moved on, ask it.
+    view = first_view(opening, now) if started else await ctx.gateway.state(case.id)
+    if person is not None:  # the identity just sealed, as given: not read back from the vault
+        return CaseOut(**view.model_dump(), client=ClientOut(**person.model_dump())), created
+    return case_out(ctx, case, view), created
+
+
+def _keep_opening_entries(ctx: Context, case: Case, body: OpenCaseRequest) -> None:
+    """The opening's note and the client's profile, sealed under the client's key."""
+    keep_note(ctx, case.id, body.note, seq=OPENING_SEQ)
+    profiles.keep_entry(ctx, case, body.profile)
 
 
 async def read_case(ctx: Context, case_id: str) -> CaseOut:

@@ -24,3 +24,17 @@ class AppError(Exception):
 
 def not_found(what: str, ident: str) -> AppError:
     return AppError(404, f"{what}_not_found", f"no {what} '{ident}'")
+
+
+def store_unavailable() -> AppError:
+    """The database did not answer in time (SQLite's write lock held past its busy timeout,
+    PostgreSQL unreachable, the connection pool exhausted): a 503 to send again, never a 500."""
+    return AppError(
+        503,
+        "store_unavailable",
+        "the database did not answer in time; the request may not have been completed. "
+        "Sending it again with the same Idempotency-Key is safe / baza danych nie odpowiedziała na czas; "
+        "ponowienie z tym samym kluczem Idempotency-Key jest bezpieczne",
+        retry_with_same_key=True,
+        headers={"Retry-After": "5"},
+    )

@@ -33,9 +33,10 @@ def _sqlite(element: days_late_fn, compiler: SQLCompiler, **kw: Any) -> str:
     return f"max(1, CAST(julianday({today_sql}) - julianday({due_sql}) AS INTEGER))"
 
 
-def days_late(today: date, due_on: Any) -> Any:
+def days_late(today: date | Any, due_on: Any) -> Any:
     """``max(1, today - due_on)``: the days overdue (``pathway.core.overdue.days_overdue``, at
     least 1) of something due on local day ``due_on``; NULL where ``due_on`` is NULL.
     ``today`` is bound as a date (PostgreSQL: a ``date`` parameter; a text one cast to date
-    was cast again for every row, a third of what finishing the rows cost the server)."""
-    return days_late_fn(literal(today, Date()), due_on)
+    was cast again for every row, a third of what finishing the rows cost the server): a
+    ``date``, or a parameter of type ``Date`` already."""
+    return days_late_fn(literal(today, Date()) if isinstance(today, date) else today, due_on)

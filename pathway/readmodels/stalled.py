@@ -19,12 +19,16 @@ written as ``last_activity_at < now - interval`` in SQL. Instead, for each defin
 rule, the clock values already past their limit are found in Python (``past_limit``: a
 few half-open ranges of the clock column) and the whole audit is ONE statement: a UNION ALL
 of indexed range scans, one branch per (rule, definition; the plan rules one per grace).
-Only the rows that break a rule come back, and they come back finished and sorted: their
-``since``, days overdue (``pathway.core.overdue``, the case page's number), score and
-severity computed by the database from what the projection stored with each case
-(``stalled_limits.audit_columns``: the local due days, when the inactivity and pause limits
-end), where it was stored for the very limit and zone the audit applies
-(``stalled_answers``, ``stalled_finish``). A row without fitting stored answers (a store not
+It is built and compiled once per shape (``stalled_ask``: the limits, the rule, the filters
+set, how many ranges each limit makes today) and kept (``prepared``): a repeated audit only
+binds its values.
+Only the rows that break a rule come back, and they come back finished: their ``since`` and
+days overdue (``pathway.core.overdue``, the case page's number) computed by the database from
+what the projection stored with each case (``stalled_limits.audit_columns``: the local due
+days, when the inactivity and pause limits end), where it was stored for the very limit and
+zone the audit applies (``stalled_answers``, ``stalled_finish``); PostgreSQL also weighs
+them (score, severity) and sorts them, on SQLite the audit does (cheaper than SQLite's
+sorter: ``stalled_finish.finished_statement``). A row without fitting stored answers (a store not
 yet filled after upgrading, a limit changed since, ``inactive_days``) is computed here, with
 the same numbers (``LocalDays``), and the rows sorted again: tests/unit/test_audit_days.py
 holds both ways equal to the core's, on SQLite and PostgreSQL.
@@ -38,25 +42,22 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from datetime import UTC, datetime
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, union_all
-from sqlalchemy import select as core_select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from pathway.core import calendar as cal
 from pathway.core import overdue
 from pathway.core.calendar import Duration
 from pathway.core.definition import Definition
 from pathway.readmodels.local_days import LocalDays
-from pathway.readmodels.stalled_answers import Branch
-from pathway.readmodels.stalled_finish import DAYS, UTC_SUFFIX, columns, finished_statement
+from pathway.readmodels.prepared import Prepared, PreparedCache
+from pathway.readmodels.stalled_ask import AuditAsk, audit_ask
+from pathway.readmodels.stalled_finish import DAYS, UTC_SUFFIX
 from pathway.readmodels.stalled_limits import DEFAULT_TZ, Limits, Range, _shifted, after, aware, past_limit
-from pathway.readmodels.stalled_plan import PLAN_RULES
-from pathway.store.models import Case
+from pathway.readmodels.stalled_statement import Meaning, audit_union
 
 __all__ = ["DEFAULT_TZ", "Limits", "Range", "_shifted", "after", "past_limit"]
 
@@ -74,8 +75,11 @@ RULE_WEIGHT = {
 SEVERITIES = ("high", "medium", "low")
 _HIGH, _MEDIUM = 30, 10  # weighted days
 
-_INSTANT = timedelta(microseconds=1)
 _aware = aware
+# The audit's statements by shape (definitions' limits, rule, filters set, ranges a limit):
+# a few per catalog and day; one day's shapes differ from the next's only where a limit's
+# ranges do.
+_PREPARED = PreparedCache(64)
 
 
 class StalledRow(NamedTuple):
@@ -166,21 +170,21 @@ def _stalled(
     rule: str | None,
     inactive_days: int | None,
 ) -> list[StalledRow]:
-    dialect = session.connection().dialect.name
-    statement, meaning = audit_statement(
-        dialect,
-        now=now,
-        definitions=definitions,
-        unit_id=unit_id,
-        coordinator_id=coordinator_id,
-        definition_id=definition_id,
-        rule=rule,
-        inactive_days=inactive_days,
-    )
-    result = session.connection().execute(statement)
+    ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+    connection = session.connection()
+    dialect = connection.dialect
+
+    def prepare() -> Prepared:
+        statement, meaning = _statement(dialect.name, ask)
+        return Prepared(statement, dialect, ask.values, meaning)
+
+    # Built and compiled once per shape; a repeated audit only binds its values.
+    prepared = _PREPARED.get((dialect.name, dialect.driver, ask.key), prepare)
+    result = connection.exec_driver_sql(prepared.sql, prepared.parameters(ask.values))
     found = result.cursor.fetchall()  # the driver's rows: no SQLAlchemy Row a row
     result.close()
-    return _finish(found, meaning, now, dict(definitions or {}))
+    meaning = prepared.meaning
+    return _finish(found, meaning, now, dict(definitions or {}), weighed=dialect.name == "postgresql")
 
 
 @contextmanager
@@ -213,107 +217,84 @@ def audit_statement(
 ) -> tuple[Any, list[tuple[str, Duration | None, str]]]:
     """The audit's one statement and what each of its branches means (rule, limit, zone).
     ``bare``: the same stalled rows as stored, nothing computed nor sorted (the benchmark's
-    baseline)."""
+    baseline). Its values are bound parameters named as ``stalled_ask`` names them."""
+    ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+    return _statement(dialect, ask, bare=bare)
+
+
+def _ask(
+    now: datetime,
+    definitions: Mapping[str, Definition] | None,
+    unit_id: str | None,
+    coordinator_id: str | None,
+    definition_id: str | None,
+    rule: str | None,
+    inactive_days: int | None,
+) -> AuditAsk:
     _aware(now, "now")
     check_rule(rule)
     if inactive_days is not None and inactive_days < 1:
         raise ValueError("inactive_days must be at least 1")
-    definitions = dict(definitions or {})
-    filters: list[ColumnElement[bool]] = []
-    if unit_id is not None:
-        filters.append(col(Case.unit_id) == unit_id)
-    if coordinator_id is not None:
-        filters.append(col(Case.coordinator_id) == coordinator_id)
-    if definition_id is not None:
-        filters.append(col(Case.definition_id) == definition_id)
+    return audit_ask(
+        now,
+        definitions or {},
+        unit_id=unit_id,
+        coordinator_id=coordinator_id,
+        definition_id=definition_id,
+        rule=rule,
+        inactive_days=inactive_days,
+    )
 
-    # Groups of cases sharing limits: each known definition, then everyone else.
-    known = sorted(d for d in definitions if definition_id in (None, d))
-    groups: list[tuple[ColumnElement[bool] | None, Limits]] = [
-        (col(Case.definition_id) == d, Limits.of(definitions[d])) for d in known
-    ]
-    if definition_id is None or definition_id not in definitions:
-        groups.append((col(Case.definition_id).not_in(known) if known else None, Limits.default()))
 
-    # branch number -> (rule, duration or None, tz); the branch number travels with each row.
-    branches: list[Any] = []
-    meaning: list[tuple[str, Duration | None, str]] = []
-
-    def today(tz: str) -> Any:
-        return cal.local_date(now, tz)
-
-    def branch(name: str, status: str, clock: Any, ranges: list[Range], limits: Branch, group: Any) -> None:
-        within = [col(clock) < hi if lo is None else and_(col(clock) >= lo, col(clock) < hi) for lo, hi in ranges]
-        where = [col(Case.status) == status, within[0] if len(within) == 1 else or_(*within), *filters]
-        if group is not None:
-            where.append(group)
-        since, days = (None, None) if bare else limits.answers(clock)
-        number = len(meaning)
-        branches.append(core_select(*columns(number, name, RULE_WEIGHT[name], clock, since, days)).where(and_(*where)))
-        meaning.append((name, limits.duration, limits.tz))
-
-    if rule in (None, "stage_overdue"):
-        # Due AT now is overdue (``overdue.is_overdue``: the reminder fires then), so the
-        # range ends just after now (as Temporal's ``StageDueAt <= now``). Its days are the
-        # stored ones when every definition counts them in the one zone the store used.
-        zones = {limits.tz for _group, limits in groups} | {DEFAULT_TZ}
-        stage = Branch.due(Case.stage_due_on, DEFAULT_TZ, today(DEFAULT_TZ), single_zone=len(zones) == 1)
-        branch("stage_overdue", "active", Case.stage_due_at, [(None, now + _INSTANT)], stage, None)
-    for group, limits in groups:
-        grace = past_limit(now, limits.visit_grace, limits.tz)
-        if rule in (None, "visit_overdue"):
-            visit = Branch.due(Case.next_visit_due_on, limits.tz, today(limits.tz), duration=limits.visit_grace)
-            branch("visit_overdue", "active", Case.next_visit_due_at, grace, visit, group)
-        if rule in (None, "paused_too_long"):
-            pause = Branch.ends(Case.pause_limit, Case.pause_ends_at, Case.pause_ends_on, limits.pause_max, limits.tz)
-            ranges = past_limit(now, limits.pause_max, limits.tz)
-            branch("paused_too_long", "paused", Case.paused_at, ranges, pause.on(today(limits.tz)), group)
-    # The plan rules start from the late actions (reviews) and join their cases: one branch
-    # for all the definitions sharing a grace, so the late rows are found once, not once per
-    # definition (and the cases of no known definition are not scanned for on their own).
-    graces: dict[tuple[Duration, str], list[Any]] = {}
-    for group, limits in groups:
-        graces.setdefault((limits.visit_grace, limits.tz), []).append(group)
-    for name, late in PLAN_RULES.items():
-        if rule not in (None, name):
-            continue
-        for (plan_grace, tz), members in graces.items():
-            ranges = past_limit(now, plan_grace, tz)
-            alike = None if len(members) == len(groups) else or_(*members)
-            where = [*filters, *([alike] if alike is not None else [])]
-            answers = None if bare else Branch.due(None, tz, today(tz), duration=plan_grace)
-            branches.append(late(len(meaning), RULE_WEIGHT[name], ranges, where, answers))
-            meaning.append((name, plan_grace, tz))
-    if rule in (None, "inactive"):
-        chosen = [(None, Limits.default())] if inactive_days is not None else groups
-        for group, limits in chosen:
-            limit = Duration(amount=inactive_days, unit="days") if inactive_days is not None else limits.inactivity
-            tz = DEFAULT_TZ if inactive_days is not None else limits.tz
-            idle = Branch.ends(Case.inactive_limit, Case.inactive_since, Case.inactive_since_on, limit, tz)
-            ranges = past_limit(now, limit, tz)
-            branch("inactive", "active", Case.last_activity_at, ranges, idle.on(today(tz)), group)
-
-    if bare:
-        combine: Any = union_all
-        return (branches[0] if len(branches) == 1 else combine(*branches)), meaning
-    return finished_statement(branches, high=_HIGH, medium=_MEDIUM, postgresql=dialect == "postgresql"), meaning
+def _statement(dialect: str, ask: AuditAsk, *, bare: bool = False) -> tuple[Any, Meaning]:
+    return audit_union(dialect, ask, RULE_WEIGHT, high=_HIGH, medium=_MEDIUM, bare=bare)
 
 
 def _finish(
-    found: Sequence[Any], meaning: list[tuple[str, Duration | None, str]], now: datetime, definitions: dict[str, Any]
+    found: Sequence[Any], meaning: Meaning, now: datetime, definitions: dict[str, Any], *, weighed: bool
 ) -> list[StalledRow]:
-    """The statement's rows as StalledRows. Finished and sorted by the database when every
-    row has its answers; otherwise the missing ones are computed here (``LocalDays``: the
-    same numbers) and the rows sorted again."""
-    make, fromiso = StalledRow._make, datetime.fromisoformat
-    if not any(row[DAYS] is None for row in found):
+    """The statement's rows as StalledRows. ``weighed``: weighed and sorted by the database
+    (PostgreSQL); if not, the branches' rows as they come (SQLite), weighed and sorted here.
+    Where a row has no answers, they are computed here (``LocalDays``: the same numbers) and
+    the rows sorted again."""
+    # ``tuple.__new__(StalledRow, values)`` is what ``StalledRow._make`` and ``StalledRow(...)``
+    # do, without their Python frame a row (a third of making the rows).
+    new, fromiso, row_type = tuple.__new__, datetime.fromisoformat, StalledRow
+    make = StalledRow._make
+    if not weighed:
+        # Two passes in C (no Python frame a row): every row has its days, and SQLite's UTC text.
+        if None not in map(_DAYS_OF, found) and set(map(len, map(_SINCE_OF, found))) <= {_SQLITE_TEXT}:
+            # SQLite's UTC text with its offset: ``fromisoformat`` gives an aware UTC datetime
+            # in one step. The severity as ``severity`` labels the score (inline: a call a row
+            # cost as much as the rest of the row).
+            high, medium, utc = _HIGH, _MEDIUM, UTC_SUFFIX
+            return sort_rows(
+                [
+                    new(
+                        row_type,
+                        (
+                            c,
+                            r,
+                            fromiso(s + utc),
+                            co,
+                            st,
+                            d,
+                            de,
+                            "high" if (sc := w * d) >= high else "medium" if sc >= medium else "low",
+                            sc,
+                            u,
+                        ),
+                    )
+                    for c, r, s, co, st, d, de, u, w, _branch, _started in found
+                ]
+            )
+        found = [
+            (c, r, s, co, st, d, de, *((None, None) if d is None else severity(r, d)), u, b, started)
+            for c, r, s, co, st, d, de, u, _w, b, started in found
+        ]
+    elif not any(row[DAYS] is None for row in found):
         if not found or found[0][2].__class__ is datetime and found[0][2].tzinfo is UTC:
-            return [make(row[:10]) for row in found]  # PostgreSQL in a UTC session
-        if found[0][2].__class__ is str and all(len(row[2]) == _SQLITE_ISO for row in found):  # SQLite's UTC text
-            return [
-                StalledRow(c, r, fromiso(s), co, st, d, de, sv, sc, u)
-                for c, r, s, co, st, d, de, sv, sc, u, _branch, _started in found
-            ]
+            return [new(row_type, row[:10]) for row in found]  # PostgreSQL in a UTC session
         return [make((*row[:2], _utc(row[2]), *row[3:10])) for row in found]
     # Rows the store holds no answers for: without a time-zone conversion a row, each zone's
     # local days are laid out once (``LocalDays``: the same answers as calendar.after and
@@ -348,8 +329,9 @@ def _finish(
     return sort_rows(out)
 
 
-# SQLite's stored UTC text (``2026-05-04 12:00:00.000000``) with the offset the statement adds.
-_SQLITE_ISO = 26 + len(UTC_SUFFIX)
+# SQLite's stored UTC text (``2026-05-04 12:00:00.000000``).
+_SQLITE_TEXT = 26
+_DAYS_OF, _SINCE_OF = itemgetter(DAYS), itemgetter(2)
 
 
 def _utc(started: Any) -> datetime:

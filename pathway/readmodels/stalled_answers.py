@@ -5,7 +5,6 @@ only in the zone the audit counts in, a stored limit's end only for the limit it
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from sqlalchemy import case, literal
@@ -29,11 +28,11 @@ class Branch:
     day: Any
     guard: Any
     limit_end: Any = None
-    today: date | None = None
+    today: Any = None  # today's date in ``tz``, or a parameter bound to it
 
     @classmethod
     def due(
-        cls, day: Any, tz: str, today: date, *, duration: Duration | None = None, single_zone: bool = True
+        cls, day: Any, tz: str, today: Any, *, duration: Duration | None = None, single_zone: bool = True
     ) -> Branch:
         """Late from the clock's own moment on (a stage's deadline, a visit, a plan's action or
         review): its days from the stored due day, where the case's days are in ``tz``."""
@@ -46,7 +45,7 @@ class Branch:
         end and its day, where they were computed for this very limit and zone."""
         return cls(tz, duration, ends_on, col(limit) == literal(limit_key(duration, tz)), limit_end=ends)
 
-    def on(self, today: date) -> Branch:
+    def on(self, today: Any) -> Branch:
         return replace(self, today=today)
 
     def days(self, day: Any = None) -> Any:

@@ -19,6 +19,8 @@ from pathway.store.models import Case
 # A row as the statement gives it: the audit's fields in StalledRow's order, then the branch
 # it came from and its clock as stored (what the audit needs to finish a row itself).
 BRANCH, STARTED, DAYS = 10, 11, 5
+# A row of SQLite's statement, the branches' union, as ``columns`` gives it: case_id, rule,
+# since (the stored UTC text), coordinator, stage, days, definition, unit, weight, branch, started.
 UTC_SUFFIX = "+00:00"
 NO_DAYS: Any = cast(null(), Integer)
 NO_CLOCK: Any = cast(null(), DateTime(timezone=True))
@@ -69,9 +71,18 @@ def type_coerce_raw(value: Any) -> Any:
 def finished_statement(branches: list[Any], *, high: int, medium: int, postgresql: bool) -> Any:
     """The branches as one statement: the score (the rule's weight times the days), the
     severity, sorted most severe first, then the longest late, then by case and rule (as
-    Python orders strings: PostgreSQL compares them byte-wise with ``COLLATE "C"``)."""
+    Python orders strings: PostgreSQL compares them byte-wise with ``COLLATE "C"``).
+
+    On SQLite, the branches' union alone (its rows unsorted, with their weight): the audit
+    weighs, labels and sorts them (``stalled._finish``). SQLite's sorter writes every row out
+    whole and reads it back, through an outer query over the union: that and the score and
+    the severity cost it more than the same in Python (the CPU of 24,449 rows, min of 11 at
+    load 8-10: 1.57x the bare statement with the rows made, against 1.35-1.49x, ``bench/RESULTS.md``)."""
     combine: Any = union_all  # (its overloads over a list of Any crash mypy's type expansion)
-    stalled = (branches[0] if len(branches) == 1 else combine(*branches)).subquery("stalled")
+    union = branches[0] if len(branches) == 1 else combine(*branches)
+    if not postgresql:
+        return union
+    stalled = union.subquery("stalled")
     c = stalled.c
     weighted = c.weight * c.days
     score = weighted.label("score")
@@ -80,13 +91,10 @@ def finished_statement(branches: list[Any], *, high: int, medium: int, postgresq
     def bytewise(text: Any) -> Any:
         return text.collate("C") if postgresql else text
 
-    # SQLite's UTC text made ISO with its offset: ``fromisoformat`` then gives an aware UTC
-    # datetime in one step.
-    since = c.since if postgresql else c.since.concat(literal(UTC_SUFFIX))
     return core_select(
         c.case_id,
         c.rule,
-        since.label("since"),
+        c.since,
         c.coordinator,
         c.stage,
         c.days,

@@ -24,6 +24,7 @@ import uvicorn
 from pathway.config import API_URL_FILE, Settings
 from pathway.logging import configure_logging
 from pathway.runtime.devserver import DevServer, hostport, port_is_free
+from pathway.runtime.heap import freeze_startup_heap, watch_pauses
 from pathway.security.bootstrap import FirstAdmin, ensure_first_admin
 from pathway.temporal import connect_client
 
@@ -262,6 +263,8 @@ async def run_stack(settings: Settings, *, demo: bool = False) -> None:
                 api = _make_api_server(settings, create_app(settings, client=client, engine=engine))
                 stopper.on_force = lambda: setattr(api, "force_exit", True)
 
+                freeze_startup_heap()
+                watch_pauses()
                 worker_task = asyncio.create_task(worker.run(), name="the worker")
                 api_task = asyncio.create_task(_serve_api(api), name="the API")
                 try:
@@ -357,6 +360,8 @@ async def run_worker(settings: Settings) -> None:
     async with _single_process(settings) as (stopper, client, engine):
         worker = build_worker(client, settings, engine)
         await ensure_schedules(client, task_queue=settings.task_queue, tz=settings.tz)
+        freeze_startup_heap()
+        watch_pauses()
         worker_task = asyncio.create_task(worker.run(), name="the worker")
         stopper.serving = True
         log.info("worker_running", endpoint=settings.resolved_temporal_address, task_queue=settings.task_queue)

@@ -22,6 +22,15 @@ from sqlmodel import Session, SQLModel
 BUSY_TIMEOUT_MS = 5000
 
 
+def failure_line(exc: BaseException) -> str:
+    """What a store failure was, in one line: the driver's error and its first line. Never
+    SQLAlchemy's own message, which carries the statement (too long for a log line, a
+    Temporal failure or an answer)."""
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {first_line}"
+
+
 def _is_memory(database: str | None) -> bool:
     return not database or database == ":memory:" or database.startswith("file::memory:")
 
@@ -44,10 +53,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         # The session in UTC: timestamps come back as datetime.UTC (the stalled audit hands
         # them on as they come), not the server's own zone's ZoneInfo.
-        return create_engine(url, pool_pre_ping=True, echo=echo, connect_args={"options": "-c TimeZone=UTC"})
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"options": "-c TimeZone=UTC"},
+        )
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, echo=echo)
+        return create_engine(url, pool_pre_ping=True, echo=echo, hide_parameters=True)
     kwargs: dict[str, Any] = {
+        # A failed statement's parameters (a sealed name, a note's words) never reach an
+        # exception's message, and so never a log line or a traceback.
+        "hide_parameters": True,
         # Activities run their DB work in worker threads (asyncio.to_thread).
         "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         "echo": echo,

@@ -23,6 +23,9 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    # A page the store could not answer for (api/errors.py decides, for every path).
+    app.state.error_page = lambda request, error: Page(request, None).error(error)
+
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         # Back to the page after signing in: its path only (ids, never personal data).

@@ -2,10 +2,12 @@
 lost (issue 13, item 3).
 
 A second app on the stack's store and dev server, with a task queue of its own that no worker
-polls and PATHWAY_COMMAND_WAIT_SECONDS=1: a command answers 503 ``worker_unavailable`` (it
-may still be applied; a retry with the same Idempotency-Key returns its outcome), /readyz
-says 503 naming the worker; once a worker polls, the same key gives the command's outcome and
-the visit is recorded once."""
+polls and PATHWAY_COMMAND_WAIT_SECONDS=1: an open is answered (201: the start is durable in
+Temporal, the case lists as ``opening`` until a worker runs its first task and the projection
+lands, and its clocks run from the moment it was opened, not from when a worker came back);
+reading it or a command answers 503 ``worker_unavailable`` (a command may still be applied; a
+retry with the same Idempotency-Key returns its outcome), /readyz says 503 naming the worker;
+once a worker polls, the same key gives the command's outcome and the visit is recorded once."""
 
 from __future__ import annotations
 
@@ -44,10 +46,17 @@ async def test_without_a_worker_a_command_is_refused_in_time_and_applied_once_wh
     http, queue = lonely
     headers = stack.headers(key=uuid.uuid4().hex)
     body = {"definition": "model-wsparcia", "coordinator": stack.login_of(), "client": {"name": "Klientka Bez Procesu"}}
-    started = time.monotonic()
     opened = await http.post(f"{API}/cases", json=body, headers=headers)
-    assert opened.status_code == 503, opened.text
-    assert opened.json()["detail"]["code"] == "worker_unavailable"
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    assert (case["stage"], case["status"]) == ("diagnosis", "active")  # what its first task will make of it
+    listed = (await http.get(f"{API}/cases", params={"coordinator": stack.login_of()}, headers=headers)).json()
+    assert [i["status"] for i in listed["items"] if i["id"] == case["id"]] == ["opening"]
+
+    started = time.monotonic()
+    read = await http.get(f"{API}/cases/{case['id']}", headers=headers)
+    assert read.status_code == 503, read.text
+    assert read.json()["detail"]["code"] == "worker_unavailable"
     assert time.monotonic() - started < WAIT_SECONDS + 5
 
     ready = await http.get(f"{API}/readyz")
@@ -56,7 +65,10 @@ async def test_without_a_worker_a_command_is_refused_in_time_and_applied_once_wh
 
     worker = build_worker(stack.client, stack.settings.model_copy(update={"task_queue": queue}), stack.engine)
     async with worker:
-        case = (await http.post(f"{API}/cases", json=body, headers=headers)).json()  # the same open, its key again
+        again = await http.post(f"{API}/cases", json=body, headers=headers)  # the same open, its key again
+        assert again.status_code == 200, again.text  # answered by the workflow, now running
+        assert again.json()["id"] == case["id"]
+        assert again.json()["opened_at"] == case["opened_at"], "its clocks run from the open, not from the worker"
         visit = {"occurred_at": datetime.now(UTC).isoformat(), "duration_minutes": 90, "kind": "home"}
         visit_headers = stack.headers(key=uuid.uuid4().hex)
 

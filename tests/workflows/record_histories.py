@@ -65,6 +65,49 @@ async def full_pathway(harness) -> object:
     return case
 
 
+async def commanded_in_its_first_task(harness) -> object:
+    """Recorded after the open was answered from the core (issue 16 item 1): the open no
+    longer waits for the workflow's first task, so a command sent right after it can reach the
+    workflow in that task, handled before the run's loop starts (here made certain with an
+    update-with-start). Then the case goes on: a move, a visit, a week's reminders."""
+    from harness import CaseDriver, model_wsparcia
+    from temporalio.client import WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from workflows.messages import OpenCaseInput, SetFactInput, workflow_id
+    from workflows.pathway import PathwayWorkflow
+
+    env = harness.env
+    now = await env.get_current_time()
+    opening = OpenCaseInput(
+        case_id="replay-first-task",
+        definition=model_wsparcia(),
+        coordinator_id="coord-1",
+        unit_id="unit-wro",
+        actor="coord-1",
+        command_id="open-1",
+        opened_at=now,  # as the API opens one: the moment it answered with
+    )
+    start = WithStartWorkflowOperation(
+        PathwayWorkflow.run,
+        opening,
+        id=workflow_id(opening.case_id),
+        task_queue=harness.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        run_timeout=timedelta(days=3650),
+    )
+    fact = SetFactInput(command_id="fact-1", actor="coord-1", name="diagnosis", value=DIAGNOSIS_DONE)
+    await env.client.execute_update_with_start_workflow(
+        PathwayWorkflow.set_fact, fact, id=fact.command_id, start_workflow_operation=start
+    )
+    case = CaseDriver(env, await start.workflow_handle(), harness.engine)
+    harness.cases.append(case)
+    await case.advance()
+    await case.visit(minutes=90)
+    await case.sleep(timedelta(days=9))  # the visit clock rings: a reminder
+    return case
+
+
 async def paused_and_dropped(harness) -> object:
     case = await harness.open(case_id="replay-paused")
     await case.visit(minutes=30)  # too short to count
@@ -221,6 +264,9 @@ SCENARIOS = {
     # alarm stays; re-armed when a visit moves it, cancelled by a pause, armed by a resume.
     "full_pathway_keep_alarm": full_pathway,
     "paused_and_dropped_keep_alarm": paused_and_dropped,
+    # Recorded after the open was answered from the core (issue 16 item 1, no patch: the same
+    # commands): a command handled in the workflow's first task, before its loop starts.
+    "commanded_in_its_first_task": commanded_in_its_first_task,
 }
 
 
