@@ -196,7 +196,7 @@ async def embedded(
     from pathway.runtime.worker import build_worker
     from pathway.security import accounts
     from pathway.store.db import create_schema, make_engine
-    from workflows.runner import workflow_runner
+    from workflows.runner import sandboxed_runner
 
     async with AsyncExitStack() as stack:
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pathway-bench-")))
@@ -231,14 +231,15 @@ async def embedded(
             worker = build_worker(client, settings, engine)
             await stack.enter_async_context(worker)
         bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
-        # The same workflow runner and cache as the engine's worker: only the workflow differs.
+        # The baseline runs in the sandbox whatever the engine's worker runs in (the SDK's
+        # default, what the targets were set against), with the same cache.
         bare = Worker(
             client,
             task_queue=bare_queue,
             workflows=[BareWorkflow, CommandsWorkflow],
             activities=[noop_activity],
             # Its module passed through as well, as the worker's sandbox passes ``workflows``.
-            workflow_runner=workflow_runner("bare_workflow"),
+            workflow_runner=sandboxed_runner("bare_workflow"),
             max_cached_workflows=settings.max_cached_workflows,
         )
         await stack.enter_async_context(bare)
@@ -295,6 +296,7 @@ class WorkerProcess:
             PATHWAY_TASK_QUEUE=settings.task_queue,
             PATHWAY_CODEC_KEY_FILE=str(settings.resolved_codec_key_file),
             PATHWAY_MAX_CACHED_WORKFLOWS=str(settings.max_cached_workflows),
+            PATHWAY_WORKFLOW_SANDBOX=str(settings.workflow_sandbox).lower(),
             PATHWAY_LOG_LEVEL="WARNING",
         )
         self.log = open(settings.home / "worker.log", "ab")
@@ -356,6 +358,8 @@ async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterato
 
 
 def machine() -> str:
+    """The machine, and the runner the engine's worker runs workflows in (every script prints
+    it with its figures: ``PATHWAY_WORKFLOW_SANDBOX=false`` measures the worker without it)."""
     import platform
 
     cpu = "?"
@@ -364,4 +368,8 @@ def machine() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+    runner = "sandboxed" if Settings().workflow_sandbox else "unsandboxed"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}; "
+        f"workflows {runner}"
+    )

@@ -2,9 +2,11 @@
 
 Replays each recorded history of tests/workflows/histories (a typical case's: opened,
 facts set, visits, an advance, ...) through a ``Replayer`` with the worker's sandbox, in
-interleaved rounds: the sandbox as the worker has it (``workflows`` passed through: the
-workflow module imported once) and as it was before (the workflow module re-imported for
-every run). Prints ms per replay (median and min of the rounds) and the ratio.
+interleaved rounds: the sandbox as the worker had it (``workflows`` passed through: the
+workflow module imported once), as it was before that (the workflow module re-imported for
+every run), and no sandbox at all (``PATHWAY_WORKFLOW_SANDBOX=false``). Prints ms per replay
+(median and min of the rounds) and the ratios: passed through ÷ re-imported, and last no
+sandbox ÷ passed through.
 
     .venv/bin/python bench/replay.py [--rounds 5] [--k 20]
 """
@@ -19,7 +21,7 @@ import time
 
 import common  # noqa: F401  (the project on sys.path)
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from pathway.config import Settings
@@ -30,17 +32,18 @@ from workflows.pathway import PathwayWorkflow
 HISTORIES = sorted((common.ROOT / "tests" / "workflows" / "histories").glob("*.json"))
 
 
-def runners() -> dict[str, SandboxedWorkflowRunner]:
+def runners() -> dict[str, WorkflowRunner]:
     before = tuple(m for m in runner.PASSTHROUGH if m != "workflows")
     return {
-        "worker's sandbox": runner.workflow_runner(),
+        "worker's sandbox": runner.sandboxed_runner(),
         "module re-imported per run": SandboxedWorkflowRunner(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*before)
         ),
+        "no sandbox": UnsandboxedWorkflowRunner(),
     }
 
 
-async def replay_ms(sandbox: SandboxedWorkflowRunner, histories: list[WorkflowHistory], k: int) -> float:
+async def replay_ms(sandbox: WorkflowRunner, histories: list[WorkflowHistory], k: int) -> float:
     replayer = Replayer(
         workflows=[PathwayWorkflow],
         workflow_runner=sandbox,
@@ -67,8 +70,13 @@ async def main(rounds: int, k: int) -> None:
     print(f"load {os.getloadavg()[0]:.1f}; {len(histories)} histories, median {events:.0f} events")
     for name, ms in times.items():
         print(f"{name:28s} median {statistics.median(ms):6.1f} ms  min {min(ms):6.1f} ms per replay")
-    new, old = (times[n] for n in sandboxes)
-    print(f"ratio: median {statistics.median(new) / statistics.median(old):.2f}x, min {min(new) / min(old):.2f}x")
+    new, old, bare = (times[n] for n in sandboxes)
+    print(f"passed through / re-imported: median {ratio(new, old)}")
+    print(f"no sandbox / passed through: median {ratio(bare, new)}")
+
+
+def ratio(a: list[float], b: list[float]) -> str:
+    return f"{statistics.median(a) / statistics.median(b):.2f}x, min {min(a) / min(b):.2f}x"
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from bare_workflow import VariantWorkflow, noop_activity
 from common import embedded, fmt, machine, percentiles, timed
 from temporalio.worker import Worker
 
-from workflows.runner import workflow_runner
+from workflows.runner import sandboxed_runner
 
 DEFAULT_MODES = "none,sa,timer,act,la,sa+timer+act,act+late_sa+timer,la+late_sa+timer"
 
@@ -28,7 +28,7 @@ async def main(n: int, modes: list[str], gap: float = 0.0) -> dict[str, dict[str
             task_queue=queue,
             workflows=[VariantWorkflow],
             activities=[noop_activity],
-            workflow_runner=workflow_runner(),
+            workflow_runner=sandboxed_runner(),
         ):
             [bare] = await b.start_bare(1)
             handles = {

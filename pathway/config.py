@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     task_queue: str = "pathway"
     # The worker's workflow cache must cover the open caseload (see DESIGN.md).
     max_cached_workflows: int = 10_000
+    # Run workflows in the SDK's sandbox (PATHWAY_WORKFLOW_SANDBOX). Off by default: it checked
+    # little of our code and cost every activation and payload; workflows/runner.py says what
+    # guards determinism without it (docs/ARCHITECTURE.md, "Decisions worth knowing").
+    workflow_sandbox: bool = False
     # How long a person's command or read waits for the case's workflow before the answer is
     # 503 worker_unavailable (no worker polls the task queue; the command may still be applied
     # later, and a retry with the same Idempotency-Key returns its outcome).

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from temporalio.worker import WorkflowRunner
+
 from pathway.config import Settings
 from pathway.runtime.devserver import free_port
+from workflows.runner import workflow_runner
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -94,3 +97,9 @@ def local_today() -> date:
     from 23:00 to midnight UTC (midnight to 01:00 in Warsaw) the two are different days, and
     what the server shows and checks is the local one."""
     return datetime.now(ZoneInfo("Europe/Warsaw")).date()
+
+
+def runner_under_test() -> WorkflowRunner:
+    """The runner the workflow tests run PathwayWorkflow in: the worker's (``Settings``), so
+    ``PATHWAY_WORKFLOW_SANDBOX=true pytest tests/workflows`` runs them all in the sandbox."""
+    return workflow_runner(sandboxed=Settings().workflow_sandbox)

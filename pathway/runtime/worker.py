@@ -44,7 +44,7 @@ def build_worker(
             definitions=definitions,
         ),
         build_id=build_id,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed=settings.workflow_sandbox),
         # The cache must hold the whole open caseload: a case evicted from it is replayed
         # from history on its next update, which took seconds when measured (DESIGN.md).
         max_cached_workflows=settings.max_cached_workflows,

@@ -23,3 +23,18 @@ class ReorderedPathwayWorkflow(PathwayWorkflow):
         if self.case.state.outbox:
             await workflow.sleep(timedelta(seconds=1))
         await super()._flush()
+
+
+@workflow.defn(name="PathwayWorkflow")
+class FileReadingPathwayWorkflow(PathwayWorkflow):
+    """Another: workflow code that reads a file (the sandbox restricts ``open``; without it
+    only the lint guard, tests/unit/test_determinism_guard.py, stops this)."""
+
+    @workflow.run
+    async def run(self, input: OpenCaseInput) -> CaseResult:
+        return await super().run(input)
+
+    async def _flush(self) -> None:
+        with open(__file__) as source:
+            source.read(1)
+        await super()._flush()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from helpers import runner_under_test
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
@@ -42,7 +43,6 @@ from workflows.messages import (
     workflow_id,
 )
 from workflows.pathway import PathwayWorkflow
-from workflows.runner import workflow_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 DIAGNOSIS_DONE = {k: True for k in ("situation", "needs", "resources", "limits", "safety")}
@@ -256,7 +256,7 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
             task_queue=task_queue,
             workflows=[PathwayWorkflow],
             activities=build_activities(engine),
-            workflow_runner=workflow_runner(),
+            workflow_runner=runner_under_test(),
         ):
             try:
                 yield harness

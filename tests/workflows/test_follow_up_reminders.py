@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from helpers import runner_under_test
 from temporalio import activity
 from temporalio.client import ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
@@ -16,7 +17,6 @@ from temporalio.worker import Worker
 from activities.messages import RemindFollowUpsInput, RemindFollowUpsResult
 from pathway.runtime.schedules import follow_up_schedule
 from workflows.follow_ups import FollowUpRemindersInput, FollowUpRemindersWorkflow
-from workflows.runner import workflow_runner
 
 
 async def test_a_run_asks_the_activity_once_with_the_workflows_clock(
@@ -35,7 +35,7 @@ async def test_a_run_asks_the_activity_once_with_the_workflows_clock(
         task_queue=task_queue,
         workflows=[FollowUpRemindersWorkflow],
         activities=[remind_follow_ups],
-        workflow_runner=workflow_runner(),
+        workflow_runner=runner_under_test(),
     ):
         result = await env.client.execute_workflow(
             FollowUpRemindersWorkflow.run,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import DIAGNOSIS_DONE, CaseDriver, Harness
-from helpers import make_settings
+from helpers import make_settings, runner_under_test
 from receivers import MailReceiver, WebhookReceiver
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
@@ -31,7 +31,6 @@ from pathway.store import consents, queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import ClientCreate, Notification, PartnerCreate
 from workflows.pathway import EFFECT_RETRY, PathwayWorkflow
-from workflows.runner import workflow_runner
 
 NAME, PHONE, ADDRESS = "Genowefa Kanarkowa-Próbna", "600 123 987", "ul. Kanarkowa 77/3, 99-999 Kanarkowo"
 ZI_REF = "ZI-KANAREK-4242"
@@ -170,7 +169,7 @@ async def world(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> As
             task_queue=task_queue,
             workflows=[PathwayWorkflow],
             activities=build_activities(engine, settings=settings, vault=vault),
-            workflow_runner=workflow_runner(),
+            workflow_runner=runner_under_test(),
         ):
             try:
                 yield World(harness, vault, mail, hooks)

@@ -9,7 +9,7 @@ from temporalio.worker.workflow_sandbox._runner import _fake_info
 from temporalio.worker.workflow_sandbox._runner import _Instance as SandboxInstance
 
 from workflows.pathway import PathwayWorkflow
-from workflows.runner import workflow_runner
+from workflows.runner import sandboxed_runner
 
 
 def _sandboxed_class(runner) -> type:
@@ -43,7 +43,7 @@ def _details(runner):
 
 
 async def test_every_run_is_made_of_the_one_imported_workflow_class():
-    runner = workflow_runner()
+    runner = sandboxed_runner()
     first, second = _sandboxed_class(runner), _sandboxed_class(runner)
     assert first is PathwayWorkflow
     assert second is PathwayWorkflow
@@ -51,7 +51,7 @@ async def test_every_run_is_made_of_the_one_imported_workflow_class():
 
 async def test_without_the_passthrough_each_run_would_import_its_own_copy():
     """The measure of the test above: the SDK's default re-imports the module per run."""
-    runner = workflow_runner()
+    runner = sandboxed_runner()
     default = dataclasses.replace(
         runner,
         restrictions=dataclasses.replace(
