@@ -318,7 +318,9 @@ async def test_a_migrated_case_continues_as_new_on_its_new_version(time_skipping
         [carried] = await env.client.data_converter.decode(
             started.workflow_execution_started_event_attributes.input.payloads, [OpenCaseInput]
         )
-        assert carried.state is not None and carried.state.runs == view.runs > 1
+        # (The case may continue as new between the state query and reading the history: the
+        # latest run is then one further than the view, never behind it.)
+        assert carried.state is not None and carried.state.runs >= view.runs > 1
         assert carried.definition == SNAP2 and carried.state.definition == SNAP2
         assert (await case.advance("orient")).case.stage == "orientation"
 
