@@ -36,23 +36,22 @@ def test_the_start_up_heap_is_frozen_and_later_cycles_are_still_collected(unfroz
     assert gc.collect() >= 2
 
 
-def test_a_long_collection_is_logged_with_its_generation_and_nothing_else(unfrozen: None) -> None:
-    callback = heap.watch_pauses(threshold_s=0.0)
+def _pauses_logged(threshold_s: float) -> list[dict[str, object]]:
+    """The ``gc_pause`` lines one full collection logs, watched at ``threshold_s``."""
+    callback = heap.watch_pauses(threshold_s=threshold_s)
     try:
         with capture_logs() as logs:
             gc.collect()
     finally:
         gc.callbacks.remove(callback)
-    pauses = [e for e in logs if e["event"] == "gc_pause"]
-    assert pauses and pauses[-1]["generation"] == 2 and pauses[-1]["seconds"] >= 0
+    return [e for e in logs if e["event"] == "gc_pause"]
+
+
+def test_a_long_collection_is_logged_with_its_generation_and_nothing_else(unfrozen: None) -> None:
+    pauses = _pauses_logged(threshold_s=0.0)
+    assert pauses and pauses[-1]["generation"] == 2 and pauses[-1]["seconds"] >= 0  # type: ignore[operator]
     assert set(pauses[-1]) <= {"event", "log_level", "generation", "seconds", "collected", "tracked"}
 
 
 def test_a_short_collection_is_not_logged(unfrozen: None) -> None:
-    callback = heap.watch_pauses(threshold_s=3600.0)
-    try:
-        with capture_logs() as logs:
-            gc.collect()
-    finally:
-        gc.callbacks.remove(callback)
-    assert not [e for e in logs if e["event"] == "gc_pause"]
+    assert not _pauses_logged(threshold_s=3600.0)
