@@ -104,7 +104,11 @@ class Bench:
         }
         headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
 
+        sent_again = 0
+
         def counted(_: RetryCallState) -> None:
+            nonlocal sent_again
+            sent_again += 1
             self.opens_retried += 1
 
         @retry(
@@ -118,7 +122,9 @@ class Bench:
             return await self.http.post("/api/v1/cases", headers=headers, json=body)
 
         r = await post()
-        assert r.status_code == 201, r.text
+        # 200: an earlier attempt opened the case and was answered 503 after it (the audit
+        # trail's write locked out): the same key answers with that case, not a second one.
+        assert r.status_code == 201 or (r.status_code == 200 and sent_again), r.text
         return str(r.json()["id"])
 
     async def ready_to_advance(self, case_id: str) -> None:
