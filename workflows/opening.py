@@ -3,7 +3,7 @@
 ``PathwayWorkflow.__init__`` opens a new run's case with ``opened_case`` at ``workflow.now()``,
 and its first task rings what is already due (``fire_due``: a case brought over with its
 ``opened_at`` in the past may be late from its first moment) before the case answers anyone.
-The API answers an open with ``first_view``, the same steps at the moment it opened the case,
+The API answers an open with ``first_case``, the same steps at the moment it opened the case,
 instead of asking the workflow right after starting it (a query task on the worker and the
 server for every open, and a wait for the first workflow task). The API passes that moment as
 ``opened_at``, so the workflow's ``min(opened_at, now)`` picks the same instant: the answer,
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pathway.core.case import Case, CaseView
+from pathway.core.case import Case
 from workflows.messages import OpenCaseInput
 
 
@@ -32,9 +32,10 @@ def opened_case(input: OpenCaseInput, now: datetime) -> Case:
     )
 
 
-def first_view(input: OpenCaseInput, now: datetime) -> CaseView:
-    """What the case's workflow answers once its first task has run at ``now``: the case
-    opened, what is due rung, seen at ``now``."""
+def first_case(input: OpenCaseInput, now: datetime) -> Case:
+    """The case as the workflow's first task leaves it, run at ``now``: opened, what is due
+    rung. The API answers with its view and starts the workflow with its search attributes."""
     case = opened_case(input, now)
     case.fire_due(now)
-    return case.view(now)
+    return case
+

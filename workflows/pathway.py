@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import PartnerNotices, Projection, Reminders
+    from activities.contracts import PartnerNotices, Reminders
     from activities.messages import NotifyPartnerInput, ProjectEventsInput
     from pathway.core import migration
     from pathway.core.case import Case, CaseView
@@ -53,11 +53,15 @@ with workflow.unsafe.imports_passed_through():
         SetFactInput,
     )
     from workflows.opening import opened_case
+    from workflows.patches import (
+        APPOINTMENTS,
+        KEEP_ALARM,
+        PLAN_CLOCKS,
+        PROJECTION_IN_TASK,
+        SEARCH_ATTRIBUTES_WITH_PROJECTION,
+    )
+    from workflows.projecting import cause_of, project
 
-# The projection must never give up: a database outage only delays it.
-PROJECTION_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
-)
 EFFECT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
@@ -66,21 +70,6 @@ EFFECT_RETRY = RetryPolicy(
 )
 # Never let a history grow without bound, even if the server does not suggest continuing.
 HISTORY_CEILING = 20_000
-# Runs started with this patch upsert a command's search attributes with its projection, in
-# the next workflow task, not in the command's own: on the embedded server the upsert was
-# ~0.2-0.3x of a bare update added to every answer (bench/RESULTS.md). Older runs keep
-# upserting in the command's task, as their histories say they did.
-SEARCH_ATTRIBUTES_WITH_PROJECTION = "search-attributes-with-projection"
-# Runs started with this patch keep their waiting timer while the next alarm stays where it
-# was (``workflows/alarm.py``): a fact, a visit or a move that leaves it cancelled the timer in
-# the task that answers and armed the same one in the next (bench/RESULTS.md, section 1).
-KEEP_ALARM = "keep-alarm"
-# Runs that keep a structured plan (issue 14): its actions' and its review's clocks ring in
-# ``fire_due``, and partners given an action are told. Marked when a plan is first recorded.
-PLAN_CLOCKS = "plan-clocks"
-# Runs that take booked visits (appointments): the book/cancel updates, the reminder the day
-# before and the missed-appointment reminder. Histories written before it never booked one.
-APPOINTMENTS = "appointments"
 
 
 def _refusal(error: PathwayError) -> ApplicationError:
@@ -92,7 +81,7 @@ def _refusal(error: PathwayError) -> ApplicationError:
 class PathwayWorkflow:
     @workflow.init
     def __init__(self, input: OpenCaseInput) -> None:
-        # A new run's case as ``opening.first_view`` (the API's answer to an open) sees it.
+        # A new run's case as ``opening.first_case`` (the API's answer to an open) sees it.
         self.case = Case(input.state) if input.state is not None else opened_case(input, workflow.now())
         self._input = input
         self._wake = False
@@ -103,10 +92,14 @@ class PathwayWorkflow:
     # ------------------------------------------------------------------ main loop
     @workflow.run
     async def run(self, input: OpenCaseInput) -> CaseResult:
-        # Decided in the first task of the run, so the patch's marker never weighs on a command.
-        workflow.patched(SEARCH_ATTRIBUTES_WITH_PROJECTION)
-        if workflow.patched(KEEP_ALARM):
+        # Decided in the first task of the run, so a patch's marker never weighs on a command.
+        self._patched(SEARCH_ATTRIBUTES_WITH_PROJECTION)
+        if self._patched(KEEP_ALARM):
             self._alarm = Alarm()
+        if workflow.patched(PROJECTION_IN_TASK):
+            # Upsert only what differs from what the run has: its start (the API sets what its
+            # answer shows) or the run it continues.
+            self._search_attributes = sa.present(workflow.info().typed_search_attributes)
         self._upsert_search_attributes()
         while True:
             self.case.fire_due(workflow.now())
@@ -167,21 +160,25 @@ class PathwayWorkflow:
         """Project the pending events (in order, idempotently), then start their effects."""
         while self.case.state.outbox:
             batch: list[Event] = list(self.case.state.outbox)
-            result = await workflow.execute_activity_method(
-                Projection.project_events,
-                ProjectEventsInput(summary=self._summary(), events=batch),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=PROJECTION_RETRY,
-            )
+            in_task = workflow.patched(PROJECTION_IN_TASK)
+            result = await project(ProjectEventsInput(summary=self._summary(), events=batch), in_task=in_task)
             self.case.acknowledge(max(result.up_to_seq, batch[-1].seq))
             for event in batch:
                 self._start_effect(event)
             self._upsert_search_attributes()
 
+    @staticmethod
+    def _patched(patch_id: str) -> bool:
+        """A patch older than PROJECTION_IN_TASK: in force in every run started with that one,
+        which marks only that one. The SDK decides a patch once per run, at its first call (the
+        run's first task, or a command handled in it): a new run marks PROJECTION_IN_TASK
+        there; a run older than it finds the markers it did write."""
+        return workflow.patched(PROJECTION_IN_TASK) or workflow.patched(patch_id)
+
     def _start_effect(self, event: Event) -> None:
         s = self.case.state
         effect: Awaitable[object]
-        if isinstance(event, (AppointmentReminder, AppointmentMissed)) and not workflow.patched(APPOINTMENTS):
+        if isinstance(event, (AppointmentReminder, AppointmentMissed)) and not self._patched(APPOINTMENTS):
             return  # pragma: no cover - a run older than appointments never booked one
         remind = reminder_for(s, event)
         if remind is not None:
@@ -223,11 +220,7 @@ class PathwayWorkflow:
             await effect
         except ActivityError as err:
             # A partner or inbox that cannot be reached must not stop the pathway...
-            cause = (
-                err.cause.type
-                if isinstance(err.cause, ApplicationError) and err.cause.type
-                else type(err.cause).__name__
-            )
+            cause = cause_of(err)
             workflow.logger.warning(
                 "side effect failed",
                 extra={"case_id": self.case.state.case_id, "seq": event.seq, "kind": event.kind, "cause": cause},
@@ -241,17 +234,8 @@ class PathwayWorkflow:
         return summarize(self.case.state)
 
     def _upsert_search_attributes(self) -> None:
-        summary = self._summary()
-        active = summary.status == "active"
-        wanted: dict[str, Any] = {
-            sa.PATHWAY_DEFINITION.name: summary.definition_id,
-            sa.PATHWAY_STAGE.name: summary.stage,
-            sa.COORDINATOR_ID.name: summary.coordinator_id,
-            sa.UNIT_ID.name: summary.unit_id,
-            sa.STAGE_DUE_AT.name: summary.stage_due_at if active else None,
-            sa.NEXT_VISIT_DUE_AT.name: summary.next_visit_due_at if active else None,
-        }
-        keys = {k.name: k for k in sa.ALL_KEYS}
+        wanted = sa.shown(self._summary())
+        keys: dict[str, SearchAttributeKey[Any]] = {k.name: k for k in sa.ALL_KEYS}
         updates = []
         for name, value in wanted.items():
             if self._search_attributes.get(name, "<unset>") == value:
@@ -283,7 +267,7 @@ class PathwayWorkflow:
         except PathwayError as error:
             raise _refusal(error) from None
         self._wake = True
-        if not workflow.patched(SEARCH_ATTRIBUTES_WITH_PROJECTION):
+        if not self._patched(SEARCH_ATTRIBUTES_WITH_PROJECTION):
             self._upsert_search_attributes()
         # (Patched: ``_flush`` upserts them once the command's events are projected. A command
         # without events changes nothing a search attribute shows.)
@@ -348,7 +332,7 @@ class PathwayWorkflow:
         self._validate(input)
 
     def _handle_appointment(self, command: Command) -> CommandResult:
-        if not workflow.patched(APPOINTMENTS):  # pragma: no cover - only a history older than the patch
+        if not self._patched(APPOINTMENTS):  # pragma: no cover - only a history older than the patch
             raise ApplicationError("this case's run takes no appointments", type="invalid_command", non_retryable=True)
         return self._handle(command)
 
@@ -394,7 +378,7 @@ class PathwayWorkflow:
 
     @workflow.update(name="record_plan")
     def record_plan(self, input: RecordPlanInput) -> CommandResult:
-        workflow.patched(PLAN_CLOCKS)
+        self._patched(PLAN_CLOCKS)
         return self._handle(input)
 
     @record_plan.validator

@@ -1,7 +1,14 @@
 """Search attributes of a case's workflow. Never encrypted by the codec: keep them opaque
 (ids, stage names, dates) — never a client's name or address."""
 
-from temporalio.common import SearchAttributeKey
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+from pathway.core.summary import CaseSummary
 
 PATHWAY_DEFINITION = SearchAttributeKey.for_keyword("PathwayDefinition")
 PATHWAY_STAGE = SearchAttributeKey.for_keyword("PathwayStage")
@@ -11,3 +18,33 @@ STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 NEXT_VISIT_DUE_AT = SearchAttributeKey.for_datetime("NextVisitDueAt")
 
 ALL_KEYS = (PATHWAY_DEFINITION, PATHWAY_STAGE, COORDINATOR_ID, UNIT_ID, STAGE_DUE_AT, NEXT_VISIT_DUE_AT)
+
+Value = str | datetime | None
+
+
+def shown(summary: CaseSummary) -> dict[str, Value]:
+    """What a case's search attributes say of it, by name (None: unset). The one mapping: the
+    workflow upserts it, and the API starts a case's workflow with it."""
+    active = summary.status == "active"
+    return {
+        PATHWAY_DEFINITION.name: summary.definition_id,
+        PATHWAY_STAGE.name: summary.stage,
+        COORDINATOR_ID.name: summary.coordinator_id,
+        UNIT_ID.name: summary.unit_id,
+        STAGE_DUE_AT.name: summary.stage_due_at if active else None,
+        NEXT_VISIT_DUE_AT.name: summary.next_visit_due_at if active else None,
+    }
+
+
+def present(attributes: TypedSearchAttributes) -> dict[str, Value]:
+    """Ours among a workflow's search attributes as they are (None: unset)."""
+    return {key.name: attributes.get(key) for key in ALL_KEYS}
+
+
+def start_pairs(values: Mapping[str, Value]) -> TypedSearchAttributes:
+    """``values`` as a start request sets them (the unset ones left out). Pairs, not
+    ``key.value_set(...)``: those are updates, which a start request cannot encode."""
+    keys = {k.name: k for k in ALL_KEYS}
+    return TypedSearchAttributes(
+        [SearchAttributePair(keys[name], value) for name, value in values.items() if value is not None]
+    )

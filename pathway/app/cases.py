@@ -18,11 +18,13 @@ from pathway.app.filters import check_filters
 from pathway.app.notes import OPENING_SEQ, keep_note
 from pathway.app.schemas import CaseListItem, CaseOut, ClientOut, OpenCaseRequest, Page
 from pathway.core.case import CaseView
+from pathway.core.summary import summarize
 from pathway.security.policy import Action
 from pathway.store import history, queries
 from pathway.store.models import Case, ClientCreate, ClientPublic, NotificationPublic, utcnow
+from workflows import search_attributes as sa
 from workflows.messages import OpenCaseInput
-from workflows.opening import first_view
+from workflows.opening import first_case
 
 
 def _same_client(ctx: Context, case: Case, body: OpenCaseRequest) -> bool:
@@ -119,7 +121,8 @@ async def _open(
         # never started the workflow: that attempt's), so the workflow opens at the same one.
         opened_at=case.opened_at,
     )
-    started = await ctx.gateway.start(opening)
+    first = first_case(opening, now)
+    started = await ctx.gateway.start(opening, sa.shown(summarize(first.state)))
     created = existing is None and started
     await ctx.record(
         "case.open",
@@ -129,10 +132,10 @@ async def _open(
         coordinator_id=body.coordinator,
         retried=not created,
     )
-    # Started now: the workflow's first task will see what ``first_view`` sees (the start is
+    # Started now: the workflow's first task will see what ``first_case`` sees (the start is
     # durable: with no worker polling, that task runs when one does). Started before (a
     # retried open): the workflow may have moved on, ask it.
-    view = first_view(opening, now) if started else await ctx.gateway.state(case.id)
+    view = first.view(now) if started else await ctx.gateway.state(case.id)
     if person is not None:  # the identity just sealed, as given: not read back from the vault
         return CaseOut(**view.model_dump(), client=ClientOut(**person.model_dump())), created
     return case_out(ctx, case, view), created

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -21,7 +21,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
@@ -88,18 +88,11 @@ class CaseGateway:
                 raise worker_unavailable(self.wait_seconds) from None
             raise
 
-    async def start(self, input: OpenCaseInput) -> bool:
-        """Start the case's workflow. False when it already exists (a retried open)."""
-        # Pairs, not ``key.value_set(...)``: those are updates (for upserts inside a
-        # workflow), which a start request cannot encode (TypeError: a 500 on every open).
-        attributes = TypedSearchAttributes(
-            [
-                SearchAttributePair(sa.PATHWAY_DEFINITION, input.definition.id),
-                SearchAttributePair(sa.PATHWAY_STAGE, str(input.definition.content.get("initial", ""))),
-                SearchAttributePair(sa.COORDINATOR_ID, input.coordinator_id),
-                SearchAttributePair(sa.UNIT_ID, input.unit_id),
-            ]
-        )
+    async def start(self, input: OpenCaseInput, shown: Mapping[str, sa.Value]) -> bool:
+        """Start the case's workflow, its search attributes set to ``shown`` (what the case's
+        first task will show: that task then upserts none). False when it already exists (a
+        retried open)."""
+        attributes = sa.start_pairs(shown)
         try:
             await self.client.start_workflow(
                 PathwayWorkflow.run,

@@ -38,7 +38,13 @@ from pathway.security import accounts
 from pathway.store import queries
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate
-from workflows.pathway import APPOINTMENTS, KEEP_ALARM, PLAN_CLOCKS, SEARCH_ATTRIBUTES_WITH_PROJECTION
+from workflows.patches import (
+    APPOINTMENTS,
+    KEEP_ALARM,
+    PLAN_CLOCKS,
+    PROJECTION_IN_TASK,
+    SEARCH_ATTRIBUTES_WITH_PROJECTION,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -59,26 +65,49 @@ PATCHES = {
     KEEP_ALARM,
     PLAN_CLOCKS,
     APPOINTMENTS,
+    PROJECTION_IN_TASK,
 }  # every workflow.patched id PathwayWorkflow uses
 
 
+# What the SDK writes in clear in a local activity's marker (``data``; its ``result`` is ours,
+# encrypted): the call's bookkeeping, never its input.
+LOCAL_ACTIVITY_MARKER = {
+    "seq",
+    "attempt",
+    "activity_id",
+    "activity_type",
+    "complete_time",
+    "backoff",
+    "original_schedule_time",
+    "activation_index",
+}
+
+
 def _walk(
-    node: Any, under_search_attributes: bool = False, under_patch: bool = False
-) -> Iterator[tuple[dict[str, Any], bool, bool]]:
+    node: Any, under_search_attributes: bool = False, sdk_marker: str | None = None
+) -> Iterator[tuple[dict[str, Any], bool, str | None]]:
     """Every payload (a dict with base64 ``data``) in a `temporal workflow show -o json`
     dump, whether it is a search attribute (those are never encrypted: they hold ids,
-    stage names and dates only, which the identity checks below confirm) and whether it is
-    the SDK's marker of a ``workflow.patched`` call (written by the SDK, not our codec)."""
+    stage names and dates only, which the identity checks below confirm) and whether the SDK
+    wrote it for a marker, not our codec: a ``workflow.patched`` call's ("patch") or a local
+    activity's bookkeeping ("local_activity")."""
     if isinstance(node, dict):
         if "data" in node and isinstance(node.get("metadata"), dict):
-            yield node, under_search_attributes, under_patch
+            yield node, under_search_attributes, sdk_marker
+        local = node.get("markerName") == "core_local_activity"
         for key, value in node.items():
-            yield from _walk(
-                value, under_search_attributes or key in SEARCH_ATTRIBUTES, under_patch or key == "patch-data"
-            )
+            marker = sdk_marker
+            if key == "patch-data":
+                marker = "patch"
+            elif local and key == "details":
+                # The SDK's bookkeeping in clear; the activity's result is ours (encrypted).
+                yield from _walk(value.get("data"), under_search_attributes, "local_activity")
+                yield from _walk(value.get("result"), under_search_attributes, sdk_marker)
+                continue
+            yield from _walk(value, under_search_attributes or key in SEARCH_ATTRIBUTES, marker)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value, under_search_attributes, under_patch)
+            yield from _walk(value, under_search_attributes, sdk_marker)
 
 
 def _history(server: DevServer, workflow_id: str) -> tuple[str, list[tuple[str, bytes, bool]]]:
@@ -102,14 +131,20 @@ def _history(server: DevServer, workflow_id: str) -> tuple[str, list[tuple[str, 
     assert result.returncode == 0, result.stderr.decode()
     raw = result.stdout.decode()
     payloads = []
-    for payload, searchable, patch in _walk(json.loads(raw)):
+    for payload, searchable, sdk_marker in _walk(json.loads(raw)):
         encoding = base64.b64decode(payload["metadata"].get("encoding", "")).decode(errors="replace")
         data = base64.b64decode(payload.get("data") or "")
-        if patch:
+        if sdk_marker == "patch":
             # In clear by design: the id of one of our patches and nothing else.
             marker = json.loads(data)
             assert marker.keys() <= {"id", "deprecated"} and marker["id"] in PATCHES, (
                 f"an unexpected patch marker: {data!r}"
+            )
+            continue
+        if sdk_marker == "local_activity":
+            marker = json.loads(data)
+            assert marker.keys() <= LOCAL_ACTIVITY_MARKER and marker["activity_type"] == "project_events", (
+                f"an unexpected local activity marker: {data!r}"
             )
             continue
         payloads.append((encoding, data, searchable))

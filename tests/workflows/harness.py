@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +26,12 @@ from activities import build_activities
 from pathway.app.catalog import load_file
 from pathway.core.case import CaseView
 from pathway.core.definition import DefinitionSnapshot, snapshot
+from pathway.core.summary import summarize
 from pathway.store import consents
 from pathway.store.db import create_schema, make_engine
 from pathway.store.models import PartnerCreate, Reminder
 from pathway.store.queries import create_partner
+from workflows import search_attributes as sa
 from workflows.messages import (
     AdvanceCaseInput,
     BookAppointmentInput,
@@ -42,6 +44,7 @@ from workflows.messages import (
     SetFactInput,
     workflow_id,
 )
+from workflows.opening import first_case
 from workflows.pathway import PathwayWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +181,7 @@ class CaseDriver:
                 EventType.EVENT_TYPE_TIMER_CANCELED,  # keep-alarm: a paused case's timer goes, none follows
                 EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
                 EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+                EventType.EVENT_TYPE_MARKER_RECORDED,  # projection-in-task: the batch's local activity
             )
             if idle and len(events) == len(previous):
                 return events
@@ -245,7 +249,14 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> AsyncIterator[Harness]:
+async def running_worker(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    tmp_path: Path,
+    activities: Callable[[Engine], Sequence[Callable[..., Any]]] = build_activities,
+) -> AsyncIterator[Harness]:
+    """``activities``: the worker's activities, built on its store (the real ones unless a
+    test puts a failing one in their place)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     create_schema(engine)
     seed_partners(engine)
@@ -255,7 +266,7 @@ async def running_worker(env: WorkflowEnvironment, task_queue: str, tmp_path: Pa
             env.client,
             task_queue=task_queue,
             workflows=[PathwayWorkflow],
-            activities=build_activities(engine),
+            activities=activities(engine),
             workflow_runner=runner_under_test(),
         ):
             try:
@@ -277,20 +288,26 @@ async def open_case(
     case_id: str | None = None,
     unit_id: str = "unit-wro",
 ) -> CaseDriver:
+    """Start a case's workflow as the API does: opened at the server's now, with the search
+    attributes its first task will show (app/cases.open_case)."""
     case_id = case_id or uuid.uuid4().hex
+    now = await env.get_current_time()
+    opening = OpenCaseInput(
+        case_id=case_id,
+        definition=definition or model_wsparcia(),
+        coordinator_id="coord-1",
+        unit_id=unit_id,
+        actor="coord-1",
+        continue_as_new_after=continue_as_new_after,
+        opened_at=now,
+    )
     handle = await client.start_workflow(
         "PathwayWorkflow",
-        OpenCaseInput(
-            case_id=case_id,
-            definition=definition or model_wsparcia(),
-            coordinator_id="coord-1",
-            unit_id=unit_id,
-            actor="coord-1",
-            continue_as_new_after=continue_as_new_after,
-        ),
+        opening,
         id=workflow_id(case_id),
         task_queue=task_queue,
         run_timeout=timedelta(days=3650),
+        search_attributes=sa.start_pairs(sa.shown(summarize(first_case(opening, now).state))),
     )
     driver = CaseDriver(env, handle, engine)
     await driver.state()  # the first workflow task has run

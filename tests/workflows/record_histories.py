@@ -267,6 +267,14 @@ SCENARIOS = {
     # Recorded after the open was answered from the core (issue 16 item 1, no patch: the same
     # commands): a command handled in the workflow's first task, before its loop starts.
     "commanded_in_its_first_task": commanded_in_its_first_task,
+    # Recorded after the projection-in-task patch (issue 16): every batch projected by a local
+    # activity in its own task, one patch marked per run; a command handled in the first task
+    # decides the patch before the run's loop does.
+    "full_pathway_projection_in_task": full_pathway,
+    "plan_actions_and_review_projection_in_task": plan_actions_and_review,
+    "appointments_projection_in_task": appointments,
+    "commanded_in_its_first_task_projection_in_task": commanded_in_its_first_task,
+    "continued_as_new_projection_in_task": continued_as_new,
 }
 
 
