@@ -21,7 +21,8 @@ The worker runs as `pathway worker` in its own process (so its memory is its own
                                     [--restart-seconds 90] [--window 10] [--cache N]
 
 ``--cache`` sets the worker's ``max_cached_workflows`` (default: every case cached); smaller
-than N, the advances at N are mostly on cases out of the cache, replayed first.
+than N, the advances sampled at N are on cases out of the cache (opened first and made ready
+then, pushed out by the opens after them), each replayed from its history first.
 """
 
 from __future__ import annotations
@@ -184,14 +185,22 @@ async def main(n: int, concurrency: int, store: str, restart_seconds: float, win
         print(f"bare starts: {n} in {bare_s:.1f} s = {n / bare_s:.1f}/s", flush=True)
         b.sign_in_again()  # the session idled out while the bare workflows started
 
-        opened, open_s = await open_cases(b, n - 100, concurrency)
-        rate = (n - 100) / open_s
-        print(f"pathways opened via the API: {n - 100} in {open_s:.1f} s = {rate:.1f}/s", flush=True)
-        at_n = await advance_sample(b, opened, SAMPLE)  # not the 100: those have moved on already
+        # The cases sampled at N are opened first and made ready to advance then, so the opens
+        # after them push them out of a cache smaller than N (a command brings a case back in:
+        # made ready just before its advance, the sample would measure cached cases only).
+        sample, _ = await open_cases(b, SAMPLE, concurrency)
+        await ready(b, sample, concurrency)
+        opened, open_s = await open_cases(b, n - 100 - SAMPLE, concurrency)
+        rate = len(opened) / open_s
+        print(f"pathways opened via the API: {len(opened)} in {open_s:.1f} s = {rate:.1f}/s", flush=True)
+        at_n = percentiles(await timed(SAMPLE, lambda i: b.advance(sample[i])))
         worker, server, api = rss_mb(b.worker_pid), rss_mb(b.server.pid), rss_mb()
         print(f"advance at {n} pathways: {fmt(at_n)}")
         print()
-        print(f"machine: {machine()}; store: {store}; N = {n} pathways (+ {n} bare workflows on the same server)")
+        print(
+            f"machine: {machine()}; store: {store}; N = {n} pathways (+ {n} bare workflows on the same server); "
+            f"worker cache {cache}" + (" (the sample at N out of it)" if cache < n else " (every case)")
+        )
         print(f"start rate: {rate:.1f} pathways/s vs {n / bare_s:.1f} bare workflows/s = {rate / (n / bare_s):.2f}x")
         print(
             f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway; "
@@ -206,8 +215,7 @@ async def main(n: int, concurrency: int, store: str, restart_seconds: float, win
         print(f"opens answered 503 and sent again with their key: {b.opens_retried}")
         print(f"load: {os.getloadavg()}", flush=True)
         if restart_seconds:
-            sampled = set(random.Random(len(opened)).sample(opened, SAMPLE))
-            await restart_recovery(b, [c for c in opened if c not in sampled], restart_seconds, window, concurrency)
+            await restart_recovery(b, opened, restart_seconds, window, concurrency)
 
 
 if __name__ == "__main__":
