@@ -35,6 +35,7 @@ import time
 
 from common import Bench, embedded, fmt, machine, percentiles, rss_mb, timed
 from sqlalchemy import func, select
+from temporalio.service import RPCError
 
 from pathway.store.models import Case
 
@@ -75,16 +76,26 @@ async def bare_starts(b: Bench, n: int, concurrency: int) -> float:
     t0 = time.perf_counter()
     await b.start_bare(n, timer_days=30, concurrency=concurrency)
     # Finished = no workflow task waiting on the queue any more.
+    unanswered = 0
     while True:
-        d = await b.client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=b.client.namespace,
-                task_queue=TaskQueue(name=b.bare_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-                api_mode=DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
-                report_stats=True,
+        try:
+            d = await b.client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=b.client.namespace,
+                    task_queue=TaskQueue(name=b.bare_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                    api_mode=DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+                    report_stats=True,
+                )
             )
-        )
+        except RPCError:
+            # A poll the busy server cancelled (the third 50,000 run ended on one, "operation
+            # was canceled", after 50,000 starts): ask again, within reason.
+            unanswered += 1
+            if unanswered > 60:
+                raise
+            await asyncio.sleep(1)
+            continue
         backlog = sum(
             t.stats.approximate_backlog_count for v in d.versions_info.values() for t in v.types_info.values()
         )
