@@ -38,4 +38,3 @@ def first_case(input: OpenCaseInput, now: datetime) -> Case:
     case = opened_case(input, now)
     case.fire_due(now)
     return case
-

@@ -19,9 +19,11 @@ PLAN_CLOCKS = "plan-clocks"
 # Runs that take booked visits (appointments): the book/cancel updates, the reminder the day
 # before and the missed-appointment reminder. Histories written before it never booked one.
 APPOINTMENTS = "appointments"
-# Runs started with this patch project each batch in the workflow task that made its events,
-# as a local activity (one attempt; if it fails, the durable activity takes the batch as
-# before): no activity task and no second workflow task per batch (bench/RESULTS.md, "The
-# projection in the task"). It also stands for every patch above: a new run marks this one
-# only, in its first task (each marker is a history event and a visibility upsert).
+# Runs started with this patch project a batch no command waits on (the opening, what a clock
+# rang) in the workflow task that made its events, as a local activity (one attempt; if it
+# fails, the durable activity takes the batch as before): no activity task and no second
+# workflow task per batch (bench/RESULTS.md, "The projection in the task"); and take the
+# search attributes the start set as set. It also stands for every patch above: a new run
+# marks this one only, in its first task (each marker is a history event and a visibility
+# upsert).
 PROJECTION_IN_TASK = "projection-in-task"

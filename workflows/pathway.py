@@ -85,6 +85,7 @@ class PathwayWorkflow:
         self.case = Case(input.state) if input.state is not None else opened_case(input, workflow.now())
         self._input = input
         self._wake = False
+        self._answering = False  # a command was applied since the last projection
         self._effects: set[asyncio.Task[Any]] = set()
         self._search_attributes: dict[str, Any] = {}
         self._alarm: Alarm | None = None  # None: a run older than keep-alarm
@@ -160,7 +161,10 @@ class PathwayWorkflow:
         """Project the pending events (in order, idempotently), then start their effects."""
         while self.case.state.outbox:
             batch: list[Event] = list(self.case.state.outbox)
-            in_task = workflow.patched(PROJECTION_IN_TASK)
+            # A batch with a command's events goes to the durable activity after the answer: in
+            # the task, the answer would wait for the store and the search attributes.
+            in_task = workflow.patched(PROJECTION_IN_TASK) and not self._answering
+            self._answering = False
             result = await project(ProjectEventsInput(summary=self._summary(), events=batch), in_task=in_task)
             self.case.acknowledge(max(result.up_to_seq, batch[-1].seq))
             for event in batch:
@@ -267,6 +271,8 @@ class PathwayWorkflow:
         except PathwayError as error:
             raise _refusal(error) from None
         self._wake = True
+        if events:
+            self._answering = True
         if not self._patched(SEARCH_ATTRIBUTES_WITH_PROJECTION):
             self._upsert_search_attributes()
         # (Patched: ``_flush`` upserts them once the command's events are projected. A command

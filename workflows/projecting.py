@@ -1,13 +1,15 @@
 """How PathwayWorkflow stores a batch of its events (the ``project_events`` activity).
 
-A run started with ``PROJECTION_IN_TASK`` projects in the workflow task that made the events,
-as a local activity: the worker runs it before it completes the task, so a batch costs no
-activity task and no second workflow task on the server, and a command's answer arrives with
-the store already showing it. It gets one attempt, shorter than the worker's workflow-task
+A run started with ``PROJECTION_IN_TASK`` projects a batch that no command waits on (its
+opening, what a clock rang) in the workflow task that made it, as a local activity: the worker
+runs it before it completes the task, so the batch costs no activity task and no second
+workflow task on the server. It gets one attempt, shorter than the worker's workflow-task
 heartbeat (80% of the 10 s task timeout), so a store that does not answer never holds the task
 open: a busy SQLite fails it at its 5 s busy timeout, and the durable activity then waits the
 outage out, retrying for as long as it takes. A batch projected twice is stored once (by seq).
-Older runs use the durable activity only, as their histories say they did."""
+A command's batch goes to the durable activity after the command is answered, as in older
+runs: in the task, the answer would wait for the store's write and the search attributes
+(+8 ms at the median spaced 50 ms, bench/RESULTS.md, "The projection in the task")."""
 
 from __future__ import annotations
 

@@ -373,10 +373,10 @@ async def test_command_repeated_across_continue_as_new_applies_once(
     client = dev_server.client
     worker = workers(dev_server)
     await worker.start()
-    # Opening takes 8-9 history events (projection-in-task: one workflow task) and the
-    # advance's task starts past 10: the run continues as new right after the advance, and
-    # the next run stays below the limit until then.
-    case = await open_case(client, worker.task_queue, continue_as_new_after=10)
+    # Opening takes 8 history events (projection-in-task: one workflow task) and the advance
+    # 10 more, its projection's result arriving in a task that starts at event 18: the run
+    # continues as new right after the advance, and the next run stays far below the limit.
+    case = await open_case(client, worker.task_queue, continue_as_new_after=14)
     first_run = case.handle.first_execution_run_id
     await _settled_projection(store, case)
     assert (await case.describe()).run_id == first_run, "the case continued as new before the command"

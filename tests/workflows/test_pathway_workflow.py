@@ -346,11 +346,12 @@ async def test_a_partner_that_cannot_be_told_is_reported_to_the_coordinator(time
         assert (await case.state()).stage == "therapy", "the pathway goes on"
 
 
-async def test_a_move_is_projected_and_upserted_in_its_own_task(time_skipping_env, task_queue, tmp_path):
-    """Patch projection-in-task: a command's one workflow task holds its answer, its
-    projection (a local activity's marker) and then its search attributes; no activity task,
-    no second workflow task. So the answer arrives with the store already showing the move.
-    (Runs started before the patch replay the old order: histories/*search_attributes*.)"""
+async def test_a_move_upserts_its_search_attributes_with_its_projection_not_in_its_answer(
+    time_skipping_env, task_queue, tmp_path
+):
+    """The answer to a command waits only for the command's own workflow task: the search
+    attributes follow in the task after the projection (bench/RESULTS.md: the upsert was
+    ~0.2-0.3x of a bare update on every answer). They still land, with the new stage."""
     from workflows.search_attributes import PATHWAY_STAGE, STAGE_DUE_AT
 
     async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
@@ -360,14 +361,16 @@ async def test_a_move_is_projected_and_upserted_in_its_own_task(time_skipping_en
         await case.settled_history()
         before = len(await case.history_events())
         assert (await case.advance(expected_stage="diagnosis")).case.stage == "plan"
-        with Session(harness.engine) as session:
-            assert session.get(Case, case.case_id).stage == "plan", "the store shows the move with its answer"
-        kinds = [e.event_type for e in (await case.settled_history())[before:]]
-        assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1, kinds
-        assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds, kinds
-        marker = kinds.index(EventType.EVENT_TYPE_MARKER_RECORDED)
-        assert kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) < marker
-        assert kinds.index(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) > marker
+        events = (await case.settled_history())[before:]
+        kinds = [e.event_type for e in events]
+        completed = kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+        projected = kinds.index(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, completed)
+        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES not in kinds[:projected], (
+            "nothing upserted in the answer's task"
+        )
+        assert EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES in kinds[projected:], (
+            "upserted once the move is projected"
+        )
         attributes = (await case.handle.describe()).typed_search_attributes
         assert attributes[PATHWAY_STAGE] == "plan"
         assert attributes[STAGE_DUE_AT] == projected_due(harness, case)
