@@ -157,20 +157,13 @@ def stalled(
     own limits; a case of a definition not given gets the defaults. ``inactive_days``
     replaces every definition's ``inactivity_alert``."""
     with _no_collection_pauses():
-        return _stalled(session, now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+        ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
+        return _stalled(session, now, definitions, ask)
 
 
 def _stalled(
-    session: Session,
-    now: datetime,
-    definitions: Mapping[str, Definition] | None,
-    unit_id: str | None,
-    coordinator_id: str | None,
-    definition_id: str | None,
-    rule: str | None,
-    inactive_days: int | None,
+    session: Session, now: datetime, definitions: Mapping[str, Definition] | None, ask: AuditAsk
 ) -> list[StalledRow]:
-    ask = _ask(now, definitions, unit_id, coordinator_id, definition_id, rule, inactive_days)
     connection = session.connection()
     dialect = connection.dialect
 
