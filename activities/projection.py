@@ -9,11 +9,12 @@ only overwritten by a summary at least as new as the one it shows.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Insert, Table, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -45,6 +46,15 @@ def store_unavailable(exc: SQLAlchemyError) -> ApplicationError:
     return ApplicationError(f"the store is unavailable: {failure_line(exc)}", type="StoreUnavailable")
 
 
+@functools.cache
+def _insert_new_stmt(dialect: str, table: Table) -> Insert:
+    """Built once per dialect and table: a statement is immutable, and building one (the
+    ``excluded`` alias's column proxies above all) cost more than executing its cached
+    compiled form (bench/RESULTS.md, "The projection's statements built once")."""
+    stmt = conflict_insert(dialect, table).on_conflict_do_nothing(index_elements=["case_id", "seq"])
+    return stmt.returning(table.c.seq)
+
+
 def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[int]:
     """Insert the rows whose (case_id, seq) is not stored yet; return the seqs inserted.
 
@@ -53,8 +63,7 @@ def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     anew for every batch, which was a quarter of the worker's CPU under load."""
     if not rows:
         return set()
-    stmt = conflict_insert(conn, table).on_conflict_do_nothing(index_elements=["case_id", "seq"]).returning(table.c.seq)
-    return set(conn.execute(stmt, list(rows)).scalars())
+    return set(conn.execute(_insert_new_stmt(conn.dialect.name, table), list(rows)).scalars())
 
 
 def _upsert_case(conn: Connection, summary: CaseSummary, limits: Mapping[str, Limits]) -> bool:
@@ -65,14 +74,19 @@ def _upsert_case(conn: Connection, summary: CaseSummary, limits: Mapping[str, Li
     (``stalled_limits.audit_columns``)."""
     values = {row_name(field): value for field, value in summary.model_dump().items()}  # case_id -> id, ...
     values.update(audit_columns(values, limits.get(summary.definition_id) or Limits.default()))
-    base = conflict_insert(conn, _CASE_TABLE)
-    stmt = base.on_conflict_do_update(
+    # Values as parameters, not baked into the statement, so its compiled form is cached.
+    return conn.execute(_upsert_case_stmt(conn.dialect.name, tuple(values)), values).first() is not None
+
+
+@functools.cache
+def _upsert_case_stmt(dialect: str, names: tuple[str, ...]) -> Insert:
+    """The case row's upsert for these columns, built once (as ``_insert_new_stmt``)."""
+    base = conflict_insert(dialect, _CASE_TABLE)
+    return base.on_conflict_do_update(
         index_elements=["id"],
-        set_={name: base.excluded[name] for name in values if name != "id"},
+        set_={name: base.excluded[name] for name in names if name != "id"},
         where=_CASE_TABLE.c.last_seq <= base.excluded.last_seq,
     ).returning(_CASE_TABLE.c.id)  # a row back = written (rowcount is -1 on PostgreSQL with RETURNING)
-    # Values as parameters, not baked into the statement, so its compiled form is cached.
-    return conn.execute(stmt, values).first() is not None
 
 
 def _event_row(case_id: str, event: Event) -> dict[str, Any]:
@@ -111,20 +125,31 @@ def _period_row(case_id: str, e: StageEntered) -> dict[str, Any]:
     }
 
 
+_p = _PERIODS.c
+# Built once, with their values as parameters (as ``_insert_new_stmt``).
+_PERIOD_BEFORE = (
+    select(_p.seq).where(_p.case_id == bindparam("case"), _p.seq < bindparam("at")).order_by(_p.seq.desc()).limit(1)
+)
+_PERIOD_AFTER = (
+    select(_p.entered_at).where(_p.case_id == bindparam("case"), _p.seq > bindparam("at")).order_by(_p.seq).limit(1)
+)
+_PERIOD_CLOSE = (
+    update(_PERIODS)
+    .where(_p.case_id == bindparam("case"), _p.seq == bindparam("at"))
+    .values(left_at=bindparam("until"))
+)
+_CASE_LOCK = select(_CASE_TABLE.c.id).where(_CASE_TABLE.c.id == bindparam("case")).with_for_update()
+
+
 def _link_period(conn: Connection, case_id: str, seq: int, entered_at: Any) -> None:
     """A stay ends when the next one starts: close the period before ``seq`` and, when a
     later batch landed first, close this one at the start of the period after it."""
-    p = _PERIODS.c
-    before = conn.execute(
-        select(p.seq).where(p.case_id == case_id, p.seq < seq).order_by(p.seq.desc()).limit(1)
-    ).scalar()
+    before = conn.execute(_PERIOD_BEFORE, {"case": case_id, "at": seq}).scalar()
     if before is not None:
-        conn.execute(update(_PERIODS).where(p.case_id == case_id, p.seq == before).values(left_at=entered_at))
-    after = conn.execute(
-        select(p.entered_at).where(p.case_id == case_id, p.seq > seq).order_by(p.seq).limit(1)
-    ).scalar()
+        conn.execute(_PERIOD_CLOSE, {"case": case_id, "at": before, "until": entered_at})
+    after = conn.execute(_PERIOD_AFTER, {"case": case_id, "at": seq}).scalar()
     if after is not None:
-        conn.execute(update(_PERIODS).where(p.case_id == case_id, p.seq == seq).values(left_at=after))
+        conn.execute(_PERIOD_CLOSE, {"case": case_id, "at": seq, "until": after})
 
 
 def _project_referrals(conn: Connection, case_id: str, events: list[Event]) -> None:
@@ -171,7 +196,7 @@ def project(
     # the row as it is); the explicit lock says so and keeps it true if the upsert changes.
     # SQLite has one writer at a time.
     if conn.dialect.name == "postgresql":
-        conn.execute(select(_CASE_TABLE.c.id).where(_CASE_TABLE.c.id == case_id).with_for_update())
+        conn.execute(_CASE_LOCK, {"case": case_id})
     events = sorted(data.events, key=lambda e: e.seq)
     stored = _insert_new(conn, _EVENTS, [_event_row(case_id, e) for e in events])
     # Derived rows are keyed like the events, so a retried batch adds nothing twice.

@@ -111,10 +111,11 @@ def session(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def conflict_insert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+def conflict_insert(conn: Connection | str, table: Table) -> sqlite.Insert | postgresql.Insert:
     """An INSERT that knows ON CONFLICT (idempotent writes keyed on a unique constraint),
-    for the dialects the store runs on."""
-    name = conn.dialect.name
+    for the dialects the store runs on: the connection's, or a dialect given by name (a
+    statement built once per dialect, activities/projection.py)."""
+    name = conn if isinstance(conn, str) else conn.dialect.name
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":
