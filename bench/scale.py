@@ -19,6 +19,7 @@ The worker runs as `pathway worker` in its own process (so its memory is its own
 
     .venv/bin/python bench/scale.py [--n 10000] [--concurrency 16] [--store sqlite|postgresql]
                                     [--restart-seconds 90] [--window 10] [--cache N]
+                                    [--chunks 10] [--settle 300]
 
 ``--cache`` sets the worker's ``max_cached_workflows`` (default: every case cached); smaller
 than N, the advances sampled at N are on cases out of the cache (opened first and made ready
@@ -51,19 +52,21 @@ async def open_cases(b: Bench, n: int, concurrency: int) -> tuple[list[str], flo
         async with sem:
             ids.append(await b.open_case())
 
+    before = active_cases(b)
     t0 = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(n)))
-    await wait_projected(b, ids)
+    await wait_projected(b, before + len(ids))
     return ids, time.perf_counter() - t0
 
 
-async def wait_projected(b: Bench, ids: list[str]) -> None:
-    want = set(ids)
-    while True:
-        with b.engine.connect() as conn:
-            done = conn.execute(select(func.count()).select_from(Case).where(Case.status == "active")).scalar_one()
-        if done >= len(want):
-            return
+def active_cases(b: Bench) -> int:
+    with b.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Case).where(Case.status == "active")).scalar_one())
+
+
+async def wait_projected(b: Bench, active: int) -> None:
+    """Until ``active`` cases are projected as active (the cases opened before these too)."""
+    while active_cases(b) < active:
         await asyncio.sleep(0.5)
 
 
@@ -183,50 +186,106 @@ async def restart_recovery(b: Bench, cases: list[str], seconds: float, window: f
     )
 
 
-async def main(n: int, concurrency: int, store: str, restart_seconds: float, window: float, cache: int) -> None:
+async def settle(limit_s: float, below: float) -> float:
+    """Wait until the machine's one-minute load is under ``below`` (at most ``limit_s``): the
+    opens' burst over, 50,000 pathways open and waiting. Returns the seconds waited."""
+    t0 = time.perf_counter()
+    while os.getloadavg()[0] >= below and time.perf_counter() - t0 < limit_s:
+        await asyncio.sleep(5)
+    return time.perf_counter() - t0
+
+
+async def interleaved(b: Bench, n: int, chunks: int, concurrency: int) -> tuple[list[str], float, int, float]:
+    """n bare starts and n opens, in ``chunks`` alternating rounds (bare, open, bare, ...), so
+    both series meet a server of the same size: run one after the other, the opens met one
+    holding the bare series' n workflows on top of their own (the 50,000 run of
+    2026-12-07). Returns (case ids, seconds opening, bare starts, seconds starting them)."""
+    opened: list[str] = []
+    open_s = bare_s = 0.0
+    bare_n = 0
+    for k in range(chunks):
+        size = n // chunks + (1 if k < n % chunks else 0)
+        took = await bare_starts(b, size, concurrency)
+        bare_n, bare_s = bare_n + size, bare_s + took
+        b.sign_in_again()  # a long chunk of bare starts may outlast the session's idle time
+        ids, o_s = await open_cases(b, size, concurrency)
+        opened, open_s = opened + ids, open_s + o_s
+        print(
+            f"  round {k + 1}/{chunks}: bare {size / took:.1f}/s, opens {len(ids) / o_s:.1f}/s "
+            f"({len(opened)} open; load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    return opened, open_s, bare_n, bare_s
+
+
+async def main(
+    n: int,
+    concurrency: int,
+    store: str,
+    restart_seconds: float,
+    window: float,
+    cache: int,
+    chunks: int,
+    settle_s: float,
+) -> None:
     cache = cache or max(10_000, n + 1000)
     print(f"worker cache: {cache} workflows", flush=True)
     async with embedded(store, max_cached_workflows=cache, worker_process=True) as b:
         small, _ = await open_cases(b, 100, concurrency)
         worker_at_small = rss_mb(b.worker_pid)
         at_small = await advance_sample(b, small, SAMPLE)
-        print(f"advance at 100 pathways:      {fmt(at_small)}", flush=True)
+        print(f"advance at 100 pathways:      {fmt(at_small)}; load {os.getloadavg()[0]:.1f}", flush=True)
 
-        bare_s = await bare_starts(b, n, concurrency)
-        print(f"bare starts: {n} in {bare_s:.1f} s = {n / bare_s:.1f}/s", flush=True)
-        b.sign_in_again()  # the session idled out while the bare workflows started
-
-        # The cases sampled at N are opened first and made ready to advance then, so the opens
-        # after them push them out of a cache smaller than N (a command brings a case back in:
-        # made ready just before its advance, the sample would measure cached cases only).
-        sample, _ = await open_cases(b, SAMPLE, concurrency)
+        # Two samples at N, opened first and made ready to advance then, so the opens after
+        # them push them out of a cache smaller than N (a command brings a case back in: made
+        # ready just before its advance, a sample would measure cached cases only). The first
+        # is advanced right after the opens, the second once the machine has settled.
+        sample, _ = await open_cases(b, 2 * SAMPLE, concurrency)
         await ready(b, sample, concurrency)
-        opened, open_s = await open_cases(b, n - 100 - SAMPLE, concurrency)
-        rate = len(opened) / open_s
+        burst, later = sample[:SAMPLE], sample[SAMPLE:]
+        opened, open_s, bare_n, bare_s = await interleaved(b, n - 100 - 2 * SAMPLE, chunks, concurrency)
+        rate, bare_rate = len(opened) / open_s, bare_n / bare_s
+        print(f"bare starts: {bare_n} in {bare_s:.1f} s = {bare_rate:.1f}/s", flush=True)
         print(f"pathways opened via the API: {len(opened)} in {open_s:.1f} s = {rate:.1f}/s", flush=True)
-        at_n = percentiles(await timed(SAMPLE, lambda i: b.advance(sample[i])))
         worker, server, api = rss_mb(b.worker_pid), rss_mb(b.server.pid), rss_mb()
-        print(f"advance at {n} pathways: {fmt(at_n)}")
+        load_after = os.getloadavg()[0]
+        at_n = percentiles(await timed(SAMPLE, lambda i: b.advance(burst[i])))
+        print(f"advance at {n} pathways, right after the opens: {fmt(at_n)}; load {load_after:.1f}", flush=True)
+        waited = await settle(settle_s, 1.5)
+        # Beside the sample out of the cache, at the same load: the last cases opened (in the
+        # cache, made ready just now) — what the cache is worth at N.
+        warm = opened[-SAMPLE:]
+        await ready(b, warm, concurrency)
+        load_settled = os.getloadavg()[0]
+        at_n_settled = percentiles(await timed(SAMPLE, lambda i: b.advance(later[i])))
+        at_n_warm = percentiles(await timed(SAMPLE, lambda i: b.advance(warm[i])))
+        print(
+            f"advance at {n} pathways, settled ({waited:.0f} s later, load {load_settled:.1f}): "
+            f"{fmt(at_n_settled)}; cached cases beside it: {fmt(at_n_warm)}",
+            flush=True,
+        )
         print()
         print(
-            f"machine: {machine()}; store: {store}; N = {n} pathways (+ {n} bare workflows on the same server); "
-            f"worker cache {cache}" + (" (the sample at N out of it)" if cache < n else " (every case)")
+            f"machine: {machine()}; store: {store}; N = {n} pathways (+ {bare_n} bare workflows on the same "
+            f"server, in {chunks} rounds between the opens); worker cache {cache}"
+            + (" (the samples at N out of it)" if cache < n else " (every case)")
         )
-        print(f"start rate: {rate:.1f} pathways/s vs {n / bare_s:.1f} bare workflows/s = {rate / (n / bare_s):.2f}x")
+        print(f"start rate: {rate:.1f} pathways/s vs {bare_rate:.1f} bare workflows/s = {rate / bare_rate:.2f}x")
         print(
             f"memory: worker {worker:.0f} MB ({worker * 1024 / n:.0f} KB per pathway; "
             f"{(worker - worker_at_small) * 1024 / (n - 100):.0f} KB per pathway above the first 100), "
             f"Temporal dev server {server:.0f} MB, API process {api:.0f} MB"
         )
-        print(
-            f"advance p50 at {n} vs at 100: {at_n['p50']:.1f} / {at_small['p50']:.1f} ms = "
-            f"{at_n['p50'] / at_small['p50']:.2f}x; "
-            f"p99 {at_n['p99']:.1f} / {at_small['p99']:.1f} ms = {at_n['p99'] / at_small['p99']:.2f}x"
-        )
+        for name, p in (("right after the opens", at_n), ("settled", at_n_settled), ("settled, cached", at_n_warm)):
+            print(
+                f"advance at {n} ({name}) vs at 100: p50 {p['p50']:.1f} / {at_small['p50']:.1f} ms = "
+                f"{p['p50'] / at_small['p50']:.2f}x; p99 {p['p99']:.1f} / {at_small['p99']:.1f} ms = "
+                f"{p['p99'] / at_small['p99']:.2f}x"
+            )
         print(f"opens answered 503 and sent again with their key: {b.opens_retried}")
         print(f"load: {os.getloadavg()}", flush=True)
         if restart_seconds:
-            await restart_recovery(b, opened, restart_seconds, window, concurrency)
+            await restart_recovery(b, opened[:-SAMPLE], restart_seconds, window, concurrency)  # not the warm sample
 
 
 if __name__ == "__main__":
@@ -237,5 +296,18 @@ if __name__ == "__main__":
     parser.add_argument("--restart-seconds", type=float, default=90, help="0: no restart")
     parser.add_argument("--window", type=float, default=10)
     parser.add_argument("--cache", type=int, default=0, help="max_cached_workflows (0: every case, n + 1000)")
+    parser.add_argument("--chunks", type=int, default=10, help="rounds of bare starts and opens (1: all bare first)")
+    parser.add_argument("--settle", type=float, default=300, help="at most this long for the load to fall under 1.5")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.concurrency, args.store, args.restart_seconds, args.window, args.cache))
+    asyncio.run(
+        main(
+            args.n,
+            args.concurrency,
+            args.store,
+            args.restart_seconds,
+            args.window,
+            args.cache,
+            args.chunks,
+            args.settle,
+        )
+    )
