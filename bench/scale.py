@@ -233,6 +233,7 @@ async def main(
     async with embedded(store, max_cached_workflows=cache, worker_process=True) as b:
         small, _ = await open_cases(b, 100, concurrency)
         worker_at_small = rss_mb(b.worker_pid)
+        await settle(settle_s, 1.5)  # the 100 at the load the settled sample at N meets
         at_small = await advance_sample(b, small, SAMPLE)
         print(f"advance at 100 pathways:      {fmt(at_small)}; load {os.getloadavg()[0]:.1f}", flush=True)
 
