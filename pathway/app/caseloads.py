@@ -49,6 +49,8 @@ _MOVE_KEY_NAMESPACE = uuid.UUID("7d3f9a52-1c4e-4b8e-9f6a-2e5b8c0d4a17")
 
 # ---------------------------------------------------------------- who may carry cases
 def is_unit_coordinator(ctx: Context, login: str) -> bool:
+    if login == ctx.actor.id:  # the one acting: their account was read with their token just now
+        return ctx.actor.has("coordinator")
     user = accounts.get_user(ctx.services.engine, login)
     return user is not None and not user.disabled and user.unit_id == ctx.unit_id and "coordinator" in user.roles
 
@@ -133,8 +135,8 @@ async def caseload_room(
         )
     engine = ctx.services.engine
 
-    def reserve(limit: int | None) -> int:
-        return reservations.reserve(
+    def reserve(limit: int | None) -> None:
+        reservations.reserve(
             engine,
             kind=CASELOAD,
             holder=coordinator,
