@@ -58,15 +58,21 @@ def add_member(
 ) -> HouseholdMember:
     """A new member under a key of their own; the row as stored."""
     vault.new_client_key(member_id)
+    texts = {NAME: who.name}
+    if who.school:
+        texts[SCHOOL] = who.school
+    if who.contacts:
+        texts[CONTACTS] = json.dumps(list(who.contacts))
+    sealed = vault.seal_many(member_id, texts)
     row = HouseholdMember(
         id=member_id,
         case_id=case_id,
         role=role,
         birth_year=birth_year,
         created_by=actor,
-        name_sealed=vault.seal(member_id, NAME, who.name),
-        school_sealed=vault.seal(member_id, SCHOOL, who.school) if who.school else None,
-        contacts_sealed=vault.seal(member_id, CONTACTS, json.dumps(list(who.contacts))) if who.contacts else None,
+        name_sealed=sealed[NAME],
+        school_sealed=sealed.get(SCHOOL),
+        contacts_sealed=sealed.get(CONTACTS),
     )
     try:
         session.add(row)

@@ -150,21 +150,23 @@ def create_client_and_case(
     person_id = client_id or new_id()
     created_key = session.get(Client, person_id) is None  # a key of a client already stored is theirs
     vault.new_client_key(person_id)
-
-    def seal(field: str, value: str | None) -> str | None:
-        return None if value is None else vault.seal(person_id, f"client.{field}", value)
-
+    given = {
+        "name": client.name,
+        "address": client.address,
+        "phone": client.phone,
+        "perpetrator_name": client.perpetrator_name,
+        "perpetrator_contacts": json.dumps(client.perpetrator_contacts) if client.perpetrator_contacts else None,
+    }
+    sealed = vault.seal_many(person_id, {f"client.{k}": v for k, v in given.items() if v is not None})
     person = Client(
         id=person_id,
         unit_id=client.unit_id,
         created_at=opened_at,
-        name_sealed=vault.seal(person_id, "client.name", client.name),
-        address_sealed=seal("address", client.address),
-        phone_sealed=seal("phone", client.phone),
-        perpetrator_name_sealed=seal("perpetrator_name", client.perpetrator_name),
-        perpetrator_contacts_sealed=seal("perpetrator_contacts", json.dumps(client.perpetrator_contacts))
-        if client.perpetrator_contacts
-        else None,
+        name_sealed=sealed["client.name"],
+        address_sealed=sealed.get("client.address"),
+        phone_sealed=sealed.get("client.phone"),
+        perpetrator_name_sealed=sealed.get("client.perpetrator_name"),
+        perpetrator_contacts_sealed=sealed.get("client.perpetrator_contacts"),
     )
     case = Case(
         id=case_id or new_id(),
@@ -190,7 +192,8 @@ def create_client_and_case(
         if created_key:  # no identity was stored under it: do not leave the key behind
             vault.erase(person_id)
         raise
-    session.refresh(case)
+    if session.expire_on_commit:  # the request's session keeps what it wrote; another reads it back
+        session.refresh(case)
     public = ClientPublic(id=person_id, created_at=opened_at, **client.model_dump())
     return public, case
 

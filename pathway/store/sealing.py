@@ -4,7 +4,7 @@ store does not know how sealing works; it never holds a key."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 # What a field reads once its client was erased (their key destroyed).
@@ -19,6 +19,9 @@ class Sealer(Protocol):
 
     def seal(self, client_id: str, field: str, text: str) -> str:
         """``text`` sealed under the client's key, bound to ``field``."""
+
+    def seal_many(self, client_id: str, texts: Mapping[str, str]) -> dict[str, str]:
+        """``seal`` for several fields of one client at once."""
 
     def open(self, client_id: str, field: str, sealed: str) -> str | None:
         """The sealed text, opened; None once the client's key was destroyed."""

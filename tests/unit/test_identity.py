@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session, select
 
 from pathway.config import Settings
@@ -125,6 +125,25 @@ def test_a_sealed_value_moved_to_another_client_or_field_does_not_open(vault: Id
         with pytest.raises(IdentityError):
             vault.open("c1", "client.name", bad)
     assert vault.open("c1", "client.name", sealed) == NAME
+
+
+def test_seal_many_seals_each_field_with_one_key_store_read(vault: IdentityVault, keystore: Engine) -> None:
+    vault.new_client_key("c1")
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(keystore, "before_cursor_execute", seen)
+    sealed = vault.seal_many("c1", {"client.name": NAME, "client.address": ADDRESS, "client.phone": PHONE})
+    event.remove(keystore, "before_cursor_execute", seen)
+    assert [s.split()[0] for s in statements] == ["SELECT"]
+    assert vault.open_many([("c1", field, value) for field, value in sealed.items()]) == [NAME, ADDRESS, PHONE]
+    # Each value is bound to its own field, as ``seal`` binds it, and gets its own nonce.
+    with pytest.raises(IdentityError):
+        vault.open("c1", "client.name", sealed["client.address"])
+    assert len({value.split(":")[2][:16] for value in sealed.values()}) == 3
+    assert vault.seal_many("c1", {}) == {}
 
 
 def test_a_client_the_key_store_does_not_know_is_an_error_not_erased(vault: IdentityVault) -> None:
