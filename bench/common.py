@@ -193,11 +193,16 @@ def _store_url(store: str, home: Path):
 
 @asynccontextmanager
 async def embedded(
-    store: str = "sqlite", *, max_cached_workflows: int | None = None, worker_process: bool = False
+    store: str = "sqlite",
+    *,
+    max_cached_workflows: int | None = None,
+    worker_process: bool = False,
+    bare_process: bool = False,
 ) -> AsyncIterator[Bench]:
     """The stack of ``pathway up`` in this process, on a new temporary home; with
     ``worker_process`` the engine's worker runs as ``pathway worker`` in a process of its own
-    (the production shape: ``pathway worker`` + ``pathway serve``)."""
+    (the production shape: ``pathway worker`` + ``pathway serve``); with ``bare_process`` the
+    baseline's worker too (``bare_worker.py``), so that this process holds the API alone."""
     from pathway.runtime.asgi import create_app
     from pathway.runtime.worker import build_worker
     from pathway.security import accounts
@@ -231,7 +236,7 @@ async def embedded(
         client = server.client
         worker_pid, process = None, None
         if worker_process:
-            process = await stack.enter_async_context(_worker_process(settings, server))
+            process = await stack.enter_async_context(_process(settings, server))
             worker_pid = process.pid
         else:
             worker = build_worker(client, settings, engine)
@@ -239,16 +244,25 @@ async def embedded(
         bare_queue = f"bare-{uuid.uuid4().hex[:8]}"
         # The baseline runs in the sandbox whatever the engine's worker runs in (the SDK's
         # default, what the targets were set against), with the same cache.
-        bare = Worker(
-            client,
-            task_queue=bare_queue,
-            workflows=[BareWorkflow, CommandsWorkflow],
-            activities=[noop_activity],
-            # Its module passed through as well, as the worker's sandbox passes ``workflows``.
-            workflow_runner=sandboxed_runner("bare_workflow"),
-            max_cached_workflows=settings.max_cached_workflows,
-        )
-        await stack.enter_async_context(bare)
+        if bare_process:
+            command = [
+                sys.executable,
+                str(ROOT / "bench" / "bare_worker.py"),
+                f"--task-queue={bare_queue}",
+                f"--cache={settings.max_cached_workflows}",
+            ]
+            await stack.enter_async_context(_process(settings, server, command, bare_queue, "bare_worker.log"))
+        else:
+            bare = Worker(
+                client,
+                task_queue=bare_queue,
+                workflows=[BareWorkflow, CommandsWorkflow],
+                activities=[noop_activity],
+                # Its module passed through as well, as the worker's sandbox passes ``workflows``.
+                workflow_runner=sandboxed_runner("bare_workflow"),
+                max_cached_workflows=settings.max_cached_workflows,
+            )
+            await stack.enter_async_context(bare)
         app = create_app(settings, client=client, engine=engine)
         http = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=60)
@@ -278,10 +292,21 @@ async def embedded(
 
 
 class WorkerProcess:
-    """``pathway worker`` in a process of its own, which a benchmark may restart."""
+    """``pathway worker`` in a process of its own, which a benchmark may restart; or, given a
+    ``command`` and its ``task_queue``, another worker (``bare_worker.py``)."""
 
-    def __init__(self, settings: Settings, server: DevServer) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        server: DevServer,
+        command: list[str] | None = None,
+        task_queue: str | None = None,
+        log_name: str = "worker.log",
+    ) -> None:
         self.settings, self.server = settings, server
+        self.command = command or [sys.executable, "-m", "pathway.cli", "worker"]
+        self.task_queue = task_queue or settings.task_queue
+        self.log_path = settings.home / log_name
         self.proc: Any = None
         self.log: Any = None
 
@@ -305,9 +330,8 @@ class WorkerProcess:
             PATHWAY_WORKFLOW_SANDBOX=str(settings.workflow_sandbox).lower(),
             PATHWAY_LOG_LEVEL="WARNING",
         )
-        self.log = open(settings.home / "worker.log", "ab")
-        command = [sys.executable, "-m", "pathway.cli", "worker"]
-        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         await self._polling()
         return self.pid
 
@@ -319,11 +343,11 @@ class WorkerProcess:
 
         for _ in range(600):
             if self.proc.poll() is not None:
-                raise SystemExit(f"the worker exited: {(self.settings.home / 'worker.log').read_text()[-2000:]}")
+                raise SystemExit(f"the worker exited: {self.log_path.read_text()[-2000:]}")
             d = await self.server.client.workflow_service.describe_task_queue(
                 DescribeTaskQueueRequest(
                     namespace=self.server.client.namespace,
-                    task_queue=TaskQueue(name=self.settings.task_queue),
+                    task_queue=TaskQueue(name=self.task_queue),
                     task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
                 )
             )
@@ -354,8 +378,14 @@ class WorkerProcess:
 
 
 @asynccontextmanager
-async def _worker_process(settings: Settings, server: DevServer) -> AsyncIterator[WorkerProcess]:
-    worker = WorkerProcess(settings, server)
+async def _process(
+    settings: Settings,
+    server: DevServer,
+    command: list[str] | None = None,
+    task_queue: str | None = None,
+    log_name: str = "worker.log",
+) -> AsyncIterator[WorkerProcess]:
+    worker = WorkerProcess(settings, server, command, task_queue, log_name)
     await worker.start()
     try:
         yield worker

@@ -20,10 +20,13 @@ The worker runs as `pathway worker` in its own process (so its memory is its own
     .venv/bin/python bench/scale.py [--n 10000] [--concurrency 16] [--store sqlite|postgresql]
                                     [--restart-seconds 90] [--window 10] [--cache N]
                                     [--chunks 10] [--settle 300]
+                                    [--bare-process]
 
 ``--cache`` sets the worker's ``max_cached_workflows`` (default: every case cached); smaller
 than N, the advances sampled at N are on cases out of the cache (opened first and made ready
 then, pushed out by the opens after them), each replayed from its history first.
+``--bare-process`` runs the baseline's worker in a process of its own (``bare_worker.py``):
+in this process, its cached workflows share the API's garbage collector.
 """
 
 from __future__ import annotations
@@ -227,10 +230,11 @@ async def main(
     cache: int,
     chunks: int,
     settle_s: float,
+    bare_process: bool,
 ) -> None:
     cache = cache or max(10_000, n + 1000)
     print(f"worker cache: {cache} workflows", flush=True)
-    async with embedded(store, max_cached_workflows=cache, worker_process=True) as b:
+    async with embedded(store, max_cached_workflows=cache, worker_process=True, bare_process=bare_process) as b:
         small, _ = await open_cases(b, 100, concurrency)
         worker_at_small = rss_mb(b.worker_pid)
         await settle(settle_s, 1.5)  # the 100 at the load the settled sample at N meets
@@ -268,7 +272,9 @@ async def main(
         print()
         print(
             f"machine: {machine()}; store: {store}; N = {n} pathways (+ {bare_n} bare workflows on the same "
-            f"server, in {chunks} rounds between the opens); worker cache {cache}"
+            f"server, in {chunks} rounds between the opens, their worker "
+            + ("in a process of its own" if bare_process else "in the API's process")
+            + f"); worker cache {cache}"
             + (" (the samples at N out of it)" if cache < n else " (every case)")
         )
         print(f"start rate: {rate:.1f} pathways/s vs {bare_rate:.1f} bare workflows/s = {rate / bare_rate:.2f}x")
@@ -299,6 +305,9 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=int, default=0, help="max_cached_workflows (0: every case, n + 1000)")
     parser.add_argument("--chunks", type=int, default=10, help="rounds of bare starts and opens (1: all bare first)")
     parser.add_argument("--settle", type=float, default=300, help="at most this long for the load to fall under 1.5")
+    parser.add_argument(
+        "--bare-process", action="store_true", help="the baseline's worker in a process of its own, not the API's"
+    )
     args = parser.parse_args()
     asyncio.run(
         main(
@@ -310,5 +319,6 @@ if __name__ == "__main__":
             args.cache,
             args.chunks,
             args.settle,
+            args.bare_process,
         )
     )
