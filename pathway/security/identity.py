@@ -60,6 +60,7 @@ from pathway.config import Settings
 from pathway.security.codec import KeyRing
 from pathway.store.models import ClientErasure, ClientKey, utcnow
 from pathway.store.sealing import VERSION
+from pathway.store.tables import table_of
 
 log = logging.getLogger(__name__)
 
@@ -186,26 +187,53 @@ class IdentityVault:
     def new_client_key(self, client_id: str) -> str:
         """Create the client's DEK (wrapped by the current master key); returns its id.
         Idempotent for a client that has one; an erased client never gets a key again."""
+        return self._new_key(client_id)[0]
+
+    def seal_new(self, client_id: str, texts: Mapping[str, str]) -> dict[str, str]:
+        """``new_client_key`` then ``seal_many``: the fields of a client whose key is made now
+        sealed under it as made, not read back from the key store (an open does this once per
+        client: a session and a read of the key store less). A client who had a key keeps it,
+        read as ``seal_many`` reads it."""
+        dek_id, dek = self._new_key(client_id)
+        if dek is None:
+            return self.seal_many(client_id, texts)
+        return self._seal_with(client_id, dek_id, dek, texts)
+
+    def _new_key(self, client_id: str) -> tuple[str, bytes | None]:
+        """The client's DEK id, and the DEK itself when it was made now (None: it was there)."""
         if not client_id:
             raise ValueError("a client id is needed")
-        with Session(self.engine) as session:
-            if session.get(ClientErasure, client_id) is not None:
-                raise ClientErased(client_id)
-            existing = session.get(ClientKey, client_id)
-            if existing is not None:
-                return existing.dek_id
-            dek_id = secrets.token_hex(6)
-            kek_id, wrapped = self._wrap(client_id, dek_id, AESGCM.generate_key(bit_length=256))
-            session.add(ClientKey(client_id=client_id, dek_id=dek_id, kek_id=kek_id, wrapped_dek=wrapped))
-            try:
-                session.commit()
-            except IntegrityError:  # created meanwhile by another process
-                session.rollback()
-                row = session.get(ClientKey, client_id)
-                if row is None:
-                    raise
-                return row.dek_id
-            return dek_id
+        keys, erasures = table_of(ClientKey), table_of(ClientErasure)
+        # Core statements: this runs on every open, and a session's unit of work cost more
+        # than the writes.
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(erasures.c.client_id).where(erasures.c.client_id == client_id)).first():
+                    raise ClientErased(client_id)
+                existing = conn.execute(select(keys.c.dek_id).where(keys.c.client_id == client_id)).scalar()
+                if existing is not None:
+                    return existing, None
+                dek_id, dek = secrets.token_hex(6), AESGCM.generate_key(bit_length=256)
+                kek_id, wrapped = self._wrap(client_id, dek_id, dek)
+                now = utcnow()
+                conn.execute(
+                    keys.insert(),
+                    {
+                        "client_id": client_id,
+                        "dek_id": dek_id,
+                        "kek_id": kek_id,
+                        "wrapped_dek": wrapped,
+                        "created_at": now,
+                        "wrapped_at": now,
+                    },
+                )
+            return dek_id, dek
+        except IntegrityError:  # created meanwhile by another process
+            with self.engine.connect() as conn:
+                found = conn.execute(select(keys.c.dek_id).where(keys.c.client_id == client_id)).scalar()
+            if found is None:
+                raise
+            return found, None
 
     def erase(self, client_id: str) -> bool:
         """Destroy the client's key (and leave a tombstone). Returns whether a key was
@@ -262,6 +290,10 @@ class IdentityVault:
         """``seal`` for several fields of one client, with one key-store query for them all
         (a client's identity is up to five fields; each ``seal`` alone asks for the key)."""
         dek_id, dek = self._dek(client_id)
+        return self._seal_with(client_id, dek_id, dek, texts)
+
+    @staticmethod
+    def _seal_with(client_id: str, dek_id: str, dek: bytes, texts: Mapping[str, str]) -> dict[str, str]:
         aead = AESGCM(dek)
         out = {}
         for field, text in texts.items():

@@ -57,13 +57,12 @@ def add_member(
     actor: str,
 ) -> HouseholdMember:
     """A new member under a key of their own; the row as stored."""
-    vault.new_client_key(member_id)
     texts = {NAME: who.name}
     if who.school:
         texts[SCHOOL] = who.school
     if who.contacts:
         texts[CONTACTS] = json.dumps(list(who.contacts))
-    sealed = vault.seal_many(member_id, texts)
+    sealed = vault.seal_new(member_id, texts)
     row = HouseholdMember(
         id=member_id,
         case_id=case_id,

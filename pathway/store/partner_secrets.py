@@ -18,8 +18,7 @@ def subject(partner_id: str) -> str:
 
 
 def seal_secret(vault: Sealer, partner_id: str, secret: str) -> str:
-    vault.new_client_key(subject(partner_id))
-    return vault.seal(subject(partner_id), FIELD, secret)
+    return vault.seal_new(subject(partner_id), {FIELD: secret})[FIELD]
 
 
 def open_secret(vault: Sealer | None, partner_id: str, stored: str | None) -> str | None:

@@ -23,6 +23,9 @@ class Sealer(Protocol):
     def seal_many(self, client_id: str, texts: Mapping[str, str]) -> dict[str, str]:
         """``seal`` for several fields of one client at once."""
 
+    def seal_new(self, client_id: str, texts: Mapping[str, str]) -> dict[str, str]:
+        """``new_client_key`` then ``seal_many``, the key made now used as made."""
+
     def open(self, client_id: str, field: str, sealed: str) -> str | None:
         """The sealed text, opened; None once the client's key was destroyed."""
 

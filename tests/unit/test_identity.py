@@ -146,6 +146,30 @@ def test_seal_many_seals_each_field_with_one_key_store_read(vault: IdentityVault
     assert vault.seal_many("c1", {}) == {}
 
 
+def test_seal_new_seals_under_the_key_it_made_without_reading_it_back(vault: IdentityVault, keystore: Engine) -> None:
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(keystore, "before_cursor_execute", seen)
+    sealed = vault.seal_new("c1", {"client.name": NAME, "client.phone": PHONE})
+    event.remove(keystore, "before_cursor_execute", seen)
+    # Erased? Has a key? Then the key written: never read back after the INSERT.
+    assert statements == ["SELECT", "SELECT", "INSERT"]
+    [row] = key_rows(keystore)
+    assert all(value.split(":")[1] == row.dek_id for value in sealed.values())
+    assert row.created_at is not None and row.wrapped_at is not None
+    assert vault.open_many([("c1", f, v) for f, v in sealed.items()]) == [NAME, PHONE]
+
+    # A client who has a key keeps it; an erased one gets none.
+    again = vault.seal_new("c1", {"client.name": NAME})
+    assert again["client.name"].split(":")[1] == row.dek_id and len(key_rows(keystore)) == 1
+    vault.erase("c1")
+    with pytest.raises(ClientErased):
+        vault.seal_new("c1", {"client.name": NAME})
+
+
 def test_a_client_the_key_store_does_not_know_is_an_error_not_erased(vault: IdentityVault) -> None:
     with pytest.raises(KeyMissing):
         vault.seal("ghost", "client.name", NAME)
