@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, UniqueConstraint, select, update
+from sqlalchemy import Engine, UniqueConstraint, bindparam, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import JSON, Field, Session, SQLModel, col
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
@@ -97,6 +97,23 @@ def entry_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# The append's statements, built once: every command a person sends appends, and building a
+# statement (its comparisons, then its cache key) anew each time cost a quarter of an append.
+_ENTRIES, _HEADS = table_of(AuditEntry), table_of(AuditHead)
+_DEDUPED = select(_ENTRIES.c.unit_id, _ENTRIES.c.seq, _ENTRIES.c.hash).where(
+    _ENTRIES.c.dedupe_key == bindparam("dedupe_key")
+)
+_HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.unit_id == bindparam("unit_id"))
+_INSERT_ENTRY = _ENTRIES.insert()
+_INSERT_HEAD = _HEADS.insert()
+# Moved only from the head that was read: a head another writer moved meanwhile is a race.
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.unit_id == bindparam("head_unit"), _HEADS.c.seq == bindparam("head_seq"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 class _Raced(Exception):
     """The head moved between reading and writing it."""
 
@@ -157,18 +174,15 @@ def _append_once(
     at: datetime,
     dedupe_key: str | None,
 ) -> Appended:
-    entries, heads = table_of(AuditEntry), table_of(AuditHead)
     # Core statements in one transaction: this runs on every command a person sends, and the
     # ORM's unit of work cost more than the writes themselves.
     with engine.begin() as conn:
         locks.hold(conn, f"audit:{unit_id}")
         if dedupe_key is not None:
-            done = conn.execute(
-                select(entries.c.unit_id, entries.c.seq, entries.c.hash).where(entries.c.dedupe_key == dedupe_key)
-            ).first()
+            done = conn.execute(_DEDUPED, {"dedupe_key": dedupe_key}).first()
             if done is not None:
                 return Appended(done.unit_id, done.seq, done.hash)
-        head = conn.execute(select(heads.c.seq, heads.c.hash).where(heads.c.unit_id == unit_id)).first()
+        head = conn.execute(_HEAD, {"unit_id": unit_id}).first()
         seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
         digest = entry_hash(
             unit_id=unit_id,
@@ -182,7 +196,7 @@ def _append_once(
             prev_hash=prev,
         )
         conn.execute(
-            entries.insert(),
+            _INSERT_ENTRY,
             {
                 "unit_id": unit_id,
                 "seq": seq,
@@ -198,10 +212,10 @@ def _append_once(
             },
         )
         if head is None:
-            conn.execute(heads.insert(), {"unit_id": unit_id, "seq": seq, "hash": digest})
+            conn.execute(_INSERT_HEAD, {"unit_id": unit_id, "seq": seq, "hash": digest})
         elif (
             conn.execute(
-                update(heads).where(heads.c.unit_id == unit_id, heads.c.seq == head.seq).values(seq=seq, hash=digest)
+                _MOVE_HEAD, {"head_unit": unit_id, "head_seq": head.seq, "new_seq": seq, "new_hash": digest}
             ).rowcount
             != 1
         ):
