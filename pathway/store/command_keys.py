@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Table, delete, select
+import functools
+
+from sqlalchemy import Engine, Table, bindparam, delete, select
+from sqlalchemy.sql.dml import Insert
 
 from pathway.store.db import conflict_insert
 from pathway.store.models import CommandKey, utcnow
 from pathway.store.tables import table_of
 
 _KEYS: Table = table_of(CommandKey)
+# Built once (every command with a key claims it): building a statement and its cache key
+# anew cost more than running the compiled form the engine keeps.
+_FIND = select(_KEYS).where(_KEYS.c.unit_id == bindparam("unit_id"), _KEYS.c.key == bindparam("key"))
+
+
+@functools.cache
+def _claim_stmt(dialect: str) -> Insert:
+    return conflict_insert(dialect, _KEYS).on_conflict_do_nothing(index_elements=["unit_id", "key"])
 
 
 def claim(
@@ -26,17 +37,15 @@ def claim(
         "created_at": utcnow(),
     }
     with engine.begin() as conn:
-        inserted = conn.execute(
-            conflict_insert(conn, _KEYS).values(**row).on_conflict_do_nothing(index_elements=["unit_id", "key"])
-        ).rowcount
-        found = conn.execute(select(_KEYS).where(_KEYS.c.unit_id == unit_id, _KEYS.c.key == key)).one()
+        inserted = conn.execute(_claim_stmt(conn.dialect.name), row).rowcount
+        found = conn.execute(_FIND, {"unit_id": unit_id, "key": key}).one()
     return CommandKey(**found._mapping), bool(inserted)
 
 
 def find(engine: Engine, *, unit_id: str, key: str) -> CommandKey | None:
     """The command that claimed ``key``, if one did."""
     with engine.connect() as conn:
-        found = conn.execute(select(_KEYS).where(_KEYS.c.unit_id == unit_id, _KEYS.c.key == key)).first()
+        found = conn.execute(_FIND, {"unit_id": unit_id, "key": key}).first()
     return CommandKey(**found._mapping) if found is not None else None
 
 
