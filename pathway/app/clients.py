@@ -32,12 +32,12 @@ def client_of(session: Session, vault: IdentityVault, client_id: str | None) -> 
 
 
 def read_client_apart(engine: Engine, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
-    """``client_of`` in a session of its own: it runs in a thread while the request's session is
-    in use (the identity is opened while the workflow works on a command)."""
+    """``client_of`` on a connection of its own: it runs in a thread while the request's
+    session is in use (the identity is opened while the workflow works on a command)."""
     if not client_id:
         return None
-    with Session(engine) as session:
-        return client_of(session, vault, client_id)
+    client = queries.read_client(engine, vault=vault, client_id=client_id)
+    return ClientOut(**client.model_dump()) if client else None
 
 
 class ErasureOut(BaseModel):

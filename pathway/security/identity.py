@@ -50,7 +50,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
@@ -353,7 +353,8 @@ class IdentityVault:
         nonce = secrets.token_bytes(NONCE_BYTES)
         return kek_id, nonce + self._keks[kek_id].encrypt(nonce, dek, _aad(_WRAP_LABEL, client_id, dek_id, kek_id))
 
-    def _unwrap(self, row: ClientKey) -> bytes:
+    def _unwrap(self, row: Any) -> bytes:
+        """A key-store row's DEK (a ``ClientKey`` or a Core row of its columns)."""
         kek = self._keks.get(row.kek_id)
         if kek is None:
             raise IdentityError(
@@ -381,15 +382,20 @@ class IdentityVault:
         ids = sorted(set(client_ids))
         if not ids:
             return {}
-        with Session(self.engine) as session:
-            rows = session.execute(select(ClientKey).where(col(ClientKey.client_id).in_(ids))).scalars().all()
+        # Core rows, not ORM objects: every answer that shows a client's name asks for keys.
+        key_rows, erasures = table_of(ClientKey), table_of(ClientErasure)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(key_rows.c.client_id, key_rows.c.dek_id, key_rows.c.kek_id, key_rows.c.wrapped_dek).where(
+                    key_rows.c.client_id.in_(bindparam("ids", expanding=True))
+                ),
+                {"ids": ids},
+            ).all()
             keys = {row.client_id: (row.dek_id, self._unwrap(row)) for row in rows}
             missing = [i for i in ids if i not in keys]
             if missing:
                 erased = set(
-                    session.execute(
-                        select(col(ClientErasure.client_id)).where(col(ClientErasure.client_id).in_(missing))
-                    ).scalars()
+                    conn.execute(select(erasures.c.client_id).where(erasures.c.client_id.in_(missing))).scalars()
                 )
                 unknown = [i for i in missing if i not in erased]
                 if unknown:
