@@ -21,7 +21,7 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session, col
 
 from pathway.security.rate_limits import SignInLimits
@@ -187,27 +187,32 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
+_SESSIONS, _USERS = table_of(AuthSession), table_of(User)
+_LIVE_SESSION = (
+    select(
+        _SESSIONS.c.last_seen_at,
+        _SESSIONS.c.expires_at,
+        _SESSIONS.c.revoked_at,
+        _USERS.c.id,
+        _USERS.c.unit_id,
+        _USERS.c.roles,
+        _USERS.c.display_name,
+        _USERS.c.disabled,
+    )
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .where(_SESSIONS.c.token_hash == bindparam("digest"))
+)
+_SEEN = update(_SESSIONS).where(_SESSIONS.c.token_hash == bindparam("digest")).values(last_seen_at=bindparam("seen"))
+
+
 def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> Principal | None:
     """The principal behind a live token, sliding its idle expiry; None if it is dead."""
     now = now or utcnow()
-    sessions, users = table_of(AuthSession), table_of(User)
     digest = _token_hash(token)
-    # One Core query: this runs on every request, and two ORM lookups cost more than the read.
+    # One Core query, built once: this runs on every request, and two ORM lookups (or building
+    # the statement and its cache key anew) cost more than the read.
     with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                sessions.c.last_seen_at,
-                sessions.c.expires_at,
-                sessions.c.revoked_at,
-                users.c.id,
-                users.c.unit_id,
-                users.c.roles,
-                users.c.display_name,
-                users.c.disabled,
-            )
-            .join(users, users.c.id == sessions.c.user_id)
-            .where(sessions.c.token_hash == digest)
-        ).first()
+        row = conn.execute(_LIVE_SESSION, {"digest": digest}).first()
         if (
             row is None
             or row.disabled
@@ -217,7 +222,7 @@ def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> 
         ):
             return None
         if now - row.last_seen_at > timedelta(seconds=30):  # do not write on every request
-            conn.execute(update(sessions).where(sessions.c.token_hash == digest).values(last_seen_at=now))
+            conn.execute(_SEEN, {"digest": digest, "seen": now})
             conn.commit()
     return Principal(id=row.id, unit_id=row.unit_id, roles=frozenset(row.roles), display_name=row.display_name)
 
