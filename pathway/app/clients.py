@@ -23,6 +23,7 @@ from pathway.app.schemas import ClientOut
 from pathway.security.identity import IdentityVault
 from pathway.security.policy import Action
 from pathway.store import household, queries
+from pathway.store.client_reads import read_client
 
 
 def client_of(session: Session, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
@@ -36,7 +37,7 @@ def read_client_apart(engine: Engine, vault: IdentityVault, client_id: str | Non
     session is in use (the identity is opened while the workflow works on a command)."""
     if not client_id:
         return None
-    client = queries.read_client(engine, vault=vault, client_id=client_id)
+    client = read_client(engine, vault=vault, client_id=client_id)
     return ClientOut(**client.model_dump()) if client else None
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, delete, exists, func, or_, update
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -63,36 +63,10 @@ def get_client(session: Session, *, vault: Sealer, client_id: str) -> ClientPubl
     audit trail; never log it). An erased client comes back with ``erased`` set and
     ``ERASED`` in place of every field that had a value."""
     row = session.get(Client, client_id)
-    return _opened_client(vault, row) if row is not None else None
+    return opened_client(vault, row) if row is not None else None
 
 
-_CLIENT_TABLE = table_of(Client)
-_CLIENT_ROW = core_select(
-    *(
-        _CLIENT_TABLE.c[name]
-        for name in (
-            "id",
-            "unit_id",
-            "created_at",
-            "name_sealed",
-            "address_sealed",
-            "phone_sealed",
-            "perpetrator_name_sealed",
-            "perpetrator_contacts_sealed",
-        )
-    )
-).where(_CLIENT_TABLE.c.id == bindparam("client_id"))
-
-
-def read_client(engine: Engine, *, vault: Sealer, client_id: str) -> ClientPublic | None:
-    """``get_client`` on a connection of its own, with a statement built once and no ORM
-    object: every command's answer opens its client (while the workflow works on it)."""
-    with engine.connect() as conn:
-        row = conn.execute(_CLIENT_ROW, {"client_id": client_id}).first()
-    return _opened_client(vault, row) if row is not None else None
-
-
-def _opened_client(vault: Sealer, row: Any) -> ClientPublic:
+def opened_client(vault: Sealer, row: Any) -> ClientPublic:
     """A client's row (the ORM's or a Core row of the same columns), its identity opened."""
     fields = (
         ("name", row.name_sealed),
