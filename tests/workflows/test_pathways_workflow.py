@@ -261,7 +261,11 @@ async def test_five_years_out_of_homelessness_with_weekly_visits_keeps_a_short_h
         async def weeks(n: int) -> None:
             nonlocal visits
             for _ in range(n):
-                await case.sleep(timedelta(days=7))
+                # A few hours short of a week, as ``weekly_visits``: a visit is due by the end of
+                # the seventh local day, and exactly 168 hours after one at 23:30 is past
+                # midnight on a day the clocks go forward (the suite's shared test server had
+                # reached 31 March 2058 when this failed once).
+                await case.sleep(timedelta(days=6, hours=20))
                 await case.visit(minutes=30, kind="outreach")
                 visits += 1
 
