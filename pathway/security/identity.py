@@ -64,6 +64,15 @@ from pathway.store.tables import table_of
 
 log = logging.getLogger(__name__)
 
+# The key store's statements on every open and every screen with a name, built once.
+_KEYS, _ERASURES = table_of(ClientKey), table_of(ClientErasure)
+_IS_ERASED = select(_ERASURES.c.client_id).where(_ERASURES.c.client_id == bindparam("client_id"))
+_DEK_ID = select(_KEYS.c.dek_id).where(_KEYS.c.client_id == bindparam("client_id"))
+_WRAPPED = select(_KEYS.c.client_id, _KEYS.c.dek_id, _KEYS.c.kek_id, _KEYS.c.wrapped_dek).where(
+    _KEYS.c.client_id.in_(bindparam("ids", expanding=True))
+)
+_ERASED_AMONG = select(_ERASURES.c.client_id).where(_ERASURES.c.client_id.in_(bindparam("ids", expanding=True)))
+
 #: What staff see in place of an erased client's name, address, phone or note.
 
 NONCE_BYTES = 12
@@ -203,21 +212,20 @@ class IdentityVault:
         """The client's DEK id, and the DEK itself when it was made now (None: it was there)."""
         if not client_id:
             raise ValueError("a client id is needed")
-        keys, erasures = table_of(ClientKey), table_of(ClientErasure)
         # Core statements: this runs on every open, and a session's unit of work cost more
         # than the writes.
         try:
             with self.engine.begin() as conn:
-                if conn.execute(select(erasures.c.client_id).where(erasures.c.client_id == client_id)).first():
+                if conn.execute(_IS_ERASED, {"client_id": client_id}).first():
                     raise ClientErased(client_id)
-                existing = conn.execute(select(keys.c.dek_id).where(keys.c.client_id == client_id)).scalar()
+                existing = conn.execute(_DEK_ID, {"client_id": client_id}).scalar()
                 if existing is not None:
                     return existing, None
                 dek_id, dek = secrets.token_hex(6), AESGCM.generate_key(bit_length=256)
                 kek_id, wrapped = self._wrap(client_id, dek_id, dek)
                 now = utcnow()
                 conn.execute(
-                    keys.insert(),
+                    _KEYS.insert(),
                     {
                         "client_id": client_id,
                         "dek_id": dek_id,
@@ -230,7 +238,7 @@ class IdentityVault:
             return dek_id, dek
         except IntegrityError:  # created meanwhile by another process
             with self.engine.connect() as conn:
-                found = conn.execute(select(keys.c.dek_id).where(keys.c.client_id == client_id)).scalar()
+                found = conn.execute(_DEK_ID, {"client_id": client_id}).scalar()
             if found is None:
                 raise
             return found, None
@@ -383,20 +391,12 @@ class IdentityVault:
         if not ids:
             return {}
         # Core rows, not ORM objects: every answer that shows a client's name asks for keys.
-        key_rows, erasures = table_of(ClientKey), table_of(ClientErasure)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(key_rows.c.client_id, key_rows.c.dek_id, key_rows.c.kek_id, key_rows.c.wrapped_dek).where(
-                    key_rows.c.client_id.in_(bindparam("ids", expanding=True))
-                ),
-                {"ids": ids},
-            ).all()
+            rows = conn.execute(_WRAPPED, {"ids": ids}).all()
             keys = {row.client_id: (row.dek_id, self._unwrap(row)) for row in rows}
             missing = [i for i in ids if i not in keys]
             if missing:
-                erased = set(
-                    conn.execute(select(erasures.c.client_id).where(erasures.c.client_id.in_(missing))).scalars()
-                )
+                erased = set(conn.execute(_ERASED_AMONG, {"ids": missing}).scalars())
                 unknown = [i for i in missing if i not in erased]
                 if unknown:
                     raise KeyMissing(unknown[0])
