@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -259,6 +259,16 @@ class PathwayWorkflow:
         except PathwayError as error:
             raise _refusal(error) from None
 
+    def _apply(self, command: Command, now: datetime) -> list[Event]:
+        """Apply ``command`` to the case (a PathwayError if it refuses) and wake the loop."""
+        events = self.case.apply(command, now)
+        self._wake = True
+        if not self._patched(SEARCH_ATTRIBUTES_WITH_PROJECTION):
+            self._upsert_search_attributes()
+        # (Patched: ``_flush`` upserts them once the command's events are projected. A command
+        # without events changes nothing a search attribute shows.)
+        return events
+
     def _handle(self, command: Command) -> CommandResult:
         now = workflow.now()
         prior = self.case.applied(command.command_id)
@@ -267,16 +277,11 @@ class PathwayWorkflow:
         try:
             # Validated already, but two updates delivered together are validated before
             # either runs: check again against the state as it is now.
-            events = self.case.apply(command, now)
+            events = self._apply(command, now)
         except PathwayError as error:
             raise _refusal(error) from None
-        self._wake = True
         if events:
             self._answering = True
-        if not self._patched(SEARCH_ATTRIBUTES_WITH_PROJECTION):
-            self._upsert_search_attributes()
-        # (Patched: ``_flush`` upserts them once the command's events are projected. A command
-        # without events changes nothing a search attribute shows.)
         return CommandResult(seq=self.case.state.seq, duplicate=False, case=self.case.view(now), events=events)
 
     @workflow.update(name="advance")
@@ -294,6 +299,24 @@ class PathwayWorkflow:
     @record_visit.validator
     def _validate_record_visit(self, input: RecordVisitInput) -> None:
         self._validate(input)
+
+    @workflow.signal(name="record_visit_unanswered")
+    def record_visit_unanswered(self, input: RecordVisitInput) -> None:
+        """A visit from a sender that waits for no answer (``pathway simulate``'s scripted
+        coordinator): the update's rules, and the same command id makes it count once. No
+        command waits on its events, so they are projected in the task that applied them.
+        A refused one changes nothing in the case and leaves a warning with its command id
+        and the refusal's code (a signal has no caller to answer)."""
+        now = workflow.now()
+        if self.case.applied(input.command_id) is not None:
+            return
+        try:
+            self._apply(input, now)
+        except PathwayError as error:
+            workflow.logger.warning(
+                "unanswered visit refused",
+                extra={"case_id": self.case.state.case_id, "command_id": input.command_id, "code": error.code},
+            )
 
     @workflow.update(name="set_fact")
     def set_fact(self, input: SetFactInput) -> CommandResult:

@@ -3,9 +3,11 @@
 The real workflow and the real activities run on Temporal's time-skipping test server (the
 pinned ``temporal-test-server`` binary, never downloaded) with a store of their own in a
 temporary directory. A scripted client plays the coordinator: a visit on a cadence, and —
-when the stage has run long enough — the facts the next move needs and the move itself. It
-reads the case from its updates' answers (each is the case afterwards): a simulated week is
-one skip of the server's clock and one update, with no state query around it. What happened
+when the stage has run long enough — the facts the next move needs and the move itself. A
+visit is the workflow's signal (the same rules as its update; the script reads no answer, so
+it waits for none, and the visit's events are projected in its own workflow task); moves and
+facts are updates, whose answers are the case afterwards. A simulated week is one skip of the
+server's clock and one signal, with no state query unless a move may be due. What happened
 is read back from the projection (stages, visits, reminders and escalations) and from
 Temporal (continue-as-new runs, history lengths).
 
@@ -32,9 +34,10 @@ from temporalio.client import Client
 
 from pathway.app.catalog import Catalog
 from pathway.config import Settings
+from pathway.core.case import CaseView
 from pathway.core.definition import Definition
 from pathway.core.errors import DefinitionError
-from pathway.runtime.simulate_script import COORDINATOR, UNIT, ScriptedCoordinator, ready_to_move
+from pathway.runtime.simulate_script import COORDINATOR, UNIT, ScriptedCoordinator, may_be_ready, ready_to_move
 
 SIMULATION_BUILD_ID = "pathway-simulate"
 
@@ -183,24 +186,24 @@ async def run_simulation(
                     if now + step > end_at:
                         break
                     await env.sleep(step)
-                    # Only a command moves or closes a case (time rings reminders and ends
-                    # durations), and every command's answer is the case afterwards: the visit
-                    # needs no query before it, and its answer is the case as of now. Its time
-                    # needs no question to the server either: the server's clock was at least
-                    # ``now`` when it skipped ``step``, so ``now + step`` is not in the future.
-                    visited = await script.visit(now + step, view.stage) if visit_every_days is not None else None
-                    if visited is not None:
-                        view, now = visited, visited.as_of  # the update's task ran at the server's time
-                    else:
-                        now = await env.get_current_time()
-                        view = await script.state()
+                    # The visit's time needs no question to the server: its clock was at
+                    # least ``now`` when it skipped ``step``, so ``now + step`` is not ahead.
+                    now += step
+                    if visit_every_days is not None:
+                        # A signal: the script reads no answer, so it waits for none. The
+                        # visit's task still runs at this moment: a workflow task holds the
+                        # time-skipping server's clock until it completes.
+                        await script.visit(now, view.stage)
+                    if not may_be_ready(view, entry.definition, now, advance_every_days, auto_advance, last_try):
+                        continue
+                    view = await script.state()  # the case as the visits and the clock left it
                     if view.status == "closed":
                         break
                     if ready_to_move(view, entry.definition, now, advance_every_days, auto_advance, last_try):
                         last_try = now
                         view = await script.move_on(view, now.date())
                 # Let the last projection land before reading the store.
-                await _settled(script, engine)
+                view = await _settled(script, engine)
                 runs = await _history_lengths(client, workflow_id(case_id), first.first_execution_run_id)
         finally:
             await env.shutdown()
@@ -285,7 +288,8 @@ def _seed_partners(engine: Any, definition: Definition) -> None:
         session.commit()
 
 
-async def _settled(script: ScriptedCoordinator, engine: Any, attempts: int = 100) -> None:
+async def _settled(script: ScriptedCoordinator, engine: Any, attempts: int = 100) -> CaseView:
+    """The case once the store holds every event of it (or after ``attempts`` looks)."""
     import asyncio
 
     from pathway.store.models import Case
@@ -295,8 +299,9 @@ async def _settled(script: ScriptedCoordinator, engine: Any, attempts: int = 100
         with engine.connect() as conn:
             last = conn.execute(select(col(Case.last_seq)).where(col(Case.id) == view.id)).scalar()
         if last is not None and last >= view.seq:
-            return
+            break
         await asyncio.sleep(0.05)
+    return view
 
 
 async def _history_lengths(client: Client, wid: str, first_run_id: str | None) -> list[int]:

@@ -1,7 +1,8 @@
-"""The scripted coordinator of ``pathway simulate``: a visit on a cadence and, when the stage
-has run long enough, the facts the next move needs and the move itself, each through the
-workflow's updates. It reads the case from the updates' answers (each is the case
-afterwards), so a simulated week costs one update and no state query.
+"""The scripted coordinator of ``pathway simulate``: a visit on a cadence, by the workflow's
+signal (it reads no answer, so it waits for none), and, when the stage has run long enough,
+the facts the next move needs and the move itself, through the workflow's updates. It reads
+the case from the updates' answers (each is the case afterwards) and asks for it only when a
+move may be due, so a simulated week costs one signal and no state query.
 
 Nothing here is personal: the coordinator, the unit and the partners are made-up ids.
 """
@@ -85,8 +86,9 @@ class ScriptedCoordinator:
         view: CaseView = result.case
         return view
 
-    async def visit(self, at: datetime, stage: str) -> CaseView | None:
-        """Record a visit at ``at``: the case afterwards, or None if it was refused."""
+    async def visit(self, at: datetime, stage: str) -> None:
+        """Record a visit at ``at`` by the workflow's signal: the script reads no answer, so it
+        waits for none (the visit's events are projected in its own workflow task)."""
         from workflows.messages import RecordVisitInput
         from workflows.pathway import PathwayWorkflow
 
@@ -94,8 +96,8 @@ class ScriptedCoordinator:
         kind = (
             "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
         )  # e.g. outreach for homelessness
-        return await self._update(
-            PathwayWorkflow.record_visit,
+        await self.handle.signal(
+            PathwayWorkflow.record_visit_unanswered,
             RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
         )
 
@@ -154,6 +156,18 @@ class ScriptedCoordinator:
 
 def _sources(source: str | list[str]) -> list[str]:
     return [source] if isinstance(source, str) else list(source)
+
+
+def may_be_ready(
+    view: CaseView, definition: Definition, now: datetime, every_days: int | None, auto: bool, last_try: datetime
+) -> bool:
+    """Whether :func:`ready_to_move` could say yes on a fresh view of the case. A stage's
+    deadline and the moment it was entered change only with the script's own moves (whose
+    answers it holds), so a view older than the last visits answers for them; what the visits
+    and the clock change (which moves are allowed) needs the case as it is now."""
+    if auto and view.stage_due_at is None:
+        return True
+    return ready_to_move(view, definition, now, every_days, auto, last_try)
 
 
 def ready_to_move(

@@ -246,6 +246,30 @@ async def household(harness) -> object:
     return case
 
 
+async def visits_unanswered(harness) -> object:
+    """Recorded with the record_visit_unanswered signal (issue 16 item 4, no patch: a handler
+    added, no command of older runs changed): visits by signal, one sent twice, one refused
+    (dated ahead), then an update and a move."""
+    from workflows.pathway import PathwayWorkflow
+
+    case = await harness.open(case_id="replay-unanswered")
+    await case.fact("diagnosis", DIAGNOSIS_DONE)
+    twice = uuid.uuid4().hex
+    for week in range(4):
+        await case.sleep(timedelta(days=7))
+        at = await case.now()
+        command_id = twice if week in (1, 2) else uuid.uuid4().hex
+        visit = RecordVisitInput(command_id=command_id, actor="coord-1", occurred_at=at, duration_minutes=90)
+        await case.handle.signal(PathwayWorkflow.record_visit_unanswered, visit)
+    later = await case.now() + timedelta(days=9)
+    ahead = RecordVisitInput(command_id=uuid.uuid4().hex, actor="coord-1", occurred_at=later, duration_minutes=90)
+    await case.handle.signal(PathwayWorkflow.record_visit_unanswered, ahead)
+    await case.sleep(timedelta(days=1))
+    await case.visit(minutes=60)
+    await case.advance()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -275,6 +299,9 @@ SCENARIOS = {
     "appointments_projection_in_task": appointments,
     "commanded_in_its_first_task_projection_in_task": commanded_in_its_first_task,
     "continued_as_new_projection_in_task": continued_as_new,
+    # Recorded with the record_visit_unanswered signal (issue 16 item 4): visits by signal,
+    # projected in their own tasks; one sent twice, one refused.
+    "visits_unanswered": visits_unanswered,
 }
 
 

@@ -65,12 +65,12 @@ async def test_out_of_homelessness_the_script_visits_on_the_street_and_never_tak
     assert not any("job_lost" in m or "relapse" in m for m in report.moves)
 
 
-async def test_a_simulated_week_asks_the_case_nothing_its_visits_answer_tells(
+async def test_a_simulated_week_is_one_signal_and_asks_the_case_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each update answers with the case afterwards: the script reads the case from its
-    visits' answers, not from a state query (a round trip through the worker) before and after
-    every visit."""
+    """A visit is the workflow's signal (the script reads no answer, so it waits for none)
+    and no move can be due without a coordinator's move: no state query (a round trip through
+    the worker) and no update in any week, yet every visit lands, a week apart."""
     queries: list[int] = []
     ask = ScriptedCoordinator.state
 
@@ -78,15 +78,23 @@ async def test_a_simulated_week_asks_the_case_nothing_its_visits_answer_tells(
         queries.append(1)
         return await ask(self)
 
+    updates: list[int] = []
+    update = ScriptedCoordinator._update
+
+    async def counted_update(self: ScriptedCoordinator, *args: Any) -> CaseView | None:
+        updates.append(1)
+        return await update(self, *args)
+
+    monkeypatch.setattr(ScriptedCoordinator, "_update", counted_update)
     monkeypatch.setattr(ScriptedCoordinator, "state", counted)
     # Waiting for the last projection asks until it has landed (more often on a busy machine):
     # only the queries of the weeks count.
     weeks_asked: list[int] = []
     settle = simulate._settled
 
-    async def settled(*args: Any) -> None:
+    async def settled(*args: Any) -> CaseView:
         weeks_asked.append(len(queries))
-        await settle(*args)
+        return await settle(*args)
 
     monkeypatch.setattr(simulate, "_settled", settled)
     report = await run_simulation(
@@ -99,6 +107,7 @@ async def test_a_simulated_week_asks_the_case_nothing_its_visits_answer_tells(
     )
     assert report.visits == 26 and report.status == "active"
     assert weeks_asked == [1]  # the case as opened, before the first week
+    assert updates == []
     # The visits are a week apart, each at a moment the server had reached.
     visits = [e.payload["occurred_at"] for e in report.events if e.kind == "visit_recorded"]
     assert len(visits) == 26 and len(set(visits)) == 26
