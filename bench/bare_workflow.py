@@ -116,3 +116,37 @@ class VariantWorkflow:
             workflow.upsert_search_attributes([STAGE.value_set(f"stage-{self.n}")])
         self.wake = True
         return value
+
+
+@workflow.defn(name="BenchSignalledVisits")
+class SignalledVisitsWorkflow:
+    """What a visit by signal makes Temporal do, without our code (the floor of the
+    simulation's week): the signal, a local activity (the projection's place, in the same
+    task), a search attribute upserted and the waiting timer cancelled and armed again."""
+
+    def __init__(self) -> None:
+        self.visits = 0
+        self.wake = False
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> int:
+        while not self.done:
+            self.wake = False
+            try:
+                await workflow.wait_condition(lambda: self.wake or self.done, timeout=timedelta(days=14))
+            except TimeoutError:
+                pass
+            if self.wake:
+                await workflow.execute_local_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
+                workflow.upsert_search_attributes([STAGE.value_set(f"visit-{self.visits}")])
+        return self.visits
+
+    @workflow.signal
+    def visit(self, value: str) -> None:
+        self.visits += 1
+        self.wake = True
+
+    @workflow.signal
+    def finish(self) -> None:
+        self.done = True
