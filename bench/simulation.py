@@ -34,7 +34,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from pathway.config import Settings
-from pathway.runtime.simulate import SIMULATION_BUILD_ID, SimulationReport, _test_server_binary, run_simulation
+from pathway.runtime.simulate import (
+    SIMULATION_BUILD_ID,
+    SimulationReport,
+    _test_server_binary,
+    run_simulation,
+    settle_process,
+)
 from pathway.temporal import ensure_search_attributes
 
 
@@ -115,6 +121,7 @@ def _summary(name: str, xs: list[float]) -> str:
 async def main(definition: str, years: float, advance: str, repeat: int) -> None:
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
+    settle_process()  # as `pathway simulate` does; both sides run on the settled process
     cold_s, report = await simulate(definition, years, advance)
     weeks = int(report.years * 365.25 // 7)  # what was simulated (a pathway may close early)
     print(

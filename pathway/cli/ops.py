@@ -224,7 +224,7 @@ def simulate(
     visits on a cadence, the checklist ticked and the next move taken, and print what
     happened (stages, reminders, escalations, continue-as-new runs, history length)."""
     from pathway.logging import configure_logging
-    from pathway.runtime.simulate import SimulationError, run_simulation
+    from pathway.runtime.simulate import SimulationError, run_simulation, settle_process
 
     settings = Settings()
     # The worker's per-event logs would bury the report: warnings and errors only.
@@ -236,6 +236,7 @@ def simulate(
         advance_days = None if advance_every == "auto" else _days_option(advance_every, "--advance-every")
         if years <= 0 or years > 50:
             _fail(_("--years takes a number of years between 0 and 50"))
+        settle_process()
         report = asyncio.run(
             run_simulation(
                 settings,
