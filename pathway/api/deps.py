@@ -67,11 +67,13 @@ _bearer = HTTPBearer(
 async def current_principal(
     request: Request,
     services: ServicesDep,
+    session: SessionDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
 ) -> Principal:
-    """``authenticated`` as a dependency. (``_credentials`` only declares the bearer scheme in
-    the OpenAPI document.)"""
-    return authenticated(request, services)
+    """``authenticated`` as a dependency, on the request's session (the token's read and the
+    handler's first reads share one connection). (``_credentials`` only declares the bearer
+    scheme in the OpenAPI document.)"""
+    return authenticated(request, services, session)
 
 
 # Every handler names the person acting "actor": the principal behind the request's token.

@@ -30,10 +30,16 @@ def token_from(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def authenticated(request: Request, services: Services) -> Principal:
-    """The signed-in staff member; 401 without a live token (bearer header or session cookie)."""
+def authenticated(request: Request, services: Services, session: Session | None = None) -> Principal:
+    """The signed-in staff member; 401 without a live token (bearer header or session cookie).
+    With the request's ``session``, the token is read on its connection (the one the request's
+    reads use next)."""
     token = token_from(request)
-    principal = accounts.authenticate(services.engine, token) if token else None
+    principal = None
+    if token and session is not None:
+        principal = accounts.authenticate_in(session, token)
+    elif token:
+        principal = accounts.authenticate(services.engine, token)
     if principal is None:
         raise AppError(
             401,

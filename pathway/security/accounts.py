@@ -21,7 +21,7 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlmodel import Session, col
 
 from pathway.security.rate_limits import SignInLimits
@@ -207,24 +207,42 @@ _SEEN = update(_SESSIONS).where(_SESSIONS.c.token_hash == bindparam("digest")).v
 
 def authenticate(engine: Engine, token: str, *, now: datetime | None = None) -> Principal | None:
     """The principal behind a live token, sliding its idle expiry; None if it is dead."""
-    now = now or utcnow()
+    with engine.connect() as conn:
+        principal, seen = _live_principal(conn, token, now or utcnow())
+        if seen:
+            conn.commit()
+    return principal
+
+
+def authenticate_in(session: Session, token: str, *, now: datetime | None = None) -> Principal | None:
+    """``authenticate`` on a request's session: the read rides on the connection the request's
+    own reads use next (one checkout, not two); a sliding expiry it writes is committed at
+    once, before the request's work."""
+    principal, seen = _live_principal(session.connection(), token, now or utcnow())
+    if seen:
+        session.commit()
+    return principal
+
+
+def _live_principal(conn: Connection, token: str, now: datetime) -> tuple[Principal | None, bool]:
+    """The principal behind a live token (None if it is dead), and whether its idle expiry
+    was slid (a write the caller commits)."""
     digest = _token_hash(token)
     # One Core query, built once: this runs on every request, and two ORM lookups (or building
     # the statement and its cache key anew) cost more than the read.
-    with engine.connect() as conn:
-        row = conn.execute(_LIVE_SESSION, {"digest": digest}).first()
-        if (
-            row is None
-            or row.disabled
-            or row.revoked_at is not None
-            or row.expires_at <= now
-            or row.last_seen_at + IDLE_EXPIRY <= now
-        ):
-            return None
-        if now - row.last_seen_at > timedelta(seconds=30):  # do not write on every request
-            conn.execute(_SEEN, {"digest": digest, "seen": now})
-            conn.commit()
-    return Principal(id=row.id, unit_id=row.unit_id, roles=frozenset(row.roles), display_name=row.display_name)
+    row = conn.execute(_LIVE_SESSION, {"digest": digest}).first()
+    if (
+        row is None
+        or row.disabled
+        or row.revoked_at is not None
+        or row.expires_at <= now
+        or row.last_seen_at + IDLE_EXPIRY <= now
+    ):
+        return None, False
+    seen = now - row.last_seen_at > timedelta(seconds=30)  # do not write on every request
+    if seen:
+        conn.execute(_SEEN, {"digest": digest, "seen": now})
+    return Principal(id=row.id, unit_id=row.unit_id, roles=frozenset(row.roles), display_name=row.display_name), seen
 
 
 def logout(engine: Engine, token: str, *, now: datetime | None = None) -> bool:

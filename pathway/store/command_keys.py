@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import Engine, Table, bindparam, delete, select
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import ReturningInsert
 
 from pathway.store.db import conflict_insert
 from pathway.store.models import CommandKey, utcnow
@@ -18,8 +18,12 @@ _FIND = select(_KEYS).where(_KEYS.c.unit_id == bindparam("unit_id"), _KEYS.c.key
 
 
 @functools.cache
-def _claim_stmt(dialect: str) -> Insert:
-    return conflict_insert(dialect, _KEYS).on_conflict_do_nothing(index_elements=["unit_id", "key"])
+def _claim_stmt(dialect: str) -> ReturningInsert[tuple[str]]:
+    # RETURNING says whether the row went in: psycopg's rowcount for an INSERT .. ON CONFLICT
+    # DO NOTHING is -1 whether it did or not.
+    return (
+        conflict_insert(dialect, _KEYS).on_conflict_do_nothing(index_elements=["unit_id", "key"]).returning(_KEYS.c.key)
+    )
 
 
 def claim(
@@ -27,19 +31,20 @@ def claim(
 ) -> tuple[CommandKey, bool]:
     """The key's record: this command's (``True``: claimed now) or the one that claimed it
     first (``False``), whichever won a race for it."""
-    row = {
-        "unit_id": unit_id,
-        "key": key,
-        "actor": actor,
-        "case_id": case_id,
-        "command": command,
-        "fingerprint": fingerprint,
-        "created_at": utcnow(),
-    }
+    mine = CommandKey(
+        unit_id=unit_id,
+        key=key,
+        actor=actor,
+        case_id=case_id,
+        command=command,
+        fingerprint=fingerprint,
+        created_at=utcnow(),
+    )
     with engine.begin() as conn:
-        inserted = conn.execute(_claim_stmt(conn.dialect.name), row).rowcount
+        if conn.execute(_claim_stmt(conn.dialect.name), mine.model_dump()).first() is not None:
+            return mine, True  # stored as given: nothing to read back
         found = conn.execute(_FIND, {"unit_id": unit_id, "key": key}).one()
-    return CommandKey(**found._mapping), bool(inserted)
+    return CommandKey(**found._mapping), False
 
 
 def find(engine: Engine, *, unit_id: str, key: str) -> CommandKey | None:
