@@ -6,31 +6,9 @@ command had used.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from pgstore import fresh_database, require_postgres
 from sqlalchemy import Engine
 
 from pathway.store import command_keys
-from pathway.store.db import create_schema, make_engine
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'keys.db'}")
-        create_schema(engine)
-        yield engine
-        engine.dispose()
-        return
-    require_postgres()
-    with fresh_database("keys") as url:
-        engine = make_engine(url)
-        create_schema(engine)
-        yield engine
-        engine.dispose()
 
 
 def claim(engine: Engine, command: str, fingerprint: str) -> tuple[command_keys.CommandKey, bool]:
@@ -39,7 +17,8 @@ def claim(engine: Engine, command: str, fingerprint: str) -> tuple[command_keys.
     )
 
 
-def test_the_first_claim_is_fresh_and_a_second_finds_it(engine: Engine) -> None:
+def test_the_first_claim_is_fresh_and_a_second_finds_it(store_engine: Engine) -> None:
+    engine = store_engine
     first, fresh = claim(engine, "advance", "f-1")
     assert fresh and (first.command, first.fingerprint, first.actor) == ("advance", "f-1", "coord-1")
     again, fresh_again = claim(engine, "record_visit", "f-2")
