@@ -24,20 +24,21 @@ from pathway.security.identity import IdentityVault
 from pathway.security.policy import Action
 from pathway.store import household, queries
 from pathway.store.client_reads import read_client
+from pathway.store.models import ClientPublic
 
 
 def client_of(session: Session, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
     """The client's identity for an answer, opened."""
-    client = queries.get_client(session, vault=vault, client_id=client_id) if client_id else None
-    return ClientOut(**client.model_dump()) if client else None
+    return _out(queries.get_client(session, vault=vault, client_id=client_id) if client_id else None)
 
 
 def read_client_apart(engine: Engine, vault: IdentityVault, client_id: str | None) -> ClientOut | None:
     """``client_of`` on a connection of its own: it runs in a thread while the request's
     session is in use (the identity is opened while the workflow works on a command)."""
-    if not client_id:
-        return None
-    client = read_client(engine, vault=vault, client_id=client_id)
+    return _out(read_client(engine, vault=vault, client_id=client_id) if client_id else None)
+
+
+def _out(client: ClientPublic | None) -> ClientOut | None:
     return ClientOut(**client.model_dump()) if client else None
 
 
