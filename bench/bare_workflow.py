@@ -121,8 +121,9 @@ class VariantWorkflow:
 @workflow.defn(name="BenchSignalledVisits")
 class SignalledVisitsWorkflow:
     """What a visit by signal makes Temporal do, without our code (the floor of the
-    simulation's week): the signal, a local activity (the projection's place, in the same
-    task), a search attribute upserted and the waiting timer cancelled and armed again."""
+    simulation's week): the signal and the waiting timer cancelled and armed again; for every
+    ``per_projection``-th visit, a local activity (the projection's place, in the same task)
+    and a search attribute upserted."""
 
     def __init__(self) -> None:
         self.visits = 0
@@ -130,14 +131,14 @@ class SignalledVisitsWorkflow:
         self.done = False
 
     @workflow.run
-    async def run(self) -> int:
+    async def run(self, per_projection: int = 1) -> int:
         while not self.done:
             self.wake = False
             try:
                 await workflow.wait_condition(lambda: self.wake or self.done, timeout=timedelta(days=14))
             except TimeoutError:
                 pass
-            if self.wake:
+            if self.wake and self.visits % per_projection == 0:
                 await workflow.execute_local_activity(noop_activity, "x", start_to_close_timeout=timedelta(seconds=30))
                 workflow.upsert_search_attributes([STAGE.value_set(f"visit-{self.visits}")])
         return self.visits

@@ -36,6 +36,7 @@ from temporalio.worker import Worker
 from pathway.config import Settings
 from pathway.runtime.simulate import (
     SIMULATION_BUILD_ID,
+    VISITS_PER_PROJECTION,
     SimulationReport,
     _test_server_binary,
     run_simulation,
@@ -67,9 +68,10 @@ async def bare_weeks(weeks: int) -> float:
 
 async def scripted_weeks(weeks: int) -> float:
     """Seconds for the simulation's client loop without our code: each week the test server
-    skips a week and the client signals a visit to a bare workflow, which runs a no-op local
-    activity, upserts a search attribute and arms its timer again (what a simulated visit
-    makes Temporal do); start-up and shut-down included."""
+    skips a week and the client signals a visit to a bare workflow, which arms its timer
+    again and, for as many visits as the simulation holds for one projection, runs a no-op
+    local activity and upserts a search attribute (what simulated visits make Temporal do);
+    start-up and shut-down included."""
     t = time.perf_counter()
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(_test_server_binary()))
     try:
@@ -84,7 +86,11 @@ async def scripted_weeks(weeks: int) -> float:
             build_id=SIMULATION_BUILD_ID,
         ):
             handle = await client.start_workflow(
-                SignalledVisitsWorkflow.run, id=queue, task_queue=queue, run_timeout=timedelta(days=7 * weeks + 30)
+                SignalledVisitsWorkflow.run,
+                VISITS_PER_PROJECTION,
+                id=queue,
+                task_queue=queue,
+                run_timeout=timedelta(days=7 * weeks + 30),
             )
             for _ in range(weeks):
                 await env.sleep(timedelta(days=7))

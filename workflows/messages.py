@@ -33,6 +33,11 @@ class OpenCaseInput(BaseModel):
     # Continue as new after this many history events (tests use a small number); unset, the
     # SDK's suggestion decides.
     continue_as_new_after: int | None = None
+    # How many visits by signal (``record_visit_unanswered``) may wait for one projection.
+    # 1 (production): each is projected in the task that applied it. ``pathway simulate``,
+    # whose scratch store is read only when its run ends, holds more; any other projection (a
+    # command's, a clock's, continuing as new, closing) takes the held ones with it.
+    visits_per_projection: int = 1
 
 
 class CaseResult(BaseModel):

@@ -86,6 +86,9 @@ class PathwayWorkflow:
         self._input = input
         self._wake = False
         self._answering = False  # a command was applied since the last projection
+        # Visits by signal held for one projection (``visits_per_projection``), and their events.
+        self._held_visits = 0
+        self._held_events = 0
         self._effects: set[asyncio.Task[Any]] = set()
         self._search_attributes: dict[str, Any] = {}
         self._alarm: Alarm | None = None  # None: a run older than keep-alarm
@@ -128,13 +131,13 @@ class PathwayWorkflow:
         next_at = self.case.next_alarm_at()
         if (alarm := self._alarm) is not None:
             alarm.ring_at(next_at)
-            await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox) or alarm.rang)
+            await workflow.wait_condition(lambda: self._wake or self._unprojected() or alarm.rang)
             return
         timeout = None
         if next_at is not None:
             timeout = max(next_at - workflow.now(), timedelta(seconds=1))
         try:
-            await workflow.wait_condition(lambda: self._wake or bool(self.case.state.outbox), timeout=timeout)
+            await workflow.wait_condition(lambda: self._wake or self._unprojected(), timeout=timeout)
         except TimeoutError:
             pass
 
@@ -150,17 +153,21 @@ class PathwayWorkflow:
         """Finish every handler, project every event and finish every side effect."""
         while True:
             await workflow.wait_condition(workflow.all_handlers_finished)
-            await self._flush()
+            await self._flush(everything=True)
             if self._effects:
                 await asyncio.gather(*list(self._effects), return_exceptions=True)
             if not self.case.state.outbox and workflow.all_handlers_finished():
                 return
 
     # ------------------------------------------------------------------ side effects
-    async def _flush(self) -> None:
-        """Project the pending events (in order, idempotently), then start their effects."""
+    async def _flush(self, *, everything: bool = False) -> None:
+        """Project the pending events (in order, idempotently), then start their effects;
+        ``everything``: the visits held for one projection too."""
         while self.case.state.outbox:
+            if not everything and self._holding():
+                return
             batch: list[Event] = list(self.case.state.outbox)
+            self._held_visits = self._held_events = 0  # what arrives while it is stored counts anew
             # A batch with a command's events goes to the durable activity after the answer: in
             # the task, the answer would wait for the store and the search attributes.
             in_task = workflow.patched(PROJECTION_IN_TASK) and not self._answering
@@ -170,6 +177,17 @@ class PathwayWorkflow:
             for event in batch:
                 self._start_effect(event)
             self._upsert_search_attributes()
+
+    def _holding(self) -> bool:
+        """Whether every pending event is a held visit's, fewer visits than the run's
+        ``visits_per_projection`` (always false at 1, the default: no run before it held one)."""
+        return 0 < self._held_visits < self._input.visits_per_projection and self._held_events == len(
+            self.case.state.outbox
+        )
+
+    def _unprojected(self) -> bool:
+        """Events the loop must project now."""
+        return bool(self.case.state.outbox) and not self._holding()
 
     @staticmethod
     def _patched(patch_id: str) -> bool:
@@ -304,19 +322,25 @@ class PathwayWorkflow:
     def record_visit_unanswered(self, input: RecordVisitInput) -> None:
         """A visit from a sender that waits for no answer (``pathway simulate``'s scripted
         coordinator): the update's rules, and the same command id makes it count once. No
-        command waits on its events, so they are projected in the task that applied them.
-        A refused one changes nothing in the case and leaves a warning with its command id
-        and the refusal's code (a signal has no caller to answer)."""
+        command waits on its events, so they are projected in the task that applied them; a
+        run that holds several (``visits_per_projection``) projects them with the last one it
+        may hold, or with any projection before it. A refused one changes nothing in the
+        case and leaves a warning with its command id and the refusal's code (a signal has no
+        caller to answer)."""
         now = workflow.now()
         if self.case.applied(input.command_id) is not None:
             return
         try:
-            self._apply(input, now)
+            events = self._apply(input, now)
         except PathwayError as error:
             workflow.logger.warning(
                 "unanswered visit refused",
                 extra={"case_id": self.case.state.case_id, "command_id": input.command_id, "code": error.code},
             )
+            return
+        if events:
+            self._held_visits += 1
+            self._held_events += len(events)
 
     @workflow.update(name="set_fact")
     def set_fact(self, input: SetFactInput) -> CommandResult:

@@ -42,6 +42,9 @@ from pathway.core.errors import DefinitionError
 from pathway.runtime.simulate_script import COORDINATOR, UNIT, ScriptedCoordinator, may_be_ready, ready_to_move
 
 SIMULATION_BUILD_ID = "pathway-simulate"
+# Weekly visits held for one projection: the run reads its store when it ends, and a
+# projection per visit cost a local activity per simulated week (bench/RESULTS.md, section 4).
+VISITS_PER_PROJECTION = 13
 
 
 class SimulationError(RuntimeError):
@@ -196,6 +199,8 @@ async def run_simulation(
                         actor=COORDINATOR,
                         opened_at=start_at,
                         continue_as_new_after=continue_as_new_after,
+                        # Its store is read when the run ends: a quarter's visits go to it at once.
+                        visits_per_projection=VISITS_PER_PROJECTION,
                     ),
                     id=workflow_id(case_id),
                     task_queue=task_queue,
@@ -217,8 +222,9 @@ async def run_simulation(
                     if visit_every_days is not None:
                         # A signal: the script reads no answer, so it waits for none. The
                         # visit's task still runs at this moment: a workflow task holds the
-                        # time-skipping server's clock until it completes.
-                        await script.visit(now, view.stage)
+                        # time-skipping server's clock until it completes. The run's last
+                        # visit is answered: its projection takes the held ones with it.
+                        await script.visit(now, view.stage, answered=now + step > end_at)
                     if not may_be_ready(view, entry.definition, now, advance_every_days, auto_advance, last_try):
                         continue
                     view = await script.state()  # the case as the visits and the clock left it

@@ -86,9 +86,11 @@ class ScriptedCoordinator:
         view: CaseView = result.case
         return view
 
-    async def visit(self, at: datetime, stage: str) -> None:
+    async def visit(self, at: datetime, stage: str, *, answered: bool = False) -> None:
         """Record a visit at ``at`` by the workflow's signal: the script reads no answer, so it
-        waits for none (the visit's events are projected in its own workflow task)."""
+        waits for none (the run holds the visits' events for one projection). ``answered``: by
+        the update instead, whose answer waits for the visits held before it to be projected
+        with it (the run's last visit: the store is read when the run ends)."""
         from workflows.messages import RecordVisitInput
         from workflows.pathway import PathwayWorkflow
 
@@ -96,10 +98,13 @@ class ScriptedCoordinator:
         kind = (
             "home" if cadence is None or "home" in cadence.kinds else cadence.kinds[0]
         )  # e.g. outreach for homelessness
-        await self.handle.signal(
-            PathwayWorkflow.record_visit_unanswered,
-            RecordVisitInput(command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind),
+        command = RecordVisitInput(
+            command_id=self._id(), actor=COORDINATOR, occurred_at=at, duration_minutes=90, kind=kind
         )
+        if answered:
+            await self._update(PathwayWorkflow.record_visit, command)
+        else:
+            await self.handle.signal(PathwayWorkflow.record_visit_unanswered, command)
 
     async def move_on(self, view: CaseView, today: date) -> CaseView:
         """Take the first move forward (along the main path: never a setback such as a lost job

@@ -19,10 +19,10 @@ class ReorderedPathwayWorkflow(PathwayWorkflow):
     async def run(self, input: OpenCaseInput) -> CaseResult:
         return await super().run(input)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, everything: bool = False) -> None:
         if self.case.state.outbox:
             await workflow.sleep(timedelta(seconds=1))
-        await super()._flush()
+        await super()._flush(everything=everything)
 
 
 @workflow.defn(name="PathwayWorkflow")
@@ -34,7 +34,7 @@ class FileReadingPathwayWorkflow(PathwayWorkflow):
     async def run(self, input: OpenCaseInput) -> CaseResult:
         return await super().run(input)
 
-    async def _flush(self) -> None:
+    async def _flush(self, *, everything: bool = False) -> None:
         with open(__file__) as source:
             source.read(1)
-        await super()._flush()
+        await super()._flush(everything=everything)

@@ -287,6 +287,7 @@ async def open_case(
     continue_as_new_after: int | None = None,
     case_id: str | None = None,
     unit_id: str = "unit-wro",
+    visits_per_projection: int = 1,
 ) -> CaseDriver:
     """Start a case's workflow as the API does: opened at the server's now, with the search
     attributes its first task will show (app/cases.open_case)."""
@@ -300,6 +301,7 @@ async def open_case(
         actor="coord-1",
         continue_as_new_after=continue_as_new_after,
         opened_at=now,
+        visits_per_projection=visits_per_projection,
     )
     handle = await client.start_workflow(
         "PathwayWorkflow",

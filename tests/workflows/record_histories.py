@@ -270,6 +270,25 @@ async def visits_unanswered(harness) -> object:
     return case
 
 
+async def visits_held(harness) -> object:
+    """Recorded with ``visits_per_projection`` (issue 16 item 4, no patch: a run holds visits
+    only when its input asks, and no run before asked): three visits by signal held for one
+    projection, a fourth held until an answered visit's projection takes it, then a move."""
+    from workflows.pathway import PathwayWorkflow
+
+    case = await harness.open(case_id="replay-held", visits_per_projection=3)
+    await case.fact("diagnosis", DIAGNOSIS_DONE)
+    for _ in range(4):
+        await case.sleep(timedelta(days=7))
+        at = await case.now()
+        visit = RecordVisitInput(command_id=uuid.uuid4().hex, actor="coord-1", occurred_at=at, duration_minutes=90)
+        await case.handle.signal(PathwayWorkflow.record_visit_unanswered, visit)
+    await case.sleep(timedelta(days=1))
+    await case.visit(minutes=60)
+    await case.advance()
+    return case
+
+
 SCENARIOS = {
     "full_pathway": full_pathway,
     "paused_and_dropped": paused_and_dropped,
@@ -302,6 +321,9 @@ SCENARIOS = {
     # Recorded with the record_visit_unanswered signal (issue 16 item 4): visits by signal,
     # projected in their own tasks; one sent twice, one refused.
     "visits_unanswered": visits_unanswered,
+    # Recorded with visits_per_projection (issue 16 item 4): visits by signal held for one
+    # projection, and one taken with an answered command's.
+    "visits_held": visits_held,
 }
 
 

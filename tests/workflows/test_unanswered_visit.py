@@ -67,3 +67,45 @@ async def test_a_refused_signalled_visit_changes_nothing_and_the_case_goes_on(ti
         assert after.seq == before.seq and after.visits_total == 0
         answered = await case.visit(minutes=90)  # the update still answers: the case went on
         assert answered.case.visits_total == 1
+
+
+def stored(harness, case_id: str) -> tuple[int, int | None]:
+    """The visits the store holds for the case, and the last seq it projected."""
+    with Session(harness.engine) as session:
+        rows = session.exec(select(func.count()).select_from(Visit).where(Visit.case_id == case_id)).one()
+        return rows, session.get(Case, case_id).last_seq
+
+
+async def test_a_run_that_holds_visits_projects_them_together_or_with_any_other_projection(
+    time_skipping_env, task_queue, tmp_path
+):
+    """``visits_per_projection`` (``pathway simulate``'s runs): visits by signal wait until
+    that many are held, then go to the store in one batch, in the task of the last; a held
+    visit goes with the next projection of any other kind (here a visit's update)."""
+    async with running_worker(time_skipping_env, task_queue, tmp_path) as harness:
+        case = await harness.open(visits_per_projection=3)
+        for _ in range(2):
+            await case.sleep(timedelta(days=1))
+            await case.handle.signal(PathwayWorkflow.record_visit_unanswered, visit(await case.now()))
+        await case.sleep(timedelta(hours=1))  # a workflow task holds the server's clock: both were taken
+        held = await case.state()
+        assert held.visits_total == 2  # the case counts them ...
+        assert MARKER not in after_first_signal(await case.settled_history())  # ... the store waits
+        visits, last_seq = stored(harness, case.case_id)
+        assert visits == 0 and last_seq is not None and last_seq < held.seq
+
+        await case.handle.signal(PathwayWorkflow.record_visit_unanswered, visit(await case.now()))
+        await case.sleep(timedelta(hours=1))
+        third = await case.state()
+        events = await case.settled_history()
+        assert after_first_signal(events).count(MARKER) == 1  # the three in one batch, in the third's task
+        assert projections_scheduled(events) == 0
+        assert stored(harness, case.case_id) == (3, third.seq)
+
+        await case.handle.signal(PathwayWorkflow.record_visit_unanswered, visit(await case.now()))
+        await case.sleep(timedelta(hours=1))
+        assert stored(harness, case.case_id) == (3, third.seq)  # held
+        answered = await case.visit(minutes=60)
+        await case.settled_history()
+        assert answered.case.visits_total == 5
+        assert stored(harness, case.case_id) == (5, answered.case.seq)  # taken with the answered one's batch
