@@ -40,7 +40,9 @@ def claim(
         fingerprint=fingerprint,
         created_at=utcnow(),
     )
-    with engine.begin() as conn:
+    # One statement, atomic on its own: no transaction around it (on PostgreSQL, its BEGIN
+    # and COMMIT had been two of the claim's four round trips).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.execute(_claim_stmt(conn.dialect.name), mine.model_dump()).first() is not None:
             return mine, True  # stored as given: nothing to read back
         found = conn.execute(_FIND, {"unit_id": unit_id, "key": key}).one()
