@@ -1,5 +1,6 @@
-"""Which reminder an event of a case asks for: the one message the ``remind`` activity takes,
-built from the event and the case (ids, stage names, codes and times only)."""
+"""Which reminder an event of a case asks for, and what a partner is told: the messages the
+``remind`` and ``notify_partner`` activities take, built from the event and the case (ids,
+stage names, codes and times only)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.messages import RemindInput
+    from activities.messages import NotifyPartnerInput, RemindInput
     from pathway.core.events import (
         AppointmentMissed,
         AppointmentReminder,
         CertificateLapsed,
         DurationElapsed,
         Event,
+        NotificationRequested,
         PartnerUnreachable,
         ReminderDue,
     )
@@ -60,3 +62,22 @@ def reminder_for(s: PathwayState, event: Event) -> RemindInput | None:
             due_at=event.appointment_at,
         )
     return None
+
+
+def notice_for(s: PathwayState, event: NotificationRequested) -> NotifyPartnerInput:
+    """What the partner ``event`` names is told."""
+    return NotifyPartnerInput(
+        case_id=s.case_id,
+        unit_id=s.unit_id,
+        coordinator_id=s.coordinator_id,
+        seq=event.seq,
+        stage=event.stage,
+        moment=event.moment,
+        partner_id=event.partner_id,
+        partner_kind=event.partner_kind,
+        at=event.at,
+        referral_id=event.referral_id,
+        service=event.service,
+        action_id=event.action_id,
+        due_on=event.due_on,
+    )

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PartnerNotices, Reminders
-    from activities.messages import NotifyPartnerInput, ProjectEventsInput
+    from activities.messages import ProjectEventsInput
     from pathway.core import migration
     from pathway.core.case import Case, CaseView
     from pathway.core.commands import Command
@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from pathway.core.summary import CaseSummary, summarize
     from workflows import search_attributes as sa
     from workflows.alarm import Alarm
-    from workflows.effects import reminder_for
+    from workflows.effects import notice_for, reminder_for
     from workflows.messages import (
         AdvanceCaseInput,
         AnswerReferralInput,
@@ -213,21 +213,7 @@ class PathwayWorkflow:
         elif isinstance(event, NotificationRequested):
             effect = workflow.execute_activity_method(
                 PartnerNotices.notify_partner,
-                NotifyPartnerInput(
-                    case_id=s.case_id,
-                    unit_id=s.unit_id,
-                    coordinator_id=s.coordinator_id,
-                    seq=event.seq,
-                    stage=event.stage,
-                    moment=event.moment,
-                    partner_id=event.partner_id,
-                    partner_kind=event.partner_kind,
-                    at=event.at,
-                    referral_id=event.referral_id,
-                    service=event.service,
-                    action_id=event.action_id,
-                    due_on=event.due_on,
-                ),
+                notice_for(s, event),
                 start_to_close_timeout=timedelta(seconds=60),
                 retry_policy=EFFECT_RETRY,
             )
@@ -256,16 +242,7 @@ class PathwayWorkflow:
         return summarize(self.case.state)
 
     def _upsert_search_attributes(self) -> None:
-        wanted = sa.shown(self._summary())
-        keys: dict[str, SearchAttributeKey[Any]] = {k.name: k for k in sa.ALL_KEYS}
-        updates = []
-        for name, value in wanted.items():
-            if self._search_attributes.get(name, "<unset>") == value:
-                continue
-            key = keys[name]
-            updates.append(key.value_unset() if value is None else key.value_set(value))
-            self._search_attributes[name] = value
-        if updates:
+        if updates := sa.changes(sa.shown(self._summary()), self._search_attributes):
             workflow.upsert_search_attributes(updates)
 
     # ------------------------------------------------------------------ commands

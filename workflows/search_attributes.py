@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate, TypedSearchAttributes
 
 from pathway.core.summary import CaseSummary
 
@@ -48,3 +49,17 @@ def start_pairs(values: Mapping[str, Value]) -> TypedSearchAttributes:
     return TypedSearchAttributes(
         [SearchAttributePair(keys[name], value) for name, value in values.items() if value is not None]
     )
+
+
+def changes(wanted: Mapping[str, Value], known: dict[str, Value]) -> list[SearchAttributeUpdate[Any]]:
+    """The updates that bring ``known`` (what the run has upserted, by name; a name absent is
+    not known) to ``wanted``; ``known`` is brought along."""
+    keys: dict[str, SearchAttributeKey[Any]] = {k.name: k for k in ALL_KEYS}
+    updates: list[SearchAttributeUpdate[Any]] = []
+    for name, value in wanted.items():
+        if name in known and known[name] == value:
+            continue
+        key = keys[name]
+        updates.append(key.value_unset() if value is None else key.value_set(value))
+        known[name] = value
+    return updates
