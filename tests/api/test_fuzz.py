@@ -73,7 +73,18 @@ def valid_by_schema_is_not_refused_for_shape(ctx: Any, response: Any, case: Any)
         raise
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, valid_by_schema_is_not_refused_for_shape]
+def not_a_server_error_unless_unready(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis' not_a_server_error, but readiness's documented 503: the probe saying
+    which dependency did not answer in time (on a loaded machine the test server's health RPC
+    can fail once) is its answer, not a server error; its shape is still checked."""
+    if (case.method.upper(), case.path) == ("GET", "/api/v1/readyz") and response.status_code == 503:
+        body = response.json()
+        if body.get("status") == "unavailable" and any(v != "ok" for v in body.get("checks", {}).values()):
+            return None
+    return not_a_server_error(ctx, response, case)
+
+
+CHECKS = [not_a_server_error_unless_unready, response_schema_conformance, valid_by_schema_is_not_refused_for_shape]
 # Signing out with the fuzzing token would turn the rest of the run into 401s: logout is
 # fuzzed with a token of its own, made for each request.
 OWN_TOKEN_PER_REQUEST = {("POST", "/api/v1/auth/logout"), ("DELETE", "/api/v1/auth/session")}
