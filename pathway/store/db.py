@@ -8,6 +8,7 @@ foreign keys) are set on every connection.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -35,10 +37,27 @@ def _is_memory(database: str | None) -> bool:
     return not database or database == ":memory:" or database.startswith("file::memory:")
 
 
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
+# Turning a new database file to WAL takes its exclusive lock. Two processes opening the file
+# at once (two workers, or a worker and the API, on a new home) can each hold the shared lock
+# the other waits on: SQLite then answers one of them "database is locked" at once, without
+# its busy handler (it would wait forever). That one tries again, as the handler would have.
+def _to_wal(cursor: Any) -> None:
+    Retrying(
+        retry=retry_if_exception(_locked),
+        stop=stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+        wait=wait_random_exponential(multiplier=0.005, max=0.1),
+        reraise=True,
+    )(cursor.execute, "PRAGMA journal_mode=WAL")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _to_wal(cursor)
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Safe with WAL (a crash loses at most the last commits, never corrupts) and it
