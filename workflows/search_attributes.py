@@ -19,6 +19,7 @@ STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 NEXT_VISIT_DUE_AT = SearchAttributeKey.for_datetime("NextVisitDueAt")
 
 ALL_KEYS = (PATHWAY_DEFINITION, PATHWAY_STAGE, COORDINATOR_ID, UNIT_ID, STAGE_DUE_AT, NEXT_VISIT_DUE_AT)
+_BY_NAME: dict[str, SearchAttributeKey[Any]] = {k.name: k for k in ALL_KEYS}
 
 Value = str | datetime | None
 
@@ -45,21 +46,19 @@ def present(attributes: TypedSearchAttributes) -> dict[str, Value]:
 def start_pairs(values: Mapping[str, Value]) -> TypedSearchAttributes:
     """``values`` as a start request sets them (the unset ones left out). Pairs, not
     ``key.value_set(...)``: those are updates, which a start request cannot encode."""
-    keys = {k.name: k for k in ALL_KEYS}
     return TypedSearchAttributes(
-        [SearchAttributePair(keys[name], value) for name, value in values.items() if value is not None]
+        [SearchAttributePair(_BY_NAME[name], value) for name, value in values.items() if value is not None]
     )
 
 
 def changes(wanted: Mapping[str, Value], known: dict[str, Value]) -> list[SearchAttributeUpdate[Any]]:
     """The updates that bring ``known`` (what the run has upserted, by name; a name absent is
     not known) to ``wanted``; ``known`` is brought along."""
-    keys: dict[str, SearchAttributeKey[Any]] = {k.name: k for k in ALL_KEYS}
     updates: list[SearchAttributeUpdate[Any]] = []
     for name, value in wanted.items():
         if name in known and known[name] == value:
             continue
-        key = keys[name]
+        key = _BY_NAME[name]
         updates.append(key.value_unset() if value is None else key.value_set(value))
         known[name] = value
     return updates
