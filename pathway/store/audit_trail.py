@@ -4,8 +4,8 @@ Entries form one hash chain per unit: each entry's hash covers its own fields an
 previous entry's hash, so editing, deleting or reordering a row breaks the chain at that
 row. The chain's head (last seq and hash) is kept in a separate table, so cutting the tail
 is caught too. Appends are serialised per unit (on PostgreSQL the head's row lock, ``SELECT ..
-FOR UPDATE``; on SQLite the write lock taken first, ``pathway.store.locks``), so writers
-queue instead of racing;
+FOR UPDATE``, in two round trips: ``audit_append_pg``; on SQLite the write lock taken first,
+``pathway.store.locks``), so writers queue instead of racing;
 the rare loser of a race the lock cannot cover (the unit's very first entry, a database
 that answered "busy") retries on the new head, at most ``APPEND_ATTEMPTS`` times with a
 short random backoff (tenacity), then fails loudly: concurrent writers never fork the chain.
@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import JSON, Field, Session, SQLModel, col
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from pathway.store import locks
+from pathway.store import audit_append_pg, locks
 from pathway.store.models import UTCDateTime, utcnow
 from pathway.store.tables import table_of
 
@@ -105,9 +105,6 @@ _DEDUPED = select(_ENTRIES.c.unit_id, _ENTRIES.c.seq, _ENTRIES.c.hash).where(
     _ENTRIES.c.dedupe_key == bindparam("dedupe_key")
 )
 _HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.unit_id == bindparam("unit_id"))
-# PostgreSQL: the head read under its row lock, which serialises the unit's appends; a
-# writer that waited for it reads the head as the one before it left it (read committed).
-_HEAD_LOCKED = _HEAD.with_for_update()
 _INSERT_ENTRY = _ENTRIES.insert()
 _INSERT_HEAD = _HEADS.insert()
 # Moved only from the head that was read: a head another writer moved meanwhile is a race.
@@ -178,23 +175,9 @@ def _append_once(
     at: datetime,
     dedupe_key: str | None,
 ) -> Appended:
-    # Core statements in one transaction: this runs on every command a person sends, and the
-    # ORM's unit of work cost more than the writes themselves.
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # The head's row lock, not an advisory lock and a read after it: one round trip
-            # less on every command a person sends. A unit's first entry has no head to lock;
-            # two first entries race for the head's key, and the loser retries on the new head.
-            head = conn.execute(_HEAD_LOCKED, {"unit_id": unit_id}).first()
-        else:
-            locks.hold(conn, f"audit:{unit_id}")
-            head = conn.execute(_HEAD, {"unit_id": unit_id}).first()
-        if dedupe_key is not None:
-            done = conn.execute(_DEDUPED, {"dedupe_key": dedupe_key}).first()
-            if done is not None:
-                return Appended(done.unit_id, done.seq, done.hash)
-        seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-        digest = entry_hash(
+    def entry_for(seq: int, prev: str) -> dict[str, Any]:
+        """The entry's row on a head of ``seq - 1`` with hash ``prev``."""
+        fields: dict[str, Any] = dict(
             unit_id=unit_id,
             seq=seq,
             at=at,
@@ -205,32 +188,37 @@ def _append_once(
             details=details,
             prev_hash=prev,
         )
-        conn.execute(
-            _INSERT_ENTRY,
-            {
-                "unit_id": unit_id,
-                "seq": seq,
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "case_id": case_id,
-                "address": address,
-                "details": details,
-                "prev_hash": prev,
-                "hash": digest,
-                "dedupe_key": dedupe_key,
-            },
-        )
+        return {**fields, "hash": entry_hash(**fields), "dedupe_key": dedupe_key}
+
+    if engine.dialect.name == "postgresql":
+        try:
+            return Appended(
+                *audit_append_pg.append_once(
+                    engine, unit_id=unit_id, dedupe_key=dedupe_key, entry_for=entry_for, genesis=GENESIS
+                )
+            )
+        except audit_append_pg.Raced:
+            raise _Raced() from None
+    # SQLite: Core statements in one transaction under the database's write lock, taken first.
+    with engine.begin() as conn:
+        locks.hold(conn, f"audit:{unit_id}")
+        head = conn.execute(_HEAD, {"unit_id": unit_id}).first()
+        if dedupe_key is not None:
+            done = conn.execute(_DEDUPED, {"dedupe_key": dedupe_key}).first()
+            if done is not None:
+                return Appended(done.unit_id, done.seq, done.hash)
+        row = entry_for(head.seq + 1, head.hash) if head else entry_for(1, GENESIS)
+        conn.execute(_INSERT_ENTRY, row)
         if head is None:
-            conn.execute(_INSERT_HEAD, {"unit_id": unit_id, "seq": seq, "hash": digest})
+            conn.execute(_INSERT_HEAD, {"unit_id": unit_id, "seq": row["seq"], "hash": row["hash"]})
         elif (
             conn.execute(
-                _MOVE_HEAD, {"head_unit": unit_id, "head_seq": head.seq, "new_seq": seq, "new_hash": digest}
+                _MOVE_HEAD, {"head_unit": unit_id, "head_seq": head.seq, "new_seq": row["seq"], "new_hash": row["hash"]}
             ).rowcount
             != 1
         ):
             raise _Raced()
-    return Appended(unit_id, seq, digest)
+    return Appended(unit_id, row["seq"], row["hash"])
 
 
 @dataclass(frozen=True)
