@@ -51,6 +51,12 @@ _MOVE_AND_INSERT = (
 EntryFor = Callable[[int, str], dict[str, Any]]
 
 
+def supported() -> bool:
+    """Whether this psycopg's libpq has the pipeline mode (libpq 14 and later; the binary
+    wheel brings its own). Without it the trail appends through SQLAlchemy, in five round trips."""
+    return bool(psycopg.Pipeline.is_supported())
+
+
 class Raced(Exception):
     """The head moved between reading and writing it."""
 

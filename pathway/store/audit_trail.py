@@ -105,6 +105,9 @@ _DEDUPED = select(_ENTRIES.c.unit_id, _ENTRIES.c.seq, _ENTRIES.c.hash).where(
     _ENTRIES.c.dedupe_key == bindparam("dedupe_key")
 )
 _HEAD = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.unit_id == bindparam("unit_id"))
+# PostgreSQL without a pipeline (a libpq older than 14): the head read under its row lock,
+# which serialises the unit's appends, in five round trips.
+_HEAD_LOCKED = _HEAD.with_for_update()
 _INSERT_ENTRY = _ENTRIES.insert()
 _INSERT_HEAD = _HEADS.insert()
 # Moved only from the head that was read: a head another writer moved meanwhile is a race.
@@ -190,7 +193,8 @@ def _append_once(
         )
         return {**fields, "hash": entry_hash(**fields), "dedupe_key": dedupe_key}
 
-    if engine.dialect.name == "postgresql":
+    postgresql = engine.dialect.name == "postgresql"
+    if postgresql and audit_append_pg.supported():
         try:
             return Appended(
                 *audit_append_pg.append_once(
@@ -199,10 +203,14 @@ def _append_once(
             )
         except audit_append_pg.Raced:
             raise _Raced() from None
-    # SQLite: Core statements in one transaction under the database's write lock, taken first.
+    # SQLite (and PostgreSQL without a pipeline): Core statements in one transaction, under
+    # SQLite's write lock taken first, or PostgreSQL's row lock on the head.
     with engine.begin() as conn:
-        locks.hold(conn, f"audit:{unit_id}")
-        head = conn.execute(_HEAD, {"unit_id": unit_id}).first()
+        if postgresql:
+            head = conn.execute(_HEAD_LOCKED, {"unit_id": unit_id}).first()
+        else:
+            locks.hold(conn, f"audit:{unit_id}")
+            head = conn.execute(_HEAD, {"unit_id": unit_id}).first()
         if dedupe_key is not None:
             done = conn.execute(_DEDUPED, {"dedupe_key": dedupe_key}).first()
             if done is not None:

@@ -3,6 +3,7 @@ the connection's pipeline, with the store's errors and the pool's connections as
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -126,3 +127,19 @@ def test_the_head_moved_under_the_write_writes_nothing_and_is_a_race(engine: Eng
         audit_append_pg._HEAD_LOCKED = original
     assert [seq for seq, _ in entries(engine, "u1")] == [1]
     assert trail.verify(engine, unit_id="u1").ok
+
+
+def test_without_a_pipeline_the_append_takes_the_sqlalchemy_path_and_chains_the_same(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trail.append(engine, unit_id="u1", actor="coord-1", action="case.open")
+    monkeypatch.setattr(audit_append_pg, "append_once", None)  # not to be called
+    monkeypatch.setattr(audit_append_pg, "supported", lambda: False)
+
+    def write(i: int) -> int:
+        return trail.append(engine, unit_id="u1", actor=f"coord-{i}", action="case.visit").seq
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        seqs = sorted(pool.map(write, range(20)))
+    assert seqs == list(range(2, 22))
+    assert trail.verify(engine, unit_id="u1") == trail.VerifyResult("u1", 21, True)
