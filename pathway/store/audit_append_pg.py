@@ -22,6 +22,7 @@ connection that broke is dropped from the pool."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +52,7 @@ _MOVE_AND_INSERT = (
 EntryFor = Callable[[int, str], dict[str, Any]]
 
 
+@functools.cache
 def supported() -> bool:
     """Whether this psycopg's libpq has the pipeline mode (libpq 14 and later; the binary
     wheel brings its own). Without it the trail appends through SQLAlchemy, in five round trips."""
@@ -72,15 +74,24 @@ def append_once(
     try:
         return _append(pg, unit_id=unit_id, dedupe_key=dedupe_key, entry_for=entry_for, genesis=genesis)
     except psycopg.Error as failed:
-        if pg.broken or pg.closed:
-            fairy.invalidate(failed)
-        else:
-            pg.rollback()
+        _end_failed(fairy, pg, failed)
         raise DBAPIError.instance(
             None, None, failed, psycopg.Error, hide_parameters=True, dialect=engine.dialect
         ) from failed
     finally:
         fairy.close()
+
+
+def _end_failed(fairy: Any, pg: psycopg.Connection[Any], failed: psycopg.Error) -> None:
+    """Roll back the failed transaction, so the connection goes back to the pool clean; a
+    connection that broke, or that cannot roll back, is dropped from the pool instead."""
+    if not (pg.broken or pg.closed):
+        try:
+            pg.rollback()
+            return
+        except psycopg.Error:
+            pass
+    fairy.invalidate(failed)
 
 
 def _append(

@@ -96,7 +96,9 @@ def test_a_connection_dropped_in_the_middle_of_an_append_writes_the_entry_once_o
     assert trail.verify(engine, unit_id="u1").ok
 
 
-def test_the_head_moved_under_the_write_writes_nothing_and_is_a_race(engine: Engine) -> None:
+def test_the_head_moved_under_the_write_writes_nothing_and_is_a_race(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     trail.append(engine, unit_id="u1", actor="coord-1", action="case.open")
 
     def entry_for(seq: int, prev: str) -> dict[str, object]:
@@ -114,17 +116,13 @@ def test_the_head_moved_under_the_write_writes_nothing_and_is_a_race(engine: Eng
             "dedupe_key": None,
         }
 
-    original = audit_append_pg._HEAD_LOCKED
-    try:
-        # A head that moved after it was read (the row lock leaves no room for it; this test
-        # reads the head one behind instead): the move finds no such head.
-        audit_append_pg._HEAD_LOCKED = "SELECT seq - 1, hash FROM audit_heads WHERE unit_id = %s FOR UPDATE"
-        with pytest.raises(audit_append_pg.Raced):
-            audit_append_pg.append_once(
-                engine, unit_id="u1", dedupe_key=None, entry_for=entry_for, genesis=trail.GENESIS
-            )
-    finally:
-        audit_append_pg._HEAD_LOCKED = original
+    # A head that moved after it was read (the row lock leaves no room for it; this test
+    # reads the head one behind instead): the move finds no such head.
+    monkeypatch.setattr(
+        audit_append_pg, "_HEAD_LOCKED", "SELECT seq - 1, hash FROM audit_heads WHERE unit_id = %s FOR UPDATE"
+    )
+    with pytest.raises(audit_append_pg.Raced):
+        audit_append_pg.append_once(engine, unit_id="u1", dedupe_key=None, entry_for=entry_for, genesis=trail.GENESIS)
     assert [seq for seq, _ in entries(engine, "u1")] == [1]
     assert trail.verify(engine, unit_id="u1").ok
 
