@@ -17,8 +17,8 @@ A unit's first entry has no head to lock: it inserts the head, and the loser of 
 for it fails on the head's key and retries.
 
 Errors come out as SQLAlchemy's (``IntegrityError``, ``OperationalError``), like every other
-statement of the store, so callers and the API's 503 for a busy store see no difference; a
-connection that broke is dropped from the pool."""
+statement of the store, so callers and the API's 503 for a busy store see no difference. The
+pool rolls a failed append back as the connection returns, and discards one that broke."""
 
 from __future__ import annotations
 
@@ -74,24 +74,13 @@ def append_once(
     try:
         return _append(pg, unit_id=unit_id, dedupe_key=dedupe_key, entry_for=entry_for, genesis=genesis)
     except psycopg.Error as failed:
-        _end_failed(fairy, pg, failed)
         raise DBAPIError.instance(
             None, None, failed, psycopg.Error, hide_parameters=True, dialect=engine.dialect
         ) from failed
     finally:
+        # Back to the pool, which rolls back what failed; a connection that cannot roll
+        # back (it broke) is discarded there, and the retry takes a new one.
         fairy.close()
-
-
-def _end_failed(fairy: Any, pg: psycopg.Connection[Any], failed: psycopg.Error) -> None:
-    """Roll back the failed transaction, so the connection goes back to the pool clean; a
-    connection that broke, or that cannot roll back, is dropped from the pool instead."""
-    if not (pg.broken or pg.closed):
-        try:
-            pg.rollback()
-            return
-        except psycopg.Error:
-            pass
-    fairy.invalidate(failed)
 
 
 def _append(

@@ -67,8 +67,17 @@ def test_a_refused_write_is_the_store_s_integrity_error_and_leaves_the_connectio
 
 
 def test_a_connection_dropped_in_the_middle_of_an_append_writes_the_entry_once_on_a_new_one(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pgstore import truncate_all
+    from sqlalchemy import create_engine
+
+    # The store's engine pings each connection it hands out and would replace a dead one on
+    # its own; this one does not, so only the append can keep a dropped connection out of
+    # the next attempt. The server is told to drop it from an engine of its own.
+    url = request.getfixturevalue("pg_store_url")
+    engine, admin_engine = create_engine(url), create_engine(url)
+    truncate_all(admin_engine)
     trail.append(engine, unit_id="u1", actor="coord-1", action="case.open")
     sealed = trail.entry_hash
     dropped: list[int] = []
@@ -77,7 +86,7 @@ def test_a_connection_dropped_in_the_middle_of_an_append_writes_the_entry_once_o
         # Between the head's read and the write: the server ends every other session of
         # this database, the append's among them.
         if not dropped:
-            with engine.begin() as admin:
+            with admin_engine.begin() as admin:
                 dropped.extend(
                     admin.execute(
                         text(
@@ -89,11 +98,15 @@ def test_a_connection_dropped_in_the_middle_of_an_append_writes_the_entry_once_o
         return sealed(**fields)  # type: ignore[arg-type]
 
     monkeypatch.setattr(trail, "entry_hash", drop_then_seal)
-    again = trail.append(engine, unit_id="u1", actor="coord-2", action="case.advance", at=datetime.now(UTC))
-    assert dropped and any(dropped)
-    assert again.seq == 2 and [seq for seq, _ in entries(engine, "u1")] == [1, 2]
-    monkeypatch.setattr(trail, "entry_hash", sealed)
-    assert trail.verify(engine, unit_id="u1").ok
+    try:
+        again = trail.append(engine, unit_id="u1", actor="coord-2", action="case.advance", at=datetime.now(UTC))
+        assert dropped and any(dropped)
+        assert again.seq == 2 and [seq for seq, _ in entries(admin_engine, "u1")] == [1, 2]
+        monkeypatch.setattr(trail, "entry_hash", sealed)
+        assert trail.verify(admin_engine, unit_id="u1").ok
+    finally:
+        engine.dispose()
+        admin_engine.dispose()
 
 
 def test_the_head_moved_under_the_write_writes_nothing_and_is_a_race(
